@@ -1,0 +1,159 @@
+// Activity: orders mapped onto a Network once (participant id -> preorder position),
+// then reused for any number of periods, segments and rollups.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "error.hpp"
+#include "network.hpp"
+
+namespace downline {
+
+/// What to do with orders whose participant is not in the network.
+enum class UnknownPolicy {
+  raise,  ///< throw InputError(unknown_participant) naming the ids
+  drop,   ///< drop them; Activity::dropped_rows() / dropped_ids() report what was dropped
+};
+
+class Activity {
+ public:
+  Activity() = default;
+
+  /// Maps n orders. `day_at(i, day_t& d) -> bool` yields the order day (false: missing
+  /// or out of range); `pv_at(i) -> double` its volume. Rows with a bad day or a
+  /// non-finite volume raise InputError(bad_value) naming the rows (0-based).
+  template <class DayAt, class PvAt>
+  Activity(const Network& net, const id_type* participant, std::size_t n, DayAt day_at, PvAt pv_at,
+           UnknownPolicy policy = UnknownPolicy::raise) {
+    node_.resize(n);
+    day_.resize(n);
+    pv_.resize(n);
+    std::vector<id_type> bad_day, bad_pv, unknown_rows;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const index_t k = net.find(participant[i]);
+      day_t d = 0;
+      const bool day_ok = day_at(i, d);
+      const double v = pv_at(i);
+      if (!day_ok) bad_day.push_back(static_cast<id_type>(i));
+      if (!std::isfinite(v)) bad_pv.push_back(static_cast<id_type>(i));
+      if (k == npos) {
+        unknown_rows.push_back(static_cast<id_type>(i));
+        continue;
+      }
+      node_[kept] = k;
+      day_[kept] = d;
+      pv_[kept] = v;
+      ++kept;
+    }
+    if (!bad_day.empty()) {
+      const std::string msg_ =
+          std::to_string(bad_day.size()) +
+          " order(s) have a missing or out-of-range date, rows: " + detail::list_values(bad_day);
+      throw InputError(ErrorKind::bad_value, msg_, std::move(bad_day));
+    }
+    if (!bad_pv.empty()) {
+      const std::string msg_ =
+          std::to_string(bad_pv.size()) +
+          " order(s) have a NaN or infinite volume, rows: " + detail::list_values(bad_pv);
+      throw InputError(ErrorKind::bad_value, msg_, std::move(bad_pv));
+    }
+    if (!unknown_rows.empty()) {
+      std::vector<id_type> ids;
+      ids.reserve(unknown_rows.size());
+      for (id_type r : unknown_rows) ids.push_back(participant[r]);
+      std::sort(ids.begin(), ids.end());
+      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      if (policy == UnknownPolicy::raise) {
+        const std::string msg_ = std::to_string(unknown_rows.size()) + " order(s) of " +
+                                 std::to_string(ids.size()) +
+                                 " participant(s) not in the network: " + detail::list_values(ids);
+        throw InputError(ErrorKind::unknown_participant, msg_, std::move(ids));
+      }
+      dropped_rows_ = std::move(unknown_rows);
+      dropped_ids_ = std::move(ids);
+      node_.resize(kept);
+      day_.resize(kept);
+      pv_.resize(kept);
+      node_.shrink_to_fit();
+      day_.shrink_to_fit();
+      pv_.shrink_to_fit();
+    }
+    n_nodes_ = net.size();
+  }
+
+  /// Convenience for day arrays already in days since 1970-01-01.
+  Activity(const Network& net, const std::vector<id_type>& participant,
+           const std::vector<day_t>& day, const std::vector<double>& pv,
+           UnknownPolicy policy = UnknownPolicy::raise)
+      : Activity(
+            net, participant.data(), checked_size(participant, day, pv),
+            [&](std::size_t i, day_t& d) { return d = day[i], true; },
+            [&](std::size_t i) { return pv[i]; }, policy) {}
+
+  std::size_t size() const noexcept { return node_.size(); }
+  /// Network size this activity was mapped to.
+  index_t network_size() const noexcept { return n_nodes_; }
+  const std::vector<index_t>& nodes() const noexcept { return node_; }
+  const std::vector<day_t>& days() const noexcept { return day_; }
+  const std::vector<double>& volumes() const noexcept { return pv_; }
+  /// Input rows (0-based) dropped under UnknownPolicy::drop, and their distinct ids.
+  const std::vector<id_type>& dropped_rows() const noexcept { return dropped_rows_; }
+  const std::vector<id_type>& dropped_ids() const noexcept { return dropped_ids_; }
+
+  /// Personal volume of every participant (preorder) for orders with start <= day < end,
+  /// and whether each had an order with pv > 0 in the period (the default "active").
+  void personal_volume(day_t start, day_t end, double* pv, std::uint8_t* any_positive) const {
+    std::fill(pv, pv + n_nodes_, 0.0);
+    if (any_positive) std::fill(any_positive, any_positive + n_nodes_, std::uint8_t{0});
+    const std::size_t n = node_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const day_t d = day_[i];
+      if (d < start || d >= end) continue;
+      pv[node_[i]] += pv_[i];
+      if (any_positive && pv_[i] > 0) any_positive[node_[i]] = 1;
+    }
+  }
+
+  /// Participants x periods matrix (preorder rows, column-major): column j holds the
+  /// personal volume in [bounds[j], bounds[j + 1]). One pass over the orders.
+  std::vector<double> personal_volume_by_period(const std::vector<day_t>& bounds) const {
+    if (bounds.size() < 2) return {};
+    for (std::size_t j = 1; j < bounds.size(); ++j)
+      if (bounds[j] < bounds[j - 1])
+        throw InputError(ErrorKind::bad_value, "period bounds must be increasing");
+    const std::size_t periods = bounds.size() - 1;
+    std::vector<double> out(periods * static_cast<std::size_t>(n_nodes_), 0.0);
+    for (std::size_t i = 0; i < node_.size(); ++i) {
+      const day_t d = day_[i];
+      if (d < bounds.front() || d >= bounds.back()) continue;
+      const std::size_t j =
+          static_cast<std::size_t>(std::upper_bound(bounds.begin(), bounds.end(), d) -
+                                   bounds.begin()) -
+          1;
+      out[j * static_cast<std::size_t>(n_nodes_) + static_cast<std::size_t>(node_[i])] += pv_[i];
+    }
+    return out;
+  }
+
+ private:
+  static std::size_t checked_size(const std::vector<id_type>& p, const std::vector<day_t>& d,
+                                  const std::vector<double>& v) {
+    if (p.size() != d.size() || p.size() != v.size())
+      throw InputError(ErrorKind::bad_value, "order columns differ in length");
+    return p.size();
+  }
+
+  std::vector<index_t> node_;
+  std::vector<day_t> day_;
+  std::vector<double> pv_;
+  std::vector<id_type> dropped_rows_, dropped_ids_;
+  index_t n_nodes_ = 0;
+};
+
+}  // namespace downline

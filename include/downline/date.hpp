@@ -1,0 +1,76 @@
+// Days since 1970-01-01 <-> civil dates (proleptic Gregorian), ISO parsing.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+
+#include "fwd.hpp"
+
+namespace downline {
+
+/// Days since 1970-01-01 of the civil date y-m-d (H. Hinnant's algorithm).
+constexpr day_t days_from_civil(int y, unsigned m, unsigned d) noexcept {
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const unsigned yoe = static_cast<unsigned>(y - era * 400);
+  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return static_cast<day_t>(era * 146097 + static_cast<int>(doe) - 719468);
+}
+
+struct CivilDate {
+  int year;
+  unsigned month;
+  unsigned day;
+};
+
+/// Civil date of a day number.
+constexpr CivilDate civil_from_days(day_t z0) noexcept {
+  const std::int64_t z = static_cast<std::int64_t>(z0) + 719468;
+  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  const unsigned doe = static_cast<unsigned>(z - era * 146097);
+  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const std::int64_t y = static_cast<std::int64_t>(yoe) + era * 400;
+  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const unsigned mp = (5 * doy + 2) / 153;
+  const unsigned d = doy - (153 * mp + 2) / 5 + 1;
+  const unsigned m = mp < 10 ? mp + 3 : mp - 9;
+  return CivilDate{static_cast<int>(y + (m <= 2)), m, d};
+}
+
+constexpr bool is_leap(int y) noexcept { return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0; }
+
+constexpr unsigned days_in_month(int y, unsigned m) noexcept {
+  constexpr unsigned char t[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return m == 2 && is_leap(y) ? 29u : t[m - 1];
+}
+
+/// Parses "YYYY-MM-DD" (exactly 10 characters, a valid calendar date).
+/// Returns false on anything else.
+inline bool parse_iso_date(const char* s, std::size_t n, day_t& out) noexcept {
+  if (n != 10 || s[4] != '-' || s[7] != '-') return false;
+  int v[8];
+  const int pos[8] = {0, 1, 2, 3, 5, 6, 8, 9};
+  for (int i = 0; i < 8; ++i) {
+    const char c = s[pos[i]];
+    if (c < '0' || c > '9') return false;
+    v[i] = c - '0';
+  }
+  const int y = v[0] * 1000 + v[1] * 100 + v[2] * 10 + v[3];
+  const unsigned m = static_cast<unsigned>(v[4] * 10 + v[5]);
+  const unsigned d = static_cast<unsigned>(v[6] * 10 + v[7]);
+  if (m < 1 || m > 12 || d < 1 || d > days_in_month(y, m)) return false;
+  out = days_from_civil(y, m, d);
+  return true;
+}
+
+/// "YYYY-MM-DD" of a day number.
+inline std::string format_date(day_t day) {
+  const CivilDate c = civil_from_days(day);
+  char buf[32];
+  const int n = std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", c.year, c.month, c.day);
+  return std::string(buf, static_cast<std::size_t>(n > 0 ? n : 0));
+}
+
+}  // namespace downline

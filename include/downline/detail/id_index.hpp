@@ -1,0 +1,76 @@
+// Open-addressing hash index from int64 ids to dense positions. The slots hold only
+// the int32 position; the key is read back from the caller's id array, so the index
+// costs 4 bytes a slot (2 to 4 slots per participant).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "../fwd.hpp"
+
+namespace downline::detail {
+
+/// splitmix64 finaliser: a strong, cheap mix so that sequential or strided ids spread.
+inline std::uint64_t mix64(std::uint64_t x) noexcept {
+  x ^= x >> 30;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 27;
+  x *= 0x94d049bb133111ebULL;
+  x ^= x >> 31;
+  return x;
+}
+
+class IdIndex {
+ public:
+  IdIndex() = default;
+
+  /// Empty index sized for n keys (load factor <= 1/2).
+  explicit IdIndex(std::size_t n) {
+    int bits = 4;
+    while ((std::size_t{1} << bits) < 2 * n) ++bits;
+    shift_ = 64 - bits;
+    mask_ = (std::size_t{1} << bits) - 1;
+    slots_.assign(std::size_t{1} << bits, npos);
+  }
+
+  /// Inserts position `pos` for key keys[pos]. Returns the position already stored
+  /// for an equal key (a duplicate), or npos when inserted.
+  index_t insert(const id_type* keys, index_t pos) noexcept {
+    const id_type key = keys[pos];
+    for (std::size_t s = slot_of(key);; s = (s + 1) & mask_) {
+      const index_t cur = slots_[s];
+      if (cur == npos) {
+        slots_[s] = pos;
+        return npos;
+      }
+      if (keys[cur] == key) return cur;
+    }
+  }
+
+  /// Position of `key` or npos.
+  index_t find(const id_type* keys, id_type key) const noexcept {
+    if (slots_.empty()) return npos;
+    for (std::size_t s = slot_of(key);; s = (s + 1) & mask_) {
+      const index_t cur = slots_[s];
+      if (cur == npos || keys[cur] == key) return cur;
+    }
+  }
+
+  /// Replaces every stored position p by perm[p] (used after relabelling).
+  void relabel(const index_t* perm) noexcept {
+    for (index_t& s : slots_)
+      if (s != npos) s = perm[s];
+  }
+
+  std::size_t memory_bytes() const noexcept { return slots_.capacity() * sizeof(index_t); }
+
+ private:
+  std::size_t slot_of(id_type key) const noexcept {
+    return static_cast<std::size_t>(mix64(static_cast<std::uint64_t>(key)) >> shift_);
+  }
+  std::vector<index_t> slots_;
+  int shift_ = 60;
+  std::size_t mask_ = 15;
+};
+
+}  // namespace downline::detail

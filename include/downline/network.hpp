@@ -1,0 +1,297 @@
+// Network: the sponsor forest, relabelled in preorder so that the subtree of node k
+// is the contiguous range [k, end(k)). Built iteratively in O(N).
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "detail/id_index.hpp"
+#include "error.hpp"
+#include "fwd.hpp"
+
+namespace downline {
+
+/// Where the participants' columns come from. Arrays are in the caller's row order and
+/// are only read during construction (nothing is kept pointing at them).
+struct NetworkInput {
+  const id_type* ids = nullptr;       ///< participant ids, n values, unique
+  const id_type* sponsors = nullptr;  ///< sponsor id of each row
+  std::size_t n = 0;
+  /// Optional: has_sponsor[r] == 0 marks row r as a root whatever sponsors[r] holds.
+  /// Without it, sponsors[r] == no_sponsor marks a root.
+  const std::uint8_t* has_sponsor = nullptr;
+  /// Optional enrolment day per row (days since 1970-01-01).
+  const day_t* enrolled_on = nullptr;
+  /// Optional kind code per row (-1 for none) with its names.
+  const std::int32_t* kind = nullptr;
+  std::vector<std::string> kind_names;
+};
+
+class Network {
+ public:
+  Network() = default;
+
+  /// Builds and validates. Throws InputError (duplicate_id, unknown_sponsor,
+  /// own_sponsor, cycle, too_large) naming the offending ids.
+  explicit Network(const NetworkInput& in) { build(in); }
+
+  /// Convenience: ids and sponsors of equal length; no_sponsor marks a root.
+  Network(const std::vector<id_type>& ids, const std::vector<id_type>& sponsors,
+          const std::vector<day_t>& enrolled_on = {}) {
+    if (ids.size() != sponsors.size())
+      throw InputError(ErrorKind::bad_value,
+                       "ids and sponsors differ in length: " + std::to_string(ids.size()) + " vs " +
+                           std::to_string(sponsors.size()));
+    if (!enrolled_on.empty() && enrolled_on.size() != ids.size())
+      throw InputError(ErrorKind::bad_value,
+                       "enrolled_on has " + std::to_string(enrolled_on.size()) + " values for " +
+                           std::to_string(ids.size()) + " participants");
+    NetworkInput in;
+    in.ids = ids.data();
+    in.sponsors = sponsors.data();
+    in.n = ids.size();
+    in.enrolled_on = enrolled_on.empty() ? nullptr : enrolled_on.data();
+    build(in);
+  }
+
+  /// Number of participants.
+  index_t size() const noexcept { return static_cast<index_t>(id_.size()); }
+  bool empty() const noexcept { return id_.empty(); }
+
+  // ---- per node, by preorder position k ------------------------------------------
+  id_type id(index_t k) const noexcept { return id_[k]; }
+  /// Sponsor's position, npos for a root.
+  index_t parent(index_t k) const noexcept { return parent_[k]; }
+  /// One past the last position of k's subtree: the downline of k is [k + 1, end(k)).
+  index_t end(index_t k) const noexcept { return end_[k]; }
+  /// Level below the root (a root has depth 0).
+  index_t depth(index_t k) const noexcept { return depth_[k]; }
+  /// Number of downline members.
+  index_t downline_size(index_t k) const noexcept { return end_[k] - k - 1; }
+  bool has_enrolment() const noexcept { return !enrolled_.empty(); }
+  day_t enrolled_on(index_t k) const noexcept { return enrolled_[k]; }
+  bool has_kind() const noexcept { return !kind_.empty(); }
+  std::int32_t kind(index_t k) const noexcept { return kind_[k]; }
+  const std::vector<std::string>& kind_names() const noexcept { return kind_names_; }
+
+  // ---- whole arrays, in preorder --------------------------------------------------
+  const std::vector<id_type>& ids() const noexcept { return id_; }
+  const std::vector<index_t>& parents() const noexcept { return parent_; }
+  const std::vector<index_t>& ends() const noexcept { return end_; }
+  const std::vector<index_t>& depths() const noexcept { return depth_; }
+  const std::vector<day_t>& enrolment_days() const noexcept { return enrolled_; }
+  const std::vector<std::int32_t>& kinds() const noexcept { return kind_; }
+  /// position_of_row()[r]: the preorder position of input row r.
+  const std::vector<index_t>& position_of_row() const noexcept { return pos_of_row_; }
+
+  // ---- lookups ----------------------------------------------------------------------
+  /// Position of participant `id`, or npos.
+  index_t find(id_type id) const noexcept { return index_.find(id_.data(), id); }
+  /// Position of participant `id`; throws InputError(unknown_participant).
+  index_t at(id_type id) const {
+    const index_t k = find(id);
+    if (k == npos)
+      throw InputError(ErrorKind::unknown_participant,
+                       "participant " + std::to_string(id) + " is not in the network", {id});
+    return k;
+  }
+
+  /// Positions of k's direct recruits, in input order. O(frontline) by skipping subtrees.
+  std::vector<index_t> frontline(index_t k) const {
+    std::vector<index_t> out;
+    for (index_t j = k + 1; j < end_[k]; j = end_[j]) out.push_back(j);
+    return out;
+  }
+  /// Positions of k's ancestors, sponsor first, root last.
+  std::vector<index_t> upline(index_t k) const {
+    std::vector<index_t> out;
+    for (index_t p = parent_[k]; p != npos; p = parent_[p]) out.push_back(p);
+    return out;
+  }
+
+  /// Bytes held by the network (ids, links, ranges, depths, index, attributes).
+  std::size_t memory_bytes() const noexcept {
+    return id_.capacity() * sizeof(id_type) +
+           (parent_.capacity() + end_.capacity() + depth_.capacity() + pos_of_row_.capacity() +
+            enrolled_.capacity() + kind_.capacity()) *
+               sizeof(index_t) +
+           index_.memory_bytes();
+  }
+
+  /// Reorders a per-row array into preorder: out[position_of_row[r]] = in[r].
+  template <class T>
+  void rows_to_preorder(const T* in, T* out) const noexcept {
+    const index_t n = size();
+    for (index_t r = 0; r < n; ++r) out[pos_of_row_[r]] = in[r];
+  }
+  /// Reorders a preorder array back into input rows: out[r] = in[position_of_row[r]].
+  template <class T>
+  void preorder_to_rows(const T* in, T* out) const noexcept {
+    const index_t n = size();
+    for (index_t r = 0; r < n; ++r) out[r] = in[pos_of_row_[r]];
+  }
+
+ private:
+  void build(const NetworkInput& in);
+
+  std::vector<id_type> id_;
+  std::vector<index_t> parent_, end_, depth_, pos_of_row_;
+  std::vector<day_t> enrolled_;
+  std::vector<std::int32_t> kind_;
+  std::vector<std::string> kind_names_;
+  detail::IdIndex index_;
+};
+
+// ------------------------------------------------------------------------------------
+inline void Network::build(const NetworkInput& in) {
+  constexpr std::size_t max_n = static_cast<std::size_t>(std::numeric_limits<index_t>::max()) - 1;
+  if (in.n > max_n)
+    throw InputError(
+        ErrorKind::too_large,
+        std::to_string(in.n) + " participants exceed the limit of " + std::to_string(max_n));
+  const index_t n = static_cast<index_t>(in.n);
+  const id_type* ids = in.ids;
+
+  // 1. id -> row, rejecting duplicates.
+  detail::IdIndex index(in.n);
+  std::vector<id_type> dups;
+  for (index_t r = 0; r < n; ++r)
+    if (index.insert(ids, r) != npos) dups.push_back(ids[r]);
+  if (!dups.empty()) {
+    std::sort(dups.begin(), dups.end());
+    dups.erase(std::unique(dups.begin(), dups.end()), dups.end());
+    {
+      const std::string msg_ =
+          std::to_string(dups.size()) +
+          " participant id(s) appear more than once: " + detail::list_values(dups);
+      throw InputError(ErrorKind::duplicate_id, msg_, std::move(dups));
+    }
+  }
+
+  // 2. sponsor row of every row.
+  std::vector<index_t> prow(in.n);
+  std::vector<id_type> unknown, own;
+  for (index_t r = 0; r < n; ++r) {
+    const bool has = in.has_sponsor ? in.has_sponsor[r] != 0 : in.sponsors[r] != no_sponsor;
+    if (!has) {
+      prow[r] = npos;
+      continue;
+    }
+    const id_type s = in.sponsors[r];
+    if (s == ids[r]) {
+      own.push_back(ids[r]);
+      prow[r] = npos;
+      continue;
+    }
+    const index_t p = index.find(ids, s);
+    if (p == npos) unknown.push_back(ids[r]);
+    prow[r] = p;
+  }
+  if (!own.empty()) {
+    const std::string msg_ = std::to_string(own.size()) +
+                             " participant(s) are their own sponsor: " + detail::list_values(own);
+    throw InputError(ErrorKind::own_sponsor, msg_, std::move(own));
+  }
+  if (!unknown.empty()) {
+    std::string msg = std::to_string(unknown.size()) +
+                      " participant(s) have a sponsor that is not a participant: ";
+    for (std::size_t i = 0; i < unknown.size() && i < 10; ++i) {
+      if (i) msg += ", ";
+      const index_t r = index.find(ids, unknown[i]);
+      msg += std::to_string(unknown[i]) + " (sponsor " + std::to_string(in.sponsors[r]) + ")";
+    }
+    if (unknown.size() > 10) msg += ", ... (" + std::to_string(unknown.size() - 10) + " more)";
+    throw InputError(ErrorKind::unknown_sponsor, msg, std::move(unknown));
+  }
+
+  // 3. children in CSR form, in input order (counting sort by sponsor row).
+  std::vector<index_t> first(in.n + 1, 0);
+  for (index_t r = 0; r < n; ++r)
+    if (prow[r] != npos) ++first[static_cast<std::size_t>(prow[r]) + 1];
+  for (index_t r = 0; r < n; ++r) first[r + 1] += first[r];
+  std::vector<index_t> child(static_cast<std::size_t>(first[n]));
+  {
+    std::vector<index_t> fill(first.begin(), first.end() - 1);
+    for (index_t r = 0; r < n; ++r)
+      if (prow[r] != npos) child[fill[prow[r]]++] = r;
+  }
+
+  // 4. iterative depth-first preorder from the roots in input order.
+  std::vector<index_t> pos(in.n, npos), order;
+  order.reserve(in.n);
+  {
+    std::vector<index_t> stack;
+    for (index_t r = n; r-- > 0;)
+      if (prow[r] == npos) stack.push_back(r);
+    while (!stack.empty()) {
+      const index_t v = stack.back();
+      stack.pop_back();
+      pos[v] = static_cast<index_t>(order.size());
+      order.push_back(v);
+      for (index_t c = first[v + 1]; c-- > first[v];) stack.push_back(child[c]);
+    }
+  }
+
+  // 5. rows never reached hang below a cycle: report one cycle by its ids.
+  if (static_cast<index_t>(order.size()) != n) {
+    index_t start = 0;
+    while (pos[start] != npos) ++start;
+    // Walk up from `start`; stamp each row with the step it was met on.
+    std::vector<index_t> seen_at(in.n, npos);
+    index_t v = start, step = 0;
+    while (seen_at[v] == npos) {
+      seen_at[v] = step++;
+      v = prow[v];
+    }
+    std::vector<id_type> cyc;
+    const index_t u = v;
+    do {
+      cyc.push_back(ids[v]);
+      v = prow[v];
+    } while (v != u);
+    const std::size_t caught = in.n - order.size();
+    {
+      const std::string msg_ = "sponsor links form a cycle of " + std::to_string(cyc.size()) +
+                               " participant(s): " + detail::list_values(cyc) + " (" +
+                               std::to_string(caught) + " participant(s) are in or below cycles)";
+      throw InputError(ErrorKind::cycle, msg_, std::move(cyc));
+    }
+  }
+  first = {};
+  child = {};
+
+  // 6. arrays in preorder.
+  id_.resize(in.n);
+  parent_.resize(in.n);
+  depth_.resize(in.n);
+  end_.resize(in.n);
+  for (index_t k = 0; k < n; ++k) {
+    const index_t r = order[k];
+    id_[k] = ids[r];
+    const index_t p = prow[r] == npos ? npos : pos[prow[r]];
+    parent_[k] = p;
+    depth_[k] = p == npos ? 0 : depth_[p] + 1;
+    end_[k] = 1;  // subtree size for now
+  }
+  for (index_t k = n; k-- > 0;)
+    if (parent_[k] != npos) end_[parent_[k]] += end_[k];
+  for (index_t k = 0; k < n; ++k) end_[k] += k;
+
+  if (in.enrolled_on) {
+    enrolled_.resize(in.n);
+    for (index_t k = 0; k < n; ++k) enrolled_[k] = in.enrolled_on[order[k]];
+  }
+  if (in.kind) {
+    kind_.resize(in.n);
+    for (index_t k = 0; k < n; ++k) kind_[k] = in.kind[order[k]];
+    kind_names_ = in.kind_names;
+  }
+  index.relabel(pos.data());
+  index_ = std::move(index);
+  pos_of_row_ = std::move(pos);
+}
+
+}  // namespace downline

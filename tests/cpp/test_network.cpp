@@ -1,0 +1,155 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <boost/graph/breadth_first_search.hpp>
+#include <map>
+#include <set>
+
+#include "downline/graph.hpp"
+#include "downline/network.hpp"
+
+using namespace downline;
+
+namespace {
+// Expects `f` to throw InputError of `kind` whose message contains every needle.
+template <class F>
+void expect_error(F f, ErrorKind kind, std::vector<std::string> needles) {
+  try {
+    f();
+    FAIL("no exception");
+  } catch (const InputError& e) {
+    CHECK(e.kind() == kind);
+    for (const auto& s : needles)
+      CHECK_MESSAGE(std::string(e.what()).find(s) != std::string::npos, std::string(e.what()));
+  }
+}
+}  // namespace
+
+TEST_CASE("a small network: preorder ranges hold exactly each downline") {
+  //        10          40
+  //      /  |  \        |
+  //    20  30   50     60
+  //    |        |
+  //    70      80
+  const std::vector<id_type> ids{70, 10, 20, 30, 40, 50, 60, 80};
+  const std::vector<id_type> sp{20, no_sponsor, 10, 10, no_sponsor, 10, 40, 50};
+  const Network net(ids, sp);
+  REQUIRE(net.size() == 8);
+  const std::map<id_type, std::set<id_type>> expected{{10, {20, 30, 50, 70, 80}},
+                                                      {20, {70}},
+                                                      {30, {}},
+                                                      {40, {60}},
+                                                      {50, {80}},
+                                                      {60, {}},
+                                                      {70, {}},
+                                                      {80, {}}};
+  for (const auto& [id, down] : expected) {
+    const index_t k = net.at(id);
+    std::set<id_type> got;
+    for (index_t j = k + 1; j < net.end(k); ++j) got.insert(net.id(j));
+    CHECK(got == down);
+    CHECK(net.downline_size(k) == static_cast<index_t>(down.size()));
+  }
+  CHECK(net.depth(net.at(80)) == 2);
+  CHECK(net.depth(net.at(40)) == 0);
+  std::vector<id_type> front;
+  for (index_t j : net.frontline(net.at(10))) front.push_back(net.id(j));
+  CHECK(front == std::vector<id_type>{20, 30, 50});  // input order
+  std::vector<id_type> up;
+  for (index_t j : net.upline(net.at(80))) up.push_back(net.id(j));
+  CHECK(up == std::vector<id_type>{50, 10});
+  CHECK(net.find(999) == npos);
+  expect_error([&] { (void)net.at(999); }, ErrorKind::unknown_participant, {"999"});
+  // position_of_row maps input rows to positions holding the same id.
+  for (std::size_t r = 0; r < ids.size(); ++r) CHECK(net.id(net.position_of_row()[r]) == ids[r]);
+}
+
+TEST_CASE("invalid networks name the offending ids") {
+  expect_error(
+      [] {
+        Network({1, 2, 3, 2}, {no_sponsor, 1, 1, 1});
+      },
+      ErrorKind::duplicate_id, {"2"});
+  expect_error(
+      [] {
+        Network({1, 2, 3}, {no_sponsor, 1, 77});
+      },
+      ErrorKind::unknown_sponsor, {"3", "77"});
+  expect_error([] { Network({1, 2, 3}, {no_sponsor, 2, 1}); }, ErrorKind::own_sponsor, {"2"});
+  // 2 <-> 3 loop, 4 hangs below it.
+  try {
+    Network({1, 2, 3, 4}, {no_sponsor, 3, 2, 3});
+    FAIL("no exception");
+  } catch (const InputError& e) {
+    CHECK(e.kind() == ErrorKind::cycle);
+    auto ids = e.ids();
+    std::sort(ids.begin(), ids.end());
+    CHECK(ids == std::vector<id_type>{2, 3});
+    CHECK(std::string(e.what()).find("3 participant(s) are in or below cycles") !=
+          std::string::npos);
+  }
+  // A cycle of 1,000,000 participants: found iteratively, named by all its ids.
+  const id_type n = 1000000;
+  std::vector<id_type> ids(n), sp(n);
+  for (id_type i = 0; i < n; ++i) {
+    ids[i] = i;
+    sp[i] = (i + 1) % n;
+  }
+  try {
+    Network(ids, sp);
+    FAIL("no exception");
+  } catch (const InputError& e) {
+    CHECK(e.kind() == ErrorKind::cycle);
+    CHECK(e.ids().size() == static_cast<std::size_t>(n));
+  }
+}
+
+TEST_CASE("a sponsor chain 1,000,000 levels deep") {
+  const id_type n = 1000000;
+  std::vector<id_type> ids(n), sp(n);
+  for (id_type i = 0; i < n; ++i) {
+    ids[i] = n - i;  // unsorted relative to depth
+    sp[i] = i == 0 ? no_sponsor : n - i + 1;
+  }
+  const Network net(ids, sp);
+  const index_t root = net.at(n), leaf = net.at(1);
+  CHECK(net.depth(leaf) == n - 1);
+  CHECK(net.downline_size(root) == n - 1);
+  CHECK(net.end(root) == n);
+  CHECK(net.upline(leaf).size() == static_cast<std::size_t>(n - 1));
+  CHECK(net.memory_bytes() <= 64u * static_cast<std::size_t>(n));
+}
+
+TEST_CASE("the Boost.Graph view: breadth-first distances from the roots equal the depths") {
+  // A random forest.
+  const index_t n = 5000;
+  std::vector<id_type> ids(n), sp(n);
+  std::uint64_t s = 12345;
+  auto rnd = [&] { return s = s * 6364136223846793005ULL + 1442695040888963407ULL, s >> 33; };
+  for (index_t i = 0; i < n; ++i) {
+    ids[i] = 1000 + 7 * i;
+    sp[i] = (i == 0 || rnd() % 50 == 0)
+                ? no_sponsor
+                : 1000 + 7 * static_cast<id_type>(rnd() % static_cast<std::uint64_t>(i));
+  }
+  const Network net(ids, sp);
+  const SponsorGraph g = sponsor_graph(net);
+  CHECK(boost::num_vertices(g) == static_cast<std::size_t>(n));
+  CHECK(boost::num_edges(g) ==
+        static_cast<std::size_t>(n - std::count(sp.begin(), sp.end(), no_sponsor)));
+  std::vector<std::uint32_t> dist(n, 0);
+  for (index_t r = 0; r < n; ++r) {
+    if (net.parent(r) != npos) continue;
+    boost::breadth_first_search(g, static_cast<std::uint32_t>(r),
+                                boost::visitor(boost::make_bfs_visitor(
+                                    boost::record_distances(dist.data(), boost::on_tree_edge()))));
+  }
+  // Depth from the raw sponsor links, independent of the network's own depth array.
+  std::map<id_type, id_type> sponsor_of;
+  for (index_t i = 0; i < n; ++i) sponsor_of[ids[i]] = sp[i];
+  for (index_t i = 0; i < n; ++i) {
+    index_t d = 0;
+    for (id_type x = ids[i]; sponsor_of[x] != no_sponsor; x = sponsor_of[x]) ++d;
+    REQUIRE(dist[net.at(ids[i])] == static_cast<std::uint32_t>(d));
+  }
+}

@@ -1,0 +1,289 @@
+// Every column of volumes() against a brute-force reference built from explicit
+// descendant sets, on random forests of many shapes.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <random>
+#include <unordered_map>
+
+#include "downline/rollup.hpp"
+
+using namespace downline;
+
+namespace {
+
+struct Forest {
+  std::vector<id_type> ids, sponsors;
+  std::vector<day_t> enrolled;
+  std::vector<id_type> o_pid;
+  std::vector<day_t> o_day;
+  std::vector<double> o_pv;
+};
+
+// shape: 0 random recursive tree, 1 chain, 2 star, 3 mixed (chains hanging off stars), 4 many roots
+Forest make_forest(int n, int shape, std::mt19937_64& rng) {
+  Forest f;
+  std::vector<int> parent(n, -1);
+  for (int i = 1; i < n; ++i) {
+    switch (shape) {
+      case 0:
+        parent[i] = static_cast<int>(rng() % static_cast<unsigned>(i));
+        break;
+      case 1:
+        parent[i] = i - 1;
+        break;
+      case 2:
+        parent[i] = 0;
+        break;
+      case 3:
+        parent[i] = (rng() % 3 == 0) ? 0 : i - 1;
+        break;
+      default:
+        parent[i] = (rng() % 5 == 0) ? -1 : static_cast<int>(rng() % static_cast<unsigned>(i));
+        break;
+    }
+  }
+  // Unsorted, sparse ids; rows shuffled.
+  std::vector<id_type> idof(n);
+  for (int i = 0; i < n; ++i) idof[i] = static_cast<id_type>(rng() >> 2) - (id_type{1} << 60);
+  std::vector<int> rows(n);
+  for (int i = 0; i < n; ++i) rows[i] = i;
+  std::shuffle(rows.begin(), rows.end(), rng);
+  for (int i : rows) {
+    f.ids.push_back(idof[i]);
+    f.sponsors.push_back(parent[i] < 0 ? no_sponsor : idof[parent[i]]);
+    // Mostly enrolled after the sponsor, sometimes not: as_of must still follow the rule.
+    f.enrolled.push_back(static_cast<day_t>(100 + i / 2 + static_cast<int>(rng() % 40)));
+  }
+  const int orders = static_cast<int>(rng() % static_cast<unsigned>(8 * n + 1));
+  for (int j = 0; j < orders; ++j) {
+    f.o_pid.push_back(idof[rng() % static_cast<unsigned>(n)]);
+    f.o_day.push_back(static_cast<day_t>(100 + rng() % static_cast<unsigned>(n / 2 + 60)));
+    const int kind = static_cast<int>(rng() % 10);
+    f.o_pv.push_back(kind == 0   ? 0.0
+                     : kind == 1 ? -static_cast<double>(rng() % 50)
+                                 : static_cast<double>(rng() % 10000) / 100.0);
+  }
+  return f;
+}
+
+struct Ref {
+  double pv = 0, gv = 0, power = 0, lesser = 0;
+  std::vector<double> level;
+  long downline = 0, active_downline = 0, frontline = 0, depth = 0, height = 0;
+  bool included = true;
+};
+
+std::unordered_map<id_type, Ref> brute_force(const Forest& f, day_t start, day_t end,
+                                             bool use_as_of, day_t as_of, int levels,
+                                             bool use_min_pv, double min_pv) {
+  const std::size_t n = f.ids.size();
+  std::unordered_map<id_type, id_type> sponsor;
+  std::unordered_map<id_type, day_t> enrolled;
+  std::unordered_map<id_type, std::vector<id_type>> children;
+  for (std::size_t i = 0; i < n; ++i) {
+    sponsor[f.ids[i]] = f.sponsors[i];
+    enrolled[f.ids[i]] = f.enrolled[i];
+    if (f.sponsors[i] != no_sponsor) children[f.sponsors[i]].push_back(f.ids[i]);
+  }
+  std::unordered_map<id_type, Ref> ref;
+  std::unordered_map<id_type, bool> positive;
+  for (id_type id : f.ids) {
+    Ref& r = ref[id];
+    r.level.assign(levels, 0.0);
+    for (id_type x = id; x != no_sponsor; x = sponsor[x]) {
+      if (use_as_of && enrolled[x] > as_of) r.included = false;
+      if (x != id) ++r.depth;
+    }
+  }
+  const std::int64_t last =
+      use_as_of ? std::min<std::int64_t>(end, static_cast<std::int64_t>(as_of) + 1) : end;
+  for (std::size_t j = 0; j < f.o_pid.size(); ++j) {
+    if (f.o_day[j] < start || f.o_day[j] >= last) continue;
+    Ref& r = ref[f.o_pid[j]];
+    if (!r.included) continue;
+    r.pv += f.o_pv[j];
+    if (f.o_pv[j] > 0) positive[f.o_pid[j]] = true;
+  }
+  auto active = [&](id_type id) {
+    const Ref& r = ref[id];
+    return r.included && (use_min_pv ? r.pv >= min_pv : positive[id]);
+  };
+  // Explicit descendant sets with their levels, by a stack walk per participant.
+  for (id_type id : f.ids) {
+    Ref& r = ref[id];
+    r.gv = r.pv;
+    std::vector<std::pair<id_type, int>> stack{{id, 0}};
+    while (!stack.empty()) {
+      auto [x, lv] = stack.back();
+      stack.pop_back();
+      if (x != id) {
+        const Ref& d = ref[x];
+        r.gv += d.pv;
+        if (lv <= levels) r.level[lv - 1] += d.pv;
+        if (d.included) {
+          ++r.downline;
+          r.height = std::max<long>(r.height, lv);
+        }
+        if (active(x)) ++r.active_downline;
+      }
+      for (id_type c : children[x]) stack.emplace_back(c, lv + 1);
+    }
+    bool any = false;
+    double best = 0;
+    for (id_type c : children[id]) {
+      if (!ref[c].included) continue;
+      ++r.frontline;
+      // leg volume = GV of the recruit: recomputed from the recruit's own descendant walk below
+      double leg = 0;
+      std::vector<id_type> st{c};
+      while (!st.empty()) {
+        const id_type x = st.back();
+        st.pop_back();
+        leg += ref[x].pv;
+        for (id_type y : children[x]) st.push_back(y);
+      }
+      if (!any || leg > best) best = leg;
+      any = true;
+    }
+    r.power = any ? best : 0.0;
+    r.lesser = r.gv - r.pv - r.power;
+  }
+  return ref;
+}
+
+void check_case(const Forest& f, const VolumeOptions& opt) {
+  const Network net(f.ids, f.sponsors, f.enrolled);
+  const Activity act(net, f.o_pid, f.o_day, f.o_pv);
+  const VolumeTable t = volumes(net, act, opt);
+  const auto ref = brute_force(f, opt.start, opt.end, opt.as_of.has_value(), opt.as_of.value_or(0),
+                               opt.levels, opt.min_pv.has_value(), opt.min_pv.value_or(0));
+  const std::size_t n = f.ids.size();
+  auto close = [](double a, double b) { return std::abs(a - b) <= 1e-9 * (1 + std::abs(b)); };
+  for (std::size_t i = 0; i < n; ++i) {
+    const index_t k = net.at(f.ids[i]);
+    const Ref& r = ref.at(f.ids[i]);
+    INFO("participant ", f.ids[i]);
+    REQUIRE(static_cast<bool>(t.included[k]) == r.included);
+    REQUIRE(close(t.pv[k], r.pv));
+    REQUIRE(close(t.gv[k], r.gv));
+    for (int l = 0; l < opt.levels; ++l)
+      REQUIRE(close(t.level[static_cast<std::size_t>(l) * n + k], r.level[l]));
+    REQUIRE(close(t.power_leg[k], r.power));
+    REQUIRE(close(t.lesser_legs[k], r.lesser));
+    REQUIRE(t.downline[k] == r.downline);
+    REQUIRE(t.active_downline[k] == r.active_downline);
+    REQUIRE(t.frontline[k] == r.frontline);
+    REQUIRE(t.depth[k] == r.depth);
+    REQUIRE(t.height[k] == r.height);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("volumes equal the brute-force reference on random forests") {
+  std::mt19937_64 rng(2024);
+  const int sizes[] = {1, 2, 3, 10, 57, 300, 1000};
+  for (int seed = 0; seed < 6; ++seed)
+    for (int n : sizes)
+      for (int shape = 0; shape < 5; ++shape) {
+        CAPTURE(seed);
+        CAPTURE(n);
+        CAPTURE(shape);
+        const Forest f = make_forest(n, shape, rng);
+        VolumeOptions opt;
+        opt.levels = 1 + static_cast<int>(rng() % 5);
+        if (seed % 2) {
+          opt.start = static_cast<day_t>(100 + rng() % 50);
+          opt.end = opt.start + static_cast<day_t>(rng() % 300);
+        }
+        if (seed % 3 == 1)
+          opt.as_of = static_cast<day_t>(100 + rng() % static_cast<unsigned>(n / 2 + 60));
+        if (seed % 3 == 2) opt.min_pv = static_cast<double>(rng() % 100);
+        check_case(f, opt);
+      }
+}
+
+TEST_CASE("volumes on 10,000 participants, deep and wide") {
+  std::mt19937_64 rng(7);
+  for (int shape : {0, 3}) {
+    const Forest f = make_forest(10000, shape, rng);
+    VolumeOptions opt;
+    opt.levels = 4;
+    opt.as_of = 3000;
+    check_case(f, opt);
+  }
+}
+
+TEST_CASE("matrix rollup: every column equals subtree sums of explicit descendant sets") {
+  std::mt19937_64 rng(99);
+  const Forest f = make_forest(400, 0, rng);
+  const Network net(f.ids, f.sponsors);
+  Eigen::MatrixXd m(400, 3);
+  for (int i = 0; i < 400; ++i)
+    for (int c = 0; c < 3; ++c) m(i, c) = static_cast<double>(rng() % 1000) - 300.0;
+  const auto out = rollup_rows(net, m);
+  std::unordered_map<id_type, int> row;
+  for (int i = 0; i < 400; ++i) row[f.ids[i]] = i;
+  for (int i = 0; i < 400; ++i) {
+    // Sum over every row whose upline contains row i (or is row i).
+    Eigen::RowVector3d expect = Eigen::RowVector3d::Zero();
+    for (int j = 0; j < 400; ++j)
+      for (id_type x = f.ids[j]; x != no_sponsor; x = f.sponsors[row[x]])
+        if (x == f.ids[i]) {
+          expect += m.row(j);
+          break;
+        }
+    REQUIRE((out.row(i) - expect).cwiseAbs().maxCoeff() < 1e-9);
+  }
+}
+
+TEST_CASE("subtree_sum is accurate where naive prefix differences lose digits") {
+  // A huge volume early in preorder, small ones after: P[end]-P[k] would lose them.
+  const std::vector<id_type> ids{1, 2, 3, 4};
+  const std::vector<id_type> sp{no_sponsor, 1, 2, 3};
+  const Network net(ids, sp);
+  std::vector<double> v{1e17, 0.25, 0.5, 0.125}, pre(4), out(4);
+  net.rows_to_preorder(v.data(), pre.data());
+  subtree_sum(net, pre.data(), out.data());
+  CHECK(out[net.at(4)] == 0.125);
+  CHECK(out[net.at(3)] == 0.625);
+  CHECK(out[net.at(2)] == 0.875);
+}
+
+TEST_CASE("orders of unknown participants: an error naming them, or dropped and reported") {
+  const Network net({1, 2}, {no_sponsor, 1});
+  const std::vector<id_type> pid{1, 5, 2, 5, 9};
+  const std::vector<day_t> day{1, 1, 1, 1, 1};
+  const std::vector<double> pv{1, 2, 3, 4, 5};
+  try {
+    Activity(net, pid, day, pv);
+    FAIL("no exception");
+  } catch (const InputError& e) {
+    CHECK(e.kind() == ErrorKind::unknown_participant);
+    CHECK(e.ids() == std::vector<id_type>{5, 9});
+    CHECK(std::string(e.what()).find("3 order(s) of 2 participant(s)") != std::string::npos);
+  }
+  const Activity act(net, pid, day, pv, UnknownPolicy::drop);
+  CHECK(act.size() == 2);
+  CHECK(act.dropped_rows() == std::vector<id_type>{1, 3, 4});
+  CHECK(act.dropped_ids() == std::vector<id_type>{5, 9});
+  const auto t = volumes(net, act);
+  CHECK(t.gv[net.at(1)] == 4.0);
+  std::vector<double> bad{1, 2, NAN, 4, 5};
+  CHECK_THROWS_AS(Activity(net, pid, day, bad, UnknownPolicy::drop), InputError);
+}
+
+TEST_CASE("per-period volumes from one mapping") {
+  const Network net({1, 2, 3}, {no_sponsor, 1, 2});
+  const Activity act(net, {3, 3, 2, 1}, {0, 31, 45, 70}, {10, 20, 30, 40});
+  const auto m = act.personal_volume_by_period({0, 31, 59, 90});
+  const std::size_t n = 3;
+  CHECK(m[0 * n + net.at(3)] == 10);
+  CHECK(m[1 * n + net.at(3)] == 20);
+  CHECK(m[1 * n + net.at(2)] == 30);
+  CHECK(m[2 * n + net.at(1)] == 40);
+  CHECK(m[0 * n + net.at(1)] == 0);
+}
