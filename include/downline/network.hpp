@@ -86,6 +86,8 @@ class Network {
   const std::vector<std::int32_t>& kinds() const noexcept { return kind_; }
   /// position_of_row()[r]: the preorder position of input row r.
   const std::vector<index_t>& position_of_row() const noexcept { return pos_of_row_; }
+  /// row_of_position()[k]: the input row of preorder position k.
+  const std::vector<index_t>& row_of_position() const noexcept { return row_of_pos_; }
 
   // ---- lookups ----------------------------------------------------------------------
   /// Position of participant `id`, or npos.
@@ -116,7 +118,7 @@ class Network {
   std::size_t memory_bytes() const noexcept {
     return id_.capacity() * sizeof(id_type) +
            (parent_.capacity() + end_.capacity() + depth_.capacity() + pos_of_row_.capacity() +
-            enrolled_.capacity() + kind_.capacity()) *
+            row_of_pos_.capacity() + enrolled_.capacity() + kind_.capacity()) *
                sizeof(index_t) +
            index_.memory_bytes();
   }
@@ -138,7 +140,7 @@ class Network {
   void build(const NetworkInput& in);
 
   std::vector<id_type> id_;
-  std::vector<index_t> parent_, end_, depth_, pos_of_row_;
+  std::vector<index_t> parent_, end_, depth_, pos_of_row_, row_of_pos_;
   std::vector<day_t> enrolled_;
   std::vector<std::int32_t> kind_;
   std::vector<std::string> kind_names_;
@@ -292,6 +294,7 @@ inline void Network::build(const NetworkInput& in) {
   index.relabel(pos.data());
   index_ = std::move(index);
   pos_of_row_ = std::move(pos);
+  row_of_pos_ = std::move(order);
 }
 
 }  // namespace downline

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The project's one entry point: installs what is missing, builds, then runs a job.
+#   ./dev.sh demo [ARGS]   the C++ demo on a generated sample company
+#   ./dev.sh test          every test, C++ (ctest) and Python (pytest)
+#   ./dev.sh bench [ARGS]  the benchmarks (see benchmarks/README.md)
+#   ./dev.sh build         only install and build
+# Quick when nothing changed: packages are checked with dpkg, the build is incremental.
+set -euo pipefail
+cd "$(dirname "$0")"
+ROOT=$PWD
+BUILD=${DOWNLINE_BUILD_DIR:-$ROOT/build}
+PY=$ROOT/.venv/bin/python
+
+PACKAGES=(g++ cmake ninja-build libboost-dev libboost-graph-dev libeigen3-dev pybind11-dev doctest-dev
+          python3 python3-dev python3-venv python3-numpy python3-pandas python3-pytest)
+
+say() { printf '[dev.sh] %s\n' "$*" >&2; }
+
+ensure_packages() {
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  say "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [[ $(id -u) -ne 0 ]] && sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+ensure_venv() {
+  if [[ ! -x $PY ]]; then
+    say "creating .venv from /usr/bin/python3 (with system site packages)"
+    /usr/bin/python3 -m venv --system-site-packages "$ROOT/.venv"
+  fi
+  # The package is used from the source tree: python/ on sys.path, _core built into it.
+  local site
+  site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+  [[ -f $site/downline-dev.pth ]] || echo "$ROOT/python" > "$site/downline-dev.pth"
+}
+
+build() {
+  ensure_packages
+  ensure_venv
+  if [[ ! -f $BUILD/CMakeCache.txt ]]; then
+    cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DDOWNLINE_WERROR=ON \
+      -DDOWNLINE_BUILD_PYTHON=ON -DPython_EXECUTABLE="$PY" >/dev/null
+  fi
+  cmake --build "$BUILD"
+}
+
+cmd=${1:-help}
+shift || true
+case $cmd in
+  build) build ;;
+  demo)
+    build >&2
+    exec "$BUILD/downline-cli" demo --dir "$ROOT/demo-data" "$@" ;;
+  test)
+    build
+    ctest --test-dir "$BUILD" --output-on-failure
+    "$PY" -m pytest "$ROOT/tests/python" -q -p no:cacheprovider "$@" ;;
+  bench)
+    build >&2
+    exec "$PY" "$ROOT/benchmarks/run.py" --build-dir "$BUILD" "$@" ;;
+  *)
+    sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+    [[ $cmd == help ]] ;;
+esac

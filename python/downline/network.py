@@ -1,0 +1,413 @@
+"""The sponsor network and its downline volume rollups (pandas in, pandas out)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any, Hashable, Optional
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._convert import column, date_ticks, day_number, float_column
+from .errors import DroppedRowsWarning, InputError, UnknownIdError
+
+__all__ = ["Network", "Activity"]
+
+_INT64_MIN = np.iinfo(np.int64).min
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def _show(values, limit: int = 10) -> str:
+    values = list(values)
+    shown = ", ".join(map(str, values[:limit]))
+    return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
+
+
+def _rows(mask: np.ndarray) -> list[int]:
+    return [int(i) for i in np.flatnonzero(mask)]
+
+
+def _integer_ids(col: pd.Series, name: str, allow_missing: bool) -> tuple[np.ndarray, Optional[np.ndarray]]:
+    """An id column -> (int64 values, present mask or None). No copy for an int64 column."""
+    dtype = col.dtype
+    missing = col.isna().to_numpy() if (allow_missing or not pd.api.types.is_integer_dtype(dtype)
+                                        or pd.api.types.is_extension_array_dtype(dtype)) else None
+    if missing is not None and not missing.any():
+        missing = None
+    if missing is not None and not allow_missing:
+        raise InputError(f"column {name!r} has missing ids at rows {_show(_rows(missing))}",
+                         ids=_rows(missing))
+    if pd.api.types.is_integer_dtype(dtype):
+        if pd.api.types.is_extension_array_dtype(dtype):
+            values = col.to_numpy(dtype=np.int64, na_value=0)
+        else:
+            values = np.asarray(col.to_numpy(), dtype=np.int64)
+    else:  # float ids such as 17850.0 must be whole numbers inside the int64 range
+        raw = col.to_numpy(dtype=np.float64, na_value=0.0)
+        bad = (raw != np.floor(raw)) | (np.abs(raw) >= 2.0**63)
+        if missing is not None:
+            bad &= ~missing
+        if bad.any():
+            rows = _rows(bad)
+            raise InputError(f"column {name!r}: ids that are not whole numbers at rows {_show(rows)}", ids=rows)
+        values = raw.astype(np.int64)
+    return values, (None if missing is None else ~missing)
+
+
+class Activity:
+    """Orders mapped onto a :class:`Network` once.
+
+    Build it with :meth:`Network.activity` and pass it to :meth:`Network.volumes` as often
+    as needed (many periods, many dates) without mapping the ids again.
+
+    Attributes
+    ----------
+    dropped_rows : numpy.ndarray
+        Positions (0-based) of the order rows dropped because their participant is not
+        in the network (only with ``unknown="drop"``).
+    dropped_ids : list
+        The distinct participant ids of those rows.
+    """
+
+    def __init__(self, network: "Network", core: _core.Activity, dropped_rows: np.ndarray, dropped_ids: list):
+        self.network = network
+        self._core = core
+        self.dropped_rows = dropped_rows
+        self.dropped_ids = dropped_ids
+
+    def __len__(self) -> int:
+        return len(self._core)
+
+    def __repr__(self) -> str:
+        return (f"<downline.Activity: {len(self):,} orders on {len(self.network):,} participants, "
+                f"{len(self.dropped_rows):,} dropped>")
+
+
+class Network:
+    """A sponsor network (forest) of participants.
+
+    Inside, participants are relabelled in preorder so that every downline is one
+    contiguous range and every rollup is one pass over arrays. Build one with
+    :meth:`from_frame`. Results come back indexed by participant id, in the order of the
+    frame the network was built from.
+    """
+
+    def __init__(self, core: _core.Network, ids: pd.Index, codes_are_rows: bool):
+        self._core = core
+        self._ids = ids
+        # True when the ids are not int64 (strings...): the core then holds row numbers as ids.
+        self._codes_are_rows = codes_are_rows
+
+    # ---------------------------------------------------------------- construction
+    @classmethod
+    def from_frame(cls, df: pd.DataFrame, id: str = "id", sponsor: str = "sponsor_id",
+                   enrolled_on: Optional[str] = None, kind: Optional[str] = None,
+                   no_sponsor: Any = None) -> "Network":
+        """Builds the network from a participants DataFrame.
+
+        Parameters
+        ----------
+        df : DataFrame
+            One row per participant.
+        id, sponsor : str
+            Columns of participant ids and sponsor ids. Ids are integers (int64, or
+            whole floats such as ``17850.0``) or any hashable labels such as strings.
+            A missing sponsor (NaN, None, empty string) marks a root.
+        enrolled_on : str, optional
+            Column of enrolment dates; needed for ``as_of``.
+        kind : str, optional
+            Column of participant kinds (kept as a categorical; see :attr:`kinds`).
+        no_sponsor : optional
+            A sponsor value that also marks a root (for example ``0`` or ``-1``).
+
+        Raises
+        ------
+        InputError
+            Duplicate ids, sponsors that are not participants, own sponsors, cycles: the
+            message names the ids.
+        """
+        ids_col = column(df, id)
+        sp_col = column(df, sponsor)
+        n = len(df)
+        enrolled = None
+        if enrolled_on is not None:
+            ticks, per_day = date_ticks(column(df, enrolled_on), enrolled_on)
+            nat = ticks == _INT64_MIN
+            if nat.any():
+                raise InputError(f"column {enrolled_on!r} has missing dates at rows {_show(_rows(nat))}",
+                                 ids=_rows(nat))
+            enrolled = np.floor_divide(ticks, per_day).astype(np.int32)
+
+        numeric = (pd.api.types.is_integer_dtype(ids_col.dtype) or pd.api.types.is_float_dtype(ids_col.dtype))
+        sp_missing = sp_col.isna().to_numpy()
+        if no_sponsor is not None:
+            sp_missing = sp_missing | (sp_col == no_sponsor).to_numpy()
+        if numeric and (pd.api.types.is_integer_dtype(sp_col.dtype) or pd.api.types.is_float_dtype(sp_col.dtype)
+                        or sp_missing.all()):
+            ids, _ = _integer_ids(ids_col, id, allow_missing=False)
+            if sp_missing.all():
+                sponsors = np.zeros(n, dtype=np.int64)
+            else:
+                sponsors, _ = _integer_ids(sp_col.where(~sp_missing) if no_sponsor is not None else sp_col,
+                                           sponsor, allow_missing=True)
+            has = None if not sp_missing.any() else (~sp_missing).astype(np.uint8)
+            core = _core.Network(ids, sponsors, has, enrolled)
+            net = cls(core, pd.Index(ids_col.to_numpy(dtype=np.int64) if not pd.api.types.is_int64_dtype(
+                ids_col.dtype) else ids_col.to_numpy(), name=id), codes_are_rows=False)
+        else:
+            net = cls._from_labels(ids_col, sp_col, sp_missing, id, sponsor, enrolled)
+        if kind is not None:
+            net._kinds = pd.Categorical(column(df, kind))
+        return net
+
+    @classmethod
+    def _from_labels(cls, ids_col, sp_col, sp_missing, id_name, sponsor_name, enrolled) -> "Network":
+        """Any hashable ids (strings...): the core gets row numbers as ids."""
+        n = len(ids_col)
+        missing = ids_col.isna().to_numpy()
+        if missing.any():
+            raise InputError(f"column {id_name!r} has missing ids at rows {_show(_rows(missing))}",
+                             ids=_rows(missing))
+        index = pd.Index(ids_col.to_numpy(), name=id_name)
+        dup = index.duplicated(keep=False)
+        if dup.any():
+            labels = list(pd.unique(index[dup]))
+            raise InputError(f"{len(labels)} participant id(s) appear more than once: {_show(labels)}",
+                             kind="duplicate_id", ids=labels)
+        if isinstance(sp_col.dtype, pd.StringDtype) or sp_col.dtype == object:
+            sp_missing = sp_missing | (sp_col.astype(object) == "").to_numpy()
+        present = ~sp_missing
+        sponsors = np.zeros(n, dtype=np.int64)
+        codes = index.get_indexer(sp_col.to_numpy()[present])
+        sponsors[present] = codes
+        rows = np.arange(n, dtype=np.int64)
+        own = present.copy()
+        own[present] = codes == rows[present]
+        if own.any():
+            labels = list(index[own])
+            raise InputError(f"{len(labels)} participant(s) are their own sponsor: {_show(labels)}",
+                             kind="own_sponsor", ids=labels)
+        unknown = np.flatnonzero(present)[codes < 0]
+        if len(unknown):
+            labels = list(index[unknown])
+            shown = _show([f"{index[r]} (sponsor {sp_col.iloc[r]})" for r in unknown[:10]])
+            more = f", ... ({len(unknown) - 10} more)" if len(unknown) > 10 else ""
+            raise InputError(f"{len(unknown)} participant(s) have a sponsor that is not a participant: "
+                             f"{shown}{more}", kind="unknown_sponsor", ids=labels)
+        try:
+            core = _core.Network(rows, sponsors, present.astype(np.uint8), enrolled)
+        except InputError as exc:  # name the labels, not the row numbers
+            labels = [index[int(r)] for r in exc.ids]
+            msg = str(exc)
+            if exc.kind == "cycle":
+                msg = (f"sponsor links form a cycle of {len(labels)} participant(s): {_show(labels)}"
+                       + msg[msg.rfind(" ("):])
+            raise InputError(msg, kind=exc.kind, ids=labels) from None
+        return cls(core, index, codes_are_rows=True)
+
+    # ---------------------------------------------------------------- basics
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    @property
+    def ids(self) -> pd.Index:
+        """Participant ids in the order of the input frame."""
+        return self._ids
+
+    @property
+    def kinds(self) -> Optional[pd.Categorical]:
+        """Participant kinds (input order) when built with ``kind=``."""
+        return getattr(self, "_kinds", None)
+
+    @property
+    def depth(self) -> pd.Series:
+        """Depth of every participant (a root has depth 0)."""
+        return pd.Series(self._core.depths[self._core.position_of_row], index=self._ids, name="depth")
+
+    @property
+    def memory_bytes(self) -> int:
+        """Bytes held by the compiled network."""
+        return self._core.memory_bytes
+
+    def __repr__(self) -> str:
+        roots = int((self._core.parents < 0).sum())
+        depth = int(self._core.depths.max()) if len(self) else 0
+        return f"<downline.Network: {len(self):,} participants, {roots:,} roots, max depth {depth}>"
+
+    def _row(self, id: Hashable) -> int:
+        if self._codes_are_rows:
+            try:
+                loc = self._ids.get_loc(id)
+            except KeyError:
+                loc = None
+            if not isinstance(loc, (int, np.integer)):
+                raise UnknownIdError(f"participant {id!r} is not in the network", ids=[id])
+            return int(loc)
+        try:
+            key = np.array([id], dtype=np.int64)
+        except (OverflowError, ValueError, TypeError):
+            raise UnknownIdError(f"participant {id!r} is not in the network", ids=[id]) from None
+        row = int(self._core.find_rows(key)[0])
+        if row < 0:
+            raise UnknownIdError(f"participant {id!r} is not in the network", ids=[id])
+        return row
+
+    # ---------------------------------------------------------------- structure
+    def downline(self, id: Hashable) -> pd.Index:
+        """Ids of every descendant of ``id`` (``id`` excluded), in preorder."""
+        return self._ids[self._core.downline_rows(self._row(id))]
+
+    def upline(self, id: Hashable) -> pd.Index:
+        """Ids of every ancestor of ``id``: sponsor first, root last."""
+        return self._ids[self._core.upline_rows(self._row(id))]
+
+    def frontline(self, id: Hashable) -> pd.Index:
+        """Ids of the direct recruits of ``id``."""
+        return self._ids[self._core.frontline_rows(self._row(id))]
+
+    def legs(self, id: Hashable, orders: Any = None, **volume_args) -> pd.DataFrame:
+        """One row per leg of ``id`` (indexed by the frontline recruit who roots it):
+        ``size`` (participants in the leg) and, when ``orders`` are given, ``volume`` (the
+        leg's GV, with the same keyword arguments as :meth:`volumes`) and ``power`` (True
+        for the power leg)."""
+        rows = self._core.frontline_rows(self._row(id))
+        out = pd.DataFrame({"size": np.array([self._core.subtree_size(int(r)) for r in rows], dtype=np.int64)},
+                           index=self._ids[rows])
+        out.index.name = "leg"
+        if orders is not None:
+            vol = self.volumes(orders, **volume_args)
+            out["volume"] = vol["gv"].reindex(out.index).fillna(0.0).to_numpy()
+            out["power"] = False
+            if len(out):
+                out.iloc[int(np.argmax(out["volume"].to_numpy())), out.columns.get_loc("power")] = True
+        return out
+
+    # ---------------------------------------------------------------- orders
+    def activity(self, orders: pd.DataFrame, participant: str = "participant_id", date: str = "ordered_on",
+                 pv: str = "pv", unknown: str = "raise") -> Activity:
+        """Maps orders onto the network once, for any number of :meth:`volumes` calls.
+
+        ``unknown="raise"`` (the default) rejects orders of participants who are not in the
+        network with an :class:`UnknownIdError` naming them; ``unknown="drop"`` drops them,
+        warns with a :class:`DroppedRowsWarning` that says how many and which, and records
+        them in :attr:`Activity.dropped_rows` / :attr:`Activity.dropped_ids`.
+        """
+        if unknown not in ("raise", "drop"):
+            raise InputError(f"unknown must be 'raise' or 'drop', not {unknown!r}")
+        pid_col = column(orders, participant)
+        ticks, per_day = date_ticks(column(orders, date), date)
+        values = float_column(orders, pv)
+        dropped_rows = np.empty(0, dtype=np.int64)
+        dropped_ids: list = []
+        if self._codes_are_rows:
+            codes = self._ids.get_indexer(pid_col.to_numpy()).astype(np.int64)
+            bad = codes < 0
+            if bad.any():
+                dropped_rows = np.flatnonzero(bad)
+                dropped_ids = list(pd.unique(pid_col.to_numpy()[bad]))
+                self._unknown(len(dropped_rows), dropped_ids, unknown)
+                keep = ~bad
+                codes, ticks, values = codes[keep], ticks[keep], values[keep]
+            core = _core.Activity(self._core, codes, ticks, per_day, values, False)
+        else:
+            if pid_col.isna().any():
+                rows = _rows(pid_col.isna().to_numpy())
+                raise InputError(f"column {participant!r} has missing ids at rows {_show(rows)}", ids=rows)
+            pids, _ = _integer_ids(pid_col, participant, allow_missing=False)
+            core = _core.Activity(self._core, pids, ticks, per_day, values, unknown == "drop")
+            if core.dropped_rows:
+                dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
+                dropped_ids = list(core.dropped_ids)
+                self._unknown(len(dropped_rows), dropped_ids, unknown)
+        return Activity(self, core, dropped_rows, dropped_ids)
+
+    @staticmethod
+    def _unknown(n_rows: int, ids: list, policy: str) -> None:
+        msg = f"{n_rows} order(s) of {len(ids)} participant(s) not in the network: {_show(ids)}"
+        if policy == "raise":
+            raise UnknownIdError(msg, ids=ids)
+        warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=4)
+
+    # ---------------------------------------------------------------- rollups
+    def volumes(self, orders: Any, start: Any = None, end: Any = None, as_of: Any = None, levels: int = 3,
+                participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
+                min_pv: Optional[float] = None, unknown: str = "raise") -> pd.DataFrame:
+        """Volumes of every participant's downline, in one pass over arrays.
+
+        Parameters
+        ----------
+        orders : DataFrame or Activity
+            Orders (one row each) or an :class:`Activity` already mapped to this network.
+        start, end : date-like, optional
+            The period [start, end): orders on or after ``start`` and before ``end``.
+        as_of : date-like, optional
+            Snapshot date (inclusive): orders after it are ignored, and participants
+            enrolled after it are left out (rows and counts), together with their downline.
+        levels : int
+            Level volumes ``level_1 .. level_K`` for K = ``levels``.
+        min_pv : float, optional
+            Active when the period PV is at least ``min_pv``; by default active means any
+            order with pv > 0 in the period.
+        unknown : {"raise", "drop"}
+            Orders of participants not in the network: see :meth:`activity`.
+
+        Returns
+        -------
+        DataFrame indexed by participant id with columns ``pv, gv, level_1 .. level_K,
+        power_leg, lesser_legs, downline, active_downline, frontline, depth, height``.
+        """
+        act = orders if isinstance(orders, Activity) else self.activity(
+            orders, participant=participant, date=date, pv=pv, unknown=unknown)
+        if act.network is not self:
+            raise InputError("this Activity was mapped onto another network")
+        if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
+            raise InputError(f"levels must be a whole number >= 0, not {levels!r}")
+        lo = day_number(start, "start") if start is not None else np.iinfo(np.int32).min
+        hi = day_number(end, "end") if end is not None else np.iinfo(np.int32).max
+        snap = day_number(as_of, "as_of") if as_of is not None else None
+        cols = _core.volumes(self._core, act._core, lo, hi, snap, int(levels), min_pv)
+        index = self._ids
+        if "rows" in cols:
+            index = index[cols.pop("rows")]
+        cols.pop("active")
+        return pd.DataFrame(cols, index=index)
+
+    def rollup(self, values: Any) -> Any:
+        """Sums any per-participant values over every subtree (the participant included).
+
+        ``values`` is a Series indexed by participant id (ids absent from it count as 0),
+        a 1-D or 2-D array with one row per participant in :attr:`ids` order, or a DataFrame
+        indexed by participant id (or with a default RangeIndex, read in :attr:`ids` order).
+        All columns are rolled up in one pass; the same shape comes back.
+        """
+        if isinstance(values, pd.Series):
+            arr = self._aligned(values.index, values.to_numpy(dtype=np.float64)[:, None])[:, 0]
+            return pd.Series(_core.rollup(self._core, arr), index=self._ids, name=values.name)
+        if isinstance(values, pd.DataFrame):
+            data = values.to_numpy(dtype=np.float64)
+            if not (isinstance(values.index, pd.RangeIndex) and len(values) == len(self)
+                    and not values.index.equals(self._ids)):
+                data = self._aligned(values.index, data)
+            return pd.DataFrame(_core.rollup(self._core, np.ascontiguousarray(data)), index=self._ids,
+                                columns=values.columns)
+        arr = np.asarray(values, dtype=np.float64)
+        if arr.ndim not in (1, 2) or arr.shape[0] != len(self):
+            raise InputError(f"rollup: expected {len(self)} rows (one per participant), got shape {arr.shape}")
+        return _core.rollup(self._core, arr)
+
+    def _aligned(self, index: pd.Index, data: np.ndarray) -> np.ndarray:
+        """Rows of `data` (labelled by `index`) placed at the network's rows; absent ids are 0."""
+        if index.equals(self._ids):
+            return data
+        if index.has_duplicates:
+            dup = list(pd.unique(index[index.duplicated()]))
+            raise InputError(f"values have duplicate ids: {_show(dup)}", kind="duplicate_id", ids=dup)
+        pos = self._ids.get_indexer(index)
+        bad = pos < 0
+        if bad.any():
+            ids = list(index[bad])
+            raise UnknownIdError(f"{len(ids)} value(s) for ids not in the network: {_show(ids)}", ids=ids)
+        out = np.zeros((len(self), data.shape[1]), dtype=np.float64)
+        out[pos] = data
+        return out

@@ -1,0 +1,42 @@
+"""Deterministic sample data shaped like a direct-selling company."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from . import _core
+
+
+def sample(participants: int = 100_000, orders_per_participant: float = 8.0, seed: int = 42,
+           shuffle: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Generates a sample company: heavy-tailed recruiting, several years of orders.
+
+    The same arguments give the same data on every machine.
+
+    Returns
+    -------
+    participants : DataFrame
+        ``id`` (int64), ``sponsor_id`` (nullable Int64, missing for roots),
+        ``enrolled_on`` (datetime64), ``kind`` (categorical: customer, member, distributor).
+    orders : DataFrame
+        ``participant_id``, ``ordered_on`` (datetime64), ``amount``, ``pv``; about 2 % of the
+        rows are refunds (negative amounts).
+    """
+    p, o = _core.sample(participants, orders_per_participant, seed, shuffle)
+    sponsor = pd.arrays.IntegerArray(p["sponsor_id"], p["has_sponsor"] == 0)
+    people = pd.DataFrame({
+        "id": p["id"],
+        "sponsor_id": sponsor,
+        "enrolled_on": p["enrolled_on"].astype("datetime64[D]").astype("datetime64[ns]"),
+        "kind": pd.Categorical.from_codes(p["kind"], categories=p["kind_names"]),
+    })
+    orders = pd.DataFrame({
+        "participant_id": o["participant_id"],
+        "ordered_on": o["ordered_on"].astype("datetime64[D]").astype("datetime64[ns]"),
+        "amount": o["amount"],
+        "pv": o["pv"],
+    })
+    return people, orders
+
+
+__all__ = ["sample"]

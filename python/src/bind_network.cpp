@@ -1,0 +1,160 @@
+// downline._core.Network and downline._core.Activity.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <cmath>
+#include <limits>
+#include <optional>
+
+#include "common.hpp"
+#include "downline/activity.hpp"
+#include "downline/network.hpp"
+
+namespace py = pybind11;
+using namespace downline;
+using downline::python::carray;
+using downline::python::checked;
+using downline::python::to_numpy;
+
+namespace {
+
+/// A read-only numpy view of a network-owned vector; `owner` keeps the network alive.
+template <class T>
+py::array_t<T> view(const std::vector<T>& v, py::handle owner) {
+  py::array_t<T> a({static_cast<py::ssize_t>(v.size())}, {static_cast<py::ssize_t>(sizeof(T))},
+                   v.data(), owner);
+  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+std::vector<index_t> rows_of(const Network& net, const std::vector<index_t>& positions) {
+  std::vector<index_t> out(positions.size());
+  for (std::size_t i = 0; i < positions.size(); ++i) out[i] = net.row_of_position()[positions[i]];
+  return out;
+}
+
+index_t position_of(const Network& net, index_t row) {
+  if (row < 0 || row >= net.size())
+    throw InputError(ErrorKind::bad_value, "row " + std::to_string(row) + " out of range");
+  return net.position_of_row()[row];
+}
+
+}  // namespace
+
+void bind_network(py::module_& m) {
+  py::class_<Network, std::shared_ptr<Network>>(m, "Network",
+                                                "Sponsor forest in preorder (use downline.Network)")
+      .def(py::init([](const carray<id_type>& ids, const carray<id_type>& sponsors,
+                       const std::optional<carray<std::uint8_t>>& has_sponsor,
+                       const std::optional<carray<day_t>>& enrolled_on) {
+             const std::size_t n = static_cast<std::size_t>(ids.size());
+             NetworkInput in;
+             in.n = n;
+             in.ids = checked(ids, n, "ids");
+             in.sponsors = checked(sponsors, n, "sponsors");
+             if (has_sponsor) in.has_sponsor = checked(*has_sponsor, n, "has_sponsor");
+             if (enrolled_on) in.enrolled_on = checked(*enrolled_on, n, "enrolled_on");
+             py::gil_scoped_release release;
+             return std::make_shared<Network>(in);
+           }),
+           py::arg("ids"), py::arg("sponsors"), py::arg("has_sponsor") = py::none(),
+           py::arg("enrolled_on") = py::none())
+      .def("__len__", &Network::size)
+      .def_property_readonly("memory_bytes", &Network::memory_bytes)
+      .def_property_readonly("has_enrolment", &Network::has_enrolment)
+      // Views in preorder (no copies).
+      .def_property_readonly(
+          "ids_preorder",
+          [](py::object self) { return view(self.cast<const Network&>().ids(), self); })
+      .def_property_readonly(
+          "parents",
+          [](py::object self) { return view(self.cast<const Network&>().parents(), self); })
+      .def_property_readonly(
+          "ends", [](py::object self) { return view(self.cast<const Network&>().ends(), self); })
+      .def_property_readonly(
+          "depths",
+          [](py::object self) { return view(self.cast<const Network&>().depths(), self); })
+      .def_property_readonly(
+          "position_of_row",
+          [](py::object self) { return view(self.cast<const Network&>().position_of_row(), self); })
+      .def_property_readonly(
+          "row_of_position",
+          [](py::object self) { return view(self.cast<const Network&>().row_of_position(), self); })
+      .def(
+          "find_rows",
+          [](const Network& net, const carray<id_type>& ids) {
+            const std::size_t n = static_cast<std::size_t>(ids.size());
+            const id_type* p = checked(ids, n, "ids");
+            std::vector<index_t> out(n);
+            {
+              py::gil_scoped_release release;
+              for (std::size_t i = 0; i < n; ++i) {
+                const index_t k = net.find(p[i]);
+                out[i] = k == npos ? npos : net.row_of_position()[k];
+              }
+            }
+            return to_numpy(std::move(out));
+          },
+          "Input rows of the given ids (-1 where not in the network)")
+      .def(
+          "downline_rows",
+          [](const Network& net, index_t row) {
+            const index_t k = position_of(net, row);
+            std::vector<index_t> out(net.row_of_position().begin() + k + 1,
+                                     net.row_of_position().begin() + net.end(k));
+            return to_numpy(std::move(out));
+          },
+          "Input rows of the downline of `row`, in preorder")
+      .def(
+          "upline_rows",
+          [](const Network& net, index_t row) {
+            return to_numpy(rows_of(net, net.upline(position_of(net, row))));
+          },
+          "Input rows of the upline of `row`, sponsor first")
+      .def(
+          "frontline_rows",
+          [](const Network& net, index_t row) {
+            return to_numpy(rows_of(net, net.frontline(position_of(net, row))));
+          },
+          "Input rows of the direct recruits of `row`")
+      .def("subtree_size", [](const Network& net, index_t row) {
+        const index_t k = position_of(net, row);
+        return net.end(k) - k;
+      });
+
+  py::class_<Activity, std::shared_ptr<Activity>>(m, "Activity", "Orders mapped onto a network")
+      .def(py::init([](const Network& net, const carray<id_type>& participant,
+                       const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
+                       const carray<double>& pv, bool drop) {
+             const std::size_t n = static_cast<std::size_t>(participant.size());
+             const id_type* pid = checked(participant, n, "participant");
+             const std::int64_t* t = checked(ticks, n, "dates");
+             const double* v = checked(pv, n, "pv");
+             if (ticks_per_day <= 0)
+               throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+             py::gil_scoped_release release;
+             // NaT is INT64_MIN; floor division keeps dates before 1970 on the right day.
+             auto day_at = [&](std::size_t i, day_t& d) {
+               const std::int64_t x = t[i];
+               if (x == std::numeric_limits<std::int64_t>::min()) return false;
+               std::int64_t q = x / ticks_per_day;
+               if ((x % ticks_per_day) < 0) --q;
+               if (q < std::numeric_limits<day_t>::min() || q > std::numeric_limits<day_t>::max())
+                 return false;
+               d = static_cast<day_t>(q);
+               return true;
+             };
+             return std::make_shared<Activity>(
+                 net, pid, n, day_at, [&](std::size_t i) { return v[i]; },
+                 drop ? UnknownPolicy::drop : UnknownPolicy::raise);
+           }),
+           py::arg("network"), py::arg("participant"), py::arg("ticks"), py::arg("ticks_per_day"),
+           py::arg("pv"), py::arg("drop") = false)
+      .def("__len__", &Activity::size)
+      .def_property_readonly(
+          "dropped_rows", [](const Activity& a) { return std::vector<id_type>(a.dropped_rows()); })
+      .def_property_readonly(
+          "dropped_ids", [](const Activity& a) { return std::vector<id_type>(a.dropped_ids()); })
+      .def_property_readonly("network_size", &Activity::network_size);
+}

@@ -1,0 +1,111 @@
+// volumes() and rollup() for every participant at once; results in input row order.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "common.hpp"
+#include "downline/rollup.hpp"
+
+namespace py = pybind11;
+using namespace downline;
+using downline::python::carray;
+using downline::python::to_numpy;
+
+void bind_rollup(py::module_& m) {
+  m.def(
+      "volumes",
+      [](const Network& net, const Activity& act, day_t start, day_t end,
+         std::optional<day_t> as_of, int levels, std::optional<double> min_pv) {
+        VolumeOptions opt;
+        opt.start = start;
+        opt.end = end;
+        opt.as_of = as_of;
+        opt.levels = levels;
+        opt.min_pv = min_pv;
+        py::dict out;
+        VolumeTable t;
+        std::vector<index_t> rows;  // included input rows, only when as_of filters
+        {
+          py::gil_scoped_release release;
+          t = volumes(net, act, opt);
+          if (as_of) {
+            const index_t* pos = net.position_of_row().data();
+            for (index_t r = 0; r < net.size(); ++r)
+              if (t.included[pos[r]]) rows.push_back(r);
+          }
+        }
+        const bool filter = as_of && rows.size() != static_cast<std::size_t>(net.size());
+        // Every column is gathered into input row order (the GIL is held only to wrap arrays).
+        auto col = [&](const auto& v) {
+          py::gil_scoped_release release;
+          auto r = python::to_rows(net, v);
+          if (filter) {
+            std::remove_reference_t<decltype(r)> kept(rows.size());
+            for (std::size_t i = 0; i < rows.size(); ++i) kept[i] = r[rows[i]];
+            r.swap(kept);
+          }
+          return r;
+        };
+        out["pv"] = to_numpy(col(t.pv));
+        out["gv"] = to_numpy(col(t.gv));
+        const std::size_t n = static_cast<std::size_t>(net.size());
+        for (int l = 1; l <= levels; ++l) {
+          std::vector<double> lv(t.level.begin() + static_cast<std::ptrdiff_t>((l - 1) * n),
+                                 t.level.begin() + static_cast<std::ptrdiff_t>(l * n));
+          out[py::str("level_" + std::to_string(l))] = to_numpy(col(lv));
+        }
+        out["power_leg"] = to_numpy(col(t.power_leg));
+        out["lesser_legs"] = to_numpy(col(t.lesser_legs));
+        out["downline"] = to_numpy(col(t.downline));
+        out["active_downline"] = to_numpy(col(t.active_downline));
+        out["frontline"] = to_numpy(col(t.frontline));
+        out["depth"] = to_numpy(col(t.depth));
+        out["height"] = to_numpy(col(t.height));
+        out["active"] = to_numpy(col(t.active));
+        if (filter) out["rows"] = to_numpy(std::move(rows));
+        return out;
+      },
+      py::arg("network"), py::arg("activity"), py::arg("start"), py::arg("end"),
+      py::arg("as_of") = py::none(), py::arg("levels") = 3, py::arg("min_pv") = py::none());
+
+  m.def(
+      "rollup",
+      [](const Network& net,
+         const py::array_t<double, py::array::c_style | py::array::forcecast>& values) {
+        const index_t n = net.size();
+        if (values.ndim() < 1 || values.ndim() > 2 || values.shape(0) != n)
+          throw InputError(ErrorKind::bad_value,
+                           "rollup: expected " + std::to_string(n) +
+                               " rows (one per participant), got shape with " +
+                               std::to_string(values.ndim() ? values.shape(0) : 0) + " rows");
+        const std::size_t un = static_cast<std::size_t>(n);
+        if (values.ndim() == 1) {
+          std::vector<double> out(un);
+          {
+            py::gil_scoped_release release;
+            std::vector<double> pre(un), sum(un);
+            net.rows_to_preorder(values.data(), pre.data());
+            subtree_sum(net, pre.data(), sum.data());
+            net.preorder_to_rows(sum.data(), out.data());
+          }
+          return py::array(to_numpy(std::move(out)));
+        }
+        const py::ssize_t cols = values.shape(1);
+        using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+        auto* res = new RowMat();
+        py::capsule owner(res, [](void* p) { delete static_cast<RowMat*>(p); });
+        {
+          py::gil_scoped_release release;
+          const Eigen::Map<const RowMat> in(values.data(), n, cols);
+          *res = rollup_rows(net, in);
+        }
+        return py::array(py::array_t<double>({static_cast<py::ssize_t>(n), cols},
+                                             {static_cast<py::ssize_t>(cols * sizeof(double)),
+                                              static_cast<py::ssize_t>(sizeof(double))},
+                                             res->data(), owner));
+      },
+      py::arg("network"), py::arg("values"),
+      "Subtree sums (participant included) of a 1-D or 2-D array in input row order");
+}

@@ -1,0 +1,47 @@
+// Shared helpers of the binding files: zero-copy numpy views of C++ vectors, array checks.
+#pragma once
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "downline/error.hpp"
+#include "downline/network.hpp"
+
+namespace downline::python {
+
+namespace py = pybind11;
+
+/// Hands a vector to numpy without copying: the array owns the vector through a capsule.
+template <class T>
+py::array_t<T> to_numpy(std::vector<T>&& v) {
+  auto* heap = new std::vector<T>(std::move(v));
+  py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+  return py::array_t<T>({static_cast<py::ssize_t>(heap->size())},
+                        {static_cast<py::ssize_t>(sizeof(T))}, heap->data(), owner);
+}
+
+/// A 1-D C-contiguous array of T: no copy when the caller's array already is one.
+template <class T>
+using carray = py::array_t<T, py::array::c_style | py::array::forcecast>;
+
+template <class T>
+const T* checked(const carray<T>& a, std::size_t n, const char* what) {
+  if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != n)
+    throw InputError(ErrorKind::bad_value, std::string(what) + ": expected a 1-D array of " +
+                                               std::to_string(n) + " values");
+  return a.data();
+}
+
+/// Input rows -> preorder and back, for a network-sized array.
+template <class T>
+std::vector<T> to_rows(const Network& net, const std::vector<T>& pre) {
+  std::vector<T> out(pre.size());
+  net.preorder_to_rows(pre.data(), out.data());
+  return out;
+}
+
+}  // namespace downline::python

@@ -1,0 +1,18 @@
+// downline._core: the compiled half of the Python package. One binding file per concept.
+#include <pybind11/pybind11.h>
+
+namespace py = pybind11;
+
+void bind_errors(py::module_& m);
+void bind_network(py::module_& m);
+void bind_rollup(py::module_& m);
+void bind_sample(py::module_& m);
+
+PYBIND11_MODULE(_core, m) {
+  m.doc() = "downline compiled core (private: use the `downline` package)";
+  m.attr("__version__") = DOWNLINE_VERSION_INFO;
+  bind_errors(m);
+  bind_network(m);
+  bind_rollup(m);
+  bind_sample(m);
+}

@@ -1,0 +1,105 @@
+"""Network.volumes and Network.rollup against the brute-force reference."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import downline as dl
+from reference import brute_volumes, random_company
+
+SHAPES = ["random", "chain", "star", "mixed", "forest"]
+
+
+def check(people, orders, **kw):
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    got = net.volumes(orders, **kw)
+    want = brute_volumes(people, orders, **kw)
+    assert list(got.index) == list(want.index)
+    assert list(got.columns) == list(want.columns)
+    for col in want.columns:
+        if col in ("downline", "active_downline", "frontline", "depth", "height"):
+            np.testing.assert_array_equal(got[col].to_numpy(), want[col].to_numpy().astype(np.int64), err_msg=col)
+        else:
+            np.testing.assert_allclose(got[col].to_numpy(), want[col].to_numpy(dtype=float), rtol=1e-12, atol=1e-9,
+                                       err_msg=col)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("shape", SHAPES)
+@pytest.mark.parametrize("n", [1, 2, 7, 60, 400])
+def test_random_forests(seed, shape, n):
+    rng = np.random.default_rng(1000 * seed + n)
+    people, orders = random_company(n, shape, rng, string_ids=seed == 3)
+    kw = {"levels": int(rng.integers(1, 6))}
+    if seed % 2:
+        kw["start"] = pd.Timestamp("2021-01-01") + pd.Timedelta(days=int(rng.integers(0, 50)))
+        kw["end"] = kw["start"] + pd.Timedelta(days=int(rng.integers(0, 300)))
+    if seed == 1:
+        kw["as_of"] = pd.Timestamp("2021-01-01") + pd.Timedelta(days=int(rng.integers(0, n // 2 + 60)))
+    if seed == 2:
+        kw["min_pv"] = float(rng.integers(0, 100))
+    check(people, orders, **kw)
+
+
+@pytest.mark.parametrize("shape,n", [("random", 10_000), ("mixed", 3_000), ("chain", 2_000)])
+def test_larger_networks(shape, n):
+    rng = np.random.default_rng(n)
+    people, orders = random_company(n, shape, rng)
+    check(people, orders, levels=4, as_of="2021-06-30", start="2021-02-01")
+
+
+def test_activity_is_reused_for_many_periods():
+    rng = np.random.default_rng(5)
+    people, orders = random_company(300, "random", rng)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    act = net.activity(orders)
+    assert len(act) == len(orders)
+    months = pd.date_range("2021-01-01", periods=6, freq="MS")
+    for lo, hi in zip(months[:-1], months[1:]):
+        got = net.volumes(act, start=lo, end=hi)
+        want = brute_volumes(people, orders, start=lo, end=hi)
+        np.testing.assert_allclose(got["gv"].to_numpy(), want["gv"].to_numpy(), atol=1e-9)
+
+
+def test_rollup_series_frame_and_arrays():
+    rng = np.random.default_rng(11)
+    people, orders = random_company(500, "random", rng)
+    net = dl.Network.from_frame(people)
+    values = pd.DataFrame({"a": rng.normal(size=500), "b": rng.integers(0, 5, size=500)}, index=people["id"])
+    # Reference: value of every descendant added to each ancestor by walking up.
+    sponsor = dict(zip(people["id"], people["sponsor_id"]))
+    want = values.astype(float).copy()
+    for j in people["id"]:
+        x = sponsor[j]
+        while x is not pd.NA:
+            want.loc[x] += values.loc[j]
+            x = sponsor[x]
+    got = net.rollup(values.sample(frac=1.0, random_state=1))  # rows in another order: aligned by id
+    pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-12, atol=1e-9)
+    s = net.rollup(values["a"].iloc[:250])  # ids absent from the Series count as 0
+    part = values["a"].copy()
+    part.iloc[250:] = 0.0
+    np.testing.assert_allclose(s.to_numpy(), net.rollup(part.to_numpy()), atol=1e-12)
+    arr = net.rollup(values.to_numpy(dtype=float))
+    np.testing.assert_allclose(arr, want.to_numpy(), atol=1e-9)
+    with pytest.raises(dl.UnknownIdError, match="not in the network: 123"):
+        net.rollup(pd.Series([1.0], index=[123]))
+    with pytest.raises(dl.InputError, match="expected 500 rows"):
+        net.rollup(np.ones(3))
+
+
+def test_volume_columns_and_index():
+    people, orders = dl.sample(2000)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on", kind="kind")
+    v = net.volumes(orders, levels=2)
+    assert list(v.columns) == ["pv", "gv", "level_1", "level_2", "power_leg", "lesser_legs", "downline",
+                               "active_downline", "frontline", "depth", "height"]
+    assert v.index.name == "id"
+    assert v.index.equals(pd.Index(people["id"]))
+    # Independent checks from pandas alone.
+    pv = orders.groupby("participant_id")["pv"].sum().reindex(people["id"]).fillna(0.0)
+    np.testing.assert_allclose(v["pv"].to_numpy(), pv.to_numpy(), atol=1e-9)
+    recruits = people["sponsor_id"].value_counts().reindex(people["id"]).fillna(0).astype(int)
+    np.testing.assert_array_equal(v["frontline"].to_numpy(), recruits.to_numpy())
+    roots = people["sponsor_id"].isna().to_numpy()
+    assert v["gv"].to_numpy()[roots].sum() == pytest.approx(orders["pv"].sum(), rel=1e-12)
