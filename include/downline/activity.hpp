@@ -27,29 +27,57 @@ class Activity {
   /// Maps n orders. `day_at(i, day_t& d) -> bool` yields the order day (false: missing
   /// or out of range); `pv_at(i) -> double` its volume. Rows with a bad day or a
   /// non-finite volume raise InputError(bad_value) naming the rows (0-based).
+  /// With a window [from, to), only the orders of those days are kept and only their ids
+  /// are looked up (days and volumes of every row are still checked): the fast path for a
+  /// single period.
   template <class DayAt, class PvAt>
   Activity(const Network& net, const id_type* participant, std::size_t n, DayAt day_at, PvAt pv_at,
-           UnknownPolicy policy = UnknownPolicy::raise) {
-    node_.resize(n);
-    day_.resize(n);
-    pv_.resize(n);
+           UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
+    const bool windowed = from != min_day || to != max_day;
+    node_.resize(windowed ? 0 : n);
+    day_.resize(windowed ? 0 : n);
+    pv_.resize(windowed ? 0 : n);
     std::vector<id_type> bad_day, bad_pv, unknown_rows;
+    constexpr std::size_t chunk = 4096;
+    std::size_t rows[chunk];
+    id_type keys[chunk];
+    index_t found[chunk];
+    day_t days[chunk];
+    double vols[chunk];
     std::size_t kept = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-      const index_t k = net.find(participant[i]);
-      day_t d = 0;
-      const bool day_ok = day_at(i, d);
-      const double v = pv_at(i);
-      if (!day_ok) bad_day.push_back(static_cast<id_type>(i));
-      if (!std::isfinite(v)) bad_pv.push_back(static_cast<id_type>(i));
-      if (k == npos) {
-        unknown_rows.push_back(static_cast<id_type>(i));
-        continue;
+    for (std::size_t base = 0; base < n; base += chunk) {
+      const std::size_t end = n - base < chunk ? n - base : chunk;
+      std::size_t m = 0;
+      for (std::size_t j = 0; j < end; ++j) {
+        const std::size_t i = base + j;
+        day_t d = 0;
+        const bool day_ok = day_at(i, d);
+        const double v = pv_at(i);
+        if (!day_ok) bad_day.push_back(static_cast<id_type>(i));
+        if (!std::isfinite(v)) bad_pv.push_back(static_cast<id_type>(i));
+        if (d < from || d >= to) continue;
+        rows[m] = i;
+        keys[m] = participant[i];
+        days[m] = d;
+        vols[m] = v;
+        ++m;
       }
-      node_[kept] = k;
-      day_[kept] = d;
-      pv_[kept] = v;
-      ++kept;
+      net.find_many(keys, m, found);
+      if (windowed) {
+        node_.resize(kept + m);
+        day_.resize(kept + m);
+        pv_.resize(kept + m);
+      }
+      for (std::size_t j = 0; j < m; ++j) {
+        if (found[j] == npos) {
+          unknown_rows.push_back(static_cast<id_type>(rows[j]));
+          continue;
+        }
+        node_[kept] = found[j];
+        day_[kept] = days[j];
+        pv_[kept] = vols[j];
+        ++kept;
+      }
     }
     if (!bad_day.empty()) {
       const std::string msg_ =
@@ -77,6 +105,8 @@ class Activity {
       }
       dropped_rows_ = std::move(unknown_rows);
       dropped_ids_ = std::move(ids);
+    }
+    if (kept != node_.size()) {
       node_.resize(kept);
       day_.resize(kept);
       pv_.resize(kept);
@@ -85,6 +115,8 @@ class Activity {
       pv_.shrink_to_fit();
     }
     n_nodes_ = net.size();
+    from_ = from;
+    to_ = to;
   }
 
   /// Convenience for day arrays already in days since 1970-01-01.
@@ -102,6 +134,9 @@ class Activity {
   const std::vector<index_t>& nodes() const noexcept { return node_; }
   const std::vector<day_t>& days() const noexcept { return day_; }
   const std::vector<double>& volumes() const noexcept { return pv_; }
+  /// The day window the orders were kept for ([min_day, max_day) when not windowed).
+  day_t window_start() const noexcept { return from_; }
+  day_t window_end() const noexcept { return to_; }
   /// Input rows (0-based) dropped under UnknownPolicy::drop, and their distinct ids.
   const std::vector<id_type>& dropped_rows() const noexcept { return dropped_rows_; }
   const std::vector<id_type>& dropped_ids() const noexcept { return dropped_ids_; }
@@ -154,6 +189,7 @@ class Activity {
   std::vector<double> pv_;
   std::vector<id_type> dropped_rows_, dropped_ids_;
   index_t n_nodes_ = 0;
+  day_t from_ = min_day, to_ = max_day;
 };
 
 }  // namespace downline

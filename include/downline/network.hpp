@@ -92,6 +92,10 @@ class Network {
   // ---- lookups ----------------------------------------------------------------------
   /// Position of participant `id`, or npos.
   index_t find(id_type id) const noexcept { return index_.find(id_.data(), id); }
+  /// out[i] = find(q[i]) for n ids, with the lookups' cache misses overlapped.
+  void find_many(const id_type* q, std::size_t n, index_t* out) const noexcept {
+    index_.find_many(id_.data(), q, n, out);
+  }
   /// Position of participant `id`; throws InputError(unknown_participant).
   index_t at(id_type id) const {
     const index_t k = find(id);
@@ -173,24 +177,20 @@ inline void Network::build(const NetworkInput& in) {
     }
   }
 
-  // 2. sponsor row of every row.
+  // 2. sponsor row of every row (batched lookups), then roots, own sponsors, unknowns.
   std::vector<index_t> prow(in.n);
+  index.find_many(ids, in.sponsors, in.n, prow.data());
   std::vector<id_type> unknown, own;
   for (index_t r = 0; r < n; ++r) {
     const bool has = in.has_sponsor ? in.has_sponsor[r] != 0 : in.sponsors[r] != no_sponsor;
     if (!has) {
       prow[r] = npos;
-      continue;
-    }
-    const id_type s = in.sponsors[r];
-    if (s == ids[r]) {
+    } else if (in.sponsors[r] == ids[r]) {
       own.push_back(ids[r]);
       prow[r] = npos;
-      continue;
+    } else if (prow[r] == npos) {
+      unknown.push_back(ids[r]);
     }
-    const index_t p = index.find(ids, s);
-    if (p == npos) unknown.push_back(ids[r]);
-    prow[r] = p;
   }
   if (!own.empty()) {
     const std::string msg_ = std::to_string(own.size()) +

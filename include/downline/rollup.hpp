@@ -14,50 +14,28 @@
 
 namespace downline {
 
-namespace detail {
-/// Knuth's TwoSum: s = fl(a + b) and the exact rounding error e, a + b == s + e.
-inline void two_sum(double a, double b, double& s, double& e) noexcept {
-  s = a + b;
-  const double bb = s - a;
-  e = (a - (s - bb)) + (b - bb);
-}
-}  // namespace detail
-
 /// out[k] = sum of v over the subtree of k (k included), preorder arrays of size n.
-/// Computed as the difference of two compensated (double-double) prefix sums: a
-/// streaming pass with no dependency chain whose result does not depend on the shape of
-/// the tree and is accurate to about one rounding of the true subtree sum.
-inline void subtree_sum(const Network& net, const double* v, double* out) {
-  const std::size_t n = static_cast<std::size_t>(net.size());
-  std::vector<double> hi(n + 1), lo(n + 1);
-  double s = 0.0, c = 0.0;
-  hi[0] = lo[0] = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    double e;
-    detail::two_sum(s, v[i], s, e);
-    c += e;
-    hi[i + 1] = s;
-    lo[i + 1] = c;
-  }
-  const index_t* end = net.ends().data();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t j = static_cast<std::size_t>(end[i]);
-    double d, e;
-    detail::two_sum(hi[j], -hi[i], d, e);
-    out[i] = d + (e + (lo[j] - lo[i]));
+/// One reverse pass in preorder: every node is added to its sponsor after its own
+/// downline has been added to it. `out` may alias `v`. Measured against the alternatives
+/// (compensated prefix-sum differences, level order) in benchmarks/: this is the fastest,
+/// needs no scratch memory, and sums in a fixed order (results are deterministic and do
+/// not suffer the cancellation of differences of large prefix sums).
+template <class In, class Out>
+void subtree_sum(const Network& net, const In* v, Out* out) {
+  const index_t n = net.size();
+  const index_t* parent = net.parents().data();
+  if (static_cast<const void*>(out) != static_cast<const void*>(v))
+    for (index_t k = 0; k < n; ++k) out[k] = static_cast<Out>(v[k]);
+  for (index_t k = n; k-- > 0;) {
+    const index_t p = parent[k];
+    if (p != npos) out[p] += out[k];
   }
 }
 
 /// Exact integer subtree sums (counts): out[k] = sum of v over [k, end(k)).
 template <class In, class Out>
 void subtree_count(const Network& net, const In* v, Out* out) {
-  const std::size_t n = static_cast<std::size_t>(net.size());
-  std::vector<std::int64_t> prefix(n + 1);
-  prefix[0] = 0;
-  for (std::size_t i = 0; i < n; ++i) prefix[i + 1] = prefix[i] + static_cast<std::int64_t>(v[i]);
-  const index_t* end = net.ends().data();
-  for (std::size_t i = 0; i < n; ++i)
-    out[i] = static_cast<Out>(prefix[static_cast<std::size_t>(end[i])] - prefix[i]);
+  subtree_sum(net, v, out);
 }
 
 /// Level sums: out[(l - 1) * n + k] = sum of v over k's downline members at level l,
@@ -147,6 +125,10 @@ inline VolumeTable volumes(const Network& net, const Activity& act, const Volume
   // Personal volume in the period (and up to as_of).
   day_t end = opt.end;
   if (opt.as_of && *opt.as_of < max_day) end = std::min(end, static_cast<day_t>(*opt.as_of + 1));
+  if (std::max(opt.start, act.window_start()) < std::min(end, act.window_end()) &&
+      (opt.start < act.window_start() || end > act.window_end()))
+    throw InputError(ErrorKind::bad_value,
+                     "the period reaches outside the days this Activity was mapped for");
   t.pv.resize(un);
   t.active.resize(un);
   act.personal_volume(opt.start, end, t.pv.data(), t.active.data());
@@ -159,37 +141,39 @@ inline VolumeTable volumes(const Network& net, const Activity& act, const Volume
     }
   }
 
-  t.gv.resize(un);
-  subtree_sum(net, t.pv.data(), t.gv.data());
   t.level.resize(un * static_cast<std::size_t>(opt.levels));
   level_sums(net, t.pv.data(), opt.levels, t.level.data());
 
-  // Counts: subtree sums of the inclusion and activity flags, less oneself.
-  t.downline.resize(un);
-  t.active_downline.resize(un);
-  subtree_count(net, t.included.data(), t.downline.data());
-  subtree_count(net, t.active.data(), t.active_downline.data());
-  for (index_t k = 0; k < n; ++k) {
-    t.downline[k] -= t.included[k];
-    t.active_downline[k] -= t.active[k];
-  }
-
-  // Frontline, height and power leg: one reverse pass, children before parents.
+  // One reverse pass: when k is reached, its whole downline has been added into it, so
+  // gv[k], height[k] and the counts of k are final and can be added to its sponsor.
+  t.gv = t.pv;
+  t.downline.assign(un, 0);
+  t.active_downline.assign(un, 0);
   t.frontline.assign(un, 0);
   t.height.assign(un, 0);
   t.power_leg.assign(un, -std::numeric_limits<double>::infinity());
+  double* gv = t.gv.data();
+  index_t *down = t.downline.data(), *adown = t.active_downline.data();
+  index_t *front = t.frontline.data(), *height = t.height.data();
+  double* power = t.power_leg.data();
+  const std::uint8_t *inc = t.included.data(), *act_flag = t.active.data();
   for (index_t k = n; k-- > 0;) {
     const index_t p = parent[k];
-    if (p == npos || !t.included[k]) continue;
-    ++t.frontline[p];
-    t.height[p] = std::max(t.height[p], t.height[k] + 1);
-    t.power_leg[p] = std::max(t.power_leg[p], t.gv[k]);
+    if (p == npos) continue;
+    gv[p] += gv[k];
+    down[p] += down[k] + inc[k];
+    adown[p] += adown[k] + act_flag[k];
+    if (inc[k]) {
+      ++front[p];
+      height[p] = std::max(height[p], height[k] + 1);
+      power[p] = std::max(power[p], gv[k]);
+    }
   }
   t.depth = net.depths();
   t.lesser_legs.resize(un);
   for (index_t k = 0; k < n; ++k) {
-    if (t.frontline[k] == 0) t.power_leg[k] = 0.0;
-    t.lesser_legs[k] = t.gv[k] - t.pv[k] - t.power_leg[k];
+    if (front[k] == 0) power[k] = 0.0;
+    t.lesser_legs[k] = gv[k] - t.pv[k] - power[k];
   }
   return t;
 }

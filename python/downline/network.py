@@ -16,6 +16,8 @@ __all__ = ["Network", "Activity"]
 
 _INT64_MIN = np.iinfo(np.int64).min
 _INT64_MAX = np.iinfo(np.int64).max
+_DAY_MIN = int(np.iinfo(np.int32).min)
+_DAY_MAX = int(np.iinfo(np.int32).max)
 
 
 def _show(values, limit: int = 10) -> str:
@@ -285,7 +287,7 @@ class Network:
 
     # ---------------------------------------------------------------- orders
     def activity(self, orders: pd.DataFrame, participant: str = "participant_id", date: str = "ordered_on",
-                 pv: str = "pv", unknown: str = "raise") -> Activity:
+                 pv: str = "pv", unknown: str = "raise", _window: tuple = (_DAY_MIN, _DAY_MAX)) -> Activity:
         """Maps orders onto the network once, for any number of :meth:`volumes` calls.
 
         ``unknown="raise"`` (the default) rejects orders of participants who are not in the
@@ -309,13 +311,13 @@ class Network:
                 self._unknown(len(dropped_rows), dropped_ids, unknown)
                 keep = ~bad
                 codes, ticks, values = codes[keep], ticks[keep], values[keep]
-            core = _core.Activity(self._core, codes, ticks, per_day, values, False)
+            core = _core.Activity(self._core, codes, ticks, per_day, values, False, *_window)
         else:
             if pid_col.isna().any():
                 rows = _rows(pid_col.isna().to_numpy())
                 raise InputError(f"column {participant!r} has missing ids at rows {_show(rows)}", ids=rows)
             pids, _ = _integer_ids(pid_col, participant, allow_missing=False)
-            core = _core.Activity(self._core, pids, ticks, per_day, values, unknown == "drop")
+            core = _core.Activity(self._core, pids, ticks, per_day, values, unknown == "drop", *_window)
             if core.dropped_rows:
                 dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
                 dropped_ids = list(core.dropped_ids)
@@ -350,28 +352,37 @@ class Network:
             Active when the period PV is at least ``min_pv``; by default active means any
             order with pv > 0 in the period.
         unknown : {"raise", "drop"}
-            Orders of participants not in the network: see :meth:`activity`.
+            Orders of participants not in the network: see :meth:`activity`. Given a
+            DataFrame, ``volumes`` maps only the orders inside the period (and up to
+            ``as_of``), so only those are checked against the network; every row's date and
+            pv are checked. Use :meth:`activity` to map (and check) every order once.
 
         Returns
         -------
         DataFrame indexed by participant id with columns ``pv, gv, level_1 .. level_K,
         power_leg, lesser_legs, downline, active_downline, frontline, depth, height``.
         """
-        act = orders if isinstance(orders, Activity) else self.activity(
-            orders, participant=participant, date=date, pv=pv, unknown=unknown)
-        if act.network is not self:
-            raise InputError("this Activity was mapped onto another network")
         if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
             raise InputError(f"levels must be a whole number >= 0, not {levels!r}")
-        lo = day_number(start, "start") if start is not None else np.iinfo(np.int32).min
-        hi = day_number(end, "end") if end is not None else np.iinfo(np.int32).max
+        lo = day_number(start, "start") if start is not None else _DAY_MIN
+        hi = day_number(end, "end") if end is not None else _DAY_MAX
         snap = day_number(as_of, "as_of") if as_of is not None else None
+        if isinstance(orders, Activity):
+            act = orders
+            if act.network is not self:
+                raise InputError("this Activity was mapped onto another network")
+        else:
+            # One period: only the orders inside it are mapped (every row's date and pv are
+            # still checked; participant ids are looked up for the rows in the period).
+            last = hi if snap is None else min(hi, snap + 1)
+            act = self.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
+                                _window=(lo, max(lo, last)))
         cols = _core.volumes(self._core, act._core, lo, hi, snap, int(levels), min_pv)
         index = self._ids
         if "rows" in cols:
             index = index[cols.pop("rows")]
         cols.pop("active")
-        return pd.DataFrame(cols, index=index)
+        return pd.DataFrame(cols, index=index, copy=False)  # no consolidation copy
 
     def rollup(self, values: Any) -> Any:
         """Sums any per-participant values over every subtree (the participant included).

@@ -126,7 +126,7 @@ void bind_network(py::module_& m) {
   py::class_<Activity, std::shared_ptr<Activity>>(m, "Activity", "Orders mapped onto a network")
       .def(py::init([](const Network& net, const carray<id_type>& participant,
                        const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
-                       const carray<double>& pv, bool drop) {
+                       const carray<double>& pv, bool drop, day_t from, day_t to) {
              const std::size_t n = static_cast<std::size_t>(participant.size());
              const id_type* pid = checked(participant, n, "participant");
              const std::int64_t* t = checked(ticks, n, "dates");
@@ -147,10 +147,11 @@ void bind_network(py::module_& m) {
              };
              return std::make_shared<Activity>(
                  net, pid, n, day_at, [&](std::size_t i) { return v[i]; },
-                 drop ? UnknownPolicy::drop : UnknownPolicy::raise);
+                 drop ? UnknownPolicy::drop : UnknownPolicy::raise, from, to);
            }),
            py::arg("network"), py::arg("participant"), py::arg("ticks"), py::arg("ticks_per_day"),
-           py::arg("pv"), py::arg("drop") = false)
+           py::arg("pv"), py::arg("drop") = false, py::arg("start") = min_day,
+           py::arg("end") = max_day)
       .def("__len__", &Activity::size)
       .def_property_readonly(
           "dropped_rows", [](const Activity& a) { return std::vector<id_type>(a.dropped_rows()); })

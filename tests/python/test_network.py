@@ -117,3 +117,17 @@ def test_results_do_not_copy_and_views_are_read_only():
     assert not depths.flags.writeable
     assert depths.base is not None  # a view of the network's own memory
     assert net.memory_bytes <= 64 * len(net)
+
+
+def test_one_period_maps_only_its_orders_but_checks_every_row():
+    net = dl.Network.from_frame(frame([1, 2], [None, 1]))
+    orders = pd.DataFrame({"participant_id": [1, 2, 99], "ordered_on": ["2024-01-05", "2024-01-06", "2023-06-01"],
+                           "pv": [1.0, 2.0, 3.0]})
+    v = net.volumes(orders, start="2024-01-01", end="2024-02-01")  # order of 99 is outside the period
+    assert v.loc[1, "gv"] == 3.0
+    with pytest.raises(dl.UnknownIdError, match="99"):
+        net.volumes(orders, start="2023-01-01", end="2024-02-01")
+    with pytest.raises(dl.UnknownIdError, match="99"):
+        net.activity(orders)
+    with pytest.raises(dl.InputError, match="NaN or infinite volume, rows: 2"):
+        net.volumes(orders.assign(pv=[1.0, 2.0, np.nan]), start="2024-01-01", end="2024-02-01")

@@ -56,6 +56,40 @@ class IdIndex {
     }
   }
 
+  /// out[i] = find(keys, q[i]) for i < n. The probes of a block are software-pipelined:
+  /// all its slots are prefetched, then the ids they point to, before any is compared, so
+  /// that the cache misses of a block overlap instead of following one another.
+  void find_many(const id_type* keys, const id_type* q, std::size_t n,
+                 index_t* out) const noexcept {
+    if (slots_.empty()) {
+      for (std::size_t i = 0; i < n; ++i) out[i] = npos;
+      return;
+    }
+    constexpr std::size_t block = 32;
+    std::size_t slot[block];
+    for (std::size_t base = 0; base < n; base += block) {
+      const std::size_t m = n - base < block ? n - base : block;
+      for (std::size_t i = 0; i < m; ++i) {
+        slot[i] = slot_of(q[base + i]);
+        __builtin_prefetch(&slots_[slot[i]]);
+      }
+      for (std::size_t i = 0; i < m; ++i) {
+        const index_t c = slots_[slot[i]];
+        if (c != npos) __builtin_prefetch(&keys[c]);
+      }
+      for (std::size_t i = 0; i < m; ++i) {
+        const id_type key = q[base + i];
+        for (std::size_t s = slot[i];; s = (s + 1) & mask_) {
+          const index_t cur = slots_[s];
+          if (cur == npos || keys[cur] == key) {
+            out[base + i] = cur;
+            break;
+          }
+        }
+      }
+    }
+  }
+
   /// Replaces every stored position p by perm[p] (used after relabelling).
   void relabel(const index_t* perm) noexcept {
     for (index_t& s : slots_)
