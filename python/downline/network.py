@@ -313,10 +313,7 @@ class Network:
                 codes, ticks, values = codes[keep], ticks[keep], values[keep]
             core = _core.Activity(self._core, codes, ticks, per_day, values, False, *_window)
         else:
-            if pid_col.isna().any():
-                rows = _rows(pid_col.isna().to_numpy())
-                raise InputError(f"column {participant!r} has missing ids at rows {_show(rows)}", ids=rows)
-            pids, _ = _integer_ids(pid_col, participant, allow_missing=False)
+            pids, _ = _integer_ids(pid_col, participant, allow_missing=False)  # names missing ids
             core = _core.Activity(self._core, pids, ticks, per_day, values, unknown == "drop", *_window)
             if core.dropped_rows:
                 dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
