@@ -29,6 +29,12 @@ py::array_t<T> view(const std::vector<T>& v, py::handle owner) {
   return a;
 }
 
+/// A property getter returning a read-only view of one of the network's arrays.
+template <class T>
+auto network_view(const std::vector<T>& (Network::*array)() const noexcept) {
+  return [array](py::object self) { return view((self.cast<const Network&>().*array)(), self); };
+}
+
 std::vector<index_t> rows_of(const Network& net, const std::vector<index_t>& positions) {
   std::vector<index_t> out(positions.size());
   for (std::size_t i = 0; i < positions.size(); ++i) out[i] = net.row_of_position()[positions[i]];
@@ -65,23 +71,12 @@ void bind_network(py::module_& m) {
       .def_property_readonly("memory_bytes", &Network::memory_bytes)
       .def_property_readonly("has_enrolment", &Network::has_enrolment)
       // Views in preorder (no copies).
-      .def_property_readonly(
-          "ids_preorder",
-          [](py::object self) { return view(self.cast<const Network&>().ids(), self); })
-      .def_property_readonly(
-          "parents",
-          [](py::object self) { return view(self.cast<const Network&>().parents(), self); })
-      .def_property_readonly(
-          "ends", [](py::object self) { return view(self.cast<const Network&>().ends(), self); })
-      .def_property_readonly(
-          "depths",
-          [](py::object self) { return view(self.cast<const Network&>().depths(), self); })
-      .def_property_readonly(
-          "position_of_row",
-          [](py::object self) { return view(self.cast<const Network&>().position_of_row(), self); })
-      .def_property_readonly(
-          "row_of_position",
-          [](py::object self) { return view(self.cast<const Network&>().row_of_position(), self); })
+      .def_property_readonly("ids_preorder", network_view(&Network::ids))
+      .def_property_readonly("parents", network_view(&Network::parents))
+      .def_property_readonly("ends", network_view(&Network::ends))
+      .def_property_readonly("depths", network_view(&Network::depths))
+      .def_property_readonly("position_of_row", network_view(&Network::position_of_row))
+      .def_property_readonly("row_of_position", network_view(&Network::row_of_position))
       .def(
           "find_rows",
           [](const Network& net, const carray<id_type>& ids) {

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <type_traits>
 
 #include "common.hpp"
 #include "downline/rollup.hpp"
@@ -37,24 +38,25 @@ void bind_rollup(py::module_& m) {
           }
         }
         const bool filter = as_of && rows.size() != static_cast<std::size_t>(net.size());
-        // Every column is gathered into input row order (the GIL is held only to wrap arrays).
-        auto col = [&](const auto& v) {
+        // Every column is gathered once, straight into input row order (only the included
+        // rows when as_of filters); the GIL is held only to wrap the arrays.
+        const index_t* pos = net.position_of_row().data();
+        auto gather = [&](const auto* pre) {
+          using T = std::remove_const_t<std::remove_pointer_t<decltype(pre)>>;
           py::gil_scoped_release release;
-          auto r = python::to_rows(net, v);
-          if (filter) {
-            std::remove_reference_t<decltype(r)> kept(rows.size());
-            for (std::size_t i = 0; i < rows.size(); ++i) kept[i] = r[rows[i]];
-            r.swap(kept);
-          }
+          const std::size_t count = filter ? rows.size() : static_cast<std::size_t>(net.size());
+          std::vector<T> r(count);
+          for (std::size_t i = 0; i < count; ++i)
+            r[i] = pre[pos[filter ? rows[i] : static_cast<index_t>(i)]];
           return r;
         };
+        auto col = [&](const auto& v) { return gather(v.data()); };
         out["pv"] = to_numpy(col(t.pv));
         out["gv"] = to_numpy(col(t.gv));
         const std::size_t n = static_cast<std::size_t>(net.size());
         for (int l = 1; l <= levels; ++l) {
-          std::vector<double> lv(t.level.begin() + static_cast<std::ptrdiff_t>((l - 1) * n),
-                                 t.level.begin() + static_cast<std::ptrdiff_t>(l * n));
-          out[py::str("level_" + std::to_string(l))] = to_numpy(col(lv));
+          out[py::str("level_" + std::to_string(l))] =
+              to_numpy(gather(t.level.data() + static_cast<std::size_t>(l - 1) * n));
         }
         out["power_leg"] = to_numpy(col(t.power_leg));
         out["lesser_legs"] = to_numpy(col(t.lesser_legs));
