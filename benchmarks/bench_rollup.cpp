@@ -2,7 +2,7 @@
 // compares the GV rollup with "the floor", a plain reverse pass over preorder arrays.
 //
 //   bench_rollup [--participants N] [--orders-per-participant K] [--repeat R]
-//                [--seed S] [--no-breakdown] [--no-experiments]
+//                [--seed S] [--no-breakdown]
 //
 // Every timed step runs R times; the JSON object printed on stdout gives, per step,
 // "median" and "min" (seconds) and all "runs". Data come from downline::make_sample with
@@ -19,7 +19,8 @@
 //   floor        pv copy + reverse pass over net.parents() (preorder)
 //   floor_level  the same reverse pass over arrays in depth-descending order (info)
 //   months12     12 monthly PV + GV rollups from one Activity (orders mapped once)
-//   build_breakdown / experiments: information on where the time goes.
+//   build_breakdown  seconds per phase of Network::build (downline::BuildProfile)
+//   build_one_thread / activity_one_thread  the parallel steps on one thread (info)
 #include <downline/activity.hpp>
 #include <downline/network.hpp>
 #include <downline/rollup.hpp>
@@ -139,232 +140,6 @@ class Obj {
   std::vector<std::pair<std::string, std::string>> items_;
 };
 
-// ---- build breakdown --------------------------------------------------------------------
-// A step-by-step replica of Network::build (include/downline/network.hpp) without its
-// error reporting, timed per phase, to show where the build time goes. Its total is
-// reported next to the real build time as a sanity check of the replica.
-struct Breakdown {
-  double hash_insert = 0, sponsor_lookup = 0, children_csr = 0, dfs_preorder = 0,
-         preorder_arrays = 0, index_relabel = 0;
-  double total() const {
-    return hash_insert + sponsor_lookup + children_csr + dfs_preorder + preorder_arrays +
-           index_relabel;
-  }
-};
-
-Breakdown build_breakdown(const downline::NetworkInput& in) {
-  Breakdown b;
-  const index_t n = static_cast<index_t>(in.n);
-  const id_type* ids = in.ids;
-  auto t0 = clk::now();
-  downline::detail::IdIndex index(in.n);
-  for (index_t r = 0; r < n; ++r) index.insert(ids, r);
-  b.hash_insert = since(t0);
-
-  t0 = clk::now();
-  std::vector<index_t> prow(in.n);
-  index.find_many(ids, in.sponsors, in.n, prow.data());
-  for (index_t r = 0; r < n; ++r)
-    if (!in.has_sponsor[r]) prow[r] = npos;
-  b.sponsor_lookup = since(t0);
-
-  t0 = clk::now();
-  std::vector<index_t> first(in.n + 1, 0);
-  for (index_t r = 0; r < n; ++r)
-    if (prow[r] != npos) ++first[static_cast<std::size_t>(prow[r]) + 1];
-  for (index_t r = 0; r < n; ++r) first[r + 1] += first[r];
-  std::vector<index_t> child(static_cast<std::size_t>(first[n]));
-  {
-    std::vector<index_t> fill(first.begin(), first.end() - 1);
-    for (index_t r = 0; r < n; ++r)
-      if (prow[r] != npos) child[fill[prow[r]]++] = r;
-  }
-  b.children_csr = since(t0);
-
-  t0 = clk::now();
-  std::vector<index_t> pos(in.n, npos), order;
-  order.reserve(in.n);
-  {
-    std::vector<index_t> stack;
-    for (index_t r = n; r-- > 0;)
-      if (prow[r] == npos) stack.push_back(r);
-    while (!stack.empty()) {
-      const index_t v = stack.back();
-      stack.pop_back();
-      pos[v] = static_cast<index_t>(order.size());
-      order.push_back(v);
-      for (index_t c = first[v + 1]; c-- > first[v];) stack.push_back(child[c]);
-    }
-  }
-  first = {};
-  child = {};
-  b.dfs_preorder = since(t0);
-
-  t0 = clk::now();
-  std::vector<id_type> id(in.n);
-  std::vector<index_t> parent(in.n), depth(in.n), end(in.n);
-  for (index_t k = 0; k < n; ++k) {
-    const index_t r = order[k];
-    id[k] = ids[r];
-    const index_t p = prow[r] == npos ? npos : pos[prow[r]];
-    parent[k] = p;
-    depth[k] = p == npos ? 0 : depth[p] + 1;
-    end[k] = 1;
-  }
-  for (index_t k = n; k-- > 0;)
-    if (parent[k] != npos) end[parent[k]] += end[k];
-  for (index_t k = 0; k < n; ++k) end[k] += k;
-  b.preorder_arrays = since(t0);
-
-  t0 = clk::now();
-  index.relabel(pos.data());
-  b.index_relabel = since(t0);
-  g_sink = g_sink + static_cast<double>(end[0] + depth[n - 1] + parent[n - 1]) +
-           static_cast<double>(id[0]);
-  return b;
-}
-
-// ---- alternative GV kernels (experiments, information only) ---------------------------
-// Compensated (double-double) prefix-sum differences: out[k] = P[end(k)] - P[k], accurate
-// to about one rounding whatever the shape of the tree. Variants differ in where the
-// prefix sums live.
-/// Knuth's TwoSum: s = fl(a + b) and the exact rounding error e (a + b == s + e).
-inline void two_sum(double a, double b, double& s, double& e) noexcept {
-  s = a + b;
-  const double bb = s - a;
-  e = (a - (s - bb)) + (b - bb);
-}
-/// Compensated prefix differences with caller-provided prefix buffers (no allocation).
-void subtree_sum_prealloc(const downline::Network& net, const double* v, double* out,
-                          std::vector<double>& hi, std::vector<double>& lo) {
-  const std::size_t n = static_cast<std::size_t>(net.size());
-  double s = 0.0, c = 0.0;
-  hi[0] = lo[0] = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    double e;
-    two_sum(s, v[i], s, e);
-    c += e;
-    hi[i + 1] = s;
-    lo[i + 1] = c;
-  }
-  const index_t* end = net.ends().data();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t j = static_cast<std::size_t>(end[i]);
-    double d, e;
-    two_sum(hi[j], -hi[i], d, e);
-    out[i] = d + (e + (lo[j] - lo[i]));
-  }
-}
-
-/// Compensated prefix differences with the high part of the prefix sums kept in `out` itself
-/// (out[i] = P[i] is read before it is overwritten, and P[j] for j > i is still there when
-/// positions are visited in increasing order), so only the low parts need a buffer.
-void subtree_sum_hi_in_out(const downline::Network& net, const double* v, double* out,
-                           double* lo) {
-  const std::size_t n = static_cast<std::size_t>(net.size());
-  double s = 0.0, c = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    out[i] = s;
-    lo[i] = c;
-    double e;
-    two_sum(s, v[i], s, e);
-    c += e;
-  }
-  const double hi_n = s, lo_n = c;
-  const index_t* end = net.ends().data();
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t j = static_cast<std::size_t>(end[i]);
-    const double hj = j == n ? hi_n : out[j], lj = j == n ? lo_n : lo[j];
-    double d, e;
-    two_sum(hj, -out[i], d, e);
-    out[i] = d + (e + (lj - lo[i]));
-  }
-}
-
-/// Compensated prefix differences allocating both (n + 1)-double prefix buffers per call
-/// (downline's subtree_sum before it became the reverse pass).
-void subtree_sum_compensated_alloc(const downline::Network& net, const double* v, double* out) {
-  const std::size_t n = static_cast<std::size_t>(net.size());
-  std::vector<double> hi(n + 1), lo(n + 1);
-  subtree_sum_prealloc(net, v, out, hi, lo);
-}
-
-/// Plain (uncompensated) prefix-sum difference, allocating its one buffer.
-void subtree_sum_plain(const downline::Network& net, const double* v, double* out) {
-  const std::size_t n = static_cast<std::size_t>(net.size());
-  std::vector<double> pre(n + 1);
-  double s = 0.0;
-  pre[0] = 0.0;
-  for (std::size_t i = 0; i < n; ++i) pre[i + 1] = s += v[i];
-  const index_t* end = net.ends().data();
-  for (std::size_t i = 0; i < n; ++i) out[i] = pre[static_cast<std::size_t>(end[i])] - pre[i];
-}
-
-// ---- order mapping experiment (information only) ----------------------------------------
-// A replica of detail::IdIndex (same hash, same load factor, int32 slots keyed through the
-// id array) over the network's preorder ids, used to map orders with and without software
-// prefetching. Each lookup costs two dependent cache misses on large networks (the slot,
-// then the id it points to); prefetching a few dozen orders ahead overlaps them.
-class ReplicaIndex {
- public:
-  explicit ReplicaIndex(const std::vector<id_type>& keys) : keys_(keys.data()) {
-    int bits = 4;
-    while ((std::size_t{1} << bits) < 2 * keys.size()) ++bits;
-    shift_ = 64 - bits;
-    mask_ = (std::size_t{1} << bits) - 1;
-    slots_.assign(std::size_t{1} << bits, npos);
-    for (std::size_t k = 0; k < keys.size(); ++k)
-      for (std::size_t s = slot_of(keys[k]);; s = (s + 1) & mask_)
-        if (slots_[s] == npos) {
-          slots_[s] = static_cast<index_t>(k);
-          break;
-        }
-  }
-  std::size_t slot_of(id_type key) const noexcept {
-    return static_cast<std::size_t>(downline::detail::mix64(static_cast<std::uint64_t>(key)) >>
-                                    shift_);
-  }
-  index_t find(id_type key) const noexcept {
-    for (std::size_t s = slot_of(key);; s = (s + 1) & mask_) {
-      const index_t cur = slots_[s];
-      if (cur == npos || keys_[cur] == key) return cur;
-    }
-  }
-  void prefetch_slot(id_type key) const noexcept { __builtin_prefetch(&slots_[slot_of(key)]); }
-  void prefetch_key(id_type key) const noexcept {
-    const index_t cur = slots_[slot_of(key)];
-    if (cur != npos) __builtin_prefetch(&keys_[cur]);
-  }
-
- private:
-  const id_type* keys_;
-  std::vector<index_t> slots_;
-  int shift_ = 60;
-  std::size_t mask_ = 15;
-};
-
-/// Orders -> (node, day, pv) arrays as Activity holds them; prefetch = 0 for none.
-double map_orders(const ReplicaIndex& idx, const downline::io::OrderTable& o, std::size_t prefetch) {
-  const auto t0 = clk::now();
-  const std::size_t m = o.participant.size();
-  std::vector<index_t> node(m);
-  std::vector<day_t> day(m);
-  std::vector<double> pv(m);
-  const id_type* p = o.participant.data();
-  for (std::size_t i = 0; i < m; ++i) {
-    if (prefetch) {
-      if (i + 2 * prefetch < m) idx.prefetch_slot(p[i + 2 * prefetch]);
-      if (i + prefetch < m) idx.prefetch_key(p[i + prefetch]);
-    }
-    node[i] = idx.find(p[i]);
-    day[i] = o.day[i];
-    pv[i] = o.pv[i];
-  }
-  const double t = since(t0);
-  g_sink = g_sink + static_cast<double>(node[m / 2]) + pv[m / 3] + day[m / 4];
-  return t;
-}
-
 // ---- arguments ------------------------------------------------------------------------
 struct Args {
   long long participants = 1000000;
@@ -372,14 +147,12 @@ struct Args {
   int repeat = 5;
   unsigned long long seed = 42;
   bool breakdown = true;
-  bool experiments = true;
 };
 
 [[noreturn]] void usage(const char* msg) {
   std::fprintf(stderr,
                "bench_rollup: %s\nusage: bench_rollup [--participants N] "
-               "[--orders-per-participant K] [--repeat R] [--seed S] [--no-breakdown] "
-               "[--no-experiments]\n",
+               "[--orders-per-participant K] [--repeat R] [--seed S] [--no-breakdown]\n",
                msg);
   std::exit(2);
 }
@@ -403,8 +176,6 @@ Args parse(int argc, char** argv) {
         a.seed = std::stoull(value());
       } else if (k == "--no-breakdown") {
         a.breakdown = false;
-      } else if (k == "--no-experiments") {
-        a.experiments = false;
       } else if (k == "-h" || k == "--help") {
         usage("help");
       } else {
@@ -484,24 +255,38 @@ int main(int argc, char** argv) {
         .add("roots", static_cast<long long>(roots));
   }
   if (args.breakdown) {
-    std::vector<Breakdown> bs;
-    for (int i = 0; i < R; ++i) bs.push_back(build_breakdown(in));
-    auto med = [&](double Breakdown::*f) {
+    std::vector<downline::BuildProfile> ps(static_cast<std::size_t>(R));
+    for (auto& p : ps) downline::Network probe(in, &p);
+    auto med = [&](double downline::BuildProfile::*f) {
       Runs r;
-      for (const auto& b : bs) r.t.push_back(b.*f);
+      for (const auto& p : ps) r.t.push_back(p.*f);
       return r.median();
     };
     Obj o;
-    o.add("hash_insert", med(&Breakdown::hash_insert))
-        .add("sponsor_lookup", med(&Breakdown::sponsor_lookup))
-        .add("children_csr", med(&Breakdown::children_csr))
-        .add("dfs_preorder", med(&Breakdown::dfs_preorder))
-        .add("preorder_arrays", med(&Breakdown::preorder_arrays))
-        .add("index_relabel", med(&Breakdown::index_relabel));
-    Runs tot;
-    for (const auto& b : bs) tot.t.push_back(b.total());
-    o.add("replica_total", tot.median());
+    o.add("index", med(&downline::BuildProfile::index))
+        .add("sponsors", med(&downline::BuildProfile::sponsors))
+        .add("children", med(&downline::BuildProfile::children))
+        .add("preorder", med(&downline::BuildProfile::preorder))
+        .add("arrays", med(&downline::BuildProfile::arrays))
+        .add("relabel", med(&downline::BuildProfile::relabel));
     report.add("build_breakdown", o.str(2));
+  }
+  // The parallel steps again on one thread (information: what the second core brings).
+  if (downline::num_threads() > 1) {
+    const int threads = downline::num_threads();
+    downline::set_num_threads(1);
+    const Runs b1 = time_runs(R, [&] {
+      downline::Network probe(in);
+      g_sink = g_sink + static_cast<double>(probe.size());
+    });
+    const Runs a1 = time_runs(R, [&] {
+      downline::Activity probe(*net, O.participant, O.day, O.pv);
+      g_sink = g_sink + static_cast<double>(probe.size());
+    });
+    downline::set_num_threads(threads);
+    report.add("threads", static_cast<long long>(threads))
+        .add("build_one_thread", b1)
+        .add("activity_one_thread", a1);
   }
   const downline::Network& N = *net;
 
@@ -631,62 +416,6 @@ int main(int argc, char** argv) {
       }
     });
     report.add("months12", t12).add("months12_by_period", t12p);
-  }
-
-  // ---- experiments: what the GV time is made of (information) -----------------------------
-  if (args.experiments) {
-    std::vector<double> hi(n + 1), lo(n + 1), out(n);
-    const Runs t_pre = time_runs(R, [&] {
-      subtree_sum_prealloc(N, pv.data(), out.data(), hi, lo);
-      g_sink = g_sink + out[0];
-    });
-    double diff = 0.0;
-    for (std::size_t k = 0; k < n; ++k) diff = std::max(diff, std::abs(out[k] - gv[k]));
-    const Runs t_calloc = time_runs(R, [&] {
-      subtree_sum_compensated_alloc(N, pv.data(), out.data());
-      g_sink = g_sink + out[0];
-    });
-    const Runs t_hio = time_runs(R, [&] {
-      std::vector<double> lo1(n);
-      subtree_sum_hi_in_out(N, pv.data(), out.data(), lo1.data());
-      g_sink = g_sink + out[0];
-    });
-    for (std::size_t k = 0; k < n; ++k) diff = std::max(diff, std::abs(out[k] - gv[k]));
-    const Runs t_hiop = time_runs(R, [&] {
-      subtree_sum_hi_in_out(N, pv.data(), out.data(), lo.data());
-      g_sink = g_sink + out[0];
-    });
-    for (std::size_t k = 0; k < n; ++k) diff = std::max(diff, std::abs(out[k] - gv[k]));
-    const Runs t_plain = time_runs(R, [&] {
-      subtree_sum_plain(N, pv.data(), out.data());
-      g_sink = g_sink + out[0];
-    });
-    const Runs t_alloc = time_runs(R, [&] {
-      std::vector<double> a(n + 1), b(n + 1);
-      g_sink = g_sink + a[n / 2] + b[n / 3];
-    });
-    Obj o;
-    o.add("gv_compensated_alloc", t_calloc)
-        .add("gv_compensated_preallocated", t_pre)
-        .add("gv_compensated_hi_in_out", t_hio)
-        .add("gv_compensated_hi_in_out_preallocated", t_hiop)
-        .add("compensated_variants_max_abs_diff", diff)
-        .add("gv_plain_prefix", t_plain)
-        .add("alloc_two_prefix_buffers", t_alloc);
-    {
-      const ReplicaIndex idx(N.ids());
-      std::size_t bad = 0;
-      for (std::size_t i = 0; i < A.size(); i += 997) bad += idx.find(O.participant[i]) != A.nodes()[i];
-      Runs plain, pref;
-      for (int i = 0; i < R; ++i) {
-        plain.t.push_back(map_orders(idx, O, 0));
-        pref.t.push_back(map_orders(idx, O, 16));
-      }
-      o.add("map_orders_replica", plain)
-          .add("map_orders_replica_prefetch16", pref)
-          .add("map_orders_replica_mismatches", static_cast<long long>(bad));
-    }
-    report.add("experiments", o.str(2));
   }
 
   report.add("rss_after_sample_bytes", static_cast<long long>(rss_data_kb) * 1024)

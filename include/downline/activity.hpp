@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/parallel.hpp"
 #include "error.hpp"
 #include "network.hpp"
 
@@ -34,49 +35,78 @@ class Activity {
   Activity(const Network& net, const id_type* participant, std::size_t n, DayAt day_at, PvAt pv_at,
            UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
     const bool windowed = from != min_day || to != max_day;
-    node_.resize(windowed ? 0 : n);
-    day_.resize(windowed ? 0 : n);
-    pv_.resize(windowed ? 0 : n);
-    std::vector<id_type> bad_day, bad_pv, unknown_rows;
-    constexpr std::size_t chunk = 4096;
-    std::size_t rows[chunk];
-    id_type keys[chunk];
-    index_t found[chunk];
-    day_t days[chunk];
-    double vols[chunk];
-    std::size_t kept = 0;
-    for (std::size_t base = 0; base < n; base += chunk) {
-      const std::size_t end = n - base < chunk ? n - base : chunk;
-      std::size_t m = 0;
-      for (std::size_t j = 0; j < end; ++j) {
-        const std::size_t i = base + j;
-        day_t d = 0;
-        const bool day_ok = day_at(i, d);
-        const double v = pv_at(i);
-        if (!day_ok) bad_day.push_back(static_cast<id_type>(i));
-        if (!std::isfinite(v)) bad_pv.push_back(static_cast<id_type>(i));
-        if (d < from || d >= to) continue;
-        rows[m] = i;
-        keys[m] = participant[i];
-        days[m] = d;
-        vols[m] = v;
-        ++m;
-      }
-      net.find_many(keys, m, found);
-      if (windowed) {
-        node_.resize(kept + m);
-        day_.resize(kept + m);
-        pv_.resize(kept + m);
-      }
-      for (std::size_t j = 0; j < m; ++j) {
-        if (found[j] == npos) {
-          unknown_rows.push_back(static_cast<id_type>(rows[j]));
-          continue;
+    // Slices of rows are mapped on every thread. Unwindowed, each slice writes its
+    // orders at their own rows (npos for an unknown participant) and the arrays are
+    // compacted afterwards only if some were unknown; windowed, each slice keeps its
+    // orders and the slices are concatenated in row order. Either way the result does
+    // not depend on the number of threads.
+    if (!windowed) {
+      node_.resize(n);
+      day_.resize(n);
+      pv_.resize(n);
+    }
+    struct Slice {
+      std::vector<index_t> node;
+      std::vector<day_t> day;
+      std::vector<double> pv;
+      std::vector<id_type> bad_day, bad_pv, unknown_rows;
+    };
+    std::vector<Slice> slices(detail::parallel_parts(n, slice_grain));
+    detail::parallel_for(n, slice_grain, [&](std::size_t part, std::size_t b, std::size_t e) {
+      Slice& out = slices[part];
+      constexpr std::size_t chunk = 4096;
+      std::size_t rows[chunk];
+      id_type keys[chunk];
+      index_t found[chunk];
+      day_t days[chunk];
+      double vols[chunk];
+      for (std::size_t base = b; base < e; base += chunk) {
+        const std::size_t stop = e - base < chunk ? e : base + chunk;
+        std::size_t m = 0;
+        for (std::size_t i = base; i < stop; ++i) {
+          day_t d = 0;
+          const bool day_ok = day_at(i, d);
+          const double v = pv_at(i);
+          if (!day_ok) out.bad_day.push_back(static_cast<id_type>(i));
+          if (!std::isfinite(v)) out.bad_pv.push_back(static_cast<id_type>(i));
+          if (d < from || d >= to) continue;
+          rows[m] = i;
+          keys[m] = participant[i];
+          days[m] = d;
+          vols[m] = v;
+          ++m;
         }
-        node_[kept] = found[j];
-        day_[kept] = days[j];
-        pv_[kept] = vols[j];
-        ++kept;
+        net.find_many(keys, m, found);
+        for (std::size_t j = 0; j < m; ++j)
+          if (found[j] == npos) out.unknown_rows.push_back(static_cast<id_type>(rows[j]));
+        if (windowed) {
+          out.node.insert(out.node.end(), found, found + m);
+          out.day.insert(out.day.end(), days, days + m);
+          out.pv.insert(out.pv.end(), vols, vols + m);
+        } else {  // m == stop - base: every row is in the (unbounded) window
+          std::copy(found, found + m, node_.begin() + static_cast<std::ptrdiff_t>(base));
+          std::copy(days, days + m, day_.begin() + static_cast<std::ptrdiff_t>(base));
+          std::copy(vols, vols + m, pv_.begin() + static_cast<std::ptrdiff_t>(base));
+        }
+      }
+    });
+    std::vector<id_type> bad_day, bad_pv, unknown_rows;
+    std::size_t total = 0;
+    for (Slice& sl : slices) {
+      bad_day.insert(bad_day.end(), sl.bad_day.begin(), sl.bad_day.end());
+      bad_pv.insert(bad_pv.end(), sl.bad_pv.begin(), sl.bad_pv.end());
+      unknown_rows.insert(unknown_rows.end(), sl.unknown_rows.begin(), sl.unknown_rows.end());
+      total += sl.node.size();
+    }
+    if (windowed) {
+      node_.reserve(total);
+      day_.reserve(total);
+      pv_.reserve(total);
+      for (Slice& sl : slices) {
+        node_.insert(node_.end(), sl.node.begin(), sl.node.end());
+        day_.insert(day_.end(), sl.day.begin(), sl.day.end());
+        pv_.insert(pv_.end(), sl.pv.begin(), sl.pv.end());
+        sl = Slice{};
       }
     }
     if (!bad_day.empty()) {
@@ -106,7 +136,15 @@ class Activity {
       dropped_rows_ = std::move(unknown_rows);
       dropped_ids_ = std::move(ids);
     }
-    if (kept != node_.size()) {
+    if (!dropped_rows_.empty()) {  // drop the orders of unknown participants
+      std::size_t kept = 0;
+      for (std::size_t i = 0; i < node_.size(); ++i) {
+        if (node_[i] == npos) continue;
+        node_[kept] = node_[i];
+        day_[kept] = day_[i];
+        pv_[kept] = pv_[i];
+        ++kept;
+      }
       node_.resize(kept);
       day_.resize(kept);
       pv_.resize(kept);
@@ -177,6 +215,8 @@ class Activity {
   }
 
  private:
+  static constexpr std::size_t slice_grain = std::size_t{1} << 16;  // rows per thread, at least
+
   static std::size_t checked_size(const std::vector<id_type>& p, const std::vector<day_t>& d,
                                   const std::vector<double>& v) {
     if (p.size() != d.size() || p.size() != v.size())

@@ -3,12 +3,15 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
+#include <limits>
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "detail/id_index.hpp"
+#include "detail/parallel.hpp"
 #include "error.hpp"
 #include "fwd.hpp"
 
@@ -30,13 +33,26 @@ struct NetworkInput {
   std::vector<std::string> kind_names;
 };
 
+/// Seconds spent in each phase of a build, filled in when a Network is given one
+/// (benchmarks use it to show where the build time goes).
+struct BuildProfile {
+  double index = 0;     ///< hashing the ids, rejecting duplicates
+  double sponsors = 0;  ///< looking up every sponsor, checking roots and unknown sponsors
+  double children = 0;  ///< children lists (counting sort by sponsor)
+  double preorder = 0;  ///< depth-first preorder, cycle check
+  double arrays = 0;    ///< ids, parents, depths, ends (and attributes) in preorder
+  double relabel = 0;   ///< pointing the id index at preorder positions
+};
+
 class Network {
  public:
   Network() = default;
 
   /// Builds and validates. Throws InputError (duplicate_id, unknown_sponsor,
   /// own_sponsor, cycle, too_large) naming the offending ids.
-  explicit Network(const NetworkInput& in) { build(in); }
+  explicit Network(const NetworkInput& in, BuildProfile* profile = nullptr) {
+    build(in, profile);
+  }
 
   /// Convenience: ids and sponsors of equal length; no_sponsor marks a root.
   Network(const std::vector<id_type>& ids, const std::vector<id_type>& sponsors,
@@ -141,7 +157,7 @@ class Network {
   }
 
  private:
-  void build(const NetworkInput& in);
+  void build(const NetworkInput& in, BuildProfile* profile = nullptr);
 
   std::vector<id_type> id_;
   std::vector<index_t> parent_, end_, depth_, pos_of_row_, row_of_pos_;
@@ -152,7 +168,7 @@ class Network {
 };
 
 // ------------------------------------------------------------------------------------
-inline void Network::build(const NetworkInput& in) {
+inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   constexpr std::size_t max_n = static_cast<std::size_t>(std::numeric_limits<index_t>::max()) - 1;
   if (in.n > max_n)
     throw InputError(
@@ -160,26 +176,34 @@ inline void Network::build(const NetworkInput& in) {
         std::to_string(in.n) + " participants exceed the limit of " + std::to_string(max_n));
   const index_t n = static_cast<index_t>(in.n);
   const id_type* ids = in.ids;
+  constexpr std::size_t grain = std::size_t{1} << 16;  // rows per thread, at least
+  auto clock = std::chrono::steady_clock::now();
+  auto lap = [&](double BuildProfile::*field) {
+    if (!profile) return;
+    const auto now = std::chrono::steady_clock::now();
+    profile->*field = std::chrono::duration<double>(now - clock).count();
+    clock = now;
+  };
 
   // 1. id -> row, rejecting duplicates.
   detail::IdIndex index(in.n);
   std::vector<id_type> dups;
-  for (index_t r = 0; r < n; ++r)
-    if (index.insert(ids, r) != npos) dups.push_back(ids[r]);
+  index.insert_all(ids, n, [&](index_t r) { dups.push_back(ids[r]); });
   if (!dups.empty()) {
     std::sort(dups.begin(), dups.end());
     dups.erase(std::unique(dups.begin(), dups.end()), dups.end());
-    {
-      const std::string msg_ =
-          std::to_string(dups.size()) +
-          " participant id(s) appear more than once: " + detail::list_values(dups);
-      throw InputError(ErrorKind::duplicate_id, msg_, std::move(dups));
-    }
+    const std::string msg = std::to_string(dups.size()) +
+                            " participant id(s) appear more than once: " + detail::list_values(dups);
+    throw InputError(ErrorKind::duplicate_id, msg, std::move(dups));
   }
+  lap(&BuildProfile::index);
 
-  // 2. sponsor row of every row (batched lookups), then roots, own sponsors, unknowns.
+  // 2. sponsor row of every row (batched lookups on every thread), then roots, own
+  //    sponsors and unknown sponsors.
   std::vector<index_t> prow(in.n);
-  index.find_many(ids, in.sponsors, in.n, prow.data());
+  detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
+    index.find_many(ids, in.sponsors + b, e - b, prow.data() + b);
+  });
   std::vector<id_type> unknown, own;
   for (index_t r = 0; r < n; ++r) {
     const bool has = in.has_sponsor ? in.has_sponsor[r] != 0 : in.sponsors[r] != no_sponsor;
@@ -193,9 +217,9 @@ inline void Network::build(const NetworkInput& in) {
     }
   }
   if (!own.empty()) {
-    const std::string msg_ = std::to_string(own.size()) +
-                             " participant(s) are their own sponsor: " + detail::list_values(own);
-    throw InputError(ErrorKind::own_sponsor, msg_, std::move(own));
+    const std::string msg = std::to_string(own.size()) +
+                            " participant(s) are their own sponsor: " + detail::list_values(own);
+    throw InputError(ErrorKind::own_sponsor, msg, std::move(own));
   }
   if (!unknown.empty()) {
     std::string msg = std::to_string(unknown.size()) +
@@ -208,32 +232,48 @@ inline void Network::build(const NetworkInput& in) {
     if (unknown.size() > 10) msg += ", ... (" + std::to_string(unknown.size() - 10) + " more)";
     throw InputError(ErrorKind::unknown_sponsor, msg, std::move(unknown));
   }
+  lap(&BuildProfile::sponsors);
 
-  // 3. children in CSR form, in input order (counting sort by sponsor row).
+  // 3. children in CSR form, in input order (counting sort by sponsor row). The counters
+  //    of later rows are prefetched: the sponsor rows are known ahead.
+  constexpr index_t ahead = 32;
   std::vector<index_t> first(in.n + 1, 0);
-  for (index_t r = 0; r < n; ++r)
+  for (index_t r = 0; r < n; ++r) {
+    if (r + ahead < n && prow[r + ahead] != npos) __builtin_prefetch(&first[prow[r + ahead]], 1);
     if (prow[r] != npos) ++first[static_cast<std::size_t>(prow[r]) + 1];
+  }
   for (index_t r = 0; r < n; ++r) first[r + 1] += first[r];
   std::vector<index_t> child(static_cast<std::size_t>(first[n]));
   {
     std::vector<index_t> fill(first.begin(), first.end() - 1);
-    for (index_t r = 0; r < n; ++r)
+    for (index_t r = 0; r < n; ++r) {
+      if (r + ahead < n && prow[r + ahead] != npos) __builtin_prefetch(&fill[prow[r + ahead]], 1);
+      if (r + ahead / 2 < n && prow[r + ahead / 2] != npos)
+        __builtin_prefetch(&child[fill[prow[r + ahead / 2]]], 1);
       if (prow[r] != npos) child[fill[prow[r]]++] = r;
+    }
   }
+  lap(&BuildProfile::children);
 
-  // 4. iterative depth-first preorder from the roots in input order.
+  // 4. iterative depth-first preorder from the roots in input order. The stack holds the
+  //    rows to visit next, so their child ranges (and then their first children) are
+  //    prefetched a few pops ahead.
   std::vector<index_t> pos(in.n, npos), order;
   order.reserve(in.n);
   {
     std::vector<index_t> stack;
     for (index_t r = n; r-- > 0;)
       if (prow[r] == npos) stack.push_back(r);
+    constexpr std::size_t far = 8, near = 4;
     while (!stack.empty()) {
       const index_t v = stack.back();
       stack.pop_back();
       pos[v] = static_cast<index_t>(order.size());
       order.push_back(v);
       for (index_t c = first[v + 1]; c-- > first[v];) stack.push_back(child[c]);
+      const std::size_t top = stack.size();
+      if (top > far) __builtin_prefetch(&first[stack[top - 1 - far]]);
+      if (top > near) __builtin_prefetch(&child[first[stack[top - 1 - near]]]);
     }
   }
 
@@ -255,46 +295,50 @@ inline void Network::build(const NetworkInput& in) {
       v = prow[v];
     } while (v != u);
     const std::size_t caught = in.n - order.size();
-    {
-      const std::string msg_ = "sponsor links form a cycle of " + std::to_string(cyc.size()) +
-                               " participant(s): " + detail::list_values(cyc) + " (" +
-                               std::to_string(caught) + " participant(s) are in or below cycles)";
-      throw InputError(ErrorKind::cycle, msg_, std::move(cyc));
-    }
+    const std::string msg = "sponsor links form a cycle of " + std::to_string(cyc.size()) +
+                            " participant(s): " + detail::list_values(cyc) + " (" +
+                            std::to_string(caught) + " participant(s) are in or below cycles)";
+    throw InputError(ErrorKind::cycle, msg, std::move(cyc));
   }
   first = {};
   child = {};
+  lap(&BuildProfile::preorder);
 
-  // 6. arrays in preorder.
+  // 6. arrays in preorder: gathers on every thread, then depths (top-down) and subtree
+  //    ends (bottom-up) in one sequential pass each.
   id_.resize(in.n);
   parent_.resize(in.n);
   depth_.resize(in.n);
   end_.resize(in.n);
+  if (in.enrolled_on) enrolled_.resize(in.n);
+  if (in.kind) kind_.resize(in.n);
+  detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
+    for (std::size_t k = b; k < e; ++k) {
+      const index_t r = order[k];
+      id_[k] = ids[r];
+      parent_[k] = prow[r] == npos ? npos : pos[prow[r]];
+    }
+    if (in.enrolled_on)
+      for (std::size_t k = b; k < e; ++k) enrolled_[k] = in.enrolled_on[order[k]];
+    if (in.kind)
+      for (std::size_t k = b; k < e; ++k) kind_[k] = in.kind[order[k]];
+  });
   for (index_t k = 0; k < n; ++k) {
-    const index_t r = order[k];
-    id_[k] = ids[r];
-    const index_t p = prow[r] == npos ? npos : pos[prow[r]];
-    parent_[k] = p;
+    const index_t p = parent_[k];
     depth_[k] = p == npos ? 0 : depth_[p] + 1;
     end_[k] = 1;  // subtree size for now
   }
-  for (index_t k = n; k-- > 0;)
+  for (index_t k = n; k-- > 0;) {
     if (parent_[k] != npos) end_[parent_[k]] += end_[k];
-  for (index_t k = 0; k < n; ++k) end_[k] += k;
-
-  if (in.enrolled_on) {
-    enrolled_.resize(in.n);
-    for (index_t k = 0; k < n; ++k) enrolled_[k] = in.enrolled_on[order[k]];
+    end_[k] += k;  // every descendant of k (all after k) has been added by now
   }
-  if (in.kind) {
-    kind_.resize(in.n);
-    for (index_t k = 0; k < n; ++k) kind_[k] = in.kind[order[k]];
-    kind_names_ = in.kind_names;
-  }
+  if (in.kind) kind_names_ = in.kind_names;
+  lap(&BuildProfile::arrays);
   index.relabel(pos.data());
   index_ = std::move(index);
   pos_of_row_ = std::move(pos);
   row_of_pos_ = std::move(order);
+  lap(&BuildProfile::relabel);
 }
 
 }  // namespace downline

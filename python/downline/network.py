@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any, Hashable, Optional
+from typing import Any, Hashable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -331,7 +331,8 @@ class Network:
     # ---------------------------------------------------------------- rollups
     def volumes(self, orders: Any, start: Any = None, end: Any = None, as_of: Any = None, levels: int = 3,
                 participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
-                min_pv: Optional[float] = None, unknown: str = "raise") -> pd.DataFrame:
+                min_pv: Optional[float] = None, unknown: str = "raise",
+                columns: Optional[Sequence[str]] = None) -> pd.DataFrame:
         """Volumes of every participant's downline, in one pass over arrays.
 
         Parameters
@@ -353,6 +354,10 @@ class Network:
             DataFrame, ``volumes`` maps only the orders inside the period (and up to
             ``as_of``), so only those are checked against the network; every row's date and
             pv are checked. Use :meth:`activity` to map (and check) every order once.
+        columns : list of str, optional
+            Only these columns, in this order (default: all of them). ``["pv", "gv"]``
+            (or either alone) without ``as_of`` skips the rest of the table: one pass over
+            the period's orders and one over the network.
 
         Returns
         -------
@@ -361,6 +366,20 @@ class Network:
         """
         if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
             raise InputError(f"levels must be a whole number >= 0, not {levels!r}")
+        every = ["pv", "gv", *(f"level_{k}" for k in range(1, int(levels) + 1)), "power_leg", "lesser_legs",
+                 "downline", "active_downline", "frontline", "depth", "height"]
+        if columns is None:
+            columns = every
+        else:
+            if isinstance(columns, str):
+                raise InputError(f"columns must be a list of column names, not the string {columns!r}")
+            columns = list(columns)
+            bad = [c for c in columns if c not in every]
+            if bad:
+                raise InputError(f"unknown volumes column(s) {bad}; the columns are {every}")
+            dup = sorted({c for c in columns if columns.count(c) > 1})
+            if dup:
+                raise InputError(f"volumes column(s) asked for more than once: {dup}")
         lo = day_number(start, "start") if start is not None else _DAY_MIN
         hi = day_number(end, "end") if end is not None else _DAY_MAX
         snap = day_number(as_of, "as_of") if as_of is not None else None
@@ -374,12 +393,12 @@ class Network:
             last = hi if snap is None else min(hi, snap + 1)
             act = self.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
                                 _window=(lo, max(lo, last)))
-        cols = _core.volumes(self._core, act._core, lo, hi, snap, int(levels), min_pv)
+        cols = _core.volumes(self._core, act._core, lo, hi, snap, int(levels), min_pv, columns)
         index = self._ids
         if "rows" in cols:
             index = index[cols.pop("rows")]
-        cols.pop("active")
-        return pd.DataFrame(cols, index=index, copy=False)  # no consolidation copy
+        # no consolidation copy; columns in the order asked for
+        return pd.DataFrame({c: cols[c] for c in columns}, index=index, columns=columns, copy=False)
 
     def rollup(self, values: Any) -> Any:
         """Sums any per-participant values over every subtree (the participant included).

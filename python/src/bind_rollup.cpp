@@ -3,7 +3,10 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <optional>
+#include <string>
+#include <vector>
 #include <type_traits>
 
 #include "common.hpp"
@@ -18,59 +21,83 @@ void bind_rollup(py::module_& m) {
   m.def(
       "volumes",
       [](const Network& net, const Activity& act, day_t start, day_t end,
-         std::optional<day_t> as_of, int levels, std::optional<double> min_pv) {
+         std::optional<day_t> as_of, int levels, std::optional<double> min_pv,
+         const std::vector<std::string>& columns) {
         VolumeOptions opt;
         opt.start = start;
         opt.end = end;
         opt.as_of = as_of;
         opt.levels = levels;
         opt.min_pv = min_pv;
+        auto wanted = [&](const std::string& c) {
+          return std::find(columns.begin(), columns.end(), c) != columns.end();
+        };
+        // PV and GV alone (no as_of): one scatter of the orders and one reverse pass,
+        // without the rest of the table.
+        const bool lean = !as_of && std::all_of(columns.begin(), columns.end(), [](const auto& c) {
+          return c == "pv" || c == "gv";
+        });
+        const std::size_t n = static_cast<std::size_t>(net.size());
         py::dict out;
         VolumeTable t;
         std::vector<index_t> rows;  // included input rows, only when as_of filters
         {
           py::gil_scoped_release release;
-          t = volumes(net, act, opt);
+          if (lean) {
+            t.pv.resize(n);
+            act.personal_volume(start, end, t.pv.data(), nullptr);
+            if (wanted("gv")) {
+              t.gv.resize(n);
+              subtree_sum(net, t.pv.data(), t.gv.data());
+            }
+          } else {
+            t = volumes(net, act, opt);
+          }
           if (as_of) {
             const index_t* pos = net.position_of_row().data();
             for (index_t r = 0; r < net.size(); ++r)
               if (t.included[pos[r]]) rows.push_back(r);
           }
         }
-        const bool filter = as_of && rows.size() != static_cast<std::size_t>(net.size());
-        // Every column is gathered once, straight into input row order (only the included
-        // rows when as_of filters); the GIL is held only to wrap the arrays.
+        const bool filter = as_of && rows.size() != n;
+        // Every column asked for is gathered once, straight into input row order (only the
+        // included rows when as_of filters); the GIL is held only to wrap the arrays.
         const index_t* pos = net.position_of_row().data();
         auto gather = [&](const auto* pre) {
           using T = std::remove_const_t<std::remove_pointer_t<decltype(pre)>>;
           py::gil_scoped_release release;
-          const std::size_t count = filter ? rows.size() : static_cast<std::size_t>(net.size());
+          const std::size_t count = filter ? rows.size() : n;
           std::vector<T> r(count);
           for (std::size_t i = 0; i < count; ++i)
             r[i] = pre[pos[filter ? rows[i] : static_cast<index_t>(i)]];
           return r;
         };
-        auto col = [&](const auto& v) { return gather(v.data()); };
-        out["pv"] = to_numpy(col(t.pv));
-        out["gv"] = to_numpy(col(t.gv));
-        const std::size_t n = static_cast<std::size_t>(net.size());
+        auto put = [&](const char* name, const auto& v) {
+          if (wanted(name)) out[name] = to_numpy(gather(v.data()));
+        };
+        put("pv", t.pv);
+        put("gv", t.gv);
         for (int l = 1; l <= levels; ++l) {
-          out[py::str("level_" + std::to_string(l))] =
-              to_numpy(gather(t.level.data() + static_cast<std::size_t>(l - 1) * n));
+          const std::string name = "level_" + std::to_string(l);
+          if (wanted(name))
+            out[py::str(name)] =
+                to_numpy(gather(t.level.data() + static_cast<std::size_t>(l - 1) * n));
         }
-        out["power_leg"] = to_numpy(col(t.power_leg));
-        out["lesser_legs"] = to_numpy(col(t.lesser_legs));
-        out["downline"] = to_numpy(col(t.downline));
-        out["active_downline"] = to_numpy(col(t.active_downline));
-        out["frontline"] = to_numpy(col(t.frontline));
-        out["depth"] = to_numpy(col(t.depth));
-        out["height"] = to_numpy(col(t.height));
-        out["active"] = to_numpy(col(t.active));
+        put("power_leg", t.power_leg);
+        put("lesser_legs", t.lesser_legs);
+        put("downline", t.downline);
+        put("active_downline", t.active_downline);
+        put("frontline", t.frontline);
+        put("depth", t.depth);
+        put("height", t.height);
+        put("active", t.active);
         if (filter) out["rows"] = to_numpy(std::move(rows));
         return out;
       },
       py::arg("network"), py::arg("activity"), py::arg("start"), py::arg("end"),
-      py::arg("as_of") = py::none(), py::arg("levels") = 3, py::arg("min_pv") = py::none());
+      py::arg("as_of") = py::none(), py::arg("levels") = 3, py::arg("min_pv") = py::none(),
+      py::arg("columns"),
+      "The volumes table's columns named in `columns`, in input row order");
 
   m.def(
       "rollup",

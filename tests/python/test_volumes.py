@@ -10,10 +10,12 @@ from reference import brute_volumes, random_company
 SHAPES = ["random", "chain", "star", "mixed", "forest"]
 
 
-def check(people, orders, **kw):
+def check(people, orders, columns=None, **kw):
     net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
-    got = net.volumes(orders, **kw)
+    got = net.volumes(orders, columns=columns, **kw)
     want = brute_volumes(people, orders, **kw)
+    if columns is not None:
+        want = want[columns]
     assert list(got.index) == list(want.index)
     assert list(got.columns) == list(want.columns)
     for col in want.columns:
@@ -46,6 +48,26 @@ def test_larger_networks(shape, n):
     rng = np.random.default_rng(n)
     people, orders = random_company(n, shape, rng)
     check(people, orders, levels=4, as_of="2021-06-30", start="2021-02-01")
+
+
+@pytest.mark.parametrize("columns", [["gv", "pv"], ["gv"], ["pv"], ["height", "level_2", "gv"], []])
+@pytest.mark.parametrize("as_of", [None, "2021-03-15"])
+def test_selected_columns(columns, as_of):
+    rng = np.random.default_rng(len(columns))
+    people, orders = random_company(2_000, "mixed", rng)
+    check(people, orders, columns=columns, levels=2, start="2021-02-01", end="2021-05-01", as_of=as_of)
+
+
+def test_selected_columns_are_checked():
+    rng = np.random.default_rng(1)
+    people, orders = random_company(50, "random", rng)
+    net = dl.Network.from_frame(people)
+    with pytest.raises(dl.InputError, match=r"unknown volumes column\(s\) \['level_4'\]"):
+        net.volumes(orders, levels=3, columns=["gv", "level_4"])
+    with pytest.raises(dl.InputError, match="more than once"):
+        net.volumes(orders, columns=["gv", "gv"])
+    with pytest.raises(dl.InputError, match="not the string"):
+        net.volumes(orders, columns="gv")
 
 
 def test_activity_is_reused_for_many_periods():

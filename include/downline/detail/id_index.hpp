@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "../fwd.hpp"
+#include "parallel.hpp"
 
 namespace downline::detail {
 
@@ -44,6 +45,21 @@ class IdIndex {
         return npos;
       }
       if (keys[cur] == key) return cur;
+    }
+  }
+
+  /// Inserts positions 0..n-1 for keys[0..n-1] in order, with the slots of later keys
+  /// prefetched. Calls on_duplicate(pos) for every key equal to an earlier one.
+  template <class OnDuplicate>
+  void insert_all(const id_type* keys, index_t n, OnDuplicate on_duplicate) {
+    constexpr index_t ahead = 16;
+    for (index_t r = 0; r < n; ++r) {
+      if (r + ahead < n) __builtin_prefetch(&slots_[slot_of(keys[r + ahead])], 1);
+      if (r + ahead / 2 < n) {  // its slot is cached by now: fetch the key it points to
+        const index_t c = slots_[slot_of(keys[r + ahead / 2])];
+        if (c != npos) __builtin_prefetch(&keys[c]);
+      }
+      if (insert(keys, r) != npos) on_duplicate(r);
     }
   }
 
@@ -91,9 +107,12 @@ class IdIndex {
   }
 
   /// Replaces every stored position p by perm[p] (used after relabelling).
-  void relabel(const index_t* perm) noexcept {
-    for (index_t& s : slots_)
-      if (s != npos) s = perm[s];
+  void relabel(const index_t* perm) {
+    parallel_for(slots_.size(), std::size_t{1} << 18,
+                 [&](std::size_t, std::size_t begin, std::size_t end) {
+                   for (std::size_t i = begin; i < end; ++i)
+                     if (slots_[i] != npos) slots_[i] = perm[slots_[i]];
+                 });
   }
 
   std::size_t memory_bytes() const noexcept { return slots_.capacity() * sizeof(index_t); }
