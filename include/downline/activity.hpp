@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -34,6 +36,179 @@ class Activity {
   template <class DayAt, class PvAt>
   Activity(const Network& net, const id_type* participant, std::size_t n, DayAt day_at, PvAt pv_at,
            UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
+    map(net, participant, n, policy, from, to,
+        [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
+            double* vols) {
+          std::size_t m = 0;
+          for (std::size_t i = b; i < e; ++i) {
+            day_t d = 0;
+            const bool day_ok = day_at(i, d) && d != max_day;  // max_day: "no end"
+            const double v = pv_at(i);
+            if (!day_ok) out.bad_day.push_back(static_cast<id_type>(i));
+            if (!std::isfinite(v)) out.bad_pv.push_back(static_cast<id_type>(i));
+            if (!day_ok || d < from || d >= to) continue;
+            rows[m] = i;
+            days[m] = d;
+            vols[m] = v;
+            ++m;
+          }
+          return m;
+        });
+  }
+
+  /// Maps n orders whose dates are integer ticks since 1970-01-01 (a datetime64 column:
+  /// ticks_per_day = 86,400,000,000,000 for nanoseconds, 86,400 for seconds, 1 for days);
+  /// `not_a_time` (the int64 minimum, numpy's NaT) marks a missing date. Days are floored,
+  /// so times before 1970 fall on the right day. Errors, drops and the window [from, to)
+  /// as for the constructor above; the window is tested on the ticks, so only the orders
+  /// inside it are converted to days.
+  Activity(const Network& net, const id_type* participant, const std::int64_t* ticks,
+           std::int64_t ticks_per_day, const double* pv, std::size_t n,
+           UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
+    if (ticks_per_day <= 0)
+      throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+    constexpr std::int64_t ns_per_day = 86400LL * 1000000000LL;
+    // The common units get a compile-time divisor (a multiplication, not a division).
+    if (ticks_per_day == ns_per_day)
+      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, ns_per_day>{}, pv,
+                n, policy, from, to);
+    else if (ticks_per_day == 86400)
+      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, 86400>{}, pv, n,
+                policy, from, to);
+    else if (ticks_per_day == 1)
+      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, 1>{}, pv, n, policy,
+                from, to);
+    else
+      map_ticks(net, participant, ticks, ticks_per_day, pv, n, policy, from, to);
+  }
+
+  /// The int64 value that marks a missing date in tick arrays (numpy's NaT).
+  static constexpr std::int64_t not_a_time = std::numeric_limits<std::int64_t>::min();
+
+
+  /// Convenience for day arrays already in days since 1970-01-01.
+  Activity(const Network& net, const std::vector<id_type>& participant,
+           const std::vector<day_t>& day, const std::vector<double>& pv,
+           UnknownPolicy policy = UnknownPolicy::raise)
+      : Activity(
+            net, participant.data(), checked_size(participant, day, pv),
+            [&](std::size_t i, day_t& d) { return d = day[i], true; },
+            [&](std::size_t i) { return pv[i]; }, policy) {}
+
+  std::size_t size() const noexcept { return node_.size(); }
+  /// Network size this activity was mapped to.
+  index_t network_size() const noexcept { return n_nodes_; }
+  const std::vector<index_t>& nodes() const noexcept { return node_; }
+  const std::vector<day_t>& days() const noexcept { return day_; }
+  const std::vector<double>& volumes() const noexcept { return pv_; }
+  /// The day window the orders were kept for ([min_day, max_day) when not windowed).
+  day_t window_start() const noexcept { return from_; }
+  day_t window_end() const noexcept { return to_; }
+  /// Input rows (0-based) dropped under UnknownPolicy::drop, and their distinct ids.
+  const std::vector<id_type>& dropped_rows() const noexcept { return dropped_rows_; }
+  const std::vector<id_type>& dropped_ids() const noexcept { return dropped_ids_; }
+
+  /// Personal volume of every participant (preorder) for orders with start <= day < end,
+  /// and whether each had an order with pv > 0 in the period (the default "active").
+  void personal_volume(day_t start, day_t end, double* pv, std::uint8_t* any_positive) const {
+    std::fill(pv, pv + n_nodes_, 0.0);
+    if (any_positive) std::fill(any_positive, any_positive + n_nodes_, std::uint8_t{0});
+    const std::size_t n = node_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const day_t d = day_[i];
+      if (d < start || d >= end) continue;
+      pv[node_[i]] += pv_[i];
+      if (any_positive && pv_[i] > 0) any_positive[node_[i]] = 1;
+    }
+  }
+
+  /// Participants x periods matrix (preorder rows, column-major): column j holds the
+  /// personal volume in [bounds[j], bounds[j + 1]). One pass over the orders.
+  std::vector<double> personal_volume_by_period(const std::vector<day_t>& bounds) const {
+    if (bounds.size() < 2) return {};
+    for (std::size_t j = 1; j < bounds.size(); ++j)
+      if (bounds[j] < bounds[j - 1])
+        throw InputError(ErrorKind::bad_value, "period bounds must be increasing");
+    const std::size_t periods = bounds.size() - 1;
+    std::vector<double> out(periods * static_cast<std::size_t>(n_nodes_), 0.0);
+    for (std::size_t i = 0; i < node_.size(); ++i) {
+      const day_t d = day_[i];
+      if (d < bounds.front() || d >= bounds.back()) continue;
+      const std::size_t j =
+          static_cast<std::size_t>(std::upper_bound(bounds.begin(), bounds.end(), d) -
+                                   bounds.begin()) -
+          1;
+      out[j * static_cast<std::size_t>(n_nodes_) + static_cast<std::size_t>(node_[i])] += pv_[i];
+    }
+    return out;
+  }
+
+ private:
+  struct Slice {
+    std::vector<index_t> node;
+    std::vector<day_t> day;
+    std::vector<double> pv;
+    std::vector<id_type> bad_day, bad_pv, unknown_rows;
+  };
+
+  /// Day ticks: first tick of day d, saturated to the int64 range.
+  template <class PerDay>
+  static std::int64_t first_tick(std::int64_t d, PerDay per_day) noexcept {
+    const std::int64_t p = per_day;
+    constexpr std::int64_t lo = std::numeric_limits<std::int64_t>::min() + 1;
+    constexpr std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+    if (d > 0 && d > hi / p) return hi;
+    if (d < 0 && d < lo / p) return lo;
+    return d * p;
+  }
+
+  template <class PerDay>
+  void map_ticks(const Network& net, const id_type* participant, const std::int64_t* ticks,
+                 PerDay per_day, const double* pv, std::size_t n, UnknownPolicy policy,
+                 day_t from, day_t to) {
+    // Valid ticks: days in [min_day, max_day). Window: [first_tick(from), first_tick(to)).
+    const std::int64_t valid_lo = std::max(first_tick(min_day, per_day), not_a_time + 1);
+    const std::int64_t valid_hi_excl = first_tick(max_day, per_day);  // max_day means "no end"
+    const std::int64_t win_lo = std::max(first_tick(from, per_day), valid_lo);
+    const std::int64_t win_hi = std::min(first_tick(to, per_day), valid_hi_excl);
+    map(net, participant, n, policy, from, to,
+        [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
+            double* vols) {
+          // 1. checks: branch-free over the chunk; rows are named only if one fails.
+          bool bad = false;
+          for (std::size_t i = b; i < e; ++i)
+            bad |= (ticks[i] < valid_lo) | (ticks[i] >= valid_hi_excl) |
+                   !(std::fabs(pv[i]) <= std::numeric_limits<double>::max());
+          if (bad)
+            for (std::size_t i = b; i < e; ++i) {
+              if (ticks[i] < valid_lo || ticks[i] >= valid_hi_excl)
+                out.bad_day.push_back(static_cast<id_type>(i));
+              if (!std::isfinite(pv[i])) out.bad_pv.push_back(static_cast<id_type>(i));
+            }
+          // 2. the rows inside the window, compacted without branches.
+          std::size_t m = 0;
+          for (std::size_t i = b; i < e; ++i) {
+            rows[m] = i;
+            m += static_cast<std::size_t>((ticks[i] >= win_lo) & (ticks[i] < win_hi));
+          }
+          // 3. their days (floor division) and volumes.
+          for (std::size_t j = 0; j < m; ++j) {
+            const std::int64_t x = ticks[rows[j]];
+            std::int64_t q = x / per_day;
+            if (x % per_day < 0) --q;
+            days[j] = static_cast<day_t>(q);
+            vols[j] = pv[rows[j]];
+          }
+          return m;
+        });
+  }
+
+  /// The mapping shared by the constructors. `select(b, e, slice, rows, days, vols)`
+  /// checks rows [b, e) (recording bad ones in the slice) and writes the rows inside the
+  /// window [from, to) with their days and volumes, returning how many.
+  template <class Select>
+  void map(const Network& net, const id_type* participant, std::size_t n, UnknownPolicy policy,
+           day_t from, day_t to, Select select) {
     const bool windowed = from != min_day || to != max_day;
     // Slices of rows are mapped on every thread. Unwindowed, each slice writes its
     // orders at their own rows (npos for an unknown participant) and the arrays are
@@ -45,12 +220,6 @@ class Activity {
       day_.resize(n);
       pv_.resize(n);
     }
-    struct Slice {
-      std::vector<index_t> node;
-      std::vector<day_t> day;
-      std::vector<double> pv;
-      std::vector<id_type> bad_day, bad_pv, unknown_rows;
-    };
     std::vector<Slice> slices(detail::parallel_parts(n, slice_grain));
     detail::parallel_for(n, slice_grain, [&](std::size_t part, std::size_t b, std::size_t e) {
       Slice& out = slices[part];
@@ -62,20 +231,8 @@ class Activity {
       double vols[chunk];
       for (std::size_t base = b; base < e; base += chunk) {
         const std::size_t stop = e - base < chunk ? e : base + chunk;
-        std::size_t m = 0;
-        for (std::size_t i = base; i < stop; ++i) {
-          day_t d = 0;
-          const bool day_ok = day_at(i, d);
-          const double v = pv_at(i);
-          if (!day_ok) out.bad_day.push_back(static_cast<id_type>(i));
-          if (!std::isfinite(v)) out.bad_pv.push_back(static_cast<id_type>(i));
-          if (d < from || d >= to) continue;
-          rows[m] = i;
-          keys[m] = participant[i];
-          days[m] = d;
-          vols[m] = v;
-          ++m;
-        }
+        const std::size_t m = select(base, stop, out, rows, days, vols);
+        for (std::size_t j = 0; j < m; ++j) keys[j] = participant[rows[j]];
         net.find_many(keys, m, found);
         for (std::size_t j = 0; j < m; ++j)
           if (found[j] == npos) out.unknown_rows.push_back(static_cast<id_type>(rows[j]));
@@ -83,10 +240,14 @@ class Activity {
           out.node.insert(out.node.end(), found, found + m);
           out.day.insert(out.day.end(), days, days + m);
           out.pv.insert(out.pv.end(), vols, vols + m);
-        } else {  // m == stop - base: every row is in the (unbounded) window
-          std::copy(found, found + m, node_.begin() + static_cast<std::ptrdiff_t>(base));
-          std::copy(days, days + m, day_.begin() + static_cast<std::ptrdiff_t>(base));
-          std::copy(vols, vols + m, pv_.begin() + static_cast<std::ptrdiff_t>(base));
+        } else {
+          // Every row with a valid date is in the (unbounded) window; a row with a bad
+          // date (an error is coming) is left unset.
+          for (std::size_t j = 0; j < m; ++j) {
+            node_[rows[j]] = found[j];
+            day_[rows[j]] = days[j];
+            pv_[rows[j]] = vols[j];
+          }
         }
       }
     });
@@ -157,64 +318,6 @@ class Activity {
     to_ = to;
   }
 
-  /// Convenience for day arrays already in days since 1970-01-01.
-  Activity(const Network& net, const std::vector<id_type>& participant,
-           const std::vector<day_t>& day, const std::vector<double>& pv,
-           UnknownPolicy policy = UnknownPolicy::raise)
-      : Activity(
-            net, participant.data(), checked_size(participant, day, pv),
-            [&](std::size_t i, day_t& d) { return d = day[i], true; },
-            [&](std::size_t i) { return pv[i]; }, policy) {}
-
-  std::size_t size() const noexcept { return node_.size(); }
-  /// Network size this activity was mapped to.
-  index_t network_size() const noexcept { return n_nodes_; }
-  const std::vector<index_t>& nodes() const noexcept { return node_; }
-  const std::vector<day_t>& days() const noexcept { return day_; }
-  const std::vector<double>& volumes() const noexcept { return pv_; }
-  /// The day window the orders were kept for ([min_day, max_day) when not windowed).
-  day_t window_start() const noexcept { return from_; }
-  day_t window_end() const noexcept { return to_; }
-  /// Input rows (0-based) dropped under UnknownPolicy::drop, and their distinct ids.
-  const std::vector<id_type>& dropped_rows() const noexcept { return dropped_rows_; }
-  const std::vector<id_type>& dropped_ids() const noexcept { return dropped_ids_; }
-
-  /// Personal volume of every participant (preorder) for orders with start <= day < end,
-  /// and whether each had an order with pv > 0 in the period (the default "active").
-  void personal_volume(day_t start, day_t end, double* pv, std::uint8_t* any_positive) const {
-    std::fill(pv, pv + n_nodes_, 0.0);
-    if (any_positive) std::fill(any_positive, any_positive + n_nodes_, std::uint8_t{0});
-    const std::size_t n = node_.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const day_t d = day_[i];
-      if (d < start || d >= end) continue;
-      pv[node_[i]] += pv_[i];
-      if (any_positive && pv_[i] > 0) any_positive[node_[i]] = 1;
-    }
-  }
-
-  /// Participants x periods matrix (preorder rows, column-major): column j holds the
-  /// personal volume in [bounds[j], bounds[j + 1]). One pass over the orders.
-  std::vector<double> personal_volume_by_period(const std::vector<day_t>& bounds) const {
-    if (bounds.size() < 2) return {};
-    for (std::size_t j = 1; j < bounds.size(); ++j)
-      if (bounds[j] < bounds[j - 1])
-        throw InputError(ErrorKind::bad_value, "period bounds must be increasing");
-    const std::size_t periods = bounds.size() - 1;
-    std::vector<double> out(periods * static_cast<std::size_t>(n_nodes_), 0.0);
-    for (std::size_t i = 0; i < node_.size(); ++i) {
-      const day_t d = day_[i];
-      if (d < bounds.front() || d >= bounds.back()) continue;
-      const std::size_t j =
-          static_cast<std::size_t>(std::upper_bound(bounds.begin(), bounds.end(), d) -
-                                   bounds.begin()) -
-          1;
-      out[j * static_cast<std::size_t>(n_nodes_) + static_cast<std::size_t>(node_[i])] += pv_[i];
-    }
-    return out;
-  }
-
- private:
   static constexpr std::size_t slice_grain = std::size_t{1} << 16;  // rows per thread, at least
 
   static std::size_t checked_size(const std::vector<id_type>& p, const std::vector<day_t>& d,

@@ -18,6 +18,20 @@ from .sample import sample
 
 __version__: str = _core.__version__
 
+
+def set_num_threads(n: int) -> None:
+    """Sets how many threads downline's parallel steps use (building a network, mapping
+    orders). ``0`` restores the default: the ``DOWNLINE_NUM_THREADS`` environment
+    variable when set, else every core. Results are identical whatever the setting."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise InputError(f"set_num_threads: expected a whole number >= 0, not {n!r}")
+    _core.set_num_threads(n)
+
+
+def num_threads() -> int:
+    """How many threads downline's parallel steps use."""
+    return int(_core.num_threads())
+
 __all__ = [
     "Activity",
     "DroppedRowsWarning",
@@ -25,5 +39,7 @@ __all__ = [
     "Network",
     "UnknownIdError",
     "__version__",
+    "num_threads",
     "sample",
+    "set_num_threads",
 ]

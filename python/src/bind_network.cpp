@@ -127,33 +127,10 @@ void bind_network(py::module_& m) {
              const id_type* pid = checked(participant, n, "participant");
              const std::int64_t* t = checked(ticks, n, "dates");
              const double* v = checked(pv, n, "pv");
-             if (ticks_per_day <= 0)
-               throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
              py::gil_scoped_release release;
-             const UnknownPolicy policy = drop ? UnknownPolicy::drop : UnknownPolicy::raise;
-             // NaT is INT64_MIN; floor division keeps dates before 1970 on the right day. The
-             // common units get a compile-time divisor (a multiplication, not a division).
-             auto build = [&](auto per_day) {
-               auto day_at = [&](std::size_t i, day_t& d) {
-                 const std::int64_t x = t[i];
-                 if (x == std::numeric_limits<std::int64_t>::min()) return false;
-                 std::int64_t q = x / per_day;
-                 if ((x % per_day) < 0) --q;
-                 if (q < std::numeric_limits<day_t>::min() || q > std::numeric_limits<day_t>::max())
-                   return false;
-                 d = static_cast<day_t>(q);
-                 return true;
-               };
-               return std::make_shared<Activity>(
-                   net, pid, n, day_at, [&](std::size_t i) { return v[i]; }, policy, from, to);
-             };
-             constexpr std::int64_t ns_per_day = 86400LL * 1000000000LL;
-             if (ticks_per_day == ns_per_day)
-               return build(std::integral_constant<std::int64_t, ns_per_day>{});
-             if (ticks_per_day == 86400)
-               return build(std::integral_constant<std::int64_t, 86400>{});
-             if (ticks_per_day == 1) return build(std::integral_constant<std::int64_t, 1>{});
-             return build(ticks_per_day);
+             return std::make_shared<Activity>(
+                 net, pid, t, ticks_per_day, v, n,
+                 drop ? UnknownPolicy::drop : UnknownPolicy::raise, from, to);
            }),
            py::arg("network"), py::arg("participant"), py::arg("ticks"), py::arg("ticks_per_day"),
            py::arg("pv"), py::arg("drop") = false, py::arg("start") = min_day,

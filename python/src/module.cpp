@@ -1,6 +1,8 @@
 // downline._core: the compiled half of the Python package. One binding file per concept.
 #include <pybind11/pybind11.h>
 
+#include "downline/detail/parallel.hpp"
+
 namespace py = pybind11;
 
 void bind_errors(py::module_& m);
@@ -15,4 +17,7 @@ PYBIND11_MODULE(_core, m) {
   bind_network(m);
   bind_rollup(m);
   bind_sample(m);
+  m.def("set_num_threads", &downline::set_num_threads, py::arg("n"),
+        "Threads for the parallel steps (0: DOWNLINE_NUM_THREADS or every core)");
+  m.def("num_threads", &downline::num_threads, "Threads the parallel steps use");
 }

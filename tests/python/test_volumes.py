@@ -125,3 +125,25 @@ def test_volume_columns_and_index():
     np.testing.assert_array_equal(v["frontline"].to_numpy(), recruits.to_numpy())
     roots = people["sponsor_id"].isna().to_numpy()
     assert v["gv"].to_numpy()[roots].sum() == pytest.approx(orders["pv"].sum(), rel=1e-12)
+
+
+def test_thread_count_does_not_change_results():
+    # 150,000 orders: cut into slices mapped on separate threads (at least 65,536 rows each)
+    rng = np.random.default_rng(11)
+    people, orders = random_company(3_000, "random", rng)
+    want = brute_volumes(people, orders, start="2021-02-01", end="2021-06-01")[["pv", "gv"]]
+    copies = 150_000 // len(orders) + 1
+    orders = pd.concat([orders] * copies, ignore_index=True)
+    want = want * copies
+    try:
+        for threads in (1, 2, 3):
+            dl.set_num_threads(threads)
+            assert dl.num_threads() == threads
+            net = dl.Network.from_frame(people)
+            for got in (net.volumes(orders, start="2021-02-01", end="2021-06-01", columns=["pv", "gv"]),
+                        net.volumes(net.activity(orders), start="2021-02-01", end="2021-06-01")[["pv", "gv"]]):
+                np.testing.assert_allclose(got.to_numpy(), want.to_numpy(dtype=float), rtol=1e-12, atol=1e-9)
+    finally:
+        dl.set_num_threads(0)
+    with pytest.raises(dl.InputError):
+        dl.set_num_threads(-1)

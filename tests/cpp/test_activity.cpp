@@ -1,0 +1,104 @@
+// Activity from integer ticks (datetime64 columns): days, window, missing and
+// out-of-range dates, non-finite volumes, against dates computed with days_from_civil.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "downline/activity.hpp"
+#include "downline/date.hpp"
+
+using namespace downline;
+
+namespace {
+constexpr std::int64_t ns_per_day = 86400LL * 1000000000LL;
+constexpr std::int64_t NaT = std::numeric_limits<std::int64_t>::min();
+
+// Ticks of y-m-d at hh:mm:ss in a unit of `per_day` ticks a day (exact for ns and s).
+std::int64_t ticks(int y, unsigned m, unsigned d, int seconds_into_day, std::int64_t per_day) {
+  return static_cast<std::int64_t>(days_from_civil(y, m, d)) * per_day +
+         static_cast<std::int64_t>(seconds_into_day) * (per_day / 86400);
+}
+}  // namespace
+
+TEST_CASE("ticks: days are floored, before 1970 too, in ns, s and day units") {
+  const Network net({7, 8}, {no_sponsor, 7});
+  for (std::int64_t per_day : {ns_per_day, std::int64_t{86400}}) {
+    CAPTURE(per_day);
+    const std::vector<id_type> pid{7, 8, 8, 7};
+    const std::vector<std::int64_t> t{ticks(1969, 12, 31, 86399, per_day),
+                                      ticks(1970, 1, 1, 0, per_day),
+                                      ticks(1900, 3, 1, 3600, per_day),
+                                      ticks(2023, 1, 31, 86399, per_day)};
+    const std::vector<double> pv{1, 2, 3, 4};
+    const Activity act(net, pid.data(), t.data(), per_day, pv.data(), pid.size());
+    REQUIRE(act.size() == 4);
+    CHECK(act.days()[0] == days_from_civil(1969, 12, 31));
+    CHECK(act.days()[1] == 0);
+    CHECK(act.days()[2] == days_from_civil(1900, 3, 1));
+    CHECK(act.days()[3] == days_from_civil(2023, 1, 31));
+    CHECK(act.nodes()[1] == net.at(8));
+  }
+  const std::vector<std::int64_t> days{-1, 0, 19388};
+  const std::vector<id_type> pid{7, 7, 8};
+  const std::vector<double> pv{1, 1, 1};
+  const Activity act(net, pid.data(), days.data(), 1, pv.data(), 3);
+  CHECK(act.days() == std::vector<day_t>{-1, 0, 19388});
+}
+
+TEST_CASE("ticks: a window keeps [from, to) and still checks every row") {
+  const Network net({1, 2}, {no_sponsor, 1});
+  const day_t jan = days_from_civil(2023, 1, 1), feb = days_from_civil(2023, 2, 1);
+  const std::vector<id_type> pid{1, 2, 1, 2, 99};
+  const std::vector<std::int64_t> t{
+      ticks(2022, 12, 31, 86399, ns_per_day),  // just before
+      ticks(2023, 1, 1, 0, ns_per_day),        // first instant: in
+      ticks(2023, 1, 31, 86399, ns_per_day),   // last second: in
+      ticks(2023, 2, 1, 0, ns_per_day),        // the end: out
+      ticks(2024, 6, 1, 0, ns_per_day)};       // unknown participant, outside the window
+  const std::vector<double> pv{1, 2, 3, 4, 5};
+  const Activity win(net, pid.data(), t.data(), ns_per_day, pv.data(), pid.size(),
+                     UnknownPolicy::raise, jan, feb);
+  REQUIRE(win.size() == 2);
+  CHECK(win.volumes() == std::vector<double>{2, 3});
+  CHECK(win.days() == std::vector<day_t>{jan, feb - 1});
+
+  std::vector<std::int64_t> bad = t;
+  bad[3] = NaT;
+  std::vector<double> badpv = pv;
+  badpv[0] = std::numeric_limits<double>::infinity();
+  badpv[4] = NAN;
+  try {
+    Activity(net, pid.data(), bad.data(), ns_per_day, pv.data(), pid.size(), UnknownPolicy::raise,
+             jan, feb);
+    FAIL("no exception");
+  } catch (const InputError& e) {
+    CHECK(e.kind() == ErrorKind::bad_value);
+    CHECK(e.ids() == std::vector<id_type>{3});  // the row, 0-based
+  }
+  try {
+    Activity(net, pid.data(), t.data(), ns_per_day, badpv.data(), pid.size(),
+             UnknownPolicy::raise, jan, feb);
+    FAIL("no exception");
+  } catch (const InputError& e) {
+    CHECK(e.kind() == ErrorKind::bad_value);
+    CHECK(e.ids() == std::vector<id_type>{0, 4});
+  }
+  // Without a window every order is looked up: participant 99 is unknown.
+  CHECK_THROWS_AS(Activity(net, pid.data(), t.data(), ns_per_day, pv.data(), pid.size()),
+                  InputError);
+  CHECK_THROWS_AS(Activity(net, pid.data(), t.data(), 0, pv.data(), pid.size()), InputError);
+}
+
+TEST_CASE("ticks: days outside the day range are bad dates, not wrapped") {
+  const Network net({1}, {no_sponsor});
+  const std::vector<id_type> pid{1, 1, 1};
+  const std::vector<std::int64_t> days{std::int64_t{1} << 40, 5, -(std::int64_t{1} << 40)};
+  const std::vector<double> pv{1, 1, 1};
+  try {
+    Activity(net, pid.data(), days.data(), 1, pv.data(), 3);
+    FAIL("no exception");
+  } catch (const InputError& e) {
+    CHECK(e.ids() == std::vector<id_type>{0, 2});
+  }
+}
