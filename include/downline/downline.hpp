@@ -11,3 +11,4 @@
 #include "network.hpp"
 #include "rollup.hpp"
 #include "sample.hpp"
+#include "segment.hpp"

@@ -14,7 +14,9 @@ from __future__ import annotations
 from . import _core
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .network import Activity, Network
+from . import segment
 from .sample import sample
+from .segment import Lifecycle, lifecycle, order_summary, rfm_summary
 
 __version__: str = _core.__version__
 
@@ -36,10 +38,14 @@ __all__ = [
     "Activity",
     "DroppedRowsWarning",
     "InputError",
+    "Lifecycle",
     "Network",
     "UnknownIdError",
     "__version__",
+    "lifecycle",
     "num_threads",
+    "order_summary",
+    "rfm_summary",
     "sample",
     "set_num_threads",
 ]
