@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "date.hpp"
 #include "detail/parallel.hpp"
 #include "error.hpp"
 #include "network.hpp"
@@ -193,10 +194,7 @@ class Activity {
           }
           // 3. their days (floor division) and volumes.
           for (std::size_t j = 0; j < m; ++j) {
-            const std::int64_t x = ticks[rows[j]];
-            std::int64_t q = x / per_day;
-            if (x % per_day < 0) --q;
-            days[j] = static_cast<day_t>(q);
+            days[j] = static_cast<day_t>(floor_div(ticks[rows[j]], per_day));
             vols[j] = pv[rows[j]];
           }
           return m;

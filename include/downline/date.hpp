@@ -9,6 +9,14 @@
 
 namespace downline {
 
+/// x / d rounded toward minus infinity (d > 0): the day of a tick count before 1970 too.
+/// `d` may be a std::integral_constant, so that common units divide by a constant.
+template <class Divisor>
+constexpr std::int64_t floor_div(std::int64_t x, Divisor d) noexcept {
+  const std::int64_t q = x / d;
+  return x % d < 0 ? q - 1 : q;
+}
+
 /// Days since 1970-01-01 of the civil date y-m-d (H. Hinnant's algorithm).
 constexpr day_t days_from_civil(int y, unsigned m, unsigned d) noexcept {
   y -= m <= 2;

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "common.hpp"
+#include "downline/date.hpp"
 #include "downline/segment.hpp"
 
 namespace py = pybind11;
@@ -35,8 +36,7 @@ void bind_segment(py::module_& m) {
           detail::parallel_for(n, std::size_t{1} << 16,
                                [&](std::size_t, std::size_t b, std::size_t e) {
                                  for (std::size_t i = b; i < e; ++i) {
-                                   std::int64_t q = t[i] / ticks_per_day;
-                                   if (t[i] % ticks_per_day < 0) --q;
+                                   std::int64_t q = floor_div(t[i], ticks_per_day);
                                    q = std::max<std::int64_t>(q, min_day + 1);
                                    q = std::min<std::int64_t>(q, max_day);
                                    day[i] = static_cast<day_t>(q);
