@@ -106,6 +106,25 @@ bool reset_hwm() {
   return static_cast<bool>(f);
 }
 
+/// Builds an object R times (the previous one freed first), timing each construction and
+/// keeping the largest peak RSS it added over the RSS before it (KiB; -1 when the peak
+/// cannot be reset). `out` holds the last object.
+template <class T, class Make>
+Runs time_built(int repeat, std::unique_ptr<T>& out, long& peak_extra_kb, Make&& make) {
+  Runs runs;
+  peak_extra_kb = -1;
+  for (int i = 0; i < repeat; ++i) {
+    out.reset();
+    const long before = status_kb("VmRSS:");
+    const bool hwm = reset_hwm();
+    const auto t = clk::now();
+    out = std::make_unique<T>(make());
+    runs.t.push_back(since(t));
+    if (hwm) peak_extra_kb = std::max(peak_extra_kb, status_kb("VmHWM:") - before);
+  }
+  return runs;
+}
+
 // ---- JSON -----------------------------------------------------------------------------
 std::string num(double v) {
   if (!std::isfinite(v)) return "null";
@@ -230,16 +249,8 @@ int main(int argc, char** argv) {
   // ---- (a) build ------------------------------------------------------------------------
   std::unique_ptr<downline::Network> net;
   long build_extra_kb = -1;
-  Runs t_build;
-  for (int i = 0; i < R; ++i) {
-    net.reset();
-    const long before = status_kb("VmRSS:");
-    const bool hwm = reset_hwm();
-    const auto t = clk::now();
-    net = std::make_unique<downline::Network>(in);
-    t_build.t.push_back(since(t));
-    if (hwm) build_extra_kb = std::max(build_extra_kb, status_kb("VmHWM:") - before);
-  }
+  const Runs t_build =
+      time_built(R, net, build_extra_kb, [&] { return downline::Network(in); });
   report.add("build", t_build)
       .add("network_memory_bytes", static_cast<long long>(net->memory_bytes()))
       .add("network_bytes_per_participant",
@@ -292,17 +303,10 @@ int main(int argc, char** argv) {
 
   // ---- (b) activity ---------------------------------------------------------------------
   std::unique_ptr<downline::Activity> act;
-  Runs t_act;
   long act_extra_kb = -1;
-  for (int i = 0; i < R; ++i) {
-    act.reset();
-    const long before = status_kb("VmRSS:");
-    const bool hwm = reset_hwm();
-    const auto t = clk::now();
-    act = std::make_unique<downline::Activity>(N, O.participant, O.day, O.pv);
-    t_act.t.push_back(since(t));
-    if (hwm) act_extra_kb = std::max(act_extra_kb, status_kb("VmHWM:") - before);
-  }
+  const Runs t_act = time_built(R, act, act_extra_kb, [&] {
+    return downline::Activity(N, O.participant, O.day, O.pv);
+  });
   report.add("activity", t_act).add("activity_peak_extra_bytes",
                                     static_cast<long long>(act_extra_kb) * 1024);
   const downline::Activity& A = *act;
@@ -381,16 +385,8 @@ int main(int argc, char** argv) {
     opt.levels = 3;
     std::unique_ptr<downline::VolumeTable> tab;
     long vol_extra_kb = -1;
-    Runs t_vol;
-    for (int i = 0; i < R; ++i) {
-      tab.reset();
-      const long before = status_kb("VmRSS:");
-      const bool hwm = reset_hwm();
-      const auto t = clk::now();
-      tab = std::make_unique<downline::VolumeTable>(downline::volumes(N, A, opt));
-      t_vol.t.push_back(since(t));
-      if (hwm) vol_extra_kb = std::max(vol_extra_kb, status_kb("VmHWM:") - before);
-    }
+    const Runs t_vol =
+        time_built(R, tab, vol_extra_kb, [&] { return downline::volumes(N, A, opt); });
     double diff = 0.0;
     for (std::size_t k = 0; k < n; ++k) diff = std::max(diff, std::abs(tab->gv[k] - gv[k]));
     report.add("volumes", t_vol)

@@ -16,6 +16,7 @@ import pandas as pd
 from . import _core
 from ._convert import column, date_ticks, day_number
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
+from .network import _show
 
 __all__ = ["Lifecycle", "lifecycle", "order_summary", "rfm_summary"]
 
@@ -25,12 +26,6 @@ FREQUENCY_TIERS = (("New", 1), ("Promising", 2), ("Constant", 4))
 RECENCY_TIERS = (("Active", 30), ("Sleeping", 90), ("Lost", None))
 
 _EPOCH = np.datetime64("1970-01-01", "D")
-
-
-def _show(values: Sequence, limit: int = 10) -> str:
-    values = list(values)
-    head = ", ".join(str(v) for v in values[:limit])
-    return head + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
 
 
 def _id_values(pid: pd.Series) -> np.ndarray:
