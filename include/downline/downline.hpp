@@ -12,3 +12,4 @@
 #include "rollup.hpp"
 #include "sample.hpp"
 #include "segment.hpp"
+#include "types.hpp"

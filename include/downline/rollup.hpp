@@ -77,6 +77,51 @@ rollup_rows(const Network& net, const Eigen::MatrixBase<Derived>& values) {
   return out;
 }
 
+/// Per-category subtree sums: a participants x categories matrix, one-hot by `code`,
+/// rolled up in one reverse pass. Row r (input row order) has category code[r] in
+/// [0, n_categories) or a negative code for "no category"; it carries weight[r] (1 when
+/// `weight` is null). out (n x n_categories, row-major, input row order) receives for
+/// every participant the sum of the weights of each category over its subtree, the
+/// participant included when include_self, else its downline only. Codes >=
+/// n_categories raise InputError naming the rows.
+template <class Code, class Out>
+void category_sums(const Network& net, const Code* code, const double* weight, int n_categories,
+                   bool include_self, Out* out) {
+  const index_t n = net.size();
+  const std::size_t un = static_cast<std::size_t>(n);
+  if (n_categories < 0) throw InputError(ErrorKind::bad_value, "n_categories must be >= 0");
+  const std::size_t c = static_cast<std::size_t>(n_categories);
+  std::vector<std::int64_t> bad;
+  for (index_t r = 0; r < n; ++r)
+    if (code[r] >= 0 && static_cast<std::uint64_t>(code[r]) >= c) bad.push_back(r);
+  if (!bad.empty())
+    throw InputError(ErrorKind::bad_value,
+                     std::to_string(bad.size()) + " category code(s) >= " + std::to_string(c) +
+                         " at rows " + detail::list_values(bad),
+                     std::move(bad));
+  const index_t* pos = net.position_of_row().data();
+  const index_t* parent = net.parents().data();
+  std::vector<Out> pre(un * c, Out{});
+  for (index_t r = 0; r < n; ++r)
+    if (code[r] >= 0)
+      pre[static_cast<std::size_t>(pos[r]) * c + static_cast<std::size_t>(code[r])] =
+          weight ? static_cast<Out>(weight[r]) : Out{1};
+  for (index_t k = n; k-- > 0;) {
+    const index_t p = parent[k];
+    if (p == npos) continue;
+    Out* dst = pre.data() + static_cast<std::size_t>(p) * c;
+    const Out* src = pre.data() + static_cast<std::size_t>(k) * c;
+    for (std::size_t j = 0; j < c; ++j) dst[j] += src[j];
+  }
+  for (index_t r = 0; r < n; ++r) {
+    const Out* src = pre.data() + static_cast<std::size_t>(pos[r]) * c;
+    Out* dst = out + static_cast<std::size_t>(r) * c;
+    std::copy(src, src + c, dst);
+    if (!include_self && code[r] >= 0)
+      dst[static_cast<std::size_t>(code[r])] -= weight ? static_cast<Out>(weight[r]) : Out{1};
+  }
+}
+
 /// Settings of volumes().
 struct VolumeOptions {
   day_t start = min_day;  ///< period start (inclusive)

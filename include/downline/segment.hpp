@@ -26,16 +26,27 @@ struct OrderSummary {
   std::vector<double> first_day_amount;
 };
 
+/// Which order rows make a customer active (count as orders and order days).
+enum class OrderRows {
+  all,       ///< every row (lifetimes' convention)
+  positive,  ///< rows with amount > 0; refunds (amount <= 0) count for money only
+};
+
 /// Summarises n_orders orders of customers `customer[i]` in [0, n_customers) on day
 /// `day[i]` for `amount[i]`, keeping the orders with day <= as_of. Customer codes out of
-/// range raise InputError(bad_value) naming the rows (0-based).
+/// range raise InputError(bad_value) naming the rows (0-based). With OrderRows::positive,
+/// rows with amount <= 0 (refunds) add to `amount` but are not orders: they do not count
+/// in `orders`, `days`, `first`, `last` (DOMAIN.md: refunds count for volumes, not for
+/// activity); `first_day_amount` is then the sum of every row on the first order day.
 ///
 /// Orders are grouped by customer with a counting sort (input order kept), each
 /// customer's orders are put in day order (stable), and amounts are summed in that order,
 /// so results do not depend on the thread count.
 template <class Code>
 OrderSummary summarize_orders(const Code* customer, const day_t* day, const double* amount,
-                              std::size_t n_orders, std::size_t n_customers, day_t as_of) {
+                              std::size_t n_orders, std::size_t n_customers, day_t as_of,
+                              OrderRows rows = OrderRows::all) {
+  const bool positive_only = rows == OrderRows::positive;
   std::vector<std::int64_t> bad;
   for (std::size_t i = 0; i < n_orders; ++i)
     if (customer[i] < 0 || static_cast<std::uint64_t>(customer[i]) >= n_customers)
@@ -104,17 +115,26 @@ OrderSummary summarize_orders(const Code* customer, const day_t* day, const doub
           aa[i] = big[i].second;
         }
       }
-      std::int32_t distinct = 1;
-      double total = 0.0, first_total = 0.0;
+      std::int32_t distinct = 0;
+      std::int64_t counted = 0;
+      day_t first = min_day, last = min_day;
+      double total = 0.0;
       for (std::size_t i = 0; i < m; ++i) {
-        if (i > 0 && dd[i] != dd[i - 1]) ++distinct;
         total += aa[i];
-        if (dd[i] == dd[0]) first_total += aa[i];
+        if (positive_only && !(aa[i] > 0.0)) continue;
+        if (counted == 0 || dd[i] != last) ++distinct;
+        if (counted == 0) first = dd[i];
+        last = dd[i];
+        ++counted;
       }
-      s.orders[c] = static_cast<std::int64_t>(m);
+      double first_total = 0.0;
+      if (counted > 0)
+        for (std::size_t i = 0; i < m && dd[i] <= first; ++i)
+          if (dd[i] == first) first_total += aa[i];
+      s.orders[c] = counted;
       s.days[c] = distinct;
-      s.first[c] = dd[0];
-      s.last[c] = dd[m - 1];
+      s.first[c] = first;
+      s.last[c] = last;
       s.amount[c] = total;
       s.first_day_amount[c] = first_total;
     }

@@ -16,7 +16,8 @@ from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .network import Activity, Network
 from . import segment
 from .sample import sample
-from .segment import Lifecycle, lifecycle, order_summary, rfm_summary
+from .roles import TYPES, participant_types
+from .segment import Lifecycle, Migration, lifecycle, migration, order_summary, rfm, rfm_summary
 
 __version__: str = _core.__version__
 
@@ -39,12 +40,17 @@ __all__ = [
     "DroppedRowsWarning",
     "InputError",
     "Lifecycle",
+    "Migration",
     "Network",
+    "TYPES",
     "UnknownIdError",
     "__version__",
     "lifecycle",
+    "migration",
     "num_threads",
     "order_summary",
+    "participant_types",
+    "rfm",
     "rfm_summary",
     "sample",
     "set_num_threads",

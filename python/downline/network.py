@@ -423,18 +423,98 @@ class Network:
             raise InputError(f"rollup: expected {len(self)} rows (one per participant), got shape {arr.shape}")
         return _core.rollup(self._core, arr)
 
-    def _aligned(self, index: pd.Index, data: np.ndarray) -> np.ndarray:
-        """Rows of `data` (labelled by `index`) placed at the network's rows; absent ids are 0."""
-        if index.equals(self._ids):
-            return data
+    # ---------------------------------------------------------------- mixes
+    def _enrolment_days(self) -> Optional[np.ndarray]:
+        """Enrolment days (since 1970-01-01) in input row order, or None."""
+        if not self._core.has_enrolment:
+            return None
+        return self._core.enrolment_days[self._core.position_of_row]
+
+    def _label_codes(self, labels: Any, what: str) -> tuple[np.ndarray, pd.Index]:
+        """Per-participant labels -> (int64 codes in input row order, -1 = no label;
+        the categories). ``labels``: a Series indexed by participant id (ids absent from
+        it have no label) or an array in :attr:`ids` order."""
+        if isinstance(labels, pd.Series):
+            index = labels.index
+            cat = pd.Categorical(labels) if not isinstance(labels.dtype, pd.CategoricalDtype) else labels.array
+            if index.equals(self._ids):
+                return np.asarray(cat.codes, dtype=np.int64), pd.Index(cat.categories)
+            pos = self._positions(index, what)
+            codes = np.full(len(self), -1, dtype=np.int64)
+            codes[pos] = cat.codes
+            return codes, pd.Index(cat.categories)
+        arr = np.asarray(labels)
+        if arr.ndim != 1 or len(arr) != len(self):
+            raise InputError(f"{what}: expected a Series indexed by participant id or {len(self)} values in "
+                             f"ids order, got shape {arr.shape}")
+        cat = pd.Categorical(arr)
+        return np.asarray(cat.codes, dtype=np.int64), pd.Index(cat.categories)
+
+    def downline_counts(self, labels: Any, include_self: bool = False) -> pd.DataFrame:
+        """For every participant, how many of their downline carry each label.
+
+        ``labels`` assigns each participant a category (a life-cycle segment, a participant
+        type, a kind...): a Series indexed by participant id, or values in :attr:`ids`
+        order. Missing labels (NaN, ids absent from the Series) are not counted. The
+        participants x categories one-hot matrix is rolled up the network in one pass.
+
+        Returns a DataFrame indexed by participant id with one int64 column per category
+        (every category of a categorical, in its order; else the sorted distinct values).
+        The participant is excluded (DOMAIN.md: the downline excludes X) unless
+        ``include_self``.
+        """
+        codes, cats = self._label_codes(labels, "labels")
+        out = _core.category_sums(self._core, codes, None, len(cats), bool(include_self))
+        return pd.DataFrame(out, index=self._ids, columns=cats, copy=False)
+
+    def volume_mix(self, labels: Any, pv: Any, share: bool = True) -> pd.DataFrame:
+        """For every participant, the part of their GV that comes from each label.
+
+        ``pv``: personal volume per participant (a Series indexed by id such as
+        ``net.volumes(...)["pv"]``, ids absent from it counting 0, or values in
+        :attr:`ids` order). ``labels`` as in :meth:`downline_counts`. Column c holds the
+        sum of PV over the participant's subtree (the participant included, as in GV) of
+        the members labelled c; with ``share=True`` (the default) it is divided by GV, so
+        that the columns add up to 1 when every participant has a label. Participants
+        with GV = 0 get NaN shares. One pass for all categories.
+        """
+        codes, cats = self._label_codes(labels, "labels")
+        if isinstance(pv, pd.Series):
+            values = self._aligned(pv.index, pv.to_numpy(dtype=np.float64)[:, None])[:, 0]
+        else:
+            values = np.asarray(pv, dtype=np.float64)
+            if values.ndim != 1 or len(values) != len(self):
+                raise InputError(f"pv: expected {len(self)} values in ids order, got shape {values.shape}")
+        if not np.isfinite(values).all():
+            rows = np.flatnonzero(~np.isfinite(values))
+            ids = list(self._ids[rows])
+            raise InputError(f"pv has missing or infinite values for {len(ids)} participant(s): {_show(ids)}",
+                             ids=ids)
+        values = np.ascontiguousarray(values)
+        sums = _core.category_sums(self._core, codes, values, len(cats), True)
+        if share:
+            gv = _core.rollup(self._core, values)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                sums /= np.where(gv != 0.0, gv, np.nan)[:, None]
+        return pd.DataFrame(sums, index=self._ids, columns=cats, copy=False)
+
+    def _positions(self, index: pd.Index, what: str) -> np.ndarray:
+        """Network rows of the ids in `index`; duplicates and unknown ids are named."""
         if index.has_duplicates:
             dup = list(pd.unique(index[index.duplicated()]))
-            raise InputError(f"values have duplicate ids: {_show(dup)}", kind="duplicate_id", ids=dup)
+            raise InputError(f"{what} have duplicate ids: {_show(dup)}", kind="duplicate_id", ids=dup)
         pos = self._ids.get_indexer(index)
         bad = pos < 0
         if bad.any():
             ids = list(index[bad])
-            raise UnknownIdError(f"{len(ids)} value(s) for ids not in the network: {_show(ids)}", ids=ids)
+            raise UnknownIdError(f"{len(ids)} {what} for ids not in the network: {_show(ids)}", ids=ids)
+        return pos
+
+    def _aligned(self, index: pd.Index, data: np.ndarray) -> np.ndarray:
+        """Rows of `data` (labelled by `index`) placed at the network's rows; absent ids are 0."""
+        if index.equals(self._ids):
+            return data
+        pos = self._positions(index, "value(s)")
         out = np.zeros((len(self), data.shape[1]), dtype=np.float64)
         out[pos] = data
         return out

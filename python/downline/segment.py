@@ -18,7 +18,7 @@ from ._convert import column, date_ticks, day_number
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .network import _show
 
-__all__ = ["Lifecycle", "lifecycle", "order_summary", "rfm_summary"]
+__all__ = ["Lifecycle", "Migration", "lifecycle", "migration", "order_summary", "rfm", "rfm_summary"]
 
 #: Default frequency tiers: (name, lowest number of distinct order days).
 FREQUENCY_TIERS = (("New", 1), ("Promising", 2), ("Constant", 4))
@@ -118,9 +118,11 @@ class _Orders:
             raise InputError("no orders: give an as_of date")
         return int(self.ticks.max() // self.per_day)
 
-    def summary(self, as_of_day: int) -> dict:
+    def summary(self, as_of_day: int, positive_only: bool = False) -> dict:
+        """Per-customer arrays up to as_of_day; with positive_only, rows with amount <= 0
+        (refunds) add to ``amount`` but are not orders (DOMAIN.md: not activity)."""
         return _core.summarize_orders(self.codes, self.ticks, self.per_day, self.amount, len(self.ids),
-                                      int(as_of_day))
+                                      int(as_of_day), bool(positive_only))
 
 
 def _dates(days: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -275,9 +277,33 @@ def _tiers(tiers: Any, what: str, lower: bool) -> tuple[list[str], np.ndarray]:
     return names, arr
 
 
+def _checked_tiers(frequency_tiers: Sequence, recency_tiers: Sequence) -> tuple:
+    f_names, f_lo = _tiers(frequency_tiers, "frequency_tiers", lower=True)
+    r_names, r_hi = _tiers(recency_tiers, "recency_tiers", lower=False)
+    if f_lo[0] != 1:
+        raise InputError(f"frequency_tiers: the first tier must start at 1 so that every buyer has a tier, "
+                         f"got {int(f_lo[0])}")
+    if np.isfinite(r_hi[-1]):
+        raise InputError("recency_tiers: the last tier's bound must be None (no limit) so that every buyer "
+                         "has a tier")
+    return f_names, f_lo, r_names, r_hi
+
+
+def _segment_codes(s: dict, as_of_day: int, f_lo: np.ndarray, r_hi: np.ndarray) -> tuple:
+    """(buyer mask, recency, frequency tier, recency tier, segment code); -1 for non-buyers."""
+    freq = s["days"]
+    buyer = freq > 0
+    recency = np.where(buyer, as_of_day - s["last"].astype(np.int64), -1)
+    f_code = np.where(buyer, np.searchsorted(f_lo, freq, side="right") - 1, -1)
+    r_code = np.where(buyer, np.searchsorted(r_hi, recency, side="left"), -1)
+    seg_code = np.where(buyer, f_code * len(r_hi) + r_code, -1)
+    return buyer, recency, f_code, r_code, seg_code
+
+
 def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_id", date: str = "ordered_on",
               frequency_tiers: Sequence = FREQUENCY_TIERS, recency_tiers: Sequence = RECENCY_TIERS,
-              participants: Any = None, missing: str = "raise", unknown: str = "raise") -> Lifecycle:
+              participants: Any = None, amount: Optional[str] = None, missing: str = "raise",
+              unknown: str = "raise") -> Lifecycle:
     """The customer life-cycle matrix (purchase frequency x recency) at ``as_of``.
 
     Frequency = distinct order days up to ``as_of`` (inclusive); recency = days from the
@@ -290,28 +316,18 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
 
     Customers: everyone in ``orders`` (sorted by id), or ``participants`` (a Network or a
     sequence of ids) so that participants without orders are counted as "no purchase".
+    Every order row counts, unless ``amount`` names a money column: rows with an amount
+    <= 0 (refunds) are then not orders (DOMAIN.md: refunds are not activity).
     Missing participants or dates: see :func:`order_summary`.
     """
-    f_names, f_lo = _tiers(frequency_tiers, "frequency_tiers", lower=True)
-    r_names, r_hi = _tiers(recency_tiers, "recency_tiers", lower=False)
-    if f_lo[0] != 1:
-        raise InputError(f"frequency_tiers: the first tier must start at 1 so that every buyer has a tier, "
-                         f"got {int(f_lo[0])}")
-    if np.isfinite(r_hi[-1]):
-        raise InputError("recency_tiers: the last tier's bound must be None (no limit) so that every buyer "
-                         "has a tier")
+    f_names, f_lo, r_names, r_hi = _checked_tiers(frequency_tiers, recency_tiers)
     as_of_day = day_number(as_of, "as_of")
-    o = _Orders(orders, participant, date, None, missing, participants, unknown)
-    s = o.summary(as_of_day)
-    freq = s["days"]
-    buyer = freq > 0
-    recency = np.where(buyer, as_of_day - s["last"].astype(np.int64), -1)
-    f_code = np.where(buyer, np.searchsorted(f_lo, freq, side="right") - 1, -1)
-    r_code = np.where(buyer, np.searchsorted(r_hi, recency, side="left"), -1)
+    o = _Orders(orders, participant, date, amount, missing, participants, unknown)
+    s = o.summary(as_of_day, positive_only=amount is not None)
+    buyer, recency, f_code, r_code, seg_code = _segment_codes(s, as_of_day, f_lo, r_hi)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
-    seg_code = np.where(buyer, f_code * len(r_names) + r_code, -1)
     segments = pd.DataFrame({
-        "frequency": freq.astype(np.int64),
+        "frequency": s["days"].astype(np.int64),
         "recency": pd.array(np.where(buyer, recency, 0), dtype="Int64"),
         "frequency_tier": pd.Categorical.from_codes(f_code, categories=f_names, ordered=True),
         "recency_tier": pd.Categorical.from_codes(r_code, categories=r_names, ordered=True),
@@ -321,4 +337,240 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     counts = np.bincount(seg_code[buyer], minlength=len(labels)).reshape(len(f_names), len(r_names))
     matrix = pd.DataFrame(counts, index=pd.Index(f_names, name="frequency_tier"),
                           columns=pd.Index(r_names, name="recency_tier"))
-    return Lifecycle(segments, matrix, pd.Timestamp(_EPOCH + np.timedelta64(as_of_day, "D")))
+    return Lifecycle(segments, matrix, _timestamp(as_of_day))
+
+
+def _timestamp(day: int) -> pd.Timestamp:
+    return pd.Timestamp(_EPOCH + np.timedelta64(int(day), "D"))
+
+
+# --------------------------------------------------------------------------- RFM
+
+#: Default RFM segments: (name, rule) pairs on the R and F scores, first match wins. The
+#: R x F segment map widely used in CRM analytics (Champions = recent and frequent, ...);
+#: it covers all 25 (R, F) cells, so "Other" is only reached with user rules.
+RFM_SEGMENTS = (
+    ("Champions", {"R": (5, 5), "F": (4, 5)}),
+    ("Loyal Customers", {"R": (3, 4), "F": (4, 5)}),
+    ("Potential Loyalists", {"R": (4, 5), "F": (2, 3)}),
+    ("New Customers", {"R": (5, 5), "F": (1, 1)}),
+    ("Promising", {"R": (4, 4), "F": (1, 1)}),
+    ("Need Attention", {"R": (3, 3), "F": (3, 3)}),
+    ("About to Sleep", {"R": (3, 3), "F": (1, 2)}),
+    ("Can't Lose Them", {"R": (1, 2), "F": (5, 5)}),
+    ("At Risk", {"R": (1, 2), "F": (3, 4)}),
+    ("Hibernating", {"R": (1, 2), "F": (1, 2)}),
+)
+
+
+def _quantile_scores(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
+    """Scores 1..5 by quantiles with the tie rule "equal values, equal scores": a value's
+    score is 1 + floor(5 * w / n), w = how many of the n values are strictly worse (for
+    R a larger recency is worse; for F and M a smaller value). So 5 means that at least
+    80 % of the customers are strictly worse; ties never split across scores (a score
+    may then stay empty)."""
+    n = len(values)
+    if n == 0:
+        return np.empty(0, dtype=np.int64)
+    ordered = np.sort(values)
+    if higher_is_better:
+        worse = np.searchsorted(ordered, values, side="left")
+    else:
+        worse = n - np.searchsorted(ordered, values, side="right")
+    return 1 + (5 * worse.astype(np.int64)) // n
+
+
+def _cut_scores(values: np.ndarray, edges: Any, what: str, higher_is_better: bool) -> np.ndarray:
+    try:
+        e = np.asarray(edges, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"bins[{what!r}]: expected 4 increasing numbers, got {edges!r}") from None
+    if e.shape != (4,) or not np.isfinite(e).all() or (np.diff(e) <= 0).any():
+        raise InputError(f"bins[{what!r}]: expected 4 increasing finite numbers, got {edges!r}")
+    if higher_is_better:   # F, M: < e1 -> 1, [e1, e2) -> 2, ..., >= e4 -> 5
+        return 1 + np.searchsorted(e, values, side="right").astype(np.int64)
+    return 5 - np.searchsorted(e, values, side="left").astype(np.int64)  # R: <= e1 -> 5, ..., > e4 -> 1
+
+
+def _rules(segments: Sequence) -> list[tuple[str, dict]]:
+    out = []
+    try:
+        items = list(segments)
+    except TypeError:
+        raise InputError(f"segments: expected (name, rule) pairs, got {segments!r}") from None
+    for item in items:
+        try:
+            name, rule = item
+        except (TypeError, ValueError):
+            raise InputError(f"segments: expected (name, rule) pairs, got {item!r}") from None
+        if not isinstance(rule, dict) or not set(rule) <= {"R", "F", "M"}:
+            raise InputError(f"segments: the rule of {name!r} must be a dict with keys among 'R', 'F', 'M', "
+                             f"got {rule!r}")
+        ranges = {}
+        for k, v in rule.items():
+            lo, hi = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
+            if not (1 <= lo <= hi <= 5):
+                raise InputError(f"segments: {name!r} {k} range must be within 1..5 with low <= high, got {v!r}")
+            ranges[k] = (int(lo), int(hi))
+        out.append((str(name), ranges))
+    names = [n for n, _ in out]
+    if len(set(names)) != len(names):
+        raise InputError(f"segments: names must differ, got {names}")
+    return out
+
+
+def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant_id", date: str = "ordered_on",
+        amount: str = "amount", bins: Optional[dict] = None, segments: Sequence = RFM_SEGMENTS,
+        other: str = "Other", participants: Any = None, missing: str = "raise",
+        unknown: str = "raise") -> pd.DataFrame:
+    """RFM scores and segments of every customer at ``as_of`` (inclusive).
+
+    * ``recency``: days from the last order day to ``as_of``; ``frequency``: distinct
+      order days; ``monetary``: sum of ``amount`` up to ``as_of``. Rows with an amount
+      <= 0 are refunds: they reduce ``monetary`` but are not orders (DOMAIN.md).
+    * ``R``, ``F``, ``M``: scores 1..5 (5 is best: most recent, most frequent, most
+      money). By quantiles among the customers with an order, with the tie rule "equal
+      values get equal scores": score = 1 + floor(5 * w / n), w = customers strictly worse,
+      n = customers scored. Or by cut points: ``bins={"R": [30, 90, 180, 365], "F": [2, 3,
+      5, 8], ...}`` (4 increasing edges per score given; the others by quantiles):
+      R = 5 for recency <= 30, 4 for <= 90, ..., 1 above the last edge; F and M = 1 below
+      the first edge, 2 from it, ..., 5 from the last edge on.
+    * ``score``: the string "RFM", e.g. "545".
+    * ``segment``: the first rule of ``segments`` that matches (``(name, {"R": (lo, hi),
+      "F": ..., "M": ...})`` pairs, inclusive ranges, absent letters match anything), else
+      ``other``. The default is :data:`RFM_SEGMENTS`.
+
+    Customers: those in ``orders`` (sorted by id) or ``participants`` (Network or ids);
+    customers without an order up to ``as_of`` get missing scores and segment.
+    Returns a DataFrame indexed by customer id.
+    """
+    rules = _rules(segments)
+    if bins is not None and (not isinstance(bins, dict) or not set(bins) <= {"R", "F", "M"}):
+        raise InputError(f"bins: expected a dict with keys among 'R', 'F', 'M', got {bins!r}")
+    bins = bins or {}
+    o = _Orders(orders, participant, date, amount, missing, participants, unknown)
+    as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
+    s = o.summary(as_of_day, positive_only=True)
+    buyer = s["days"] > 0
+    recency = as_of_day - s["last"][buyer].astype(np.int64)
+    frequency = s["days"][buyer].astype(np.int64)
+    monetary = s["amount"][buyer]
+    scores = {}
+    for letter, values, better in (("R", recency, False), ("F", frequency, True), ("M", monetary, True)):
+        scores[letter] = (_cut_scores(values, bins[letter], letter, better) if letter in bins
+                          else _quantile_scores(values, better))
+    seg = np.full(len(recency), len(rules), dtype=np.int64)
+    for i in range(len(rules) - 1, -1, -1):  # last to first, so the first match is kept
+        match = np.ones(len(recency), dtype=bool)
+        for letter, (lo, hi) in rules[i][1].items():
+            match &= (scores[letter] >= lo) & (scores[letter] <= hi)
+        seg[match] = i
+    n = len(o.ids)
+
+    def spread(values: np.ndarray, dtype: str) -> Any:
+        full = np.zeros(n, dtype=values.dtype)
+        full[buyer] = values
+        arr = pd.array(full, dtype=dtype)
+        arr[~buyer] = pd.NA
+        return arr
+
+    score = np.full(n, None, dtype=object)
+    score[buyer] = [f"{r}{f}{m}" for r, f, m in zip(scores["R"].tolist(), scores["F"].tolist(),
+                                                     scores["M"].tolist())]
+    seg_full = np.full(n, -1, dtype=np.int64)
+    seg_full[buyer] = seg
+    out = pd.DataFrame({
+        "recency": spread(recency, "Int64"),
+        "frequency": s["days"].astype(np.int64),
+        "monetary": s["amount"],
+        "R": spread(scores["R"], "Int64"),
+        "F": spread(scores["F"], "Int64"),
+        "M": spread(scores["M"], "Int64"),
+        "score": score,
+        "segment": pd.Categorical.from_codes(seg_full, categories=[n_ for n_, _ in rules] + [other]),
+    }, index=o.ids)
+    return out
+
+
+# --------------------------------------------------------------------------- migration
+
+NO_PURCHASE = "no purchase"
+NOT_ENROLLED = "not yet enrolled"
+
+
+class Migration:
+    """Movement of customers between life-cycle segments from ``t0`` to ``t1``
+    (see :func:`migration`).
+
+    Attributes
+    ----------
+    transitions : DataFrame
+        Indexed by customer id: ``from`` and ``to`` (categoricals over the segment labels
+        plus "no purchase" and "not yet enrolled").
+    matrix : DataFrame
+        Counts: rows = state at t0, columns = state at t1, every state present.
+    rates : DataFrame
+        ``matrix`` divided by its row totals (NaN for empty rows).
+    """
+
+    def __init__(self, transitions: pd.DataFrame, matrix: pd.DataFrame, t0: pd.Timestamp, t1: pd.Timestamp):
+        self.transitions = transitions
+        self.matrix = matrix
+        totals = matrix.sum(axis=1).to_numpy(dtype=np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            self.rates = matrix.div(np.where(totals > 0, totals, np.nan), axis=0)
+        self.t0, self.t1 = t0, t1
+
+    def __repr__(self) -> str:
+        stay = int(np.trace(self.matrix.to_numpy()))
+        return (f"<Migration {self.t0.date()} -> {self.t1.date()}: {len(self.transitions):,} customers, "
+                f"{stay:,} in the same state>")
+
+
+def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "participant_id",
+              date: str = "ordered_on", frequency_tiers: Sequence = FREQUENCY_TIERS,
+              recency_tiers: Sequence = RECENCY_TIERS, participants: Any = None, amount: Optional[str] = None,
+              missing: str = "raise", unknown: str = "raise") -> Migration:
+    """The migration matrix: customers counted by (life-cycle segment at ``t0``, segment
+    at ``t1``), with the states "no purchase" (enrolled, no order up to the date) and
+    "not yet enrolled".
+
+    Enrolment: with ``participants`` a Network built with ``enrolled_on``, a participant
+    is not yet enrolled at t while their enrolment day is after t (orders dated before
+    the enrolment day do not change that); otherwise a customer counts as enrolled from
+    their first order day (so "no purchase" then only holds participants listed in
+    ``participants`` who never ordered). Segments as in :func:`lifecycle` (same tiers,
+    same ``amount`` rule for refunds).
+    """
+    f_names, f_lo, r_names, r_hi = _checked_tiers(frequency_tiers, recency_tiers)
+    d0, d1 = day_number(t0, "t0"), day_number(t1, "t1")
+    if d1 < d0:
+        raise InputError(f"t1 ({t1}) is before t0 ({t0})")
+    o = _Orders(orders, participant, date, amount, missing, participants, unknown)
+    labels = [f"{f} {r}" for f in f_names for r in r_names]
+    states = labels + [NO_PURCHASE, NOT_ENROLLED]
+    enrolled = None
+    if participants is not None and hasattr(participants, "_enrolment_days"):
+        enrolled = participants._enrolment_days()
+    codes = []
+    first_day = None
+    for day in (d0, d1):
+        s = o.summary(day, positive_only=amount is not None)
+        buyer, _, _, _, seg = _segment_codes(s, day, f_lo, r_hi)
+        code = np.where(buyer, seg, len(labels))
+        if enrolled is not None:
+            code[enrolled > day] = len(labels) + 1
+        else:
+            if first_day is None:
+                s_all = o.summary(np.iinfo(np.int32).max - 1, positive_only=amount is not None)
+                first_day = np.where(s_all["days"] > 0, s_all["first"], np.iinfo(np.int32).min)
+            code[first_day > day] = len(labels) + 1
+        codes.append(code)
+    kind = pd.CategoricalDtype(states, ordered=False)
+    transitions = pd.DataFrame({"from": pd.Categorical.from_codes(codes[0], dtype=kind),
+                                "to": pd.Categorical.from_codes(codes[1], dtype=kind)}, index=o.ids)
+    counts = np.bincount(codes[0] * len(states) + codes[1], minlength=len(states) ** 2)
+    matrix = pd.DataFrame(counts.reshape(len(states), len(states)),
+                          index=pd.Index(states, name=f"segment at {_timestamp(d0).date()}"),
+                          columns=pd.Index(states, name=f"segment at {_timestamp(d1).date()}"))
+    return Migration(transitions, matrix, _timestamp(d0), _timestamp(d1))

@@ -75,6 +75,7 @@ void bind_network(py::module_& m) {
       .def_property_readonly("parents", network_view(&Network::parents))
       .def_property_readonly("ends", network_view(&Network::ends))
       .def_property_readonly("depths", network_view(&Network::depths))
+      .def_property_readonly("enrolment_days", network_view(&Network::enrolment_days))
       .def_property_readonly("position_of_row", network_view(&Network::position_of_row))
       .def_property_readonly("row_of_position", network_view(&Network::row_of_position))
       .def(

@@ -137,4 +137,34 @@ void bind_rollup(py::module_& m) {
       },
       py::arg("network"), py::arg("values"),
       "Subtree sums (participant included) of a 1-D or 2-D array in input row order");
+
+  m.def(
+      "category_sums",
+      [](const Network& net, const carray<std::int64_t>& codes,
+         const std::optional<carray<double>>& weights, int n_categories, bool include_self) {
+        const std::size_t n = static_cast<std::size_t>(net.size());
+        const std::int64_t* c = downline::python::checked(codes, n, "category codes");
+        const double* w = weights ? downline::python::checked(*weights, n, "weights") : nullptr;
+        if (n_categories < 0) throw InputError(ErrorKind::bad_value, "n_categories must be >= 0");
+        const std::size_t cols = static_cast<std::size_t>(n_categories);
+        auto shape = std::vector<py::ssize_t>{static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(cols)};
+        if (w) {
+          py::array_t<double> out(shape);
+          double* o = out.mutable_data();
+          py::gil_scoped_release release;
+          category_sums(net, c, w, n_categories, include_self, o);
+          return py::array(out);
+        }
+        py::array_t<std::int64_t> out(shape);
+        std::int64_t* o = out.mutable_data();
+        {
+          py::gil_scoped_release release;
+          category_sums(net, c, nullptr, n_categories, include_self, o);
+        }
+        return py::array(out);
+      },
+      py::arg("network"), py::arg("codes"), py::arg("weights"), py::arg("n_categories"),
+      py::arg("include_self"),
+      "Per-category subtree sums (counts without weights) of a one-hot participants x "
+      "categories matrix, input row order");
 }

@@ -7,19 +7,21 @@
 #include "common.hpp"
 #include "downline/date.hpp"
 #include "downline/segment.hpp"
+#include "downline/types.hpp"
 
 namespace py = pybind11;
 using namespace downline;
 using downline::python::carray;
 using downline::python::checked;
 using downline::python::to_numpy;
+using downline::python::to_rows;
 
 void bind_segment(py::module_& m) {
   m.def(
       "summarize_orders",
       [](const carray<std::int64_t>& customer, const carray<std::int64_t>& ticks,
          std::int64_t ticks_per_day, const carray<double>& amount, std::int64_t n_customers,
-         day_t as_of) {
+         day_t as_of, bool positive_only) {
         const std::size_t n = static_cast<std::size_t>(customer.size());
         const std::int64_t* c = checked(customer, n, "customer codes");
         const std::int64_t* t = checked(ticks, n, "dates");
@@ -42,7 +44,8 @@ void bind_segment(py::module_& m) {
                                    day[i] = static_cast<day_t>(q);
                                  }
                                });
-          s = summarize_orders(c, day.data(), a, n, static_cast<std::size_t>(n_customers), as_of);
+          s = summarize_orders(c, day.data(), a, n, static_cast<std::size_t>(n_customers), as_of,
+                               positive_only ? OrderRows::positive : OrderRows::all);
         }
         py::dict out;
         out["orders"] = to_numpy(std::move(s.orders));
@@ -54,6 +57,34 @@ void bind_segment(py::module_& m) {
         return out;
       },
       py::arg("customer"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
-      py::arg("n_customers"), py::arg("as_of"),
+      py::arg("n_customers"), py::arg("as_of"), py::arg("positive_only") = false,
       "Per-customer order rows, distinct days, first/last day and amounts up to as_of");
+
+  m.def(
+      "participant_types",
+      [](const Network& net, const Activity& act, day_t as_of, int lookback_days,
+         int subscriber_months, int subscriber_window, index_t leader_downline) {
+        TypeOptions opt;
+        opt.as_of = as_of;
+        opt.lookback_days = lookback_days;
+        opt.subscriber_months = subscriber_months;
+        opt.subscriber_window = subscriber_window;
+        opt.leader_downline = leader_downline;
+        std::vector<std::uint8_t> rows;
+        {
+          py::gil_scoped_release release;
+          const std::vector<ParticipantType> pre = participant_types(net, act, opt);
+          std::vector<std::uint8_t> codes(pre.size());
+          for (std::size_t k = 0; k < pre.size(); ++k) codes[k] = static_cast<std::uint8_t>(pre[k]);
+          rows = to_rows(net, codes);
+        }
+        return to_numpy(std::move(rows));
+      },
+      py::arg("network"), py::arg("activity"), py::arg("as_of"), py::arg("lookback_days"),
+      py::arg("subscriber_months"), py::arg("subscriber_window"), py::arg("leader_downline"),
+      "Participant type codes (ParticipantType) in input row order");
+  py::list names;
+  for (int t = 0; t <= static_cast<int>(ParticipantType::not_enrolled); ++t)
+    names.append(type_name(static_cast<ParticipantType>(t)));
+  m.attr("participant_type_names") = names;
 }
