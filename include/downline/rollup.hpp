@@ -94,11 +94,12 @@ void category_sums(const Network& net, const Code* code, const double* weight, i
   std::vector<std::int64_t> bad;
   for (index_t r = 0; r < n; ++r)
     if (code[r] >= 0 && static_cast<std::uint64_t>(code[r]) >= c) bad.push_back(r);
-  if (!bad.empty())
-    throw InputError(ErrorKind::bad_value,
-                     std::to_string(bad.size()) + " category code(s) >= " + std::to_string(c) +
-                         " at rows " + detail::list_values(bad),
-                     std::move(bad));
+  if (!bad.empty()) {
+    // the message first: the vector is moved into the exception
+    const std::string msg = std::to_string(bad.size()) + " category code(s) >= " +
+                            std::to_string(c) + " at rows " + detail::list_values(bad);
+    throw InputError(ErrorKind::bad_value, msg, std::move(bad));
+  }
   const index_t* pos = net.position_of_row().data();
   const index_t* parent = net.parents().data();
   std::vector<Out> pre(un * c, Out{});

@@ -5,10 +5,13 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "date.hpp"
+#include "detail/group.hpp"
 #include "detail/parallel.hpp"
 #include "error.hpp"
 #include "fwd.hpp"
@@ -25,6 +28,71 @@ struct OrderSummary {
   /// Sum of amounts on the first order day (lifetimes' monetary value leaves it out).
   std::vector<double> first_day_amount;
 };
+
+namespace detail {
+
+/// One customer's orders (days dd, amounts aa, m >= 1 of them, in input order): puts them
+/// in day order (stable) and writes the customer's entry c of the summary. Amounts are
+/// summed in that order, so results do not depend on how customers were grouped.
+inline void summarize_group(day_t* dd, double* aa, std::size_t m, bool positive_only,
+                            std::vector<std::pair<day_t, double>>& big, OrderSummary& s,
+                            std::size_t c) {
+  if (m <= 32) {  // insertion sort: stable, fast for the usual handful of orders
+    for (std::size_t i = 1; i < m; ++i) {
+      const day_t x = dd[i];
+      const double y = aa[i];
+      std::size_t j = i;
+      for (; j > 0 && dd[j - 1] > x; --j) {
+        dd[j] = dd[j - 1];
+        aa[j] = aa[j - 1];
+      }
+      dd[j] = x;
+      aa[j] = y;
+    }
+  } else {
+    big.clear();
+    for (std::size_t i = 0; i < m; ++i) big.emplace_back(dd[i], aa[i]);
+    std::stable_sort(big.begin(), big.end(),
+                     [](const auto& p, const auto& q) { return p.first < q.first; });
+    for (std::size_t i = 0; i < m; ++i) {
+      dd[i] = big[i].first;
+      aa[i] = big[i].second;
+    }
+  }
+  std::int32_t distinct = 0;
+  std::int64_t counted = 0;
+  day_t first = min_day, last = min_day;
+  double total = 0.0;
+  for (std::size_t i = 0; i < m; ++i) {
+    total += aa[i];
+    if (positive_only && !(aa[i] > 0.0)) continue;
+    if (counted == 0 || dd[i] != last) ++distinct;
+    if (counted == 0) first = dd[i];
+    last = dd[i];
+    ++counted;
+  }
+  double first_total = 0.0;
+  if (counted > 0)
+    for (std::size_t i = 0; i < m && dd[i] <= first; ++i)
+      if (dd[i] == first) first_total += aa[i];
+  s.orders[c] = counted;
+  s.days[c] = distinct;
+  s.first[c] = first;
+  s.last[c] = last;
+  s.amount[c] = total;
+  s.first_day_amount[c] = first_total;
+}
+
+inline void resize_summary(OrderSummary& s, std::size_t n) {
+  s.orders.assign(n, 0);
+  s.days.assign(n, 0);
+  s.first.assign(n, min_day);
+  s.last.assign(n, min_day);
+  s.amount.assign(n, 0.0);
+  s.first_day_amount.assign(n, 0.0);
+}
+
+}  // namespace detail
 
 /// Which order rows make a customer active (count as orders and order days).
 enum class OrderRows {
@@ -52,17 +120,13 @@ OrderSummary summarize_orders(const Code* customer, const day_t* day, const doub
     if (customer[i] < 0 || static_cast<std::uint64_t>(customer[i]) >= n_customers)
       bad.push_back(static_cast<std::int64_t>(i));
   if (!bad.empty()) {
-    const std::string msg = std::to_string(bad.size()) + " order(s) have a customer code outside [0, " +
+    const std::string msg = std::to_string(bad.size()) +
+                            " order(s) have a customer code outside [0, " +
                             std::to_string(n_customers) + "), rows: " + detail::list_values(bad);
     throw InputError(ErrorKind::bad_value, msg, std::move(bad));
   }
   OrderSummary s;
-  s.orders.assign(n_customers, 0);
-  s.days.assign(n_customers, 0);
-  s.first.assign(n_customers, min_day);
-  s.last.assign(n_customers, min_day);
-  s.amount.assign(n_customers, 0.0);
-  s.first_day_amount.assign(n_customers, 0.0);
+  detail::resize_summary(s, n_customers);
 
   // 1. counting sort of the kept orders by customer.
   std::vector<std::int64_t> start(n_customers + 1, 0);
@@ -83,63 +147,311 @@ OrderSummary summarize_orders(const Code* customer, const day_t* day, const doub
   }
 
   // 2. per customer: day order (stable), distinct days, first and last, sums.
-  detail::parallel_for(n_customers, std::size_t{1} << 15, [&](std::size_t, std::size_t b,
-                                                               std::size_t e) {
+  detail::parallel_for(n_customers, std::size_t{1} << 15,
+                       [&](std::size_t, std::size_t b, std::size_t e) {
+                         std::vector<std::pair<day_t, double>> big;
+                         for (std::size_t c = b; c < e; ++c) {
+                           const std::size_t lo = static_cast<std::size_t>(start[c]);
+                           const std::size_t hi = static_cast<std::size_t>(start[c + 1]);
+                           if (lo < hi)
+                             detail::summarize_group(d.data() + lo, a.data() + lo, hi - lo,
+                                                     positive_only, big, s, c);
+                         }
+                       });
+  return s;
+}
+
+/// Order summaries keyed by the customers' own int64 ids (see summarize_by_id()).
+struct IdOrderSummary {
+  /// The customers: every distinct id of the orders in ascending order, or the universe
+  /// in its given order.
+  std::vector<id_type> ids;
+  OrderSummary summary;  ///< entry i describes ids[i]
+  /// With a universe: distinct order ids outside it (ascending) and how many orders they have.
+  std::vector<id_type> unknown_ids;
+  std::int64_t unknown_orders = 0;
+};
+
+/// Groups n orders by customer id and summarises them as summarize_orders() does, without
+/// a separate id -> code mapping: orders are hash-partitioned into cache-sized partitions
+/// (one streaming scatter), and each partition is grouped with a small table that stays in
+/// cache, on every thread. Dates are int64 ticks (`ticks_per_day` per day; a datetime64
+/// column) and must not be NaT (the int64 minimum: InputError naming the rows). Orders
+/// after as_of still make their customer appear (with zero counts).
+///
+/// With a `universe` (n_universe distinct ids), the customers are the universe in its
+/// order; orders of other ids are left out and reported in unknown_ids / unknown_orders
+/// (the caller decides whether that is an error). Duplicate universe ids raise InputError.
+/// Results are identical to summarize_orders() on the same grouping, whatever the thread
+/// count.
+inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* ticks,
+                                      std::int64_t ticks_per_day, const double* amount,
+                                      std::size_t n, day_t as_of, OrderRows rows = OrderRows::all,
+                                      const id_type* universe = nullptr,
+                                      std::size_t n_universe = 0) {
+  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+  if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+  if (n >= (std::size_t{1} << 31) || n_universe >= (std::size_t{1} << 31))
+    throw InputError(ErrorKind::bad_value,
+                     "summarize_by_id: at most 2^31 - 1 orders and customers");
+  {
+    bool bad = false;
+    for (std::size_t i = 0; i < n; ++i) bad |= ticks[i] == nat;
+    if (bad) {
+      std::vector<id_type> rows_bad;
+      for (std::size_t i = 0; i < n; ++i)
+        if (ticks[i] == nat) rows_bad.push_back(static_cast<id_type>(i));
+      const std::string msg = std::to_string(rows_bad.size()) +
+                              " order(s) without a date at rows " + detail::list_values(rows_bad);
+      throw InputError(ErrorKind::bad_value, msg, std::move(rows_bad));
+    }
+  }
+  const bool positive_only = rows == OrderRows::positive;
+  const bool has_universe = universe != nullptr;
+  // About 32K orders per partition: its table and its orders stay in L2.
+  const unsigned bits =
+      std::min(14u, detail::log2_ceil(std::max<std::size_t>(1, (n + n_universe) >> 15)));
+  const std::size_t P = std::size_t{1} << bits;
+  constexpr std::size_t grain = std::size_t{1} << 16;
+
+  // 1. Partitions by id range (then every partition's customers, sorted, follow the
+  //    previous partition's: no global sort), unless the ids are so clustered that a
+  //    partition would hold more than 8 times its share; then by hash, and one radix sort
+  //    of the customers at the end.
+  std::uint64_t lo_id = ~std::uint64_t{0}, hi_id = 0;  // ids shifted to unsigned order
+  {
+    std::vector<std::uint64_t> lo(detail::parallel_parts(n, grain), ~std::uint64_t{0});
+    std::vector<std::uint64_t> hi(lo.size(), 0);
+    detail::parallel_for(n, grain, [&](std::size_t sl, std::size_t b, std::size_t e) {
+      std::uint64_t l = lo[sl], h = hi[sl];
+      for (std::size_t i = b; i < e; ++i) {
+        const std::uint64_t u = static_cast<std::uint64_t>(id[i]) ^ (std::uint64_t{1} << 63);
+        l = std::min(l, u);
+        h = std::max(h, u);
+      }
+      lo[sl] = l;
+      hi[sl] = h;
+    });
+    for (std::size_t i = 0; i < lo.size(); ++i) {
+      lo_id = std::min(lo_id, lo[i]);
+      hi_id = std::max(hi_id, hi[i]);
+    }
+    for (std::size_t i = 0; i < n_universe; ++i) {
+      const std::uint64_t u = static_cast<std::uint64_t>(universe[i]) ^ (std::uint64_t{1} << 63);
+      lo_id = std::min(lo_id, u);
+      hi_id = std::max(hi_id, u);
+    }
+  }
+  unsigned range_shift = 0;
+  if (n + n_universe > 0)
+    while (range_shift < 64 && ((hi_id - lo_id) >> range_shift) >= P) ++range_shift;
+  bool by_value = true;
+  auto part_of_id = [&](id_type x) -> std::size_t {
+    if (bits == 0) return 0;
+    if (by_value)
+      return static_cast<std::size_t>(
+          ((static_cast<std::uint64_t>(x) ^ (std::uint64_t{1} << 63)) - lo_id) >> range_shift);
+    return static_cast<std::size_t>(detail::id_hash(x) >> (64 - bits));
+  };
+  detail::Partitioning orders_part, uni_part;
+  orders_part.bits = uni_part.bits = bits;
+  {
+    const std::size_t fair = std::max<std::size_t>((n + P - 1) / P, 1) * 8 + 4096;
+    const std::size_t largest =
+        orders_part.count(n, grain, [&](std::size_t i) { return part_of_id(id[i]); });
+    if (largest > fair) {
+      by_value = false;
+      orders_part.count(n, grain, [&](std::size_t i) { return part_of_id(id[i]); });
+    }
+  }
+  // Orders as (id, amount, day) records, days floored on the way (no zero-filling first).
+  struct Rec {
+    id_type id;
+    double amount;
+    day_t day;
+  };
+  std::unique_ptr<Rec[]> rec(new Rec[n]);
+  detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
+    orders_part.place(
+        n, grain, [&](std::size_t i) { return part_of_id(id[i]); },
+        [&](std::size_t i, std::size_t at) {
+          std::int64_t q = floor_div(ticks[i], per_day);
+          q = std::min<std::int64_t>(std::max<std::int64_t>(q, min_day + 1), max_day);
+          rec[at] = Rec{id[i], amount[i], static_cast<day_t>(q)};
+        });
+  });
+  // The universe too, with each id's position.
+  std::vector<std::pair<id_type, std::int64_t>> uni(n_universe);
+  if (has_universe) {
+    auto part_u = [&](std::size_t i) { return part_of_id(universe[i]); };
+    uni_part.count(n_universe, grain, part_u);
+    uni_part.place(n_universe, grain, part_u, [&](std::size_t i, std::size_t at) {
+      uni[at] = {universe[i], static_cast<std::int64_t>(i)};
+    });
+  }
+
+  // 2. Every partition on its own: ids -> local codes, counting sort, per-customer pass.
+  IdOrderSummary out;
+  if (has_universe) {
+    out.ids.assign(universe, universe + n_universe);
+    detail::resize_summary(out.summary, n_universe);
+  }
+  struct Part {
+    std::vector<id_type> ids;  // without a universe: the partition's customers
+    OrderSummary s;
+    std::vector<id_type> unknown, duplicate;
+    std::int64_t unknown_orders = 0;
+  };
+  std::vector<Part> parts(P);
+  const unsigned skip = by_value ? 0 : bits;
+  detail::parallel_for(P, 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
+    detail::SmallIdTable table;
+    std::vector<std::int32_t> code, rank;
+    std::vector<std::int64_t> start, target;
+    std::vector<std::pair<id_type, std::int32_t>> sorted;
+    std::vector<day_t> dd;
+    std::vector<double> aa;
     std::vector<std::pair<day_t, double>> big;
-    for (std::size_t c = b; c < e; ++c) {
-      const std::size_t lo = static_cast<std::size_t>(start[c]);
-      const std::size_t hi = static_cast<std::size_t>(start[c + 1]);
-      if (lo == hi) continue;
-      day_t* dd = d.data() + lo;
-      double* aa = a.data() + lo;
-      const std::size_t m = hi - lo;
-      if (m <= 32) {  // insertion sort: stable, fast for the usual handful of orders
-        for (std::size_t i = 1; i < m; ++i) {
-          const day_t x = dd[i];
-          const double y = aa[i];
-          std::size_t j = i;
-          for (; j > 0 && dd[j - 1] > x; --j) {
-            dd[j] = dd[j - 1];
-            aa[j] = aa[j - 1];
-          }
-          dd[j] = x;
-          aa[j] = y;
+    for (std::size_t p = pb; p < pe; ++p) {
+      Part& part = parts[p];
+      const Rec* r = rec.get() + orders_part.begin[p];
+      const std::size_t m = orders_part.begin[p + 1] - orders_part.begin[p];
+      const std::size_t mu = has_universe ? uni_part.begin[p + 1] - uni_part.begin[p] : 0;
+      const auto* u = has_universe ? uni.data() + uni_part.begin[p] : nullptr;
+      table.reset(mu + m / 4 + 16, skip);
+      std::int32_t k = 0;
+      bool inserted = false;
+      target.clear();  // with a universe: the position of each local code
+      for (std::size_t j = 0; j < mu; ++j) {
+        table.find_or_insert(u[j].first, k, inserted);
+        if (!inserted) {
+          part.duplicate.push_back(u[j].first);
+          continue;
         }
-      } else {
-        big.clear();
-        for (std::size_t i = 0; i < m; ++i) big.emplace_back(dd[i], aa[i]);
-        std::stable_sort(big.begin(), big.end(),
-                         [](const auto& p, const auto& q) { return p.first < q.first; });
-        for (std::size_t i = 0; i < m; ++i) {
-          dd[i] = big[i].first;
-          aa[i] = big[i].second;
-        }
+        target.push_back(u[j].second);
+        ++k;
       }
-      std::int32_t distinct = 0;
-      std::int64_t counted = 0;
-      day_t first = min_day, last = min_day;
-      double total = 0.0;
+      code.resize(m);
       for (std::size_t i = 0; i < m; ++i) {
-        total += aa[i];
-        if (positive_only && !(aa[i] > 0.0)) continue;
-        if (counted == 0 || dd[i] != last) ++distinct;
-        if (counted == 0) first = dd[i];
-        last = dd[i];
-        ++counted;
+        const std::int32_t c = table.find_or_insert(r[i].id, has_universe ? -2 : k, inserted);
+        if (inserted) {
+          if (has_universe) {
+            part.unknown.push_back(r[i].id);
+          } else {
+            part.ids.push_back(r[i].id);
+            ++k;
+          }
+        }
+        part.unknown_orders += c == -2;
+        code[i] = c;
       }
-      double first_total = 0.0;
-      if (counted > 0)
-        for (std::size_t i = 0; i < m && dd[i] <= first; ++i)
-          if (dd[i] == first) first_total += aa[i];
-      s.orders[c] = counted;
-      s.days[c] = distinct;
-      s.first[c] = first;
-      s.last[c] = last;
-      s.amount[c] = total;
-      s.first_day_amount[c] = first_total;
+      const std::size_t kk = static_cast<std::size_t>(k);
+      // Without a universe, by id range: local codes renumbered in id order.
+      const bool renumber = !has_universe && by_value;
+      if (renumber) {
+        sorted.resize(kk);
+        for (std::size_t c = 0; c < kk; ++c)
+          sorted[c] = {part.ids[c], static_cast<std::int32_t>(c)};
+        std::sort(sorted.begin(), sorted.end());
+        rank.resize(kk);
+        for (std::size_t j = 0; j < kk; ++j) {
+          rank[static_cast<std::size_t>(sorted[j].second)] = static_cast<std::int32_t>(j);
+          part.ids[j] = sorted[j].first;
+        }
+        for (std::size_t i = 0; i < m; ++i) code[i] = rank[static_cast<std::size_t>(code[i])];
+      }
+      // counting sort of the kept orders by local code
+      start.assign(kk + 1, 0);
+      for (std::size_t i = 0; i < m; ++i)
+        if (code[i] >= 0 && r[i].day <= as_of) ++start[static_cast<std::size_t>(code[i]) + 1];
+      for (std::size_t c = 0; c < kk; ++c) start[c + 1] += start[c];
+      dd.resize(static_cast<std::size_t>(start[kk]));
+      aa.resize(dd.size());
+      for (std::size_t i = 0; i < m; ++i) {
+        if (code[i] < 0 || r[i].day > as_of) continue;
+        const std::size_t j = static_cast<std::size_t>(start[static_cast<std::size_t>(code[i])]++);
+        dd[j] = r[i].day;
+        aa[j] = r[i].amount;
+      }
+      // start[c] is now the end of c's orders
+      OrderSummary& s = has_universe ? out.summary : part.s;
+      if (!has_universe) detail::resize_summary(s, kk);
+      std::size_t lo = 0;
+      for (std::size_t c = 0; c < kk; ++c) {
+        const std::size_t hi = static_cast<std::size_t>(start[c]);
+        if (lo < hi) {
+          const std::size_t at = has_universe ? static_cast<std::size_t>(target[c]) : c;
+          detail::summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, s,
+                                  at);
+        }
+        lo = hi;
+      }
     }
   });
-  return s;
+  rec.reset();
+
+  // 3. Reports, and without a universe the customers in ascending id order.
+  std::vector<id_type> duplicate;
+  for (Part& part : parts) {
+    duplicate.insert(duplicate.end(), part.duplicate.begin(), part.duplicate.end());
+    out.unknown_ids.insert(out.unknown_ids.end(), part.unknown.begin(), part.unknown.end());
+    out.unknown_orders += part.unknown_orders;
+  }
+  if (!duplicate.empty()) {
+    std::sort(duplicate.begin(), duplicate.end());
+    duplicate.erase(std::unique(duplicate.begin(), duplicate.end()), duplicate.end());
+    const std::string msg =
+        std::to_string(duplicate.size()) +
+        " customer id(s) appear more than once: " + detail::list_values(duplicate);
+    throw InputError(ErrorKind::duplicate_id, msg, std::move(duplicate));
+  }
+  std::sort(out.unknown_ids.begin(), out.unknown_ids.end());
+  if (has_universe) return out;
+
+  std::vector<std::size_t> offset(P + 1, 0);
+  for (std::size_t p = 0; p < P; ++p) offset[p + 1] = offset[p] + parts[p].ids.size();
+  const std::size_t K = offset[P];
+  out.ids.resize(K);
+  OrderSummary& s = out.summary;
+  s.orders.resize(K);
+  s.days.resize(K);
+  s.first.resize(K);
+  s.last.resize(K);
+  s.amount.resize(K);
+  s.first_day_amount.resize(K);
+  auto put = [&](std::size_t i, const Part& part, std::size_t j) {
+    out.ids[i] = part.ids[j];
+    s.orders[i] = part.s.orders[j];
+    s.days[i] = part.s.days[j];
+    s.first[i] = part.s.first[j];
+    s.last[i] = part.s.last[j];
+    s.amount[i] = part.s.amount[j];
+    s.first_day_amount[i] = part.s.first_day_amount[j];
+  };
+  if (by_value) {  // partitions in order, each sorted: a concatenation
+    detail::parallel_for(P, 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
+      for (std::size_t p = pb; p < pe; ++p)
+        for (std::size_t j = 0; j < parts[p].ids.size(); ++j) put(offset[p] + j, parts[p], j);
+    });
+  } else {
+    std::vector<id_type> ids(K);
+    std::vector<std::uint32_t> from_part(K);
+    for (std::size_t p = 0; p < P; ++p) {
+      std::copy(parts[p].ids.begin(), parts[p].ids.end(),
+                ids.begin() + static_cast<std::ptrdiff_t>(offset[p]));
+      std::fill(from_part.begin() + static_cast<std::ptrdiff_t>(offset[p]),
+                from_part.begin() + static_cast<std::ptrdiff_t>(offset[p + 1]),
+                static_cast<std::uint32_t>(p));
+    }
+    const std::vector<std::uint32_t> order = detail::sort_permutation(ids.data(), K);
+    detail::parallel_for(K, std::size_t{1} << 16, [&](std::size_t, std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) {
+        const std::size_t g = order[i];
+        put(i, parts[from_part[g]], g - offset[from_part[g]]);
+      }
+    });
+  }
+  return out;
 }
 
 }  // namespace downline

@@ -91,27 +91,46 @@ class _Orders:
         self.ticks = np.ascontiguousarray(ticks, dtype=np.int64)
         self.amount = np.ascontiguousarray(values, dtype=np.float64)
         keys = _id_values(pid)
+        self._warned = False
+        self._unknown = unknown
+        self._participant = participant
+        self._universe = None
+        # int64 ids: grouped in C++ (hash-free id-range partitions), no factorize.
+        self._fast = keys.dtype == np.int64
         if participants is None:
-            codes, uniques = pd.factorize(keys, sort=True)
-            self.ids = pd.Index(uniques, name=participant)
-        else:
-            universe = participants.ids if hasattr(participants, "ids") and hasattr(participants, "volumes") \
-                else pd.Index(participants)
-            if universe.has_duplicates:
-                dup = list(pd.unique(universe[universe.duplicated()]))
-                raise InputError(f"participants have duplicate ids: {_show(dup)}", kind="duplicate_id", ids=dup)
-            self.ids = pd.Index(universe, name=participant)
-            codes = self.ids.get_indexer(keys)
-            if (codes < 0).any():
-                bad = codes < 0
-                ids = list(pd.unique(keys[bad]))
-                msg = f"{int(bad.sum())} order(s) of {len(ids)} participant(s) not among the participants: {_show(ids)}"
-                if unknown == "raise":
-                    raise UnknownIdError(msg, ids=ids)
-                warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=3)
-                keep = ~bad
-                codes, self.ticks, self.amount = codes[keep], self.ticks[keep], self.amount[keep]
+            if self._fast:
+                self.keys, self.ids = keys, None  # ids: the first summary's ascending ids
+            else:
+                codes, uniques = pd.factorize(keys, sort=True)
+                self.ids = pd.Index(uniques, name=participant)
+                self.codes = np.ascontiguousarray(codes, dtype=np.int64)
+            return
+        is_network = hasattr(participants, "ids") and hasattr(participants, "volumes")
+        universe = participants.ids if is_network else pd.Index(participants)
+        self.ids = pd.Index(universe, name=participant)
+        if self._fast and universe.dtype == np.int64:
+            self.keys = keys
+            self._universe = np.ascontiguousarray(universe.to_numpy(), dtype=np.int64)
+            return  # duplicates and unknown ids are found while grouping
+        self._fast = False
+        if universe.has_duplicates:
+            dup = list(pd.unique(universe[universe.duplicated()]))
+            raise InputError(f"participants have duplicate ids: {_show(dup)}", kind="duplicate_id", ids=dup)
+        codes = self.ids.get_indexer(keys)
+        if (codes < 0).any():
+            bad = codes < 0
+            self._report_unknown(int(bad.sum()), list(pd.unique(keys[bad])))
+            keep = ~bad
+            codes, self.ticks, self.amount = codes[keep], self.ticks[keep], self.amount[keep]
         self.codes = np.ascontiguousarray(codes, dtype=np.int64)
+
+    def _report_unknown(self, n_orders: int, ids: list) -> None:
+        msg = f"{n_orders} order(s) of {len(ids)} participant(s) not among the participants: {_show(ids)}"
+        if self._unknown == "raise":
+            raise UnknownIdError(msg, ids=ids)
+        if not self._warned:
+            warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=4)
+            self._warned = True
 
     def last_day(self) -> int:
         if len(self.ticks) == 0:
@@ -121,8 +140,23 @@ class _Orders:
     def summary(self, as_of_day: int, positive_only: bool = False) -> dict:
         """Per-customer arrays up to as_of_day; with positive_only, rows with amount <= 0
         (refunds) add to ``amount`` but are not orders (DOMAIN.md: not activity)."""
-        return _core.summarize_orders(self.codes, self.ticks, self.per_day, self.amount, len(self.ids),
-                                      int(as_of_day), bool(positive_only))
+        if not self._fast:
+            return _core.summarize_orders(self.codes, self.ticks, self.per_day, self.amount, len(self.ids),
+                                          int(as_of_day), bool(positive_only))
+        try:
+            s = _core.summarize_by_id(self.keys, self.ticks, self.per_day, self.amount, int(as_of_day),
+                                      bool(positive_only), self._universe)
+        except InputError as exc:
+            if exc.kind == "duplicate_id":
+                raise InputError(f"participants have duplicate ids: {_show(exc.ids)}", kind="duplicate_id",
+                                 ids=exc.ids) from None
+            raise
+        if self._universe is None:
+            if self.ids is None:
+                self.ids = pd.Index(s.pop("ids"), name=self._participant)
+        elif s["unknown_orders"]:
+            self._report_unknown(int(s["unknown_orders"]), s["unknown_ids"].tolist())
+        return s
 
 
 def _dates(days: np.ndarray, present: np.ndarray) -> np.ndarray:
@@ -363,6 +397,9 @@ RFM_SEGMENTS = (
 )
 
 
+_SCORE_STRINGS = [f"{r}{f}{m}" for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)]
+
+
 def _quantile_scores(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
     """Scores 1..5 by quantiles with the tie rule "equal values, equal scores": a value's
     score is 1 + floor(5 * w / n), w = how many of the n values are strictly worse (for
@@ -372,11 +409,19 @@ def _quantile_scores(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
     n = len(values)
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    ordered = np.sort(values)
-    if higher_is_better:
-        worse = np.searchsorted(ordered, values, side="left")
+    if values.dtype.kind in "iu" and int(values.max()) - int(values.min()) < 4 * n + 1024:
+        # whole numbers in a small range (recency, frequency): counts, no sort
+        shifted = (values - values.min()).astype(np.int64)
+        count = np.bincount(shifted)
+        below = np.cumsum(count) - count  # values strictly smaller
+        worse = below[shifted] if higher_is_better else n - below[shifted] - count[shifted]
     else:
-        worse = n - np.searchsorted(ordered, values, side="right")
+        order = np.argsort(values, kind="stable")
+        ordered = values[order]
+        side = "left" if higher_is_better else "right"
+        ranked = np.searchsorted(ordered, ordered, side=side)  # sorted queries: one merge
+        worse = np.empty(n, dtype=np.int64)
+        worse[order] = ranked if higher_is_better else n - ranked
     return 1 + (5 * worse.astype(np.int64)) // n
 
 
@@ -435,7 +480,7 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
       5, 8], ...}`` (4 increasing edges per score given; the others by quantiles):
       R = 5 for recency <= 30, 4 for <= 90, ..., 1 above the last edge; F and M = 1 below
       the first edge, 2 from it, ..., 5 from the last edge on.
-    * ``score``: the string "RFM", e.g. "545".
+    * ``score``: the string "RFM", e.g. "545" (a categorical over "111" .. "555").
     * ``segment``: the first rule of ``segments`` that matches (``(name, {"R": (lo, hi),
       "F": ..., "M": ...})`` pairs, inclusive ranges, absent letters match anything), else
       ``other``. The default is :data:`RFM_SEGMENTS`.
@@ -467,26 +512,24 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
         seg[match] = i
     n = len(o.ids)
 
-    def spread(values: np.ndarray, dtype: str) -> Any:
-        full = np.zeros(n, dtype=values.dtype)
+    def spread(values: np.ndarray) -> Any:
+        full = np.zeros(n, dtype=np.int64)
         full[buyer] = values
-        arr = pd.array(full, dtype=dtype)
-        arr[~buyer] = pd.NA
-        return arr
+        return pd.arrays.IntegerArray(full, ~buyer)
 
-    score = np.full(n, None, dtype=object)
-    score[buyer] = [f"{r}{f}{m}" for r, f, m in zip(scores["R"].tolist(), scores["F"].tolist(),
-                                                     scores["M"].tolist())]
+    # the score string "RFM" as a categorical over the 125 strings "111" .. "555"
+    score_code = np.full(n, -1, dtype=np.int64)
+    score_code[buyer] = (scores["R"] - 1) * 25 + (scores["F"] - 1) * 5 + (scores["M"] - 1)
     seg_full = np.full(n, -1, dtype=np.int64)
     seg_full[buyer] = seg
     out = pd.DataFrame({
-        "recency": spread(recency, "Int64"),
+        "recency": spread(recency),
         "frequency": s["days"].astype(np.int64),
         "monetary": s["amount"],
-        "R": spread(scores["R"], "Int64"),
-        "F": spread(scores["F"], "Int64"),
-        "M": spread(scores["M"], "Int64"),
-        "score": score,
+        "R": spread(scores["R"]),
+        "F": spread(scores["F"]),
+        "M": spread(scores["M"]),
+        "score": pd.Categorical.from_codes(score_code, categories=_SCORE_STRINGS),
         "segment": pd.Categorical.from_codes(seg_full, categories=[n_ for n_, _ in rules] + [other]),
     }, index=o.ids)
     return out

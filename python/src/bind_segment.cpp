@@ -1,8 +1,10 @@
 // Segmentation: per-customer order summaries (the input of life-cycle, RFM, lifetimes).
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
 #include <limits>
+#include <optional>
 
 #include "common.hpp"
 #include "downline/date.hpp"
@@ -60,6 +62,42 @@ void bind_segment(py::module_& m) {
       py::arg("n_customers"), py::arg("as_of"), py::arg("positive_only") = false,
       "Per-customer order rows, distinct days, first/last day and amounts up to as_of");
 
+  m.def(
+      "summarize_by_id",
+      [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
+         const carray<double>& amount, day_t as_of, bool positive_only,
+         const std::optional<carray<id_type>>& universe) {
+        const std::size_t n = static_cast<std::size_t>(ids.size());
+        const id_type* id = checked(ids, n, "customer ids");
+        const std::int64_t* t = checked(ticks, n, "dates");
+        const double* a = checked(amount, n, "amounts");
+        const id_type* u = nullptr;
+        std::size_t nu = 0;
+        if (universe) {
+          nu = static_cast<std::size_t>(universe->size());
+          u = checked(*universe, nu, "universe");
+        }
+        IdOrderSummary r;
+        {
+          py::gil_scoped_release release;
+          r = summarize_by_id(id, t, ticks_per_day, a, n, as_of,
+                              positive_only ? OrderRows::positive : OrderRows::all, u, nu);
+        }
+        py::dict out;
+        if (!universe) out["ids"] = to_numpy(std::move(r.ids));
+        out["orders"] = to_numpy(std::move(r.summary.orders));
+        out["days"] = to_numpy(std::move(r.summary.days));
+        out["first"] = to_numpy(std::move(r.summary.first));
+        out["last"] = to_numpy(std::move(r.summary.last));
+        out["amount"] = to_numpy(std::move(r.summary.amount));
+        out["first_day_amount"] = to_numpy(std::move(r.summary.first_day_amount));
+        out["unknown_ids"] = to_numpy(std::move(r.unknown_ids));
+        out["unknown_orders"] = r.unknown_orders;
+        return out;
+      },
+      py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"), py::arg("as_of"),
+      py::arg("positive_only") = false, py::arg("universe") = py::none(),
+      "Order summaries grouped by int64 customer id (ascending ids, or the universe's order)");
   m.def(
       "participant_types",
       [](const Network& net, const Activity& act, day_t as_of, int lookback_days,

@@ -1,6 +1,8 @@
 // summarize_orders against a brute force over explicit per-customer order lists.
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -74,4 +76,104 @@ TEST_CASE("order summaries equal a brute force, on 1 and 3 threads") {
   } catch (const InputError& e) {
     CHECK(e.ids() == std::vector<id_type>{1, 2});
   }
+}
+
+TEST_CASE("summaries grouped by id equal a brute force over a map, every partitioning") {
+  std::mt19937_64 rng(123);
+  constexpr std::int64_t ns = 86400LL * 1000000000LL;
+  // id shapes: dense member numbers (direct range partitions), sparse random ids,
+  // clustered ids (one huge cluster: hash partitions and a radix sort), negatives.
+  for (int shape = 0; shape < 4; ++shape)
+    for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{1000}, std::size_t{300000}})
+      for (int threads : {1, 3}) {
+        CAPTURE(shape);
+        CAPTURE(n);
+        CAPTURE(threads);
+        set_num_threads(threads);
+        const std::size_t customers = n / 8 + 1;
+        std::vector<id_type> pool(customers);
+        for (std::size_t c = 0; c < customers; ++c)
+          pool[c] = shape == 0   ? 5000 + static_cast<id_type>(c)
+                    : shape == 1 ? static_cast<id_type>(rng())
+                    : shape == 2
+                        ? (c % 50 == 0 ? static_cast<id_type>(rng() >> 1) : static_cast<id_type>(c))
+                        : -static_cast<id_type>(c) * 7 - 1;
+        std::vector<id_type> id(n);
+        std::vector<std::int64_t> ticks(n);
+        std::vector<double> amount(n);
+        for (std::size_t i = 0; i < n; ++i) {
+          id[i] = pool[rng() % customers];
+          ticks[i] = (static_cast<std::int64_t>(rng() % 400) - 100) * ns +
+                     static_cast<std::int64_t>(rng() % ns);
+          amount[i] = static_cast<double>(static_cast<int>(rng() % 20000) - 2000) / 100.0;
+        }
+        const day_t as_of = 250;
+        for (OrderRows rows : {OrderRows::all, OrderRows::positive}) {
+          // brute force: per id, the rows in input order
+          std::map<id_type, std::vector<std::size_t>> by_id;
+          for (std::size_t i = 0; i < n; ++i) by_id[id[i]].push_back(i);
+          const IdOrderSummary got =
+              summarize_by_id(id.data(), ticks.data(), ns, amount.data(), n, as_of, rows);
+          REQUIRE(got.ids.size() == by_id.size());
+          std::size_t k = 0, bad = 0;
+          for (const auto& [key, list] : by_id) {
+            bad += got.ids[k] != key;
+            std::set<day_t> days;
+            std::int64_t orders = 0;
+            double total = 0;
+            for (std::size_t i : list) {
+              const day_t d = static_cast<day_t>(floor_div(ticks[i], ns));
+              if (d > as_of) continue;
+              total += amount[i];
+              if (rows == OrderRows::positive && !(amount[i] > 0)) continue;
+              ++orders;
+              days.insert(d);
+            }
+            bad += got.summary.orders[k] != orders;
+            bad += got.summary.days[k] != static_cast<std::int32_t>(days.size());
+            bad += got.summary.first[k] != (days.empty() ? min_day : *days.begin());
+            bad += got.summary.last[k] != (days.empty() ? min_day : *days.rbegin());
+            bad += std::abs(got.summary.amount[k] - total) > 1e-9;
+            ++k;
+          }
+          CHECK(bad == 0);
+        }
+        // a universe: the pool's first half and two ids without orders; the rest are unknown
+        std::vector<id_type> universe(pool.begin(),
+                                      pool.begin() + static_cast<std::ptrdiff_t>(customers / 2));
+        universe.push_back(std::numeric_limits<id_type>::max());
+        universe.push_back(std::numeric_limits<id_type>::min());
+        const IdOrderSummary u =
+            summarize_by_id(id.data(), ticks.data(), ns, amount.data(), n, as_of, OrderRows::all,
+                            universe.data(), universe.size());
+        REQUIRE(u.ids == universe);
+        std::set<id_type> in(universe.begin(), universe.end()), unknown;
+        std::int64_t unknown_orders = 0;
+        std::map<id_type, std::int64_t> count;
+        for (std::size_t i = 0; i < n; ++i) {
+          if (!in.count(id[i])) {
+            unknown.insert(id[i]);
+            ++unknown_orders;
+          } else if (floor_div(ticks[i], ns) <= as_of) {
+            ++count[id[i]];
+          }
+        }
+        CHECK(u.unknown_orders == unknown_orders);
+        CHECK(u.unknown_ids == std::vector<id_type>(unknown.begin(), unknown.end()));
+        std::size_t bad = 0;
+        for (std::size_t j = 0; j < universe.size(); ++j)
+          bad += u.summary.orders[j] != count[universe[j]];
+        CHECK(bad == 0);
+      }
+  set_num_threads(0);
+  const std::vector<id_type> id{4, 5, 4};
+  const std::vector<std::int64_t> t{0, std::numeric_limits<std::int64_t>::min(), 1};
+  const std::vector<double> a{1, 2, 3};
+  CHECK_THROWS_WITH_AS(summarize_by_id(id.data(), t.data(), 1, a.data(), 3, 10),
+                       doctest::Contains("at rows 1"), InputError);
+  const std::vector<id_type> dup{4, 5, 4};
+  const std::vector<std::int64_t> t2{0, 0, 1};
+  CHECK_THROWS_WITH_AS(
+      summarize_by_id(id.data(), t2.data(), 1, a.data(), 3, 10, OrderRows::all, dup.data(), 3),
+      doctest::Contains("more than once: 4"), InputError);
 }
