@@ -362,12 +362,11 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     labels = [f"{f} {r}" for f in f_names for r in r_names]
     segments = pd.DataFrame({
         "frequency": s["days"].astype(np.int64),
-        "recency": pd.array(np.where(buyer, recency, 0), dtype="Int64"),
+        "recency": pd.arrays.IntegerArray(np.where(buyer, recency, 0), ~buyer),
         "frequency_tier": pd.Categorical.from_codes(f_code, categories=f_names, ordered=True),
         "recency_tier": pd.Categorical.from_codes(r_code, categories=r_names, ordered=True),
         "segment": pd.Categorical.from_codes(seg_code, categories=labels, ordered=True),
     }, index=o.ids)
-    segments.loc[~buyer, "recency"] = pd.NA
     counts = np.bincount(seg_code[buyer], minlength=len(labels)).reshape(len(f_names), len(r_names))
     matrix = pd.DataFrame(counts, index=pd.Index(f_names, name="frequency_tier"),
                           columns=pd.Index(r_names, name="recency_tier"))
