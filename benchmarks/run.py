@@ -804,17 +804,25 @@ def main(argv=None) -> int:
         print(f"error: {exe} not found; build it first (cmake --build {args.build_dir} --target bench_rollup)",
               file=sys.stderr)
         return 2
-    sizes = [200_000] if args.quick else [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    return run_sizes(args, 200_000, lambda n: bench_size(n, args, exe),
+                     lambda results, wall: report(results, args, wall))
+
+
+def run_sizes(args, quick_size: int, bench, make_report) -> int:
+    """The driver both benchmark scripts share: bench(n) for every size of ``--sizes`` (or
+    ``quick_size`` with ``--quick``), then make_report(results, wall seconds) printed and
+    written to ``--out`` / ``--json``. Exit code 1 when a correctness check fails."""
+    sizes = [quick_size] if args.quick else [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     t0 = time.perf_counter()
     results = []
     try:
         for n in sizes:
-            results.append(bench_size(n, args, exe))
+            results.append(bench(n))
     except CheckFailed as exc:
         print(f"\n*** {exc} ***\n", file=sys.stderr)
         print(f"*** {exc} ***")
         return 1
-    text = report(results, args, time.perf_counter() - t0)
+    text = make_report(results, time.perf_counter() - t0)
     print(text)
     if args.out:
         Path(args.out).write_text(text)

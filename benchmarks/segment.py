@@ -570,24 +570,7 @@ def main(argv=None) -> int:
         print(json.dumps(res))
         return 0
 
-    sizes = [100_000] if args.quick else [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
-    t0 = time.perf_counter()
-    results = []
-    try:
-        for n in sizes:
-            results.append(bench_size(n, args))
-    except CheckFailed as exc:
-        print(f"\n*** {exc} ***\n", file=sys.stderr)
-        print(f"*** {exc} ***")
-        return 1
-    text = report(results, time.perf_counter() - t0)
-    print(text)
-    if args.out:
-        Path(args.out).write_text(text)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=1))
-    return 0
-
+    return harness.run_sizes(args, 100_000, lambda n: bench_size(n, args), report)
 
 if __name__ == "__main__":
     sys.exit(main())

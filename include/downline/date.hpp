@@ -17,6 +17,14 @@ constexpr std::int64_t floor_div(std::int64_t x, Divisor d) noexcept {
   return x % d < 0 ? q - 1 : q;
 }
 
+/// The day of a tick count (`per_day` ticks a day), clamped to (min_day, max_day]: days
+/// beyond the range only ever compare with a cut-off day.
+template <class Divisor>
+constexpr day_t clamped_day(std::int64_t ticks, Divisor per_day) noexcept {
+  const std::int64_t q = floor_div(ticks, per_day);
+  return static_cast<day_t>(q < min_day + 1 ? min_day + 1 : q > max_day ? max_day : q);
+}
+
 /// Days since 1970-01-01 of the civil date y-m-d (H. Hinnant's algorithm).
 constexpr day_t days_from_civil(int y, unsigned m, unsigned d) noexcept {
   y -= m <= 2;

@@ -92,6 +92,30 @@ inline void resize_summary(OrderSummary& s, std::size_t n) {
   s.first_day_amount.assign(n, 0.0);
 }
 
+/// Counting sort of the orders [0, m) with day <= as_of by code (0..k-1; a negative code
+/// is left out), input order kept: customer c's days and amounts end up in
+/// dd/aa[start[c], start[c + 1]).
+template <class CodeOf, class DayOf, class AmountOf>
+void group_orders(std::size_t m, std::size_t k, day_t as_of, CodeOf code_of, DayOf day_of,
+                  AmountOf amount_of, std::vector<std::int64_t>& start, std::vector<day_t>& dd,
+                  std::vector<double>& aa) {
+  start.assign(k + 1, 0);
+  for (std::size_t i = 0; i < m; ++i)
+    if (code_of(i) >= 0 && day_of(i) <= as_of) ++start[static_cast<std::size_t>(code_of(i)) + 1];
+  for (std::size_t c = 0; c < k; ++c) start[c + 1] += start[c];
+  dd.resize(static_cast<std::size_t>(start[k]));
+  aa.resize(dd.size());
+  for (std::size_t i = 0; i < m; ++i) {
+    if (code_of(i) < 0 || day_of(i) > as_of) continue;
+    const std::size_t j = static_cast<std::size_t>(start[static_cast<std::size_t>(code_of(i))]++);
+    dd[j] = day_of(i);
+    aa[j] = amount_of(i);
+  }
+  // start[c] is now the end of c's orders: shift back to the beginnings
+  for (std::size_t c = k; c > 0; --c) start[c] = start[c - 1];
+  start[0] = 0;
+}
+
 }  // namespace detail
 
 /// Which order rows make a customer active (count as orders and order days).
@@ -129,22 +153,12 @@ OrderSummary summarize_orders(const Code* customer, const day_t* day, const doub
   detail::resize_summary(s, n_customers);
 
   // 1. counting sort of the kept orders by customer.
-  std::vector<std::int64_t> start(n_customers + 1, 0);
-  for (std::size_t i = 0; i < n_orders; ++i)
-    if (day[i] <= as_of) ++start[static_cast<std::size_t>(customer[i]) + 1];
-  for (std::size_t c = 0; c < n_customers; ++c) start[c + 1] += start[c];
-  const std::size_t kept = static_cast<std::size_t>(start[n_customers]);
-  std::vector<day_t> d(kept);
-  std::vector<double> a(kept);
-  {
-    std::vector<std::int64_t> fill(start.begin(), start.end() - 1);
-    for (std::size_t i = 0; i < n_orders; ++i) {
-      if (day[i] > as_of) continue;
-      const std::size_t j = static_cast<std::size_t>(fill[static_cast<std::size_t>(customer[i])]++);
-      d[j] = day[i];
-      a[j] = amount[i];
-    }
-  }
+  std::vector<std::int64_t> start;
+  std::vector<day_t> d;
+  std::vector<double> a;
+  detail::group_orders(
+      n_orders, n_customers, as_of, [&](std::size_t i) { return customer[i]; },
+      [&](std::size_t i) { return day[i]; }, [&](std::size_t i) { return amount[i]; }, start, d, a);
 
   // 2. per customer: day order (stable), distinct days, first and last, sums.
   detail::parallel_for(n_customers, std::size_t{1} << 15,
@@ -275,9 +289,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
     orders_part.place(
         n, grain, [&](std::size_t i) { return part_of_id(id[i]); },
         [&](std::size_t i, std::size_t at) {
-          std::int64_t q = floor_div(ticks[i], per_day);
-          q = std::min<std::int64_t>(std::max<std::int64_t>(q, min_day + 1), max_day);
-          rec[at] = Rec{id[i], amount[i], static_cast<day_t>(q)};
+          rec[at] = Rec{id[i], amount[i], clamped_day(ticks[i], per_day)};
         });
   });
   // The universe too, with each id's position.
@@ -360,31 +372,20 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
         }
         for (std::size_t i = 0; i < m; ++i) code[i] = rank[static_cast<std::size_t>(code[i])];
       }
-      // counting sort of the kept orders by local code
-      start.assign(kk + 1, 0);
-      for (std::size_t i = 0; i < m; ++i)
-        if (code[i] >= 0 && r[i].day <= as_of) ++start[static_cast<std::size_t>(code[i]) + 1];
-      for (std::size_t c = 0; c < kk; ++c) start[c + 1] += start[c];
-      dd.resize(static_cast<std::size_t>(start[kk]));
-      aa.resize(dd.size());
-      for (std::size_t i = 0; i < m; ++i) {
-        if (code[i] < 0 || r[i].day > as_of) continue;
-        const std::size_t j = static_cast<std::size_t>(start[static_cast<std::size_t>(code[i])]++);
-        dd[j] = r[i].day;
-        aa[j] = r[i].amount;
-      }
-      // start[c] is now the end of c's orders
+      detail::group_orders(
+          m, kk, as_of, [&](std::size_t i) { return code[i]; },
+          [&](std::size_t i) { return r[i].day; }, [&](std::size_t i) { return r[i].amount; },
+          start, dd, aa);
       OrderSummary& s = has_universe ? out.summary : part.s;
       if (!has_universe) detail::resize_summary(s, kk);
-      std::size_t lo = 0;
       for (std::size_t c = 0; c < kk; ++c) {
-        const std::size_t hi = static_cast<std::size_t>(start[c]);
+        const std::size_t lo = static_cast<std::size_t>(start[c]);
+        const std::size_t hi = static_cast<std::size_t>(start[c + 1]);
         if (lo < hi) {
           const std::size_t at = has_universe ? static_cast<std::size_t>(target[c]) : c;
           detail::summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, s,
                                   at);
         }
-        lo = hi;
       }
     }
   });

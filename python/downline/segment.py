@@ -594,19 +594,22 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
     enrolled = None
     if participants is not None and hasattr(participants, "_enrolment_days"):
         enrolled = participants._enrolment_days()
+    rows_rule = amount is not None
+    summaries = {d1: o.summary(d1, positive_only=rows_rule)}
+    summaries[d0] = summaries[d1] if d0 == d1 else o.summary(d0, positive_only=rows_rule)
+    if enrolled is None:
+        # Enrolled from the first order. Without `participants`, every customer has an order,
+        # so one without an order by t1 has their first after it; listed participants may
+        # never order (they are "no purchase"), which only a pass over every date tells.
+        first = summaries[d1] if participants is None else o.summary(np.iinfo(np.int32).max - 1,
+                                                                    positive_only=rows_rule)
+        never = np.iinfo(np.int32).max if participants is None else np.iinfo(np.int32).min
+        enrolled = np.where(first["days"] > 0, first["first"], never)
     codes = []
-    first_day = None
     for day in (d0, d1):
-        s = o.summary(day, positive_only=amount is not None)
-        buyer, _, _, _, seg = _segment_codes(s, day, f_lo, r_hi)
+        buyer, _, _, _, seg = _segment_codes(summaries[day], day, f_lo, r_hi)
         code = np.where(buyer, seg, len(labels))
-        if enrolled is not None:
-            code[enrolled > day] = len(labels) + 1
-        else:
-            if first_day is None:
-                s_all = o.summary(np.iinfo(np.int32).max - 1, positive_only=amount is not None)
-                first_day = np.where(s_all["days"] > 0, s_all["first"], np.iinfo(np.int32).min)
-            code[first_day > day] = len(labels) + 1
+        code[enrolled > day] = len(labels) + 1
         codes.append(code)
     kind = pd.CategoricalDtype(states, ordered=False)
     transitions = pd.DataFrame({"from": pd.Categorical.from_codes(codes[0], dtype=kind),

@@ -37,15 +37,13 @@ void bind_segment(py::module_& m) {
           // Days (floored) of every order; missing dates were rejected by the caller, and
           // days beyond the day range are clamped (they only compare with as_of).
           std::vector<day_t> day(n);
-          detail::parallel_for(n, std::size_t{1} << 16,
-                               [&](std::size_t, std::size_t b, std::size_t e) {
-                                 for (std::size_t i = b; i < e; ++i) {
-                                   std::int64_t q = floor_div(t[i], ticks_per_day);
-                                   q = std::max<std::int64_t>(q, min_day + 1);
-                                   q = std::min<std::int64_t>(q, max_day);
-                                   day[i] = static_cast<day_t>(q);
-                                 }
-                               });
+          detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
+            detail::parallel_for(n, std::size_t{1} << 16,
+                                 [&](std::size_t, std::size_t b, std::size_t e) {
+                                   for (std::size_t i = b; i < e; ++i)
+                                     day[i] = clamped_day(t[i], per_day);
+                                 });
+          });
           s = summarize_orders(c, day.data(), a, n, static_cast<std::size_t>(n_customers), as_of,
                                positive_only ? OrderRows::positive : OrderRows::all);
         }
@@ -95,8 +93,8 @@ void bind_segment(py::module_& m) {
         out["unknown_orders"] = r.unknown_orders;
         return out;
       },
-      py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"), py::arg("as_of"),
-      py::arg("positive_only") = false, py::arg("universe") = py::none(),
+      py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
+      py::arg("as_of"), py::arg("positive_only") = false, py::arg("universe") = py::none(),
       "Order summaries grouped by int64 customer id (ascending ids, or the universe's order)");
   m.def(
       "participant_types",
