@@ -31,6 +31,33 @@ struct OrderSummary {
 
 namespace detail {
 
+/// Customer c's entry of the summary from its m >= 1 orders already in day order.
+inline void summarize_sorted(const day_t* dd, const double* aa, std::size_t m, bool positive_only,
+                             OrderSummary& s, std::size_t c) {
+  std::int32_t distinct = 0;
+  std::int64_t counted = 0;
+  day_t first = min_day, last = min_day;
+  double total = 0.0;
+  for (std::size_t i = 0; i < m; ++i) {
+    total += aa[i];
+    if (positive_only && !(aa[i] > 0.0)) continue;
+    if (counted == 0 || dd[i] != last) ++distinct;
+    if (counted == 0) first = dd[i];
+    last = dd[i];
+    ++counted;
+  }
+  double first_total = 0.0;
+  if (counted > 0)
+    for (std::size_t i = 0; i < m && dd[i] <= first; ++i)
+      if (dd[i] == first) first_total += aa[i];
+  s.orders[c] = counted;
+  s.days[c] = distinct;
+  s.first[c] = first;
+  s.last[c] = last;
+  s.amount[c] = total;
+  s.first_day_amount[c] = first_total;
+}
+
 /// One customer's orders (days dd, amounts aa, m >= 1 of them, in input order): puts them
 /// in day order (stable) and writes the customer's entry c of the summary. Amounts are
 /// summed in that order, so results do not depend on how customers were grouped.
@@ -59,28 +86,7 @@ inline void summarize_group(day_t* dd, double* aa, std::size_t m, bool positive_
       aa[i] = big[i].second;
     }
   }
-  std::int32_t distinct = 0;
-  std::int64_t counted = 0;
-  day_t first = min_day, last = min_day;
-  double total = 0.0;
-  for (std::size_t i = 0; i < m; ++i) {
-    total += aa[i];
-    if (positive_only && !(aa[i] > 0.0)) continue;
-    if (counted == 0 || dd[i] != last) ++distinct;
-    if (counted == 0) first = dd[i];
-    last = dd[i];
-    ++counted;
-  }
-  double first_total = 0.0;
-  if (counted > 0)
-    for (std::size_t i = 0; i < m && dd[i] <= first; ++i)
-      if (dd[i] == first) first_total += aa[i];
-  s.orders[c] = counted;
-  s.days[c] = distinct;
-  s.first[c] = first;
-  s.last[c] = last;
-  s.amount[c] = total;
-  s.first_day_amount[c] = first_total;
+  summarize_sorted(dd, aa, m, positive_only, s, c);
 }
 
 inline void resize_summary(OrderSummary& s, std::size_t n) {
@@ -186,6 +192,157 @@ struct IdOrderSummary {
   std::int64_t unknown_orders = 0;
 };
 
+namespace detail {
+
+/// One partition's results in summarize_by_id().
+struct IdPart {
+  std::vector<id_type> ids;  ///< without a universe: the partition's customers, ascending
+  OrderSummary s;
+  std::vector<id_type> unknown, duplicate;
+  std::int64_t unknown_orders = 0;
+};
+
+/// An order in a partition of dense ids: its slot in the partition's id range and its day
+/// (and amount, when there is an amount column).
+struct SlotDay {
+  std::uint32_t slot;
+  day_t day;
+};
+struct SlotDayAmount {
+  std::uint32_t slot;
+  day_t day;
+  double amount;
+};
+inline double amount_of(const SlotDay&) noexcept { return 0.0; }
+inline double amount_of(const SlotDayAmount& r) noexcept { return r.amount; }
+
+/// summarize_by_id() when ids are dense: partition p holds the ids whose unsigned-shifted
+/// value is lo_id + (p << shift) + slot, slot < 2^shift, so every partition is grouped by
+/// direct addressing (no table, no sort: slots are in id order). part_of(i) is order i's
+/// partition, make(i, day) its record.
+template <class Rec, class PartOf, class Make>
+void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t ticks_per_day,
+                     day_t as_of, bool positive_only, Partitioning& orders_part,
+                     const Partitioning& uni_part,
+                     const std::vector<std::pair<id_type, std::int64_t>>& uni, std::uint64_t lo_id,
+                     unsigned shift, bool has_universe, IdOrderSummary& out,
+                     std::vector<IdPart>& parts, PartOf part_of, Make make) {
+  constexpr std::size_t grain = std::size_t{1} << 16;
+  constexpr std::uint64_t sign = std::uint64_t{1} << 63;
+  const std::size_t span = std::size_t{1} << shift;
+  std::unique_ptr<Rec[]> rec(new Rec[n]);
+  with_ticks_per_day(ticks_per_day, [&](auto per_day) {
+    orders_part.place(n, grain, part_of, [&](std::size_t i, std::size_t at) {
+      rec[at] = make(i, clamped_day(ticks[i], per_day));
+    });
+  });
+  // Per partition (in cache): rows counted per slot, then two stable counting sorts, by
+  // day and then by slot, so that every customer's rows are in day order (ties in input
+  // order, as summarize_group() would leave them) without a sort per customer.
+  constexpr std::size_t max_day_range = std::size_t{1} << 20;
+  parallel_for(parts.size(), 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
+    std::vector<std::int32_t> seen(span), code(span);
+    std::vector<std::int64_t> owner, start(span + 1), next;
+    std::vector<std::int32_t> by_day;
+    std::vector<Rec> tmp;
+    std::vector<day_t> dd;
+    std::vector<double> aa;
+    std::vector<std::pair<day_t, double>> big;
+    for (std::size_t p = pb; p < pe; ++p) {
+      IdPart& part = parts[p];
+      const Rec* r = rec.get() + orders_part.begin[p];
+      const std::size_t m = orders_part.begin[p + 1] - orders_part.begin[p];
+      const std::uint64_t base = lo_id + (static_cast<std::uint64_t>(p) << shift);
+      const auto id_at = [&](std::size_t slot) {
+        return static_cast<id_type>((base + slot) ^ sign);
+      };
+      std::fill(seen.begin(), seen.end(), 0);
+      std::fill(start.begin(), start.end(), 0);
+      day_t dlo = std::numeric_limits<day_t>::max(), dhi = std::numeric_limits<day_t>::min();
+      for (std::size_t i = 0; i < m; ++i) {
+        ++seen[r[i].slot];
+        if (r[i].day <= as_of) {
+          ++start[r[i].slot + 1];
+          dlo = std::min(dlo, r[i].day);
+          dhi = std::max(dhi, r[i].day);
+        }
+      }
+      OrderSummary* s = &out.summary;
+      if (has_universe) {
+        // the universe position of each slot, -1 for none
+        owner.assign(span, -1);
+        for (std::size_t j = uni_part.begin[p]; j < uni_part.begin[p + 1]; ++j) {
+          const std::size_t slot =
+              static_cast<std::size_t>((static_cast<std::uint64_t>(uni[j].first) ^ sign) - base);
+          if (owner[slot] >= 0)
+            part.duplicate.push_back(uni[j].first);
+          else
+            owner[slot] = uni[j].second;
+        }
+        for (std::size_t slot = 0; slot < span; ++slot)
+          if (seen[slot] > 0 && owner[slot] < 0) {
+            part.unknown.push_back(id_at(slot));
+            part.unknown_orders += seen[slot];
+          }
+      } else {
+        std::int32_t k = 0;
+        for (std::size_t slot = 0; slot < span; ++slot)
+          if (seen[slot] > 0) {
+            code[slot] = k++;
+            part.ids.push_back(id_at(slot));
+          }
+        resize_summary(part.s, static_cast<std::size_t>(k));
+        s = &part.s;
+      }
+      for (std::size_t slot = 0; slot < span; ++slot) start[slot + 1] += start[slot];
+      const std::size_t kept = static_cast<std::size_t>(start[span]);
+      if (kept == 0) continue;
+      dd.resize(kept);
+      aa.resize(kept);
+      next.assign(start.begin(), start.end() - 1);
+      const bool by_days = static_cast<std::size_t>(dhi - dlo) < max_day_range;
+      if (by_days) {  // rows in day order first (stable), then by slot (stable)
+        by_day.assign(static_cast<std::size_t>(dhi - dlo) + 2, 0);
+        for (std::size_t i = 0; i < m; ++i)
+          if (r[i].day <= as_of) ++by_day[static_cast<std::size_t>(r[i].day - dlo) + 1];
+        for (std::size_t d = 1; d < by_day.size(); ++d) by_day[d] += by_day[d - 1];
+        tmp.resize(kept);
+        for (std::size_t i = 0; i < m; ++i)
+          if (r[i].day <= as_of)
+            tmp[static_cast<std::size_t>(by_day[static_cast<std::size_t>(r[i].day - dlo)]++)] =
+                r[i];
+        for (const Rec& t : tmp) {
+          const std::size_t j = static_cast<std::size_t>(next[t.slot]++);
+          dd[j] = t.day;
+          aa[j] = amount_of(t);
+        }
+      } else {  // a very long history: rows by slot, then a sort per customer
+        for (std::size_t i = 0; i < m; ++i) {
+          if (r[i].day > as_of) continue;
+          const std::size_t j = static_cast<std::size_t>(next[r[i].slot]++);
+          dd[j] = r[i].day;
+          aa[j] = amount_of(r[i]);
+        }
+      }
+      for (std::size_t slot = 0; slot < span; ++slot) {
+        const std::size_t lo = static_cast<std::size_t>(start[slot]);
+        const std::size_t hi = static_cast<std::size_t>(start[slot + 1]);
+        if (lo == hi) continue;
+        const std::int64_t at = has_universe ? owner[slot] : code[slot];
+        if (at < 0) continue;
+        if (by_days)
+          summarize_sorted(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, *s,
+                           static_cast<std::size_t>(at));
+        else
+          summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, *s,
+                          static_cast<std::size_t>(at));
+      }
+    }
+  });
+}
+
+}  // namespace detail
+
 /// Groups n orders by customer id and summarises them as summarize_orders() does, without
 /// a separate id -> code mapping: orders are hash-partitioned into cache-sized partitions
 /// (one streaming scatter), and each partition is grouped with a small table that stays in
@@ -197,7 +354,12 @@ struct IdOrderSummary {
 /// order; orders of other ids are left out and reported in unknown_ids / unknown_orders
 /// (the caller decides whether that is an error). Duplicate universe ids raise InputError.
 /// Results are identical to summarize_orders() on the same grouping, whatever the thread
-/// count.
+/// count. `amount` may be null (no money column: amounts are 0).
+///
+/// Dense ids (a partition's id range at most about 4 times its share of rows, as
+/// consecutive member numbers give) are grouped by direct addressing inside each
+/// partition, with 16-byte records (8 without amounts); other ids with a small hash table
+/// per partition.
 inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* ticks,
                                       std::int64_t ticks_per_day, const double* amount,
                                       std::size_t n, day_t as_of, OrderRows rows = OrderRows::all,
@@ -205,26 +367,18 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
                                       std::size_t n_universe = 0) {
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+  if (amount == nullptr && n > 0 && rows == OrderRows::positive)
+    throw InputError(
+        ErrorKind::bad_value,
+        "summarize_by_id: OrderRows::positive needs amounts (refunds are amounts <= 0)");
   if (n >= (std::size_t{1} << 31) || n_universe >= (std::size_t{1} << 31))
     throw InputError(ErrorKind::bad_value,
                      "summarize_by_id: at most 2^31 - 1 orders and customers");
-  {
-    bool bad = false;
-    for (std::size_t i = 0; i < n; ++i) bad |= ticks[i] == nat;
-    if (bad) {
-      std::vector<id_type> rows_bad;
-      for (std::size_t i = 0; i < n; ++i)
-        if (ticks[i] == nat) rows_bad.push_back(static_cast<id_type>(i));
-      const std::string msg = std::to_string(rows_bad.size()) +
-                              " order(s) without a date at rows " + detail::list_values(rows_bad);
-      throw InputError(ErrorKind::bad_value, msg, std::move(rows_bad));
-    }
-  }
   const bool positive_only = rows == OrderRows::positive;
   const bool has_universe = universe != nullptr;
   // About 32K orders per partition: its table and its orders stay in L2.
   const unsigned bits =
-      std::min(14u, detail::log2_ceil(std::max<std::size_t>(1, (n + n_universe) >> 15)));
+      std::min(11u, detail::log2_ceil(std::max<std::size_t>(1, (n + n_universe) >> 15)));
   const std::size_t P = std::size_t{1} << bits;
   constexpr std::size_t grain = std::size_t{1} << 16;
 
@@ -236,16 +390,28 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   {
     std::vector<std::uint64_t> lo(detail::parallel_parts(n, grain), ~std::uint64_t{0});
     std::vector<std::uint64_t> hi(lo.size(), 0);
+    std::vector<char> no_date(lo.size(), 0);
     detail::parallel_for(n, grain, [&](std::size_t sl, std::size_t b, std::size_t e) {
       std::uint64_t l = lo[sl], h = hi[sl];
+      bool bad = false;
       for (std::size_t i = b; i < e; ++i) {
         const std::uint64_t u = static_cast<std::uint64_t>(id[i]) ^ (std::uint64_t{1} << 63);
         l = std::min(l, u);
         h = std::max(h, u);
+        bad |= ticks[i] == nat;
       }
       lo[sl] = l;
       hi[sl] = h;
+      no_date[sl] = bad;
     });
+    if (std::find(no_date.begin(), no_date.end(), 1) != no_date.end()) {
+      std::vector<id_type> rows_bad;
+      for (std::size_t i = 0; i < n; ++i)
+        if (ticks[i] == nat) rows_bad.push_back(static_cast<id_type>(i));
+      const std::string msg = std::to_string(rows_bad.size()) +
+                              " order(s) without a date at rows " + detail::list_values(rows_bad);
+      throw InputError(ErrorKind::bad_value, msg, std::move(rows_bad));
+    }
     for (std::size_t i = 0; i < lo.size(); ++i) {
       lo_id = std::min(lo_id, lo[i]);
       hi_id = std::max(hi_id, hi[i]);
@@ -278,21 +444,12 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
       orders_part.count(n, grain, [&](std::size_t i) { return part_of_id(id[i]); });
     }
   }
-  // Orders as (id, amount, day) records, days floored on the way (no zero-filling first).
-  struct Rec {
-    id_type id;
-    double amount;
-    day_t day;
-  };
-  std::unique_ptr<Rec[]> rec(new Rec[n]);
-  detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
-    orders_part.place(
-        n, grain, [&](std::size_t i) { return part_of_id(id[i]); },
-        [&](std::size_t i, std::size_t at) {
-          rec[at] = Rec{id[i], amount[i], clamped_day(ticks[i], per_day)};
-        });
-  });
-  // The universe too, with each id's position.
+  // Dense ids (the usual member numbers): a partition's id range is small enough to
+  // address directly, so a row needs only its slot in that range (no hash table, no sort).
+  const std::size_t span = std::size_t{1} << range_shift;  // ids per partition, by value
+  const bool direct = by_value && range_shift < 32 && span <= 4 * ((n + n_universe) / P + 1) + 4096;
+
+  // The universe, partitioned like the orders, with each id's position.
   std::vector<std::pair<id_type, std::int64_t>> uni(n_universe);
   if (has_universe) {
     auto part_u = [&](std::size_t i) { return part_of_id(universe[i]); };
@@ -302,98 +459,126 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
     });
   }
 
-  // 2. Every partition on its own: ids -> local codes, counting sort, per-customer pass.
   IdOrderSummary out;
   if (has_universe) {
     out.ids.assign(universe, universe + n_universe);
     detail::resize_summary(out.summary, n_universe);
   }
-  struct Part {
-    std::vector<id_type> ids;  // without a universe: the partition's customers
-    OrderSummary s;
-    std::vector<id_type> unknown, duplicate;
-    std::int64_t unknown_orders = 0;
-  };
-  std::vector<Part> parts(P);
-  const unsigned skip = by_value ? 0 : bits;
-  detail::parallel_for(P, 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
-    detail::SmallIdTable table;
-    std::vector<std::int32_t> code, rank;
-    std::vector<std::int64_t> start, target;
-    std::vector<std::pair<id_type, std::int32_t>> sorted;
-    std::vector<day_t> dd;
-    std::vector<double> aa;
-    std::vector<std::pair<day_t, double>> big;
-    for (std::size_t p = pb; p < pe; ++p) {
-      Part& part = parts[p];
-      const Rec* r = rec.get() + orders_part.begin[p];
-      const std::size_t m = orders_part.begin[p + 1] - orders_part.begin[p];
-      const std::size_t mu = has_universe ? uni_part.begin[p + 1] - uni_part.begin[p] : 0;
-      const auto* u = has_universe ? uni.data() + uni_part.begin[p] : nullptr;
-      table.reset(mu + m / 4 + 16, skip);
-      std::int32_t k = 0;
-      bool inserted = false;
-      target.clear();  // with a universe: the position of each local code
-      for (std::size_t j = 0; j < mu; ++j) {
-        table.find_or_insert(u[j].first, k, inserted);
-        if (!inserted) {
-          part.duplicate.push_back(u[j].first);
-          continue;
+  std::vector<detail::IdPart> parts(P);
+  if (direct) {
+    const auto slot_of = [&](id_type x) {
+      return static_cast<std::uint32_t>(
+          ((static_cast<std::uint64_t>(x) ^ (std::uint64_t{1} << 63)) - lo_id) & (span - 1));
+    };
+    const auto part_of = [&](std::size_t i) { return part_of_id(id[i]); };
+    if (amount != nullptr)
+      detail::summarize_dense<detail::SlotDayAmount>(
+          n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
+          range_shift, has_universe, out, parts, part_of, [&](std::size_t i, day_t d) {
+            return detail::SlotDayAmount{slot_of(id[i]), d, amount[i]};
+          });
+    else
+      detail::summarize_dense<detail::SlotDay>(
+          n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
+          range_shift, has_universe, out, parts, part_of, [&](std::size_t i, day_t d) {
+            return detail::SlotDay{slot_of(id[i]), d};
+          });
+  } else {
+    // Orders as (id, amount, day) records, days floored on the way (no zero-filling first).
+    struct Rec {
+      id_type id;
+      double amount;
+      day_t day;
+    };
+    std::unique_ptr<Rec[]> rec(new Rec[n]);
+    detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
+      orders_part.place(
+          n, grain, [&](std::size_t i) { return part_of_id(id[i]); },
+          [&](std::size_t i, std::size_t at) {
+            rec[at] = Rec{id[i], amount ? amount[i] : 0.0, clamped_day(ticks[i], per_day)};
+          });
+    });
+
+    // 2. Every partition on its own: ids -> local codes, counting sort, per-customer pass.
+    const unsigned skip = by_value ? 0 : bits;
+    detail::parallel_for(P, 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
+      detail::SmallIdTable table;
+      std::vector<std::int32_t> code, rank;
+      std::vector<std::int64_t> start, target;
+      std::vector<std::pair<id_type, std::int32_t>> sorted;
+      std::vector<day_t> dd;
+      std::vector<double> aa;
+      std::vector<std::pair<day_t, double>> big;
+      for (std::size_t p = pb; p < pe; ++p) {
+        detail::IdPart& part = parts[p];
+        const Rec* r = rec.get() + orders_part.begin[p];
+        const std::size_t m = orders_part.begin[p + 1] - orders_part.begin[p];
+        const std::size_t mu = has_universe ? uni_part.begin[p + 1] - uni_part.begin[p] : 0;
+        const auto* u = has_universe ? uni.data() + uni_part.begin[p] : nullptr;
+        table.reset(mu + m / 4 + 16, skip);
+        std::int32_t k = 0;
+        bool inserted = false;
+        target.clear();  // with a universe: the position of each local code
+        for (std::size_t j = 0; j < mu; ++j) {
+          table.find_or_insert(u[j].first, k, inserted);
+          if (!inserted) {
+            part.duplicate.push_back(u[j].first);
+            continue;
+          }
+          target.push_back(u[j].second);
+          ++k;
         }
-        target.push_back(u[j].second);
-        ++k;
-      }
-      code.resize(m);
-      for (std::size_t i = 0; i < m; ++i) {
-        const std::int32_t c = table.find_or_insert(r[i].id, has_universe ? -2 : k, inserted);
-        if (inserted) {
-          if (has_universe) {
-            part.unknown.push_back(r[i].id);
-          } else {
-            part.ids.push_back(r[i].id);
-            ++k;
+        code.resize(m);
+        for (std::size_t i = 0; i < m; ++i) {
+          const std::int32_t c = table.find_or_insert(r[i].id, has_universe ? -2 : k, inserted);
+          if (inserted) {
+            if (has_universe) {
+              part.unknown.push_back(r[i].id);
+            } else {
+              part.ids.push_back(r[i].id);
+              ++k;
+            }
+          }
+          part.unknown_orders += c == -2;
+          code[i] = c;
+        }
+        const std::size_t kk = static_cast<std::size_t>(k);
+        // Without a universe, by id range: local codes renumbered in id order.
+        const bool renumber = !has_universe && by_value;
+        if (renumber) {
+          sorted.resize(kk);
+          for (std::size_t c = 0; c < kk; ++c)
+            sorted[c] = {part.ids[c], static_cast<std::int32_t>(c)};
+          std::sort(sorted.begin(), sorted.end());
+          rank.resize(kk);
+          for (std::size_t j = 0; j < kk; ++j) {
+            rank[static_cast<std::size_t>(sorted[j].second)] = static_cast<std::int32_t>(j);
+            part.ids[j] = sorted[j].first;
+          }
+          for (std::size_t i = 0; i < m; ++i) code[i] = rank[static_cast<std::size_t>(code[i])];
+        }
+        detail::group_orders(
+            m, kk, as_of, [&](std::size_t i) { return code[i]; },
+            [&](std::size_t i) { return r[i].day; }, [&](std::size_t i) { return r[i].amount; },
+            start, dd, aa);
+        OrderSummary& s = has_universe ? out.summary : part.s;
+        if (!has_universe) detail::resize_summary(s, kk);
+        for (std::size_t c = 0; c < kk; ++c) {
+          const std::size_t lo = static_cast<std::size_t>(start[c]);
+          const std::size_t hi = static_cast<std::size_t>(start[c + 1]);
+          if (lo < hi) {
+            const std::size_t at = has_universe ? static_cast<std::size_t>(target[c]) : c;
+            detail::summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, s,
+                                    at);
           }
         }
-        part.unknown_orders += c == -2;
-        code[i] = c;
       }
-      const std::size_t kk = static_cast<std::size_t>(k);
-      // Without a universe, by id range: local codes renumbered in id order.
-      const bool renumber = !has_universe && by_value;
-      if (renumber) {
-        sorted.resize(kk);
-        for (std::size_t c = 0; c < kk; ++c)
-          sorted[c] = {part.ids[c], static_cast<std::int32_t>(c)};
-        std::sort(sorted.begin(), sorted.end());
-        rank.resize(kk);
-        for (std::size_t j = 0; j < kk; ++j) {
-          rank[static_cast<std::size_t>(sorted[j].second)] = static_cast<std::int32_t>(j);
-          part.ids[j] = sorted[j].first;
-        }
-        for (std::size_t i = 0; i < m; ++i) code[i] = rank[static_cast<std::size_t>(code[i])];
-      }
-      detail::group_orders(
-          m, kk, as_of, [&](std::size_t i) { return code[i]; },
-          [&](std::size_t i) { return r[i].day; }, [&](std::size_t i) { return r[i].amount; },
-          start, dd, aa);
-      OrderSummary& s = has_universe ? out.summary : part.s;
-      if (!has_universe) detail::resize_summary(s, kk);
-      for (std::size_t c = 0; c < kk; ++c) {
-        const std::size_t lo = static_cast<std::size_t>(start[c]);
-        const std::size_t hi = static_cast<std::size_t>(start[c + 1]);
-        if (lo < hi) {
-          const std::size_t at = has_universe ? static_cast<std::size_t>(target[c]) : c;
-          detail::summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, s,
-                                  at);
-        }
-      }
-    }
-  });
-  rec.reset();
+    });
+  }
 
   // 3. Reports, and without a universe the customers in ascending id order.
   std::vector<id_type> duplicate;
-  for (Part& part : parts) {
+  for (detail::IdPart& part : parts) {
     duplicate.insert(duplicate.end(), part.duplicate.begin(), part.duplicate.end());
     out.unknown_ids.insert(out.unknown_ids.end(), part.unknown.begin(), part.unknown.end());
     out.unknown_orders += part.unknown_orders;
@@ -420,7 +605,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   s.last.resize(K);
   s.amount.resize(K);
   s.first_day_amount.resize(K);
-  auto put = [&](std::size_t i, const Part& part, std::size_t j) {
+  auto put = [&](std::size_t i, const detail::IdPart& part, std::size_t j) {
     out.ids[i] = part.ids[j];
     s.orders[i] = part.s.orders[j];
     s.days[i] = part.s.days[j];

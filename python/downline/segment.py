@@ -61,9 +61,8 @@ class _Orders:
             except (ValueError, TypeError) as exc:
                 raise InputError(f"column {date!r}: dates that do not match {date_format!r} ({exc})") from None
         ticks, self.per_day = date_ticks(dates, date)
-        if amount is None:
-            values = np.zeros(len(orders), dtype=np.float64)
-        else:
+        values: Optional[np.ndarray] = None  # no money column: no amounts (0 where needed)
+        if amount is not None:
             col = column(orders, amount)
             if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
                 raise InputError(f"column {amount!r} must be numeric, got {col.dtype}")
@@ -71,8 +70,8 @@ class _Orders:
         # Missing participant or date: named, or dropped on request. Non-finite amounts
         # are errors either way (a refund is a negative amount, not a missing one).
         absent = pid.isna().to_numpy() | (ticks == np.iinfo(np.int64).min)
-        bad_amount = ~np.isfinite(values)
-        if amount is not None and bad_amount.any():
+        bad_amount = ~np.isfinite(values) if values is not None else None
+        if bad_amount is not None and bad_amount.any():
             rows = np.flatnonzero(bad_amount & ~absent) if missing == "drop" else np.flatnonzero(bad_amount)
             if len(rows):
                 raise InputError(f"column {amount!r} has {len(rows)} missing or infinite value(s) at rows "
@@ -87,9 +86,10 @@ class _Orders:
             warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=3)
             self.dropped_rows = rows
             keep = ~absent
-            pid, ticks, values = pid[keep], ticks[keep], values[keep]
+            pid, ticks = pid[keep], ticks[keep]
+            values = values[keep] if values is not None else None
         self.ticks = np.ascontiguousarray(ticks, dtype=np.int64)
-        self.amount = np.ascontiguousarray(values, dtype=np.float64)
+        self.amount = None if values is None else np.ascontiguousarray(values, dtype=np.float64)
         keys = _id_values(pid)
         self._warned = False
         self._unknown = unknown
@@ -121,7 +121,9 @@ class _Orders:
             bad = codes < 0
             self._report_unknown(int(bad.sum()), list(pd.unique(keys[bad])))
             keep = ~bad
-            codes, self.ticks, self.amount = codes[keep], self.ticks[keep], self.amount[keep]
+            codes, self.ticks = codes[keep], self.ticks[keep]
+            if self.amount is not None:
+                self.amount = self.amount[keep]
         self.codes = np.ascontiguousarray(codes, dtype=np.int64)
 
     def _report_unknown(self, n_orders: int, ids: list) -> None:
@@ -141,7 +143,8 @@ class _Orders:
         """Per-customer arrays up to as_of_day; with positive_only, rows with amount <= 0
         (refunds) add to ``amount`` but are not orders (DOMAIN.md: not activity)."""
         if not self._fast:
-            return _core.summarize_orders(self.codes, self.ticks, self.per_day, self.amount, len(self.ids),
+            amount = self.amount if self.amount is not None else np.zeros(len(self.ticks))
+            return _core.summarize_orders(self.codes, self.ticks, self.per_day, amount, len(self.ids),
                                           int(as_of_day), bool(positive_only))
         try:
             s = _core.summarize_by_id(self.keys, self.ticks, self.per_day, self.amount, int(as_of_day),

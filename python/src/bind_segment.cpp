@@ -63,12 +63,12 @@ void bind_segment(py::module_& m) {
   m.def(
       "summarize_by_id",
       [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
-         const carray<double>& amount, day_t as_of, bool positive_only,
+         const std::optional<carray<double>>& amount, day_t as_of, bool positive_only,
          const std::optional<carray<id_type>>& universe) {
         const std::size_t n = static_cast<std::size_t>(ids.size());
         const id_type* id = checked(ids, n, "customer ids");
         const std::int64_t* t = checked(ticks, n, "dates");
-        const double* a = checked(amount, n, "amounts");
+        const double* a = amount ? checked(*amount, n, "amounts") : nullptr;  // None: no money
         const id_type* u = nullptr;
         std::size_t nu = 0;
         if (universe) {

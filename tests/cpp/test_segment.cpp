@@ -129,41 +129,64 @@ TEST_CASE("summaries grouped by id equal a brute force over a map, every partiti
               ++orders;
               days.insert(d);
             }
+            double first_total = 0;  // every row on the first order day
+            for (std::size_t i : list)
+              if (!days.empty() && floor_div(ticks[i], ns) == *days.begin())
+                first_total += amount[i];
             bad += got.summary.orders[k] != orders;
             bad += got.summary.days[k] != static_cast<std::int32_t>(days.size());
             bad += got.summary.first[k] != (days.empty() ? min_day : *days.begin());
             bad += got.summary.last[k] != (days.empty() ? min_day : *days.rbegin());
             bad += std::abs(got.summary.amount[k] - total) > 1e-9;
+            bad += std::abs(got.summary.first_day_amount[k] - first_total) > 1e-9;
             ++k;
           }
           CHECK(bad == 0);
         }
-        // a universe: the pool's first half and two ids without orders; the rest are unknown
-        std::vector<id_type> universe(pool.begin(),
-                                      pool.begin() + static_cast<std::ptrdiff_t>(customers / 2));
-        universe.push_back(std::numeric_limits<id_type>::max());
-        universe.push_back(std::numeric_limits<id_type>::min());
-        const IdOrderSummary u =
-            summarize_by_id(id.data(), ticks.data(), ns, amount.data(), n, as_of, OrderRows::all,
-                            universe.data(), universe.size());
-        REQUIRE(u.ids == universe);
-        std::set<id_type> in(universe.begin(), universe.end()), unknown;
-        std::int64_t unknown_orders = 0;
-        std::map<id_type, std::int64_t> count;
-        for (std::size_t i = 0; i < n; ++i) {
-          if (!in.count(id[i])) {
-            unknown.insert(id[i]);
-            ++unknown_orders;
-          } else if (floor_div(ticks[i], ns) <= as_of) {
-            ++count[id[i]];
-          }
+        {  // without amounts: the same orders and days, amounts 0
+          const IdOrderSummary with =
+              summarize_by_id(id.data(), ticks.data(), ns, amount.data(), n, as_of);
+          const IdOrderSummary without =
+              summarize_by_id(id.data(), ticks.data(), ns, nullptr, n, as_of);
+          CHECK(without.ids == with.ids);
+          CHECK(without.summary.orders == with.summary.orders);
+          CHECK(without.summary.days == with.summary.days);
+          CHECK(without.summary.first == with.summary.first);
+          CHECK(without.summary.last == with.summary.last);
+          CHECK(std::all_of(without.summary.amount.begin(), without.summary.amount.end(),
+                            [](double x) { return x == 0.0; }));
         }
-        CHECK(u.unknown_orders == unknown_orders);
-        CHECK(u.unknown_ids == std::vector<id_type>(unknown.begin(), unknown.end()));
-        std::size_t bad = 0;
-        for (std::size_t j = 0; j < universe.size(); ++j)
-          bad += u.summary.orders[j] != count[universe[j]];
-        CHECK(bad == 0);
+        // universes: the pool's every other id in reverse (dense ids stay dense), and its
+        // first half plus the two extreme ids (no orders); the other ids are unknown
+        std::vector<id_type> half,
+            first_half(pool.begin(), pool.begin() + static_cast<std::ptrdiff_t>(customers / 2));
+        for (std::size_t c = customers; c-- > 0;)
+          if (c % 2 == 0) half.push_back(pool[c]);
+        first_half.push_back(std::numeric_limits<id_type>::max());
+        first_half.push_back(std::numeric_limits<id_type>::min());
+        for (const std::vector<id_type>& universe : {half, first_half}) {
+          const IdOrderSummary u =
+              summarize_by_id(id.data(), ticks.data(), ns, amount.data(), n, as_of, OrderRows::all,
+                              universe.data(), universe.size());
+          REQUIRE(u.ids == universe);
+          std::set<id_type> in(universe.begin(), universe.end()), unknown;
+          std::int64_t unknown_orders = 0;
+          std::map<id_type, std::int64_t> count;
+          for (std::size_t i = 0; i < n; ++i) {
+            if (!in.count(id[i])) {
+              unknown.insert(id[i]);
+              ++unknown_orders;
+            } else if (floor_div(ticks[i], ns) <= as_of) {
+              ++count[id[i]];
+            }
+          }
+          CHECK(u.unknown_orders == unknown_orders);
+          CHECK(u.unknown_ids == std::vector<id_type>(unknown.begin(), unknown.end()));
+          std::size_t bad = 0;
+          for (std::size_t j = 0; j < universe.size(); ++j)
+            bad += u.summary.orders[j] != count[universe[j]];
+          CHECK(bad == 0);
+        }
       }
   set_num_threads(0);
   const std::vector<id_type> id{4, 5, 4};
@@ -176,4 +199,46 @@ TEST_CASE("summaries grouped by id equal a brute force over a map, every partiti
   CHECK_THROWS_WITH_AS(
       summarize_by_id(id.data(), t2.data(), 1, a.data(), 3, 10, OrderRows::all, dup.data(), 3),
       doctest::Contains("more than once: 4"), InputError);
+  // the same with sparse ids (a hash table per partition instead of direct addressing)
+  const id_type big = id_type{1} << 60;
+  const std::vector<id_type> sparse{4, big, 4};
+  CHECK_THROWS_WITH_AS(summarize_by_id(sparse.data(), t2.data(), 1, a.data(), 3, 10, OrderRows::all,
+                                       sparse.data(), 3),
+                       doctest::Contains("more than once: 4"), InputError);
+  CHECK_THROWS_WITH_AS(
+      summarize_by_id(id.data(), t2.data(), 1, nullptr, 3, 10, OrderRows::positive),
+      doctest::Contains("needs amounts"), InputError);
+}
+
+TEST_CASE("summaries by id over a day range too long to count by day equal summarize_orders") {
+  // days as ticks (ticks_per_day = 1) spanning more than 2^20 days: each customer's orders
+  // are then sorted per customer instead of counted by day
+  std::mt19937_64 rng(7);
+  const std::size_t n = 5000, customers = 300;
+  std::vector<id_type> id(n);
+  std::vector<std::int64_t> code(n), ticks(n);
+  std::vector<day_t> day(n);
+  std::vector<double> amount(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    code[i] = static_cast<std::int64_t>(rng() % customers);
+    id[i] = 100 + code[i];
+    day[i] =
+        i % 50 == 0 ? -3000000 + static_cast<day_t>(rng() % 3) : static_cast<day_t>(rng() % 40);
+    ticks[i] = day[i];
+    amount[i] = static_cast<double>(static_cast<int>(rng() % 2000) - 200) / 8.0;
+  }
+  for (OrderRows rows : {OrderRows::all, OrderRows::positive}) {
+    const OrderSummary want =
+        summarize_orders(code.data(), day.data(), amount.data(), n, customers, 30, rows);
+    const IdOrderSummary got =
+        summarize_by_id(id.data(), ticks.data(), 1, amount.data(), n, 30, rows);
+    REQUIRE(got.ids.size() == customers);
+    CHECK(got.ids.front() == 100);
+    CHECK(got.summary.orders == want.orders);
+    CHECK(got.summary.days == want.days);
+    CHECK(got.summary.first == want.first);
+    CHECK(got.summary.last == want.last);
+    CHECK(got.summary.amount == want.amount);  // both sum in day order: bit for bit
+    CHECK(got.summary.first_day_amount == want.first_day_amount);
+  }
 }
