@@ -402,41 +402,15 @@ RFM_SEGMENTS = (
 _SCORE_STRINGS = [f"{r}{f}{m}" for r in range(1, 6) for f in range(1, 6) for m in range(1, 6)]
 
 
-def _quantile_scores(values: np.ndarray, higher_is_better: bool) -> np.ndarray:
-    """Scores 1..5 by quantiles with the tie rule "equal values, equal scores": a value's
-    score is 1 + floor(5 * w / n), w = how many of the n values are strictly worse (for
-    R a larger recency is worse; for F and M a smaller value). So 5 means that at least
-    80 % of the customers are strictly worse; ties never split across scores (a score
-    may then stay empty)."""
-    n = len(values)
-    if n == 0:
-        return np.empty(0, dtype=np.int64)
-    if values.dtype.kind in "iu" and int(values.max()) - int(values.min()) < 4 * n + 1024:
-        # whole numbers in a small range (recency, frequency): counts, no sort
-        shifted = (values - values.min()).astype(np.int64)
-        count = np.bincount(shifted)
-        below = np.cumsum(count) - count  # values strictly smaller
-        worse = below[shifted] if higher_is_better else n - below[shifted] - count[shifted]
-    else:
-        order = np.argsort(values, kind="stable")
-        ordered = values[order]
-        side = "left" if higher_is_better else "right"
-        ranked = np.searchsorted(ordered, ordered, side=side)  # sorted queries: one merge
-        worse = np.empty(n, dtype=np.int64)
-        worse[order] = ranked if higher_is_better else n - ranked
-    return 1 + (5 * worse.astype(np.int64)) // n
-
-
-def _cut_scores(values: np.ndarray, edges: Any, what: str, higher_is_better: bool) -> np.ndarray:
+def _cut_edges(edges: Any, what: str) -> list[float]:
+    """4 increasing finite cut points for one letter of ``bins``."""
     try:
         e = np.asarray(edges, dtype=np.float64)
     except (TypeError, ValueError):
         raise InputError(f"bins[{what!r}]: expected 4 increasing numbers, got {edges!r}") from None
     if e.shape != (4,) or not np.isfinite(e).all() or (np.diff(e) <= 0).any():
         raise InputError(f"bins[{what!r}]: expected 4 increasing finite numbers, got {edges!r}")
-    if higher_is_better:   # F, M: < e1 -> 1, [e1, e2) -> 2, ..., >= e4 -> 5
-        return 1 + np.searchsorted(e, values, side="right").astype(np.int64)
-    return 5 - np.searchsorted(e, values, side="left").astype(np.int64)  # R: <= e1 -> 5, ..., > e4 -> 1
+    return e.tolist()
 
 
 def _rules(segments: Sequence) -> list[tuple[str, dict]]:
@@ -498,41 +472,20 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
     o = _Orders(orders, participant, date, amount, missing, participants, unknown)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
     s = o.summary(as_of_day, positive_only=True)
-    buyer = s["days"] > 0
-    recency = as_of_day - s["last"][buyer].astype(np.int64)
-    frequency = s["days"][buyer].astype(np.int64)
-    monetary = s["amount"][buyer]
-    scores = {}
-    for letter, values, better in (("R", recency, False), ("F", frequency, True), ("M", monetary, True)):
-        scores[letter] = (_cut_scores(values, bins[letter], letter, better) if letter in bins
-                          else _quantile_scores(values, better))
-    seg = np.full(len(recency), len(rules), dtype=np.int64)
-    for i in range(len(rules) - 1, -1, -1):  # last to first, so the first match is kept
-        match = np.ones(len(recency), dtype=bool)
-        for letter, (lo, hi) in rules[i][1].items():
-            match &= (scores[letter] >= lo) & (scores[letter] <= hi)
-        seg[match] = i
-    n = len(o.ids)
-
-    def spread(values: np.ndarray) -> Any:
-        full = np.zeros(n, dtype=np.int64)
-        full[buyer] = values
-        return pd.arrays.IntegerArray(full, ~buyer)
-
-    # the score string "RFM" as a categorical over the 125 strings "111" .. "555"
-    score_code = np.full(n, -1, dtype=np.int64)
-    score_code[buyer] = (scores["R"] - 1) * 25 + (scores["F"] - 1) * 5 + (scores["M"] - 1)
-    seg_full = np.full(n, -1, dtype=np.int64)
-    seg_full[buyer] = seg
+    cuts = [_cut_edges(bins[k], k) if k in bins else None for k in ("R", "F", "M")]
+    # scores (the tie rule), score codes and the first matching rule: C++ (rfm_scores)
+    ranges = [tuple(zip(*(rule.get(k, (1, 5)) for k in "RFM"))) for _, rule in rules]  # (lows, highs)
+    r = _core.rfm_scores(s["days"], s["last"], s["amount"], int(as_of_day), cuts, ranges)
+    absent = s["days"] == 0
     out = pd.DataFrame({
-        "recency": spread(recency),
+        "recency": pd.arrays.IntegerArray(r["recency"], absent),
         "frequency": s["days"].astype(np.int64),
         "monetary": s["amount"],
-        "R": spread(scores["R"]),
-        "F": spread(scores["F"]),
-        "M": spread(scores["M"]),
-        "score": pd.Categorical.from_codes(score_code, categories=_SCORE_STRINGS),
-        "segment": pd.Categorical.from_codes(seg_full, categories=[n_ for n_, _ in rules] + [other]),
+        "R": pd.arrays.IntegerArray(r["R"], absent),
+        "F": pd.arrays.IntegerArray(r["F"], absent),
+        "M": pd.arrays.IntegerArray(r["M"], absent),
+        "score": pd.Categorical.from_codes(r["score"], categories=_SCORE_STRINGS),
+        "segment": pd.Categorical.from_codes(r["segment"], categories=[n_ for n_, _ in rules] + [other]),
     }, index=o.ids)
     return out
 

@@ -8,6 +8,7 @@
 
 #include "common.hpp"
 #include "downline/date.hpp"
+#include "downline/rfm.hpp"
 #include "downline/segment.hpp"
 #include "downline/types.hpp"
 
@@ -96,6 +97,45 @@ void bind_segment(py::module_& m) {
       py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
       py::arg("as_of"), py::arg("positive_only") = false, py::arg("universe") = py::none(),
       "Order summaries grouped by int64 customer id (ascending ids, or the universe's order)");
+  m.def(
+      "rfm_scores",
+      [](const carray<std::int32_t>& days, const carray<day_t>& last, const carray<double>& amount,
+         day_t as_of, const std::array<std::optional<std::array<double, 4>>, 3>& cuts,
+         const std::vector<std::pair<std::array<int, 3>, std::array<int, 3>>>& rules) {
+        const std::size_t n = static_cast<std::size_t>(days.size());
+        const std::int32_t* d = checked(days, n, "days");
+        const day_t* l = checked(last, n, "last");
+        const double* a = checked(amount, n, "amount");
+        RfmOptions opt;
+        opt.cuts = cuts;
+        for (const auto& [lo, hi] : rules) {
+          RfmRule rule;
+          for (std::size_t k = 0; k < 3; ++k) {
+            if (lo[k] < 1 || hi[k] > 5 || lo[k] > hi[k])
+              throw InputError(ErrorKind::bad_value, "RFM rule ranges must be within 1..5");
+            rule.lo[k] = static_cast<std::int8_t>(lo[k]);
+            rule.hi[k] = static_cast<std::int8_t>(hi[k]);
+          }
+          opt.rules.push_back(rule);
+        }
+        RfmScores r;
+        {
+          py::gil_scoped_release release;
+          r = rfm_scores(d, l, a, n, as_of, opt);
+        }
+        py::dict out;
+        out["recency"] = to_numpy(std::move(r.recency));
+        out["R"] = to_numpy(std::move(r.r));
+        out["F"] = to_numpy(std::move(r.f));
+        out["M"] = to_numpy(std::move(r.m));
+        out["score"] = to_numpy(std::move(r.score));
+        out["segment"] = to_numpy(std::move(r.segment));
+        return out;
+      },
+      py::arg("days"), py::arg("last"), py::arg("amount"), py::arg("as_of"), py::arg("cuts"),
+      py::arg("rules"),
+      "RFM recency, scores (quantiles with the tie rule, or cut points), score codes and the "
+      "first matching rule of each customer");
   m.def(
       "participant_types",
       [](const Network& net, const Activity& act, day_t as_of, int lookback_days,
