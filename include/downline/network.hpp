@@ -186,7 +186,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   };
 
   // 1. id -> row, rejecting duplicates.
-  detail::IdIndex index(in.n);
+  detail::IdIndex index(ids, in.n);
   std::vector<id_type> dups;
   index.insert_all(ids, n, [&](index_t r) { dups.push_back(ids[r]); });
   if (!dups.empty()) {

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <boost/graph/breadth_first_search.hpp>
+#include <limits>
 #include <map>
+#include <random>
 #include <set>
 
 #include "downline/graph.hpp"
@@ -151,5 +153,45 @@ TEST_CASE("the Boost.Graph view: breadth-first distances from the roots equal th
     index_t d = 0;
     for (id_type x = ids[i]; sponsor_of[x] != no_sponsor; x = sponsor_of[x]) ++d;
     REQUIRE(dist[net.at(ids[i])] == static_cast<std::uint32_t>(d));
+  }
+}
+
+TEST_CASE("id lookups equal a map: dense ids (direct addressing) and sparse ids (hashing)") {
+  std::mt19937_64 rng(11);
+  const std::size_t n = 5000;
+  // id shapes: consecutive and shuffled; every other number (range 2n: still direct); sparse
+  for (int shape = 0; shape < 3; ++shape) {
+    CAPTURE(shape);
+    std::vector<id_type> ids(n), sponsors(n, no_sponsor);
+    for (std::size_t i = 0; i < n; ++i)
+      ids[i] = shape == 0   ? -2000 + static_cast<id_type>(i)
+               : shape == 1 ? 7 + 2 * static_cast<id_type>(i)
+                            : static_cast<id_type>(rng() >> 1) - (id_type{1} << 61);
+    std::shuffle(ids.begin(), ids.end(), rng);
+    for (std::size_t i = 1; i < n; ++i) sponsors[i] = ids[rng() % i];
+    const Network net(ids, sponsors);
+    std::map<id_type, std::size_t> row;
+    for (std::size_t i = 0; i < n; ++i) row[ids[i]] = i;
+    // queries: every id, then ids that are absent (gaps, just outside the range, extremes)
+    std::vector<id_type> q(ids);
+    const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
+    for (id_type x : {*lo - 1, *hi + 1, *lo + 1, *hi - 1, std::numeric_limits<id_type>::min(),
+                      std::numeric_limits<id_type>::max(), id_type{0}, id_type{8}})
+      q.push_back(x);
+    std::vector<index_t> many(q.size());
+    net.find_many(q.data(), q.size(), many.data());
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < q.size(); ++i) {
+      const auto it = row.find(q[i]);
+      const index_t want = it == row.end() ? npos : net.position_of_row()[it->second];
+      bad += net.find(q[i]) != want;
+      bad += many[i] != want;
+      bad += want != npos && net.id(want) != q[i];
+    }
+    CHECK(bad == 0);
+    // a duplicate is named on either path
+    std::vector<id_type> dup(ids.begin(), ids.begin() + 10), dsp(10, no_sponsor);
+    dup[9] = dup[3];
+    expect_error([&] { Network(dup, dsp); }, ErrorKind::duplicate_id, {std::to_string(dup[3])});
   }
 }

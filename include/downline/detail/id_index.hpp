@@ -1,6 +1,8 @@
-// Open-addressing hash index from int64 ids to dense positions. The slots hold only
-// the int32 position; the key is read back from the caller's id array, so the index
-// costs 4 bytes a slot (2 to 4 slots per participant).
+// Index from int64 ids to dense positions: direct addressing when the ids are dense
+// (their range at most twice their count, as member numbers usually are), else open
+// addressing. The slots hold only the int32 position; a hashed key is read back from the
+// caller's id array, so the index costs 4 bytes a slot (at most 2 slots per participant
+// when direct, 2 to 4 when hashed).
 #pragma once
 
 #include <cstdint>
@@ -25,8 +27,23 @@ class IdIndex {
  public:
   IdIndex() = default;
 
-  /// Empty index sized for n keys (load factor <= 1/2).
-  explicit IdIndex(std::size_t n) {
+  /// Empty index for the n keys `keys` (inserted afterwards): direct addressing when
+  /// their range is at most 2 n + 16, else a hash table sized for n (load factor <= 1/2).
+  IdIndex(const id_type* keys, std::size_t n) {
+    if (n > 0) {
+      id_type lo = keys[0], hi = keys[0];
+      for (std::size_t i = 1; i < n; ++i) {
+        lo = keys[i] < lo ? keys[i] : lo;
+        hi = keys[i] > hi ? keys[i] : hi;
+      }
+      const std::uint64_t range = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+      if (range < 2 * static_cast<std::uint64_t>(n) + 16) {
+        direct_ = true;
+        base_ = lo;
+        slots_.assign(static_cast<std::size_t>(range) + 1, npos);
+        return;
+      }
+    }
     int bits = 4;
     while ((std::size_t{1} << bits) < 2 * n) ++bits;
     shift_ = 64 - bits;
@@ -38,6 +55,12 @@ class IdIndex {
   /// for an equal key (a duplicate), or npos when inserted.
   index_t insert(const id_type* keys, index_t pos) noexcept {
     const id_type key = keys[pos];
+    if (direct_) {
+      index_t& slot = slots_[direct_slot(key)];
+      if (slot != npos) return slot;
+      slot = pos;
+      return npos;
+    }
     for (std::size_t s = slot_of(key);; s = (s + 1) & mask_) {
       const index_t cur = slots_[s];
       if (cur == npos) {
@@ -52,6 +75,11 @@ class IdIndex {
   /// prefetched. Calls on_duplicate(pos) for every key equal to an earlier one.
   template <class OnDuplicate>
   void insert_all(const id_type* keys, index_t n, OnDuplicate on_duplicate) {
+    if (direct_) {
+      for (index_t r = 0; r < n; ++r)
+        if (insert(keys, r) != npos) on_duplicate(r);
+      return;
+    }
     constexpr index_t ahead = 16;
     for (index_t r = 0; r < n; ++r) {
       if (r + ahead < n) __builtin_prefetch(&slots_[slot_of(keys[r + ahead])], 1);
@@ -66,6 +94,10 @@ class IdIndex {
   /// Position of `key` or npos.
   index_t find(const id_type* keys, id_type key) const noexcept {
     if (slots_.empty()) return npos;
+    if (direct_) {
+      const std::uint64_t s = direct_slot(key);
+      return s < slots_.size() ? slots_[static_cast<std::size_t>(s)] : npos;
+    }
     for (std::size_t s = slot_of(key);; s = (s + 1) & mask_) {
       const index_t cur = slots_[s];
       if (cur == npos || keys[cur] == key) return cur;
@@ -79,6 +111,14 @@ class IdIndex {
                  index_t* out) const noexcept {
     if (slots_.empty()) {
       for (std::size_t i = 0; i < n; ++i) out[i] = npos;
+      return;
+    }
+    if (direct_) {  // independent loads: the core overlaps their misses by itself
+      const std::uint64_t size = slots_.size();
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::uint64_t s = direct_slot(q[i]);
+        out[i] = s < size ? slots_[static_cast<std::size_t>(s)] : npos;
+      }
       return;
     }
     constexpr std::size_t block = 32;
@@ -116,12 +156,18 @@ class IdIndex {
   }
 
   std::size_t memory_bytes() const noexcept { return slots_.capacity() * sizeof(index_t); }
+  bool direct() const noexcept { return direct_; }
 
  private:
+  std::uint64_t direct_slot(id_type key) const noexcept {
+    return static_cast<std::uint64_t>(key) - static_cast<std::uint64_t>(base_);
+  }
   std::size_t slot_of(id_type key) const noexcept {
     return static_cast<std::size_t>(mix64(static_cast<std::uint64_t>(key)) >> shift_);
   }
   std::vector<index_t> slots_;
+  bool direct_ = false;
+  id_type base_ = 0;  // direct: the smallest key
   int shift_ = 60;
   std::size_t mask_ = 15;
 };
