@@ -640,4 +640,56 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   return out;
 }
 
+/// Every customer's life-cycle cell (DOMAIN.md "Customer life-cycle matrix").
+struct LifecycleCodes {
+  std::vector<std::int64_t> recency;  ///< days from the last order day to as_of (0: no order)
+  std::vector<std::int16_t> frequency_tier, recency_tier;  ///< -1 without an order
+  std::vector<std::int16_t> segment;  ///< frequency_tier * recency tiers + recency_tier
+  std::vector<std::int64_t> counts;   ///< customers per segment (frequency-major)
+};
+
+/// Life-cycle tiers of n customers from their distinct order days and last order day as of
+/// `as_of`. Frequency tier t holds frequencies from f_lo[t] (increasing, f_lo[0] = 1);
+/// recency tier t holds recencies up to r_hi[t] (increasing, the last one the int64
+/// maximum: no limit). Customers without an order (days == 0) get no tier.
+inline LifecycleCodes lifecycle_codes(const std::int32_t* days, const day_t* last, std::size_t n,
+                                      day_t as_of, const std::vector<std::int64_t>& f_lo,
+                                      const std::vector<std::int64_t>& r_hi) {
+  const bool ok = !f_lo.empty() && !r_hi.empty() && f_lo.front() == 1 &&
+                  r_hi.back() == std::numeric_limits<std::int64_t>::max() &&
+                  std::is_sorted(f_lo.begin(), f_lo.end()) &&
+                  std::is_sorted(r_hi.begin(), r_hi.end()) && f_lo.size() * r_hi.size() < 32768;
+  if (!ok)
+    throw InputError(ErrorKind::bad_value,
+                     "life-cycle tiers: frequency bounds must start at 1 and recency bounds end "
+                     "without a limit, both increasing");
+  LifecycleCodes out;
+  out.recency.assign(n, 0);
+  out.frequency_tier.assign(n, -1);
+  out.recency_tier.assign(n, -1);
+  out.segment.assign(n, -1);
+  const std::size_t nr = r_hi.size();
+  std::vector<std::vector<std::int64_t>> counts(detail::parallel_parts(n, std::size_t{1} << 16),
+                                                std::vector<std::int64_t>(f_lo.size() * nr, 0));
+  detail::parallel_for(n, std::size_t{1} << 16, [&](std::size_t sl, std::size_t b, std::size_t e) {
+    std::int64_t* c = counts[sl].data();
+    for (std::size_t i = b; i < e; ++i) {
+      if (days[i] <= 0) continue;
+      const std::int64_t rec = static_cast<std::int64_t>(as_of) - last[i];
+      std::size_t f = 0, r = 0;
+      while (f + 1 < f_lo.size() && f_lo[f + 1] <= days[i]) ++f;
+      while (r_hi[r] < rec) ++r;  // the last bound has no limit
+      out.recency[i] = rec;
+      out.frequency_tier[i] = static_cast<std::int16_t>(f);
+      out.recency_tier[i] = static_cast<std::int16_t>(r);
+      out.segment[i] = static_cast<std::int16_t>(f * nr + r);
+      ++c[f * nr + r];
+    }
+  });
+  out.counts.assign(f_lo.size() * nr, 0);
+  for (const auto& c : counts)
+    for (std::size_t k = 0; k < c.size(); ++k) out.counts[k] += c[k];
+  return out;
+}
+
 }  // namespace downline

@@ -326,15 +326,13 @@ def _checked_tiers(frequency_tiers: Sequence, recency_tiers: Sequence) -> tuple:
     return f_names, f_lo, r_names, r_hi
 
 
-def _segment_codes(s: dict, as_of_day: int, f_lo: np.ndarray, r_hi: np.ndarray) -> tuple:
-    """(buyer mask, recency, frequency tier, recency tier, segment code); -1 for non-buyers."""
-    freq = s["days"]
-    buyer = freq > 0
-    recency = np.where(buyer, as_of_day - s["last"].astype(np.int64), -1)
-    f_code = np.where(buyer, np.searchsorted(f_lo, freq, side="right") - 1, -1)
-    r_code = np.where(buyer, np.searchsorted(r_hi, recency, side="left"), -1)
-    seg_code = np.where(buyer, f_code * len(r_hi) + r_code, -1)
-    return buyer, recency, f_code, r_code, seg_code
+def _segment_codes(s: dict, as_of_day: int, f_lo: np.ndarray, r_hi: np.ndarray) -> dict:
+    """Life-cycle cells in C++ (``lifecycle_codes``): ``recency`` (0 without an order),
+    ``frequency_tier``, ``recency_tier``, ``segment`` (-1 without an order) and ``counts``
+    (customers per segment, frequency-major)."""
+    top = np.iinfo(np.int64).max
+    return _core.lifecycle_codes(s["days"], s["last"], int(as_of_day), [int(x) for x in f_lo],
+                                 [int(x) if np.isfinite(x) else top for x in r_hi])
 
 
 def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_id", date: str = "ordered_on",
@@ -361,16 +359,16 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     as_of_day = day_number(as_of, "as_of")
     o = _Orders(orders, participant, date, amount, missing, participants, unknown)
     s = o.summary(as_of_day, positive_only=amount is not None)
-    buyer, recency, f_code, r_code, seg_code = _segment_codes(s, as_of_day, f_lo, r_hi)
+    c = _segment_codes(s, as_of_day, f_lo, r_hi)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
     segments = pd.DataFrame({
         "frequency": s["days"].astype(np.int64),
-        "recency": pd.arrays.IntegerArray(np.where(buyer, recency, 0), ~buyer),
-        "frequency_tier": pd.Categorical.from_codes(f_code, categories=f_names, ordered=True),
-        "recency_tier": pd.Categorical.from_codes(r_code, categories=r_names, ordered=True),
-        "segment": pd.Categorical.from_codes(seg_code, categories=labels, ordered=True),
-    }, index=o.ids)
-    counts = np.bincount(seg_code[buyer], minlength=len(labels)).reshape(len(f_names), len(r_names))
+        "recency": pd.arrays.IntegerArray(c["recency"], s["days"] == 0),
+        "frequency_tier": pd.Categorical.from_codes(c["frequency_tier"], categories=f_names, ordered=True),
+        "recency_tier": pd.Categorical.from_codes(c["recency_tier"], categories=r_names, ordered=True),
+        "segment": pd.Categorical.from_codes(c["segment"], categories=labels, ordered=True),
+    }, index=o.ids, copy=False)  # copy=False: the new columns are not copied into 2-D blocks
+    counts = c["counts"].reshape(len(f_names), len(r_names))
     matrix = pd.DataFrame(counts, index=pd.Index(f_names, name="frequency_tier"),
                           columns=pd.Index(r_names, name="recency_tier"))
     return Lifecycle(segments, matrix, _timestamp(as_of_day))
@@ -486,7 +484,7 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
         "M": pd.arrays.IntegerArray(r["M"], absent),
         "score": pd.Categorical.from_codes(r["score"], categories=_SCORE_STRINGS),
         "segment": pd.Categorical.from_codes(r["segment"], categories=[n_ for n_, _ in rules] + [other]),
-    }, index=o.ids)
+    }, index=o.ids, copy=False)  # copy=False: the new columns are not copied into 2-D blocks
     return out
 
 
@@ -563,8 +561,8 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
         enrolled = np.where(first["days"] > 0, first["first"], never)
     codes = []
     for day in (d0, d1):
-        buyer, _, _, _, seg = _segment_codes(summaries[day], day, f_lo, r_hi)
-        code = np.where(buyer, seg, len(labels))
+        seg = _segment_codes(summaries[day], day, f_lo, r_hi)["segment"].astype(np.int64)
+        code = np.where(seg >= 0, seg, len(labels))
         code[enrolled > day] = len(labels) + 1
         codes.append(code)
     kind = pd.CategoricalDtype(states, ordered=False)

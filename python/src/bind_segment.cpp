@@ -98,6 +98,28 @@ void bind_segment(py::module_& m) {
       py::arg("as_of"), py::arg("positive_only") = false, py::arg("universe") = py::none(),
       "Order summaries grouped by int64 customer id (ascending ids, or the universe's order)");
   m.def(
+      "lifecycle_codes",
+      [](const carray<std::int32_t>& days, const carray<day_t>& last, day_t as_of,
+         const std::vector<std::int64_t>& f_lo, const std::vector<std::int64_t>& r_hi) {
+        const std::size_t n = static_cast<std::size_t>(days.size());
+        const std::int32_t* d = checked(days, n, "days");
+        const day_t* l = checked(last, n, "last");
+        LifecycleCodes c;
+        {
+          py::gil_scoped_release release;
+          c = lifecycle_codes(d, l, n, as_of, f_lo, r_hi);
+        }
+        py::dict out;
+        out["recency"] = to_numpy(std::move(c.recency));
+        out["frequency_tier"] = to_numpy(std::move(c.frequency_tier));
+        out["recency_tier"] = to_numpy(std::move(c.recency_tier));
+        out["segment"] = to_numpy(std::move(c.segment));
+        out["counts"] = to_numpy(std::move(c.counts));
+        return out;
+      },
+      py::arg("days"), py::arg("last"), py::arg("as_of"), py::arg("f_lo"), py::arg("r_hi"),
+      "Life-cycle recency, tiers, segment codes and counts per segment");
+  m.def(
       "rfm_scores",
       [](const carray<std::int32_t>& days, const carray<day_t>& last, const carray<double>& amount,
          day_t as_of, const std::array<std::optional<std::array<double, 4>>, 3>& cuts,

@@ -242,3 +242,35 @@ TEST_CASE("summaries by id over a day range too long to count by day equal summa
     CHECK(got.summary.first_day_amount == want.first_day_amount);
   }
 }
+
+TEST_CASE("life-cycle codes equal tier-by-tier brute force") {
+  std::mt19937_64 rng(17);
+  const std::size_t n = 20000;
+  std::vector<std::int32_t> days(n);
+  std::vector<day_t> last(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    days[i] = i % 7 == 0 ? 0 : static_cast<std::int32_t>(1 + rng() % 9);
+    last[i] = days[i] ? static_cast<day_t>(rng() % 400) : min_day;
+  }
+  const std::int64_t none = std::numeric_limits<std::int64_t>::max();
+  const std::vector<std::int64_t> f_lo{1, 2, 4, 8}, r_hi{0, 30, 90, none};  // tier 0: same day
+  const LifecycleCodes got = lifecycle_codes(days.data(), last.data(), n, 399, f_lo, r_hi);
+  std::vector<std::int64_t> counts(16, 0);
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (days[i] == 0) {
+      bad += got.segment[i] != -1 || got.frequency_tier[i] != -1 || got.recency[i] != 0;
+      continue;
+    }
+    const std::int64_t rec = 399 - last[i];
+    const int f = days[i] >= 8 ? 3 : days[i] >= 4 ? 2 : days[i] >= 2 ? 1 : 0;
+    const int r = rec <= 0 ? 0 : rec <= 30 ? 1 : rec <= 90 ? 2 : 3;
+    bad += got.recency[i] != rec || got.frequency_tier[i] != f || got.recency_tier[i] != r;
+    bad += got.segment[i] != f * 4 + r;
+    ++counts[static_cast<std::size_t>(f * 4 + r)];
+  }
+  CHECK(bad == 0);
+  CHECK(got.counts == counts);
+  CHECK_THROWS_AS(lifecycle_codes(days.data(), last.data(), n, 399, {2, 4}, r_hi), InputError);
+  CHECK_THROWS_AS(lifecycle_codes(days.data(), last.data(), n, 399, f_lo, {30, 90}), InputError);
+}
