@@ -568,6 +568,15 @@ def fmt_t(s: float | None) -> str:
     return f"{s * 1e6:.0f} µs"
 
 
+def timing_table(rows, second: str) -> list[str]:
+    """Markdown rows of (task, path, stats or None, peak extra, peak total, ratio) tuples."""
+    lines = [f"| task | {second} | time | peak extra | peak total | ratio |", "|---|---|---|---|---|---|"]
+    for task, path, st, extra, total, ratio in rows:
+        tt = "-" if st is None else f"{fmt_t(st['median'])} [{fmt_t(st['min'])}]"
+        lines.append(f"| {task} | {path} | {tt} | {fmt_mb(extra)} | {fmt_mb(total)} | {ratio} |")
+    return lines
+
+
 def fmt_mb(b: float | None) -> str:
     return "-" if b is None or b < 0 else f"{b / 2**20:,.0f} MB"
 
@@ -739,11 +748,7 @@ def report(results: list[dict], args, wall: float) -> str:
                      f"{fmt_mb(r['dl_path']['rss_data_bytes'])}. Peak extra = the step's own peak over the RSS "
                      f"before it; peak total = the whole process (data included).")
         lines.append("")
-        lines.append("| task | tool | time | peak extra | peak total | ratio |")
-        lines.append("|---|---|---|---|---|---|")
-        for task, tool, st, extra, total, ratio in rows_for(r):
-            tt = "-" if st is None else f"{fmt_t(st['median'])} [{fmt_t(st['min'])}]"
-            lines.append(f"| {task} | {tool} | {tt} | {fmt_mb(extra)} | {fmt_mb(total)} | {ratio} |")
+        lines += timing_table(rows_for(r), "tool")
         lines.append("")
         bd = c.get("build_breakdown")
         if bd:

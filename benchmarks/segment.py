@@ -515,11 +515,7 @@ def report(results: list[dict], wall: float) -> str:
                      f"it; peak total = the whole process (data included). RFM: {drf['buyers']:,} customers with an "
                      f"order of amount > 0 are scored.")
         lines.append("")
-        lines.append("| task | path | time | peak extra | peak total | ratio |")
-        lines.append("|---|---|---|---|---|---|")
-        for task, path, st, extra, total, ratio in rows_for(r):
-            tt = "-" if st is None else f"{fmt_t(st['median'])} [{fmt_t(st['min'])}]"
-            lines.append(f"| {task} | {path} | {tt} | {fmt_mb(extra)} | {fmt_mb(total)} | {ratio} |")
+        lines += harness.timing_table(rows_for(r), "path")
         lines.append("")
         for key, name in (("dl_lifecycle", "dl.lifecycle"), ("dl_rfm", "dl.rfm")):
             prof = r[key].get("profile") or []

@@ -474,13 +474,13 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
     # scores (the tie rule), score codes and the first matching rule: C++ (rfm_scores)
     ranges = [tuple(zip(*(rule.get(k, (1, 5)) for k in "RFM"))) for _, rule in rules]  # (lows, highs)
     r = _core.rfm_scores(s["days"], s["last"], s["amount"], int(as_of_day), cuts, ranges)
-    absent = s["days"] == 0
+    absent = s["days"] == 0  # each column gets its own mask: editing one must not edit the others
     out = pd.DataFrame({
-        "recency": pd.arrays.IntegerArray(r["recency"], absent),
+        "recency": pd.arrays.IntegerArray(r["recency"], absent.copy()),
         "frequency": s["days"].astype(np.int64),
         "monetary": s["amount"],
-        "R": pd.arrays.IntegerArray(r["R"], absent),
-        "F": pd.arrays.IntegerArray(r["F"], absent),
+        "R": pd.arrays.IntegerArray(r["R"], absent.copy()),
+        "F": pd.arrays.IntegerArray(r["F"], absent.copy()),
         "M": pd.arrays.IntegerArray(r["M"], absent),
         "score": pd.Categorical.from_codes(r["score"], categories=_SCORE_STRINGS),
         "segment": pd.Categorical.from_codes(r["segment"], categories=[n_ for n_, _ in rules] + [other]),

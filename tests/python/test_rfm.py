@@ -117,6 +117,17 @@ def test_default_segments_cover_every_r_f_cell():
             assert first_rule(r, f, 3, rules, None) is not None, (r, f)
 
 
+def test_rfm_columns_do_not_share_their_missing_masks():
+    # editing one score of the returned frame must leave the other columns alone
+    orders = pd.DataFrame({"participant_id": [1, 1, 2, 3],
+                           "ordered_on": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-01-05", "2024-03-01"]),
+                           "amount": [5.0, 6.0, 7.0, 8.0]})
+    out = dl.rfm(orders, "2024-03-01")
+    out.loc[1, "R"] = pd.NA
+    assert out.loc[1, "recency"] == 29  # 2024-03-01 - 2024-02-01 (a leap year)
+    assert out.loc[1, ["F", "M"]].notna().all()
+
+
 def test_rfm_dates_as_strings_timestamps_and_datetime64():
     rng = np.random.default_rng(5)
     _, orders = random_orders(rng, 50, 300)
