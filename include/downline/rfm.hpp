@@ -97,6 +97,12 @@ std::array<T, K> order_statistics(const T* values, std::size_t n,
   return out;
 }
 
+inline void check_cut_points(const std::array<double, 4>& edges) {
+  for (std::size_t k = 0; k < 4; ++k)
+    if (!std::isfinite(edges[k]) || (k > 0 && !(edges[k] > edges[k - 1])))
+      throw InputError(ErrorKind::bad_value, "cut points must be 4 increasing finite numbers");
+}
+
 }  // namespace detail
 
 /// Quantile scores 1..5 of n values (no NaN) with the tie rule "equal values, equal
@@ -131,9 +137,7 @@ void quantile_scores(const T* values, std::size_t n, Better better, std::int64_t
 template <class T>
 void cut_scores(const T* values, std::size_t n, const std::array<double, 4>& edges, Better better,
                 std::int64_t* out) {
-  for (std::size_t k = 0; k < 4; ++k)
-    if (!std::isfinite(edges[k]) || (k > 0 && !(edges[k] > edges[k - 1])))
-      throw InputError(ErrorKind::bad_value, "cut points must be 4 increasing finite numbers");
+  detail::check_cut_points(edges);
   for (std::size_t i = 0; i < n; ++i) {
     const double v = static_cast<double>(values[i]);
     std::int64_t k = 0;
@@ -164,7 +168,7 @@ struct RfmOptions {
 /// index of the first matching rule, or rules.size() for none.
 struct RfmScores {
   std::vector<std::int64_t> recency;  ///< days from the last order day to as_of
-  std::vector<std::int64_t> r, f, m;  ///< scores 1..5
+  std::vector<std::int8_t> r, f, m;   ///< scores 1..5
   std::vector<std::int8_t> score;     ///< (R - 1) * 25 + (F - 1) * 5 + (M - 1): "111".."555"
   std::vector<std::int16_t> segment;
 };
@@ -172,6 +176,8 @@ struct RfmScores {
 /// RFM of n customers from their distinct order days, last order day and amount (the
 /// columns of an OrderSummary made with OrderRows::positive: refunds reduce the amount but
 /// are not orders) as of `as_of`. Scores rank the customers with an order among themselves.
+/// The three letters are scored in parallel; recency ranks as the last order day does
+/// (lower recency is a later last day), so it is scored from `last` directly.
 inline RfmScores rfm_scores(const std::int32_t* days, const day_t* last, const double* amount,
                             std::size_t n, day_t as_of, const RfmOptions& opt) {
   if (opt.rules.size() > 32000) throw InputError(ErrorKind::bad_value, "at most 32000 RFM rules");
@@ -179,36 +185,70 @@ inline RfmScores rfm_scores(const std::int32_t* days, const day_t* last, const d
     for (std::size_t k = 0; k < 3; ++k)
       if (rule.lo[k] < 1 || rule.hi[k] > 5 || rule.lo[k] > rule.hi[k])
         throw InputError(ErrorKind::bad_value, "RFM rule ranges must be within 1..5, low <= high");
+  for (const auto& cuts : opt.cuts)
+    if (cuts) detail::check_cut_points(*cuts);
   RfmScores out;
-  out.recency.assign(n, 0);
-  out.r.assign(n, 0);
-  out.f.assign(n, 0);
-  out.m.assign(n, 0);
-  out.score.assign(n, -1);
-  out.segment.assign(n, -1);
+  out.recency.resize(n);
+  out.r.resize(n);
+  out.f.resize(n);
+  out.m.resize(n);
+  out.score.resize(n);
+  out.segment.resize(n);
+  // The customers with an order; when that is everyone (the usual case), no gathering.
   std::vector<std::uint32_t> buyer;
   for (std::size_t i = 0; i < n; ++i)
     if (days[i] > 0) buyer.push_back(static_cast<std::uint32_t>(i));
   const std::size_t nb = buyer.size();
-  std::vector<std::int64_t> rec(nb), freq(nb), score(nb);
-  std::vector<double> money(nb);
-  for (std::size_t j = 0; j < nb; ++j) {
-    rec[j] = static_cast<std::int64_t>(as_of) - last[buyer[j]];
-    freq[j] = days[buyer[j]];
-    money[j] = amount[buyer[j]];
-    out.recency[buyer[j]] = rec[j];
+  const bool all = nb == n;
+  std::vector<day_t> g_last;
+  std::vector<std::int32_t> g_days;
+  std::vector<double> g_money;
+  if (!all) {
+    g_last.resize(nb);
+    g_days.resize(nb);
+    g_money.resize(nb);
+    for (std::size_t j = 0; j < nb; ++j) {
+      g_last[j] = last[buyer[j]];
+      g_days[j] = days[buyer[j]];
+      g_money[j] = amount[buyer[j]];
+    }
   }
-  auto letter = [&](std::size_t k, const auto& values, Better better,
-                    std::vector<std::int64_t>& to) {
-    if (opt.cuts[k])
-      cut_scores(values.data(), nb, *opt.cuts[k], better, score.data());
-    else
-      quantile_scores(values.data(), nb, better, score.data());
-    for (std::size_t j = 0; j < nb; ++j) to[buyer[j]] = score[j];
+  const day_t* L = all ? last : g_last.data();
+  const std::int32_t* D = all ? days : g_days.data();
+  const double* A = all ? amount : g_money.data();
+  // One letter: scores of the buyers, then spread to every customer (0 = no order).
+  auto letter = [&](std::size_t k, std::vector<std::int8_t>& to) {
+    std::vector<std::int64_t> sc(nb);
+    if (k == 0) {  // R: from recency = as_of - last for cut points (days), from last for quantiles
+      if (opt.cuts[0]) {
+        std::vector<std::int64_t> rec(nb);
+        for (std::size_t j = 0; j < nb; ++j) rec[j] = static_cast<std::int64_t>(as_of) - L[j];
+        cut_scores(rec.data(), nb, *opt.cuts[0], Better::lower, sc.data());
+      } else {
+        quantile_scores(L, nb, Better::higher, sc.data());
+      }
+    } else if (k == 1) {
+      if (opt.cuts[1])
+        cut_scores(D, nb, *opt.cuts[1], Better::higher, sc.data());
+      else
+        quantile_scores(D, nb, Better::higher, sc.data());
+    } else {
+      if (opt.cuts[2])
+        cut_scores(A, nb, *opt.cuts[2], Better::higher, sc.data());
+      else
+        quantile_scores(A, nb, Better::higher, sc.data());
+    }
+    if (all) {
+      for (std::size_t i = 0; i < n; ++i) to[i] = static_cast<std::int8_t>(sc[i]);
+    } else {
+      std::fill(to.begin(), to.end(), std::int8_t{0});
+      for (std::size_t j = 0; j < nb; ++j) to[buyer[j]] = static_cast<std::int8_t>(sc[j]);
+    }
   };
-  letter(0, rec, Better::lower, out.r);
-  letter(1, freq, Better::higher, out.f);
-  letter(2, money, Better::higher, out.m);
+  // M (doubles) costs about as much as R and F together: slices {R, F} and {M} on two threads.
+  detail::parallel_for(3, 1, [&](std::size_t, std::size_t b, std::size_t e) {
+    for (std::size_t k = b; k < e; ++k) letter(k, k == 0 ? out.r : k == 1 ? out.f : out.m);
+  });
   // the first matching rule of each of the 125 score combinations
   std::array<std::int16_t, 125> first_rule;
   for (int c = 0; c < 125; ++c) {
@@ -224,11 +264,20 @@ inline RfmScores rfm_scores(const std::int32_t* days, const day_t* last, const d
       }
     }
   }
-  for (std::size_t i : buyer) {
-    const std::int64_t c = (out.r[i] - 1) * 25 + (out.f[i] - 1) * 5 + (out.m[i] - 1);
-    out.score[i] = static_cast<std::int8_t>(c);
-    out.segment[i] = first_rule[static_cast<std::size_t>(c)];
-  }
+  detail::parallel_for(n, std::size_t{1} << 16, [&](std::size_t, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+      if (days[i] > 0) {
+        const int c = (out.r[i] - 1) * 25 + (out.f[i] - 1) * 5 + (out.m[i] - 1);
+        out.recency[i] = static_cast<std::int64_t>(as_of) - last[i];
+        out.score[i] = static_cast<std::int8_t>(c);
+        out.segment[i] = first_rule[static_cast<std::size_t>(c)];
+      } else {
+        out.recency[i] = 0;
+        out.score[i] = -1;
+        out.segment[i] = -1;
+      }
+    }
+  });
   return out;
 }
 

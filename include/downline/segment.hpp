@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "date.hpp"
+#include "detail/buffer.hpp"
 #include "detail/group.hpp"
 #include "detail/parallel.hpp"
 #include "error.hpp"
@@ -230,19 +231,39 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
   constexpr std::size_t grain = std::size_t{1} << 16;
   constexpr std::uint64_t sign = std::uint64_t{1} << 63;
   const std::size_t span = std::size_t{1} << shift;
-  std::unique_ptr<Rec[]> rec(new Rec[n]);
+  detail::ScratchBuffer<Rec> rec = detail::scratch_buffer<Rec>(n);
   with_ticks_per_day(ticks_per_day, [&](auto per_day) {
     orders_part.place(n, grain, part_of, [&](std::size_t i, std::size_t at) {
       rec[at] = make(i, clamped_day(ticks[i], per_day));
     });
   });
+  // Without a universe the customers are the distinct ids in ascending order: partition p's
+  // come after those of the partitions before it, so one counting pass over the (already
+  // partitioned) records gives every partition's first output row, and results are written
+  // straight into the final arrays (no per-partition arrays, no concatenation).
+  std::vector<std::size_t> first_row(parts.size() + 1, 0);
+  if (!has_universe) {
+    parallel_for(parts.size(), 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
+      std::vector<std::uint8_t> present(span);
+      for (std::size_t p = pb; p < pe; ++p) {
+        std::fill(present.begin(), present.end(), std::uint8_t{0});
+        for (std::size_t i = orders_part.begin[p]; i < orders_part.begin[p + 1]; ++i)
+          present[rec[i].slot] = 1;
+        first_row[p + 1] =
+            static_cast<std::size_t>(std::count(present.begin(), present.end(), std::uint8_t{1}));
+      }
+    });
+    for (std::size_t p = 0; p < parts.size(); ++p) first_row[p + 1] += first_row[p];
+    out.ids.resize(first_row.back());
+    resize_summary(out.summary, first_row.back());
+  }
   // Per partition (in cache): rows counted per slot, then two stable counting sorts, by
   // day and then by slot, so that every customer's rows are in day order (ties in input
   // order, as summarize_group() would leave them) without a sort per customer.
   constexpr std::size_t max_day_range = std::size_t{1} << 20;
   parallel_for(parts.size(), 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
-    std::vector<std::int32_t> seen(span), code(span);
-    std::vector<std::int64_t> owner, start(span + 1), next;
+    std::vector<std::int32_t> seen(span);
+    std::vector<std::int64_t> code(span), owner, start(span + 1), next;
     std::vector<std::int32_t> by_day;
     std::vector<Rec> tmp;
     std::vector<day_t> dd;
@@ -267,7 +288,7 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
           dhi = std::max(dhi, r[i].day);
         }
       }
-      OrderSummary* s = &out.summary;
+      OrderSummary& s = out.summary;
       if (has_universe) {
         // the universe position of each slot, -1 for none
         owner.assign(span, -1);
@@ -284,15 +305,13 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
             part.unknown.push_back(id_at(slot));
             part.unknown_orders += seen[slot];
           }
-      } else {
-        std::int32_t k = 0;
+      } else {  // customers in slot (= id) order from the partition's first output row
+        std::int64_t k = static_cast<std::int64_t>(first_row[p]);
         for (std::size_t slot = 0; slot < span; ++slot)
           if (seen[slot] > 0) {
+            out.ids[static_cast<std::size_t>(k)] = id_at(slot);
             code[slot] = k++;
-            part.ids.push_back(id_at(slot));
           }
-        resize_summary(part.s, static_cast<std::size_t>(k));
-        s = &part.s;
       }
       for (std::size_t slot = 0; slot < span; ++slot) start[slot + 1] += start[slot];
       const std::size_t kept = static_cast<std::size_t>(start[span]);
@@ -331,10 +350,10 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
         const std::int64_t at = has_universe ? owner[slot] : code[slot];
         if (at < 0) continue;
         if (by_days)
-          summarize_sorted(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, *s,
+          summarize_sorted(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, s,
                            static_cast<std::size_t>(at));
         else
-          summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, *s,
+          summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, s,
                           static_cast<std::size_t>(at));
       }
     }
@@ -490,7 +509,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
       double amount;
       day_t day;
     };
-    std::unique_ptr<Rec[]> rec(new Rec[n]);
+    detail::ScratchBuffer<Rec> rec = detail::scratch_buffer<Rec>(n);
     detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
       orders_part.place(
           n, grain, [&](std::size_t i) { return part_of_id(id[i]); },
@@ -592,7 +611,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
     throw InputError(ErrorKind::duplicate_id, msg, std::move(duplicate));
   }
   std::sort(out.unknown_ids.begin(), out.unknown_ids.end());
-  if (has_universe) return out;
+  if (has_universe || direct) return out;  // direct: written in place, in id order
 
   std::vector<std::size_t> offset(P + 1, 0);
   for (std::size_t p = 0; p < P; ++p) offset[p + 1] = offset[p] + parts[p].ids.size();

@@ -66,11 +66,19 @@ class _Orders:
             col = column(orders, amount)
             if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
                 raise InputError(f"column {amount!r} must be numeric, got {col.dtype}")
-            values = col.to_numpy(dtype=np.float64, na_value=np.nan)
+            if col.dtype == np.float64:  # a numpy column: no copy (na_value= would copy it)
+                values = col.to_numpy()
+            else:
+                values = col.to_numpy(dtype=np.float64, na_value=np.nan)
         # Missing participant or date: named, or dropped on request. Non-finite amounts
         # are errors either way (a refund is a negative amount, not a missing one).
-        absent = pid.isna().to_numpy() | (ticks == np.iinfo(np.int64).min)
-        bad_amount = ~np.isfinite(values) if values is not None else None
+        absent = ticks == np.iinfo(np.int64).min
+        if not isinstance(pid.dtype, np.dtype) or pid.dtype.kind not in "iu":  # may hold NA
+            absent |= pid.isna().to_numpy()
+        # a finite sum means no NaN or infinity (both would carry into it): one cheap pass
+        bad_amount = None
+        if values is not None and not np.isfinite(values.sum()):
+            bad_amount = ~np.isfinite(values)
         if bad_amount is not None and bad_amount.any():
             rows = np.flatnonzero(bad_amount & ~absent) if missing == "drop" else np.flatnonzero(bad_amount)
             if len(rows):
@@ -447,7 +455,7 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
     * ``recency``: days from the last order day to ``as_of``; ``frequency``: distinct
       order days; ``monetary``: sum of ``amount`` up to ``as_of``. Rows with an amount
       <= 0 are refunds: they reduce ``monetary`` but are not orders (DOMAIN.md).
-    * ``R``, ``F``, ``M``: scores 1..5 (5 is best: most recent, most frequent, most
+    * ``R``, ``F``, ``M``: scores 1..5 (nullable ``Int8``; 5 is best: most recent, most frequent, most
       money). By quantiles among the customers with an order, with the tie rule "equal
       values get equal scores": score = 1 + floor(5 * w / n), w = customers strictly worse,
       n = customers scored. Or by cut points: ``bins={"R": [30, 90, 180, 365], "F": [2, 3,

@@ -69,55 +69,66 @@ TEST_CASE("cut scores and rule tables") {
   CHECK_THROWS_AS(cut_scores(v.data(), v.size(), {2, 2, 5, 8}, Better::higher, got.data()),
                   InputError);
 
-  // customers: days, last order day, amount; as of day 100
-  std::mt19937_64 rng(9);
-  const std::size_t n = 3000;
-  std::vector<std::int32_t> days(n);
-  std::vector<day_t> last(n);
-  std::vector<double> amount(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    days[i] = i % 10 == 0 ? 0 : static_cast<std::int32_t>(1 + rng() % 6);
-    last[i] = days[i] ? static_cast<day_t>(rng() % 101) : min_day;
-    amount[i] = static_cast<double>(rng() % 400) / 4.0 - 5.0;
-  }
-  RfmOptions opt;
-  opt.cuts[1] = std::array<double, 4>{2, 3, 4, 5};  // F by cut points, R and M by quantiles
-  RfmRule champions, frequent, lapsed;
-  champions.lo = {5, 4, 1};
-  frequent.lo = {1, 4, 1};  // overlaps champions: champions first
-  lapsed.hi = {2, 5, 2};
-  opt.rules = {champions, frequent, lapsed};
-  const RfmScores got_s = rfm_scores(days.data(), last.data(), amount.data(), n, 100, opt);
+  // customers: days, last order day, amount; as of day 100. Two set-ups: a tenth without
+  // an order, F by cut points; and everyone with an order (no gathering), R by cut points.
+  for (const bool everyone : {false, true}) {
+    CAPTURE(everyone);
+    std::mt19937_64 rng(everyone ? 10 : 9);
+    const std::size_t n = 3000;
+    std::vector<std::int32_t> days(n);
+    std::vector<day_t> last(n);
+    std::vector<double> amount(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      days[i] = i % 10 == 0 && !everyone ? 0 : static_cast<std::int32_t>(1 + rng() % 6);
+      last[i] = days[i] ? static_cast<day_t>(rng() % 101) : min_day;
+      amount[i] = static_cast<double>(rng() % 400) / 4.0 - 5.0;
+    }
+    const std::array<double, 4> f_cuts{2, 3, 4, 5}, r_cuts{7, 30, 60, 90};
+    RfmOptions opt;
+    if (everyone)
+      opt.cuts[0] = r_cuts;  // R by cut points, F and M by quantiles
+    else
+      opt.cuts[1] = f_cuts;  // F by cut points, R and M by quantiles
+    RfmRule champions, frequent, lapsed;
+    champions.lo = {5, 4, 1};
+    frequent.lo = {1, 4, 1};  // overlaps champions: champions first
+    lapsed.hi = {2, 5, 2};
+    opt.rules = {champions, frequent, lapsed};
+    const RfmScores got_s = rfm_scores(days.data(), last.data(), amount.data(), n, 100, opt);
 
-  std::vector<std::int64_t> rec, freq;
-  std::vector<double> money;
-  std::vector<std::size_t> who;
-  for (std::size_t i = 0; i < n; ++i)
-    if (days[i] > 0) {
-      who.push_back(i);
-      rec.push_back(100 - last[i]);
-      freq.push_back(days[i]);
-      money.push_back(amount[i]);
+    std::vector<std::int64_t> rec, freq;
+    std::vector<double> money;
+    std::vector<std::size_t> who;
+    for (std::size_t i = 0; i < n; ++i)
+      if (days[i] > 0) {
+        who.push_back(i);
+        rec.push_back(100 - last[i]);
+        freq.push_back(days[i]);
+        money.push_back(amount[i]);
+      }
+    const auto by_cuts = [](double x, const std::array<double, 4>& e, bool higher) {
+      std::int64_t k = 0;
+      for (double c : e) k += higher ? c <= x : c < x;
+      return higher ? 1 + k : 5 - k;
+    };
+    const auto rq = brute_scores(rec, Better::lower), fq = brute_scores(freq, Better::higher);
+    const auto m = brute_scores(money, Better::higher);
+    std::size_t bad = 0, k = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (days[i] == 0) {
+        bad += got_s.r[i] != 0 || got_s.score[i] != -1 || got_s.segment[i] != -1;
+        continue;
+      }
+      const std::int64_t r = everyone ? by_cuts(static_cast<double>(rec[k]), r_cuts, false) : rq[k];
+      const std::int64_t f = everyone ? fq[k] : by_cuts(static_cast<double>(freq[k]), f_cuts, true);
+      bad += got_s.recency[i] != rec[k];
+      bad += got_s.r[i] != r || got_s.f[i] != f || got_s.m[i] != m[k];
+      bad += got_s.score[i] != (r - 1) * 25 + (f - 1) * 5 + (m[k] - 1);
+      const int seg = r == 5 && f >= 4 ? 0 : f >= 4 ? 1 : r <= 2 && m[k] <= 2 ? 2 : 3;
+      bad += got_s.segment[i] != seg;
+      ++k;
     }
-  const auto r = brute_scores(rec, Better::lower), m = brute_scores(money, Better::higher);
-  std::size_t bad = 0, k = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (days[i] == 0) {
-      bad += got_s.r[i] != 0 || got_s.score[i] != -1 || got_s.segment[i] != -1;
-      continue;
-    }
-    const std::int64_t f = freq[k] < 2   ? 1
-                           : freq[k] < 3 ? 2
-                           : freq[k] < 4 ? 3
-                           : freq[k] < 5 ? 4
-                                         : 5;
-    bad += got_s.recency[i] != rec[k];
-    bad += got_s.r[i] != r[k] || got_s.f[i] != f || got_s.m[i] != m[k];
-    bad += got_s.score[i] != (r[k] - 1) * 25 + (f - 1) * 5 + (m[k] - 1);
-    const int seg = r[k] == 5 && f >= 4 ? 0 : f >= 4 ? 1 : r[k] <= 2 && m[k] <= 2 ? 2 : 3;
-    bad += got_s.segment[i] != seg;
-    ++k;
+    CHECK(k == who.size());
+    CHECK(bad == 0);
   }
-  CHECK(k == who.size());
-  CHECK(bad == 0);
 }
