@@ -13,4 +13,5 @@
 #include "rollup.hpp"
 #include "sample.hpp"
 #include "segment.hpp"
+#include "survival.hpp"
 #include "types.hpp"

@@ -18,6 +18,7 @@ from . import segment
 from .sample import sample
 from .roles import TYPES, participant_types
 from .segment import Lifecycle, Migration, lifecycle, migration, order_summary, rfm, rfm_summary
+from .survival import CohortRetention, KaplanMeier, LogrankResult, churn, cohort_retention, logrank_test
 
 __version__: str = _core.__version__
 
@@ -37,15 +38,21 @@ def num_threads() -> int:
 
 __all__ = [
     "Activity",
+    "CohortRetention",
     "DroppedRowsWarning",
     "InputError",
+    "KaplanMeier",
     "Lifecycle",
+    "LogrankResult",
     "Migration",
     "Network",
     "TYPES",
     "UnknownIdError",
     "__version__",
+    "churn",
+    "cohort_retention",
     "lifecycle",
+    "logrank_test",
     "migration",
     "num_threads",
     "order_summary",

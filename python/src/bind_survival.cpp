@@ -1,0 +1,49 @@
+// Retention: Kaplan-Meier tables of many groups in one call.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "common.hpp"
+#include "downline/survival.hpp"
+
+namespace py = pybind11;
+using namespace downline;
+using downline::python::carray;
+using downline::python::checked;
+using downline::python::to_numpy;
+
+void bind_survival(py::module_& m) {
+  m.def(
+      "kaplan_meier",
+      [](const carray<double>& time, const carray<std::uint8_t>& event,
+         const std::optional<carray<std::int32_t>>& group,
+         const std::optional<carray<double>>& weight, std::int64_t n_groups) {
+        const std::size_t n = static_cast<std::size_t>(time.size());
+        const double* t = checked(time, n, "durations");
+        const std::uint8_t* e = checked(event, n, "events");
+        const std::int32_t* g = group ? checked(*group, n, "groups") : nullptr;
+        const double* w = weight ? checked(*weight, n, "weights") : nullptr;
+        if (n_groups < 1) throw InputError(ErrorKind::bad_value, "n_groups must be >= 1");
+        SurvivalTable s;
+        {
+          py::gil_scoped_release release;
+          s = kaplan_meier(t, e, g, w, n, static_cast<std::size_t>(n_groups));
+        }
+        py::dict out;
+        out["group"] = to_numpy(std::move(s.group));
+        out["time"] = to_numpy(std::move(s.time));
+        out["at_risk"] = to_numpy(std::move(s.at_risk));
+        out["observed"] = to_numpy(std::move(s.observed));
+        out["censored"] = to_numpy(std::move(s.censored));
+        out["survival"] = to_numpy(std::move(s.survival));
+        out["greenwood"] = to_numpy(std::move(s.greenwood));
+        out["group_start"] = to_numpy(std::move(s.group_start));
+        return out;
+      },
+      py::arg("time"), py::arg("event"), py::arg("group") = py::none(),
+      py::arg("weight") = py::none(), py::arg("n_groups") = 1,
+      "Kaplan-Meier tables: one row per (group, distinct time) with at risk, events, "
+      "censorings, S and Greenwood's sum");
+}

@@ -1,0 +1,332 @@
+"""Retention: Kaplan-Meier against statsmodels' and R's published tables, Fader and Hardie's
+Table 1 and statsmodels on random data; log-rank against statsmodels' survdiff; churn and
+cohort matrices against brute force written here and the CDNOW reference."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import downline as dl
+
+sm_survfunc = pytest.importorskip("statsmodels.duration.survfunc")
+
+Z95 = 1.959963984540054
+
+
+def _reference_km(data_dir, name):
+    ref = pd.read_csv(data_dir / "reference" / "km" / f"km_statsmodels_{name}.csv")
+    return {g: part.reset_index(drop=True) for g, part in ref.groupby("group")}
+
+
+def _compare(km_log, km_loglog, label, ref, tol=1e-9):
+    """Every column of a reference table (one row per event time) against the fits."""
+    tab = km_log.survival_table_
+    tab = tab.xs(label, level="group") if isinstance(tab.index, pd.MultiIndex) else tab
+    ll = km_loglog.survival_table_
+    ll = ll.xs(label, level="group") if isinstance(ll.index, pd.MultiIndex) else ll
+    ev = tab[tab["observed"] > 0]
+    ev_ll = ll[ll["observed"] > 0]
+    np.testing.assert_array_equal(ev.index.to_numpy(dtype=float), ref["time"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(ev["at_risk"].to_numpy(), ref["n_risk"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(ev["observed"].to_numpy(), ref["n_event"].to_numpy(dtype=float))
+    np.testing.assert_array_equal(ev["censored"].to_numpy(), ref["n_censor_at_time"].to_numpy(dtype=float))
+    for ours, theirs, frame in (("survival", "surv", ev), ("std_err", "std_err", ev), ("lower", "lower95_log", ev),
+                                ("upper", "upper95_log", ev), ("lower", "lower95_loglog", ev_ll),
+                                ("upper", "upper95_loglog", ev_ll)):
+        np.testing.assert_allclose(frame[ours].to_numpy(), ref[theirs].to_numpy(dtype=float), rtol=0, atol=tol,
+                                   equal_nan=True, err_msg=f"{label} {ours} vs {theirs}")
+
+
+def test_km_aml_matches_statsmodels_and_r(data_dir):
+    aml = pd.read_csv(data_dir / "survival" / "aml_R_survival.csv")
+    ref = _reference_km(data_dir, "aml")
+    fits = {ci: dl.KaplanMeier(ci=ci).fit(aml["time"], aml["status"], groups=aml["x"]) for ci in ("log", "log-log")}
+    for x in ("Maintained", "Nonmaintained"):
+        _compare(fits["log"], fits["log-log"], x, ref[f"x={x}"])
+    whole = {ci: dl.KaplanMeier(ci=ci).fit(aml["time"], aml["status"]) for ci in ("log", "log-log")}
+    _compare(whole["log"], whole["log-log"], None, ref["all"])
+    # R's published values (survival package, print(summary(survfit(...))))
+    s = fits["log"].survival_at([9, 13, 18, 23, 31, 34, 48])["Maintained"].to_numpy()
+    np.testing.assert_allclose(s, [.909, .818, .716, .614, .491, .368, .184], atol=5e-4)
+    row = fits["log"].survival_table_.loc[("Maintained", 9.0)]
+    assert row["std_err"] == pytest.approx(.0867, abs=5e-5)
+    assert row["lower"] == pytest.approx(.7541, abs=5e-5) and row["upper"] == 1.0
+    assert fits["log"].survival_at([45])["Nonmaintained"].iloc[0] == 0.0
+    med = fits["log"].median_survival_time_
+    assert med["Maintained"] == 31 and med["Nonmaintained"] == 23
+
+
+def test_km_g3_and_waltons(data_dir):
+    g3 = pd.read_csv(data_dir / "survival" / "g3.csv")
+    event = g3["event"].astype(str).str.lower() == "true"
+    ref = _reference_km(data_dir, "g3")
+    fits = {ci: dl.KaplanMeier(ci=ci).fit(g3["time"], event, groups=g3["group"]) for ci in ("log", "log-log")}
+    for g in ("Control", "RIT"):
+        _compare(fits["log"], fits["log-log"], g, ref[f"group={g}"])
+    # lifelines' published g3 Control values (log-log) and R's median 33 (S = 0.5 on [32, 34))
+    ctl = fits["log-log"].survival_table_.xs("Control", level="group")
+    ctl = ctl[ctl["observed"] > 0]
+    np.testing.assert_allclose(ctl["survival"], [.833, .667, .5, .333], atol=5e-4)
+    np.testing.assert_allclose(ctl["lower"], [.2731, .1946, .1109, .0461], atol=5e-5)
+    np.testing.assert_allclose(ctl["upper"], [.975, .904, .804, .676], atol=5e-4)
+    assert fits["log-log"].median_survival_time_["Control"] == 33.0
+    ci = fits["log-log"].confidence_interval_
+    assert ci.loc[9.0, "Control_lower_0.95"] == pytest.approx(.2731228499, abs=1e-9)
+
+    w = pd.read_csv(data_dir / "survival" / "waltons_dataset.csv")
+    ref = _reference_km(data_dir, "waltons")
+    fits = {ci: dl.KaplanMeier(ci=ci).fit(w["T"], w["E"], groups=w["group"]) for ci in ("log", "log-log")}
+    for g in ("control", "miR-137"):
+        _compare(fits["log"], fits["log-log"], g, ref[f"group={g}"])
+
+
+def test_km_fader_hardie_table_1(data_dir):
+    sbg = pd.read_csv(data_dir / "survival" / "sbg_cohorts_fader_hardie_2007.csv")
+    churned = sbg["recency"] < sbg["T"]
+    km = dl.KaplanMeier().fit(sbg["recency"], churned, groups=sbg["cohort"])
+    survivors = (km.survival_at(np.arange(1, 8)) * 1000).round().astype(int)
+    assert survivors["highend"].tolist() == [869, 743, 653, 593, 551, 517, 491]
+    assert survivors["regular"].tolist() == [631, 468, 382, 326, 289, 262, 241]
+
+
+def _random_survival(rng, n, groups=3):
+    time = rng.integers(0, 40, n).astype(float)  # many ties
+    event = rng.random(n) < 0.6
+    group = rng.choice(np.array(["a", "b", "c", "d"])[:groups], n)
+    return time, event, group
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_km_random_equals_statsmodels(seed):
+    rng = np.random.default_rng(seed)
+    time, event, group = _random_survival(rng, int(rng.integers(5, 400)))
+    weights = rng.integers(1, 4, len(time)).astype(float) if seed % 2 else None
+    fits = {ci: dl.KaplanMeier(ci=ci).fit(time, event, groups=group, weights=weights) for ci in ("log", "log-log")}
+    for g in np.unique(group):
+        m = group == g
+        sf = sm_survfunc.SurvfuncRight(time[m], event[m].astype(int),
+                                       freq_weights=None if weights is None else weights[m])
+        tab = fits["log"].survival_table_.xs(g, level="group")
+        ll = fits["log-log"].survival_table_.xs(g, level="group")
+        ev, ev_ll = tab[tab["observed"] > 0], ll[ll["observed"] > 0]
+        np.testing.assert_allclose(ev.index.to_numpy(dtype=float), sf.surv_times)
+        np.testing.assert_allclose(ev["survival"], sf.surv_prob, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(ev["at_risk"], sf.n_risk, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(ev["observed"], sf.n_events, rtol=0, atol=1e-9)
+        if weights is not None:  # frequency weights: Greenwood on the data with rows repeated
+            rep = np.repeat(np.flatnonzero(m), weights[m].astype(int))
+            sf = sm_survfunc.SurvfuncRight(time[rep], event[rep].astype(int))
+            np.testing.assert_allclose(ev["survival"], sf.surv_prob, rtol=0, atol=1e-12)
+        se = np.where(sf.surv_prob > 0, sf.surv_prob_se, np.nan)
+        np.testing.assert_allclose(ev["std_err"], se, rtol=1e-9, atol=1e-12, equal_nan=True)
+        # intervals from statsmodels' S and SE with the textbook transforms
+        s = sf.surv_prob
+        with np.errstate(divide="ignore", invalid="ignore"):
+            lo_log = s * np.exp(-Z95 * sf.surv_prob_se / s)
+            hi_log = np.minimum(1, s * np.exp(Z95 * sf.surv_prob_se / s))
+            v = sf.surv_prob_se / (s * np.abs(np.log(s)))
+            lo_ll, hi_ll = s ** np.exp(Z95 * v), s ** np.exp(-Z95 * v)
+        zero = s == 0
+        for got, want in ((ev["lower"], lo_log), (ev["upper"], hi_log), (ev_ll["lower"], lo_ll),
+                          (ev_ll["upper"], hi_ll)):
+            want = np.where(zero, np.nan, want)
+            np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12, equal_nan=True)
+        # censorings and every time, brute force: at risk = weight with duration >= t
+        w = np.ones(m.sum()) if weights is None else weights[m]
+        for t, row in tab.iterrows():
+            here = time[m] == t
+            assert row["at_risk"] == w[time[m] >= t].sum()
+            assert row["censored"] == w[here & ~event[m]].sum()
+            assert row["observed"] == w[here & event[m]].sum()
+
+
+def test_km_median_rules():
+    # S reaches 0.5 exactly at 2 and stays until 5: midpoint 3.5 (R); below 0.5 at 3 else
+    km = dl.KaplanMeier().fit([1, 2, 5, 6], [1, 1, 1, 1])
+    assert km.median_survival_time_ == 3.5
+    km = dl.KaplanMeier().fit([1, 2, 3], [1, 1, 1])
+    assert km.median_survival_time_ == 2.0
+    km = dl.KaplanMeier().fit([1, 2, 3, 4], [0, 0, 1, 0])  # 0.5 exactly at 3, no later event
+    assert km.median_survival_time_ == 3.0
+    km = dl.KaplanMeier().fit([1, 2, 3, 4], [1, 0, 0, 0])  # never down to 0.5
+    assert math.isinf(km.median_survival_time_)
+
+
+def test_km_errors_name_rows():
+    with pytest.raises(dl.InputError, match="rows 1"):
+        dl.KaplanMeier().fit([1.0, -2.0, 3.0], [1, 1, 0])
+    with pytest.raises(dl.InputError, match="rows 2"):
+        dl.KaplanMeier().fit([1.0, 2.0, np.nan], [1, 1, 0])
+    with pytest.raises(dl.InputError, match="rows 0"):
+        dl.KaplanMeier().fit([1.0, 2.0], [2, 1])
+    with pytest.raises(dl.InputError, match="weight"):
+        dl.KaplanMeier().fit([1.0, 2.0], [1, 1], weights=[1.0, 0.0])
+    with pytest.raises(dl.InputError, match="rows 1"):
+        dl.KaplanMeier().fit([1.0, 2.0], [1, 1], groups=["a", None])
+    with pytest.raises(dl.InputError):
+        dl.KaplanMeier(ci="plain")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_logrank_equals_statsmodels(seed):
+    rng = np.random.default_rng(100 + seed)
+    time, event, group = _random_survival(rng, int(rng.integers(20, 300)), groups=2 + seed % 3)
+    got = dl.logrank_test(time, event, group)
+    chisq, p = sm_survfunc.survdiff(time, event.astype(int), group)
+    assert got.statistic == pytest.approx(chisq, rel=1e-9)
+    assert got.p_value == pytest.approx(p, rel=1e-7, abs=1e-15)
+    assert got.degrees_of_freedom == len(np.unique(group)) - 1
+
+
+def test_logrank_frequency_weights_equal_repeated_rows():
+    rng = np.random.default_rng(7)
+    time, event, group = _random_survival(rng, 80)
+    w = rng.integers(1, 4, len(time))
+    got = dl.logrank_test(time, event, group, weights=w.astype(float))
+    rep = np.repeat(np.arange(len(time)), w)
+    chisq, _ = sm_survfunc.survdiff(time[rep], event[rep].astype(int), group[rep])
+    assert got.statistic == pytest.approx(chisq, rel=1e-9)
+
+
+# ------------------------------------------------------------------------- churn
+
+def _random_people(rng, n):
+    people = pd.DataFrame({"id": rng.permutation(np.arange(100, 100 + n)),
+                           "enrolled_on": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 500, n), "D")})
+    k = n * 4
+    orders = pd.DataFrame({"participant_id": rng.choice(people["id"], k),
+                           "ordered_on": pd.Timestamp("2022-01-01") + pd.to_timedelta(rng.integers(0, 700, k), "D"),
+                           "amount": rng.choice([-5.0, 10.0, 20.0], k)})
+    return people, orders
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_churn_equals_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    people, orders = _random_people(rng, 60)
+    as_of = pd.Timestamp("2023-03-01")
+    for amount in (None, "amount"):
+        got = dl.churn(people, orders, as_of, churn_after=60, amount=amount)
+        rows = []
+        for pid, enrolled in zip(people["id"], people["enrolled_on"]):
+            if enrolled > as_of:
+                continue
+            mine = orders[(orders["participant_id"] == pid) & (orders["ordered_on"] <= as_of)]
+            if amount:
+                mine = mine[mine["amount"] > 0]
+            last = max([enrolled] + list(mine["ordered_on"]))
+            churned = (as_of - last).days > 60
+            rows.append((pid, enrolled, last, (last - enrolled).days if churned else (as_of - enrolled).days,
+                         churned))
+        want = pd.DataFrame(rows, columns=["id", "enrolled_on", "last_activity", "duration", "churned"]).set_index("id")
+        got = got.sort_index()
+        want = want.sort_index()
+        assert got.index.tolist() == want.index.tolist()
+        for col in want.columns:
+            assert got[col].tolist() == want[col].tolist(), col
+
+
+def test_churn_from_network_and_errors():
+    rng = np.random.default_rng(3)
+    people, orders = _random_people(rng, 30)
+    people["sponsor_id"] = pd.array([None] * len(people), dtype="Int64")
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    a = dl.churn(net, orders, "2023-01-01")
+    b = dl.churn(people, orders, "2023-01-01")
+    pd.testing.assert_frame_equal(a.sort_index(), b.sort_index(), check_names=False)
+    bad = orders.copy()
+    bad.loc[0, "participant_id"] = 5
+    with pytest.raises(dl.UnknownIdError, match="5"):
+        dl.churn(people, bad, "2023-01-01")
+    with pytest.raises(dl.InputError, match="enrol"):
+        dl.churn(dl.Network.from_frame(people), orders, "2023-01-01")
+
+
+# ----------------------------------------------------------------------- cohorts
+
+def _cdnow_master(data_dir):
+    raw = pd.read_csv(data_dir / "cdnow" / "CDNOW_master.txt", sep=r"\s+", header=0,
+                      names=["customer_id", "date", "cds", "amount"])
+    raw["ordered_on"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
+    return raw
+
+
+def test_cohort_retention_cdnow(data_dir):
+    orders = _cdnow_master(data_dir)
+    ref = pd.read_csv(data_dir / "reference" / "cohort" / "cdnow_master_cohort_retention_long.csv")
+    got = dl.cohort_retention(orders, participant="customer_id").long
+    got = got.assign(cohort=got["cohort"].astype(str))
+    merged = ref.merge(got, on=["cohort", "k"], how="outer", suffixes=("_ref", ""), indicator=True)
+    assert (merged["_merge"] == "both").all()
+    np.testing.assert_array_equal(merged["active"], merged["active_ref"])
+    np.testing.assert_array_equal(merged["cohort_size"], merged["cohort_size_ref"])
+    np.testing.assert_allclose(merged["retention"], merged["retention_ref"], rtol=0, atol=1e-9)
+    matrix = pd.read_csv(data_dir / "reference" / "cohort" / "cdnow_master_cohort_retention_matrix.csv")
+    shares = dl.cohort_retention(orders, participant="customer_id").shares
+    np.testing.assert_allclose(shares.to_numpy(dtype=float), matrix.drop(columns=["cohort", "cohort_size"]).to_numpy(),
+                               atol=1e-9, equal_nan=True)
+
+
+def _brute_cohorts(orders, as_of, cohort_of, by=None):
+    o = orders[orders["ordered_on"] <= as_of].copy()
+    o["month"] = o["ordered_on"].dt.to_period("M")
+    cells = {}
+    sizes = {}
+    for pid, c in cohort_of.items():
+        key = (by[pid] if by is not None else None, c)
+        sizes[key] = sizes.get(key, 0) + 1
+        months = set(o.loc[o["participant_id"] == pid, "month"])
+        for m in months:
+            k = (m - c).n
+            if k >= 0:
+                cells[key + (k,)] = cells.get(key + (k,), 0) + 1
+    return sizes, cells
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_cohort_retention_equals_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    people, orders = _random_people(rng, 50)
+    as_of = pd.Timestamp("2023-02-10")
+    last_month = as_of.to_period("M")
+    by = pd.Series(rng.choice(["x", "y"], len(people)), index=people["id"])
+    for cohort in ("first_order", "enrolment"):
+        for split in (None, by):
+            got = dl.cohort_retention(orders, as_of, cohort=cohort, participants=people, by=split)
+            if cohort == "first_order":
+                o = orders[orders["ordered_on"] <= as_of]
+                cohort_of = o.groupby("participant_id")["ordered_on"].min().dt.to_period("M")
+            else:
+                p = people[people["enrolled_on"] <= as_of]
+                cohort_of = pd.Series(p["enrolled_on"].dt.to_period("M").to_numpy(), index=p["id"])
+            sizes, cells = _brute_cohorts(orders, as_of, cohort_of, split)
+            counts = got.counts
+            for idx in counts.index:
+                key = idx if split is not None else (None, idx)
+                assert got.sizes.loc[idx] == sizes[key]
+                for k in counts.columns:
+                    v = counts.loc[idx, k]
+                    if key[1] + k > last_month:
+                        assert pd.isna(v)
+                    else:
+                        assert v == cells.get(key + (k,), 0), (cohort, idx, k)
+            assert sum(sizes.values()) == int(got.sizes.sum())
+
+
+def test_plots_draw_the_data():
+    pytest.importorskip("matplotlib")
+    import matplotlib
+    matplotlib.use("Agg")
+    km = dl.KaplanMeier().fit([1, 2, 2, 3, 5], [1, 1, 0, 1, 0], groups=["a", "a", "a", "b", "b"])
+    ax = km.plot(at_risk_counts=True)
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    np.testing.assert_allclose(lines["a"].get_ydata(), km.survival_function_["a"].to_numpy())
+    np.testing.assert_allclose(lines["a"].get_xdata(), km.survival_function_.index.to_numpy())
+    rng = np.random.default_rng(1)
+    people, orders = _random_people(rng, 40)
+    cr = dl.cohort_retention(orders, "2023-02-01")
+    ax = cr.plot()
+    np.testing.assert_allclose(ax.images[0].get_array().filled(np.nan), cr.shares.to_numpy(dtype=float),
+                               equal_nan=True)
