@@ -117,3 +117,12 @@ def random_company(n: int, shape: str, rng: np.random.Generator, string_ids: boo
     if not string_ids:
         orders["participant_id"] = orders["participant_id"].astype(np.int64)
     return people, orders
+
+
+def cdnow_master(data) -> pd.DataFrame:
+    """The CDNOW master file (``data`` = the shared data folder): customer_id, date
+    (datetime64), cds, dollar_value; one row per order."""
+    df = pd.read_csv(data / "cdnow" / "CDNOW_master.txt", sep=r"\s+", header=0,
+                     names=["customer_id", "date", "cds", "dollar_value"])
+    df["date"] = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
+    return df

@@ -6,18 +6,12 @@ import pandas as pd
 import pytest
 
 import downline as dl
+from reference import cdnow_master
 
 pytestmark = pytest.mark.filterwarnings("ignore::downline.DroppedRowsWarning")
 
 
 # ----------------------------------------------------------------------------- CDNOW
-def _cdnow_master(data):
-    df = pd.read_csv(data / "cdnow" / "CDNOW_master.txt", sep=r"\s+", header=0,
-                     names=["customer_id", "date", "cds", "dollar_value"])
-    df["date"] = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
-    return df
-
-
 def _cdnow_sample(data):
     df = pd.read_csv(data / "cdnow" / "CDNOW_sample.txt", sep=r"\s+", header=None,
                      names=["master_id", "customer_id", "date", "cds", "dollar_value"])
@@ -26,7 +20,7 @@ def _cdnow_sample(data):
 
 
 CASES = [
-    ("cdnow_master_calib_1997-09-30_rfm_freqD.csv", _cdnow_master, "1997-09-30"),
+    ("cdnow_master_calib_1997-09-30_rfm_freqD.csv", cdnow_master, "1997-09-30"),
     ("cdnow_sample_calib_1997-09-30_rfm_freqD.csv", _cdnow_sample, "1997-09-30"),
     ("cdnow_sample_full_rfm_freqD.csv", _cdnow_sample, None),
 ]

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 import downline as dl
+from reference import cdnow_master
 
 sm_survfunc = pytest.importorskip("statsmodels.duration.survfunc")
 
@@ -246,15 +247,8 @@ def test_churn_from_network_and_errors():
 
 # ----------------------------------------------------------------------- cohorts
 
-def _cdnow_master(data_dir):
-    raw = pd.read_csv(data_dir / "cdnow" / "CDNOW_master.txt", sep=r"\s+", header=0,
-                      names=["customer_id", "date", "cds", "amount"])
-    raw["ordered_on"] = pd.to_datetime(raw["date"].astype(str), format="%Y%m%d")
-    return raw
-
-
 def test_cohort_retention_cdnow(data_dir):
-    orders = _cdnow_master(data_dir)
+    orders = cdnow_master(data_dir).rename(columns={"date": "ordered_on"})
     ref = pd.read_csv(data_dir / "reference" / "cohort" / "cdnow_master_cohort_retention_long.csv")
     got = dl.cohort_retention(orders, participant="customer_id").long
     got = got.assign(cohort=got["cohort"].astype(str))
