@@ -779,20 +779,26 @@ def report(results: list[dict], args, wall: float) -> str:
     return "\n".join(lines)
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--build-dir", default=str(ROOT / "build"), help="CMake build dir holding benchmarks/bench_rollup")
+def common_arguments(ap: argparse.ArgumentParser, quick: str, unit: str) -> None:
+    """The options every benchmark script shares (``quick``: what --quick runs; ``unit``:
+    what --repeat counts, "step" or "path")."""
     ap.add_argument("--sizes", default="1000000,10000000", help="comma-separated participant counts")
-    ap.add_argument("--quick", action="store_true", help="smoke run: 200,000 participants only")
-    ap.add_argument("--repeat", type=int, default=0, help="runs per step (default 5, 3 from 5M participants)")
+    ap.add_argument("--quick", action="store_true", help=f"smoke run: {quick}")
+    ap.add_argument("--repeat", type=int, default=0, help=f"runs per {unit} (default 5, 3 from 5M participants)")
     ap.add_argument("--orders-per-participant", type=float, default=8.0)
     ap.add_argument("--out", help="also write the markdown report to this file")
     ap.add_argument("--json", help="also write all raw results to this JSON file")
     ap.add_argument("--tmp", default=None, help="where the per-size sample files go (default: system temp)")
     ap.add_argument("--keep-data", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--data", help=argparse.SUPPRESS)  # internal: a child's sample files
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--build-dir", default=str(ROOT / "build"), help="CMake build dir holding benchmarks/bench_rollup")
+    common_arguments(ap, "200,000 participants only", "step")
     # internal: one measured path in a fresh process
     ap.add_argument("--child", nargs=2, metavar=("TASK", "N"), help=argparse.SUPPRESS)
-    ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--idmap", default="sort", help=argparse.SUPPRESS)
     ap.add_argument("--kernel", default="bincount", help=argparse.SUPPRESS)
     ap.add_argument("--depth", default="jump", help=argparse.SUPPRESS)

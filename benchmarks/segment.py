@@ -546,17 +546,9 @@ def report(results: list[dict], wall: float) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--sizes", default="1000000,10000000", help="comma-separated participant counts")
-    ap.add_argument("--quick", action="store_true", help="smoke run: 100,000 participants, one run per path")
-    ap.add_argument("--repeat", type=int, default=0, help="runs per path (default 5, 3 from 5M participants)")
-    ap.add_argument("--orders-per-participant", type=float, default=8.0)
-    ap.add_argument("--out", help="also write the markdown report to this file")
-    ap.add_argument("--json", help="also write all raw results to this JSON file")
-    ap.add_argument("--tmp", default=None, help="where the per-size sample files go (default: system temp)")
-    ap.add_argument("--keep-data", action="store_true", help=argparse.SUPPRESS)
+    harness.common_arguments(ap, "100,000 participants, one run per path", "path")
     # internal: one measured path in a fresh process
     ap.add_argument("--child", help=argparse.SUPPRESS)
-    ap.add_argument("--data", help=argparse.SUPPRESS)
     ap.add_argument("--as-of", help=argparse.SUPPRESS)
     ap.add_argument("--variant", default="-", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)

@@ -195,11 +195,13 @@ inline RfmScores rfm_scores(const std::int32_t* days, const day_t* last, const d
   out.score.resize(n);
   out.segment.resize(n);
   // The customers with an order; when that is everyone (the usual case), no gathering.
-  std::vector<std::uint32_t> buyer;
-  for (std::size_t i = 0; i < n; ++i)
-    if (days[i] > 0) buyer.push_back(static_cast<std::uint32_t>(i));
-  const std::size_t nb = buyer.size();
+  const std::size_t nb =
+      static_cast<std::size_t>(std::count_if(days, days + n, [](std::int32_t d) { return d > 0; }));
   const bool all = nb == n;
+  std::vector<std::uint32_t> buyer;  // listed only when some customer has no order
+  if (!all)
+    for (std::size_t i = 0; i < n; ++i)
+      if (days[i] > 0) buyer.push_back(static_cast<std::uint32_t>(i));
   std::vector<day_t> g_last;
   std::vector<std::int32_t> g_days;
   std::vector<double> g_money;

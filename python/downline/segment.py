@@ -142,6 +142,10 @@ class _Orders:
             warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=4)
             self._warned = True
 
+    def order_codes(self) -> np.ndarray:
+        """Every kept order's customer position in ``ids`` (-1: not a customer)."""
+        return self.codes if not self._fast else self.ids.get_indexer(self.keys)
+
     def last_day(self) -> int:
         if len(self.ticks) == 0:
             raise InputError("no orders: give an as_of date")

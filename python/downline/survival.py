@@ -71,12 +71,27 @@ def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
     return codes.astype(np.int32), pd.Index(uniques)
 
 
+def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -> tuple[dict, pd.Index]:
+    """Checked inputs -> (the C++ Kaplan-Meier table, the group labels). Every label has
+    rows, since the labels are those found in ``groups``."""
+    t = _float_vector(durations, "durations")
+    n = len(t)
+    e = _events(event_observed, n)
+    codes, labels = _group_codes(groups, n)
+    w = None if weights is None else _float_vector(weights, "weights", n)
+    return _core.kaplan_meier(t, e, codes, w, len(labels)), labels
+
+
+def _group_slice(tab: dict, g: int) -> slice:
+    """The rows of group g in a Kaplan-Meier table."""
+    return slice(int(tab["group_start"][g]), int(tab["group_start"][g + 1]))
+
+
 def _step_values(times: np.ndarray, values: np.ndarray, at: np.ndarray, before: float) -> np.ndarray:
-    """A right-continuous step function through (times, values), ``before`` left of the
-    first time, evaluated at ``at``."""
+    """A right-continuous step function through (times, values) (at least one point),
+    ``before`` left of the first time, evaluated at ``at``."""
     j = np.searchsorted(times, at, side="right") - 1
-    out = np.where(j >= 0, values[np.maximum(j, 0)] if len(values) else before, before)
-    return out.astype(np.float64)
+    return np.where(j >= 0, values[np.maximum(j, 0)], before).astype(np.float64)
 
 
 class KaplanMeier:
@@ -131,15 +146,8 @@ class KaplanMeier:
         (default: every duration is an event); ``groups``: one label per duration (any
         hashable values, sorted in the results), or None for one curve; ``weights``:
         positive finite case weights (default 1). Returns self."""
-        t = _float_vector(durations, "durations")
-        n = len(t)
-        e = _events(event_observed, n)
-        codes, labels = _group_codes(groups, n)
-        w = None if weights is None else _float_vector(weights, "weights", n)
-        tab = _core.kaplan_meier(t, e, codes, w, len(labels))
+        self._tab, self._labels = _fit_table(durations, event_observed, groups, weights)
         self._grouped = groups is not None
-        self._labels = labels
-        self._tab = tab
         self._build()
         return self
 
@@ -179,8 +187,7 @@ class KaplanMeier:
         self.median_survival_time_ = medians if self._grouped else float(medians.iloc[0])
 
     def _rows(self, g: int) -> slice:
-        start = self._tab["group_start"]
-        return slice(int(start[g]), int(start[g + 1]))
+        return _group_slice(self._tab, g)
 
     def _median(self, g: int) -> float:
         r = self._rows(g)
@@ -257,7 +264,7 @@ class KaplanMeier:
             r = self._rows(g)
             times_g, risk = self._tab["time"][r], self._tab["at_risk"][r]
             j = np.searchsorted(times_g, at, side="left")
-            cols[label] = np.where(j < len(times_g), risk[np.minimum(j, len(risk) - 1)] if len(risk) else 0, 0.0)
+            cols[label] = np.where(j < len(times_g), risk[np.minimum(j, len(risk) - 1)], 0.0)
         return pd.DataFrame(cols, index=pd.Index(at, name="time"))
 
     # ----------------------------------------------------------------- plot
@@ -300,7 +307,7 @@ class KaplanMeier:
     def __repr__(self) -> str:
         if not hasattr(self, "_tab"):
             return f"<KaplanMeier alpha={self.alpha} ci={self.ci!r}, not fitted>"
-        n = float(self._tab["at_risk"][self._tab["group_start"][:-1][np.diff(self._tab["group_start"]) > 0]].sum())
+        n = float(self._tab["observed"].sum() + self._tab["censored"].sum())
         return (f"<KaplanMeier alpha={self.alpha} ci={self.ci!r}: {len(self._labels)} group(s), "
                 f"{n:g} subjects, {int(self._tab['observed'].sum()):d} events>")
 
@@ -370,8 +377,7 @@ def logrank_test(durations: Any, event_observed: Any, groups: Any, weights: Any 
     frequency weights (a weight of 2 counts as two identical subjects)."""
     if groups is None:
         raise InputError("logrank_test: give the groups (two or more)")
-    km = KaplanMeier().fit(durations, event_observed, groups, weights)
-    tab, labels = km._tab, km._labels
+    tab, labels = _fit_table(durations, event_observed, groups, weights)
     G = len(labels)
     if G < 2:
         raise InputError(f"logrank_test: needs two or more groups, got {G}")
@@ -380,7 +386,7 @@ def logrank_test(durations: Any, event_observed: Any, groups: Any, weights: Any 
     n = np.zeros((G, T))
     d = np.zeros((G, T))
     for g in range(G):
-        r = km._rows(g)
+        r = _group_slice(tab, g)
         times_g, risk, obs = tab["time"][r], tab["at_risk"][r], tab["observed"][r]
         j = np.searchsorted(times_g, event_times, side="left")
         inside = j < len(times_g)
@@ -454,19 +460,20 @@ def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int 
     as_of_day = day_number(as_of, "as_of")
     o = _Orders(orders, participant, date, amount, missing, ids, unknown)
     s = o.summary(as_of_day, positive_only=amount is not None)
-    keep = enrol <= as_of_day
-    last_order = s["last"].astype(np.int64)
-    has_order = s["days"] > 0
-    last = np.where(has_order, np.maximum(last_order, enrol), enrol)
+    keep = enrol <= as_of_day  # the others are not participants yet
+    sel = slice(None) if keep.all() else keep
+    enrol = enrol[sel]
+    # no order: the summary's last day is the smallest day, so the enrolment day wins
+    last = np.maximum(s["last"][sel].astype(np.int64), enrol)
     churned = (as_of_day - last) > int(churn_after)
     duration = np.where(churned, last - enrol, as_of_day - enrol)
-    out = pd.DataFrame({
-        "enrolled_on": _dates(enrol, np.ones(len(enrol), dtype=bool)),
-        "last_activity": _dates(last, np.ones(len(last), dtype=bool)),
-        "duration": duration.astype(np.int64),
+    every = np.ones(len(enrol), dtype=bool)
+    return pd.DataFrame({
+        "enrolled_on": _dates(enrol, every),
+        "last_activity": _dates(last, every),
+        "duration": duration,
         "churned": churned,
-    }, index=o.ids.rename(ids.name if ids.name is not None else id))
-    return out[keep] if not keep.all() else out
+    }, index=o.ids[sel].rename(ids.name if ids.name is not None else id))
 
 
 # ----------------------------------------------------------------------- cohorts
@@ -561,17 +568,17 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
     s = o.summary(as_of_day, positive_only=amount is not None)  # also reports unknown ids
     ids = o.ids
-    codes = _order_codes(o)
-    days = np.floor_divide(o.ticks, o.per_day)
-    kept = days <= as_of_day
-    if o.amount is not None and amount is not None:
+    # the orders that count: up to as_of (ticks compared as they are), positive amounts
+    kept = o.ticks < (as_of_day + 1) * o.per_day
+    if o.amount is not None:
         kept &= o.amount > 0
+    codes = o.order_codes()
     kept &= codes >= 0
-    month = _months(days[kept])
     code = codes[kept]
+    month = _months(np.floor_divide(o.ticks[kept], o.per_day))
     if cohort == "first_order":
         has = s["days"] > 0
-        first = np.where(has, _months(np.where(has, s["first"], 0).astype(np.int64)), 0)
+        first = _months(np.where(has, s["first"], 0).astype(np.int64))
     else:
         has = enrol <= as_of_day
         first = _months(enrol)
@@ -583,46 +590,35 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
     if by is not None:
         if not isinstance(by, pd.Series):
             raise InputError("by: expected a pandas Series of labels indexed by customer id")
-        labels = by.reindex(ids)
-        gcode, groups = pd.factorize(labels.to_numpy(), sort=True)
+        gcode, groups = pd.factorize(by.reindex(ids).to_numpy(), sort=True)
         if (gcode[has] < 0).any():
             bad = ids[has & (gcode < 0)].tolist()
             raise InputError(f"by: no group label for customers {_show(bad)}", ids=bad)
     else:
         gcode, groups = np.zeros(len(ids), dtype=np.int64), pd.Index([None])
-    months_present = np.unique(first[has])
-    lo_month = int(months_present.min()) if len(months_present) else as_of_month
-    n_cohorts = as_of_month - lo_month + 1
-    width = n_cohorts
+    lo_month = int(first[has].min()) if has.any() else as_of_month
+    n_cohorts = as_of_month - lo_month + 1  # also the most months a cohort can be followed
     cell_row = gcode.astype(np.int64) * n_cohorts + (first - lo_month)
     n_rows = len(groups) * n_cohorts
-    # distinct (customer, k): one flag per customer and month since its cohort month
-    seen = np.zeros(len(ids) * width, dtype=bool)
-    seen[code.astype(np.int64) * width + k] = True
-    seen = seen.reshape(len(ids), width)
-    counts = np.zeros((n_rows, width), dtype=np.int64)
-    rows_h = cell_row[has]
-    for kk in range(width):
-        counts[:, kk] = np.bincount(rows_h, weights=seen[has, kk], minlength=n_rows).astype(np.int64)
-    sizes = np.bincount(rows_h, minlength=n_rows)
+    # distinct (customer, k) pairs, flagged once each, then counted per (row, k) in one pass
+    seen = np.zeros(len(ids) * n_cohorts, dtype=bool)
+    seen[code.astype(np.int64) * n_cohorts + k] = True
+    pairs = np.flatnonzero(seen)
+    who, kk = np.divmod(pairs, n_cohorts)
+    counts = np.bincount(cell_row[who] * n_cohorts + kk, minlength=n_rows * n_cohorts).reshape(n_rows, n_cohorts)
+    sizes = np.bincount(cell_row[has], minlength=n_rows)
     cohort_index = pd.period_range(pd.Period(np.datetime64(lo_month, "M"), "M"), periods=n_cohorts, freq="M")
     if by is not None:
         index = pd.MultiIndex.from_product([groups, cohort_index], names=["group", "cohort"])
     else:
         index = pd.Index(cohort_index, name="cohort")
-    frame = pd.DataFrame(counts, index=index, columns=pd.RangeIndex(width, name="k")).astype("Int64")
+    frame = pd.DataFrame(counts, index=index, columns=pd.RangeIndex(n_cohorts, name="k")).astype("Int64")
     # cells after the month of as_of are missing; cohorts with no customer are left out
     c_of_row = np.tile(np.arange(n_cohorts), len(groups))
-    late = (c_of_row[:, None] + np.arange(width)[None, :]) > (as_of_month - lo_month)
+    late = (c_of_row[:, None] + np.arange(n_cohorts)[None, :]) > (as_of_month - lo_month)
     frame = frame.mask(late)
     present = sizes > 0
     frame = frame[present]
     size_series = pd.Series(sizes[present], index=frame.index, name="cohort_size")
     return CohortRetention(frame, size_series, pd.Timestamp(_EPOCH + np.timedelta64(as_of_day, "D")))
 
-
-def _order_codes(o: _Orders) -> np.ndarray:
-    """Every order's customer position in ``o.ids`` (-1: not a customer)."""
-    if not o._fast:
-        return o.codes
-    return o.ids.get_indexer(o.keys)
