@@ -524,18 +524,65 @@ class CheckFailed(RuntimeError):
     pass
 
 
-def run_child(task: str, n: int, data: Path, repeat: int, idmap: str = "sort", kernel: str = "bincount",
-              depth: str = "jump", env: dict | None = None) -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", task, str(n), "--data", str(data),
-           "--repeat", str(repeat), "--idmap", idmap, "--kernel", kernel, "--depth", depth]
+def script_child(script: str, args: list[str], what: str, env: dict | None = None) -> dict:
+    """Runs ``python script args`` (a benchmark script's --child mode) in a fresh process and
+    returns the JSON object of its last output line, with its wall time."""
+    cmd = [sys.executable, script, *args]
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                           env={**os.environ, **(env or {})})
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
-        raise RuntimeError(f"child {task} (n={n}) failed with exit code {proc.returncode}")
+        raise RuntimeError(f"child {what} failed with exit code {proc.returncode}")
     res = json.loads(proc.stdout.strip().splitlines()[-1])
     res["wall_seconds"] = time.perf_counter() - t0
+    return res
+
+
+def floor_passes(columns: dict, repeat: int) -> dict:
+    """The floor of each task: every byte of its columns read once by a numpy reduction (one
+    thread), the faster of add.reduce and maximum.reduce. ``columns``: task -> arrays."""
+    import numpy as np
+
+    out = {}
+    kernels = {"add.reduce": np.add.reduce, "max": np.maximum.reduce}
+    for label, cols in columns.items():
+        runs = {}
+        for k, f in kernels.items():
+            runs[k], _ = measure(lambda: [f(c) for c in cols], repeat)
+        best = min(runs, key=lambda k: runs[k]["median"])
+        out[label] = {**runs[best], "kernel": best, "bytes": int(sum(c.nbytes for c in cols)),
+                      "kernels": {k: st["median"] for k, st in runs.items()}}
+    return out
+
+
+def profile_lines(r: dict, keys: list[tuple[str, str]]) -> list[str]:
+    """One line per (result key, name) with the child's profile: where the time goes."""
+    lines = []
+    for key, name in keys:
+        prof = r[key].get("profile") or []
+        if prof:
+            lines.append(f"Where {name} spends its time (one profiled call, own time, info): "
+                         + ", ".join(f"`{f}` {fmt_t(t)}" for f, t in prof) + ".")
+    return lines
+
+
+def target_lines(targets: list[tuple]) -> list[str]:
+    """The "## Targets" section: one line per (name, ok, detail); ok is True (PASS), False
+    (FAIL), None (n/a) or "info"."""
+    lines = ["## Targets", ""]
+    for name, ok, detail in targets:
+        status = "n/a" if ok is None else ("info" if ok == "info" else ("PASS" if ok else "FAIL"))
+        lines.append(f"- **{status}** {name}: {detail}")
+    lines.append("")
+    return lines
+
+
+def run_child(task: str, n: int, data: Path, repeat: int, idmap: str = "sort", kernel: str = "bincount",
+              depth: str = "jump", env: dict | None = None) -> dict:
+    res = script_child(str(Path(__file__).resolve()),
+                       ["--child", task, str(n), "--data", str(data), "--repeat", str(repeat), "--idmap", idmap,
+                        "--kernel", kernel, "--depth", depth], f"{task} (n={n})", env)
     for c in res.get("checks", []):
         if not c["ok"]:
             raise CheckFailed(f"CORRECTNESS CHECK FAILED at n={n}: {c['check']} (max abs diff {c['max_abs_diff']:g})")
@@ -770,12 +817,7 @@ def report(results: list[dict], args, wall: float) -> str:
                      + ", ".join(f"{k} {fmt_t(s['median'])}" for k, s in v["kernels"].items())
                      + f"); {v['month_orders']:,} orders in the month, {v['levels']} depth levels.")
         lines.append("")
-    lines.append("## Targets")
-    lines.append("")
-    for name, ok, detail in targets_for(results):
-        status = "n/a" if ok is None else ("info" if ok == "info" else ("PASS" if ok else "FAIL"))
-        lines.append(f"- **{status}** {name}: {detail}")
-    lines.append("")
+    lines += target_lines(targets_for(results))
     return "\n".join(lines)
 
 

@@ -46,7 +46,6 @@ import os
 import platform
 import pstats
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -269,14 +268,7 @@ def child(task: str, data: Path, repeat: int, as_of_text: str, variant: str) -> 
         pid = orders["participant_id"].to_numpy()
         ticks = orders["ordered_on"].to_numpy().view(np.int64)
         amount = orders["amount"].to_numpy()
-        kernels = {"add.reduce": np.add.reduce, "max": np.maximum.reduce}
-        for label, cols in (("lifecycle", (pid, ticks)), ("rfm", (pid, ticks, amount))):
-            runs = {}
-            for k, f in kernels.items():
-                runs[k], _ = measure(lambda: [f(c) for c in cols], repeat)
-            best = min(runs, key=lambda k: runs[k]["median"])
-            out[label] = {**runs[best], "kernel": best, "bytes": int(sum(c.nbytes for c in cols)),
-                          "kernels": {k: s["median"] for k, s in runs.items()}}
+        out.update(harness.floor_passes({"lifecycle": (pid, ticks), "rfm": (pid, ticks, amount)}, repeat))
     elif task == "downline-lifecycle":
         st, lc = measure(lambda: dl.lifecycle(orders, as_of_text), repeat)
         out["whole"] = st
@@ -337,16 +329,9 @@ def say(msg: str) -> None:
 
 
 def run_child(task: str, data: Path, repeat: int, as_of: str, variant: str = "-") -> dict:
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--child", task, "--data", str(data),
-           "--repeat", str(repeat), "--as-of", as_of, "--variant", variant]
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if proc.returncode != 0:
-        sys.stderr.write(proc.stderr)
-        raise RuntimeError(f"child {task} ({variant}) failed with exit code {proc.returncode}")
-    res = json.loads(proc.stdout.strip().splitlines()[-1])
-    res["wall_seconds"] = time.perf_counter() - t0
-    return res
+    return harness.script_child(str(Path(__file__).resolve()),
+                                ["--child", task, "--data", str(data), "--repeat", str(repeat), "--as-of", as_of,
+                                 "--variant", variant], f"{task} ({variant})")
 
 
 def check_equal(n: int, what: str, data: Path, want_file: str, got_file: str, ids_file: str | None = None) -> None:
@@ -517,11 +502,7 @@ def report(results: list[dict], wall: float) -> str:
         lines.append("")
         lines += harness.timing_table(rows_for(r), "path")
         lines.append("")
-        for key, name in (("dl_lifecycle", "dl.lifecycle"), ("dl_rfm", "dl.rfm")):
-            prof = r[key].get("profile") or []
-            if prof:
-                lines.append(f"Where {name} spends its time (one profiled call, own time, info): "
-                             + ", ".join(f"`{f}` {fmt_t(t)}" for f, t in prof) + ".")
+        lines += harness.profile_lines(r, [("dl_lifecycle", "dl.lifecycle"), ("dl_rfm", "dl.rfm")])
         fl = r["floor"]
         lines.append("Floor kernels (median): " + "; ".join(
             f"{t}: " + ", ".join(f"{k} {fmt_t(s)}" for k, s in fl[t]["kernels"].items()) for t in ("lifecycle", "rfm"))
@@ -536,11 +517,7 @@ def report(results: list[dict], wall: float) -> str:
                          f"customer(s) (info).")
         lines.append("Checks (exact): " + "; ".join(r["checks"]) + ".")
         lines.append("")
-    lines.append("## Targets")
-    lines.append("")
-    for name, ok, detail in targets_for(results):
-        lines.append(f"- **{'PASS' if ok else 'FAIL'}** {name}: {detail}")
-    lines.append("")
+    lines += harness.target_lines(targets_for(results))
     return "\n".join(lines)
 
 

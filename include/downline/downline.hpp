@@ -9,6 +9,7 @@
 #include "graph.hpp"
 #include "io/csv.hpp"
 #include "network.hpp"
+#include "retention.hpp"
 #include "rfm.hpp"
 #include "rollup.hpp"
 #include "sample.hpp"

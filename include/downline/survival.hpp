@@ -33,90 +33,81 @@ struct SurvivalTable {
 };
 
 namespace detail {
+
 /// A subject in a group: its time and its weight, negative when censored.
 struct TimeWeight {
   double time;
   double signed_weight;
 };
-}  // namespace detail
 
-/// Kaplan-Meier tables of n subjects: duration `time[i]` (finite, >= 0), `event[i]` (1 =
-/// the event was observed, 0 = censored at time[i]), `group[i]` in [0, n_groups) (null: all
-/// in group 0) and `weight[i]` (finite, > 0; null: 1 each). A subject censored at t_i is
-/// at risk at t_i. Groups are computed in parallel; each group by one thread, in sorted
-/// time order, so results do not depend on the thread count. Bad values raise InputError
-/// naming the rows.
-inline SurvivalTable kaplan_meier(const double* time, const std::uint8_t* event,
-                                  const std::int32_t* group, const double* weight, std::size_t n,
-                                  std::size_t n_groups) {
-  if (group == nullptr) n_groups = 1;
-  if (n_groups == 0 && n > 0) throw InputError(ErrorKind::bad_value, "kaplan_meier: no groups");
-  if (n_groups >= (std::size_t{1} << 31))
-    throw InputError(ErrorKind::bad_value, "kaplan_meier: at most 2^31 - 1 groups");
-  // 1. Checks, and subjects per group.
-  std::vector<std::int64_t> start(n_groups + 1, 0);
-  {
-    std::vector<id_type> bad_time, bad_weight, bad_group;
-    for (std::size_t i = 0; i < n; ++i) {
-      if (!(std::isfinite(time[i]) && time[i] >= 0.0)) bad_time.push_back(static_cast<id_type>(i));
-      if (weight != nullptr && !(std::isfinite(weight[i]) && weight[i] > 0.0))
-        bad_weight.push_back(static_cast<id_type>(i));
-      const std::int64_t g = group ? group[i] : 0;
-      if (g < 0 || static_cast<std::size_t>(g) >= n_groups)
-        bad_group.push_back(static_cast<id_type>(i));
-      else
-        ++start[static_cast<std::size_t>(g) + 1];
-    }
-    auto fail = [](std::vector<id_type>& rows, const char* what) {
-      if (rows.empty()) return;
-      const std::string msg = std::to_string(rows.size()) + " duration(s) with " + what +
-                              " at rows " + detail::list_values(rows);
-      throw InputError(ErrorKind::bad_value, msg, std::move(rows));
-    };
-    fail(bad_time, "a missing, infinite or negative time");
-    fail(bad_weight, "a missing, infinite or non-positive weight");
-    fail(bad_group, "a group code out of range");
-  }
-  for (std::size_t g = 0; g < n_groups; ++g) start[g + 1] += start[g];
+/// One group's distinct times (ascending) with the events and censorings at each.
+struct KmRows {
+  std::vector<double> time, observed, censored;
+};
 
-  // 2. Subjects by group (stable), then each group sorted by time and walked once.
-  std::vector<detail::TimeWeight> rec(n);
-  {
-    std::vector<std::int64_t> next(start.begin(), start.end() - 1);
-    for (std::size_t i = 0; i < n; ++i) {
-      const double w = weight ? weight[i] : 1.0;
-      const std::size_t g = group ? static_cast<std::size_t>(group[i]) : 0;
-      rec[static_cast<std::size_t>(next[g]++)] = {time[i], event[i] ? w : -w};
+/// The checks every Kaplan-Meier entry point makes: times finite and >= 0, weights (when
+/// given) finite and > 0; InputError names the rows. Returns 1 + the largest time when
+/// every time is a whole number below 2^31 (durations in days), else 0.
+inline std::size_t km_check(const double* time, const double* weight, std::size_t n) {
+  std::vector<id_type> bad_time, bad_weight;
+  bool whole = true;
+  double largest = 0.0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double t = time[i];
+    if (!(std::isfinite(t) && t >= 0.0)) {
+      bad_time.push_back(static_cast<id_type>(i));
+      continue;
     }
+    largest = t > largest ? t : largest;
+    // a whole number below 2^31 (a conversion, not a call to floor())
+    whole = whole && t < 2147483647.0 && static_cast<double>(static_cast<std::int32_t>(t)) == t;
+    if (weight != nullptr && !(std::isfinite(weight[i]) && weight[i] > 0.0))
+      bad_weight.push_back(static_cast<id_type>(i));
   }
-  struct Rows {
-    std::vector<double> time, observed, censored;
+  auto fail = [](std::vector<id_type>& rows, const char* what) {
+    if (rows.empty()) return;
+    const std::string msg = std::to_string(rows.size()) + " duration(s) with " + what +
+                            " at rows " + detail::list_values(rows);
+    throw InputError(ErrorKind::bad_value, msg, std::move(rows));
   };
-  std::vector<Rows> per_group(n_groups);
-  detail::parallel_for(n_groups, 1, [&](std::size_t, std::size_t gb, std::size_t ge) {
-    for (std::size_t g = gb; g < ge; ++g) {
-      detail::TimeWeight* b = rec.data() + start[g];
-      detail::TimeWeight* e = rec.data() + start[g + 1];
-      std::sort(b, e, [](const detail::TimeWeight& x, const detail::TimeWeight& y) {
-        return x.time < y.time || (x.time == y.time && x.signed_weight < y.signed_weight);
-      });
-      Rows& rows = per_group[g];
-      for (const detail::TimeWeight* r = b; r != e; ++r) {
-        if (rows.time.empty() || rows.time.back() != r->time) {
-          rows.time.push_back(r->time);
-          rows.observed.push_back(0.0);
-          rows.censored.push_back(0.0);
-        }
-        if (r->signed_weight > 0)
-          rows.observed.back() += r->signed_weight;
-        else
-          rows.censored.back() -= r->signed_weight;
-      }
-    }
-  });
+  fail(bad_time, "a missing, infinite or negative time");
+  fail(bad_weight, "a missing, infinite or non-positive weight");
+  return whole && largest < 2147483647.0 ? static_cast<std::size_t>(largest) + 1 : 0;
+}
 
-  // 3. One table: at risk as suffix sums of removals (no drift from repeated
-  //    subtraction), then S and Greenwood's sum forward.
+/// Sorts one group's records (by time, events first) and appends its rows.
+inline void km_rows_sorted(TimeWeight* b, TimeWeight* e, KmRows& rows) {
+  std::sort(b, e, [](const TimeWeight& x, const TimeWeight& y) {
+    return x.time < y.time || (x.time == y.time && x.signed_weight < y.signed_weight);
+  });
+  for (const TimeWeight* r = b; r != e; ++r) {
+    if (rows.time.empty() || rows.time.back() != r->time) {
+      rows.time.push_back(r->time);
+      rows.observed.push_back(0.0);
+      rows.censored.push_back(0.0);
+    }
+    if (r->signed_weight > 0)
+      rows.observed.back() += r->signed_weight;
+    else
+      rows.censored.back() -= r->signed_weight;
+  }
+}
+
+/// One group's rows from event and censoring counts at the whole times 0..span-1.
+inline void km_rows_counted(const std::uint32_t* observed, const std::uint32_t* censored,
+                            std::size_t span, KmRows& rows) {
+  for (std::size_t t = 0; t < span; ++t) {
+    if ((observed[t] | censored[t]) == 0) continue;
+    rows.time.push_back(static_cast<double>(t));
+    rows.observed.push_back(static_cast<double>(observed[t]));
+    rows.censored.push_back(static_cast<double>(censored[t]));
+  }
+}
+
+/// The table of every group's rows: at risk as suffix sums of removals (no drift from
+/// repeated subtraction), then S and Greenwood's sum forward; groups in parallel.
+inline SurvivalTable km_table(const std::vector<KmRows>& per_group) {
+  const std::size_t n_groups = per_group.size();
   SurvivalTable out;
   out.group_start.assign(n_groups + 1, 0);
   for (std::size_t g = 0; g < n_groups; ++g)
@@ -131,9 +122,9 @@ inline SurvivalTable kaplan_meier(const double* time, const std::uint8_t* event,
   out.survival.resize(rows);
   out.greenwood.resize(rows);
   constexpr double inf = std::numeric_limits<double>::infinity();
-  detail::parallel_for(n_groups, 1, [&](std::size_t, std::size_t gb, std::size_t ge) {
+  parallel_for(n_groups, 1, [&](std::size_t, std::size_t gb, std::size_t ge) {
     for (std::size_t g = gb; g < ge; ++g) {
-      const Rows& r = per_group[g];
+      const KmRows& r = per_group[g];
       const std::size_t o = static_cast<std::size_t>(out.group_start[g]);
       const std::size_t m = r.time.size();
       double risk = 0.0;
@@ -158,6 +149,148 @@ inline SurvivalTable kaplan_meier(const double* time, const std::uint8_t* event,
     }
   });
   return out;
+}
+
+/// Whether whole-number times 0..span-1 of n subjects in `cells` (group, time) counters
+/// are counted rather than sorted: unweighted (counts are exact integers, so the order
+/// of counting does not matter), and not many more counters than subjects.
+inline bool km_counting(std::size_t span, std::size_t cells, std::size_t n,
+                        const double* weight) noexcept {
+  return weight == nullptr && span > 0 && n < (std::size_t{1} << 32) &&
+         cells <= 2 * n + (std::size_t{1} << 16);
+}
+
+}  // namespace detail
+
+/// Kaplan-Meier tables of n subjects: duration `time[i]` (finite, >= 0), `event[i]` (1 =
+/// the event was observed, 0 = censored at time[i]), `group[i]` in [0, n_groups) (null: all
+/// in group 0) and `weight[i]` (finite, > 0; null: 1 each). A subject censored at t_i is
+/// at risk at t_i. Bad values raise InputError naming the rows.
+///
+/// Whole-number times without weights (durations in days) are counted: one pass over the
+/// subjects into (group, day) counters, a slice of subjects per thread, then one pass
+/// over the counters. Other inputs are grouped and each group is sorted by one thread.
+/// Either way the results do not depend on the thread count.
+inline SurvivalTable kaplan_meier(const double* time, const std::uint8_t* event,
+                                  const std::int32_t* group, const double* weight, std::size_t n,
+                                  std::size_t n_groups) {
+  if (group == nullptr) n_groups = 1;
+  if (n_groups == 0 && n > 0) throw InputError(ErrorKind::bad_value, "kaplan_meier: no groups");
+  if (n_groups >= (std::size_t{1} << 31))
+    throw InputError(ErrorKind::bad_value, "kaplan_meier: at most 2^31 - 1 groups");
+  const std::size_t span = detail::km_check(time, weight, n);
+  if (group != nullptr) {
+    std::vector<id_type> bad_group;
+    for (std::size_t i = 0; i < n; ++i)
+      if (group[i] < 0 || static_cast<std::size_t>(group[i]) >= n_groups)
+        bad_group.push_back(static_cast<id_type>(i));
+    if (!bad_group.empty()) {
+      const std::string msg = std::to_string(bad_group.size()) +
+                              " duration(s) with a group code out of range at rows " +
+                              detail::list_values(bad_group);
+      throw InputError(ErrorKind::bad_value, msg, std::move(bad_group));
+    }
+  }
+  auto group_of = [&](std::size_t i) -> std::size_t {
+    return group ? static_cast<std::size_t>(group[i]) : 0;
+  };
+  std::vector<detail::KmRows> per_group(n_groups);
+  constexpr std::size_t grain = std::size_t{1} << 16;
+
+  if (detail::km_counting(span, n_groups * span, n, weight)) {
+    // Counters [slice][group][time] for events and censorings; slice 0 gets the sums.
+    const std::size_t cells = n_groups * span;
+    const std::size_t slices = detail::parallel_parts(n, grain);
+    std::vector<std::uint32_t> obs(slices * cells, 0), cen(slices * cells, 0);
+    detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+      std::uint32_t* o = obs.data() + s * cells;
+      std::uint32_t* c = cen.data() + s * cells;
+      for (std::size_t i = b; i < e; ++i) {
+        const std::size_t at = group_of(i) * span + static_cast<std::size_t>(time[i]);
+        ++(event[i] ? o : c)[at];
+      }
+    });
+    detail::parallel_for(n_groups, 1, [&](std::size_t, std::size_t gb, std::size_t ge) {
+      for (std::size_t g = gb; g < ge; ++g) {
+        std::uint32_t* o = obs.data() + g * span;
+        std::uint32_t* c = cen.data() + g * span;
+        for (std::size_t s = 1; s < slices; ++s)
+          for (std::size_t t = 0; t < span; ++t) {
+            o[t] += obs[s * cells + g * span + t];
+            c[t] += cen[s * cells + g * span + t];
+          }
+        detail::km_rows_counted(o, c, span, per_group[g]);
+      }
+    });
+    return detail::km_table(per_group);
+  }
+
+  // Subjects by group (stable), then each group sorted by time and walked once.
+  std::vector<std::int64_t> start(n_groups + 1, 0);
+  for (std::size_t i = 0; i < n; ++i) ++start[group_of(i) + 1];
+  for (std::size_t g = 0; g < n_groups; ++g) start[g + 1] += start[g];
+  std::vector<detail::TimeWeight> rec(n);
+  {
+    std::vector<std::int64_t> next(start.begin(), start.end() - 1);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double w = weight ? weight[i] : 1.0;
+      rec[static_cast<std::size_t>(next[group_of(i)]++)] = {time[i], event[i] ? w : -w};
+    }
+  }
+  detail::parallel_for(n_groups, 1, [&](std::size_t, std::size_t gb, std::size_t ge) {
+    for (std::size_t g = gb; g < ge; ++g)
+      detail::km_rows_sorted(rec.data() + start[g], rec.data() + start[g + 1], per_group[g]);
+  });
+  return detail::km_table(per_group);
+}
+
+/// Kaplan-Meier tables of subsets of n subjects given as index ranges: group g is the
+/// subjects [begin[g], end[g]), and ranges may nest or overlap (in a network's preorder,
+/// a leader's organisation is one range). Subjects as in kaplan_meier(); nothing is copied
+/// per group but the records of a group that is sorted. Groups run in parallel.
+inline SurvivalTable kaplan_meier_ranges(const double* time, const std::uint8_t* event,
+                                         const double* weight, std::size_t n,
+                                         const std::int64_t* begin, const std::int64_t* end,
+                                         std::size_t n_groups) {
+  if (n_groups >= (std::size_t{1} << 31))
+    throw InputError(ErrorKind::bad_value, "kaplan_meier_ranges: at most 2^31 - 1 groups");
+  {
+    std::vector<id_type> bad;
+    for (std::size_t g = 0; g < n_groups; ++g)
+      if (begin[g] < 0 || begin[g] > end[g] || end[g] > static_cast<std::int64_t>(n))
+        bad.push_back(static_cast<id_type>(g));
+    if (!bad.empty()) {
+      const std::string msg = std::to_string(bad.size()) + " range(s) outside [0, " +
+                              std::to_string(n) + ") or reversed: groups " +
+                              detail::list_values(bad);
+      throw InputError(ErrorKind::bad_value, msg, std::move(bad));
+    }
+  }
+  const std::size_t span = detail::km_check(time, weight, n);
+  std::vector<detail::KmRows> per_group(n_groups);
+  detail::parallel_for(n_groups, 1, [&](std::size_t, std::size_t gb, std::size_t ge) {
+    std::vector<std::uint32_t> obs, cen;
+    std::vector<detail::TimeWeight> rec;
+    for (std::size_t g = gb; g < ge; ++g) {
+      const std::size_t b = static_cast<std::size_t>(begin[g]);
+      const std::size_t e = static_cast<std::size_t>(end[g]);
+      if (detail::km_counting(span, span, e - b, weight)) {
+        obs.assign(span, 0);
+        cen.assign(span, 0);
+        for (std::size_t i = b; i < e; ++i)
+          ++(event[i] ? obs : cen)[static_cast<std::size_t>(time[i])];
+        detail::km_rows_counted(obs.data(), cen.data(), span, per_group[g]);
+      } else {
+        rec.resize(e - b);
+        for (std::size_t i = b; i < e; ++i) {
+          const double w = weight ? weight[i] : 1.0;
+          rec[i - b] = {time[i], event[i] ? w : -w};
+        }
+        detail::km_rows_sorted(rec.data(), rec.data() + rec.size(), per_group[g]);
+      }
+    }
+  });
+  return detail::km_table(per_group);
 }
 
 }  // namespace downline

@@ -423,6 +423,87 @@ class Network:
             raise InputError(f"rollup: expected {len(self)} rows (one per participant), got shape {arr.shape}")
         return _core.rollup(self._core, arr)
 
+    # ------------------------------------------------------------- retention
+    def retention(self, orders: pd.DataFrame, as_of: Any, leaders: Optional[Sequence[Hashable]] = None,
+                  top: int = 10, churn_after: int = 90, include_self: bool = True,
+                  participant: str = "participant_id", date: str = "ordered_on", amount: Optional[str] = None,
+                  missing: str = "raise", unknown: str = "raise", alpha: float = 0.05,
+                  ci: str = "log-log") -> Any:
+        """Kaplan-Meier retention curves of leaders' organisations, all in one call.
+
+        Every participant enrolled by ``as_of`` gets a duration and a churn flag as
+        :func:`downline.churn` defines them (enrolment dates from this network). A
+        leader's organisation is the leader and the whole downline (``include_self=False``:
+        the downline only), as of ``as_of``. In the network's preorder every organisation is
+        one contiguous range, so each curve is computed from a slice of one array: the data
+        are never copied per leader.
+
+        ``leaders``: the ids whose organisations to follow (in that order), or None for the
+        ``top`` largest organisations as of ``as_of`` (largest first; equal sizes in the
+        order of :attr:`ids`). Returns a fitted :class:`downline.KaplanMeier` with one group
+        per leader (labelled by leader id): ``survival_function_``, ``event_table_``,
+        ``median_survival_time_``, ``plot()``...
+        """
+        from .survival import KaplanMeier, _churn_arrays
+
+        if not self._core.has_enrolment:
+            raise InputError("retention needs enrolment dates: build the network with enrolled_on=...")
+        km = KaplanMeier(alpha=alpha, ci=ci)  # checks alpha and ci first
+        c = _churn_arrays(self, orders, as_of, churn_after, participant, date, amount, "id", "enrolled_on",
+                          missing, unknown)
+        core = self._core
+        pos = core.position_of_row  # input row -> preorder position
+        n = len(self)
+        keep = np.zeros(n, dtype=bool)
+        keep[pos] = c["keep"]
+        # kept participants in preorder; prefix counts map preorder ranges onto them
+        before = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(keep, out=before[1:])
+        order = core.row_of_position[keep] if not keep.all() else core.row_of_position
+        time = c["duration"][order].astype(np.float64)
+        event = c["churned"][order].view(np.uint8)
+        ends = core.ends.astype(np.int64)
+        first = np.arange(n, dtype=np.int64) + (0 if include_self else 1)
+
+        def sizes(p: np.ndarray) -> np.ndarray:  # organisation sizes of preorder positions
+            return before[ends[p]] - before[np.minimum(first[p], ends[p])]
+
+        if leaders is not None:
+            if isinstance(leaders, (str, bytes)) or not hasattr(leaders, "__iter__"):
+                raise InputError("leaders: expected a list of participant ids")
+            index = pd.Index(list(leaders))
+            if len(index) == 0:
+                raise InputError("leaders: no ids given")
+            rows = self._positions(index, "leaders")
+            p = pos[rows].astype(np.int64)
+            late = ~keep[p]
+            if late.any():
+                bad = index[late].tolist()
+                raise InputError(f"leaders enrolled after as_of: {_show(bad)}", ids=bad)
+            empty = sizes(p) == 0
+            if empty.any():
+                bad = index[empty].tolist()
+                raise InputError(f"leaders with nobody in their downline as of as_of: {_show(bad)}", ids=bad)
+            labels = self._ids[rows]
+        else:
+            if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
+                raise InputError(f"top must be a whole number >= 1, not {top!r}")
+            size_rows = np.where(c["keep"], sizes(pos.astype(np.int64)), 0)
+            k = int(min(top, int((size_rows > 0).sum())))
+            if k == 0:
+                raise InputError("retention: no organisation has a participant as of as_of")
+            threshold = np.partition(size_rows, len(size_rows) - k)[len(size_rows) - k]
+            above = np.flatnonzero(size_rows > threshold)
+            rows = np.concatenate([above, np.flatnonzero(size_rows == threshold)[:k - len(above)]])
+            rows = rows[np.lexsort((rows, -size_rows[rows]))]  # largest first, then row order
+            p = pos[rows].astype(np.int64)
+            labels = self._ids[rows]
+        begin = before[np.minimum(first[p], ends[p])]
+        end = before[ends[p]]
+        tab = _core.kaplan_meier_ranges(np.ascontiguousarray(time), np.ascontiguousarray(event), None,
+                                        np.ascontiguousarray(begin), np.ascontiguousarray(end))
+        return km._set_table(tab, pd.Index(labels, name="leader"), True)
+
     # ---------------------------------------------------------------- mixes
     def _enrolment_days(self) -> Optional[np.ndarray]:
         """Enrolment days (since 1970-01-01) in input row order, or None."""

@@ -146,6 +146,27 @@ class _Orders:
         """Every kept order's customer position in ``ids`` (-1: not a customer)."""
         return self.codes if not self._fast else self.ids.get_indexer(self.keys)
 
+    def kernel_inputs(self) -> tuple[np.ndarray, Optional[np.ndarray]]:
+        """(int64 customer keys of the kept orders, the universe of keys or None: every key
+        with an order) for the C++ kernels that read the order columns as they are."""
+        if self._fast:
+            return self.keys, self._universe
+        return self.codes, np.arange(len(self.ids), dtype=np.int64)
+
+    def checked(self, run, who: str = "participants", report_unknown: bool = True):
+        """run() a C++ kernel; duplicate universe ids are named (as ``who``'s) and, with
+        ``report_unknown``, unknown ids are reported as the summaries report them."""
+        try:
+            res = run()
+        except InputError as exc:
+            if exc.kind == "duplicate_id":
+                raise InputError(f"{who} have duplicate ids: {_show(exc.ids)}", kind="duplicate_id",
+                                 ids=exc.ids) from None
+            raise
+        if report_unknown and res["unknown_orders"]:
+            self._report_unknown(int(res["unknown_orders"]), res["unknown_ids"].tolist())
+        return res
+
     def last_day(self) -> int:
         if len(self.ticks) == 0:
             raise InputError("no orders: give an as_of date")
@@ -158,25 +179,18 @@ class _Orders:
             amount = self.amount if self.amount is not None else np.zeros(len(self.ticks))
             return _core.summarize_orders(self.codes, self.ticks, self.per_day, amount, len(self.ids),
                                           int(as_of_day), bool(positive_only))
-        try:
-            s = _core.summarize_by_id(self.keys, self.ticks, self.per_day, self.amount, int(as_of_day),
-                                      bool(positive_only), self._universe)
-        except InputError as exc:
-            if exc.kind == "duplicate_id":
-                raise InputError(f"participants have duplicate ids: {_show(exc.ids)}", kind="duplicate_id",
-                                 ids=exc.ids) from None
-            raise
-        if self._universe is None:
-            if self.ids is None:
-                self.ids = pd.Index(s.pop("ids"), name=self._participant)
-        elif s["unknown_orders"]:
-            self._report_unknown(int(s["unknown_orders"]), s["unknown_ids"].tolist())
+        s = self.checked(lambda: _core.summarize_by_id(self.keys, self.ticks, self.per_day, self.amount,
+                                                        int(as_of_day), bool(positive_only), self._universe))
+        if self._universe is None and self.ids is None:
+            self.ids = pd.Index(s.pop("ids"), name=self._participant)
         return s
 
 
-def _dates(days: np.ndarray, present: np.ndarray) -> np.ndarray:
-    out = (_EPOCH + days.astype("timedelta64[D]")).astype("datetime64[ns]")
-    out[~present] = np.datetime64("NaT")
+def _dates(days: np.ndarray, present: Optional[np.ndarray] = None) -> np.ndarray:
+    """datetime64[ns] of day numbers (one multiplication); NaT where not ``present``."""
+    out = (days.astype(np.int64) * np.int64(86_400_000_000_000)).view("datetime64[ns]")
+    if present is not None:
+        out[~present] = np.datetime64("NaT")
     return out
 
 

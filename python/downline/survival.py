@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import _core
 from ._convert import column, date_ticks, day_number
-from .errors import InputError
+from .errors import InputError, UnknownIdError
 from .network import _show
 from .segment import _EPOCH, _Orders, _dates
 
@@ -64,6 +64,15 @@ def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
     if groups is None:
         return None, pd.Index(["KM_estimate"])
     arr = _vector(groups, "groups", n)
+    if arr.dtype.kind in "iu" and n > 0:  # small whole numbers: codes by a table, no hashing
+        lo, hi = int(arr.min()), int(arr.max())
+        if hi - lo < max(4 * n, 1 << 16):
+            present = np.bincount(arr - lo if lo else arr, minlength=hi - lo + 1) > 0
+            labels = pd.Index(np.flatnonzero(present) + lo, dtype=arr.dtype)
+            if lo == 0 and present.all():  # already codes 0..G-1
+                return arr.astype(np.int32, copy=False), labels
+            code_of = np.cumsum(present, dtype=np.int32) - 1
+            return code_of[arr - lo if lo else arr], labels
     codes, uniques = pd.factorize(arr, sort=True)
     if (codes < 0).any():
         rows = np.flatnonzero(codes < 0).tolist()
@@ -146,8 +155,12 @@ class KaplanMeier:
         (default: every duration is an event); ``groups``: one label per duration (any
         hashable values, sorted in the results), or None for one curve; ``weights``:
         positive finite case weights (default 1). Returns self."""
-        self._tab, self._labels = _fit_table(durations, event_observed, groups, weights)
-        self._grouped = groups is not None
+        tab, labels = _fit_table(durations, event_observed, groups, weights)
+        return self._set_table(tab, labels, groups is not None)
+
+    def _set_table(self, tab: dict, labels: pd.Index, grouped: bool) -> "KaplanMeier":
+        """Takes a C++ Kaplan-Meier table (every group with rows) and its group labels."""
+        self._tab, self._labels, self._grouped = tab, labels, grouped
         self._build()
         return self
 
@@ -429,10 +442,25 @@ def _participants(participants: Any, id: str, enrolled_on: str) -> tuple[pd.Inde
     if nat.any() or ids.hasnans:
         bad = ids[nat | ids.isna()].tolist()
         raise InputError(f"participants with a missing id or {enrolled_on!r}: {_show(bad)}", ids=bad)
-    if ids.has_duplicates:
-        dup = list(pd.unique(ids[ids.duplicated()]))
-        raise InputError(f"participants have duplicate ids: {_show(dup)}", kind="duplicate_id", ids=dup)
+    # duplicate ids are found (and named) where the orders are matched to the participants
     return ids, np.floor_divide(ticks, per_day)
+
+
+def _churn_arrays(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int, participant: str,
+                  date: str, amount: Optional[str], id: str, enrolled_on: str, missing: str, unknown: str) -> dict:
+    """churn()'s figures for every participant in the order of ``participants`` (ids,
+    enrolment and last activity days, duration, churned) and ``keep``: enrolled by as_of."""
+    if isinstance(churn_after, bool) or not isinstance(churn_after, (int, np.integer)) or churn_after < 0:
+        raise InputError(f"churn_after must be a whole number of days >= 0, not {churn_after!r}")
+    ids, enrol = _participants(participants, id, enrolled_on)
+    as_of_day = day_number(as_of, "as_of")
+    o = _Orders(orders, participant, date, amount, missing, ids, unknown)
+    keys, universe = o.kernel_inputs()
+    enrol = np.ascontiguousarray(enrol, dtype=np.int32)
+    res = o.checked(lambda: _core.churn_status(keys, o.ticks, o.per_day, o.amount, universe, enrol, as_of_day,
+                                               int(churn_after)))
+    return {"ids": ids, "enrol": enrol, "last": res["last"], "churned": res["churned"].view(bool),
+            "duration": res["duration"], "keep": enrol <= as_of_day}
 
 
 def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int = 90,
@@ -451,29 +479,21 @@ def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int 
     ``participants``: a Network built with ``enrolled_on=`` or a DataFrame with the columns
     ``id`` and ``enrolled_on``. Participants enrolled after ``as_of`` are not participants
     yet and are left out (as in ``Network.volumes(as_of=...)``). Returns a DataFrame
-    indexed by id: ``enrolled_on``, ``last_activity``, ``duration`` (days), ``churned``.
+    indexed by id: ``enrolled_on``, ``last_activity``, ``duration`` (whole days, int32),
+    ``churned``.
     Orders of ids that are not participants: an error, or ``unknown="drop"`` (a warning
     with the count and ids)."""
-    if isinstance(churn_after, bool) or not isinstance(churn_after, (int, np.integer)) or churn_after < 0:
-        raise InputError(f"churn_after must be a whole number of days >= 0, not {churn_after!r}")
-    ids, enrol = _participants(participants, id, enrolled_on)
-    as_of_day = day_number(as_of, "as_of")
-    o = _Orders(orders, participant, date, amount, missing, ids, unknown)
-    s = o.summary(as_of_day, positive_only=amount is not None)
-    keep = enrol <= as_of_day  # the others are not participants yet
-    sel = slice(None) if keep.all() else keep
-    enrol = enrol[sel]
-    # no order: the summary's last day is the smallest day, so the enrolment day wins
-    last = np.maximum(s["last"][sel].astype(np.int64), enrol)
-    churned = (as_of_day - last) > int(churn_after)
-    duration = np.where(churned, last - enrol, as_of_day - enrol)
-    every = np.ones(len(enrol), dtype=bool)
-    return pd.DataFrame({
-        "enrolled_on": _dates(enrol, every),
-        "last_activity": _dates(last, every),
-        "duration": duration,
-        "churned": churned,
-    }, index=o.ids[sel].rename(ids.name if ids.name is not None else id))
+    c = _churn_arrays(participants, orders, as_of, churn_after, participant, date, amount, id, enrolled_on,
+                      missing, unknown)
+    ids = c["ids"]
+    sel = slice(None) if c["keep"].all() else c["keep"]  # the others are not participants yet
+    # one column at a time: each is its own block, so pandas copies none of them
+    out = pd.DataFrame({"enrolled_on": _dates(c["enrol"][sel])}, index=ids[sel].rename(
+        ids.name if ids.name is not None else id), copy=False)
+    out["last_activity"] = _dates(c["last"][sel])
+    out["duration"] = c["duration"][sel]
+    out["churned"] = c["churned"][sel]
+    return out
 
 
 # ----------------------------------------------------------------------- cohorts
@@ -564,49 +584,44 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
         universe = pd.Index(column(participants, id), name=id)
     elif participants is not None:
         universe = participants.ids if hasattr(participants, "ids") else pd.Index(participants)
-    o = _Orders(orders, participant, date, amount, missing, universe, unknown)
-    as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
-    s = o.summary(as_of_day, positive_only=amount is not None)  # also reports unknown ids
-    ids = o.ids
-    # the orders that count: up to as_of (ticks compared as they are), positive amounts
-    kept = o.ticks < (as_of_day + 1) * o.per_day
-    if o.amount is not None:
-        kept &= o.amount > 0
-    codes = o.order_codes()
-    kept &= codes >= 0
-    code = codes[kept]
-    month = _months(np.floor_divide(o.ticks[kept], o.per_day))
-    if cohort == "first_order":
-        has = s["days"] > 0
-        first = _months(np.where(has, s["first"], 0).astype(np.int64))
-    else:
-        has = enrol <= as_of_day
-        first = _months(enrol)
-    as_of_month = int(_months(np.array([as_of_day]))[0])
-    k = month - first[code]
-    ok = (k >= 0) & has[code]
-    code, k = code[ok], k[ok]
-    # group codes: (group, cohort month) per customer
+    labels_from_by = False
     if by is not None:
         if not isinstance(by, pd.Series):
             raise InputError("by: expected a pandas Series of labels indexed by customer id")
-        gcode, groups = pd.factorize(by.reindex(ids).to_numpy(), sort=True)
-        if (gcode[has] < 0).any():
-            bad = ids[has & (gcode < 0)].tolist()
-            raise InputError(f"by: no group label for customers {_show(bad)}", ids=bad)
-    else:
-        gcode, groups = np.zeros(len(ids), dtype=np.int64), pd.Index([None])
-    lo_month = int(first[has].min()) if has.any() else as_of_month
-    n_cohorts = as_of_month - lo_month + 1  # also the most months a cohort can be followed
-    cell_row = gcode.astype(np.int64) * n_cohorts + (first - lo_month)
+        if universe is None:  # the customers are those with a label
+            universe, labels_from_by = pd.Index(by.index, name=participant), True
+    try:
+        o = _Orders(orders, participant, date, amount, missing, universe, "raise" if labels_from_by else unknown)
+    except UnknownIdError as exc:
+        if not labels_from_by:
+            raise
+        raise InputError(f"by: no group label for customers {_show(exc.ids)}", ids=exc.ids) from None
+    as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
+    keys, uni = o.kernel_inputs()
+    group = None
+    groups = pd.Index([None])
+    if by is not None:
+        codes, groups = pd.factorize(by.to_numpy() if labels_from_by else by.reindex(o.ids).to_numpy(), sort=True)
+        group = codes.astype(np.int32)
+    cohort_day = None if enrol is None else np.ascontiguousarray(enrol, dtype=np.int32)
+
+    def run():
+        return _core.cohort_counts(keys, o.ticks, o.per_day, o.amount, uni, int(as_of_day), cohort_day, group,
+                                   len(groups))
+    res = o.checked(run, who="by: customers" if labels_from_by else "participants",
+                    report_unknown=not labels_from_by)
+    if labels_from_by and res["unknown_orders"]:  # the customers are those with a label
+        bad = res["unknown_ids"].tolist()
+        raise InputError(f"by: no group label for customers {_show(bad)}", ids=bad)
+    if len(res["ungrouped"]):
+        bad = o.ids[res["ungrouped"]].tolist()
+        raise InputError(f"by: no group label for customers {_show(bad)}", ids=bad)
+    n_cohorts = int(res["months"])
+    lo_month = int(res["first_month"])
+    as_of_month = int(_months(np.array([as_of_day]))[0])
     n_rows = len(groups) * n_cohorts
-    # distinct (customer, k) pairs, flagged once each, then counted per (row, k) in one pass
-    seen = np.zeros(len(ids) * n_cohorts, dtype=bool)
-    seen[code.astype(np.int64) * n_cohorts + k] = True
-    pairs = np.flatnonzero(seen)
-    who, kk = np.divmod(pairs, n_cohorts)
-    counts = np.bincount(cell_row[who] * n_cohorts + kk, minlength=n_rows * n_cohorts).reshape(n_rows, n_cohorts)
-    sizes = np.bincount(cell_row[has], minlength=n_rows)
+    counts = res["counts"].reshape(n_rows, n_cohorts)
+    sizes = res["sizes"]
     cohort_index = pd.period_range(pd.Period(np.datetime64(lo_month, "M"), "M"), periods=n_cohorts, freq="M")
     if by is not None:
         index = pd.MultiIndex.from_product([groups, cohort_index], names=["group", "cohort"])

@@ -14,6 +14,23 @@ using downline::python::carray;
 using downline::python::checked;
 using downline::python::to_numpy;
 
+namespace {
+
+py::dict table_dict(SurvivalTable&& s) {
+  py::dict out;
+  out["group"] = to_numpy(std::move(s.group));
+  out["time"] = to_numpy(std::move(s.time));
+  out["at_risk"] = to_numpy(std::move(s.at_risk));
+  out["observed"] = to_numpy(std::move(s.observed));
+  out["censored"] = to_numpy(std::move(s.censored));
+  out["survival"] = to_numpy(std::move(s.survival));
+  out["greenwood"] = to_numpy(std::move(s.greenwood));
+  out["group_start"] = to_numpy(std::move(s.group_start));
+  return out;
+}
+
+}  // namespace
+
 void bind_survival(py::module_& m) {
   m.def(
       "kaplan_meier",
@@ -31,19 +48,31 @@ void bind_survival(py::module_& m) {
           py::gil_scoped_release release;
           s = kaplan_meier(t, e, g, w, n, static_cast<std::size_t>(n_groups));
         }
-        py::dict out;
-        out["group"] = to_numpy(std::move(s.group));
-        out["time"] = to_numpy(std::move(s.time));
-        out["at_risk"] = to_numpy(std::move(s.at_risk));
-        out["observed"] = to_numpy(std::move(s.observed));
-        out["censored"] = to_numpy(std::move(s.censored));
-        out["survival"] = to_numpy(std::move(s.survival));
-        out["greenwood"] = to_numpy(std::move(s.greenwood));
-        out["group_start"] = to_numpy(std::move(s.group_start));
-        return out;
+        return table_dict(std::move(s));
       },
       py::arg("time"), py::arg("event"), py::arg("group") = py::none(),
       py::arg("weight") = py::none(), py::arg("n_groups") = 1,
       "Kaplan-Meier tables: one row per (group, distinct time) with at risk, events, "
       "censorings, S and Greenwood's sum");
+  m.def(
+      "kaplan_meier_ranges",
+      [](const carray<double>& time, const carray<std::uint8_t>& event,
+         const std::optional<carray<double>>& weight, const carray<std::int64_t>& begin,
+         const carray<std::int64_t>& end) {
+        const std::size_t n = static_cast<std::size_t>(time.size());
+        const std::size_t g = static_cast<std::size_t>(begin.size());
+        const double* t = checked(time, n, "durations");
+        const std::uint8_t* e = checked(event, n, "events");
+        const double* w = weight ? checked(*weight, n, "weights") : nullptr;
+        const std::int64_t* b = checked(begin, g, "range begins");
+        const std::int64_t* en = checked(end, g, "range ends");
+        SurvivalTable s;
+        {
+          py::gil_scoped_release release;
+          s = kaplan_meier_ranges(t, e, w, n, b, en, g);
+        }
+        return table_dict(std::move(s));
+      },
+      py::arg("time"), py::arg("event"), py::arg("weight"), py::arg("begin"), py::arg("end"),
+      "Kaplan-Meier tables of the subject ranges [begin[g], end[g]) (they may nest)");
 }

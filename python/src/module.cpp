@@ -11,6 +11,7 @@ void bind_rollup(py::module_& m);
 void bind_sample(py::module_& m);
 void bind_segment(py::module_& m);
 void bind_survival(py::module_& m);
+void bind_retention(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "downline compiled core (private: use the `downline` package)";
@@ -21,6 +22,7 @@ PYBIND11_MODULE(_core, m) {
   bind_sample(m);
   bind_segment(m);
   bind_survival(m);
+  bind_retention(m);
   m.def("set_num_threads", &downline::set_num_threads, py::arg("n"),
         "Threads for the parallel steps (0: DOWNLINE_NUM_THREADS or every core)");
   m.def("num_threads", &downline::num_threads, "Threads the parallel steps use");

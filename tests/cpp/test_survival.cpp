@@ -42,53 +42,117 @@ TEST_CASE("Kaplan-Meier: R's aml, Maintained group (survival package)") {
   CHECK(std::abs(s.survival[0] * std::sqrt(s.greenwood[0]) - .0867) < 5e-5);  // SE at 9
 }
 
+namespace {
+
+/// Rows of the table that differ from the definition evaluated by brute force for the
+/// subjects `members` (indices into t, e, w; w null: 1 each) as group k.
+std::size_t km_mismatches(const SurvivalTable& out, std::size_t k,
+                          const std::vector<std::size_t>& members, const std::vector<double>& t,
+                          const std::vector<std::uint8_t>& e, const double* w) {
+  std::set<double> times;
+  for (std::size_t i : members) times.insert(t[i]);
+  std::size_t row = static_cast<std::size_t>(out.group_start[k]), bad = 0;
+  bad += static_cast<std::size_t>(out.group_start[k + 1]) - row != times.size();
+  double s = 1.0, gw = 0.0;
+  for (double x : times) {
+    double at_risk = 0, d = 0, c = 0;
+    for (std::size_t i : members) {
+      const double wi = w ? w[i] : 1.0;
+      if (t[i] >= x) at_risk += wi;
+      if (t[i] == x) (e[i] ? d : c) += wi;
+    }
+    if (d > 0) {
+      s *= 1.0 - d / at_risk;
+      gw += d / (at_risk * (at_risk - d));
+    }
+    bad += out.group[row] != static_cast<std::int32_t>(k) || out.time[row] != x;
+    bad += out.at_risk[row] != at_risk || out.observed[row] != d || out.censored[row] != c;
+    bad += std::abs(out.survival[row] - s) > 1e-12 || std::abs(out.greenwood[row] - gw) > 1e-12;
+    ++row;
+  }
+  return bad;
+}
+
+}  // namespace
+
 TEST_CASE("Kaplan-Meier equals the definition on random groups, weights and 1 or 2 threads") {
   std::mt19937_64 rng(5);
   const std::size_t n = 20000, G = 7;
-  std::vector<double> t(n), w(n);
+  std::vector<double> t(n), days(n), w(n);
   std::vector<std::uint8_t> e(n);
   std::vector<std::int32_t> g(n);
   for (std::size_t i = 0; i < n; ++i) {
-    t[i] = static_cast<double>(rng() % 60) / 2.0;  // ties
+    t[i] = static_cast<double>(rng() % 60) / 2.0;  // ties, half days: sorted
+    days[i] = static_cast<double>(rng() % 400);    // whole days: counted when unweighted
     e[i] = rng() % 3 != 0;
     g[i] = static_cast<std::int32_t>(rng() % (G - 1));  // the last group stays empty
     w[i] = 1.0 + static_cast<double>(rng() % 3);
   }
-  set_num_threads(1);
-  const SurvivalTable one = kaplan_meier(t.data(), e.data(), g.data(), w.data(), n, G);
-  set_num_threads(2);
-  const SurvivalTable two = kaplan_meier(t.data(), e.data(), g.data(), w.data(), n, G);
-  set_num_threads(0);
-  CHECK(one.survival == two.survival);
-  CHECK(one.greenwood == two.greenwood);
-  REQUIRE(one.group_start.size() == G + 1);
-  CHECK(one.group_start[G] == one.group_start[G - 1]);  // the empty group has no rows
-  std::size_t bad = 0;
-  for (std::size_t k = 0; k < G; ++k) {
-    std::set<double> times;
-    for (std::size_t i = 0; i < n; ++i)
-      if (static_cast<std::size_t>(g[i]) == k) times.insert(t[i]);
-    std::size_t row = static_cast<std::size_t>(one.group_start[k]);
-    CHECK(static_cast<std::size_t>(one.group_start[k + 1]) - row == times.size());
-    double s = 1.0, gw = 0.0;
-    for (double x : times) {
-      double at_risk = 0, d = 0, c = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        if (static_cast<std::size_t>(g[i]) != k) continue;
-        if (t[i] >= x) at_risk += w[i];
-        if (t[i] == x) (e[i] ? d : c) += w[i];
+  // (times, weights): weighted and sorted, unweighted and sorted, unweighted and counted
+  const std::vector<std::pair<const std::vector<double>*, const double*>> cases{
+      {&t, w.data()}, {&t, nullptr}, {&days, nullptr}};
+  for (const auto& [times, weight] : cases) {
+    set_num_threads(1);
+    const SurvivalTable one = kaplan_meier(times->data(), e.data(), g.data(), weight, n, G);
+    set_num_threads(2);
+    const SurvivalTable two = kaplan_meier(times->data(), e.data(), g.data(), weight, n, G);
+    set_num_threads(0);
+    CHECK(one.survival == two.survival);
+    CHECK(one.greenwood == two.greenwood);
+    CHECK(one.at_risk == two.at_risk);
+    REQUIRE(one.group_start.size() == G + 1);
+    CHECK(one.group_start[G] == one.group_start[G - 1]);  // the empty group has no rows
+    std::size_t bad = 0;
+    for (std::size_t k = 0; k < G; ++k) {
+      std::vector<std::size_t> members;
+      for (std::size_t i = 0; i < n; ++i)
+        if (static_cast<std::size_t>(g[i]) == k) members.push_back(i);
+      bad += km_mismatches(one, k, members, *times, e, weight);
+    }
+    CHECK(bad == 0);
+  }
+}
+
+TEST_CASE("Kaplan-Meier of nested subject ranges equals the definition for each range") {
+  std::mt19937_64 rng(9);
+  const std::size_t n = 5000;
+  std::vector<double> days(n), half(n), w(n);
+  std::vector<std::uint8_t> e(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    days[i] = static_cast<double>(rng() % 300);
+    half[i] = static_cast<double>(rng() % 300) / 2.0;
+    e[i] = rng() % 2;
+    w[i] = 1.0 + static_cast<double>(rng() % 4);
+  }
+  // nested and overlapping ranges, a one-subject range and an empty one
+  const std::vector<std::int64_t> begin{0, 10, 10, 4000, 2500, 77, 3000};
+  const std::vector<std::int64_t> end{5000, 4000, 60, 4999, 4100, 78, 3000};
+  const std::vector<std::pair<const std::vector<double>*, const double*>> cases{
+      {&days, nullptr}, {&half, nullptr}, {&days, w.data()}};
+  for (const auto& [times, weight] : cases) {
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      const SurvivalTable out = kaplan_meier_ranges(times->data(), e.data(), weight, n,
+                                                    begin.data(), end.data(), begin.size());
+      std::size_t bad = 0;
+      for (std::size_t k = 0; k < begin.size(); ++k) {
+        std::vector<std::size_t> members;
+        for (std::int64_t i = begin[k]; i < end[k]; ++i)
+          members.push_back(static_cast<std::size_t>(i));
+        bad += km_mismatches(out, k, members, *times, e, weight);
       }
-      if (d > 0) {
-        s *= 1.0 - d / at_risk;
-        gw += d / (at_risk * (at_risk - d));
-      }
-      bad += one.group[row] != static_cast<std::int32_t>(k) || one.time[row] != x;
-      bad += one.at_risk[row] != at_risk || one.observed[row] != d || one.censored[row] != c;
-      bad += std::abs(one.survival[row] - s) > 1e-12 || std::abs(one.greenwood[row] - gw) > 1e-12;
-      ++row;
+      CHECK(bad == 0);
     }
   }
-  CHECK(bad == 0);
+  set_num_threads(0);
+  const std::vector<std::int64_t> bad_begin{0, 5}, bad_end{5001, 4};
+  try {
+    (void)kaplan_meier_ranges(days.data(), e.data(), nullptr, n, bad_begin.data(), bad_end.data(),
+                              2);
+    FAIL("no error");
+  } catch (const InputError& err) {
+    CHECK(err.ids() == std::vector<id_type>{0, 1});
+  }
 }
 
 TEST_CASE("Kaplan-Meier: bad durations, weights and groups name their rows") {

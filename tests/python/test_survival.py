@@ -243,6 +243,15 @@ def test_churn_from_network_and_errors():
         dl.churn(people, bad, "2023-01-01")
     with pytest.raises(dl.InputError, match="enrol"):
         dl.churn(dl.Network.from_frame(people), orders, "2023-01-01")
+    # duplicate participant ids are named, with int and with string ids
+    dup = pd.concat([people, people.iloc[[3]]])
+    for frame, o in ((dup, orders), (dup.assign(id="p" + dup["id"].astype(str)),
+                                     orders.assign(participant_id="p" + orders["participant_id"].astype(str)))):
+        with pytest.raises(dl.InputError, match="duplicate") as err:
+            dl.churn(frame, o, "2023-01-01")
+        assert err.value.kind == "duplicate_id" and list(err.value.ids) == [frame["id"].iloc[3]]
+        with pytest.raises(dl.InputError, match="duplicate"):
+            dl.cohort_retention(o, "2023-01-01", cohort="enrolment", participants=frame)
 
 
 # ----------------------------------------------------------------------- cohorts
@@ -307,6 +316,118 @@ def test_cohort_retention_equals_brute_force(seed):
                     else:
                         assert v == cells.get(key + (k,), 0), (cohort, idx, k)
             assert sum(sizes.values()) == int(got.sizes.sum())
+
+
+def test_cohort_retention_split_without_participants_and_string_ids():
+    rng = np.random.default_rng(11)
+    people, orders = _random_people(rng, 40)
+    as_of = pd.Timestamp("2023-01-15")
+    by = pd.Series(rng.choice(["x", "y", "z"], len(people)), index=people["id"])
+    # the customers are those of `by`; the same matrix as with the participants given
+    got = dl.cohort_retention(orders, as_of, by=by)
+    want = dl.cohort_retention(orders, as_of, participants=people, by=by)
+    pd.testing.assert_frame_equal(got.counts, want.counts)
+    pd.testing.assert_series_equal(got.sizes, want.sizes)
+    o = orders[orders["ordered_on"] <= as_of]
+    cohort_of = o.groupby("participant_id")["ordered_on"].min().dt.to_period("M")
+    sizes, _ = _brute_cohorts(orders, as_of, cohort_of, by)
+    assert {k: v for k, v in got.sizes.items()} == sizes
+    # string ids take the factorised path and give the same matrix
+    so = orders.assign(participant_id="p" + orders["participant_id"].astype(str))
+    sby = pd.Series(by.to_numpy(), index="p" + by.index.astype(str))
+    pd.testing.assert_frame_equal(dl.cohort_retention(so, as_of, by=sby).counts, got.counts)
+    pd.testing.assert_frame_equal(dl.cohort_retention(so, as_of).counts, dl.cohort_retention(orders, as_of).counts)
+    # a customer with orders and no label is named
+    with pytest.raises(dl.InputError, match="no group label") as err:
+        dl.cohort_retention(orders, as_of, by=by.drop(by.index[:2]))
+    assert set(err.value.ids) <= set(by.index[:2])
+    with pytest.raises(dl.InputError, match="no group label"):
+        dl.cohort_retention(so, as_of, by=sby.drop(sby.index[:2]))
+
+
+# ------------------------------------------------------------ retention by organisation
+
+def _random_forest(rng, n):
+    """Participants with sponsors (a random forest: each sponsor comes earlier), enrolled
+    after their sponsor, and random orders."""
+    ids = rng.permutation(np.arange(1000, 1000 + n))
+    sponsor = [None] + [ids[rng.integers(0, i)] if rng.random() < 0.9 else None for i in range(1, n)]
+    enrolled = pd.Timestamp("2021-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 700, n)), "D")
+    people = pd.DataFrame({"id": ids, "sponsor_id": pd.array(sponsor, dtype="Int64"), "enrolled_on": enrolled})
+    k = n * 5
+    orders = pd.DataFrame({"participant_id": rng.choice(ids, k),
+                           "ordered_on": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 800, k), "D")})
+    return people, orders
+
+
+def _organisation(people, leader, include_self):
+    """The leader's descendants by following sponsor links (brute force), and the leader."""
+    children = {}
+    for pid, sp in zip(people["id"], people["sponsor_id"]):
+        if not pd.isna(sp):
+            children.setdefault(int(sp), []).append(int(pid))
+    out, todo = [], [leader]
+    while todo:
+        x = todo.pop()
+        out.append(x)
+        todo.extend(children.get(x, []))
+    return out if include_self else out[1:]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_network_retention_equals_statsmodels_per_organisation(seed):
+    rng = np.random.default_rng(seed)
+    people, orders = _random_forest(rng, 300)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    as_of = pd.Timestamp("2022-09-30")  # some participants are not enrolled yet
+    enrolled = people.set_index("id")["enrolled_on"]
+    for include_self in (True, False):
+        km = net.retention(orders, as_of, top=6, include_self=include_self)
+        orgs = {int(p): [m for m in _organisation(people, int(p), include_self) if enrolled[m] <= as_of]
+                for p in people["id"] if enrolled[p] <= as_of}
+        sizes = sorted((-len(v), people.index[people["id"] == p][0], p) for p, v in orgs.items() if v)
+        assert list(km.median_survival_time_.index) == [p for _, _, p in sizes[:6]]
+        # every curve against statsmodels on the organisation's own rows (churn by brute force)
+        for leader in km.median_survival_time_.index:
+            dur, ev = [], []
+            for m in orgs[leader]:
+                mine = orders[(orders["participant_id"] == m) & (orders["ordered_on"] <= as_of)]["ordered_on"]
+                last = max([enrolled[m]] + list(mine))
+                churned = (as_of - last).days > 90
+                dur.append((last - enrolled[m]).days if churned else (as_of - enrolled[m]).days)
+                ev.append(int(churned))
+            sf = sm_survfunc.SurvfuncRight(np.array(dur, float), np.array(ev, float))
+            tab = km.survival_table_.xs(leader, level="group")
+            ev_rows = tab[tab["observed"] > 0]
+            np.testing.assert_array_equal(ev_rows.index.to_numpy(), sf.surv_times)
+            np.testing.assert_array_equal(ev_rows["at_risk"].to_numpy(), sf.n_risk)
+            np.testing.assert_allclose(ev_rows["survival"].to_numpy(), sf.surv_prob, rtol=0, atol=1e-12)
+            assert tab["removed"].sum() == len(orgs[leader])
+    # given leaders, in the order given
+    chosen = [int(people["id"].iloc[0]), int(people["id"].iloc[5])]
+    km = net.retention(orders, as_of, leaders=chosen[::-1])
+    assert list(km.median_survival_time_.index) == chosen[::-1]
+
+
+def test_network_retention_errors():
+    rng = np.random.default_rng(5)
+    people, orders = _random_forest(rng, 60)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    as_of = "2021-12-31"
+    with pytest.raises(dl.UnknownIdError, match="12"):
+        net.retention(orders, as_of, leaders=[12])
+    late = int(people["id"].iloc[-1])  # the last one enrolled
+    with pytest.raises(dl.InputError, match="enrolled after as_of") as err:
+        net.retention(orders, "2021-01-01", leaders=[late])
+    assert err.value.ids == [late]
+    has_sponsor = set(people["sponsor_id"].dropna().astype(int))
+    leaf = next(int(p) for p in people["id"] if int(p) not in has_sponsor)
+    with pytest.raises(dl.InputError, match="nobody in their downline"):
+        net.retention(orders, "2023-01-01", leaders=[leaf], include_self=False)
+    with pytest.raises(dl.InputError, match="top"):
+        net.retention(orders, as_of, top=0)
+    with pytest.raises(dl.InputError, match="enrol"):
+        dl.Network.from_frame(people).retention(orders, as_of)
 
 
 def test_plots_draw_the_data():

@@ -1,0 +1,555 @@
+// Per-customer activity from raw order columns, for churn and cohort retention
+// (DOMAIN.md "Retention"): the last activity day of every customer, and the cohort
+// retention matrix, each in one parallel pass over the orders.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "date.hpp"
+#include "detail/buffer.hpp"
+#include "detail/group.hpp"
+#include "detail/id_index.hpp"
+#include "detail/parallel.hpp"
+#include "error.hpp"
+#include "fwd.hpp"
+
+namespace downline {
+
+/// Order columns as a pandas frame holds them: int64 customer ids, int64 date ticks
+/// (`ticks_per_day` a day, as a datetime64 column; NaT, the int64 minimum, is refused
+/// with the rows named) and optional amounts. With amounts, rows with an amount <= 0 are
+/// refunds: they are not activity (DOMAIN.md).
+struct OrderColumns {
+  const id_type* id = nullptr;
+  const std::int64_t* ticks = nullptr;
+  std::int64_t ticks_per_day = 1;
+  const double* amount = nullptr;  ///< null: every order is activity
+  std::size_t n = 0;
+};
+
+/// Orders whose id is not a customer: their distinct ids (ascending) and how many orders
+/// they have (whatever their date). The caller decides whether that is an error.
+struct UnknownOrders {
+  std::vector<id_type> ids;
+  std::int64_t orders = 0;
+};
+
+/// Every customer's last activity day up to as_of (min_day: none).
+struct LastActivity {
+  std::vector<day_t> last;
+  UnknownOrders unknown;
+};
+
+/// A cohort retention matrix of customers split into groups. Cohort c is the calendar
+/// month first_month + c; column k is k months after the cohort month.
+struct CohortCounts {
+  std::int64_t first_month = 0;  ///< months since 1970-01 of cohort 0: the earliest non-empty
+  std::size_t months = 0;        ///< cohorts up to as_of's month; also the columns k
+  std::size_t groups = 0;
+  /// [group][cohort][k]: customers of the cohort with an activity in month cohort + k
+  /// (0 for cells after as_of's month, which the caller marks missing).
+  std::vector<std::int64_t> counts;
+  std::vector<std::int64_t> sizes;  ///< [group][cohort]: customers in the cohort
+  UnknownOrders unknown;
+  std::vector<std::int64_t> ungrouped;  ///< positions of customers in a cohort with group < 0
+};
+
+namespace detail {
+
+/// Months since 1970-01 of a day number.
+constexpr std::int64_t month_of_day(day_t day) noexcept {
+  const CivilDate c = civil_from_days(day);
+  return (static_cast<std::int64_t>(c.year) - 1970) * 12 + static_cast<std::int64_t>(c.month) - 1;
+}
+
+/// The customers: positions of a universe of distinct ids (InputError naming duplicates),
+/// or, when `from_orders`, the order ids themselves (dense ids are their own slot; other
+/// ids are the sorted distinct ids).
+///
+/// Per-customer work is indexed by a *key*. Dense ids (a range at most about 4 times
+/// their count, as member numbers give) are their own key, the id's slot in the range:
+/// an order then touches one random cache line (its slot's entry), after a test in a bit
+/// set of the customers' slots that stays in cache. Other ids are hashed to their
+/// position, which is the key.
+class Customers {
+ public:
+  Customers(const OrderColumns& o, const id_type* universe, std::size_t n_universe,
+            bool from_orders) {
+    if (from_orders) {
+      const auto [lo, range] = id_range(o.id, o.n);
+      if (o.n == 0 || dense(range, o.n)) {
+        base_ = lo;
+        size_ = span_ = o.n == 0 ? 0 : static_cast<std::size_t>(range) + 1;
+        mode_ = Mode::slot;
+        return;
+      }
+      own_.assign(o.id, o.id + o.n);
+      std::sort(own_.begin(), own_.end());
+      own_.erase(std::unique(own_.begin(), own_.end()), own_.end());
+      universe = own_.data();
+      n_universe = own_.size();
+    }
+    if (n_universe >= static_cast<std::size_t>(std::numeric_limits<index_t>::max()))
+      throw InputError(ErrorKind::too_large, "more than 2^31 - 2 customers");
+    size_ = n_universe;
+    keys_ = universe;
+    std::vector<id_type> dups;
+    const auto [lo, range] = id_range(universe, n_universe);
+    if (n_universe > 0 && dense(range, n_universe)) {
+      mode_ = Mode::table;
+      base_ = lo;
+      span_ = static_cast<std::size_t>(range) + 1;
+      member_.assign((span_ + 63) / 64, 0);
+      for (std::size_t r = 0; r < n_universe; ++r) {
+        const std::uint64_t slot = slot_of(universe[r]);
+        std::uint64_t& word = member_[static_cast<std::size_t>(slot >> 6)];
+        if ((word >> (slot & 63)) & 1) dups.push_back(universe[r]);
+        word |= std::uint64_t{1} << (slot & 63);
+      }
+    } else {
+      mode_ = Mode::hash;
+      span_ = n_universe;
+      index_ = IdIndex(universe, n_universe);
+      index_.insert_all(universe, static_cast<index_t>(n_universe),
+                        [&](index_t r) { dups.push_back(universe[r]); });
+    }
+    if (!dups.empty()) {
+      std::sort(dups.begin(), dups.end());
+      dups.erase(std::unique(dups.begin(), dups.end()), dups.end());
+      throw InputError(ErrorKind::duplicate_id,
+                       std::to_string(dups.size()) +
+                           " customer id(s) appear more than once: " + list_values(dups),
+                       std::move(dups));
+    }
+  }
+  /// Customers (positions 0..size-1).
+  std::size_t size() const noexcept { return size_; }
+  /// Keys 0..keys-1 (some may be no customer's).
+  std::size_t keys() const noexcept { return span_; }
+
+  /// Whether keys are found without hashing (find_direct()).
+  bool direct() const noexcept { return mode_ != Mode::hash; }
+  /// The key of `id`, or -1 when it is not a customer's id; direct() only.
+  index_t find_direct(id_type id) const noexcept {
+    const std::uint64_t s = slot_of(id);
+    if (mode_ == Mode::slot) return static_cast<index_t>(s);
+    const bool in = s < span_ && ((member_[static_cast<std::size_t>(s >> 6)] >> (s & 63)) & 1);
+    return in ? static_cast<index_t>(s) : npos;
+  }
+  /// out[i] = the key of q[i], or -1 when q[i] is not a customer's id, for i < m.
+  void find_block(const id_type* q, std::size_t m, index_t* out) const noexcept {
+    if (direct())
+      for (std::size_t i = 0; i < m; ++i) out[i] = find_direct(q[i]);
+    else
+      index_.find_many(keys_, q, m, out);
+  }
+  /// The key of customer position p.
+  std::size_t key_of(std::size_t p) const noexcept {
+    return mode_ == Mode::table ? static_cast<std::size_t>(slot_of(keys_[p])) : p;
+  }
+
+ private:
+  enum class Mode { slot, table, hash };
+  static std::pair<id_type, std::uint64_t> id_range(const id_type* v, std::size_t n) noexcept {
+    if (n == 0) return {0, 0};
+    id_type lo = v[0], hi = v[0];
+    for (std::size_t i = 1; i < n; ++i) {
+      lo = v[i] < lo ? v[i] : lo;
+      hi = v[i] > hi ? v[i] : hi;
+    }
+    return {lo, static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo)};
+  }
+  static bool dense(std::uint64_t range, std::size_t n) noexcept {
+    return range < 4 * static_cast<std::uint64_t>(n) + (1u << 16);
+  }
+  std::uint64_t slot_of(id_type id) const noexcept {
+    return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(base_);
+  }
+  Mode mode_ = Mode::slot;
+  id_type base_ = 0;
+  std::size_t size_ = 0, span_ = 0;
+  std::vector<std::uint64_t> member_;  // table: bit per slot, set for the customers' slots
+  const id_type* keys_ = nullptr;
+  std::vector<id_type> own_;
+  IdIndex index_;
+};
+
+/// Calls visit(slice, key, day) for every order that is activity up to as_of (amount > 0
+/// when there are amounts), in parallel slices of the orders; orders of ids that are not
+/// customers are left out and reported. Missing dates raise InputError naming the rows.
+/// Orders go in blocks: the block's keys are found, then the entries `target(slice, key)`
+/// they will update are prefetched, then visited, so that the cache misses of a block
+/// overlap.
+template <class Target, class Visit>
+UnknownOrders for_each_activity(const OrderColumns& o, const Customers& customers, day_t as_of,
+                                Target target, Visit visit) {
+  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+  if (o.ticks_per_day <= 0)
+    throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+  constexpr std::size_t grain = std::size_t{1} << 16, block = 64;
+  std::vector<std::int64_t> unknown(parallel_parts(o.n, grain), 0), no_date(unknown.size(), 0);
+  with_ticks_per_day(o.ticks_per_day, [&](auto per_day) {
+    parallel_for(o.n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+      std::int64_t u = 0, bad = 0;
+      auto one = [&](std::size_t i, index_t key) {
+        if (key < 0) {
+          ++u;
+          return;
+        }
+        if (o.ticks[i] == nat) {
+          ++bad;
+          return;
+        }
+        const day_t day = clamped_day(o.ticks[i], per_day);
+        if (day > as_of || (o.amount != nullptr && !(o.amount[i] > 0.0))) return;
+        visit(s, static_cast<std::size_t>(key), day);
+      };
+      if (customers.direct()) {
+        // a rolling prefetch `ahead` orders in front: a steady number of misses in flight
+        constexpr std::size_t ahead = 48;
+        for (std::size_t i = b; i < e; ++i) {
+          if (i + ahead < e) {
+            const index_t k = customers.find_direct(o.id[i + ahead]);
+            if (k >= 0) __builtin_prefetch(target(s, static_cast<std::size_t>(k)), 1);
+          }
+          one(i, customers.find_direct(o.id[i]));
+        }
+      } else {
+        // hashed ids: a block's keys are probed together, then its targets prefetched
+        index_t pos[block];
+        for (std::size_t at = b; at < e; at += block) {
+          const std::size_t m = std::min(block, e - at);
+          customers.find_block(o.id + at, m, pos);
+          for (std::size_t j = 0; j < m; ++j)
+            if (pos[j] >= 0) __builtin_prefetch(target(s, static_cast<std::size_t>(pos[j])), 1);
+          for (std::size_t j = 0; j < m; ++j) one(at + j, pos[j]);
+        }
+      }
+      unknown[s] = u;
+      no_date[s] = bad;
+    });
+  });
+  std::int64_t missing = 0;
+  for (std::int64_t b : no_date) missing += b;
+  if (missing > 0) {
+    std::vector<id_type> rows;
+    for (std::size_t i = 0; i < o.n; ++i)
+      if (o.ticks[i] == nat) rows.push_back(static_cast<id_type>(i));
+    throw InputError(
+        ErrorKind::bad_value,
+        std::to_string(rows.size()) + " order(s) without a date at rows " + list_values(rows),
+        std::move(rows));
+  }
+  UnknownOrders out;
+  for (std::int64_t u : unknown) out.orders += u;
+  if (out.orders > 0) {
+    index_t pos = npos;
+    for (std::size_t i = 0; i < o.n; ++i) {
+      customers.find_block(o.id + i, 1, &pos);
+      if (pos < 0) out.ids.push_back(o.id[i]);
+    }
+    std::sort(out.ids.begin(), out.ids.end());
+    out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
+  }
+  return out;
+}
+
+/// An uninitialised array of n T on huge pages (see scratch_buffer), filled with `value`
+/// in parallel.
+template <class T>
+ScratchBuffer<T> filled_buffer(std::size_t n, T value) {
+  ScratchBuffer<T> a = scratch_buffer<T>(n);
+  parallel_for(n, std::size_t{1} << 18, [&](std::size_t, std::size_t b, std::size_t e) {
+    std::fill(a.get() + b, a.get() + e, value);
+  });
+  return a;
+}
+
+}  // namespace detail
+
+namespace detail {
+
+/// The latest activity day up to as_of of every key, one array per slice of the orders
+/// (plain stores: a locked instruction would stop the core from overlapping its cache
+/// misses); the caller takes their maximum.
+struct LastByKey {
+  std::vector<ScratchBuffer<day_t>> slices;
+  UnknownOrders unknown;
+  day_t at(std::size_t key) const noexcept {
+    day_t v = slices[0][key];
+    for (std::size_t s = 1; s < slices.size(); ++s) v = std::max(v, slices[s][key]);
+    return v;
+  }
+};
+
+inline LastByKey last_by_key(const OrderColumns& o, const Customers& customers, day_t as_of) {
+  LastByKey out;
+  out.slices.resize(parallel_parts(o.n, std::size_t{1} << 16));
+  for (auto& m : out.slices) m = filled_buffer(customers.keys(), min_day);
+  out.unknown = for_each_activity(
+      o, customers, as_of, [&](std::size_t s, std::size_t k) { return out.slices[s].get() + k; },
+      [&](std::size_t s, std::size_t k, day_t day) {
+        day_t& v = out.slices[s][k];
+        v = day > v ? day : v;
+      });
+  return out;
+}
+
+/// Calls f(p, last) for every customer position p, in parallel.
+template <class F>
+void for_each_last(const Customers& customers, const LastByKey& last, F f) {
+  parallel_for(customers.size(), std::size_t{1} << 16,
+               [&](std::size_t, std::size_t b, std::size_t e) {
+                 constexpr std::size_t ahead = 16;
+                 for (std::size_t p = b; p < e; ++p) {
+                   if (p + ahead < e)
+                     for (const auto& m : last.slices)
+                       __builtin_prefetch(m.get() + customers.key_of(p + ahead));
+                   f(p, last.at(customers.key_of(p)));
+                 }
+               });
+}
+
+}  // namespace detail
+
+/// Every customer's last activity day up to `as_of` (inclusive): the latest order day
+/// with, when there are amounts, an amount > 0. Customers are the `universe` ids (n_universe
+/// distinct ids, in that order); orders of other ids are left out and reported. One
+/// parallel pass over the orders (a maximum per customer and slice of the orders, then the
+/// maximum of the slices), so the result does not depend on the thread count.
+inline LastActivity last_activity(const OrderColumns& o, const id_type* universe,
+                                  std::size_t n_universe, day_t as_of) {
+  const detail::Customers customers(o, universe, n_universe, false);
+  detail::LastByKey last = detail::last_by_key(o, customers, as_of);
+  LastActivity out;
+  out.last.resize(customers.size());
+  detail::for_each_last(customers, last, [&](std::size_t p, day_t day) { out.last[p] = day; });
+  out.unknown = std::move(last.unknown);
+  return out;
+}
+
+/// Every participant's churn status at `as_of` (DOMAIN.md "Retention").
+struct ChurnStatus {
+  std::vector<day_t> last;             ///< the enrolment day or a later order day
+  std::vector<std::int32_t> duration;  ///< days from enrolment to last, or to as_of if censored
+  std::vector<std::uint8_t> churned;   ///< 1: more than churn_after days since `last`
+  UnknownOrders unknown;
+};
+
+/// The churn status of the participants `universe` (n distinct ids) enrolled on
+/// `enrolled[p]`: activity days are the enrolment day and the order days up to as_of (see
+/// last_activity()); churned when as_of - last > churn_after, the duration is then
+/// last - enrolled, else as_of - enrolled (censored). Participants enrolled after as_of
+/// get a negative duration: the caller leaves them out.
+inline ChurnStatus churn_status(const OrderColumns& o, const id_type* universe,
+                                const day_t* enrolled, std::size_t n, day_t as_of,
+                                std::int32_t churn_after) {
+  if (churn_after < 0) throw InputError(ErrorKind::bad_value, "churn_after must be >= 0 days");
+  const detail::Customers customers(o, universe, n, false);
+  detail::LastByKey last = detail::last_by_key(o, customers, as_of);
+  ChurnStatus out;
+  out.last.resize(n);
+  out.duration.resize(n);
+  out.churned.resize(n);
+  detail::for_each_last(customers, last, [&](std::size_t p, day_t day) {
+    const day_t l = std::max(day, enrolled[p]);
+    const bool churned = static_cast<std::int64_t>(as_of) - l > churn_after;
+    out.last[p] = l;
+    out.churned[p] = churned;
+    out.duration[p] = static_cast<std::int32_t>((churned ? l : as_of) - enrolled[p]);
+  });
+  out.unknown = std::move(last.unknown);
+  return out;
+}
+
+/// The cohort retention matrix (DOMAIN.md): every customer's active months up to as_of's
+/// month as bits (one parallel pass over the orders), then one pass over the customers.
+///
+/// Customers are the `universe` ids (distinct; orders of other ids are left out and
+/// reported) or, when it is null, every id with an order. A customer's cohort is the
+/// month of `cohort_day[c]` (for example enrolment; customers with cohort_day > as_of
+/// are left out, and orders before the cohort month do not count) or, when cohort_day is
+/// null, the month of the first activity up to as_of (customers without one are left
+/// out). `group[c]` in [0, n_groups) splits the cohorts (null: one group); customers in a
+/// cohort with a negative group are listed in `ungrouped` and not counted. Counts are
+/// integers, so the result does not depend on the thread count.
+inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe,
+                                  std::size_t n_universe, day_t as_of, const day_t* cohort_day,
+                                  const std::int32_t* group, std::size_t n_groups) {
+  if (universe == nullptr && (cohort_day != nullptr || group != nullptr))
+    throw InputError(ErrorKind::bad_value,
+                     "cohort_counts: cohort days and groups need the universe they describe");
+  if (group == nullptr) n_groups = 1;
+  if (n_groups == 0 || n_groups >= (std::size_t{1} << 31))
+    throw InputError(ErrorKind::bad_value, "cohort_counts: between 1 and 2^31 - 1 groups");
+  const detail::Customers customers(o, universe, n_universe, universe == nullptr);
+  const std::size_t nc = customers.size();
+  constexpr std::size_t grain = std::size_t{1} << 16;
+  const std::int64_t last_month = detail::month_of_day(as_of);
+
+  // 1. The earliest month that can hold a cohort.
+  std::int64_t lo = std::numeric_limits<std::int64_t>::max();
+  if (cohort_day != nullptr) {
+    for (std::size_t c = 0; c < nc; ++c)
+      if (cohort_day[c] <= as_of) lo = std::min(lo, detail::month_of_day(cohort_day[c]));
+  } else {
+    std::vector<day_t> first(detail::parallel_parts(o.n, grain), max_day);
+    detail::with_ticks_per_day(o.ticks_per_day, [&](auto per_day) {
+      detail::parallel_for(o.n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+        day_t f = max_day;
+        for (std::size_t i = b; i < e; ++i) {
+          if (o.ticks[i] == std::numeric_limits<std::int64_t>::min()) continue;
+          if (o.amount != nullptr && !(o.amount[i] > 0.0)) continue;
+          f = std::min(f, clamped_day(o.ticks[i], per_day));
+        }
+        first[s] = f;
+      });
+    });
+    const day_t f = *std::min_element(first.begin(), first.end());
+    if (f <= as_of) lo = detail::month_of_day(f);
+  }
+  CohortCounts out;
+  out.groups = n_groups;
+  const bool none = lo > last_month;
+  const std::size_t span = none ? 1 : static_cast<std::size_t>(last_month - lo) + 1;
+  const std::int64_t lo_year = 1970 + floor_div(lo, std::int64_t{12});
+  if (span > 12000)
+    throw InputError(ErrorKind::bad_value,
+                     "cohort_counts: the cohorts from year " + std::to_string(lo_year) +
+                         " to as_of span more than 1,000 years: check the dates");
+  const std::size_t words = (span + 63) / 64;
+  if (none) lo = last_month;
+  // The month (bit) of every day from the first day of month lo to as_of.
+  const day_t lo_day =
+      days_from_civil(static_cast<int>(1970 + floor_div(lo, std::int64_t{12})),
+                      static_cast<unsigned>(lo - 12 * floor_div(lo, std::int64_t{12})) + 1, 1);
+  std::vector<std::uint16_t> bit_of_day(static_cast<std::size_t>(std::max(as_of - lo_day + 1, 0)));
+  for (std::size_t d = 0; d < bit_of_day.size(); ++d)
+    bit_of_day[d] = static_cast<std::uint16_t>(
+        detail::month_of_day(static_cast<day_t>(lo_day + static_cast<day_t>(d))) - lo);
+
+  // 2. Active months: bit m of key c's words is month lo + m, one bit array per slice of
+  //    the orders (plain stores, no locked instructions), OR-ed when read. Keys are done
+  //    in blocks of at most 2^27 words (1 GiB) in all, each block one pass over the orders.
+  const std::size_t nk = customers.keys();
+  const std::size_t order_slices = detail::parallel_parts(o.n, grain);
+  const std::size_t block =
+      std::max<std::size_t>(1, (std::size_t{1} << 27) / (words * order_slices));
+  std::vector<std::int64_t> counts(n_groups * span * span, 0), sizes(n_groups * span, 0);
+  const std::size_t slices = detail::parallel_parts(nc, std::size_t{1} << 14);
+  std::vector<std::vector<std::int64_t>> slice_counts(slices), slice_sizes(slices);
+  std::vector<std::vector<std::int64_t>> slice_ungrouped(slices);
+  std::vector<detail::ScratchBuffer<std::uint64_t>> bits(order_slices);
+  for (std::size_t c0 = 0; c0 < nk || (c0 == 0 && nk == 0); c0 += block) {
+    const std::size_t c1 = std::min(nk, c0 + block);
+    for (auto& b : bits) b = detail::filled_buffer<std::uint64_t>((c1 - c0) * words, 0);
+    UnknownOrders unknown = detail::for_each_activity(
+        o, customers, as_of,
+        [&](std::size_t s, std::size_t c) {
+          return bits[s].get() + (c < c0 || c >= c1 ? 0 : (c - c0) * words);
+        },
+        [&](std::size_t s, std::size_t c, day_t day) {
+          if (c < c0 || c >= c1) return;
+          if (day < lo_day) return;  // before the earliest cohort (enrolment cohorts)
+          const unsigned m = bit_of_day[static_cast<std::size_t>(day - lo_day)];
+          bits[s][(c - c0) * words + (m >> 6)] |= std::uint64_t{1} << (m & 63);
+        });
+    if (c0 == 0) out.unknown = std::move(unknown);
+    // 3. Every customer whose key is in the block: its cohort, then its active months
+    //    after it.
+    detail::parallel_for(
+        nc, std::size_t{1} << 14, [&](std::size_t s, std::size_t b, std::size_t e) {
+          std::vector<std::int64_t>& cnt = slice_counts[s];
+          std::vector<std::int64_t>& siz = slice_sizes[s];
+          if (cnt.empty()) {
+            cnt.assign(counts.size(), 0);
+            siz.assign(sizes.size(), 0);
+          }
+          std::vector<std::uint64_t> w(words);
+          constexpr std::size_t ahead = 16;
+          for (std::size_t c = b; c < e; ++c) {
+            const std::size_t key = customers.key_of(c);
+            if (key < c0 || key >= c1) continue;
+            if (c + ahead < e) {
+              const std::size_t next = customers.key_of(c + ahead);
+              if (next >= c0 && next < c1)
+                for (const auto& bs : bits) __builtin_prefetch(bs.get() + (next - c0) * words);
+            }
+            const std::size_t i = key - c0;
+            for (std::size_t k = 0; k < words; ++k) {
+              std::uint64_t v = bits[0][i * words + k];
+              for (std::size_t t = 1; t < order_slices; ++t) v |= bits[t][i * words + k];
+              w[k] = v;
+            }
+            std::int64_t cohort = -1;
+            if (cohort_day != nullptr) {
+              if (cohort_day[c] > as_of) continue;
+              cohort = detail::month_of_day(cohort_day[c]) - lo;
+            } else {
+              for (std::size_t k = 0; k < words; ++k)
+                if (w[k] != 0) {
+                  cohort = static_cast<std::int64_t>(k * 64) + __builtin_ctzll(w[k]);
+                  break;
+                }
+              if (cohort < 0) continue;  // no activity up to as_of
+            }
+            const std::int64_t g = group != nullptr ? group[c] : 0;
+            if (g < 0 || static_cast<std::size_t>(g) >= n_groups) {
+              slice_ungrouped[s].push_back(static_cast<std::int64_t>(c));
+              continue;
+            }
+            const std::size_t row =
+                static_cast<std::size_t>(g) * span + static_cast<std::size_t>(cohort);
+            ++siz[row];
+            std::int64_t* cells = cnt.data() + row * span;
+            for (std::size_t k = static_cast<std::size_t>(cohort) >> 6; k < words; ++k) {
+              std::uint64_t v = w[k];
+              if (k == static_cast<std::size_t>(cohort) >> 6)
+                v &= ~std::uint64_t{0} << (cohort & 63);
+              while (v != 0) {
+                const std::int64_t m = static_cast<std::int64_t>(k * 64) + __builtin_ctzll(v);
+                ++cells[m - cohort];
+                v &= v - 1;
+              }
+            }
+          }
+        });
+    if (nk == 0) break;
+  }
+  for (std::size_t s = 0; s < slices; ++s) {
+    for (std::size_t j = 0; j < slice_counts[s].size(); ++j) counts[j] += slice_counts[s][j];
+    for (std::size_t j = 0; j < slice_sizes[s].size(); ++j) sizes[j] += slice_sizes[s][j];
+    out.ungrouped.insert(out.ungrouped.end(), slice_ungrouped[s].begin(), slice_ungrouped[s].end());
+  }
+  std::sort(out.ungrouped.begin(), out.ungrouped.end());
+
+  // 4. Cohorts from the earliest non-empty one (over all groups) to as_of's month.
+  std::size_t first = span;
+  for (std::size_t g = 0; g < n_groups; ++g)
+    for (std::size_t c = 0; c < span; ++c)
+      if (sizes[g * span + c] > 0) first = std::min(first, c);
+  if (first == span) {
+    out.first_month = last_month;
+    return out;  // no customer in any cohort: months = 0
+  }
+  out.first_month = lo + static_cast<std::int64_t>(first);
+  out.months = span - first;
+  const std::size_t m = out.months;
+  out.counts.assign(n_groups * m * m, 0);
+  out.sizes.assign(n_groups * m, 0);
+  for (std::size_t g = 0; g < n_groups; ++g)
+    for (std::size_t c = 0; c < m; ++c) {
+      const std::size_t from = g * span + first + c;
+      out.sizes[g * m + c] = sizes[from];
+      for (std::size_t k = 0; k < m; ++k) out.counts[(g * m + c) * m + k] = counts[from * span + k];
+    }
+  return out;
+}
+
+}  // namespace downline

@@ -1,0 +1,99 @@
+// Retention: last activity and cohort retention counts straight from the order columns.
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <optional>
+
+#include "common.hpp"
+#include "downline/retention.hpp"
+
+namespace py = pybind11;
+using namespace downline;
+using downline::python::carray;
+using downline::python::checked;
+using downline::python::to_numpy;
+
+namespace {
+
+OrderColumns order_columns(const carray<id_type>& ids, const carray<std::int64_t>& ticks,
+                           std::int64_t ticks_per_day,
+                           const std::optional<carray<double>>& amount) {
+  OrderColumns o;
+  o.n = static_cast<std::size_t>(ids.size());
+  o.id = checked(ids, o.n, "customer ids");
+  o.ticks = checked(ticks, o.n, "dates");
+  o.ticks_per_day = ticks_per_day;
+  o.amount = amount ? checked(*amount, o.n, "amounts") : nullptr;
+  return o;
+}
+
+void put_unknown(py::dict& out, UnknownOrders&& u) {
+  out["unknown_ids"] = to_numpy(std::move(u.ids));
+  out["unknown_orders"] = u.orders;
+}
+
+}  // namespace
+
+void bind_retention(py::module_& m) {
+  m.def(
+      "churn_status",
+      [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
+         const std::optional<carray<double>>& amount, const carray<id_type>& universe,
+         const carray<day_t>& enrolled, day_t as_of, std::int32_t churn_after) {
+        const OrderColumns o = order_columns(ids, ticks, ticks_per_day, amount);
+        const std::size_t nu = static_cast<std::size_t>(universe.size());
+        const id_type* u = checked(universe, nu, "universe");
+        const day_t* en = checked(enrolled, nu, "enrolment days");
+        ChurnStatus r;
+        {
+          py::gil_scoped_release release;
+          r = churn_status(o, u, en, nu, as_of, churn_after);
+        }
+        py::dict out;
+        out["last"] = to_numpy(std::move(r.last));
+        out["duration"] = to_numpy(std::move(r.duration));
+        out["churned"] = to_numpy(std::move(r.churned));
+        put_unknown(out, std::move(r.unknown));
+        return out;
+      },
+      py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
+      py::arg("universe"), py::arg("enrolled"), py::arg("as_of"), py::arg("churn_after"),
+      "Churn status of every universe participant: last activity, duration, churned");
+  m.def(
+      "cohort_counts",
+      [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
+         const std::optional<carray<double>>& amount,
+         const std::optional<carray<id_type>>& universe, day_t as_of,
+         const std::optional<carray<day_t>>& cohort_day,
+         const std::optional<carray<std::int32_t>>& group, std::int64_t n_groups) {
+        const OrderColumns o = order_columns(ids, ticks, ticks_per_day, amount);
+        static const id_type no_ids[1] = {0};  // an empty universe is still a universe
+        const id_type* u = nullptr;
+        std::size_t nu = 0;
+        if (universe) {
+          nu = static_cast<std::size_t>(universe->size());
+          u = nu ? checked(*universe, nu, "universe") : no_ids;
+        }
+        const day_t* cd = cohort_day ? checked(*cohort_day, nu, "cohort days") : nullptr;
+        const std::int32_t* g = group ? checked(*group, nu, "groups") : nullptr;
+        if (n_groups < 1) throw InputError(ErrorKind::bad_value, "n_groups must be >= 1");
+        CohortCounts r;
+        {
+          py::gil_scoped_release release;
+          r = cohort_counts(o, u, nu, as_of, cd, g, static_cast<std::size_t>(n_groups));
+        }
+        py::dict out;
+        out["first_month"] = r.first_month;
+        out["months"] = r.months;
+        out["counts"] = to_numpy(std::move(r.counts));
+        out["sizes"] = to_numpy(std::move(r.sizes));
+        out["ungrouped"] = to_numpy(std::move(r.ungrouped));
+        put_unknown(out, std::move(r.unknown));
+        return out;
+      },
+      py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
+      py::arg("universe"), py::arg("as_of"), py::arg("cohort_day") = py::none(),
+      py::arg("group") = py::none(), py::arg("n_groups") = 1,
+      "Cohort retention counts [group][cohort][k] and cohort sizes [group][cohort]");
+}
