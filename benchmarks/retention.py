@@ -39,8 +39,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -324,16 +322,13 @@ def targets_for(results: list[dict]) -> list[tuple[str, bool, str]]:
 
 
 def report(results: list[dict], wall: float) -> str:
-    import numpy as np
-    import pandas as pd
     import statsmodels
 
     threads = results[0]["dl_cohort"]["threads"] if results else "?"
     lines = ["# downline retention benchmark", ""]
-    lines.append(f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python "
-                 f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}, statsmodels "
-                 f"{statsmodels.__version__}; downline threads: {threads}. As of: the day of the last order; churn "
-                 f"after {CHURN_AFTER} days; {GROUPS} random regions. Run took {wall:.0f} s.")
+    lines.append(harness.machine_line(threads, f", statsmodels {statsmodels.__version__}")
+                 + f" As of: the day of the last order; churn after {CHURN_AFTER} days; {GROUPS} random regions. "
+                 f"Run took {wall:.0f} s.")
     lines.append("")
     for r in results:
         lines.append(f"## {r['n']:,} participants, {r['data']['orders']:,} orders (as of {r['as_of']}; "

@@ -556,6 +556,17 @@ def floor_passes(columns: dict, repeat: int) -> dict:
     return out
 
 
+def machine_line(threads, peers: str = "") -> str:
+    """The report's "Machine: ..." sentence (cores, CPU, Python, numpy, pandas, ``peers``:
+    more versions as ", name x.y", and downline's threads)."""
+    import numpy as np
+    import pandas as pd
+
+    return (f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, Python "
+            f"{platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}{peers}; downline "
+            f"threads: {threads}.")
+
+
 def profile_lines(r: dict, keys: list[tuple[str, str]]) -> list[str]:
     """One line per (result key, name) with the child's profile: where the time goes."""
     lines = []

@@ -42,8 +42,6 @@ from __future__ import annotations
 import argparse
 import cProfile
 import json
-import os
-import platform
 import pstats
 import shutil
 import sys
@@ -481,14 +479,9 @@ def targets_for(results: list[dict]) -> list[tuple[str, bool, str]]:
 
 
 def report(results: list[dict], wall: float) -> str:
-    import numpy as np
-    import pandas as pd
-
     threads = results[0]["dl_lifecycle"]["threads"] if results else "?"
     lines = ["# downline segmentation benchmark", ""]
-    lines.append(f"Machine: {os.cpu_count()} cores, {platform.processor() or platform.machine()}, "
-                 f"Python {platform.python_version()}, numpy {np.__version__}, pandas {pd.__version__}; "
-                 f"downline threads: {threads}. As of: the day of the last order. Run took {wall:.0f} s.")
+    lines.append(harness.machine_line(threads) + f" As of: the day of the last order. Run took {wall:.0f} s.")
     lines.append("")
     for r in results:
         n, dlc, drf = r["n"], r["dl_lifecycle"], r["dl_rfm"]
