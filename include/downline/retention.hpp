@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <memory>
@@ -40,6 +41,59 @@ struct UnknownOrders {
   std::int64_t orders = 0;
 };
 
+/// What scan_orders() finds: rows without a date (NaT) and rows whose amount is NaN or
+/// infinite, counted.
+struct OrderScan {
+  std::int64_t missing_dates = 0;
+  std::int64_t bad_amounts = 0;
+};
+
+/// Counts the orders without a date (the int64 minimum, as NaT) and, with amounts, those
+/// with a NaN or infinite amount, in one parallel pass: the check before any per-order
+/// work, which then names the rows only when there are some.
+inline OrderScan scan_orders(const std::int64_t* ticks, const double* amount, std::size_t n) {
+  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+  constexpr std::size_t grain = std::size_t{1} << 18;
+  std::vector<OrderScan> part(detail::parallel_parts(n, grain));
+  detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    std::int64_t dates = 0, amounts = 0;
+    for (std::size_t i = b; i < e; ++i) dates += ticks[i] == nat;
+    if (amount != nullptr)
+      for (std::size_t i = b; i < e; ++i) amounts += !std::isfinite(amount[i]);
+    part[s] = {dates, amounts};
+  });
+  OrderScan out;
+  for (const OrderScan& p : part) {
+    out.missing_dates += p.missing_dates;
+    out.bad_amounts += p.bad_amounts;
+  }
+  return out;
+}
+
+/// out[i] = the day of ticks[i] (`ticks_per_day` a day; clamped as clamped_day()), or
+/// min_day for a missing date (NaT, the int64 minimum), in parallel; returns how many dates
+/// were missing.
+inline std::int64_t day_numbers(const std::int64_t* ticks, std::int64_t ticks_per_day,
+                                std::size_t n, day_t* out) {
+  if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+  constexpr std::size_t grain = std::size_t{1} << 18;
+  std::vector<std::int64_t> missing(detail::parallel_parts(n, grain), 0);
+  detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
+    detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+      std::int64_t m = 0;
+      for (std::size_t i = b; i < e; ++i) {
+        m += ticks[i] == nat;
+        out[i] = ticks[i] == nat ? min_day : clamped_day(ticks[i], per_day);
+      }
+      missing[s] = m;
+    });
+  });
+  std::int64_t total = 0;
+  for (std::int64_t m : missing) total += m;
+  return total;
+}
+
 /// Every customer's last activity day up to as_of (min_day: none).
 struct LastActivity {
   std::vector<day_t> last;
@@ -75,8 +129,8 @@ constexpr std::int64_t month_of_day(day_t day) noexcept {
 /// Per-customer work is indexed by a *key*. Dense ids (a range at most about 4 times
 /// their count, as member numbers give) are their own key, the id's slot in the range:
 /// an order then touches one random cache line (its slot's entry), after a test in a bit
-/// set of the customers' slots that stays in cache. Other ids are hashed to their
-/// position, which is the key.
+/// set of the customers' slots that stays in cache, or none when the entry itself tells
+/// (see fill_keys()). Other ids are hashed to their position, which is the key.
 class Customers {
  public:
   Customers(const OrderColumns& o, const id_type* universe, std::size_t n_universe,
@@ -153,6 +207,29 @@ class Customers {
   std::size_t key_of(std::size_t p) const noexcept {
     return mode_ == Mode::table ? static_cast<std::size_t>(slot_of(keys_[p])) : p;
   }
+  /// Slots of ids in the id range (direct() only): `of(id)` is the id's slot, a
+  /// customer's key when it is below `span` and member() says so.
+  struct Slots {
+    std::uint64_t base, span;
+    std::uint64_t of(id_type id) const noexcept { return static_cast<std::uint64_t>(id) - base; }
+  };
+  Slots slots() const noexcept { return {static_cast<std::uint64_t>(base_), span_}; }
+  /// Whether slot/key k (< keys()) is a customer's.
+  bool member(std::size_t k) const noexcept {
+    return mode_ != Mode::table || ((member_[k >> 6] >> (k & 63)) & 1);
+  }
+  /// a[k] = customer for the keys of customers, `other` for the other keys < keys(), in
+  /// parallel and in key order (no random access).
+  template <class T>
+  void fill_keys(T* a, T customer, T other) const {
+    parallel_for(span_, std::size_t{1} << 18, [&](std::size_t, std::size_t b, std::size_t e) {
+      if (mode_ != Mode::table) {
+        std::fill(a + b, a + e, customer);
+        return;
+      }
+      for (std::size_t k = b; k < e; ++k) a[k] = member(k) ? customer : other;
+    });
+  }
 
  private:
   enum class Mode { slot, table, hash };
@@ -166,7 +243,9 @@ class Customers {
     return {lo, static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo)};
   }
   static bool dense(std::uint64_t range, std::size_t n) noexcept {
-    return range < 4 * static_cast<std::uint64_t>(n) + (1u << 16);
+    // (keys are index_t)
+    return range < 4 * static_cast<std::uint64_t>(n) + (1u << 16) &&
+           range < static_cast<std::uint64_t>(std::numeric_limits<index_t>::max());
   }
   std::uint64_t slot_of(id_type id) const noexcept {
     return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(base_);
@@ -180,54 +259,110 @@ class Customers {
   IdIndex index_;
 };
 
-/// Calls visit(slice, key, day) for every order that is activity up to as_of (amount > 0
-/// when there are amounts), in parallel slices of the orders; orders of ids that are not
-/// customers are left out and reported. Missing dates raise InputError naming the rows.
-/// Orders go in blocks: the block's keys are found, then the entries `target(slice, key)`
-/// they will update are prefetched, then visited, so that the cache misses of a block
-/// overlap.
-template <class Target, class Visit>
+constexpr std::size_t activity_grain = std::size_t{1} << 16;
+
+/// How many visitors (and target arrays) for_each_activity() asks for: one per parallel
+/// slice of the orders.
+inline std::size_t activity_visitors(const OrderColumns& o) noexcept {
+  return parallel_parts(o.n, activity_grain);
+}
+
+/// Rows of the orders without a date (NaT), for the error that names them.
+inline std::vector<id_type> missing_date_rows(const OrderColumns& o) {
+  std::vector<id_type> rows;
+  for (std::size_t i = 0; i < o.n; ++i)
+    if (o.ticks[i] == std::numeric_limits<std::int64_t>::min())
+      rows.push_back(static_cast<id_type>(i));
+  return rows;
+}
+
+/// The distinct ids (ascending) of the orders whose id is no customer's, found in
+/// parallel slices of the orders.
+inline std::vector<id_type> unknown_ids(const OrderColumns& o, const Customers& customers) {
+  std::vector<std::vector<id_type>> part(parallel_parts(o.n, activity_grain));
+  parallel_for(o.n, activity_grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    constexpr std::size_t block = 256;
+    index_t pos[block];
+    std::vector<id_type>& ids = part[s];
+    for (std::size_t at = b; at < e; at += block) {
+      const std::size_t m = std::min(block, e - at);
+      customers.find_block(o.id + at, m, pos);
+      for (std::size_t j = 0; j < m; ++j)
+        if (pos[j] < 0) ids.push_back(o.id[at + j]);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  });
+  std::vector<id_type> out;
+  for (const auto& ids : part) out.insert(out.end(), ids.begin(), ids.end());
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+/// Calls `v.visit(key, day)` for every order that is activity up to as_of (amount > 0
+/// when there are amounts), in `parts` parallel slices of the orders (the caller's count
+/// of visitors, such as activity_visitors()), where `v = make(slice)` is the slice's
+/// visitor; orders of ids that are not customers are left
+/// out and reported. Missing dates raise InputError naming the rows. A visitor also has
+/// `v.target(key)`, the address its visit will update (prefetched ahead), and, for direct
+/// keys, `v.member(key)`: whether a key in the id range is a customer's (a visitor whose
+/// entries already tell, with a value no order writes, saves a second random access per
+/// order). A visitor is a small value holding plain pointers, so the compiler keeps them
+/// in registers. Direct keys are prefetched a steady distance ahead; hashed ids go in
+/// blocks (the block's keys found, then its targets prefetched, then visited), so that
+/// the cache misses overlap.
+template <class MakeVisitor>
 UnknownOrders for_each_activity(const OrderColumns& o, const Customers& customers, day_t as_of,
-                                Target target, Visit visit) {
+                                std::size_t parts, MakeVisitor make) {
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   if (o.ticks_per_day <= 0)
     throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
-  constexpr std::size_t grain = std::size_t{1} << 16, block = 64;
-  std::vector<std::int64_t> unknown(parallel_parts(o.n, grain), 0), no_date(unknown.size(), 0);
+  constexpr std::size_t block = 64;
+  UnknownOrders out;
+  std::int64_t missing = 0;
+  std::vector<std::int64_t> unknown(parts, 0), no_date(parts, 0);
   with_ticks_per_day(o.ticks_per_day, [&](auto per_day) {
-    parallel_for(o.n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    parallel_for_parts(o.n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
+      auto v = make(s);
+      const id_type* id = o.id;
+      const std::int64_t* ticks = o.ticks;
+      const double* amount = o.amount;
       std::int64_t u = 0, bad = 0;
       auto one = [&](std::size_t i, index_t key) {
         if (key < 0) {
           ++u;
           return;
         }
-        if (o.ticks[i] == nat) {
+        if (ticks[i] == nat) {
           ++bad;
           return;
         }
-        const day_t day = clamped_day(o.ticks[i], per_day);
-        if (day > as_of || (o.amount != nullptr && !(o.amount[i] > 0.0))) return;
-        visit(s, static_cast<std::size_t>(key), day);
+        const day_t day = clamped_day(ticks[i], per_day);
+        if (day > as_of || (amount != nullptr && !(amount[i] > 0.0))) return;
+        v.visit(static_cast<std::size_t>(key), day);
       };
       if (customers.direct()) {
         // a rolling prefetch `ahead` orders in front: a steady number of misses in flight
         constexpr std::size_t ahead = 48;
+        const Customers::Slots slots = customers.slots();
         for (std::size_t i = b; i < e; ++i) {
           if (i + ahead < e) {
-            const index_t k = customers.find_direct(o.id[i + ahead]);
-            if (k >= 0) __builtin_prefetch(target(s, static_cast<std::size_t>(k)), 1);
+            const std::uint64_t k = slots.of(id[i + ahead]);
+            if (k < slots.span) __builtin_prefetch(v.target(static_cast<std::size_t>(k)), 1);
           }
-          one(i, customers.find_direct(o.id[i]));
+          const std::uint64_t k = slots.of(id[i]);
+          one(i, k < slots.span && v.member(static_cast<std::size_t>(k)) ? static_cast<index_t>(k)
+                                                                         : npos);
         }
       } else {
         // hashed ids: a block's keys are probed together, then its targets prefetched
         index_t pos[block];
         for (std::size_t at = b; at < e; at += block) {
           const std::size_t m = std::min(block, e - at);
-          customers.find_block(o.id + at, m, pos);
+          customers.find_block(id + at, m, pos);
           for (std::size_t j = 0; j < m; ++j)
-            if (pos[j] >= 0) __builtin_prefetch(target(s, static_cast<std::size_t>(pos[j])), 1);
+            if (pos[j] >= 0) __builtin_prefetch(v.target(static_cast<std::size_t>(pos[j])), 1);
           for (std::size_t j = 0; j < m; ++j) one(at + j, pos[j]);
         }
       }
@@ -235,28 +370,16 @@ UnknownOrders for_each_activity(const OrderColumns& o, const Customers& customer
       no_date[s] = bad;
     });
   });
-  std::int64_t missing = 0;
   for (std::int64_t b : no_date) missing += b;
+  for (std::int64_t u : unknown) out.orders += u;
   if (missing > 0) {
-    std::vector<id_type> rows;
-    for (std::size_t i = 0; i < o.n; ++i)
-      if (o.ticks[i] == nat) rows.push_back(static_cast<id_type>(i));
+    std::vector<id_type> rows = missing_date_rows(o);
     throw InputError(
         ErrorKind::bad_value,
         std::to_string(rows.size()) + " order(s) without a date at rows " + list_values(rows),
         std::move(rows));
   }
-  UnknownOrders out;
-  for (std::int64_t u : unknown) out.orders += u;
-  if (out.orders > 0) {
-    index_t pos = npos;
-    for (std::size_t i = 0; i < o.n; ++i) {
-      customers.find_block(o.id + i, 1, &pos);
-      if (pos < 0) out.ids.push_back(o.id[i]);
-    }
-    std::sort(out.ids.begin(), out.ids.end());
-    out.ids.erase(std::unique(out.ids.begin(), out.ids.end()), out.ids.end());
-  }
+  if (out.orders > 0) out.ids = unknown_ids(o, customers);
   return out;
 }
 
@@ -271,47 +394,59 @@ ScratchBuffer<T> filled_buffer(std::size_t n, T value) {
   return a;
 }
 
-}  // namespace detail
-
-namespace detail {
-
-/// The latest activity day up to as_of of every key, one array per slice of the orders
-/// (plain stores: a locked instruction would stop the core from overlapping its cache
-/// misses); the caller takes their maximum.
+/// The latest activity day up to as_of of every key (min_day: none; max_day: the key is
+/// no customer's).
 struct LastByKey {
-  std::vector<ScratchBuffer<day_t>> slices;
+  ScratchBuffer<day_t> last;
   UnknownOrders unknown;
-  day_t at(std::size_t key) const noexcept {
-    day_t v = slices[0][key];
-    for (std::size_t s = 1; s < slices.size(); ++s) v = std::max(v, slices[s][key]);
-    return v;
-  }
 };
 
+/// One array per slice of the orders while they are read (plain stores: a locked
+/// instruction would stop the core from overlapping its cache misses), then their maximum
+/// in one streaming pass, so that the customers' entries are then read from one array.
 inline LastByKey last_by_key(const OrderColumns& o, const Customers& customers, day_t as_of) {
+  // Entries of keys that are no customer's hold max_day, which no order writes (days
+  // after as_of are not written, and as_of < max_day), so the entry an order updates
+  // also says whether its id is a customer's.
+  constexpr day_t other = max_day;
+  as_of = std::min<day_t>(as_of, max_day - 1);
+  std::vector<ScratchBuffer<day_t>> slices(activity_visitors(o));
+  for (auto& m : slices) {
+    m = scratch_buffer<day_t>(customers.keys());
+    customers.fill_keys(m.get(), min_day, other);
+  }
+  struct Visitor {
+    day_t* last;
+    const day_t* target(std::size_t k) const noexcept { return last + k; }
+    bool member(std::size_t k) const noexcept { return last[k] != other; }
+    void visit(std::size_t k, day_t day) const noexcept { last[k] = day > last[k] ? day : last[k]; }
+  };
   LastByKey out;
-  out.slices.resize(parallel_parts(o.n, std::size_t{1} << 16));
-  for (auto& m : out.slices) m = filled_buffer(customers.keys(), min_day);
-  out.unknown = for_each_activity(
-      o, customers, as_of, [&](std::size_t s, std::size_t k) { return out.slices[s].get() + k; },
-      [&](std::size_t s, std::size_t k, day_t day) {
-        day_t& v = out.slices[s][k];
-        v = day > v ? day : v;
-      });
+  out.unknown = for_each_activity(o, customers, as_of, slices.size(),
+                                  [&](std::size_t s) { return Visitor{slices[s].get()}; });
+  if (slices.size() > 1)
+    parallel_for(customers.keys(), std::size_t{1} << 16,
+                 [&](std::size_t, std::size_t b, std::size_t e) {
+                   day_t* to = slices[0].get();
+                   for (std::size_t s = 1; s < slices.size(); ++s) {
+                     const day_t* from = slices[s].get();
+                     for (std::size_t k = b; k < e; ++k) to[k] = std::max(to[k], from[k]);
+                   }
+                 });
+  out.last = std::move(slices[0]);
   return out;
 }
 
 /// Calls f(p, last) for every customer position p, in parallel.
 template <class F>
 void for_each_last(const Customers& customers, const LastByKey& last, F f) {
+  const day_t* l = last.last.get();
   parallel_for(customers.size(), std::size_t{1} << 16,
                [&](std::size_t, std::size_t b, std::size_t e) {
                  constexpr std::size_t ahead = 16;
                  for (std::size_t p = b; p < e; ++p) {
-                   if (p + ahead < e)
-                     for (const auto& m : last.slices)
-                       __builtin_prefetch(m.get() + customers.key_of(p + ahead));
-                   f(p, last.at(customers.key_of(p)));
+                   if (p + ahead < e) __builtin_prefetch(l + customers.key_of(p + ahead));
+                   f(p, l[customers.key_of(p)]);
                  }
                });
 }
@@ -343,28 +478,39 @@ struct ChurnStatus {
 };
 
 /// The churn status of the participants `universe` (n distinct ids) enrolled on
-/// `enrolled[p]`: activity days are the enrolment day and the order days up to as_of (see
-/// last_activity()); churned when as_of - last > churn_after, the duration is then
-/// last - enrolled, else as_of - enrolled (censored). Participants enrolled after as_of
-/// get a negative duration: the caller leaves them out.
+/// `enrolled[p]`, written to last[p], duration[p] and churned[p] (arrays of n the caller
+/// owns, such as numpy arrays): activity days are the enrolment day and the order days up
+/// to as_of (see last_activity()); churned when as_of - last > churn_after, the duration
+/// is then last - enrolled, else as_of - enrolled (censored). Participants enrolled after
+/// as_of get a negative duration: the caller leaves them out. Returns the orders of ids
+/// that are not participants.
+inline UnknownOrders churn_status(const OrderColumns& o, const id_type* universe,
+                                  const day_t* enrolled, std::size_t n, day_t as_of,
+                                  std::int32_t churn_after, day_t* last, std::int32_t* duration,
+                                  std::uint8_t* churned) {
+  if (churn_after < 0) throw InputError(ErrorKind::bad_value, "churn_after must be >= 0 days");
+  const detail::Customers customers(o, universe, n, false);
+  detail::LastByKey by_key = detail::last_by_key(o, customers, as_of);
+  detail::for_each_last(customers, by_key, [&](std::size_t p, day_t day) {
+    const day_t l = std::max(day, enrolled[p]);
+    const bool gone = static_cast<std::int64_t>(as_of) - l > churn_after;
+    last[p] = l;
+    churned[p] = gone;
+    duration[p] = static_cast<std::int32_t>((gone ? l : as_of) - enrolled[p]);
+  });
+  return std::move(by_key.unknown);
+}
+
+/// The same, into a ChurnStatus.
 inline ChurnStatus churn_status(const OrderColumns& o, const id_type* universe,
                                 const day_t* enrolled, std::size_t n, day_t as_of,
                                 std::int32_t churn_after) {
-  if (churn_after < 0) throw InputError(ErrorKind::bad_value, "churn_after must be >= 0 days");
-  const detail::Customers customers(o, universe, n, false);
-  detail::LastByKey last = detail::last_by_key(o, customers, as_of);
   ChurnStatus out;
   out.last.resize(n);
   out.duration.resize(n);
   out.churned.resize(n);
-  detail::for_each_last(customers, last, [&](std::size_t p, day_t day) {
-    const day_t l = std::max(day, enrolled[p]);
-    const bool churned = static_cast<std::int64_t>(as_of) - l > churn_after;
-    out.last[p] = l;
-    out.churned[p] = churned;
-    out.duration[p] = static_cast<std::int32_t>((churned ? l : as_of) - enrolled[p]);
-  });
-  out.unknown = std::move(last.unknown);
+  out.unknown = churn_status(o, universe, enrolled, n, as_of, churn_after, out.last.data(),
+                             out.duration.data(), out.churned.data());
   return out;
 }
 
@@ -438,7 +584,7 @@ inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe
   //    the orders (plain stores, no locked instructions), OR-ed when read. Keys are done
   //    in blocks of at most 2^27 words (1 GiB) in all, each block one pass over the orders.
   const std::size_t nk = customers.keys();
-  const std::size_t order_slices = detail::parallel_parts(o.n, grain);
+  const std::size_t order_slices = detail::activity_visitors(o);
   const std::size_t block =
       std::max<std::size_t>(1, (std::size_t{1} << 27) / (words * order_slices));
   std::vector<std::int64_t> counts(n_groups * span * span, 0), sizes(n_groups * span, 0);
@@ -449,16 +595,26 @@ inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe
   for (std::size_t c0 = 0; c0 < nk || (c0 == 0 && nk == 0); c0 += block) {
     const std::size_t c1 = std::min(nk, c0 + block);
     for (auto& b : bits) b = detail::filled_buffer<std::uint64_t>((c1 - c0) * words, 0);
-    UnknownOrders unknown = detail::for_each_activity(
-        o, customers, as_of,
-        [&](std::size_t s, std::size_t c) {
-          return bits[s].get() + (c < c0 || c >= c1 ? 0 : (c - c0) * words);
-        },
-        [&](std::size_t s, std::size_t c, day_t day) {
-          if (c < c0 || c >= c1) return;
-          if (day < lo_day) return;  // before the earliest cohort (enrolment cohorts)
-          const unsigned m = bit_of_day[static_cast<std::size_t>(day - lo_day)];
-          bits[s][(c - c0) * words + (m >> 6)] |= std::uint64_t{1} << (m & 63);
+    struct Visitor {
+      std::uint64_t* bits;
+      const std::uint16_t* bit_of_day;
+      const detail::Customers* customers;
+      std::size_t c0, c1, words;
+      day_t lo_day;
+      const std::uint64_t* target(std::size_t c) const noexcept {
+        return bits + (c < c0 || c >= c1 ? 0 : (c - c0) * words);
+      }
+      bool member(std::size_t c) const noexcept { return customers->member(c); }
+      void visit(std::size_t c, day_t day) const noexcept {
+        if (c < c0 || c >= c1) return;
+        if (day < lo_day) return;  // before the earliest cohort (enrolment cohorts)
+        const unsigned m = bit_of_day[static_cast<std::size_t>(day - lo_day)];
+        bits[(c - c0) * words + (m >> 6)] |= std::uint64_t{1} << (m & 63);
+      }
+    };
+    UnknownOrders unknown =
+        detail::for_each_activity(o, customers, as_of, order_slices, [&](std::size_t s) {
+          return Visitor{bits[s].get(), bit_of_day.data(), &customers, c0, c1, words, lo_day};
         });
     if (c0 == 0) out.unknown = std::move(unknown);
     // 3. Every customer whose key is in the block: its cohort, then its active months

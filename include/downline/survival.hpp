@@ -47,32 +47,78 @@ struct KmRows {
 
 /// The checks every Kaplan-Meier entry point makes: times finite and >= 0, weights (when
 /// given) finite and > 0; InputError names the rows. Returns 1 + the largest time when
-/// every time is a whole number below 2^31 (durations in days), else 0.
+/// every time is a whole number below 2^31 (durations in days), else 0. One parallel
+/// pass; the rows are listed by a second pass only when some are bad.
 inline std::size_t km_check(const double* time, const double* weight, std::size_t n) {
-  std::vector<id_type> bad_time, bad_weight;
-  bool whole = true;
-  double largest = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
-    const double t = time[i];
-    if (!(std::isfinite(t) && t >= 0.0)) {
-      bad_time.push_back(static_cast<id_type>(i));
-      continue;
-    }
-    largest = t > largest ? t : largest;
-    // a whole number below 2^31 (a conversion, not a call to floor())
-    whole = whole && t < 2147483647.0 && static_cast<double>(static_cast<std::int32_t>(t)) == t;
-    if (weight != nullptr && !(std::isfinite(weight[i]) && weight[i] > 0.0))
-      bad_weight.push_back(static_cast<id_type>(i));
-  }
-  auto fail = [](std::vector<id_type>& rows, const char* what) {
-    if (rows.empty()) return;
-    const std::string msg = std::to_string(rows.size()) + " duration(s) with " + what +
-                            " at rows " + detail::list_values(rows);
-    throw InputError(ErrorKind::bad_value, msg, std::move(rows));
+  struct Part {
+    bool whole = true, bad = false;
+    double largest = 0.0;
   };
-  fail(bad_time, "a missing, infinite or negative time");
-  fail(bad_weight, "a missing, infinite or non-positive weight");
-  return whole && largest < 2147483647.0 ? static_cast<std::size_t>(largest) + 1 : 0;
+  auto bad_time = [&](std::size_t i) { return !(std::isfinite(time[i]) && time[i] >= 0.0); };
+  auto bad_weight = [&](std::size_t i) {
+    return weight != nullptr && !(std::isfinite(weight[i]) && weight[i] > 0.0);
+  };
+  constexpr std::size_t grain = std::size_t{1} << 16;
+  std::vector<Part> part(parallel_parts(n, grain));
+  parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    Part p;
+    for (std::size_t i = b; i < e; ++i) {
+      const double t = time[i];
+      p.bad = p.bad || bad_time(i) || bad_weight(i);
+      p.largest = t > p.largest ? t : p.largest;
+      // a whole number below 2^31 (a conversion, not a call to floor())
+      p.whole = p.whole && t >= 0.0 && t < 2147483647.0 &&
+                static_cast<double>(static_cast<std::int32_t>(t)) == t;
+    }
+    part[s] = p;
+  });
+  Part all;
+  for (const Part& p : part) {
+    all.bad = all.bad || p.bad;
+    all.whole = all.whole && p.whole;
+    all.largest = std::max(all.largest, p.largest);
+  }
+  if (all.bad) {
+    std::vector<id_type> times, weights;
+    for (std::size_t i = 0; i < n; ++i) {
+      if (bad_time(i))
+        times.push_back(static_cast<id_type>(i));
+      else if (bad_weight(i))
+        weights.push_back(static_cast<id_type>(i));
+    }
+    auto fail = [](std::vector<id_type>& rows, const char* what) {
+      if (rows.empty()) return;
+      const std::string msg = std::to_string(rows.size()) + " duration(s) with " + what +
+                              " at rows " + detail::list_values(rows);
+      throw InputError(ErrorKind::bad_value, msg, std::move(rows));
+    };
+    fail(times, "a missing, infinite or negative time");
+    fail(weights, "a missing, infinite or non-positive weight");
+  }
+  return all.whole && all.largest < 2147483647.0 ? static_cast<std::size_t>(all.largest) + 1 : 0;
+}
+
+/// Group codes in [0, n_groups), checked in one parallel pass; InputError names the rows
+/// of the others.
+inline void km_check_groups(const std::int32_t* group, std::size_t n, std::size_t n_groups) {
+  constexpr std::size_t grain = std::size_t{1} << 16;
+  auto bad = [&](std::size_t i) {
+    return group[i] < 0 || static_cast<std::size_t>(group[i]) >= n_groups;
+  };
+  std::vector<char> part(parallel_parts(n, grain), 0);
+  parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    bool any = false;
+    for (std::size_t i = b; i < e; ++i) any = any || bad(i);
+    part[s] = any;
+  });
+  if (std::find(part.begin(), part.end(), 1) == part.end()) return;
+  std::vector<id_type> rows;
+  for (std::size_t i = 0; i < n; ++i)
+    if (bad(i)) rows.push_back(static_cast<id_type>(i));
+  const std::string msg = std::to_string(rows.size()) +
+                          " duration(s) with a group code out of range at rows " +
+                          detail::list_values(rows);
+  throw InputError(ErrorKind::bad_value, msg, std::move(rows));
 }
 
 /// Sorts one group's records (by time, events first) and appends its rows.
@@ -179,18 +225,7 @@ inline SurvivalTable kaplan_meier(const double* time, const std::uint8_t* event,
   if (n_groups >= (std::size_t{1} << 31))
     throw InputError(ErrorKind::bad_value, "kaplan_meier: at most 2^31 - 1 groups");
   const std::size_t span = detail::km_check(time, weight, n);
-  if (group != nullptr) {
-    std::vector<id_type> bad_group;
-    for (std::size_t i = 0; i < n; ++i)
-      if (group[i] < 0 || static_cast<std::size_t>(group[i]) >= n_groups)
-        bad_group.push_back(static_cast<id_type>(i));
-    if (!bad_group.empty()) {
-      const std::string msg = std::to_string(bad_group.size()) +
-                              " duration(s) with a group code out of range at rows " +
-                              detail::list_values(bad_group);
-      throw InputError(ErrorKind::bad_value, msg, std::move(bad_group));
-    }
-  }
+  if (group != nullptr) detail::km_check_groups(group, n, n_groups);
   auto group_of = [&](std::size_t i) -> std::size_t {
     return group ? static_cast<std::size_t>(group[i]) : 0;
   };

@@ -135,11 +135,11 @@ class Network:
         enrolled = None
         if enrolled_on is not None:
             ticks, per_day = date_ticks(column(df, enrolled_on), enrolled_on)
-            nat = ticks == _INT64_MIN
-            if nat.any():
+            enrolled, n_nat = _core.day_numbers(ticks, per_day)
+            if n_nat:
+                nat = ticks == _INT64_MIN
                 raise InputError(f"column {enrolled_on!r} has missing dates at rows {_show(_rows(nat))}",
                                  ids=_rows(nat))
-            enrolled = np.floor_divide(ticks, per_day).astype(np.int32)
 
         numeric = (pd.api.types.is_integer_dtype(ids_col.dtype) or pd.api.types.is_float_dtype(ids_col.dtype))
         sp_missing = sp_col.isna().to_numpy()

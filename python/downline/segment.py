@@ -71,21 +71,24 @@ class _Orders:
             else:
                 values = col.to_numpy(dtype=np.float64, na_value=np.nan)
         # Missing participant or date: named, or dropped on request. Non-finite amounts
-        # are errors either way (a refund is a negative amount, not a missing one).
-        absent = ticks == np.iinfo(np.int64).min
-        if not isinstance(pid.dtype, np.dtype) or pid.dtype.kind not in "iu":  # may hold NA
+        # are errors either way (a refund is a negative amount, not a missing one). One
+        # parallel C++ pass counts both; the rows are found only when there are some.
+        ticks = np.ascontiguousarray(ticks, dtype=np.int64)
+        if values is not None:
+            values = np.ascontiguousarray(values, dtype=np.float64)
+        n_nat, n_bad_amounts = _core.scan_orders(ticks, values)
+        may_be_na = not isinstance(pid.dtype, np.dtype) or pid.dtype.kind not in "iu"
+        absent = ticks == np.iinfo(np.int64).min if n_nat else np.zeros(len(ticks), dtype=bool)
+        if may_be_na:
             absent |= pid.isna().to_numpy()
-        # a finite sum means no NaN or infinity (both would carry into it): one cheap pass
-        bad_amount = None
-        if values is not None and not np.isfinite(values.sum()):
-            bad_amount = ~np.isfinite(values)
+        bad_amount = ~np.isfinite(values) if n_bad_amounts else None
         if bad_amount is not None and bad_amount.any():
             rows = np.flatnonzero(bad_amount & ~absent) if missing == "drop" else np.flatnonzero(bad_amount)
             if len(rows):
                 raise InputError(f"column {amount!r} has {len(rows)} missing or infinite value(s) at rows "
                                  f"{_show(rows.tolist())}", ids=rows.tolist())
         self.dropped_rows = np.empty(0, dtype=np.int64)
-        if absent.any():
+        if (n_nat or may_be_na) and absent.any():
             rows = np.flatnonzero(absent)
             msg = (f"{len(rows)} order(s) with a missing {participant!r} or {date!r} at rows "
                    f"{_show(rows.tolist())}")
@@ -188,7 +191,9 @@ class _Orders:
 
 def _dates(days: np.ndarray, present: Optional[np.ndarray] = None) -> np.ndarray:
     """datetime64[ns] of day numbers (one multiplication); NaT where not ``present``."""
-    out = (days.astype(np.int64) * np.int64(86_400_000_000_000)).view("datetime64[ns]")
+    ticks = days.astype(np.int64)
+    ticks *= np.int64(86_400_000_000_000)  # in place: one array
+    out = ticks.view("datetime64[ns]")
     if present is not None:
         out[~present] = np.datetime64("NaT")
     return out

@@ -433,17 +433,17 @@ def _participants(participants: Any, id: str, enrolled_on: str) -> tuple[pd.Inde
         if days is None:
             raise InputError("churn needs enrolment dates: build the network with enrolled_on=... "
                              "or pass a DataFrame with an enrolment column")
-        return participants.ids, np.asarray(days, dtype=np.int64)
+        return participants.ids, np.asarray(days)
     if not isinstance(participants, pd.DataFrame):
         raise InputError(f"participants must be a Network or a pandas DataFrame, not {type(participants).__name__}")
     ids = pd.Index(column(participants, id), name=id)
     ticks, per_day = date_ticks(column(participants, enrolled_on), enrolled_on)
-    nat = ticks == np.iinfo(np.int64).min
-    if nat.any() or ids.hasnans:
-        bad = ids[nat | ids.isna()].tolist()
+    days, n_nat = _core.day_numbers(ticks, per_day)
+    if n_nat or ids.hasnans:
+        bad = ids[(ticks == np.iinfo(np.int64).min) | ids.isna()].tolist()
         raise InputError(f"participants with a missing id or {enrolled_on!r}: {_show(bad)}", ids=bad)
     # duplicate ids are found (and named) where the orders are matched to the participants
-    return ids, np.floor_divide(ticks, per_day)
+    return ids, days
 
 
 def _churn_arrays(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int, participant: str,

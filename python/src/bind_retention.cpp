@@ -37,6 +37,38 @@ void put_unknown(py::dict& out, UnknownOrders&& u) {
 
 void bind_retention(py::module_& m) {
   m.def(
+      "day_numbers",
+      [](const carray<std::int64_t>& ticks, std::int64_t ticks_per_day) {
+        const std::size_t n = static_cast<std::size_t>(ticks.size());
+        const std::int64_t* t = checked(ticks, n, "dates");
+        py::array_t<day_t> out(static_cast<py::ssize_t>(n));
+        day_t* o = out.mutable_data();
+        std::int64_t missing = 0;
+        {
+          py::gil_scoped_release release;
+          missing = day_numbers(t, ticks_per_day, n, o);
+        }
+        return py::make_tuple(out, missing);
+      },
+      py::arg("ticks"), py::arg("ticks_per_day"),
+      "(int32 day numbers of date ticks, the int32 minimum for NaT; how many were NaT)");
+  m.def(
+      "scan_orders",
+      [](const carray<std::int64_t>& ticks, const std::optional<carray<double>>& amount) {
+        const std::size_t n = static_cast<std::size_t>(ticks.size());
+        const std::int64_t* t = checked(ticks, n, "dates");
+        const double* a = amount ? checked(*amount, n, "amounts") : nullptr;
+        OrderScan r;
+        {
+          py::gil_scoped_release release;
+          r = scan_orders(t, a, n);
+        }
+        return py::make_tuple(r.missing_dates, r.bad_amounts);
+      },
+      py::arg("ticks"), py::arg("amount"),
+      "(orders without a date, orders with a NaN or infinite amount), counted in one "
+      "parallel pass");
+  m.def(
       "churn_status",
       [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
          const std::optional<carray<double>>& amount, const carray<id_type>& universe,
@@ -45,16 +77,24 @@ void bind_retention(py::module_& m) {
         const std::size_t nu = static_cast<std::size_t>(universe.size());
         const id_type* u = checked(universe, nu, "universe");
         const day_t* en = checked(enrolled, nu, "enrolment days");
-        ChurnStatus r;
+        // numpy's own arrays (on huge pages when large), written once by the kernel
+        const auto size = static_cast<py::ssize_t>(nu);
+        py::array_t<day_t> last(size);
+        py::array_t<std::int32_t> duration(size);
+        py::array_t<std::uint8_t> churned(size);
+        day_t* l = last.mutable_data();
+        std::int32_t* d = duration.mutable_data();
+        std::uint8_t* c = churned.mutable_data();
+        UnknownOrders unknown;
         {
           py::gil_scoped_release release;
-          r = churn_status(o, u, en, nu, as_of, churn_after);
+          unknown = churn_status(o, u, en, nu, as_of, churn_after, l, d, c);
         }
         py::dict out;
-        out["last"] = to_numpy(std::move(r.last));
-        out["duration"] = to_numpy(std::move(r.duration));
-        out["churned"] = to_numpy(std::move(r.churned));
-        put_unknown(out, std::move(r.unknown));
+        out["last"] = last;
+        out["duration"] = duration;
+        out["churned"] = churned;
+        put_unknown(out, std::move(unknown));
         return out;
       },
       py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),

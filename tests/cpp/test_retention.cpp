@@ -4,6 +4,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -34,15 +36,18 @@ struct Orders {
   }
 };
 
-/// n orders of the customers `ids` (and, with `strangers`, of ids outside them) over about
-/// two years from 2022-01-01, at any time of day; about 1 in 6 is a refund.
+/// n orders of the customers `ids` (and, with `strangers`, of ids outside them: below every
+/// id, or in the holes 505 + 6j of the dense ids below) over about two years from
+/// 2022-01-01, at any time of day; about 1 in 6 is a refund.
 Orders random_orders(std::mt19937_64& rng, const std::vector<id_type>& ids, std::size_t n,
                      bool strangers) {
   Orders o;
   const day_t d0 = days_from_civil(2022, 1, 1);
   for (std::size_t i = 0; i < n; ++i) {
     id_type x = ids[rng() % ids.size()];
-    if (strangers && rng() % 50 == 0) x = -7 - static_cast<id_type>(rng() % 3);
+    if (strangers && rng() % 50 == 0)
+      x = rng() % 2 ? -7 - static_cast<id_type>(rng() % 3)
+                    : 505 + 6 * static_cast<id_type>(rng() % 500);
     o.id.push_back(x);
     const std::int64_t day = d0 + static_cast<std::int64_t>(rng() % 760);
     o.ticks.push_back(day * ns_per_day + static_cast<std::int64_t>(rng() % ns_per_day));
@@ -64,7 +69,9 @@ TEST_CASE("last_activity equals brute force: dense and sparse ids, refunds, stra
   std::mt19937_64 rng(3);
   for (bool sparse : {false, true}) {
     std::vector<id_type> ids;
-    for (id_type k = 0; k < 3000; ++k) ids.push_back(sparse ? k * 1000003 + 17 : 500 + k);
+    // dense: 500.. with a hole every 6th id (505, 511, ...), where strangers also order
+    for (id_type k = 0; k < 3000; ++k)
+      ids.push_back(sparse ? k * 1000003 + 17 : 500 + k / 5 * 6 + k % 5);
     std::shuffle(ids.begin(), ids.end(), rng);
     const Orders o = random_orders(rng, ids, 20000, true);
     const day_t as_of = days_from_civil(2023, 6, 30);
@@ -119,9 +126,11 @@ TEST_CASE("cohort_counts equals brute force: first-order and enrolment cohorts, 
   std::mt19937_64 rng(8);
   for (bool sparse : {false, true}) {
     std::vector<id_type> ids;
-    for (id_type k = 0; k < 800; ++k) ids.push_back(sparse ? k * 999983 - 4000 : 1000 + k);
+    for (id_type k = 0; k < 800; ++k)
+      ids.push_back(sparse ? k * 999983 - 4000 : 500 + k / 5 * 6 + k % 5);
     std::shuffle(ids.begin(), ids.end(), rng);
-    const Orders o = random_orders(rng, ids, 6000, false);
+    const Orders o = random_orders(rng, ids, 6000, true);
+    const std::set<id_type> in_orders(o.id.begin(), o.id.end());
     const day_t as_of = days_from_civil(2023, 5, 14);
     std::vector<day_t> enrol(ids.size());
     std::vector<std::int32_t> group(ids.size());
@@ -143,18 +152,23 @@ TEST_CASE("cohort_counts equals brute force: first-order and enrolment cohorts, 
             }
             std::map<std::pair<int, std::int64_t>, std::int64_t> size;
             std::map<std::tuple<int, std::int64_t, std::int64_t>, std::int64_t> cell;
-            for (std::size_t c = 0; c < ids.size(); ++c) {
+            // the customers: the universe, or every id with an order (strangers too)
+            const std::vector<id_type> who =
+                universe ? ids : std::vector<id_type>(in_orders.begin(), in_orders.end());
+            std::int64_t strange = 0;
+            for (id_type x : o.id) strange += universe && !std::count(ids.begin(), ids.end(), x);
+            for (std::size_t c = 0; c < who.size(); ++c) {
               std::int64_t cohort;
               if (by_enrolment) {
                 if (enrol[c] > as_of) continue;
                 cohort = month_of(enrol[c]);
               } else {
-                if (months[ids[c]].empty()) continue;
-                cohort = *months[ids[c]].begin();
+                if (months[who[c]].empty()) continue;
+                cohort = *months[who[c]].begin();
               }
               const int g = grouped ? group[c] : 0;
               ++size[{g, cohort}];
-              for (std::int64_t m : months[ids[c]])
+              for (std::int64_t m : months[who[c]])
                 if (m >= cohort) ++cell[{g, cohort, m - cohort}];
             }
             std::int64_t lo = month_of(as_of);
@@ -185,6 +199,7 @@ TEST_CASE("cohort_counts equals brute force: first-order and enrolment cohorts, 
                 }
               CHECK(bad == 0);
               CHECK(got.ungrouped.empty());
+              CHECK(got.unknown.orders == strange);
             }
           }
   }
@@ -232,4 +247,44 @@ TEST_CASE("cohort_counts and last_activity: bad input is named") {
   } catch (const InputError& err) {
     CHECK(std::string(err.what()).find("1,000 years") != std::string::npos);
   }
+}
+
+TEST_CASE("scan_orders and day_numbers count missing dates and bad amounts like a plain loop") {
+  std::mt19937_64 rng(21);
+  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+  const double inf = std::numeric_limits<double>::infinity();
+  for (std::size_t n : {std::size_t{0}, std::size_t{5}, std::size_t{300000}}) {
+    std::vector<std::int64_t> ticks(n);
+    std::vector<double> amount(n);
+    std::int64_t want_nat = 0, want_bad = 0;
+    std::vector<day_t> want_day(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      // days from 1900 to 2100, some before 1970, at any time of day
+      ticks[i] =
+          static_cast<std::int64_t>(rng() % (73000 * static_cast<std::uint64_t>(ns_per_day))) -
+          25567 * ns_per_day;
+      amount[i] = static_cast<double>(rng() % 100) - 20.0;
+      const unsigned pick = static_cast<unsigned>(rng() % 1000);
+      if (pick == 0) ticks[i] = nat;
+      if (pick == 1) amount[i] = std::nan("");
+      if (pick == 2) amount[i] = -inf;
+      want_nat += ticks[i] == nat;
+      want_bad += !std::isfinite(amount[i]);
+      // the day by hand: floor division toward minus infinity
+      std::int64_t q = ticks[i] / ns_per_day;
+      if (ticks[i] % ns_per_day < 0) --q;
+      want_day[i] = ticks[i] == nat ? min_day : static_cast<day_t>(q);
+    }
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      const OrderScan got = scan_orders(ticks.data(), amount.data(), n);
+      CHECK(got.missing_dates == want_nat);
+      CHECK(got.bad_amounts == want_bad);
+      CHECK(scan_orders(ticks.data(), nullptr, n).bad_amounts == 0);
+      std::vector<day_t> day(n);
+      CHECK(day_numbers(ticks.data(), ns_per_day, n, day.data()) == want_nat);
+      CHECK(day == want_day);
+    }
+  }
+  set_num_threads(0);
 }

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <exception>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace downline {
@@ -52,13 +53,14 @@ inline std::size_t slice_begin(std::size_t n, std::size_t parts, std::size_t i) 
   return n / parts * i + std::min(i, n % parts);
 }
 
-/// Calls f(part, begin, end) for the parallel_parts(n, grain) slices of [0, n), the first
-/// on the calling thread. An exception thrown by a slice is rethrown (the lowest slice's)
-/// after every thread has finished.
+/// Calls f(part, begin, end) for `parts` (>= 1) near-equal slices of [0, n), one thread
+/// each, the first on the calling thread. For callers that sized per-slice state
+/// beforehand: the count cannot change under them (set_num_threads() from another thread).
+/// An exception thrown by a slice is rethrown (the lowest slice's) after every thread has
+/// finished.
 template <class F>
-void parallel_for(std::size_t n, std::size_t grain, F&& f) {
-  const std::size_t parts = parallel_parts(n, grain);
-  if (parts == 1) {
+void parallel_for_parts(std::size_t n, std::size_t parts, F&& f) {
+  if (parts <= 1) {
     f(std::size_t{0}, std::size_t{0}, n);
     return;
   }
@@ -85,6 +87,13 @@ void parallel_for(std::size_t n, std::size_t grain, F&& f) {
   for (std::thread& t : threads) t.join();
   for (const std::exception_ptr& e : errors)
     if (e) std::rethrow_exception(e);
+}
+
+/// Calls f(part, begin, end) for the parallel_parts(n, grain) slices of [0, n), as
+/// parallel_for_parts().
+template <class F>
+void parallel_for(std::size_t n, std::size_t grain, F&& f) {
+  parallel_for_parts(n, parallel_parts(n, grain), std::forward<F>(f));
 }
 
 }  // namespace detail
