@@ -24,7 +24,9 @@ class CMakeExtension(Extension):
 class CMakeBuild(build_ext):
     def build_extension(self, ext: Extension) -> None:
         out = Path(self.get_ext_fullpath(ext.name)).resolve().parent
-        build = Path(self.build_temp).resolve() / "cmake"
+        # DOWNLINE_CMAKE_BUILD_DIR: a CMake build directory kept between builds (CI builds
+        # a wheel and then installs from source: the second build compiles nothing)
+        build = Path(os.environ.get("DOWNLINE_CMAKE_BUILD_DIR") or Path(self.build_temp) / "cmake").resolve()
         build.mkdir(parents=True, exist_ok=True)
         gen = ["-G", "Ninja"] if subprocess.call(["ninja", "--version"], stdout=subprocess.DEVNULL,
                                                  stderr=subprocess.DEVNULL) == 0 else []
