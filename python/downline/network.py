@@ -10,6 +10,7 @@ import pandas as pd
 
 from . import _core
 from ._convert import column, date_ticks, day_number, float_column
+from ._html import summary_html
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 
 __all__ = ["Network", "Activity"]
@@ -84,6 +85,9 @@ class Activity:
     def __repr__(self) -> str:
         return (f"<downline.Activity: {len(self):,} orders on {len(self.network):,} participants, "
                 f"{len(self.dropped_rows):,} dropped>")
+
+    def _repr_html_(self) -> str:
+        return summary_html(repr(self))
 
 
 class Network:
@@ -237,6 +241,11 @@ class Network:
         depth = int(self._core.depths.max()) if len(self) else 0
         return f"<downline.Network: {len(self):,} participants, {roots:,} roots, max depth {depth}>"
 
+    def _repr_html_(self) -> str:
+        depths = pd.Series(self._core.depths).value_counts().sort_index()
+        levels = pd.DataFrame({"participants": depths.to_numpy()}, index=pd.Index(depths.index, name="depth"))
+        return summary_html(repr(self), levels.T, max_rows=2)
+
     def _row(self, id: Hashable) -> int:
         if self._codes_are_rows:
             try:
@@ -284,6 +293,36 @@ class Network:
             if len(out):
                 out.iloc[int(np.argmax(out["volume"].to_numpy())), out.columns.get_loc("power")] = True
         return out
+
+    def plot_legs(self, id: Hashable, orders: Any, ax: Any = None, **volume_args) -> Any:
+        """Bar chart of the legs of ``id`` (see :meth:`legs`): one bar per frontline recruit,
+        its height the leg's volume, the power leg highlighted. ``volume_args`` as for
+        :meth:`volumes` (``start``, ``end``, ``as_of``, column names). Returns the Axes."""
+        from .plots import legs
+
+        return legs(self.legs(id, orders, **volume_args), id, ax=ax)
+
+    def plot_organisation(self, id: Hashable, orders: Any, levels: int = 4, min_share: float = 0.002,
+                          ax: Any = None, **volume_args) -> Any:
+        """The organisation of ``id`` as an icicle by GV: ``levels`` rows (``id`` on top),
+        each participant a rectangle as wide as its share of the GV of ``id``, under its
+        sponsor. Rectangles narrower than ``min_share`` are not drawn. ``volume_args`` as
+        for :meth:`volumes`. Returns the Axes."""
+        from .plots import icicle
+
+        if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 1:
+            raise InputError(f"plot_organisation: levels must be a whole number >= 1, not {levels!r}")
+        row = self._row(id)
+        gv_rows = self.volumes(orders, columns=["gv"], **volume_args)["gv"].reindex(self._ids).fillna(0.0)
+        core = self._core
+        p = int(core.position_of_row[row])
+        pos = np.arange(p, int(core.ends[p]))
+        rel = core.depths[pos] - core.depths[p]
+        pos, rel = pos[rel < levels], rel[rel < levels]
+        # a sponsor's index among the kept positions (ascending, and the sponsor is kept)
+        parents = np.where(rel > 0, np.searchsorted(pos, core.parents[pos]), -1)
+        rows = core.row_of_position[pos]
+        return icicle(self._ids[rows], parents, rel, gv_rows.to_numpy()[rows], id, ax=ax, min_share=min_share)
 
     # ---------------------------------------------------------------- orders
     def activity(self, orders: pd.DataFrame, participant: str = "participant_id", date: str = "ordered_on",

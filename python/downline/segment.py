@@ -15,6 +15,7 @@ import pandas as pd
 
 from . import _core
 from ._convert import column, date_ticks, day_number
+from ._html import summary_html
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .network import _show
 
@@ -310,9 +311,20 @@ class Lifecycle:
         self.shares = matrix / buyers if buyers else matrix.astype(np.float64) * np.nan
         self.active_base_share = float(matrix.iloc[:, 0].sum() / buyers) if buyers else float("nan")
 
+    def plot(self, ax: Any = None, shares: bool = False, cmap: str = "Blues") -> Any:
+        """The matrix as a heatmap (frequency tiers down, recency tiers across), each cell
+        labelled with its count and share, coloured by count (or share with ``shares=True``).
+        Returns the matplotlib Axes."""
+        from .plots import lifecycle_matrix
+
+        return lifecycle_matrix(self, ax=ax, shares=shares, cmap=cmap)
+
     def __repr__(self) -> str:
         return (f"<Lifecycle as of {self.as_of.date()}: {len(self.segments):,} customers, "
                 f"{self.no_purchase:,} without a purchase, active base {self.active_base_share:.1%}>")
+
+    def _repr_html_(self) -> str:
+        return summary_html(repr(self), self.matrix)
 
 
 def _tiers(tiers: Any, what: str, lower: bool) -> tuple[list[str], np.ndarray]:
@@ -552,6 +564,9 @@ class Migration:
         stay = int(np.trace(self.matrix.to_numpy()))
         return (f"<Migration {self.t0.date()} -> {self.t1.date()}: {len(self.transitions):,} customers, "
                 f"{stay:,} in the same state>")
+
+    def _repr_html_(self) -> str:
+        return summary_html(repr(self), self.matrix, max_rows=20)
 
 
 def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "participant_id",

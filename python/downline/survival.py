@@ -19,6 +19,7 @@ import pandas as pd
 
 from . import _core
 from ._convert import column, date_ticks, day_number
+from ._html import summary_html
 from .errors import InputError, UnknownIdError
 from .network import _show
 from .segment import _EPOCH, _Orders, _dates
@@ -324,6 +325,13 @@ class KaplanMeier:
         return (f"<KaplanMeier alpha={self.alpha} ci={self.ci!r}: {len(self._labels)} group(s), "
                 f"{n:g} subjects, {int(self._tab['observed'].sum()):d} events>")
 
+    def _repr_html_(self) -> str:
+        if not hasattr(self, "_tab"):
+            return summary_html(repr(self))
+        medians = pd.DataFrame({"median_survival_time": np.atleast_1d(self.median_survival_time_)},
+                               index=pd.Index(self._labels, name="group"))
+        return summary_html(repr(self), medians, float_format="g")
+
 
 # ----------------------------------------------------------------------- log-rank
 
@@ -379,6 +387,9 @@ class LogrankResult:
     def __repr__(self) -> str:
         return (f"<LogrankResult statistic={self.statistic:.6g} degrees_of_freedom={self.degrees_of_freedom} "
                 f"p_value={self.p_value:.6g}>")
+
+    def _repr_html_(self) -> str:
+        return summary_html(repr(self), self.summary, float_format=".6g")
 
 
 def logrank_test(durations: Any, event_observed: Any, groups: Any, weights: Any = None) -> LogrankResult:
@@ -534,28 +545,20 @@ class CohortRetention:
         return out
 
     def plot(self, ax: Any = None, cmap: str = "viridis", annotate: bool = True) -> Any:
-        """The shares as a heatmap (cohorts down, months since the cohort across). Returns the Axes."""
-        import matplotlib.pyplot as plt  # only when plotting
+        """The shares as a heatmap (cohorts down, months since the cohort across; cells
+        after as_of blank), each cell labelled with its share. Returns the Axes."""
+        from .plots import heatmap
 
-        if ax is None:
-            _, ax = plt.subplots(figsize=(1 + 0.5 * self.shares.shape[1], 1 + 0.35 * self.shares.shape[0]))
-        data = np.ma.masked_invalid(self.shares.to_numpy(dtype=np.float64))
-        im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=0.0, vmax=1.0)
-        ax.set_xticks(range(self.shares.shape[1]), [str(k) for k in self.shares.columns])
-        ax.set_yticks(range(self.shares.shape[0]), [str(c) for c in self.shares.index])
-        ax.set_xlabel("months since the cohort month")
-        ax.set_ylabel("cohort")
-        if annotate and data.size <= 900:
-            for (i, j), v in np.ndenumerate(data.filled(np.nan)):
-                if np.isfinite(v):
-                    ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize="x-small",
-                            color="white" if v < 0.5 else "black")
-        ax.figure.colorbar(im, ax=ax, label="share active")
-        return ax
+        return heatmap(self.shares, ax=ax, cmap=cmap, vmin=0.0, vmax=1.0,
+                       text=(lambda i, j, v: f"{v:.0%}") if annotate else None, colorbar="share active",
+                       xlabel="months since the cohort month", ylabel="cohort")
 
     def __repr__(self) -> str:
         return (f"<CohortRetention: {len(self.sizes)} cohort(s), {int(self.sizes.sum())} customers, "
                 f"as of {self.as_of.date()}>")
+
+    def _repr_html_(self) -> str:
+        return summary_html(repr(self), self.shares, float_format=".1%")
 
 
 def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "first_order",

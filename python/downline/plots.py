@@ -1,0 +1,140 @@
+"""Plots of downline's results. matplotlib is imported only when a plot is drawn.
+
+Each function takes an optional ``ax`` (a new figure otherwise) and returns the matplotlib
+Axes, as lifelines and pandas do. The result objects call them: ``Lifecycle.plot()``,
+``CohortRetention.plot()``, ``Network.plot_legs()`` and ``Network.plot_organisation()``
+(``KaplanMeier.plot()`` draws its own curves).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+
+def _axes(ax: Any, figsize: Optional[tuple] = None) -> Any:
+    import matplotlib.pyplot as plt  # only when plotting
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def heatmap(values: pd.DataFrame, ax: Any = None, cmap: str = "viridis", vmin: Optional[float] = None,
+            vmax: Optional[float] = None, text: Optional[Callable[[int, int, float], str]] = None,
+            colorbar: Optional[str] = None, xlabel: str = "", ylabel: str = "") -> Any:
+    """``values`` (rows down, columns across; NaN cells left blank) as an image with a cell
+    per value, the row and column labels as ticks, and ``text(i, j, value)`` written in each
+    finite cell of at most 900. Returns the Axes."""
+    shape = values.shape
+    ax = _axes(ax, figsize=(2 + 0.6 * shape[1], 1.2 + 0.4 * shape[0]))
+    data = np.ma.masked_invalid(values.to_numpy(dtype=np.float64))
+    im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax)
+    ax.set_xticks(range(shape[1]), [str(c) for c in values.columns])
+    ax.set_yticks(range(shape[0]), [str(r) for r in values.index])
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if text is not None and data.size <= 900:
+        lo, hi = im.get_clim()
+        for (i, j), v in np.ndenumerate(data.filled(np.nan)):
+            if np.isfinite(v):
+                dark = hi > lo and (v - lo) / (hi - lo) > 0.5
+                ax.text(j, i, text(i, j, v), ha="center", va="center", fontsize="small",
+                        color="white" if dark else "black")
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, label=colorbar)
+    return ax
+
+
+def lifecycle_matrix(lc: Any, ax: Any = None, shares: bool = False, cmap: str = "Blues") -> Any:
+    """The life-cycle matrix as a heatmap: frequency tiers down, recency tiers across, each
+    cell coloured by its count (or share, with ``shares=True``) and labelled with both; the
+    customers without a purchase and the active base share in the title."""
+    counts, share = lc.matrix, lc.shares
+    ax = _axes(ax, figsize=(3.0 + 1.4 * counts.shape[1], 1.6 + 0.9 * counts.shape[0]))
+    ax = heatmap(share if shares else counts, ax=ax, cmap=cmap, vmin=0.0,
+                 text=lambda i, j, v: f"{int(counts.iat[i, j]):,}\n{share.iat[i, j]:.0%}",
+                 colorbar="share of buyers" if shares else "customers",
+                 xlabel="recency", ylabel="frequency")
+    ax.set_title(f"as of {pd.Timestamp(lc.as_of).date()}: {lc.no_purchase:,} without a purchase, "
+                 f"active base {lc.active_base_share:.0%}", fontsize="medium")
+    return ax
+
+
+def legs(table: pd.DataFrame, leader: Any, ax: Any = None, color: str = "tab:blue",
+         power_color: str = "tab:orange") -> Any:
+    """A leader's legs as bars (``table`` as ``Network.legs(id, orders)`` gives it): one bar
+    per frontline recruit, its height the leg's volume (the recruit's GV), the power leg in
+    ``power_color``. Returns the Axes."""
+    if "volume" not in table.columns:
+        raise InputError("plot_legs needs leg volumes: pass the orders")
+    n = len(table)
+    ax = _axes(ax, figsize=(max(4.0, min(16.0, 1.0 + 0.35 * n)), 3.5))
+    heights = table["volume"].to_numpy(dtype=np.float64)
+    colors = [power_color if p else color for p in table["power"].to_numpy(dtype=bool)]
+    bars = ax.bar(np.arange(n), heights, color=colors)
+    for bar, leg in zip(bars, table.index):
+        bar.set_gid(str(leg))
+    if n <= 40:
+        ax.set_xticks(np.arange(n), [str(x) for x in table.index], rotation=90 if n > 10 else 0)
+    ax.set_xlabel(f"leg (frontline recruit of {leader})")
+    ax.set_ylabel("leg volume (GV)")
+    power = float(heights.max()) if n else 0.0
+    ax.set_title(f"{n} leg(s) of {leader}: power leg {power:,.0f}, lesser legs {heights.sum() - power:,.0f}",
+                 fontsize="medium")
+    ax.axhline(0.0, color="black", linewidth=0.5)
+    return ax
+
+
+def icicle(ids: Sequence, parents: np.ndarray, levels: np.ndarray, gv: np.ndarray, leader: Any,
+           ax: Any = None, min_share: float = 0.002, cmap: str = "viridis") -> Any:
+    """An organisation as an icicle: one row per level below the leader (the leader on
+    top), each participant a rectangle whose width is its share of the leader's GV, laid
+    out under its sponsor from the left (the sponsor's own PV is the gap on the right).
+
+    ``ids``, ``parents`` (an index into these arrays; -1 for the leader), ``levels`` (0 for
+    the leader) and ``gv``: the organisation in preorder (a sponsor before its recruits).
+    Negative GVs (refunds) get no width, and recruits never reach past their sponsor's
+    rectangle. Rectangles narrower than ``min_share`` of the leader's GV are not drawn
+    (their participants are still counted in their sponsors' widths). Each rectangle's gid
+    is its participant's id. Returns the Axes."""
+    n = len(ids)
+    if n == 0 or not gv[0] > 0:
+        raise InputError(f"plot_organisation: the GV of {leader!r} is not positive: nothing to draw")
+    x0 = np.zeros(n)
+    width = np.zeros(n)
+    cursor = np.zeros(n)  # where the next recruit of each participant starts
+    width[0] = 1.0
+    total = float(gv[0])
+    for q in range(1, n):
+        par = parents[q]
+        room = x0[par] + width[par] - cursor[par]
+        w = min(max(float(gv[q]), 0.0) / total, max(room, 0.0))
+        x0[q] = cursor[par]
+        width[q] = w
+        cursor[q] = x0[q]
+        cursor[par] += w
+    drawn = np.flatnonzero(width >= min_share)
+    depth = int(levels.max()) + 1
+    ax = _axes(ax, figsize=(10, 1.0 + 0.7 * depth))
+    import matplotlib.pyplot as plt  # only when plotting
+
+    colors = plt.get_cmap(cmap)(levels[drawn] / max(depth, 2))
+    bars = ax.bar(x0[drawn], 0.9, width=width[drawn], bottom=-levels[drawn] - 0.95, align="edge",
+                  color=colors, edgecolor="white", linewidth=0.5)
+    for bar, q in zip(bars, drawn):
+        bar.set_gid(str(ids[q]))
+        if width[q] >= 0.06:
+            ax.text(x0[q] + width[q] / 2, -levels[q] - 0.5, str(ids[q]), ha="center", va="center",
+                    fontsize="x-small", color="white" if levels[q] < depth / 2 else "black")
+    ax.set_xlim(0.0, 1.0)
+    ax.set_ylim(-depth - 0.05, 0.0)
+    ax.set_yticks([-k - 0.5 for k in range(depth)], [f"level {k}" for k in range(depth)])
+    ax.set_xlabel(f"share of the GV of {leader} ({total:,.0f})")
+    ax.set_title(f"organisation of {leader}: {n:,} participants in {depth} level(s), "
+                 f"{len(drawn):,} drawn (>= {min_share:.1%} of the GV)", fontsize="medium")
+    return ax

@@ -1,0 +1,129 @@
+"""The plots draw the data they are given: bar heights, rectangle widths and heatmap cells
+against the brute-force reference of tests/python/reference.py or the object plotted."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import downline as dl
+from reference import brute_volumes, random_company
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def _company(seed: int, n: int = 300):
+    people, orders = random_company(n, "random", np.random.default_rng(seed))
+    return people, orders[orders["pv"] > 0].reset_index(drop=True)  # no refunds: nothing clipped
+
+
+def _biggest(people: pd.DataFrame, ref: pd.DataFrame):
+    """The participant with the largest downline (ties: the first row)."""
+    return ref["downline"].reindex(people["id"]).idxmax()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_legs_bars_are_the_legs_volumes(seed):
+    people, orders = _company(seed)
+    start, end = "2021-02-01", "2021-05-01"
+    ref = brute_volumes(people, orders, start=start, end=end)
+    leader = _biggest(people, ref)
+    recruits = people.loc[people["sponsor_id"] == leader, "id"].tolist()
+    net = dl.Network.from_frame(people)
+    ax = net.plot_legs(leader, orders, start=start, end=end)
+    bars = {b.get_gid(): b for b in ax.patches}
+    assert sorted(bars) == sorted(str(r) for r in recruits)
+    for r in recruits:  # a leg's volume is its recruit's GV
+        assert bars[str(r)].get_height() == pytest.approx(ref.at[r, "gv"], abs=1e-9)
+    power = max(recruits, key=lambda r: ref.at[r, "gv"])
+    colours = {k: matplotlib.colors.to_hex(b.get_facecolor()) for k, b in bars.items()}
+    assert sum(c == colours[str(power)] for c in colours.values()) == 1  # only the power leg stands out
+    assert ref.at[leader, "power_leg"] == pytest.approx(bars[str(power)].get_height())
+
+
+def test_legs_need_orders_and_a_known_leader():
+    people, orders = _company(4, 30)
+    net = dl.Network.from_frame(people)
+    with pytest.raises(dl.UnknownIdError):
+        net.plot_legs(-1, orders)
+
+
+@pytest.mark.parametrize("seed,levels", [(5, 2), (6, 3), (7, 6)])
+def test_organisation_rectangles_are_gv_shares_under_their_sponsors(seed, levels):
+    people, orders = _company(seed)
+    ref = brute_volumes(people, orders)
+    leader = _biggest(people, ref)
+    sponsor = dict(zip(people["id"], people["sponsor_id"]))
+    # the organisation down to `levels` levels, by walking the sponsor links
+    def level_of(x):
+        k = 0
+        while x != leader:
+            x = sponsor[x]
+            if x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x)):
+                return None
+            k += 1
+        return k
+    members = {x: level_of(x) for x in people["id"]}
+    members = {x: k for x, k in members.items() if k is not None and k < levels}
+    min_share = 0.01
+    net = dl.Network.from_frame(people)
+    ax = net.plot_organisation(leader, orders, levels=levels, min_share=min_share)
+    rects = {r.get_gid(): r for r in ax.patches}
+    total = ref.at[leader, "gv"]
+    want = {str(x) for x in members if ref.at[x, "gv"] / total >= min_share - 1e-12}
+    assert set(rects) == want
+    for x, k in members.items():
+        r = rects.get(str(x))
+        if r is None:
+            continue
+        assert r.get_width() == pytest.approx(ref.at[x, "gv"] / total, abs=1e-12)
+        assert r.get_y() == pytest.approx(-k - 0.95)  # its row: level k below the leader
+        if k > 0 and str(sponsor[x]) in rects:  # inside its sponsor's rectangle
+            s = rects[str(sponsor[x])]
+            assert s.get_x() - 1e-12 <= r.get_x() and r.get_x() + r.get_width() <= s.get_x() + s.get_width() + 1e-12
+
+
+def test_organisation_errors():
+    people, orders = _company(8, 40)
+    net = dl.Network.from_frame(people)
+    leaf = people.loc[~people["id"].isin(people["sponsor_id"].dropna()), "id"].iloc[0]
+    with pytest.raises(dl.InputError, match="levels"):
+        net.plot_organisation(leaf, orders, levels=0)
+    with pytest.raises(dl.InputError, match="not positive"):
+        net.plot_organisation(leaf, orders.iloc[0:0])
+
+
+def test_lifecycle_heatmap_cells_are_the_matrix():
+    rng = np.random.default_rng(9)
+    n = 400
+    orders = pd.DataFrame({
+        "participant_id": rng.integers(0, 150, n),
+        "ordered_on": pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 365, n), unit="D"),
+    })
+    as_of = pd.Timestamp("2023-12-31")
+    lc = dl.lifecycle(orders, as_of)
+    # the matrix by pandas: distinct order days -> frequency tier, days since the last -> recency tier
+    days = orders.assign(day=orders["ordered_on"].dt.normalize()).drop_duplicates(["participant_id", "day"])
+    per = days.groupby("participant_id")["day"].agg(["size", "max"])
+    freq = pd.cut(per["size"], [0, 1, 3, np.inf], labels=["New", "Promising", "Constant"])
+    rec = pd.cut((as_of - per["max"]).dt.days, [-1, 30, 90, np.inf], labels=["Active", "Sleeping", "Lost"])
+    want = pd.crosstab(freq, rec).reindex(index=["New", "Promising", "Constant"],
+                                           columns=["Active", "Sleeping", "Lost"], fill_value=0)
+    ax = lc.plot()
+    np.testing.assert_array_equal(ax.images[0].get_array(), want.to_numpy())
+    labels = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    for (i, j), v in np.ndenumerate(want.to_numpy()):
+        assert labels[(i, j)].split("\n")[0] == f"{v:,}"
+    ax = lc.plot(shares=True)
+    np.testing.assert_allclose(ax.images[0].get_array(), want.to_numpy() / want.to_numpy().sum())
