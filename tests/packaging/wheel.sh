@@ -3,7 +3,8 @@
 #  1. `pip wheel --no-build-isolation` builds the wheel with Debian's setuptools, wheel
 #     and pybind11 (setup.py drives CMake);
 #  2. the wheel is installed into a fresh virtual environment made from /usr/bin/python3
-#     with system site packages, and smoke.py runs there from outside the source tree;
+#     with system site packages, and smoke.py runs there from outside the source tree, then
+#     the `downline` console script it installs;
 #  3. `pip install --no-build-isolation .` into a second fresh environment, smoke.py again.
 # Both builds share one CMake build directory (DOWNLINE_CMAKE_BUILD_DIR), so the second
 # compiles nothing. Usage: wheel.sh [WORK_DIR] (default: a new temporary directory).
@@ -25,6 +26,10 @@ echo "== the wheel in a fresh virtual environment"
 /usr/bin/python3 -m venv --system-site-packages "$WORK/venv-wheel"
 "$WORK/venv-wheel/bin/python" -m pip install --no-deps "$wheel"
 (cd "$WORK" && "$WORK/venv-wheel/bin/python" "$ROOT/tests/packaging/smoke.py" "$version")
+echo "== the downline console script of the wheel"
+[[ $("$WORK/venv-wheel/bin/downline" --version) == "downline $version" ]]
+"$WORK/venv-wheel/bin/downline" demo --participants 3000 --quiet | tee "$WORK/demo.txt"
+grep -q "largest organisations" "$WORK/demo.txt"
 
 echo "== pip install . in a fresh virtual environment"
 /usr/bin/python3 -m venv --system-site-packages "$WORK/venv-source"

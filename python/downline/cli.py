@@ -1,0 +1,329 @@
+"""The ``downline`` command: a demo on a generated company, and an HTML report of a
+company's CSV files (summary tables, PNG plots and a CSV of every table).
+
+    downline demo [--participants N] [--seed S]
+    downline report --participants P.csv --orders O.csv --as-of DATE --out DIR [options]
+
+Run ``downline COMMAND --help`` for the options. Progress goes to stderr; bad input
+gets a message naming the file, column, rows or ids, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Progress:
+    """Steps with their time on stderr: ``[downline] reading orders ... 1.23 s``."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+
+    def step(self, what: str, run: Callable[[], Any]) -> Any:
+        if not self.quiet:
+            print(f"[downline] {what} ...", end="", file=sys.stderr, flush=True)
+        t0 = time.perf_counter()
+        out = run()
+        if not self.quiet:
+            print(f" {time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
+        return out
+
+
+# ------------------------------------------------------------------------- reading
+def read_participants(path: Path, id: str, sponsor: str, enrolled_on: str, kind: Optional[str]) -> pd.DataFrame:
+    """The participants CSV: ids and sponsor ids as int64 when every value is a whole
+    number (empty sponsor: none), else as strings; enrolment dates parsed (ISO)."""
+    frame = _read_csv(path, "participants")
+    for col in (id, sponsor, enrolled_on) + ((kind,) if kind else ()):
+        if col not in frame.columns:
+            raise InputError(f"{path}: no column {col!r} (columns: {', '.join(frame.columns)}); "
+                             "other names are given with the --*-column options")
+    frame[id] = _ids(frame[id], path, id)
+    frame[sponsor] = _ids(frame[sponsor], path, sponsor, allow_missing=True)
+    frame[enrolled_on] = _dates(frame[enrolled_on], path, enrolled_on)
+    if kind:
+        frame[kind] = frame[kind].astype("category")
+    return frame
+
+
+def read_orders(path: Path, participant: str, date: str, amount: str, pv: str) -> pd.DataFrame:
+    frame = _read_csv(path, "orders")
+    for col in (participant, date, amount, pv):
+        if col not in frame.columns:
+            raise InputError(f"{path}: no column {col!r} (columns: {', '.join(frame.columns)}); "
+                             "other names are given with the --*-column options")
+    frame[participant] = _ids(frame[participant], path, participant)
+    frame[date] = _dates(frame[date], path, date)
+    for col in (amount, pv):
+        frame[col] = _numbers(frame[col], path, col)
+    return frame
+
+
+def _read_csv(path: Path, what: str) -> pd.DataFrame:
+    if not path.is_file():
+        raise InputError(f"{what} file {path} does not exist")
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+                            encoding="utf-8-sig")
+    except pd.errors.EmptyDataError:
+        raise InputError(f"{path}: the file is empty (expected a header line)") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+    frame.columns = [c.strip() for c in frame.columns]
+    return frame
+
+
+def _rows(mask: np.ndarray) -> str:
+    """CSV line numbers (the header is line 1) of the rows in mask, at most 10."""
+    lines = (np.flatnonzero(mask) + 2).tolist()
+    return ", ".join(map(str, lines[:10])) + (f" ... ({len(lines)} in all)" if len(lines) > 10 else "")
+
+
+def _ids(col: pd.Series, path: Path, name: str, allow_missing: bool = False) -> pd.Series:
+    text = col.str.strip()
+    empty = (text == "").to_numpy()
+    if empty.any() and not allow_missing:
+        raise InputError(f"{path}: column {name!r} is empty at line(s) {_rows(empty)}")
+    whole = text[~empty].str.fullmatch(r"[+-]?\d{1,18}")
+    if whole.all():
+        out = pd.array([pd.NA] * len(text), dtype="Int64")
+        out[~empty] = text[~empty].astype(np.int64).to_numpy()
+        return pd.Series(out, index=col.index) if allow_missing else pd.Series(
+            out.to_numpy(dtype=np.int64), index=col.index)
+    return text.where(~empty, None)
+
+
+def _dates(col: pd.Series, path: Path, name: str) -> pd.Series:
+    parsed = pd.to_datetime(col.str.strip(), errors="coerce", format="%Y-%m-%d")
+    bad = parsed.isna().to_numpy()
+    if bad.any():
+        raise InputError(f"{path}: column {name!r} has values that are not ISO dates (YYYY-MM-DD) at "
+                         f"line(s) {_rows(bad)}")
+    return parsed
+
+
+def _numbers(col: pd.Series, path: Path, name: str) -> pd.Series:
+    parsed = pd.to_numeric(col.str.strip(), errors="coerce")
+    bad = (~np.isfinite(parsed.to_numpy(dtype=np.float64)))
+    if bad.any():
+        raise InputError(f"{path}: column {name!r} has values that are not finite numbers at line(s) {_rows(bad)}")
+    return parsed.astype(np.float64)
+
+
+# ------------------------------------------------------------------------- the report
+def _month_of(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """[first day of as_of's month, the day after as_of): the period of the volumes."""
+    return as_of.replace(day=1), as_of + pd.Timedelta(days=1)
+
+
+def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp, out: Path,
+                 cols: argparse.Namespace, top: int, progress: _Progress) -> dict:
+    """Computes every table, writes the CSVs and PNGs into ``out`` and index.html; returns
+    the tables."""
+    import downline as dl
+
+    out.mkdir(parents=True, exist_ok=True)
+    start, end = _month_of(as_of)
+    net = progress.step(f"building the network of {len(people):,} participants", lambda: dl.Network.from_frame(
+        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=cols.enrolled_on, kind=cols.kind))
+    vol_args = dict(participant=cols.participant, date=cols.date, pv=cols.pv)
+    vol = progress.step(f"volumes of {start.date()} to {as_of.date()} as of {as_of.date()}",
+                        lambda: net.volumes(orders, start=start, end=end, as_of=as_of, **vol_args))
+    order_args = dict(participant=cols.participant, date=cols.date)
+    lc = progress.step("life-cycle segments", lambda: dl.lifecycle(orders, as_of, participants=net, **order_args))
+    types = progress.step("participant types", lambda: dl.participant_types(net, orders, as_of, pv=cols.pv,
+                                                                             **order_args))
+    ch = progress.step("churn", lambda: dl.churn(net, orders, as_of, **order_args))
+    year = ch["enrolled_on"].dt.year
+    km = progress.step("Kaplan-Meier by enrolment year",
+                       lambda: dl.KaplanMeier().fit(ch["duration"], ch["churned"], groups=year.to_numpy()))
+    cr = progress.step("cohort retention", lambda: dl.cohort_retention(orders, as_of, **order_args))
+
+    largest = vol.sort_values(["gv", "downline"], ascending=False).head(top)
+    tables = {
+        "volumes": vol,
+        "largest_organisations": largest[["gv", "pv", "power_leg", "lesser_legs", "downline", "frontline",
+                                          "height"]],
+        "lifecycle_segments": lc.segments,
+        "lifecycle_matrix": lc.matrix,
+        "participant_types": types.value_counts().rename_axis("type").rename("participants").to_frame(),
+        "churn": ch,
+        "survival_table": km.survival_table_,
+        "median_survival": km.median_survival_time_.rename("median_days").to_frame(),
+        "cohort_counts": cr.counts,
+        "cohort_shares": cr.shares,
+    }
+
+    def write_csvs() -> None:
+        for name, table in tables.items():
+            table.to_csv(out / f"{name}.csv")
+    progress.step(f"writing {len(tables)} CSV files", write_csvs)
+
+    def plots() -> list[tuple[str, str]]:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        made = []
+
+        def save(name: str, title: str, draw: Callable[[], Any]) -> None:
+            ax = draw()
+            ax.figure.tight_layout()
+            ax.figure.savefig(out / f"{name}.png", dpi=90)
+            plt.close(ax.figure)
+            made.append((name, title))
+        save("lifecycle", "Life-cycle matrix", lc.plot)
+        save("survival", "Survival from enrolment, by enrolment year", lambda: km.plot(ci_show=False))
+        save("cohorts", "Cohort retention (first-order month)", cr.plot)
+        if len(largest):
+            leader = largest.index[0]
+            if net.frontline(leader).size:
+                save("legs", f"Legs of {leader}",
+                     lambda: net.plot_legs(leader, orders, start=start, end=end, as_of=as_of, **vol_args))
+            if largest["gv"].iloc[0] > 0:
+                save("organisation", f"Organisation of {leader} by GV",
+                     lambda: net.plot_organisation(leader, orders, levels=4, start=start, end=end, as_of=as_of,
+                                                   **vol_args))
+        return made
+    images = progress.step("drawing the plots", plots)
+    (out / "index.html").write_text(_html_page(as_of, start, net, tables, images), encoding="utf-8")
+    return tables
+
+
+def _html_page(as_of: pd.Timestamp, start: pd.Timestamp, net: Any, tables: dict, images: list) -> str:
+    def table(title: str, key: str, fmt: Optional[str] = None) -> str:
+        f = (lambda v: format(v, fmt)) if fmt else None
+        return (f"<h2>{html.escape(title)}</h2>" + tables[key].to_html(float_format=f, border=0, max_rows=30)
+                + f'<p class="csv">All rows: <a href="{key}.csv">{key}.csv</a></p>')
+    parts = [
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>downline report</title>",
+        "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
+        "td,th{padding:2px 8px;text-align:right}tr:nth-child(even){background:#f4f4f4}"
+        "img{max-width:100%}.csv{font-size:small}</style></head><body>",
+        f"<h1>downline report as of {as_of.date()}</h1>",
+        f"<p>{html.escape(repr(net))}. Volumes of {start.date()} to {as_of.date()}.</p>",
+        table("Largest organisations", "largest_organisations", ",.2f"),
+        table("Life-cycle matrix", "lifecycle_matrix"),
+        table("Participant types", "participant_types"),
+        table("Median survival (days from enrolment to churn)", "median_survival", ",.1f"),
+        table("Cohort retention", "cohort_shares", ".1%"),
+    ]
+    for name, title in images:
+        parts.append(f'<h2>{html.escape(title)}</h2><img src="{name}.png" alt="{html.escape(title)}">')
+    parts.append("<h2>Every table as CSV</h2><ul>"
+                 + "".join(f'<li><a href="{n}.csv">{n}.csv</a></li>' for n in tables) + "</ul></body></html>")
+    return "\n".join(parts)
+
+
+# ------------------------------------------------------------------------- commands
+def _demo(args: argparse.Namespace) -> int:
+    import downline as dl
+
+    progress = _Progress(args.quiet)
+    people, orders = progress.step(f"generating a sample company of {args.participants:,} participants",
+                                   lambda: dl.sample(args.participants, seed=args.seed))
+    as_of = orders["ordered_on"].max().normalize()
+    start, end = _month_of(as_of)
+    net = progress.step("building the network",
+                        lambda: dl.Network.from_frame(people, enrolled_on="enrolled_on", kind="kind"))
+    vol = progress.step("volumes", lambda: net.volumes(orders, start=start, end=end))
+    lc = progress.step("life-cycle segments", lambda: dl.lifecycle(orders, as_of))
+    print(f"{net!r}; {len(orders):,} orders to {as_of.date()}")
+    print(f"\nThe {args.top} largest organisations, {start.date()} to {as_of.date()}:")
+    cols = ["gv", "pv", "power_leg", "lesser_legs", "downline", "frontline", "height"]
+    with pd.option_context("display.float_format", "{:,.0f}".format, "display.width", 120):
+        print(vol.sort_values("gv", ascending=False).head(args.top)[cols].to_string())
+        print(f"\nLife-cycle matrix as of {as_of.date()} ({lc.no_purchase:,} without a purchase):")
+        print(lc.matrix.to_string())
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    progress = _Progress(args.quiet)
+    as_of = pd.Timestamp(args.as_of)
+    people = progress.step(f"reading {args.participants}", lambda: read_participants(
+        Path(args.participants), args.id, args.sponsor, args.enrolled_on, args.kind))
+    orders = progress.step(f"reading {args.orders}", lambda: read_orders(
+        Path(args.orders), args.participant, args.date, args.amount, args.pv))
+    build_report(people, orders, as_of, Path(args.out), args, args.top, progress)
+    print(f"report written to {Path(args.out) / 'index.html'}")
+    return 0
+
+
+def _as_of(text: str) -> str:
+    try:
+        pd.Timestamp(text)
+    except (ValueError, TypeError):
+        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
+    return text
+
+
+def parser() -> argparse.ArgumentParser:
+    from . import __version__
+
+    ap = argparse.ArgumentParser(prog="downline", description=__doc__.split("\n\n")[0],
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--version", action="version", version=f"downline {__version__}")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    demo = sub.add_parser("demo", help="volumes and segments of a generated sample company",
+                          description="Generates a deterministic sample company and prints its largest "
+                                      "organisations and its life-cycle matrix.")
+    demo.add_argument("--participants", type=int, default=100_000, help="participants (default 100,000)")
+    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
+    demo.add_argument("--top", type=int, default=10, help="organisations listed (default 10)")
+    demo.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    demo.set_defaults(run=_demo)
+
+    rep = sub.add_parser(
+        "report", help="an HTML report of a company's CSV files",
+        description="Reads a participants CSV and an orders CSV, computes volumes (the month of --as-of, as "
+                    "of that day), life-cycle segments, participant types, churn and survival by enrolment "
+                    "year, and cohort retention, and writes index.html with PNG plots and a CSV of every "
+                    "table into --out.")
+    rep.add_argument("--participants", required=True, metavar="CSV", help="participants file")
+    rep.add_argument("--orders", required=True, metavar="CSV", help="orders file")
+    rep.add_argument("--as-of", required=True, type=_as_of, metavar="DATE", help="the report date (YYYY-MM-DD)")
+    rep.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
+    rep.add_argument("--top", type=int, default=10, help="largest organisations listed (default 10)")
+    names = rep.add_argument_group("column names")
+    names.add_argument("--id-column", dest="id", default="id", help="participant id (default id)")
+    names.add_argument("--sponsor-column", dest="sponsor", default="sponsor_id",
+                       help="sponsor id, empty for none (default sponsor_id)")
+    names.add_argument("--enrolled-column", dest="enrolled_on", default="enrolled_on",
+                       help="enrolment date (default enrolled_on)")
+    names.add_argument("--kind-column", dest="kind", default="kind", help="participant kind (default kind)")
+    names.add_argument("--participant-column", dest="participant", default="participant_id",
+                       help="order's participant id (default participant_id)")
+    names.add_argument("--date-column", dest="date", default="ordered_on", help="order date (default ordered_on)")
+    names.add_argument("--amount-column", dest="amount", default="amount", help="order amount (default amount)")
+    names.add_argument("--pv-column", dest="pv", default="pv", help="order point volume (default pv)")
+    rep.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    rep.set_defaults(run=_report)
+    return ap
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except InputError as exc:
+        print(f"\ndownline: error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

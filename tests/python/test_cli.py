@@ -1,0 +1,129 @@
+"""The downline command as a user runs it: a report of small CSV files, its CSVs checked
+against the brute-force reference and pandas, its HTML and plots present; bad input named
+with a non-zero exit code; --help for every command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import downline as dl
+from downline.cli import main
+from reference import brute_volumes
+
+pytest.importorskip("matplotlib")
+
+AS_OF = "2023-06-30"
+
+
+@pytest.fixture(scope="module")
+def company(tmp_path_factory):
+    """A generated company written as the CSV files a back office exports (ISO dates, an
+    empty sponsor for roots), and the same data as frames."""
+    people, orders = dl.sample(1500, seed=11)
+    orders = orders.assign(ordered_on=orders["ordered_on"].dt.normalize())
+    d = tmp_path_factory.mktemp("company")
+    people.assign(enrolled_on=people["enrolled_on"].dt.strftime("%Y-%m-%d")).to_csv(d / "people.csv", index=False)
+    orders.assign(ordered_on=orders["ordered_on"].dt.strftime("%Y-%m-%d")).to_csv(d / "orders.csv", index=False)
+    return d, people, orders
+
+
+@pytest.fixture(scope="module")
+def report(company):
+    d, people, orders = company
+    out = d / "report"
+    assert main(["report", "--participants", str(d / "people.csv"), "--orders", str(d / "orders.csv"),
+                 "--as-of", AS_OF, "--out", str(out), "--quiet"]) == 0
+    return out
+
+
+def test_report_volumes_are_the_brute_force_volumes(company, report):
+    _, people, orders = company
+    got = pd.read_csv(report / "volumes.csv", index_col=0)
+    want = brute_volumes(people, orders, start="2023-06-01", end="2023-07-01", as_of=AS_OF)
+    assert sorted(got.index) == sorted(want.index)
+    got = got.loc[want.index]
+    for col in ("pv", "gv", "power_leg", "lesser_legs", "level_1", "level_3"):
+        np.testing.assert_allclose(got[col].to_numpy(), want[col].to_numpy(), atol=1e-6, err_msg=col)
+    for col in ("downline", "frontline", "depth", "height"):
+        np.testing.assert_array_equal(got[col].to_numpy(), want[col].to_numpy(), err_msg=col)
+    top = pd.read_csv(report / "largest_organisations.csv", index_col=0)
+    assert list(top.index) == list(want.sort_values(["gv", "downline"], ascending=False).index[:10])
+
+
+def test_report_lifecycle_and_cohorts_match_pandas(company, report):
+    _, _, orders = company
+    as_of = pd.Timestamp(AS_OF)
+    upto = orders[orders["ordered_on"] <= as_of]
+    days = upto.drop_duplicates(["participant_id", "ordered_on"])
+    per = days.groupby("participant_id")["ordered_on"].agg(["size", "max"])
+    freq = pd.cut(per["size"], [0, 1, 3, np.inf], labels=["New", "Promising", "Constant"])
+    rec = pd.cut((as_of - per["max"]).dt.days, [-1, 30, 90, np.inf], labels=["Active", "Sleeping", "Lost"])
+    want = pd.crosstab(freq, rec).reindex(index=["New", "Promising", "Constant"],
+                                           columns=["Active", "Sleeping", "Lost"], fill_value=0)
+    got = pd.read_csv(report / "lifecycle_matrix.csv", index_col=0)
+    np.testing.assert_array_equal(got.to_numpy(), want.to_numpy())
+    # cohorts: first-order month; month 0 is everyone, cells after as_of are missing
+    counts = pd.read_csv(report / "cohort_counts.csv", index_col=0)
+    first = upto.groupby("participant_id")["ordered_on"].min().dt.to_period("M")
+    sizes = first.value_counts().sort_index()
+    np.testing.assert_array_equal(counts.iloc[:, 0].to_numpy(), sizes.to_numpy())
+    last = counts.iloc[-1]
+    assert last.iloc[0] == sizes.iloc[-1] and last.iloc[1:].isna().all()
+
+
+def test_report_html_and_plots(company, report):
+    _, people, orders = company
+    page = (report / "index.html").read_text()
+    top = pd.read_csv(report / "largest_organisations.csv", index_col=0)
+    assert f"{top.index[0]}" in page and f"{top['gv'].iloc[0]:,.2f}" in page
+    for name in ("lifecycle", "survival", "cohorts", "legs", "organisation"):
+        png = report / f"{name}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", name
+        assert f'src="{name}.png"' in page
+    for name in ("volumes", "churn", "survival_table", "cohort_shares", "participant_types"):
+        assert f'href="{name}.csv"' in page and (report / f"{name}.csv").stat().st_size > 0
+    types = pd.read_csv(report / "participant_types.csv", index_col=0)["participants"]
+    enrolled = int((people["enrolled_on"] <= pd.Timestamp(AS_OF)).sum())
+    assert types.sum() == enrolled  # every participant enrolled by as_of has a type
+
+
+def _run(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "downline.cli", *args], capture_output=True, text=True)
+
+
+def test_help_for_every_command():
+    for args in ((), ("demo",), ("report",)):
+        r = _run(*args, "--help")
+        assert r.returncode == 0 and "usage: downline" in r.stdout
+    assert "--participant-column" in _run("report", "--help").stdout
+
+
+def test_bad_input_is_named_with_exit_code_2(company, tmp_path):
+    d, _, _ = company
+    base = ["report", "--orders", str(d / "orders.csv"), "--as-of", AS_OF, "--out", str(tmp_path / "r"), "--quiet"]
+    r = _run(*base, "--participants", str(tmp_path / "missing.csv"))
+    assert r.returncode == 2 and "missing.csv does not exist" in r.stderr
+    bad = tmp_path / "people.csv"
+    text = (d / "people.csv").read_text().splitlines()
+    bad.write_text("\n".join([text[0].replace("sponsor_id", "upline")] + text[1:]) + "\n")
+    r = _run(*base, "--participants", str(bad))
+    assert r.returncode == 2 and "no column 'sponsor_id'" in r.stderr
+    r = _run(*base, "--participants", str(bad), "--sponsor-column", "upline")
+    assert r.returncode == 0, r.stderr  # the option names the column
+    lines = text[:]
+    lines[5] = lines[5].replace(lines[5].split(",")[2], "30/02/2023")
+    bad.write_text("\n".join(lines) + "\n")
+    r = _run(*base, "--participants", str(bad))
+    assert r.returncode == 2 and "not ISO dates" in r.stderr and "line(s) 6" in r.stderr
+    lines = text[:]
+    lines[3] = ",".join([lines[3].split(",")[0], lines[3].split(",")[0]] + lines[3].split(",")[2:])
+    bad.write_text("\n".join(lines) + "\n")
+    r = _run(*base, "--participants", str(bad))
+    assert r.returncode == 2 and "own sponsor" in r.stderr and lines[3].split(",")[0] in r.stderr
+    r = _run("report", "--participants", "p", "--orders", "o", "--as-of", "yesterday-ish", "--out", "x")
+    assert r.returncode == 2 and "not a date" in r.stderr
