@@ -253,11 +253,15 @@ class KaplanMeier:
 
     @property
     def survival_function_(self) -> pd.DataFrame:
+        """S on the timeline (0 and every distinct time of any group), one column per group
+        (``KM_estimate`` without groups)."""
         self._check_fitted()
         return self._wide_frames()[0]
 
     @property
     def confidence_interval_(self) -> pd.DataFrame:
+        """The interval bounds on the same timeline: columns ``<group>_lower_<1-alpha>`` and
+        ``<group>_upper_<1-alpha>`` (lifelines' names)."""
         self._check_fitted()
         return self._wide_frames()[1]
 
@@ -534,6 +538,8 @@ class CohortRetention:
 
     @property
     def long(self) -> pd.DataFrame:
+        """One row per cell up to as_of: the cohort (and group), ``k`` (months since the
+        cohort month), ``active``, ``cohort_size`` and ``retention`` (active / size)."""
         active = self.counts.stack().rename("active")  # drops the missing cells
         out = active.reset_index()
         out.columns = list(self.counts.index.names) + ["k", "active"]

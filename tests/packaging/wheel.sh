@@ -21,6 +21,13 @@ echo "== pip wheel (downline $version)"
 "$PY" -m pip wheel --no-build-isolation --no-deps -w "$WORK/dist" "$ROOT"
 wheel=$(ls "$WORK"/dist/downline-"$version"-*.whl)
 echo "built $wheel"
+"$PY" - "$wheel" <<'PY'
+import sys, zipfile
+names = set(zipfile.ZipFile(sys.argv[1]).namelist())
+need = {"downline/__init__.py", "downline/_core.pyi", "downline/py.typed", "downline/cli.py"}
+assert need <= names, f"missing from the wheel: {sorted(need - names)}"
+assert any(n.startswith("downline/_core.") and n.endswith(".so") for n in names), "no compiled module"
+PY
 
 echo "== the wheel in a fresh virtual environment"
 /usr/bin/python3 -m venv --system-site-packages "$WORK/venv-wheel"

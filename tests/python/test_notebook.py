@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -29,7 +30,10 @@ def test_quickstart_notebook_runs(data_dir, tmp_path, monkeypatch):
     nb = nbformat.read(NOTEBOOK, as_version=4)
     client = nbclient.NotebookClient(nb, kernel_name="downline-test", timeout=600,
                                      resources={"metadata": {"path": str(NOTEBOOK.parent)}})
-    client.execute()  # raises CellExecutionError, with the cell and the traceback, on any error
+    try:
+        client.execute()  # raises CellExecutionError, with the cell and the traceback, on any error
+    finally:  # nbclient leaves the event loop it made open
+        asyncio.get_event_loop_policy().get_event_loop().close()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "\n".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
