@@ -127,3 +127,25 @@ def test_lifecycle_heatmap_cells_are_the_matrix():
         assert labels[(i, j)].split("\n")[0] == f"{v:,}"
     ax = lc.plot(shares=True)
     np.testing.assert_allclose(ax.images[0].get_array(), want.to_numpy() / want.to_numpy().sum())
+
+
+def test_survival_plot_draws_bands_and_numbers_at_risk():
+    t = np.array([1, 2, 2, 3, 5, 6, 8, 9, 12, 15], dtype=float)
+    e = np.array([1, 1, 0, 1, 0, 1, 1, 0, 1, 0], dtype=bool)
+    g = np.array(list("aaaaabbbbb"))
+    km = dl.KaplanMeier().fit(t, e, groups=g)
+    ax = km.plot(at_risk_counts=True)
+    # the bands: every vertex lies between the group's lower and upper bounds on the timeline
+    ci = km.confidence_interval_
+    for band, label in zip(ax.collections, ["a", "b"]):
+        y = band.get_paths()[0].vertices[:, 1]
+        lo, hi = ci[f"{label}_lower_0.95"].min(), ci[f"{label}_upper_0.95"].max()
+        assert np.nanmin(y) >= lo - 1e-12 and np.nanmax(y) <= hi + 1e-12
+        assert np.isclose(np.nanmax(y), hi) and np.isclose(np.nanmin(y), lo)
+    # numbers at risk under the axis: subjects with a duration >= the tick, by hand
+    ticks = [x for x in ax.get_xticks() if 0 <= x <= t.max()]
+    texts = [(round(tx.get_position()[0], 6), tx.get_text()) for tx in ax.texts]
+    for label, row in (("a", 0), ("b", 1)):
+        want = [str(int(np.sum(t[g == label] >= x))) for x in ticks]
+        shown = [s for x, s in texts if s not in ("a", "b")][row * len(ticks):(row + 1) * len(ticks)]
+        assert shown == want, (label, shown, want)
