@@ -3,9 +3,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -32,8 +32,10 @@ def test_quickstart_notebook_runs(data_dir, tmp_path, monkeypatch):
                                      resources={"metadata": {"path": str(NOTEBOOK.parent)}})
     try:
         client.execute()  # raises CellExecutionError, with the cell and the traceback, on any error
-    finally:  # nbclient leaves the event loop it made open
-        asyncio.get_event_loop_policy().get_event_loop().close()
+    finally:  # nbclient keeps the event loop it made for this thread open: close it
+        loop = getattr(nbclient.util, "_loop_map", {}).pop(threading.current_thread().name, None)
+        if loop is not None:
+            loop.close()
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "\n".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
