@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sys
 import threading
@@ -32,10 +33,14 @@ def test_quickstart_notebook_runs(data_dir, tmp_path, monkeypatch):
                                      resources={"metadata": {"path": str(NOTEBOOK.parent)}})
     try:
         client.execute()  # raises CellExecutionError, with the cell and the traceback, on any error
-    finally:  # nbclient keeps the event loop it made for this thread open: close it
+    finally:  # nbclient and jupyter_client leave the event loops they made open: close them
         loop = getattr(nbclient.util, "_loop_map", {}).pop(threading.current_thread().name, None)
         if loop is not None:
             loop.close()
+        policy_loop = asyncio.get_event_loop_policy().get_event_loop()
+        if not policy_loop.is_running():
+            policy_loop.close()
+            asyncio.set_event_loop(None)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = "\n".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
