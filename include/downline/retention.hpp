@@ -94,6 +94,17 @@ inline std::int64_t day_numbers(const std::int64_t* ticks, std::int64_t ticks_pe
   return total;
 }
 
+/// out[i] = day[i] * ticks_per_day (datetime64 ticks of a day number; NaT, the int64
+/// minimum, where `present` is given and present[i] is 0), in parallel.
+inline void day_ticks(const day_t* day, const std::uint8_t* present, std::int64_t ticks_per_day,
+                      std::size_t n, std::int64_t* out) {
+  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+  detail::parallel_for(n, std::size_t{1} << 18, [&](std::size_t, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i)
+      out[i] = present != nullptr && !present[i] ? nat : std::int64_t{day[i]} * ticks_per_day;
+  });
+}
+
 /// Every customer's last activity day up to as_of (min_day: none).
 struct LastActivity {
   std::vector<day_t> last;

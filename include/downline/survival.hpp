@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -48,13 +49,20 @@ struct KmRows {
 /// The checks every Kaplan-Meier entry point makes: times finite and >= 0, weights (when
 /// given) finite and > 0; InputError names the rows. Returns 1 + the largest time when
 /// every time is a whole number below 2^31 (durations in days), else 0. One parallel
-/// pass; the rows are listed by a second pass only when some are bad.
-inline std::size_t km_check(const double* time, const double* weight, std::size_t n) {
+/// pass; the rows are listed by a second pass only when some are bad. Times are double or
+/// int32 (whole days, such as churn durations: no conversion).
+template <class Time>
+std::size_t km_check(const Time* time, const double* weight, std::size_t n) {
+  static_assert(std::is_same<Time, double>::value || std::is_same<Time, std::int32_t>::value,
+                "Kaplan-Meier times are double or int32");
   struct Part {
     bool whole = true, bad = false;
     double largest = 0.0;
   };
-  auto bad_time = [&](std::size_t i) { return !(std::isfinite(time[i]) && time[i] >= 0.0); };
+  auto bad_time = [&](std::size_t i) {
+    const double t = static_cast<double>(time[i]);
+    return !(std::isfinite(t) && t >= 0.0);
+  };
   auto bad_weight = [&](std::size_t i) {
     return weight != nullptr && !(std::isfinite(weight[i]) && weight[i] > 0.0);
   };
@@ -63,7 +71,7 @@ inline std::size_t km_check(const double* time, const double* weight, std::size_
   parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
     Part p;
     for (std::size_t i = b; i < e; ++i) {
-      const double t = time[i];
+      const double t = static_cast<double>(time[i]);
       p.bad = p.bad || bad_time(i) || bad_weight(i);
       p.largest = t > p.largest ? t : p.largest;
       // a whole number below 2^31 (a conversion, not a call to floor())
@@ -217,9 +225,9 @@ inline bool km_counting(std::size_t span, std::size_t cells, std::size_t n,
 /// subjects into (group, day) counters, a slice of subjects per thread, then one pass
 /// over the counters. Other inputs are grouped and each group is sorted by one thread.
 /// Either way the results do not depend on the thread count.
-inline SurvivalTable kaplan_meier(const double* time, const std::uint8_t* event,
-                                  const std::int32_t* group, const double* weight, std::size_t n,
-                                  std::size_t n_groups) {
+template <class Time>
+SurvivalTable kaplan_meier(const Time* time, const std::uint8_t* event, const std::int32_t* group,
+                           const double* weight, std::size_t n, std::size_t n_groups) {
   if (group == nullptr) n_groups = 1;
   if (n_groups == 0 && n > 0) throw InputError(ErrorKind::bad_value, "kaplan_meier: no groups");
   if (n_groups >= (std::size_t{1} << 31))
@@ -269,7 +277,8 @@ inline SurvivalTable kaplan_meier(const double* time, const std::uint8_t* event,
     std::vector<std::int64_t> next(start.begin(), start.end() - 1);
     for (std::size_t i = 0; i < n; ++i) {
       const double w = weight ? weight[i] : 1.0;
-      rec[static_cast<std::size_t>(next[group_of(i)]++)] = {time[i], event[i] ? w : -w};
+      rec[static_cast<std::size_t>(next[group_of(i)]++)] = {static_cast<double>(time[i]),
+                                                            event[i] ? w : -w};
     }
   }
   detail::parallel_for(n_groups, 1, [&](std::size_t, std::size_t gb, std::size_t ge) {
@@ -283,10 +292,10 @@ inline SurvivalTable kaplan_meier(const double* time, const std::uint8_t* event,
 /// subjects [begin[g], end[g]), and ranges may nest or overlap (in a network's preorder,
 /// a leader's organisation is one range). Subjects as in kaplan_meier(); nothing is copied
 /// per group but the records of a group that is sorted. Groups run in parallel.
-inline SurvivalTable kaplan_meier_ranges(const double* time, const std::uint8_t* event,
-                                         const double* weight, std::size_t n,
-                                         const std::int64_t* begin, const std::int64_t* end,
-                                         std::size_t n_groups) {
+template <class Time>
+SurvivalTable kaplan_meier_ranges(const Time* time, const std::uint8_t* event, const double* weight,
+                                  std::size_t n, const std::int64_t* begin, const std::int64_t* end,
+                                  std::size_t n_groups) {
   if (n_groups >= (std::size_t{1} << 31))
     throw InputError(ErrorKind::bad_value, "kaplan_meier_ranges: at most 2^31 - 1 groups");
   {
@@ -319,7 +328,7 @@ inline SurvivalTable kaplan_meier_ranges(const double* time, const std::uint8_t*
         rec.resize(e - b);
         for (std::size_t i = b; i < e; ++i) {
           const double w = weight ? weight[i] : 1.0;
-          rec[i - b] = {time[i], event[i] ? w : -w};
+          rec[i - b] = {static_cast<double>(time[i]), event[i] ? w : -w};
         }
         detail::km_rows_sorted(rec.data(), rec.data() + rec.size(), per_group[g]);
       }

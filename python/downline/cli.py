@@ -96,12 +96,11 @@ def _ids(col: pd.Series, path: Path, name: str, allow_missing: bool = False) -> 
     empty = (text == "").to_numpy()
     if empty.any() and not allow_missing:
         raise InputError(f"{path}: column {name!r} is empty at line(s) {_rows(empty)}")
-    whole = text[~empty].str.fullmatch(r"[+-]?\d{1,18}")
-    if whole.all():
-        out = pd.array([pd.NA] * len(text), dtype="Int64")
-        out[~empty] = text[~empty].astype(np.int64).to_numpy()
-        return pd.Series(out, index=col.index) if allow_missing else pd.Series(
-            out.to_numpy(dtype=np.int64), index=col.index)
+    if text[~empty].str.fullmatch(r"[+-]?\d{1,18}").all():  # whole numbers: int64 ids
+        values = np.zeros(len(text), dtype=np.int64)
+        values[~empty] = text[~empty].astype(np.int64).to_numpy()
+        out = pd.arrays.IntegerArray(values, empty) if allow_missing else values
+        return pd.Series(out, index=col.index)
     return text.where(~empty, None)
 
 

@@ -84,7 +84,9 @@ def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
 def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -> tuple[dict, pd.Index]:
     """Checked inputs -> (the C++ Kaplan-Meier table, the group labels). Every label has
     rows, since the labels are those found in ``groups``."""
-    t = _float_vector(durations, "durations")
+    t = _vector(durations, "durations")
+    # int32 whole days (churn durations) go to C++ as they are; anything else as float64
+    t = t if t.dtype == np.int32 and t.flags.c_contiguous else _float_vector(t, "durations")
     n = len(t)
     e = _events(event_observed, n)
     codes, labels = _group_codes(groups, n)

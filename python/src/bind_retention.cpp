@@ -37,6 +37,22 @@ void put_unknown(py::dict& out, UnknownOrders&& u) {
 
 void bind_retention(py::module_& m) {
   m.def(
+      "day_ticks",
+      [](const carray<day_t>& days, const std::optional<carray<std::uint8_t>>& present) {
+        const std::size_t n = static_cast<std::size_t>(days.size());
+        const day_t* d = checked(days, n, "days");
+        const std::uint8_t* p = present ? checked(*present, n, "present flags") : nullptr;
+        py::array_t<std::int64_t> out(static_cast<py::ssize_t>(n));
+        std::int64_t* o = out.mutable_data();
+        {
+          py::gil_scoped_release release;
+          day_ticks(d, p, std::int64_t{86400} * 1000000000, n, o);
+        }
+        return out;
+      },
+      py::arg("days"), py::arg("present") = py::none(),
+      "int64 nanosecond ticks (datetime64[ns]) of int32 day numbers; NaT where present is 0");
+  m.def(
       "day_numbers",
       [](const carray<std::int64_t>& ticks, std::int64_t ticks_per_day) {
         const std::size_t n = static_cast<std::size_t>(ticks.size());

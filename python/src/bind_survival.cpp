@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <type_traits>
 
 #include "common.hpp"
 #include "downline/survival.hpp"
@@ -29,31 +30,43 @@ py::dict table_dict(SurvivalTable&& s) {
   return out;
 }
 
+/// kaplan_meier on times of type Time: int32 whole days read as they are (no forcecast:
+/// only arrays that cast to int32 safely), or anything else as float64.
+template <class Time>
+py::dict kaplan_meier_of(const py::array_t<Time, std::is_same<Time, double>::value
+                                                     ? py::array::c_style | py::array::forcecast
+                                                     : py::array::c_style>& time,
+                         const carray<std::uint8_t>& event,
+                         const std::optional<carray<std::int32_t>>& group,
+                         const std::optional<carray<double>>& weight, std::int64_t n_groups) {
+  const std::size_t n = static_cast<std::size_t>(time.size());
+  const Time* t = checked(time, n, "durations");
+  const std::uint8_t* e = checked(event, n, "events");
+  const std::int32_t* g = group ? checked(*group, n, "groups") : nullptr;
+  const double* w = weight ? checked(*weight, n, "weights") : nullptr;
+  if (n_groups < 1) throw InputError(ErrorKind::bad_value, "n_groups must be >= 1");
+  SurvivalTable s;
+  {
+    py::gil_scoped_release release;
+    s = kaplan_meier(t, e, g, w, n, static_cast<std::size_t>(n_groups));
+  }
+  return table_dict(std::move(s));
+}
+
 }  // namespace
 
 void bind_survival(py::module_& m) {
-  m.def(
-      "kaplan_meier",
-      [](const carray<double>& time, const carray<std::uint8_t>& event,
-         const std::optional<carray<std::int32_t>>& group,
-         const std::optional<carray<double>>& weight, std::int64_t n_groups) {
-        const std::size_t n = static_cast<std::size_t>(time.size());
-        const double* t = checked(time, n, "durations");
-        const std::uint8_t* e = checked(event, n, "events");
-        const std::int32_t* g = group ? checked(*group, n, "groups") : nullptr;
-        const double* w = weight ? checked(*weight, n, "weights") : nullptr;
-        if (n_groups < 1) throw InputError(ErrorKind::bad_value, "n_groups must be >= 1");
-        SurvivalTable s;
-        {
-          py::gil_scoped_release release;
-          s = kaplan_meier(t, e, g, w, n, static_cast<std::size_t>(n_groups));
-        }
-        return table_dict(std::move(s));
-      },
-      py::arg("time"), py::arg("event"), py::arg("group") = py::none(),
-      py::arg("weight") = py::none(), py::arg("n_groups") = 1,
+  // Two overloads, int32 first: an int32 array (churn durations) is read as it is; any
+  // other array is converted to float64 (the int32 one takes only safe casts).
+  const char* doc =
       "Kaplan-Meier tables: one row per (group, distinct time) with at risk, events, "
-      "censorings, S and Greenwood's sum");
+      "censorings, S and Greenwood's sum";
+  m.def("kaplan_meier", &kaplan_meier_of<std::int32_t>, py::arg("time"), py::arg("event"),
+        py::arg("group") = py::none(), py::arg("weight") = py::none(), py::arg("n_groups") = 1,
+        doc);
+  m.def("kaplan_meier", &kaplan_meier_of<double>, py::arg("time"), py::arg("event"),
+        py::arg("group") = py::none(), py::arg("weight") = py::none(), py::arg("n_groups") = 1,
+        doc);
   m.def(
       "kaplan_meier_ranges",
       [](const carray<double>& time, const carray<std::uint8_t>& event,

@@ -28,8 +28,8 @@ py::array_t<T> to_numpy(std::vector<T>&& v) {
 template <class T>
 using carray = py::array_t<T, py::array::c_style | py::array::forcecast>;
 
-template <class T>
-const T* checked(const carray<T>& a, std::size_t n, const char* what) {
+template <class T, int Flags>
+const T* checked(const py::array_t<T, Flags>& a, std::size_t n, const char* what) {
   if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != n)
     throw InputError(ErrorKind::bad_value, std::string(what) + ": expected a 1-D array of " +
                                                std::to_string(n) + " values");

@@ -249,7 +249,7 @@ TEST_CASE("cohort_counts and last_activity: bad input is named") {
   }
 }
 
-TEST_CASE("scan_orders and day_numbers count missing dates and bad amounts like a plain loop") {
+TEST_CASE("scan_orders, day_numbers and day_ticks equal a plain loop") {
   std::mt19937_64 rng(21);
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   const double inf = std::numeric_limits<double>::infinity();
@@ -284,6 +284,15 @@ TEST_CASE("scan_orders and day_numbers count missing dates and bad amounts like 
       std::vector<day_t> day(n);
       CHECK(day_numbers(ticks.data(), ns_per_day, n, day.data()) == want_nat);
       CHECK(day == want_day);
+      // and back to whole-day ticks, NaT where a day is not present
+      std::vector<std::uint8_t> present(n);
+      std::vector<std::int64_t> back(n), want_back(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        present[i] = ticks[i] != nat;
+        want_back[i] = present[i] ? static_cast<std::int64_t>(want_day[i]) * ns_per_day : nat;
+      }
+      day_ticks(day.data(), present.data(), ns_per_day, n, back.data());
+      CHECK(back == want_back);
     }
   }
   set_num_threads(0);

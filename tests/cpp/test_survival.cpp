@@ -111,6 +111,23 @@ TEST_CASE("Kaplan-Meier equals the definition on random groups, weights and 1 or
     }
     CHECK(bad == 0);
   }
+  // whole days as int32 (churn durations), counted without a conversion, and weighted (sorted)
+  std::vector<std::int32_t> days32(days.begin(), days.end());
+  for (const double* weight :
+       {static_cast<const double*>(nullptr), static_cast<const double*>(w.data())}) {
+    const SurvivalTable s = kaplan_meier(days32.data(), e.data(), g.data(), weight, n, G);
+    std::size_t bad = 0;
+    for (std::size_t k = 0; k < G; ++k) {
+      std::vector<std::size_t> members;
+      for (std::size_t i = 0; i < n; ++i)
+        if (static_cast<std::size_t>(g[i]) == k) members.push_back(i);
+      bad += km_mismatches(s, k, members, days, e, weight);
+    }
+    CHECK(bad == 0);
+  }
+  const std::vector<std::int32_t> negative{3, -1, 4};
+  CHECK_THROWS_AS((void)kaplan_meier(negative.data(), e.data(), nullptr, nullptr, 3, 1),
+                  InputError);
 }
 
 TEST_CASE("Kaplan-Meier of nested subject ranges equals the definition for each range") {
