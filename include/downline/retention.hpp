@@ -204,8 +204,7 @@ class Customers {
   index_t find_direct(id_type id) const noexcept {
     const std::uint64_t s = slot_of(id);
     if (mode_ == Mode::slot) return static_cast<index_t>(s);
-    const bool in = s < span_ && ((member_[static_cast<std::size_t>(s >> 6)] >> (s & 63)) & 1);
-    return in ? static_cast<index_t>(s) : npos;
+    return s < span_ && member(static_cast<std::size_t>(s)) ? static_cast<index_t>(s) : npos;
   }
   /// out[i] = the key of q[i], or -1 when q[i] is not a customer's id, for i < m.
   void find_block(const id_type* q, std::size_t m, index_t* out) const noexcept {

@@ -67,7 +67,9 @@ def kaplan_meier(time: NDArray[numpy.int32], event: NDArray[numpy.uint8], group:
 @overload
 def kaplan_meier(time: NDArray[numpy.float64], event: NDArray[numpy.uint8], group: Optional[NDArray[numpy.int32]] = None, weight: Optional[NDArray[numpy.float64]] = None, n_groups: int = 1) -> dict: ...
 
-# Kaplan-Meier tables of the subject ranges [begin[g], end[g]) (they may nest)
+@overload
+def kaplan_meier_ranges(time: NDArray[numpy.int32], event: NDArray[numpy.uint8], weight: Optional[NDArray[numpy.float64]], begin: NDArray[numpy.int64], end: NDArray[numpy.int64]) -> dict: ...
+@overload
 def kaplan_meier_ranges(time: NDArray[numpy.float64], event: NDArray[numpy.uint8], weight: Optional[NDArray[numpy.float64]], begin: NDArray[numpy.int64], end: NDArray[numpy.int64]) -> dict: ...
 
 # Life-cycle recency, tiers, segment codes and counts per segment

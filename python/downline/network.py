@@ -499,7 +499,7 @@ class Network:
         before = np.zeros(n + 1, dtype=np.int64)
         np.cumsum(keep, out=before[1:])
         order = core.row_of_position[keep] if not keep.all() else core.row_of_position
-        time = c["duration"][order].astype(np.float64)
+        time = c["duration"][order]  # int32 whole days: C++ reads them as they are
         event = c["churned"][order].view(np.uint8)
         ends = core.ends.astype(np.int64)
         first = np.arange(n, dtype=np.int64) + (0 if include_self else 1)

@@ -30,13 +30,16 @@ py::dict table_dict(SurvivalTable&& s) {
   return out;
 }
 
-/// kaplan_meier on times of type Time: int32 whole days read as they are (no forcecast:
-/// only arrays that cast to int32 safely), or anything else as float64.
+/// Durations of type Time: int32 whole days read as they are (no forcecast: only arrays
+/// that cast to int32 safely), or anything else as float64. Each entry point is bound for
+/// int32 first, then double.
 template <class Time>
-py::dict kaplan_meier_of(const py::array_t<Time, std::is_same<Time, double>::value
-                                                     ? py::array::c_style | py::array::forcecast
-                                                     : py::array::c_style>& time,
-                         const carray<std::uint8_t>& event,
+using times =
+    py::array_t<Time, std::is_same<Time, double>::value ? py::array::c_style | py::array::forcecast
+                                                        : py::array::c_style>;
+
+template <class Time>
+py::dict kaplan_meier_of(const times<Time>& time, const carray<std::uint8_t>& event,
                          const std::optional<carray<std::int32_t>>& group,
                          const std::optional<carray<double>>& weight, std::int64_t n_groups) {
   const std::size_t n = static_cast<std::size_t>(time.size());
@@ -49,6 +52,26 @@ py::dict kaplan_meier_of(const py::array_t<Time, std::is_same<Time, double>::val
   {
     py::gil_scoped_release release;
     s = kaplan_meier(t, e, g, w, n, static_cast<std::size_t>(n_groups));
+  }
+  return table_dict(std::move(s));
+}
+
+template <class Time>
+py::dict kaplan_meier_ranges_of(const times<Time>& time, const carray<std::uint8_t>& event,
+                                const std::optional<carray<double>>& weight,
+                                const carray<std::int64_t>& begin,
+                                const carray<std::int64_t>& end) {
+  const std::size_t n = static_cast<std::size_t>(time.size());
+  const std::size_t g = static_cast<std::size_t>(begin.size());
+  const Time* t = checked(time, n, "durations");
+  const std::uint8_t* e = checked(event, n, "events");
+  const double* w = weight ? checked(*weight, n, "weights") : nullptr;
+  const std::int64_t* b = checked(begin, g, "range begins");
+  const std::int64_t* en = checked(end, g, "range ends");
+  SurvivalTable s;
+  {
+    py::gil_scoped_release release;
+    s = kaplan_meier_ranges(t, e, w, n, b, en, g);
   }
   return table_dict(std::move(s));
 }
@@ -67,25 +90,10 @@ void bind_survival(py::module_& m) {
   m.def("kaplan_meier", &kaplan_meier_of<double>, py::arg("time"), py::arg("event"),
         py::arg("group") = py::none(), py::arg("weight") = py::none(), py::arg("n_groups") = 1,
         doc);
-  m.def(
-      "kaplan_meier_ranges",
-      [](const carray<double>& time, const carray<std::uint8_t>& event,
-         const std::optional<carray<double>>& weight, const carray<std::int64_t>& begin,
-         const carray<std::int64_t>& end) {
-        const std::size_t n = static_cast<std::size_t>(time.size());
-        const std::size_t g = static_cast<std::size_t>(begin.size());
-        const double* t = checked(time, n, "durations");
-        const std::uint8_t* e = checked(event, n, "events");
-        const double* w = weight ? checked(*weight, n, "weights") : nullptr;
-        const std::int64_t* b = checked(begin, g, "range begins");
-        const std::int64_t* en = checked(end, g, "range ends");
-        SurvivalTable s;
-        {
-          py::gil_scoped_release release;
-          s = kaplan_meier_ranges(t, e, w, n, b, en, g);
-        }
-        return table_dict(std::move(s));
-      },
-      py::arg("time"), py::arg("event"), py::arg("weight"), py::arg("begin"), py::arg("end"),
-      "Kaplan-Meier tables of the subject ranges [begin[g], end[g]) (they may nest)");
+  const char* ranges_doc =
+      "Kaplan-Meier tables of the subject ranges [begin[g], end[g]) (they may nest)";
+  m.def("kaplan_meier_ranges", &kaplan_meier_ranges_of<std::int32_t>, py::arg("time"),
+        py::arg("event"), py::arg("weight"), py::arg("begin"), py::arg("end"), ranges_doc);
+  m.def("kaplan_meier_ranges", &kaplan_meier_ranges_of<double>, py::arg("time"), py::arg("event"),
+        py::arg("weight"), py::arg("begin"), py::arg("end"), ranges_doc);
 }
