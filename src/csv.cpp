@@ -29,7 +29,8 @@ std::string read_file(const std::string& path) {
   char buf[1 << 16];
   std::size_t got;
   while ((got = std::fread(buf, 1, sizeof buf, f.get())) > 0) data.append(buf, got);
-  if (std::ferror(f.get())) throw InputError(ErrorKind::parse, path + ": read error");
+  if (std::ferror(f.get()))
+    throw InputError(ErrorKind::parse, path + ": cannot read file: " + std::strerror(errno));
   return data;
 }
 
@@ -49,8 +50,8 @@ class Reader {
   bool next(std::vector<std::string_view>& fields) {
     fields.clear();
     scratch_.clear();
-    while (p_ < end_ && (*p_ == '\n' || *p_ == '\r')) {  // blank lines
-      if (*p_ == '\n') ++line_;
+    while (p_ < end_ && (*p_ == '\n' || *p_ == '\r')) {             // blank lines
+      if (*p_ == '\n' || p_ + 1 == end_ || p_[1] != '\n') ++line_;  // a lone CR ends one too
       ++p_;
     }
     if (p_ >= end_) return false;
@@ -94,10 +95,8 @@ class Reader {
         continue;
       }
       if (*p_ == '\r') ++p_;
-      if (p_ < end_ && *p_ == '\n') {
-        ++p_;
-        ++line_;
-      }
+      if (p_ < end_ && *p_ == '\n') ++p_;
+      ++line_;  // "\n", "\r\n" or a lone "\r" (old Mac files)
       break;
     }
     for (std::size_t i = 0; i < quoted.size(); ++i)
@@ -180,7 +179,7 @@ class Row {
     if (s.empty()) bad(c, "empty number");
     double v = 0;
     const char* b = s.data();
-    if (*b == '+') ++b;
+    if (*b == '+' && !(s.size() > 1 && s[1] == '-')) ++b;  // from_chars takes no '+' ("+-1": bad)
     auto [ptr, ec] = std::from_chars(b, s.data() + s.size(), v);
     if (ec != std::errc() || ptr != s.data() + s.size())
       bad(c, "'" + std::string(s) + "' is not a number");
@@ -193,6 +192,8 @@ class Row {
     day_t d = 0;
     if (!parse_iso_date(s.data(), s.size(), d))
       bad(c, "'" + std::string(field(c)) + "' is not a date YYYY-MM-DD");
+    if (!is_supported_day(d))
+      bad(c, "'" + std::string(field(c)) + "' is outside the supported dates " + supported_dates);
     return d;
   }
 

@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <type_traits>
 #include <cstdint>
+#include <limits>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -29,15 +29,17 @@ class Activity {
   Activity() = default;
 
   /// Maps n orders. `day_at(i, day_t& d) -> bool` yields the order day (false: missing
-  /// or out of range); `pv_at(i) -> double` its volume. Rows with a bad day or a
-  /// non-finite volume raise InputError(bad_value) naming the rows (0-based).
+  /// or out of range; day numbers are otherwise taken as they are); `pv_at(i) -> double`
+  /// its volume. Rows with a bad day or a non-finite volume raise InputError(bad_value)
+  /// naming the rows (0-based).
   /// With a window [from, to), only the orders of those days are kept and only their ids
   /// are looked up (days and volumes of every row are still checked): the fast path for a
   /// single period.
   template <class DayAt, class PvAt>
   Activity(const Network& net, const id_type* participant, std::size_t n, DayAt day_at, PvAt pv_at,
            UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
-    map(net, participant, n, policy, from, to,
+    map(
+        net, participant, n, policy, from, to,
         [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
             double* vols) {
           std::size_t m = 0;
@@ -54,13 +56,19 @@ class Activity {
             ++m;
           }
           return m;
+        },
+        [&](std::size_t i) {
+          day_t d = 0;
+          return day_at(i, d) && d != max_day ? format_date(d) : std::string("missing");
         });
   }
 
   /// Maps n orders whose dates are integer ticks since 1970-01-01 (a datetime64 column:
   /// ticks_per_day = 86,400,000,000,000 for nanoseconds, 86,400 for seconds, 1 for days);
   /// `not_a_time` (the int64 minimum, numpy's NaT) marks a missing date. Days are floored,
-  /// so times before 1970 fall on the right day. Errors, drops and the window [from, to)
+  /// so times before 1970 fall on the right day. Dates outside the supported range
+  /// (1900-01-01 to 2200-12-31, see date.hpp) are errors naming the rows and the dates, as
+  /// missing ones are. Errors, drops and the window [from, to)
   /// as for the constructor above; the window is tested on the ticks, so only the orders
   /// inside it are converted to days.
   Activity(const Network& net, const id_type* participant, const std::int64_t* ticks,
@@ -71,8 +79,8 @@ class Activity {
     constexpr std::int64_t ns_per_day = 86400LL * 1000000000LL;
     // The common units get a compile-time divisor (a multiplication, not a division).
     if (ticks_per_day == ns_per_day)
-      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, ns_per_day>{}, pv,
-                n, policy, from, to);
+      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, ns_per_day>{}, pv, n,
+                policy, from, to);
     else if (ticks_per_day == 86400)
       map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, 86400>{}, pv, n,
                 policy, from, to);
@@ -85,7 +93,6 @@ class Activity {
 
   /// The int64 value that marks a missing date in tick arrays (numpy's NaT).
   static constexpr std::int64_t not_a_time = std::numeric_limits<std::int64_t>::min();
-
 
   /// Convenience for day arrays already in days since 1970-01-01.
   Activity(const Network& net, const std::vector<id_type>& participant,
@@ -165,14 +172,15 @@ class Activity {
 
   template <class PerDay>
   void map_ticks(const Network& net, const id_type* participant, const std::int64_t* ticks,
-                 PerDay per_day, const double* pv, std::size_t n, UnknownPolicy policy,
-                 day_t from, day_t to) {
-    // Valid ticks: days in [min_day, max_day). Window: [first_tick(from), first_tick(to)).
-    const std::int64_t valid_lo = std::max(first_tick(min_day, per_day), not_a_time + 1);
-    const std::int64_t valid_hi_excl = first_tick(max_day, per_day);  // max_day means "no end"
+                 PerDay per_day, const double* pv, std::size_t n, UnknownPolicy policy, day_t from,
+                 day_t to) {
+    // Valid ticks: the supported days. Window: [first_tick(from), first_tick(to)).
+    const std::int64_t valid_lo = first_tick(first_supported_day, per_day);
+    const std::int64_t valid_hi_excl = first_tick(last_supported_day + 1, per_day);
     const std::int64_t win_lo = std::max(first_tick(from, per_day), valid_lo);
     const std::int64_t win_hi = std::min(first_tick(to, per_day), valid_hi_excl);
-    map(net, participant, n, policy, from, to,
+    map(
+        net, participant, n, policy, from, to,
         [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
             double* vols) {
           // 1. checks: branch-free over the chunk; rows are named only if one fails.
@@ -198,15 +206,23 @@ class Activity {
             vols[j] = pv[rows[j]];
           }
           return m;
+        },
+        [&](std::size_t i) {
+          if (ticks[i] == not_a_time) return std::string("missing");
+          const std::int64_t d = floor_div(ticks[i], per_day);
+          constexpr std::int64_t far = 365LL * 1000000;  // beyond: not worth printing
+          return d < -far || d > far ? std::string("out of range")
+                                     : format_date(static_cast<day_t>(d));
         });
   }
 
   /// The mapping shared by the constructors. `select(b, e, slice, rows, days, vols)`
   /// checks rows [b, e) (recording bad ones in the slice) and writes the rows inside the
-  /// window [from, to) with their days and volumes, returning how many.
-  template <class Select>
+  /// window [from, to) with their days and volumes, returning how many. `date_of(i)` shows
+  /// a bad row's date in the error ("missing", "1850-01-01").
+  template <class Select, class DateOf>
   void map(const Network& net, const id_type* participant, std::size_t n, UnknownPolicy policy,
-           day_t from, day_t to, Select select) {
+           day_t from, day_t to, Select select, DateOf date_of) {
     const bool windowed = from != min_day || to != max_day;
     // Slices of rows are mapped on every thread. Unwindowed, each slice writes its
     // orders at their own rows (npos for an unknown participant) and the arrays are
@@ -269,9 +285,13 @@ class Activity {
       }
     }
     if (!bad_day.empty()) {
-      const std::string msg_ =
-          std::to_string(bad_day.size()) +
-          " order(s) have a missing or out-of-range date, rows: " + detail::list_values(bad_day);
+      std::string msg_ =
+          std::to_string(bad_day.size()) + " order(s) have a missing or out-of-range date, rows: ";
+      for (std::size_t i = 0; i < bad_day.size() && i < 10; ++i)
+        msg_ += (i ? ", " : "") + std::to_string(bad_day[i]) + " (" +
+                date_of(static_cast<std::size_t>(bad_day[i])) + ")";
+      if (bad_day.size() > 10) msg_ += ", ... (" + std::to_string(bad_day.size() - 10) + " more)";
+      msg_ += " (supported dates: " + std::string(supported_dates) + ")";
       throw InputError(ErrorKind::bad_value, msg_, std::move(bad_day));
     }
     if (!bad_pv.empty()) {

@@ -35,6 +35,19 @@ constexpr day_t days_from_civil(int y, unsigned m, unsigned d) noexcept {
   return static_cast<day_t>(era * 146097 + static_cast<int>(doe) - 719468);
 }
 
+/// The dates downline reads from text (CSV files, ISO strings) and from datetime64 ticks:
+/// 1900-01-01 to 2200-12-31. Dates outside are rejected as errors that name the row and the
+/// date (a year 0001, 1850 or 9999 in a company's records is a typo or a placeholder, and
+/// far years would make month-indexed results such as cohort matrices huge). Day numbers
+/// given directly (day_t arrays) are taken as they are.
+inline constexpr day_t first_supported_day = days_from_civil(1900, 1, 1);
+inline constexpr day_t last_supported_day = days_from_civil(2200, 12, 31);
+inline constexpr const char* supported_dates = "1900-01-01 to 2200-12-31";
+
+constexpr bool is_supported_day(day_t d) noexcept {
+  return d >= first_supported_day && d <= last_supported_day;
+}
+
 struct CivilDate {
   int year;
   unsigned month;

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <limits>
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,7 +24,8 @@ struct NetworkInput {
   const id_type* sponsors = nullptr;  ///< sponsor id of each row
   std::size_t n = 0;
   /// Optional: has_sponsor[r] == 0 marks row r as a root whatever sponsors[r] holds.
-  /// Without it, sponsors[r] == no_sponsor marks a root.
+  /// Without it, sponsors[r] == no_sponsor marks a root, and an id equal to no_sponsor
+  /// (the int64 minimum) is refused: give has_sponsor when ids may take that value.
   const std::uint8_t* has_sponsor = nullptr;
   /// Optional enrolment day per row (days since 1970-01-01).
   const day_t* enrolled_on = nullptr;
@@ -50,9 +51,7 @@ class Network {
 
   /// Builds and validates. Throws InputError (duplicate_id, unknown_sponsor,
   /// own_sponsor, cycle, too_large) naming the offending ids.
-  explicit Network(const NetworkInput& in, BuildProfile* profile = nullptr) {
-    build(in, profile);
-  }
+  explicit Network(const NetworkInput& in, BuildProfile* profile = nullptr) { build(in, profile); }
 
   /// Convenience: ids and sponsors of equal length; no_sponsor marks a root.
   Network(const std::vector<id_type>& ids, const std::vector<id_type>& sponsors,
@@ -192,10 +191,17 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   if (!dups.empty()) {
     std::sort(dups.begin(), dups.end());
     dups.erase(std::unique(dups.begin(), dups.end()), dups.end());
-    const std::string msg = std::to_string(dups.size()) +
-                            " participant id(s) appear more than once: " + detail::list_values(dups);
+    const std::string msg =
+        std::to_string(dups.size()) +
+        " participant id(s) appear more than once: " + detail::list_values(dups);
     throw InputError(ErrorKind::duplicate_id, msg, std::move(dups));
   }
+  if (!in.has_sponsor && index.find(ids, no_sponsor) != npos)
+    throw InputError(ErrorKind::bad_value,
+                     "participant id " + std::to_string(no_sponsor) +
+                         " is also the no_sponsor marker, so roots and this participant's "
+                         "recruits cannot be told apart: give NetworkInput::has_sponsor",
+                     {no_sponsor});
   lap(&BuildProfile::index);
 
   // 2. sponsor row of every row (batched lookups on every thread), then roots, own
@@ -273,7 +279,8 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
       for (index_t c = first[v + 1]; c-- > first[v];) stack.push_back(child[c]);
       const std::size_t top = stack.size();
       if (top > far) __builtin_prefetch(&first[stack[top - 1 - far]]);
-      if (top > near) __builtin_prefetch(&child[first[stack[top - 1 - near]]]);
+      // (a pointer, not &child[i]: i is child.size(), maybe 0, for the last rows' empty ranges)
+      if (top > near) __builtin_prefetch(child.data() + first[stack[top - 1 - near]]);
     }
   }
 

@@ -41,31 +41,54 @@ struct UnknownOrders {
   std::int64_t orders = 0;
 };
 
-/// What scan_orders() finds: rows without a date (NaT) and rows whose amount is NaN or
-/// infinite, counted.
+/// What scan_orders() finds: rows without a date (NaT), rows whose date is outside the
+/// supported range (date.hpp; counted when ticks_per_day is given) and rows whose amount
+/// is NaN or infinite, counted.
 struct OrderScan {
   std::int64_t missing_dates = 0;
   std::int64_t bad_amounts = 0;
+  std::int64_t unsupported_dates = 0;
 };
 
-/// Counts the orders without a date (the int64 minimum, as NaT) and, with amounts, those
-/// with a NaN or infinite amount, in one parallel pass: the check before any per-order
-/// work, which then names the rows only when there are some.
-inline OrderScan scan_orders(const std::int64_t* ticks, const double* amount, std::size_t n) {
+namespace detail {
+/// The first tick of day d (`per_day` > 0 ticks a day), saturated to the int64 range.
+constexpr std::int64_t first_tick_of_day(std::int64_t d, std::int64_t per_day) noexcept {
+  constexpr std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+  return d > 0 && d > hi / per_day ? hi : d < 0 && d < lo / per_day ? lo : d * per_day;
+}
+}  // namespace detail
+
+/// Counts the orders without a date (the int64 minimum, as NaT), with ticks_per_day > 0
+/// those whose date is outside the supported range (1900-01-01 to 2200-12-31) and, with
+/// amounts, those with a NaN or infinite amount, in one parallel pass: the check before
+/// any per-order work, which then names the rows only when there are some.
+inline OrderScan scan_orders(const std::int64_t* ticks, const double* amount, std::size_t n,
+                             std::int64_t ticks_per_day = 0) {
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   constexpr std::size_t grain = std::size_t{1} << 18;
+  const bool ranged = ticks_per_day > 0;
+  const std::int64_t lo =
+      ranged ? detail::first_tick_of_day(first_supported_day, ticks_per_day) : nat;
+  const std::int64_t hi_excl =
+      ranged ? detail::first_tick_of_day(std::int64_t{last_supported_day} + 1, ticks_per_day)
+             : std::numeric_limits<std::int64_t>::max();
   std::vector<OrderScan> part(detail::parallel_parts(n, grain));
   detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
-    std::int64_t dates = 0, amounts = 0;
+    std::int64_t dates = 0, amounts = 0, outside = 0;
     for (std::size_t i = b; i < e; ++i) dates += ticks[i] == nat;
+    if (ranged)
+      for (std::size_t i = b; i < e; ++i)
+        outside += ((ticks[i] < lo) | (ticks[i] >= hi_excl)) & (ticks[i] != nat);
     if (amount != nullptr)
       for (std::size_t i = b; i < e; ++i) amounts += !std::isfinite(amount[i]);
-    part[s] = {dates, amounts};
+    part[s] = {dates, amounts, outside};
   });
   OrderScan out;
   for (const OrderScan& p : part) {
     out.missing_dates += p.missing_dates;
     out.bad_amounts += p.bad_amounts;
+    out.unsupported_dates += p.unsupported_dates;
   }
   return out;
 }

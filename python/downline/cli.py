@@ -14,6 +14,7 @@ import argparse
 import html
 import sys
 import time
+import warnings
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
@@ -43,13 +44,13 @@ class _Progress:
 
 # ------------------------------------------------------------------------- reading
 def read_participants(path: Path, id: str, sponsor: str, enrolled_on: str, kind: Optional[str]) -> pd.DataFrame:
-    """The participants CSV: ids and sponsor ids as int64 when every value is a whole
-    number (empty sponsor: none), else as strings; enrolment dates parsed (ISO)."""
+    """The participants CSV: ids and sponsor ids as text (spaces around a field are not part
+    of it; empty sponsor: none; see :func:`integer_ids`), enrolment dates parsed (ISO). A
+    file with a header line only is an error: there is no one to report on."""
     frame = _read_csv(path, "participants")
-    for col in (id, sponsor, enrolled_on) + ((kind,) if kind else ()):
-        if col not in frame.columns:
-            raise InputError(f"{path}: no column {col!r} (columns: {', '.join(frame.columns)}); "
-                             "other names are given with the --*-column options")
+    _require(frame, path, (id, sponsor, enrolled_on) + ((kind,) if kind else ()))
+    if len(frame) == 0:
+        raise InputError(f"{path}: no participants (the file has a header line only)")
     frame[id] = _ids(frame[id], path, id)
     frame[sponsor] = _ids(frame[sponsor], path, sponsor, allow_missing=True)
     frame[enrolled_on] = _dates(frame[enrolled_on], path, enrolled_on)
@@ -59,16 +60,43 @@ def read_participants(path: Path, id: str, sponsor: str, enrolled_on: str, kind:
 
 
 def read_orders(path: Path, participant: str, date: str, amount: str, pv: str) -> pd.DataFrame:
+    """The orders CSV: participant ids as text (see :func:`integer_ids`), dates parsed
+    (ISO), amounts and pv as finite numbers (negative ones are refunds). A file with a
+    header line only holds no orders, which is allowed."""
     frame = _read_csv(path, "orders")
-    for col in (participant, date, amount, pv):
-        if col not in frame.columns:
-            raise InputError(f"{path}: no column {col!r} (columns: {', '.join(frame.columns)}); "
-                             "other names are given with the --*-column options")
+    _require(frame, path, (participant, date, amount, pv))
     frame[participant] = _ids(frame[participant], path, participant)
     frame[date] = _dates(frame[date], path, date)
     for col in (amount, pv):
         frame[col] = _numbers(frame[col], path, col)
     return frame
+
+
+def integer_ids(columns: Sequence[pd.Series]) -> Optional[list]:
+    """The id columns (text, None where empty) as int64 when every id in all of them is a
+    whole number in the int64 range (then a participant and their orders match as numbers,
+    "007" being 7), else None: the ids stay text in every file, compared exactly."""
+    out = []
+    for col in columns:
+        present = col.notna().to_numpy()
+        text = col[present]
+        if not text.str.fullmatch(r"[+-]?\d{1,19}").all():
+            return None
+        try:
+            values = np.zeros(len(col), dtype=np.int64)
+            values[present] = text.astype(np.int64).to_numpy()
+        except OverflowError:  # 19 digits beyond the int64 range
+            return None
+        out.append(pd.Series(values if present.all() else pd.arrays.IntegerArray(values, ~present),
+                             index=col.index, name=col.name))
+    return out
+
+
+def _require(frame: pd.DataFrame, path: Path, columns: Sequence[str]) -> None:
+    for col in columns:
+        if col not in frame.columns:
+            raise InputError(f"{path}: the header (line 1) has no column {col!r} (columns: "
+                             f"{', '.join(frame.columns)}); other names are given with the --*-column options")
 
 
 def _read_csv(path: Path, what: str) -> pd.DataFrame:
@@ -78,9 +106,11 @@ def _read_csv(path: Path, what: str) -> pd.DataFrame:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
                             encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
-        raise InputError(f"{path}: the file is empty (expected a header line)") from None
+        raise InputError(f"{path}: the file is empty (expected a header line at line 1)") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not a readable CSV file ({exc})") from None
+        raise InputError(f"{path}: not a readable CSV file ({str(exc).strip()})") from None
+    # A record with fewer fields than the header gets empty ones (pandas): the first
+    # required column among them is then named with the line.
     frame.columns = [c.strip() for c in frame.columns]
     return frame
 
@@ -96,20 +126,29 @@ def _ids(col: pd.Series, path: Path, name: str, allow_missing: bool = False) -> 
     empty = (text == "").to_numpy()
     if empty.any() and not allow_missing:
         raise InputError(f"{path}: column {name!r} is empty at line(s) {_rows(empty)}")
-    if text[~empty].str.fullmatch(r"[+-]?\d{1,18}").all():  # whole numbers: int64 ids
-        values = np.zeros(len(text), dtype=np.int64)
-        values[~empty] = text[~empty].astype(np.int64).to_numpy()
-        out = pd.arrays.IntegerArray(values, empty) if allow_missing else values
-        return pd.Series(out, index=col.index)
     return text.where(~empty, None)
 
 
 def _dates(col: pd.Series, path: Path, name: str) -> pd.Series:
-    parsed = pd.to_datetime(col.str.strip(), errors="coerce", format="%Y-%m-%d")
+    """ISO dates from 1900-01-01 to 2200-12-31 (the range downline reads)."""
+    from ._convert import FIRST_DAY, LAST_DAY, SUPPORTED_DATES
+
+    text = col.str.strip()
+    parsed = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
     bad = parsed.isna().to_numpy()
+    # well-formed dates in a year pandas cannot hold (0001, 9999) are out of range, not typos
+    year = pd.to_numeric(text.str.slice(0, 4), errors="coerce").to_numpy()
+    iso = text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])").to_numpy()
+    far = bad & iso & ((year < 1900) | (year > 2200))
+    bad &= ~far
     if bad.any():
         raise InputError(f"{path}: column {name!r} has values that are not ISO dates (YYYY-MM-DD) at "
                          f"line(s) {_rows(bad)}")
+    days = (parsed.to_numpy(dtype="datetime64[D]") - np.datetime64("1970-01-01", "D")).astype(np.int64)
+    far |= ~parsed.isna().to_numpy() & ((days < FIRST_DAY) | (days > LAST_DAY))
+    if far.any():
+        raise InputError(f"{path}: column {name!r} has dates outside the supported range {SUPPORTED_DATES} at "
+                         f"line(s) {_rows(far)}")
     return parsed
 
 
@@ -119,6 +158,15 @@ def _numbers(col: pd.Series, path: Path, name: str) -> pd.Series:
     if bad.any():
         raise InputError(f"{path}: column {name!r} has values that are not finite numbers at line(s) {_rows(bad)}")
     return parsed.astype(np.float64)
+
+
+def _with_lines(exc: InputError, frame: pd.DataFrame, column: str, path: Path) -> InputError:
+    """`exc` (whose ids are values of frame[column]) with the file and the lines of those
+    rows added, so that a duplicate id, a cycle or an unknown participant is found in the file."""
+    mask = frame[column].isin(exc.ids).to_numpy() if exc.ids else np.zeros(0, dtype=bool)
+    if not mask.any():
+        return exc
+    return type(exc)(f"{path}: {exc} (line(s) {_rows(mask)})", kind=exc.kind, ids=exc.ids)
 
 
 # ------------------------------------------------------------------------- the report
@@ -178,9 +226,11 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
         made = []
 
         def save(name: str, title: str, draw: Callable[[], Any]) -> None:
-            ax = draw()
-            ax.figure.tight_layout()
-            ax.figure.savefig(out / f"{name}.png", dpi=90)
+            with warnings.catch_warnings():  # ids in scripts the font lacks: boxes, not a warning per glyph
+                warnings.filterwarnings("ignore", message="Glyph .* missing from current font")
+                ax = draw()
+                ax.figure.tight_layout()
+                ax.figure.savefig(out / f"{name}.png", dpi=90)
             plt.close(ax.figure)
             made.append((name, title))
         save("lifecycle", "Life-cycle matrix", lc.plot)
@@ -256,7 +306,17 @@ def _report(args: argparse.Namespace) -> int:
         Path(args.participants), args.id, args.sponsor, args.enrolled_on, args.kind))
     orders = progress.step(f"reading {args.orders}", lambda: read_orders(
         Path(args.orders), args.participant, args.date, args.amount, args.pv))
-    build_report(people, orders, as_of, Path(args.out), args, args.top, progress)
+    ints = integer_ids([people[args.id], people[args.sponsor], orders[args.participant]])
+    if ints is not None:
+        people[args.id], people[args.sponsor], orders[args.participant] = ints
+    try:
+        build_report(people, orders, as_of, Path(args.out), args, args.top, progress)
+    except InputError as exc:  # name the lines of the ids in the files
+        if exc.kind in ("duplicate_id", "unknown_sponsor", "own_sponsor", "cycle"):
+            raise _with_lines(exc, people, args.id, Path(args.participants)) from None
+        if exc.kind == "unknown_participant":
+            raise _with_lines(exc, orders, args.participant, Path(args.orders)) from None
+        raise
     print(f"report written to {Path(args.out) / 'index.html'}")
     return 0
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import column, date_ticks, day_number, float_column
+from ._convert import check_days, column, date_ticks, day_number, float_column
 from ._html import summary_html
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 
@@ -19,12 +19,38 @@ _INT64_MIN = np.iinfo(np.int64).min
 _INT64_MAX = np.iinfo(np.int64).max
 _DAY_MIN = int(np.iinfo(np.int32).min)
 _DAY_MAX = int(np.iinfo(np.int32).max)
+_FLOAT_EXACT = 2.0**53  # every whole number up to this is a float64 exactly
+
+
+def _label(value: Any) -> str:
+    """An id as messages show it: as it is, but quoted when it is a string that is empty or
+    has spaces around it (``' A'``), so that the spaces can be seen."""
+    return repr(value) if isinstance(value, str) and (value == "" or value != value.strip()) else str(value)
 
 
 def _show(values, limit: int = 10) -> str:
     values = list(values)
-    shown = ", ".join(map(str, values[:limit]))
+    shown = ", ".join(map(_label, values[:limit]))
     return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
+
+
+def _space_hint(unknown: Sequence, known: pd.Index, limit: int = 3) -> str:
+    """For string ids that are not among `known` but equal one of them once surrounding
+    spaces are stripped from both: " (' A' differs from 'A' only by surrounding spaces)".
+    Ids are compared exactly; this only says why an id that looks known is not."""
+    strings = [u for u in list(unknown)[:10] if isinstance(u, str)]
+    if not strings or known.dtype != object:
+        return ""
+    stripped = pd.Series(known.to_numpy(), dtype=object)
+    stripped = stripped[stripped.map(lambda v: isinstance(v, str))]
+    exact = set(stripped)
+    by_stripped = dict(zip(stripped.str.strip()[::-1], stripped[::-1]))  # the first of equals
+    pairs = [(u, u.strip() if u.strip() in exact else by_stripped[u.strip()]) for u in strings
+             if u.strip() in by_stripped]
+    pairs = [(u, k) for u, k in pairs if u != k][:limit]
+    if not pairs:
+        return ""
+    return " (" + "; ".join(f"{u!r} differs from {k!r} only by surrounding spaces" for u, k in pairs) + ")"
 
 
 def _rows(mask: np.ndarray) -> list[int]:
@@ -42,18 +68,28 @@ def _integer_ids(col: pd.Series, name: str, allow_missing: bool) -> tuple[np.nda
         raise InputError(f"column {name!r} has missing ids at rows {_show(_rows(missing))}",
                          ids=_rows(missing))
     if pd.api.types.is_integer_dtype(dtype):
+        if pd.api.types.is_unsigned_integer_dtype(dtype):  # would wrap round to negative ids
+            big = (col.to_numpy(dtype=np.uint64, na_value=0) > np.uint64(_INT64_MAX))
+            if big.any():
+                raise InputError(f"column {name!r}: ids above the int64 maximum {_INT64_MAX} at rows "
+                                 f"{_show(_rows(big))}", ids=_rows(big))
         if pd.api.types.is_extension_array_dtype(dtype):
             values = col.to_numpy(dtype=np.int64, na_value=0)
         else:
             values = np.asarray(col.to_numpy(), dtype=np.int64)
-    else:  # float ids such as 17850.0 must be whole numbers inside the int64 range
+    else:  # float ids such as 17850.0 must be whole numbers that a float holds exactly
         raw = col.to_numpy(dtype=np.float64, na_value=0.0)
-        bad = (raw != np.floor(raw)) | (np.abs(raw) >= 2.0**63)
-        if missing is not None:
-            bad &= ~missing
+        present = np.ones(len(raw), dtype=bool) if missing is None else ~missing
+        bad = (raw != np.floor(raw)) & present
         if bad.any():
             rows = _rows(bad)
             raise InputError(f"column {name!r}: ids that are not whole numbers at rows {_show(rows)}", ids=rows)
+        inexact = (np.abs(raw) > _FLOAT_EXACT) & present
+        if inexact.any():
+            rows = _rows(inexact)
+            raise InputError(f"column {name!r}: ids beyond 2**53 in a float column at rows {_show(rows)}: a float "
+                             "cannot hold them exactly (neighbouring ids would merge); give integer ids, such as "
+                             "pandas' nullable Int64 where some are missing", ids=rows)
         values = raw.astype(np.int64)
     return values, (None if missing is None else ~missing)
 
@@ -117,11 +153,16 @@ class Network:
         df : DataFrame
             One row per participant.
         id, sponsor : str
-            Columns of participant ids and sponsor ids. Ids are integers (int64, or
-            whole floats such as ``17850.0``) or any hashable labels such as strings.
-            A missing sponsor (NaN, None, empty string) marks a root.
+            Columns of participant ids and sponsor ids. Ids are integers (int64, both
+            limits included, or whole floats such as ``17850.0`` up to 2**53, beyond which
+            a float cannot hold them exactly: an error) or any hashable labels such as
+            strings. A missing sponsor (NaN, None, empty string) marks a root. Labels are
+            compared exactly (``" A"`` is not ``"A"``; unicode is kept as given); an
+            unknown sponsor that equals an id once surrounding spaces are stripped is
+            pointed out in the error.
         enrolled_on : str, optional
-            Column of enrolment dates; needed for ``as_of``.
+            Column of enrolment dates (datetime64, Timestamps or date strings, from
+            1900-01-01 to 2200-12-31; numbers are refused); needed for ``as_of``.
         kind : str, optional
             Column of participant kinds (kept as a categorical; see :attr:`kinds`).
         no_sponsor : optional
@@ -144,6 +185,7 @@ class Network:
                 nat = ticks == _INT64_MIN
                 raise InputError(f"column {enrolled_on!r} has missing dates at rows {_show(_rows(nat))}",
                                  ids=_rows(nat))
+            check_days(enrolled, enrolled_on)  # 1900-01-01 .. 2200-12-31
 
         numeric = (pd.api.types.is_integer_dtype(ids_col.dtype) or pd.api.types.is_float_dtype(ids_col.dtype))
         sp_missing = sp_col.isna().to_numpy()
@@ -157,7 +199,8 @@ class Network:
             else:
                 sponsors, _ = _integer_ids(sp_col.where(~sp_missing) if no_sponsor is not None else sp_col,
                                            sponsor, allow_missing=True)
-            has = None if not sp_missing.any() else (~sp_missing).astype(np.uint8)
+            # always the mask: the core's sentinel for "no sponsor" is a valid id (INT64_MIN)
+            has = (~sp_missing).astype(np.uint8)
             core = _core.Network(ids, sponsors, has, enrolled)
             net = cls(core, pd.Index(ids_col.to_numpy(dtype=np.int64) if not pd.api.types.is_int64_dtype(
                 ids_col.dtype) else ids_col.to_numpy(), name=id), codes_are_rows=False)
@@ -197,10 +240,11 @@ class Network:
         unknown = np.flatnonzero(present)[codes < 0]
         if len(unknown):
             labels = list(index[unknown])
-            shown = _show([f"{index[r]} (sponsor {sp_col.iloc[r]})" for r in unknown[:10]])
+            shown = ", ".join(f"{_label(index[r])} (sponsor {_label(sp_col.iloc[r])})" for r in unknown[:10])
             more = f", ... ({len(unknown) - 10} more)" if len(unknown) > 10 else ""
+            hint = _space_hint([sp_col.iloc[r] for r in unknown[:10]], index)
             raise InputError(f"{len(unknown)} participant(s) have a sponsor that is not a participant: "
-                             f"{shown}{more}", kind="unknown_sponsor", ids=labels)
+                             f"{shown}{more}{hint}", kind="unknown_sponsor", ids=labels)
         try:
             core = _core.Network(rows, sponsors, present.astype(np.uint8), enrolled)
         except InputError as exc:  # name the labels, not the row numbers
@@ -253,7 +297,8 @@ class Network:
             except KeyError:
                 loc = None
             if not isinstance(loc, (int, np.integer)):
-                raise UnknownIdError(f"participant {id!r} is not in the network", ids=[id])
+                raise UnknownIdError(f"participant {id!r} is not in the network{_space_hint([id], self._ids)}",
+                                     ids=[id])
             return int(loc)
         try:
             key = np.array([id], dtype=np.int64)
@@ -332,7 +377,11 @@ class Network:
         ``unknown="raise"`` (the default) rejects orders of participants who are not in the
         network with an :class:`UnknownIdError` naming them; ``unknown="drop"`` drops them,
         warns with a :class:`DroppedRowsWarning` that says how many and which, and records
-        them in :attr:`Activity.dropped_rows` / :attr:`Activity.dropped_ids`.
+        them in :attr:`Activity.dropped_rows` / :attr:`Activity.dropped_ids`. Text ids given
+        for a network of integer ids are unknown participants like any other. Missing,
+        unparsable or out-of-range dates (before 1900-01-01, after 2200-12-31) and NaN or
+        infinite pv are errors naming the rows, whatever ``unknown`` says; negative pv
+        (refunds) are valid and reduce the volumes.
         """
         if unknown not in ("raise", "drop"):
             raise InputError(f"unknown must be 'raise' or 'drop', not {unknown!r}")
@@ -341,28 +390,52 @@ class Network:
         values = float_column(orders, pv)
         dropped_rows = np.empty(0, dtype=np.int64)
         dropped_ids: list = []
-        if self._codes_are_rows:
-            codes = self._ids.get_indexer(pid_col.to_numpy()).astype(np.int64)
-            bad = codes < 0
+        if self._codes_are_rows or not (pd.api.types.is_integer_dtype(pid_col.dtype)
+                                        or pd.api.types.is_float_dtype(pid_col.dtype)):
+            # Labels (strings...), also labels given for a network of integer ids: looked up
+            # here; labels that are not the network's are unknown participants.
+            missing = pid_col.isna().to_numpy()
+            if missing.any():
+                raise InputError(f"column {participant!r} has missing ids at rows {_show(_rows(missing))}",
+                                 ids=_rows(missing))
+            rows = self._ids.get_indexer(pid_col.to_numpy())
+            bad = rows < 0
             if bad.any():
                 dropped_rows = np.flatnonzero(bad)
                 dropped_ids = list(pd.unique(pid_col.to_numpy()[bad]))
-                self._unknown(len(dropped_rows), dropped_ids, unknown)
-                keep = ~bad
-                codes, ticks, values = codes[keep], ticks[keep], values[keep]
-            core = _core.Activity(self._core, codes, ticks, per_day, values, False, *_window)
+                self._unknown(len(dropped_rows), dropped_ids, unknown, self._ids)
+            # The core's ids (row numbers for labels); unknown rows get an id that is no
+            # participant's and the core drops them, so that rows keep their numbers in its
+            # messages about dates and volumes.
+            if self._codes_are_rows:
+                keys = rows.astype(np.int64)  # -1 where unknown: never a row number
+            else:
+                keys = np.ascontiguousarray(self._ids.to_numpy()[np.maximum(rows, 0)], dtype=np.int64)
+                if bad.any():
+                    keys[bad] = self._absent_id()
+            core = _core.Activity(self._core, keys, ticks, per_day, values, bool(bad.any()), *_window)
         else:
             pids, _ = _integer_ids(pid_col, participant, allow_missing=False)  # names missing ids
             core = _core.Activity(self._core, pids, ticks, per_day, values, unknown == "drop", *_window)
             if core.dropped_rows:
                 dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
                 dropped_ids = list(core.dropped_ids)
-                self._unknown(len(dropped_rows), dropped_ids, unknown)
+                self._unknown(len(dropped_rows), dropped_ids, unknown, self._ids)
         return Activity(self, core, dropped_rows, dropped_ids)
 
+    def _absent_id(self) -> int:
+        """An int64 that is no participant's id."""
+        cand = np.array([_INT64_MIN, _INT64_MAX, -1], dtype=np.int64)
+        free = cand[self._core.find_rows(cand) < 0]
+        if len(free):
+            return int(free[0])
+        ids = np.unique(self._core.ids_preorder)  # INT64_MIN and INT64_MAX are ids: a gap
+        return int(ids[int(np.flatnonzero(np.diff(ids) > 1)[0])]) + 1
+
     @staticmethod
-    def _unknown(n_rows: int, ids: list, policy: str) -> None:
+    def _unknown(n_rows: int, ids: list, policy: str, known: pd.Index) -> None:
         msg = f"{n_rows} order(s) of {len(ids)} participant(s) not in the network: {_show(ids)}"
+        msg += _space_hint(ids, known)
         if policy == "raise":
             raise UnknownIdError(msg, ids=ids)
         warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=4)
@@ -627,7 +700,8 @@ class Network:
         bad = pos < 0
         if bad.any():
             ids = list(index[bad])
-            raise UnknownIdError(f"{len(ids)} {what} for ids not in the network: {_show(ids)}", ids=ids)
+            raise UnknownIdError(f"{len(ids)} {what} for ids not in the network: {_show(ids)}"
+                                 f"{_space_hint(ids, self._ids)}", ids=ids)
         return pos
 
     def _aligned(self, index: pd.Index, data: np.ndarray) -> np.ndarray:

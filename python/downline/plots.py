@@ -32,12 +32,17 @@ def heatmap(values: pd.DataFrame, ax: Any = None, cmap: str = "viridis", vmin: O
     finite cell of at most 900. Returns the Axes."""
     shape = values.shape
     ax = _axes(ax, figsize=(2 + 0.6 * shape[1], 1.2 + 0.4 * shape[0]))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if values.size == 0:  # no cell (a cohort matrix without orders): say so, draw no image
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.text(0.5, 0.5, "no data", ha="center", va="center", transform=ax.transAxes)
+        return ax
     data = np.ma.masked_invalid(values.to_numpy(dtype=np.float64))
     im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax)
     ax.set_xticks(range(shape[1]), [str(c) for c in values.columns])
     ax.set_yticks(range(shape[0]), [str(r) for r in values.index])
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
     if text is not None and data.size <= 900:
         lo, hi = im.get_clim()
         for (i, j), v in np.ndenumerate(data.filled(np.nan)):

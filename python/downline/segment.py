@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import column, date_ticks, day_number
+from ._convert import check_ticks, column, date_ticks, day_number
 from ._html import summary_html
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
-from .network import _show
+from .network import _show, _space_hint
 
 __all__ = ["Lifecycle", "Migration", "lifecycle", "migration", "order_summary", "rfm", "rfm_summary"]
 
@@ -36,7 +36,13 @@ def _id_values(pid: pd.Series) -> np.ndarray:
         return pid.to_numpy(dtype=np.int64)
     if pd.api.types.is_float_dtype(pid.dtype):
         raw = pid.to_numpy(dtype=np.float64)
-        if len(raw) and (raw == np.floor(raw)).all() and np.abs(raw).max() < 2.0**63:
+        if len(raw) and (raw == np.floor(raw)).all():
+            inexact = np.abs(raw) > 2.0**53
+            if inexact.any():  # pandas already rounded them: neighbouring ids have merged
+                rows = np.flatnonzero(inexact).tolist()
+                raise InputError(f"column {pid.name!r}: ids beyond 2**53 in a float column at rows {_show(rows)}: "
+                                 "a float cannot hold them exactly; give integer ids (pandas' nullable Int64 "
+                                 "where some are missing)", ids=rows)
             return raw.astype(np.int64)
         return raw
     return pid.to_numpy()
@@ -77,7 +83,8 @@ class _Orders:
         ticks = np.ascontiguousarray(ticks, dtype=np.int64)
         if values is not None:
             values = np.ascontiguousarray(values, dtype=np.float64)
-        n_nat, n_bad_amounts = _core.scan_orders(ticks, values)
+        n_nat, n_bad_amounts, n_far = _core.scan_orders(ticks, values, self.per_day)
+        check_ticks(ticks, self.per_day, date, n_far)  # dates outside 1900..2200: an error either way
         may_be_na = not isinstance(pid.dtype, np.dtype) or pid.dtype.kind not in "iu"
         absent = ticks == np.iinfo(np.int64).min if n_nat else np.zeros(len(ticks), dtype=bool)
         if may_be_na:
@@ -140,6 +147,8 @@ class _Orders:
 
     def _report_unknown(self, n_orders: int, ids: list) -> None:
         msg = f"{n_orders} order(s) of {len(ids)} participant(s) not among the participants: {_show(ids)}"
+        if self.ids is not None:
+            msg += _space_hint(ids, self.ids)
         if self._unknown == "raise":
             raise UnknownIdError(msg, ids=ids)
         if not self._warned:

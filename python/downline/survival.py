@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import column, date_ticks, day_number
+from ._convert import check_days, column, date_ticks, day_number
 from ._html import summary_html
 from .errors import InputError, UnknownIdError
 from .network import _show
@@ -88,6 +88,8 @@ def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -
     # int32 whole days (churn durations) go to C++ as they are; anything else as float64
     t = t if t.dtype == np.int32 and t.flags.c_contiguous else _float_vector(t, "durations")
     n = len(t)
+    if n == 0:
+        raise InputError("durations: no subjects to fit (an empty array)")
     e = _events(event_observed, n)
     codes, labels = _group_codes(groups, n)
     w = None if weights is None else _float_vector(weights, "weights", n)
@@ -154,7 +156,7 @@ class KaplanMeier:
             weights: Any = None) -> "KaplanMeier":
         """Fits one curve per group (all of them in one pass).
 
-        ``durations``: non-negative finite numbers; ``event_observed``: booleans or 0/1
+        ``durations``: non-negative finite numbers, at least one; ``event_observed``: booleans or 0/1
         (default: every duration is an event); ``groups``: one label per duration (any
         hashable values, sorted in the results), or None for one curve; ``weights``:
         positive finite case weights (default 1). Returns self."""
@@ -459,6 +461,7 @@ def _participants(participants: Any, id: str, enrolled_on: str) -> tuple[pd.Inde
     if n_nat or ids.hasnans:
         bad = ids[(ticks == np.iinfo(np.int64).min) | ids.isna()].tolist()
         raise InputError(f"participants with a missing id or {enrolled_on!r}: {_show(bad)}", ids=bad)
+    check_days(days, enrolled_on)  # 1900-01-01 .. 2200-12-31
     # duplicate ids are found (and named) where the orders are matched to the participants
     return ids, days
 

@@ -70,20 +70,21 @@ void bind_retention(py::module_& m) {
       "(int32 day numbers of date ticks, the int32 minimum for NaT; how many were NaT)");
   m.def(
       "scan_orders",
-      [](const carray<std::int64_t>& ticks, const std::optional<carray<double>>& amount) {
+      [](const carray<std::int64_t>& ticks, const std::optional<carray<double>>& amount,
+         std::int64_t ticks_per_day) {
         const std::size_t n = static_cast<std::size_t>(ticks.size());
         const std::int64_t* t = checked(ticks, n, "dates");
         const double* a = amount ? checked(*amount, n, "amounts") : nullptr;
         OrderScan r;
         {
           py::gil_scoped_release release;
-          r = scan_orders(t, a, n);
+          r = scan_orders(t, a, n, ticks_per_day);
         }
-        return py::make_tuple(r.missing_dates, r.bad_amounts);
+        return py::make_tuple(r.missing_dates, r.bad_amounts, r.unsupported_dates);
       },
-      py::arg("ticks"), py::arg("amount"),
-      "(orders without a date, orders with a NaN or infinite amount), counted in one "
-      "parallel pass");
+      py::arg("ticks"), py::arg("amount"), py::arg("ticks_per_day") = 0,
+      "(orders without a date, orders with a NaN or infinite amount, orders dated outside "
+      "1900-01-01 to 2200-12-31 when ticks_per_day is given), counted in one parallel pass");
   m.def(
       "churn_status",
       [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,

@@ -76,6 +76,21 @@ TEST_CASE("errors name file, line and column") {
         std::string::npos);
 }
 
+TEST_CASE("numbers: one leading sign, '+' or '-'") {
+  const auto t = O("participant_id,ordered_on,amount,pv\n1,2020-01-01,+5,-0.25\n");
+  CHECK(t.amount == std::vector<double>{5.0});
+  CHECK(t.pv == std::vector<double>{-0.25});
+  // Found by fuzz_orders_csv: "+-" was read as a minus sign.
+  CHECK(error_of("participant_id,ordered_on,amount\n1,2020-01-01,+-015\n", true)
+            .find("o.csv:2:3: column 'amount': '+-015' is not a number") == 0);
+  CHECK(error_of("participant_id,ordered_on,pv\n1,2020-01-01,+-0.5\n", true)
+            .find("'+-0.5' is not a number") != std::string::npos);
+  CHECK(error_of("participant_id,ordered_on,pv\n1,2020-01-01,++1\n", true)
+            .find("'++1' is not a number") != std::string::npos);
+  CHECK(error_of("participant_id,ordered_on,pv\n1,2020-01-01,+\n", true)
+            .find("'+' is not a number") != std::string::npos);
+}
+
 TEST_CASE("write then read gives back the sample exactly") {
   SampleOptions opt;
   opt.participants = 2000;

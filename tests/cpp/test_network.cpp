@@ -106,6 +106,32 @@ TEST_CASE("invalid networks name the offending ids") {
   }
 }
 
+TEST_CASE("only roots, and a star of leaves: every subtree is a single node") {
+  // Found by fuzz_network (UBSan): the preorder walk prefetched child[first[v]] for a node
+  // v a few places down its stack, an index one past the end of the children array when
+  // v's children range is the last one and empty (here: no children at all, or leaves
+  // last). Run under the sanitizers (./dev.sh sanitize) to see it.
+  const std::vector<id_type> ids{5, 3, 9, 1, 7, 2};
+  const Network roots(ids, std::vector<id_type>(ids.size(), no_sponsor));
+  REQUIRE(roots.size() == 6);
+  CHECK(roots.ids() == ids);  // roots in input order
+  for (index_t k = 0; k < roots.size(); ++k) {
+    CHECK(roots.end(k) == k + 1);
+    CHECK(roots.parent(k) == npos);
+    CHECK(roots.depth(k) == 0);
+  }
+  // 10 recruited 1..6, who recruited nobody.
+  const Network star({10, 1, 2, 3, 4, 5, 6}, {no_sponsor, 10, 10, 10, 10, 10, 10});
+  REQUIRE(star.size() == 7);
+  CHECK(star.ids() == std::vector<id_type>{10, 1, 2, 3, 4, 5, 6});
+  CHECK(star.end(0) == 7);
+  for (index_t k = 1; k < 7; ++k) {
+    CHECK(star.end(k) == k + 1);
+    CHECK(star.parent(k) == 0);
+  }
+  CHECK(star.frontline(0) == std::vector<index_t>{1, 2, 3, 4, 5, 6});
+}
+
 TEST_CASE("a sponsor chain 1,000,000 levels deep") {
   const id_type n = 1000000;
   std::vector<id_type> ids(n), sp(n);
