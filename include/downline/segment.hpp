@@ -465,8 +465,10 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   }
   // Dense ids (the usual member numbers): a partition's id range is small enough to
   // address directly, so a row needs only its slot in that range (no hash table, no sort).
-  const std::size_t span = std::size_t{1} << range_shift;  // ids per partition, by value
-  const bool direct = by_value && range_shift < 32 && span <= 4 * ((n + n_universe) / P + 1) + 4096;
+  // ids per partition, by value (range_shift reaches 64 when the ids span the whole int64
+  // range: no direct addressing then, and no shift by 64)
+  const std::size_t span = range_shift < 32 ? std::size_t{1} << range_shift : 0;
+  const bool direct = by_value && span != 0 && span <= 4 * ((n + n_universe) / P + 1) + 4096;
 
   // The universe, partitioned like the orders, with each id's position.
   std::vector<std::pair<id_type, std::int64_t>> uni(n_universe);
