@@ -6,10 +6,11 @@
 #include <algorithm>
 #include <optional>
 #include <string>
-#include <vector>
 #include <type_traits>
+#include <vector>
 
 #include "common.hpp"
+#include "downline/detail/buffer.hpp"
 #include "downline/rollup.hpp"
 
 namespace py = pybind11;
@@ -44,10 +45,10 @@ void bind_rollup(py::module_& m) {
         {
           py::gil_scoped_release release;
           if (lean) {
-            t.pv.resize(n);
+            t.pv = detail::huge_vector<double>(n);
             act.personal_volume(start, end, t.pv.data(), nullptr);
             if (wanted("gv")) {
-              t.gv.resize(n);
+              t.gv = detail::huge_vector<double>(n);
               subtree_sum(net, t.pv.data(), t.gv.data());
             }
           } else {
@@ -67,9 +68,12 @@ void bind_rollup(py::module_& m) {
           using T = std::remove_const_t<std::remove_pointer_t<decltype(pre)>>;
           py::gil_scoped_release release;
           const std::size_t count = filter ? rows.size() : n;
-          std::vector<T> r(count);
-          for (std::size_t i = 0; i < count; ++i)
-            r[i] = pre[pos[filter ? rows[i] : static_cast<index_t>(i)]];
+          std::vector<T> r = detail::huge_vector<T>(count);
+          if (!filter) {
+            net.preorder_to_rows(pre, r.data());
+          } else {
+            for (std::size_t i = 0; i < count; ++i) r[i] = pre[pos[rows[i]]];
+          }
           return r;
         };
         auto put = [&](const char* name, const auto& v) {
@@ -96,8 +100,7 @@ void bind_rollup(py::module_& m) {
       },
       py::arg("network"), py::arg("activity"), py::arg("start"), py::arg("end"),
       py::arg("as_of") = py::none(), py::arg("levels") = 3, py::arg("min_pv") = py::none(),
-      py::arg("columns"),
-      "The volumes table's columns named in `columns`, in input row order");
+      py::arg("columns"), "The volumes table's columns named in `columns`, in input row order");
 
   m.def(
       "rollup",
@@ -147,7 +150,8 @@ void bind_rollup(py::module_& m) {
         const double* w = weights ? downline::python::checked(*weights, n, "weights") : nullptr;
         if (n_categories < 0) throw InputError(ErrorKind::bad_value, "n_categories must be >= 0");
         const std::size_t cols = static_cast<std::size_t>(n_categories);
-        auto shape = std::vector<py::ssize_t>{static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(cols)};
+        auto shape =
+            std::vector<py::ssize_t>{static_cast<py::ssize_t>(n), static_cast<py::ssize_t>(cols)};
         if (w) {
           py::array_t<double> out(shape);
           double* o = out.mutable_data();

@@ -2,6 +2,7 @@
 // equals a reference computed here from the input, whatever the thread count.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <random>
 #include <unordered_map>
 
@@ -28,12 +29,18 @@ struct Company {
 // A random recursive forest big enough to be cut into several slices (each slice is at
 // least 65,536 rows), with rows shuffled, sparse ids, and orders of which some belong to
 // no participant.
-Company make_company(int n, std::mt19937_64& rng) {
+// With `dense`, the ids are a shuffled run of consecutive numbers (member numbers), which
+// the id index addresses directly instead of hashing.
+Company make_company(int n, std::mt19937_64& rng, bool dense = false) {
   std::vector<int> parent(n, -1);
   for (int i = 1; i < n; ++i)
     parent[i] = rng() % 50 == 0 ? -1 : static_cast<int>(rng() % static_cast<unsigned>(i));
   std::vector<id_type> idof(n);
   for (int i = 0; i < n; ++i) idof[i] = static_cast<id_type>(rng() >> 3) + 1;
+  if (dense) {
+    for (int i = 0; i < n; ++i) idof[i] = 7000000 + i;
+    std::shuffle(idof.begin(), idof.end(), rng);
+  }
   std::vector<int> rows(n), row_of(n);
   for (int i = 0; i < n; ++i) rows[i] = i;
   std::shuffle(rows.begin(), rows.end(), rng);
@@ -72,6 +79,25 @@ void check_network(const Company& c, const Network& net) {
     const int p = c.parent_row[by_gen[g]];
     depth[by_gen[g]] = p < 0 ? 0 : depth[p] + 1;
   }
+  // Reference preorder: a depth-first walk from the roots in row order, each participant's
+  // recruits in row order (the layout the network promises).
+  std::vector<std::vector<std::size_t>> kids(n);
+  std::vector<std::size_t> stack, preorder;
+  for (std::size_t r = 0; r < n; ++r)
+    if (c.parent_row[r] >= 0) kids[static_cast<std::size_t>(c.parent_row[r])].push_back(r);
+  for (std::size_t r = n; r-- > 0;)
+    if (c.parent_row[r] < 0) stack.push_back(r);
+  while (!stack.empty()) {
+    const std::size_t v = stack.back();
+    stack.pop_back();
+    preorder.push_back(v);
+    for (std::size_t j = kids[v].size(); j-- > 0;) stack.push_back(kids[v][j]);
+  }
+  REQUIRE(preorder.size() == n);
+  std::size_t moved = 0;
+  for (std::size_t k = 0; k < n; ++k)
+    moved += static_cast<std::size_t>(net.row_of_position()[k]) != preorder[k];
+  CHECK(moved == 0);
   const auto& pos = net.position_of_row();
   std::size_t bad = 0;
   for (std::size_t r = 0; r < n; ++r) {
@@ -159,6 +185,52 @@ TEST_CASE("network build and order mapping: the same answers on 1, 2 and 3 threa
       bad += win.volumes()[i] != c.o_pv[in_window[i]];
     }
     CHECK(bad == 0);
+  }
+}
+
+TEST_CASE("dense ids: the directly addressed index and the build on 1, 2 and 3 threads") {
+  ThreadsGuard guard;
+  std::mt19937_64 rng(77);
+  // 600,000 rows: the slot range is cut into one slice per thread (2^18 keys at least)
+  Company c = make_company(600000, rng, true);
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    NetworkInput in;
+    in.ids = c.ids.data();
+    in.sponsors = c.sponsors.data();
+    in.n = c.ids.size();
+    in.enrolled_on = c.enrolled.data();
+    check_network(c, Network(in));
+  }
+  // Duplicates anywhere in the rows (and of ids from both ends of the range) are named,
+  // each once, in order.
+  std::vector<id_type> ids = c.ids;
+  const std::size_t n = ids.size();
+  for (std::size_t j = 0; j < 40; ++j) ids[rng() % n] = ids[rng() % n];
+  ids[n - 1] = *std::min_element(c.ids.begin(), c.ids.end());
+  ids[n / 2] = *std::max_element(c.ids.begin(), c.ids.end());
+  std::unordered_map<id_type, int> seen;
+  for (id_type v : ids) ++seen[v];
+  std::vector<id_type> want;
+  for (const auto& kv : seen)
+    if (kv.second > 1) want.push_back(kv.first);
+  std::sort(want.begin(), want.end());
+  REQUIRE(want.size() >= 2);
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    NetworkInput in;
+    in.ids = ids.data();
+    in.sponsors = c.sponsors.data();
+    in.n = n;
+    try {
+      Network net(in);
+      FAIL("no exception");
+    } catch (const InputError& e) {
+      CHECK(e.kind() == ErrorKind::duplicate_id);
+      CHECK(e.ids() == want);
+    }
   }
 }
 
