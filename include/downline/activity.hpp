@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "date.hpp"
+#include "detail/buffer.hpp"
 #include "detail/parallel.hpp"
 #include "error.hpp"
 #include "network.hpp"
@@ -106,9 +107,9 @@ class Activity {
   std::size_t size() const noexcept { return node_.size(); }
   /// Network size this activity was mapped to.
   index_t network_size() const noexcept { return n_nodes_; }
-  const std::vector<index_t>& nodes() const noexcept { return node_; }
-  const std::vector<day_t>& days() const noexcept { return day_; }
-  const std::vector<double>& volumes() const noexcept { return pv_; }
+  const Array<index_t>& nodes() const noexcept { return node_; }
+  const Array<day_t>& days() const noexcept { return day_; }
+  const Array<double>& volumes() const noexcept { return pv_; }
   /// The day window the orders were kept for ([min_day, max_day) when not windowed).
   day_t window_start() const noexcept { return from_; }
   day_t window_end() const noexcept { return to_; }
@@ -127,6 +128,19 @@ class Activity {
       if (d < start || d >= end) continue;
       pv[node_[i]] += pv_[i];
       if (any_positive && pv_[i] > 0) any_positive[node_[i]] = 1;
+    }
+  }
+
+  /// Personal volume as above, but of participant k written to pv[to[k]]: with
+  /// to = Network::row_of_position() it comes in input row order, without gathering a
+  /// whole network-sized array (the orders of one period are usually far fewer).
+  void personal_volume_to(day_t start, day_t end, const index_t* to, double* pv) const {
+    std::fill(pv, pv + n_nodes_, 0.0);
+    const std::size_t n = node_.size();
+    for (std::size_t i = 0; i < n; ++i) {
+      const day_t d = day_[i];
+      if (d < start || d >= end) continue;
+      pv[to[node_[i]]] += pv_[i];
     }
   }
 
@@ -153,9 +167,9 @@ class Activity {
 
  private:
   struct Slice {
-    std::vector<index_t> node;
-    std::vector<day_t> day;
-    std::vector<double> pv;
+    Array<index_t> node;
+    Array<day_t> day;
+    Array<double> pv;
     std::vector<id_type> bad_day, bad_pv, unknown_rows;
   };
 
@@ -345,9 +359,9 @@ class Activity {
     return p.size();
   }
 
-  std::vector<index_t> node_;
-  std::vector<day_t> day_;
-  std::vector<double> pv_;
+  Array<index_t> node_;
+  Array<day_t> day_;
+  Array<double> pv_;
   std::vector<id_type> dropped_rows_, dropped_ids_;
   index_t n_nodes_ = 0;
   day_t from_ = min_day, to_ = max_day;

@@ -94,16 +94,16 @@ class Network {
   const std::vector<std::string>& kind_names() const noexcept { return kind_names_; }
 
   // ---- whole arrays, in preorder --------------------------------------------------
-  const std::vector<id_type>& ids() const noexcept { return id_; }
-  const std::vector<index_t>& parents() const noexcept { return parent_; }
-  const std::vector<index_t>& ends() const noexcept { return end_; }
-  const std::vector<index_t>& depths() const noexcept { return depth_; }
-  const std::vector<day_t>& enrolment_days() const noexcept { return enrolled_; }
-  const std::vector<std::int32_t>& kinds() const noexcept { return kind_; }
+  const Array<id_type>& ids() const noexcept { return id_; }
+  const Array<index_t>& parents() const noexcept { return parent_; }
+  const Array<index_t>& ends() const noexcept { return end_; }
+  const Array<index_t>& depths() const noexcept { return depth_; }
+  const Array<day_t>& enrolment_days() const noexcept { return enrolled_; }
+  const Array<std::int32_t>& kinds() const noexcept { return kind_; }
   /// position_of_row()[r]: the preorder position of input row r.
-  const std::vector<index_t>& position_of_row() const noexcept { return pos_of_row_; }
+  const Array<index_t>& position_of_row() const noexcept { return pos_of_row_; }
   /// row_of_position()[k]: the input row of preorder position k.
-  const std::vector<index_t>& row_of_position() const noexcept { return row_of_pos_; }
+  const Array<index_t>& row_of_position() const noexcept { return row_of_pos_; }
 
   // ---- lookups ----------------------------------------------------------------------
   /// Position of participant `id`, or npos.
@@ -167,10 +167,10 @@ class Network {
  private:
   void build(const NetworkInput& in, BuildProfile* profile = nullptr);
 
-  std::vector<id_type> id_;
-  std::vector<index_t> parent_, end_, depth_, pos_of_row_, row_of_pos_;
-  std::vector<day_t> enrolled_;
-  std::vector<std::int32_t> kind_;
+  Array<id_type> id_;
+  Array<index_t> parent_, end_, depth_, pos_of_row_, row_of_pos_;
+  Array<day_t> enrolled_;
+  Array<std::int32_t> kind_;
   std::vector<std::string> kind_names_;
   detail::IdIndex index_;
 };
@@ -263,7 +263,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   //    first[p + 1] is where p's recruits start and, used as the filing cursor, ends up
   //    where they end: first[p] .. first[p + 1] without a second array.
   const std::size_t parts = detail::parallel_parts(in.n, grain);
-  std::vector<index_t> first = detail::huge_vector<index_t>(in.n + 2, 0);
+  Array<index_t> first = detail::huge_vector<index_t>(in.n + 2, 0);
   detail::ScratchBuffer<index_t> child;
   auto by_sponsor = [&](auto visit) {  // visit(row, sponsor row) for the thread's sponsors
     detail::parallel_for_parts(in.n, parts, [&](std::size_t t, std::size_t, std::size_t) {
@@ -428,8 +428,8 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   //    leaves sit side by side in both orders, so the scatter is not wholly random.
   //    (Partitioning the records by position first, so that each part of the arrays is
   //    written while in cache, measured slower: 139 ms against 110 ms at 10M.)
-  std::vector<index_t> pos = detail::huge_vector<index_t>(in.n),
-                       order = detail::huge_vector<index_t>(in.n);
+  Array<index_t> pos = detail::huge_vector<index_t>(in.n),
+                 order = detail::huge_vector<index_t>(in.n);
   id_ = detail::huge_vector<id_type>(in.n);
   parent_ = detail::huge_vector<index_t>(in.n);
   depth_ = detail::huge_vector<index_t>(in.n);
@@ -450,6 +450,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   // random they would cost a TLB miss each)
   detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) id_[pos[r]] = ids[r];
+    if (index.direct()) index.relabel_direct(ids, pos.data(), b, e);
     if (in.enrolled_on)
       for (std::size_t r = b; r < e; ++r) enrolled_[pos[r]] = in.enrolled_on[r];
     if (in.kind)
@@ -457,7 +458,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   });
   if (in.kind) kind_names_ = in.kind_names;
   lap(&BuildProfile::arrays);
-  index.relabel(pos.data());
+  if (!index.direct()) index.relabel(pos.data());
   index_ = std::move(index);
   pos_of_row_ = std::move(pos);
   row_of_pos_ = std::move(order);

@@ -96,8 +96,9 @@ void category_sums(const Network& net, const Code* code, const double* weight, i
     if (code[r] >= 0 && static_cast<std::uint64_t>(code[r]) >= c) bad.push_back(r);
   if (!bad.empty()) {
     // the message first: the vector is moved into the exception
-    const std::string msg = std::to_string(bad.size()) + " category code(s) >= " +
-                            std::to_string(c) + " at rows " + detail::list_values(bad);
+    const std::string msg = std::to_string(bad.size()) +
+                            " category code(s) >= " + std::to_string(c) + " at rows " +
+                            detail::list_values(bad);
     throw InputError(ErrorKind::bad_value, msg, std::move(bad));
   }
   const index_t* pos = net.position_of_row().data();
@@ -140,10 +141,10 @@ struct VolumeOptions {
 /// Every participant's volumes; all arrays are per participant in preorder.
 struct VolumeTable {
   int levels = 0;
-  std::vector<double> pv, gv, power_leg, lesser_legs;
-  std::vector<double> level;  ///< level-major: level[(l - 1) * n + k]
-  std::vector<index_t> downline, active_downline, frontline, depth, height;
-  std::vector<std::uint8_t> included, active;
+  Array<double> pv, gv, power_leg, lesser_legs;
+  Array<double> level;  ///< level-major: level[(l - 1) * n + k]
+  Array<index_t> downline, active_downline, frontline, depth, height;
+  Array<std::uint8_t> included, active;
 };
 
 /// PV, GV, level volumes, legs and counts for every participant (definitions in

@@ -103,9 +103,9 @@ inline std::vector<ParticipantType> participant_types(const Network& net, const 
 
   // Orders: any in the lookback window; months with an order in the subscriber window.
   std::vector<std::uint32_t> months(un, 0);
-  const std::vector<index_t>& node = act.nodes();
-  const std::vector<day_t>& day = act.days();
-  const std::vector<double>& pv = act.volumes();
+  const auto& node = act.nodes();
+  const auto& day = act.days();
+  const auto& pv = act.volumes();
   for (std::size_t i = 0; i < node.size(); ++i) {
     const day_t d = day[i];
     if (d > opt.as_of || !(pv[i] > 0.0)) continue;

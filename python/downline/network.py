@@ -74,7 +74,11 @@ def _integer_ids(col: pd.Series, name: str, allow_missing: bool) -> tuple[np.nda
                 raise InputError(f"column {name!r}: ids above the int64 maximum {_INT64_MAX} at rows "
                                  f"{_show(_rows(big))}", ids=_rows(big))
         if pd.api.types.is_extension_array_dtype(dtype):
-            values = col.to_numpy(dtype=np.int64, na_value=0)
+            raw = getattr(col.array, "_data", None)  # a nullable column's values: no copy
+            if isinstance(raw, np.ndarray) and raw.dtype == np.int64:
+                values = raw  # under missing entries: whatever they hold (the mask says)
+            else:
+                values = col.to_numpy(dtype=np.int64, na_value=0)
         else:
             values = np.asarray(col.to_numpy(), dtype=np.int64)
     else:  # float ids such as 17850.0 must be whole numbers that a float holds exactly

@@ -21,8 +21,8 @@ using downline::python::to_numpy;
 namespace {
 
 /// A read-only numpy view of a network-owned vector; `owner` keeps the network alive.
-template <class T>
-py::array_t<T> view(const std::vector<T>& v, py::handle owner) {
+template <class T, class A>
+py::array_t<T> view(const std::vector<T, A>& v, py::handle owner) {
   py::array_t<T> a({static_cast<py::ssize_t>(v.size())}, {static_cast<py::ssize_t>(sizeof(T))},
                    v.data(), owner);
   py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
@@ -31,7 +31,7 @@ py::array_t<T> view(const std::vector<T>& v, py::handle owner) {
 
 /// A property getter returning a read-only view of one of the network's arrays.
 template <class T>
-auto network_view(const std::vector<T>& (Network::*array)() const noexcept) {
+auto network_view(const Array<T>& (Network::*array)() const noexcept) {
   return [array](py::object self) { return view((self.cast<const Network&>().*array)(), self); };
 }
 
@@ -129,9 +129,9 @@ void bind_network(py::module_& m) {
              const std::int64_t* t = checked(ticks, n, "dates");
              const double* v = checked(pv, n, "pv");
              py::gil_scoped_release release;
-             return std::make_shared<Activity>(
-                 net, pid, t, ticks_per_day, v, n,
-                 drop ? UnknownPolicy::drop : UnknownPolicy::raise, from, to);
+             return std::make_shared<Activity>(net, pid, t, ticks_per_day, v, n,
+                                               drop ? UnknownPolicy::drop : UnknownPolicy::raise,
+                                               from, to);
            }),
            py::arg("network"), py::arg("participant"), py::arg("ticks"), py::arg("ticks_per_day"),
            py::arg("pv"), py::arg("drop") = false, py::arg("start") = min_day,

@@ -42,13 +42,18 @@ void bind_rollup(py::module_& m) {
         py::dict out;
         VolumeTable t;
         std::vector<index_t> rows;  // included input rows, only when as_of filters
+        Array<double> pv_rows;      // lean: PV straight in input row order
         {
           py::gil_scoped_release release;
           if (lean) {
-            t.pv = detail::huge_vector<double>(n);
-            act.personal_volume(start, end, t.pv.data(), nullptr);
+            if (wanted("pv")) {
+              pv_rows.resize(n);
+              act.personal_volume_to(start, end, net.row_of_position().data(), pv_rows.data());
+            }
             if (wanted("gv")) {
-              t.gv = detail::huge_vector<double>(n);
+              t.pv.resize(n);
+              act.personal_volume(start, end, t.pv.data(), nullptr);
+              t.gv.resize(n);
               subtree_sum(net, t.pv.data(), t.gv.data());
             }
           } else {
@@ -68,7 +73,7 @@ void bind_rollup(py::module_& m) {
           using T = std::remove_const_t<std::remove_pointer_t<decltype(pre)>>;
           py::gil_scoped_release release;
           const std::size_t count = filter ? rows.size() : n;
-          std::vector<T> r = detail::huge_vector<T>(count);
+          Array<T> r(count);
           if (!filter) {
             net.preorder_to_rows(pre, r.data());
           } else {
@@ -79,7 +84,11 @@ void bind_rollup(py::module_& m) {
         auto put = [&](const char* name, const auto& v) {
           if (wanted(name)) out[name] = to_numpy(gather(v.data()));
         };
-        put("pv", t.pv);
+        if (lean) {
+          if (wanted("pv")) out["pv"] = to_numpy(std::move(pv_rows));
+        } else {
+          put("pv", t.pv);
+        }
         put("gv", t.gv);
         for (int l = 1; l <= levels; ++l) {
           const std::string name = "level_" + std::to_string(l);

@@ -168,7 +168,7 @@ void bind_segment(py::module_& m) {
         opt.subscriber_months = subscriber_months;
         opt.subscriber_window = subscriber_window;
         opt.leader_downline = leader_downline;
-        std::vector<std::uint8_t> rows;
+        Array<std::uint8_t> rows;
         {
           py::gil_scoped_release release;
           const std::vector<ParticipantType> pre = participant_types(net, act, opt);

@@ -16,10 +16,10 @@ namespace downline::python {
 namespace py = pybind11;
 
 /// Hands a vector to numpy without copying: the array owns the vector through a capsule.
-template <class T>
-py::array_t<T> to_numpy(std::vector<T>&& v) {
-  auto* heap = new std::vector<T>(std::move(v));
-  py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T>*>(p); });
+template <class T, class A>
+py::array_t<T> to_numpy(std::vector<T, A>&& v) {
+  auto* heap = new std::vector<T, A>(std::move(v));
+  py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T, A>*>(p); });
   return py::array_t<T>({static_cast<py::ssize_t>(heap->size())},
                         {static_cast<py::ssize_t>(sizeof(T))}, heap->data(), owner);
 }
@@ -37,9 +37,9 @@ const T* checked(const py::array_t<T, Flags>& a, std::size_t n, const char* what
 }
 
 /// Input rows -> preorder and back, for a network-sized array.
-template <class T>
-std::vector<T> to_rows(const Network& net, const std::vector<T>& pre) {
-  std::vector<T> out(pre.size());
+template <class T, class A>
+Array<T> to_rows(const Network& net, const std::vector<T, A>& pre) {
+  Array<T> out(pre.size());
   net.preorder_to_rows(pre.data(), out.data());
   return out;
 }

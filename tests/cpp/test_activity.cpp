@@ -102,3 +102,24 @@ TEST_CASE("ticks: days outside the day range are bad dates, not wrapped") {
     CHECK(e.ids() == std::vector<id_type>{0, 2});
   }
 }
+
+TEST_CASE("personal volume straight into input row order equals the sums by participant") {
+  // rows: 0 -> id 30 (root), 1 -> id 10 (sponsor 30), 2 -> id 20 (sponsor 30),
+  // 3 -> id 40 (sponsor 10): preorder 30, 10, 40, 20 differs from the row order
+  const Network net({30, 10, 20, 40}, {no_sponsor, 30, 30, 10});
+  const std::vector<id_type> pid{40, 10, 40, 30, 20, 40, 10};
+  const std::vector<day_t> day{5, 9, 10, 10, 11, 20, 3};
+  const std::vector<double> pv{1.5, 2.0, -0.5, 4.0, 8.0, 16.0, 32.0};
+  const Activity act(net, pid, day, pv);
+  const std::vector<id_type> row_id{30, 10, 20, 40};
+  const day_t start = 5, end = 20;  // [5, 20): drops the orders of days 3 and 20
+  std::vector<double> want(4, 0.0);  // by hand, in row order
+  for (std::size_t i = 0; i < pid.size(); ++i)
+    if (day[i] >= start && day[i] < end)
+      for (std::size_t r = 0; r < 4; ++r)
+        if (row_id[r] == pid[i]) want[r] += pv[i];
+  CHECK(want == std::vector<double>{4.0, 2.0, 8.0, 1.0});
+  std::vector<double> got(4, -1.0);
+  act.personal_volume_to(start, end, net.row_of_position().data(), got.data());
+  CHECK(got == want);
+}

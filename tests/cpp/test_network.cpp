@@ -221,3 +221,19 @@ TEST_CASE("id lookups equal a map: dense ids (direct addressing) and sparse ids 
     expect_error([&] { Network(dup, dsp); }, ErrorKind::duplicate_id, {std::to_string(dup[3])});
   }
 }
+
+TEST_CASE("the network's arrays are Arrays: vectors whose large blocks are 2 MiB aligned") {
+  const std::size_t n = 1 << 20;  // 4 MiB of int32
+  const Array<index_t> big(n, 7);
+  CHECK(reinterpret_cast<std::uintptr_t>(big.data()) % (std::uintptr_t{1} << 21) == 0);
+  CHECK(big.size() == n);
+  const Array<index_t> small(3, 1);  // from malloc: any alignment, same behaviour
+  const std::vector<index_t> same{1, 1, 1}, other{1, 2, 1};
+  CHECK(small == same);  // compared with std::vector both ways, element by element
+  CHECK(same == small);
+  CHECK(small != other);
+  CHECK(other != small);
+  const Network net({5, 6}, {no_sponsor, 5});
+  CHECK(net.ids() == std::vector<id_type>{5, 6});
+  CHECK(net.parents() == std::vector<index_t>{npos, 0});
+}

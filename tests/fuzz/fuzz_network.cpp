@@ -181,8 +181,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
              net.depths().size() == n);
 
   // Row <-> position maps are inverse permutations; each position holds its row's id.
-  const std::vector<index_t>& pos = net.position_of_row();
-  const std::vector<index_t>& row = net.row_of_position();
+  const auto& pos = net.position_of_row();
+  const auto& row = net.row_of_position();
   FUZZ_CHECK(pos.size() == n && row.size() == n);
   for (std::size_t r = 0; r < n; ++r) {
     FUZZ_CHECK(pos[r] >= 0 && pos[r] < m);

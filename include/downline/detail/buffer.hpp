@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <limits>
 #include <memory>
 #include <new>
 #include <type_traits>
@@ -43,37 +44,90 @@ inline void advise_huge(void* p, std::size_t bytes) noexcept {
 #endif
 }
 
-/// A vector of n copies of `value` whose storage (fresh, as large allocations are) is
-/// asked for huge pages before it is filled: for the arrays of tens of millions of
-/// elements that are then read or written at random, it saves most page faults and TLB
-/// misses.
-template <class T>
-std::vector<T> huge_vector(std::size_t n, const T& value = T()) {
-  std::vector<T> v;
-  v.reserve(n);
-  advise_huge(v.data(), n * sizeof(T));
-  v.assign(n, value);
-  return v;
+/// Memory for `bytes` bytes: blocks of 2 MiB or more are aligned to 2 MiB and asked for
+/// transparent huge pages (so that every page of them can be a huge one: touching them
+/// first costs a few faults instead of one per 4 KiB, and reading them at random no TLB
+/// misses), smaller ones come from malloc. Released with free(); never null (throws).
+inline void* huge_alloc(std::size_t bytes) {
+  constexpr std::size_t huge = std::size_t{1} << 21;  // one transparent huge page
+  void* p = nullptr;
+  if (bytes >= huge) {
+    if (bytes > std::numeric_limits<std::size_t>::max() - huge) throw std::bad_alloc();
+    const std::size_t rounded = (bytes + huge - 1) / huge * huge;
+    p = std::aligned_alloc(huge, rounded);
+    if (p != nullptr) advise_huge(p, rounded);
+  } else {
+    p = std::malloc(std::max<std::size_t>(bytes, 1));
+  }
+  if (p == nullptr) throw std::bad_alloc();
+  return p;
 }
 
+/// A standard allocator over huge_alloc(): the arrays of a Network (tens of millions of
+/// elements, read at random) live on huge pages where the system gives them on request.
+template <class T>
+struct HugePageAllocator {
+  using value_type = T;
+  HugePageAllocator() noexcept = default;
+  template <class U>
+  HugePageAllocator(const HugePageAllocator<U>&) noexcept {}  // NOLINT: conversion by design
+  T* allocate(std::size_t n) {
+    if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_array_new_length();
+    return static_cast<T*>(huge_alloc(n * sizeof(T)));
+  }
+  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
+  template <class U>
+  bool operator==(const HugePageAllocator<U>&) const noexcept {
+    return true;
+  }
+  template <class U>
+  bool operator!=(const HugePageAllocator<U>&) const noexcept {
+    return false;
+  }
+};
+
+/// An Array equals a std::vector (or another vector) with the same elements, as vectors
+/// with the same allocator do (found by argument-dependent lookup).
+template <class T, class A, class = std::enable_if_t<!std::is_same<A, HugePageAllocator<T>>::value>>
+bool operator==(const std::vector<T, HugePageAllocator<T>>& a, const std::vector<T, A>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end());
+}
+template <class T, class A, class = std::enable_if_t<!std::is_same<A, HugePageAllocator<T>>::value>>
+bool operator==(const std::vector<T, A>& a, const std::vector<T, HugePageAllocator<T>>& b) {
+  return b == a;
+}
+template <class T, class A, class = std::enable_if_t<!std::is_same<A, HugePageAllocator<T>>::value>>
+bool operator!=(const std::vector<T, HugePageAllocator<T>>& a, const std::vector<T, A>& b) {
+  return !(a == b);
+}
+template <class T, class A, class = std::enable_if_t<!std::is_same<A, HugePageAllocator<T>>::value>>
+bool operator!=(const std::vector<T, A>& a, const std::vector<T, HugePageAllocator<T>>& b) {
+  return !(b == a);
+}
+
+}  // namespace detail
+
+/// The arrays a Network and the results hold: a std::vector whose storage is on
+/// transparent huge pages when it is large (see detail::huge_alloc). Use it as a vector:
+/// data(), size(), indexing, iteration.
+template <class T>
+using Array = std::vector<T, detail::HugePageAllocator<T>>;
+
+namespace detail {
+
+/// n copies of `value` in an Array.
+template <class T>
+Array<T> huge_vector(std::size_t n, const T& value = T()) {
+  return Array<T>(n, value);
+}
+
+/// An uninitialised array of n trivially copyable T (on huge pages when large).
 template <class T>
 ScratchBuffer<T> scratch_buffer(std::size_t n) {
   static_assert(std::is_trivially_copyable<T>::value && std::is_trivially_destructible<T>::value,
                 "scratch_buffer holds plain records only");
-  constexpr std::size_t huge = std::size_t{1} << 21;  // one transparent huge page
-  const std::size_t bytes = std::max<std::size_t>(n, 1) * sizeof(T);
-  void* p = nullptr;
-  if (bytes >= 2 * huge) {
-    const std::size_t rounded = (bytes + huge - 1) / huge * huge;
-    p = std::aligned_alloc(huge, rounded);
-#if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (p != nullptr) (void)madvise(p, rounded, MADV_HUGEPAGE);  // a hint: failure is harmless
-#endif
-  } else {
-    p = std::malloc(bytes);
-  }
-  if (p == nullptr) throw std::bad_alloc();
-  return ScratchBuffer<T>(static_cast<T*>(p));
+  if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_alloc();
+  return ScratchBuffer<T>(static_cast<T*>(huge_alloc(n * sizeof(T))));
 }
 
 }  // namespace detail

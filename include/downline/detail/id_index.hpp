@@ -185,6 +185,14 @@ class IdIndex {
     }
   }
 
+  /// Direct addressing only: the slots of keys[b..e) take perm[b..e) (the rows' new
+  /// positions). Slices of rows may run on different threads: their slots differ.
+  void relabel_direct(const id_type* keys, const index_t* perm, std::size_t b,
+                      std::size_t e) noexcept {
+    index_t* slots = slots_.data();
+    for (std::size_t r = b; r < e; ++r) slots[direct_slot(keys[r])] = perm[r];
+  }
+
   /// Replaces every stored position p by perm[p] (used after relabelling).
   void relabel(const index_t* perm) {
     parallel_for(slots_.size(), std::size_t{1} << 18,
@@ -204,7 +212,7 @@ class IdIndex {
   std::size_t slot_of(id_type key) const noexcept {
     return static_cast<std::size_t>(mix64(static_cast<std::uint64_t>(key)) >> shift_);
   }
-  std::vector<index_t> slots_;
+  Array<index_t> slots_;
   bool direct_ = false;
   id_type base_ = 0;  // direct: the smallest key
   int shift_ = 60;
