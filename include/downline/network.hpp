@@ -38,12 +38,13 @@ struct NetworkInput {
 /// Seconds spent in each phase of a build, filled in when a Network is given one
 /// (benchmarks use it to show where the build time goes).
 struct BuildProfile {
-  double index = 0;     ///< hashing the ids, rejecting duplicates
+  double index = 0;     ///< indexing the ids (direct or hashed), rejecting duplicates
   double sponsors = 0;  ///< looking up every sponsor, checking roots and unknown sponsors
   double children = 0;  ///< children lists (counting sort by sponsor)
-  double preorder = 0;  ///< depth-first preorder, cycle check
-  double arrays = 0;    ///< ids, parents, depths, ends (and attributes) in preorder
-  double relabel = 0;   ///< pointing the id index at preorder positions
+  double preorder = 0;  ///< breadth-first order, cycle check, sizes, preorder positions
+  double arrays = 0;    ///< ids, parents, depths, ends (and attributes) in preorder; a
+                        ///< direct id index takes the positions here
+  double relabel = 0;   ///< pointing a hashed id index at preorder positions
 };
 
 class Network {
