@@ -117,18 +117,31 @@ class Activity {
   const std::vector<id_type>& dropped_rows() const noexcept { return dropped_rows_; }
   const std::vector<id_type>& dropped_ids() const noexcept { return dropped_ids_; }
 
-  /// Personal volume of every participant (preorder) for orders with start <= day < end,
-  /// and whether each had an order with pv > 0 in the period (the default "active").
-  void personal_volume(day_t start, day_t end, double* pv, std::uint8_t* any_positive) const {
-    std::fill(pv, pv + n_nodes_, 0.0);
-    if (any_positive) std::fill(any_positive, any_positive + n_nodes_, std::uint8_t{0});
+  /// Calls add(k, pv) for every order with start <= day < end, in order (k: its
+  /// participant's preorder position): the one pass behind the personal volumes below.
+  template <class Add>
+  void for_each_order(day_t start, day_t end, Add add) const {
     const std::size_t n = node_.size();
     for (std::size_t i = 0; i < n; ++i) {
       const day_t d = day_[i];
       if (d < start || d >= end) continue;
-      pv[node_[i]] += pv_[i];
-      if (any_positive && pv_[i] > 0) any_positive[node_[i]] = 1;
+      add(node_[i], pv_[i]);
     }
+  }
+
+  /// Personal volume of every participant (preorder) for orders with start <= day < end,
+  /// and whether each had an order with pv > 0 in the period (the default "active").
+  void personal_volume(day_t start, day_t end, double* pv, std::uint8_t* any_positive) const {
+    std::fill(pv, pv + n_nodes_, 0.0);
+    if (!any_positive) {
+      for_each_order(start, end, [&](index_t k, double v) { pv[k] += v; });
+      return;
+    }
+    std::fill(any_positive, any_positive + n_nodes_, std::uint8_t{0});
+    for_each_order(start, end, [&](index_t k, double v) {
+      pv[k] += v;
+      if (v > 0) any_positive[k] = 1;
+    });
   }
 
   /// Personal volume as above, but of participant k written to pv[to[k]]: with
@@ -136,12 +149,7 @@ class Activity {
   /// whole network-sized array (the orders of one period are usually far fewer).
   void personal_volume_to(day_t start, day_t end, const index_t* to, double* pv) const {
     std::fill(pv, pv + n_nodes_, 0.0);
-    const std::size_t n = node_.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const day_t d = day_[i];
-      if (d < start || d >= end) continue;
-      pv[to[node_[i]]] += pv_[i];
-    }
+    for_each_order(start, end, [&](index_t k, double v) { pv[to[k]] += v; });
   }
 
   /// Participants x periods matrix (preorder rows, column-major): column j holds the

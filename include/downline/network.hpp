@@ -257,42 +257,27 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   lap(&BuildProfile::sponsors);
 
   // 3. children in CSR form, in input order (a counting sort by sponsor row). Each thread
-  //    owns a slice of the sponsor rows: it reads every row, keeps those whose sponsor is
-  //    in its slice (gathered a chunk at a time without branches) and counts, then files,
-  //    only them, so no counter is touched by two threads and every sponsor's recruits
-  //    come in input order. Counts go to first[p + 2] so that, after the prefix sum,
-  //    first[p + 1] is where p's recruits start and, used as the filing cursor, ends up
-  //    where they end: first[p] .. first[p + 1] without a second array.
+  //    owns a slice of the sponsor rows (detail::for_each_by_key_slice), so no counter is
+  //    touched by two threads and every sponsor's recruits come in input order. Counts go
+  //    to first[p + 2] so that, after the prefix sum, first[p + 1] is where p's recruits
+  //    start and, used as the filing cursor, ends up where they end: first[p] ..
+  //    first[p + 1] without a second array.
   const std::size_t parts = detail::parallel_parts(in.n, grain);
-  Array<index_t> first = detail::huge_vector<index_t>(in.n + 2, 0);
+  Array<index_t> first(in.n + 2, 0);
   detail::ScratchBuffer<index_t> child;
-  auto by_sponsor = [&](auto visit) {  // visit(row, sponsor row) for the thread's sponsors
-    detail::parallel_for_parts(in.n, parts, [&](std::size_t t, std::size_t, std::size_t) {
-      const std::uint32_t lo = static_cast<std::uint32_t>(detail::slice_begin(in.n, parts, t));
-      const std::uint32_t width =
-          static_cast<std::uint32_t>(detail::slice_begin(in.n, parts, t + 1)) - lo;
-      constexpr index_t chunk = 2048, ahead = 16;
-      index_t rows[chunk], sp[chunk];
-      for (index_t base = 0; base < n; base += chunk) {
-        const index_t stop = n - base < chunk ? n : base + chunk;
-        index_t m = 0;
-        for (index_t r = base; r < stop; ++r) {  // npos wraps to a huge value: never kept
-          rows[m] = r;
-          sp[m] = prow[r];
-          m += static_cast<index_t>(static_cast<std::uint32_t>(prow[r]) - lo < width);
-        }
-        for (index_t j = 0; j < m; ++j) {
-          if (j + ahead < m)
-            __builtin_prefetch(&first[static_cast<std::size_t>(sp[j + ahead]) + 1], 1);
-          visit(rows[j], sp[j]);
-        }
-      }
-    });
+  auto by_sponsor = [&](auto visit) {  // visit(row, sponsor row); a root's npos is no key
+    detail::for_each_by_key_slice(
+        in.n, in.n, parts,
+        [&](std::size_t r) {
+          return static_cast<std::uint64_t>(static_cast<std::uint32_t>(prow[r]));
+        },
+        [&](std::uint64_t p) { __builtin_prefetch(&first[p + 1], 1); },
+        [&](std::size_t, std::size_t r, std::uint64_t p) { visit(static_cast<index_t>(r), p); });
   };
-  by_sponsor([&](index_t, index_t p) { ++first[static_cast<std::size_t>(p) + 2]; });
+  by_sponsor([&](index_t, std::uint64_t p) { ++first[p + 2]; });
   for (std::size_t p = 2; p < in.n + 2; ++p) first[p] += first[p - 1];
   child = detail::scratch_buffer<index_t>(static_cast<std::size_t>(first[in.n + 1]));
-  by_sponsor([&](index_t r, index_t p) { child[first[static_cast<std::size_t>(p) + 1]++] = r; });
+  by_sponsor([&](index_t r, std::uint64_t p) { child[first[p + 1]++] = r; });
   lap(&BuildProfile::children);
 
   // 4. breadth-first order from the roots (in input order), each node's children in input
@@ -429,14 +414,13 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   //    leaves sit side by side in both orders, so the scatter is not wholly random.
   //    (Partitioning the records by position first, so that each part of the arrays is
   //    written while in cache, measured slower: 139 ms against 110 ms at 10M.)
-  Array<index_t> pos = detail::huge_vector<index_t>(in.n),
-                 order = detail::huge_vector<index_t>(in.n);
-  id_ = detail::huge_vector<id_type>(in.n);
-  parent_ = detail::huge_vector<index_t>(in.n);
-  depth_ = detail::huge_vector<index_t>(in.n);
-  end_ = detail::huge_vector<index_t>(in.n);
-  if (in.enrolled_on) enrolled_ = detail::huge_vector<day_t>(in.n);
-  if (in.kind) kind_ = detail::huge_vector<std::int32_t>(in.n);
+  Array<index_t> pos(in.n), order(in.n);
+  id_.resize(in.n);
+  parent_.resize(in.n);
+  depth_.resize(in.n);
+  end_.resize(in.n);
+  if (in.enrolled_on) enrolled_.resize(in.n);
+  if (in.kind) kind_.resize(in.n);
   detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
     for (std::size_t i = b; i < e; ++i) {
       const index_t k = qpre[i], r = queue[i];

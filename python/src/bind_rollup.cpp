@@ -46,13 +46,24 @@ void bind_rollup(py::module_& m) {
         {
           py::gil_scoped_release release;
           if (lean) {
-            if (wanted("pv")) {
+            // PV straight into row order (no gather); GV from PV in preorder. Both from
+            // one pass over the period's orders when both are asked for.
+            const index_t* row = net.row_of_position().data();
+            if (wanted("pv") && wanted("gv")) {
               pv_rows.resize(n);
-              act.personal_volume_to(start, end, net.row_of_position().data(), pv_rows.data());
-            }
-            if (wanted("gv")) {
+              t.pv.resize(n);
+              act.for_each_order(start, end, [&](index_t k, double v) {
+                t.pv[k] += v;
+                pv_rows[row[k]] += v;
+              });
+            } else if (wanted("pv")) {
+              pv_rows.resize(n);
+              act.personal_volume_to(start, end, row, pv_rows.data());
+            } else {
               t.pv.resize(n);
               act.personal_volume(start, end, t.pv.data(), nullptr);
+            }
+            if (wanted("gv")) {
               t.gv.resize(n);
               subtree_sum(net, t.pv.data(), t.gv.data());
             }

@@ -115,12 +115,6 @@ using Array = std::vector<T, detail::HugePageAllocator<T>>;
 
 namespace detail {
 
-/// n copies of `value` in an Array.
-template <class T>
-Array<T> huge_vector(std::size_t n, const T& value = T()) {
-  return Array<T>(n, value);
-}
-
 /// An uninitialised array of n trivially copyable T (on huge pages when large).
 template <class T>
 ScratchBuffer<T> scratch_buffer(std::size_t n) {

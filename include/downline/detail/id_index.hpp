@@ -42,7 +42,7 @@ class IdIndex {
       if (range < 2 * static_cast<std::uint64_t>(n) + 16) {
         direct_ = true;
         base_ = lo;
-        slots_ = huge_vector<index_t>(static_cast<std::size_t>(range) + 1, npos);
+        slots_.assign(static_cast<std::size_t>(range) + 1, npos);
         return;
       }
     }
@@ -50,7 +50,7 @@ class IdIndex {
     while ((std::size_t{1} << bits) < 2 * n) ++bits;
     shift_ = 64 - bits;
     mask_ = (std::size_t{1} << bits) - 1;
-    slots_ = huge_vector<index_t>(std::size_t{1} << bits, npos);
+    slots_.assign(std::size_t{1} << bits, npos);
   }
 
   /// Inserts position `pos` for key keys[pos]. Returns the position already stored
@@ -78,41 +78,21 @@ class IdIndex {
   template <class OnDuplicate>
   void insert_all(const id_type* keys, index_t n, OnDuplicate on_duplicate) {
     if (direct_) {
-      // Slices of the slot range, one per thread: each thread reads every key and stores
-      // the rows of the keys in its slice (gathered a chunk at a time without branches),
-      // so no slot is written by two threads and the first row of a key always wins.
-      const std::uint64_t size = slots_.size();
+      // Slices of the slot range, one per thread, so no slot is written by two threads
+      // and the first row of a key always wins.
       const std::size_t parts = parallel_parts(static_cast<std::size_t>(n), std::size_t{1} << 18);
       std::vector<std::vector<index_t>> dups(parts);
-      parallel_for_parts(static_cast<std::size_t>(n), parts,
-                         [&](std::size_t t, std::size_t, std::size_t) {
-                           const std::uint64_t lo = slice_begin(size, parts, t),
-                                               width = slice_begin(size, parts, t + 1) - lo;
-                           index_t* slots = slots_.data();
-                           constexpr index_t chunk = 2048;
-                           index_t rows[chunk];
-                           std::uint64_t at[chunk];
-                           for (index_t base = 0; base < n; base += chunk) {
-                             const index_t stop = n - base < chunk ? n : base + chunk;
-                             index_t m = 0;
-                             for (index_t r = base; r < stop; ++r) {
-                               const std::uint64_t s = direct_slot(keys[r]) - lo;
-                               rows[m] = r;
-                               at[m] = s;
-                               m += static_cast<index_t>(s < width);
-                             }
-                             index_t* mine = slots + lo;
-                             constexpr index_t ahead = 16;
-                             for (index_t j = 0; j < m; ++j) {
-                               if (j + ahead < m) __builtin_prefetch(mine + at[j + ahead], 1);
-                               index_t& slot = mine[at[j]];
-                               if (slot != npos)
-                                 dups[t].push_back(rows[j]);
-                               else
-                                 slot = rows[j];
-                             }
-                           }
-                         });
+      index_t* slots = slots_.data();
+      for_each_by_key_slice(
+          static_cast<std::size_t>(n), slots_.size(), parts,
+          [&](std::size_t r) { return direct_slot(keys[r]); },
+          [&](std::uint64_t s) { __builtin_prefetch(slots + s, 1); },
+          [&](std::size_t t, std::size_t r, std::uint64_t s) {
+            if (slots[s] != npos)
+              dups[t].push_back(static_cast<index_t>(r));
+            else
+              slots[s] = static_cast<index_t>(r);
+          });
       std::vector<index_t> all;
       for (const auto& d : dups) all.insert(all.end(), d.begin(), d.end());
       std::sort(all.begin(), all.end());

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <thread>
@@ -94,6 +95,38 @@ void parallel_for_parts(std::size_t n, std::size_t parts, F&& f) {
 template <class F>
 void parallel_for(std::size_t n, std::size_t grain, F&& f) {
   parallel_for_parts(n, parallel_parts(n, grain), std::forward<F>(f));
+}
+
+/// Rows 0..n-1 carry keys in [0, key_count) (key_of(r) returns a std::uint64_t; any
+/// value >= key_count means "no key"). The key range is cut into `parts` slices, one per
+/// thread; thread t calls visit(t, r, key) for the rows whose key is in its slice, in row
+/// order, so no key is visited by two threads. Each thread reads every row, keeping its
+/// own a chunk at a time without branches (a branch per row would be mispredicted half the
+/// time), and calls prefetch(key) a few rows before visiting the row with that key.
+template <class KeyOf, class Prefetch, class Visit>
+void for_each_by_key_slice(std::size_t n, std::uint64_t key_count, std::size_t parts, KeyOf key_of,
+                           Prefetch prefetch, Visit visit) {
+  parallel_for_parts(n, parts, [&](std::size_t t, std::size_t, std::size_t) {
+    const std::uint64_t lo = slice_begin(key_count, parts, t);
+    const std::uint64_t width = slice_begin(key_count, parts, t + 1) - lo;
+    constexpr std::size_t chunk = 2048, ahead = 16;
+    std::size_t rows[chunk];
+    std::uint64_t keys[chunk];
+    for (std::size_t base = 0; base < n; base += chunk) {
+      const std::size_t stop = n - base < chunk ? n : base + chunk;
+      std::size_t m = 0;
+      for (std::size_t r = base; r < stop; ++r) {
+        const std::uint64_t k = key_of(r);
+        rows[m] = r;
+        keys[m] = k;
+        m += static_cast<std::size_t>(k - lo < width);  // k < lo wraps to a huge value
+      }
+      for (std::size_t j = 0; j < m; ++j) {
+        if (j + ahead < m) prefetch(keys[j + ahead]);
+        visit(t, rows[j], keys[j]);
+      }
+    }
+  });
 }
 
 }  // namespace detail
