@@ -1,16 +1,24 @@
 // CSV readers and writers for participants and orders.
 #include "downline/io/csv.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 
 #include "downline/date.hpp"
+#include "downline/detail/parallel.hpp"
 #include "downline/error.hpp"
 
 namespace downline::io {
@@ -22,16 +30,62 @@ namespace {
                    name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what);
 }
 
-std::string read_file(const std::string& path) {
-  std::unique_ptr<std::FILE, int (*)(std::FILE*)> f(std::fopen(path.c_str(), "rb"), &std::fclose);
-  if (!f) throw InputError(ErrorKind::parse, path + ": cannot open file: " + std::strerror(errno));
-  std::string data;
+/// A file's bytes (a regular file is read in parts on every thread).
+struct FileBytes {
+  detail::ScratchBuffer<char> data;
+  std::size_t size = 0;
+};
+
+FileBytes read_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw InputError(ErrorKind::parse, path + ": cannot open file: " + std::strerror(errno));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  auto fail_read = [&](int err) {
+    throw InputError(ErrorKind::parse, path + ": cannot read file: " + std::strerror(err));
+  };
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) fail_read(errno);
+  FileBytes f;
+  if (S_ISREG(st.st_mode)) {  // the size is known: one buffer, read in parts on every thread
+    const std::size_t size = static_cast<std::size_t>(st.st_size);
+    f.data = detail::scratch_buffer<char>(size + 1);
+    std::atomic<int> error{0};
+    std::atomic<std::size_t> got{0};
+    detail::parallel_for(size, std::size_t{1} << 24, [&](std::size_t, std::size_t b, std::size_t e) {
+      std::size_t at = b;
+      while (at < e) {
+        const ssize_t r = ::pread(fd, f.data.get() + at, e - at, static_cast<off_t>(at));
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+          error.store(errno);
+          return;
+        }
+        if (r == 0) break;  // the file shrank under us
+        at += static_cast<std::size_t>(r);
+      }
+      got.fetch_add(at - b);
+    });
+    if (error.load() != 0) fail_read(error.load());
+    if (got.load() != size) fail_read(EIO);
+    f.size = size;
+    return f;
+  }
+  std::string data;  // a pipe or a device: read to its end
   char buf[1 << 16];
-  std::size_t got;
-  while ((got = std::fread(buf, 1, sizeof buf, f.get())) > 0) data.append(buf, got);
-  if (std::ferror(f.get()))
-    throw InputError(ErrorKind::parse, path + ": cannot read file: " + std::strerror(errno));
-  return data;
+  for (;;) {
+    const ssize_t r = ::read(fd, buf, sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) fail_read(errno);
+    if (r == 0) break;
+    data.append(buf, static_cast<std::size_t>(r));
+  }
+  f.data = detail::scratch_buffer<char>(data.size() + 1);
+  std::memcpy(f.data.get(), data.data(), data.size());
+  f.size = data.size();
+  return f;
 }
 
 /// Splits CSV records into fields. Unquoted fields are views into the buffer; quoted
@@ -104,6 +158,8 @@ class Reader {
     return true;
   }
   std::size_t record_line() const { return record_line_; }
+  /// Where the next record starts.
+  const char* position() const { return p_; }
 
  private:
   const char* p_;
@@ -203,6 +259,260 @@ class Row {
   const std::vector<std::string_view>& f_;
 };
 
+
+// ------------------------------------------------------------------ the fast path
+// A plain file's records are split into fields on every thread, each thread a run of
+// whole lines placed by counting the line ends first, and parsed straight into the
+// columns. The fast path gives up (returns nothing) on anything it does not take: a
+// quote, a lone CR, a blank line, a wrong field count, spaces or tabs around a field, a
+// value it does not parse (a '+' sign, an id of more than 19 digits, a bad date...).
+// The exact reader then reads the file again and accepts it or names the problem; on
+// what the fast path takes, it gives the same values (the same parsers, on fields that
+// trimming leaves as they are).
+
+struct Span {
+  const char* b;
+  const char* e;
+  bool empty() const { return b == e; }
+  std::string_view view() const { return {b, static_cast<std::size_t>(e - b)}; }
+};
+
+constexpr std::size_t max_fast_columns = 256;
+
+/// Byte ranges of whole lines, one per thread, and the first row of each.
+struct LineParts {
+  std::vector<const char*> begin;  // parts + 1 entries
+  std::vector<std::size_t> row;    // parts + 1 entries: the last is the number of rows
+  std::size_t parts() const { return begin.size() - 1; }
+};
+
+LineParts split_lines(const char* b, const char* e) {
+  const std::size_t bytes = static_cast<std::size_t>(e - b);
+  const std::size_t parts = detail::parallel_parts(bytes, std::size_t{1} << 20);
+  LineParts s;
+  s.begin.push_back(b);
+  for (std::size_t i = 1; i < parts; ++i) {
+    const char* p = std::max(b + detail::slice_begin(bytes, parts, i), s.begin.back());
+    const void* nl = std::memchr(p, '\n', static_cast<std::size_t>(e - p));
+    s.begin.push_back(nl ? static_cast<const char*>(nl) + 1 : e);
+  }
+  s.begin.push_back(e);
+  s.row.assign(parts + 1, 0);
+  detail::parallel_for_parts(parts, parts, [&](std::size_t t, std::size_t, std::size_t) {
+    const char* pb = s.begin[t];
+    const char* pe = s.begin[t + 1];
+    std::size_t lines = 0;
+    for (const char* p = pb; p < pe; ++p) lines += *p == '\n';
+    s.row[t + 1] = lines + static_cast<std::size_t>(pe > pb && pe[-1] != '\n');
+  });
+  for (std::size_t t = 0; t < parts; ++t) s.row[t + 1] += s.row[t];
+  return s;
+}
+
+struct SpecialChars {
+  bool stop[256] = {};
+  SpecialChars() {
+    for (const unsigned char c : {',', '\n', '\r', '"'}) stop[c] = true;
+  }
+};
+inline const SpecialChars special_chars;
+
+inline bool blank(char c) { return c == ' ' || c == '\t'; }
+
+/// Splits the lines of [p, e) (rows from `row` on) into fields, hands record(row, fields)
+/// the fields of the columns with a slot (fields[slot_of_col[c]]) and returns false at once
+/// on a line the fast path does not take or when record() returns false.
+template <class Record>
+bool scan_lines(const char* p, const char* e, std::size_t row, const std::vector<int>& slot_of_col,
+                const std::atomic<bool>& give_up, Record&& record) {
+  const std::size_t ncols = slot_of_col.size();
+  Span f[max_fast_columns];
+  const bool* stop = special_chars.stop;
+  while (p < e) {
+    if (give_up.load(std::memory_order_relaxed)) return false;
+    for (std::size_t c = 0; c < ncols; ++c) {
+      const char* s = p;
+      while (p < e && !stop[static_cast<unsigned char>(*p)]) ++p;
+      if (p > s && (blank(*s) || blank(p[-1]))) return false;
+      if (slot_of_col[c] >= 0) f[slot_of_col[c]] = Span{s, p};
+      if (c + 1 < ncols) {
+        if (p == e || *p != ',') return false;
+        ++p;
+      } else if (p < e) {
+        if (*p == '\r' && p + 1 < e && p[1] == '\n') ++p;
+        if (*p != '\n') return false;
+        ++p;
+      }
+    }
+    if (!record(row++, f)) return false;
+  }
+  return true;
+}
+
+/// Runs scan_lines on every part; false when any part gives up.
+template <class Record>
+bool scan_parts(const LineParts& lines, const std::vector<int>& slot_of_col, Record&& record) {
+  std::atomic<bool> give_up{false};
+  detail::parallel_for_parts(lines.parts(), lines.parts(), [&](std::size_t t, std::size_t, std::size_t) {
+    const bool ok = scan_lines(lines.begin[t], lines.begin[t + 1], lines.row[t], slot_of_col, give_up,
+                               [&](std::size_t r, const Span* f) { return record(t, r, f); });
+    if (!ok) give_up.store(true, std::memory_order_relaxed);
+  });
+  return !give_up.load();
+}
+
+bool fast_id(Span s, id_type& out) {
+  const char* p = s.b;
+  const bool negative = p < s.e && *p == '-';
+  p += negative;
+  const std::size_t digits = static_cast<std::size_t>(s.e - p);
+  if (digits == 0 || digits > 19) return false;  // 19 digits fit in 64 unsigned bits
+  std::uint64_t v = 0;
+  for (; p < s.e; ++p) {
+    const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
+    if (d > 9) return false;
+    v = v * 10 + d;
+  }
+  constexpr std::uint64_t max = static_cast<std::uint64_t>(std::numeric_limits<id_type>::max());
+  if (v > max + static_cast<std::uint64_t>(negative)) return false;
+  out = negative ? static_cast<id_type>(~v + 1) : static_cast<id_type>(v);
+  return true;
+}
+
+bool fast_number(Span s, double& out) {
+  const auto [ptr, ec] = std::from_chars(s.b, s.e, out);
+  return ec == std::errc() && ptr == s.e && s.b != s.e && std::isfinite(out);
+}
+
+bool fast_date(Span s, day_t& out) {
+  std::size_t n = static_cast<std::size_t>(s.e - s.b);
+  if (n > 10 && (s.b[10] == ' ' || s.b[10] == 'T')) n = 10;  // a time is ignored
+  return parse_iso_date(s.b, n, out) && is_supported_day(out);
+}
+
+/// Codes of text values in order of first appearance, for one part of a file.
+class Codes {
+ public:
+  std::int32_t code(std::string_view s) {
+    if (s.empty()) return -1;
+    if (s == last_) return last_code_;
+    auto [it, added] = map_.try_emplace(s, static_cast<std::int32_t>(names_.size()));
+    if (added) names_.push_back(s);
+    last_ = s;
+    last_code_ = it->second;
+    return it->second;
+  }
+  const std::vector<std::string_view>& names() const { return names_; }
+
+ private:
+  std::unordered_map<std::string_view, std::int32_t> map_;
+  std::vector<std::string_view> names_;
+  std::string_view last_;
+  std::int32_t last_code_ = -1;
+};
+
+/// One column's codes from per-part codes: names in order of first appearance in the
+/// file, the later parts' codes renumbered.
+void merge_codes(const LineParts& lines, const std::vector<Codes>& parts, std::int32_t* codes,
+                 std::vector<std::string>& names) {
+  std::unordered_map<std::string_view, std::int32_t> global;
+  std::vector<std::vector<std::int32_t>> to_global(parts.size());
+  for (std::size_t t = 0; t < parts.size(); ++t)
+    for (const std::string_view s : parts[t].names()) {
+      auto [it, added] = global.try_emplace(s, static_cast<std::int32_t>(names.size()));
+      if (added) names.emplace_back(s);
+      to_global[t].push_back(it->second);
+    }
+  detail::parallel_for_parts(parts.size(), parts.size(), [&](std::size_t t, std::size_t, std::size_t) {
+    const std::vector<std::int32_t>& m = to_global[t];
+    bool same = true;  // the first part's codes are the global ones
+    for (std::size_t i = 0; i < m.size(); ++i) same &= m[i] == static_cast<std::int32_t>(i);
+    if (same) return;
+    for (std::size_t r = lines.row[t]; r < lines.row[t + 1]; ++r)
+      if (codes[r] >= 0) codes[r] = m[static_cast<std::size_t>(codes[r])];
+  });
+}
+
+/// Slots for columns (in the order given; -1: not read), or nothing when two reads share a
+/// column or the file is too wide for the fast path.
+std::optional<std::vector<int>> slots(std::size_t ncols, const std::vector<int>& columns) {
+  if (ncols < 2 || ncols > max_fast_columns) return std::nullopt;
+  std::vector<int> slot_of_col(ncols, -1);
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i] < 0) continue;
+    int& s = slot_of_col[static_cast<std::size_t>(columns[i])];
+    if (s >= 0) return std::nullopt;
+    s = static_cast<int>(i);
+  }
+  return slot_of_col;
+}
+
+std::optional<ParticipantTable> fast_participants(const char* b, const char* e, std::size_t ncols, int ci,
+                                                  int cs, int ce, int ck, const std::vector<int>& cc) {
+  std::vector<int> columns = {ci, cs, ce, ck};
+  columns.insert(columns.end(), cc.begin(), cc.end());
+  const auto slot_of_col = slots(ncols, columns);
+  if (!slot_of_col) return std::nullopt;
+  const LineParts lines = split_lines(b, e);
+  const std::size_t n = lines.row.back();
+  ParticipantTable t;
+  t.id.resize(n);
+  t.sponsor.resize(n);
+  t.has_sponsor.resize(n);
+  if (ce >= 0) t.enrolled_on.resize(n);
+  if (ck >= 0) t.kind.resize(n);
+  const std::size_t ncat = cc.size();
+  t.categories.resize(ncat);
+  for (CategoryColumn& c : t.categories) c.codes.resize(n);
+  // per column, per part
+  std::vector<std::vector<Codes>> codes(1 + ncat, std::vector<Codes>(lines.parts()));
+  const bool ok = scan_parts(lines, *slot_of_col, [&](std::size_t part, std::size_t r, const Span* f) {
+    if (!fast_id(f[0], t.id[r])) return false;
+    const bool has = !f[1].empty();
+    t.has_sponsor[r] = has;
+    t.sponsor[r] = 0;
+    if (has && !fast_id(f[1], t.sponsor[r])) return false;
+    if (ce >= 0 && !fast_date(f[2], t.enrolled_on[r])) return false;
+    if (ck >= 0) t.kind[r] = codes[0][part].code(f[3].view());
+    for (std::size_t k = 0; k < ncat; ++k) t.categories[k].codes[r] = codes[1 + k][part].code(f[4 + k].view());
+    return true;
+  });
+  if (!ok) return std::nullopt;
+  if (ck >= 0) merge_codes(lines, codes[0], t.kind.data(), t.kind_names);
+  for (std::size_t k = 0; k < ncat; ++k)
+    merge_codes(lines, codes[1 + k], t.categories[k].codes.data(), t.categories[k].names);
+  return t;
+}
+
+std::optional<OrderTable> fast_orders(const char* b, const char* e, std::size_t ncols, int cp, int cd, int ca,
+                                      int cv) {
+  const auto slot_of_col = slots(ncols, {cp, cd, ca, cv});
+  if (!slot_of_col) return std::nullopt;
+  const LineParts lines = split_lines(b, e);
+  const std::size_t n = lines.row.back();
+  OrderTable t;
+  t.participant.resize(n);
+  t.day.resize(n);
+  if (ca >= 0) t.amount.resize(n);
+  t.pv.resize(n);
+  const bool ok = scan_parts(lines, *slot_of_col, [&](std::size_t, std::size_t r, const Span* f) {
+    if (!fast_id(f[0], t.participant[r]) || !fast_date(f[1], t.day[r])) return false;
+    if (ca >= 0 && !fast_number(f[2], t.amount[r])) return false;
+    if (cv >= 0) return fast_number(f[3], t.pv[r]);
+    t.pv[r] = t.amount[r];
+    return true;
+  });
+  if (!ok) return std::nullopt;
+  return t;
+}
+
+/// The column of an optional field: -1 when unnamed or (unless required) absent.
+int optional_column(const Header& h, const Reader& rd, const std::string& col, bool required,
+                    const char* what) {
+  if (col.empty()) return -1;
+  return required ? require(h, rd, col, what) : h.find(col);
+}
+
 }  // namespace
 
 ParticipantTable parse_participants(const char* data, std::size_t size, const std::string& name,
@@ -211,9 +521,29 @@ ParticipantTable parse_participants(const char* data, std::size_t size, const st
   std::vector<std::string_view> f;
   const Header h = read_header(rd, f);
   const int ci = require(h, rd, cols.id, "id"), cs = require(h, rd, cols.sponsor, "sponsor");
-  const int ce = h.find(cols.enrolled_on), ck = h.find(cols.kind);
+  const int ce = optional_column(h, rd, cols.enrolled_on, cols.require_enrolled_on, "enrolment date");
+  const int ck = optional_column(h, rd, cols.kind, cols.require_kind, "kind");
+  std::vector<int> cc;
+  for (const std::string& c : cols.categories) cc.push_back(require(h, rd, c, "category"));
+  if (auto fast = fast_participants(rd.position(), data + size, h.names.size(), ci, cs, ce, ck, cc)) {
+    for (std::size_t k = 0; k < cc.size(); ++k) fast->categories[k].column = cols.categories[k];
+    fast->has_enrolled_on = ce >= 0;
+    fast->has_kind = ck >= 0;
+    return std::move(*fast);
+  }
+  // the exact reader
   ParticipantTable t;
-  std::unordered_map<std::string, std::int32_t> kinds;
+  t.has_enrolled_on = ce >= 0;
+  t.has_kind = ck >= 0;
+  std::vector<std::unordered_map<std::string, std::int32_t>> codes(1 + cc.size());
+  auto code = [&](std::size_t k, std::string_view s, std::vector<std::string>& names) {
+    if (s.empty()) return std::int32_t{-1};
+    auto [it, added] = codes[k].try_emplace(std::string(s), static_cast<std::int32_t>(names.size()));
+    if (added) names.emplace_back(s);
+    return it->second;
+  };
+  t.categories.resize(cc.size());
+  for (std::size_t k = 0; k < cc.size(); ++k) t.categories[k].column = cols.categories[k];
   while (rd.next(f)) {
     const Row row(rd, h, f);
     t.id.push_back(row.id(ci));
@@ -221,17 +551,9 @@ ParticipantTable parse_participants(const char* data, std::size_t size, const st
     t.has_sponsor.push_back(has);
     t.sponsor.push_back(has ? row.id(cs) : 0);
     if (ce >= 0) t.enrolled_on.push_back(row.date(ce));
-    if (ck >= 0) {
-      const auto s = row.field(ck);
-      if (s.empty()) {
-        t.kind.push_back(-1);
-      } else {
-        auto [it, added] =
-            kinds.try_emplace(std::string(s), static_cast<std::int32_t>(t.kind_names.size()));
-        if (added) t.kind_names.emplace_back(s);
-        t.kind.push_back(it->second);
-      }
-    }
+    if (ck >= 0) t.kind.push_back(code(0, row.field(ck), t.kind_names));
+    for (std::size_t k = 0; k < cc.size(); ++k)
+      t.categories[k].codes.push_back(code(1 + k, row.field(cc[k]), t.categories[k].names));
   }
   return t;
 }
@@ -243,9 +565,18 @@ OrderTable parse_orders(const char* data, std::size_t size, const std::string& n
   const Header h = read_header(rd, f);
   const int cp = require(h, rd, cols.participant, "participant"),
             cd = require(h, rd, cols.date, "date");
-  const int ca = h.find(cols.amount), cv = h.find(cols.pv);
-  if (ca < 0 && cv < 0) require(h, rd, cols.amount, "amount or pv");
+  const int ca = optional_column(h, rd, cols.amount, cols.require_amount, "amount"),
+            cv = optional_column(h, rd, cols.pv, cols.require_pv, "pv");
+  if (ca < 0 && cv < 0) require(h, rd, cols.amount.empty() ? cols.pv : cols.amount, "amount or pv");
+  if (auto fast = fast_orders(rd.position(), data + size, h.names.size(), cp, cd, ca, cv)) {
+    fast->has_amount = ca >= 0;
+    fast->has_pv = cv >= 0;
+    return std::move(*fast);
+  }
+  // the exact reader
   OrderTable t;
+  t.has_amount = ca >= 0;
+  t.has_pv = cv >= 0;
   while (rd.next(f)) {
     const Row row(rd, h, f);
     t.participant.push_back(row.id(cp));
@@ -258,13 +589,13 @@ OrderTable parse_orders(const char* data, std::size_t size, const std::string& n
 }
 
 ParticipantTable read_participants(const std::string& path, const ParticipantColumns& cols) {
-  const std::string data = read_file(path);
-  return parse_participants(data.data(), data.size(), path, cols);
+  const FileBytes f = read_file(path);
+  return parse_participants(f.data.get(), f.size, path, cols);
 }
 
 OrderTable read_orders(const std::string& path, const OrderColumns& cols) {
-  const std::string data = read_file(path);
-  return parse_orders(data.data(), data.size(), path, cols);
+  const FileBytes f = read_file(path);
+  return parse_orders(f.data.get(), f.size, path, cols);
 }
 
 namespace {

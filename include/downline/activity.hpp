@@ -99,10 +99,21 @@ class Activity {
   Activity(const Network& net, const std::vector<id_type>& participant,
            const std::vector<day_t>& day, const std::vector<double>& pv,
            UnknownPolicy policy = UnknownPolicy::raise)
+      : Activity(net, participant.data(), day.data(), pv.data(),
+                 checked_size(participant.size(), day.size(), pv.size()), policy) {}
+  /// The same for vectors with other allocators (Arrays: the columns of io::OrderTable).
+  template <class A1, class A2, class A3>
+  Activity(const Network& net, const std::vector<id_type, A1>& participant,
+           const std::vector<day_t, A2>& day, const std::vector<double, A3>& pv,
+           UnknownPolicy policy = UnknownPolicy::raise)
+      : Activity(net, participant.data(), day.data(), pv.data(),
+                 checked_size(participant.size(), day.size(), pv.size()), policy) {}
+  /// The same for n orders given as pointers.
+  Activity(const Network& net, const id_type* participant, const day_t* day, const double* pv,
+           std::size_t n, UnknownPolicy policy = UnknownPolicy::raise)
       : Activity(
-            net, participant.data(), checked_size(participant, day, pv),
-            [&](std::size_t i, day_t& d) { return d = day[i], true; },
-            [&](std::size_t i) { return pv[i]; }, policy) {}
+            net, participant, n, [day](std::size_t i, day_t& d) { return d = day[i], true; },
+            [pv](std::size_t i) { return pv[i]; }, policy) {}
 
   std::size_t size() const noexcept { return node_.size(); }
   /// Network size this activity was mapped to.
@@ -360,11 +371,10 @@ class Activity {
 
   static constexpr std::size_t slice_grain = std::size_t{1} << 16;  // rows per thread, at least
 
-  static std::size_t checked_size(const std::vector<id_type>& p, const std::vector<day_t>& d,
-                                  const std::vector<double>& v) {
-    if (p.size() != d.size() || p.size() != v.size())
+  static std::size_t checked_size(std::size_t participants, std::size_t days, std::size_t pvs) {
+    if (participants != days || participants != pvs)
       throw InputError(ErrorKind::bad_value, "order columns differ in length");
-    return p.size();
+    return participants;
   }
 
   Array<index_t> node_;

@@ -14,6 +14,7 @@ from __future__ import annotations
 from . import _core
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .network import Activity, Network
+from .readers import read_orders, read_participants
 from . import segment
 from .sample import sample
 from .roles import TYPES, participant_types
@@ -57,6 +58,8 @@ __all__ = [
     "num_threads",
     "order_summary",
     "participant_types",
+    "read_orders",
+    "read_participants",
     "rfm",
     "rfm_summary",
     "sample",

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "downline/date.hpp"
+#include "downline/detail/parallel.hpp"
 #include "downline/error.hpp"
 #include "downline/io/csv.hpp"
 #include "downline/sample.hpp"
@@ -111,4 +112,168 @@ TEST_CASE("write then read gives back the sample exactly") {
   std::remove(pp.c_str());
   std::remove(op.c_str());
   CHECK_THROWS_AS(io::read_orders(dir + "/no/such/file.csv"), InputError);
+}
+
+namespace {
+// A plain file of n orders written here (not by io::write_orders), with values drawn in
+// the test: ids over the whole int64 range, dates with and without a time, numbers in
+// several spellings, "\n" and "\r\n" line ends, no line end after the last record.
+struct OrdersText {
+  std::string text;
+  std::vector<id_type> participant;
+  std::vector<day_t> day;
+  std::vector<double> amount, pv;
+};
+OrdersText orders_text(std::size_t n) {
+  OrdersText o;
+  o.text = "participant_id,ordered_on,amount,pv\n";
+  std::uint64_t x = 12345;
+  auto next = [&x] { return x = x * 6364136223846793005ULL + 1442695040888963407ULL; };
+  const char* amounts[] = {"12.5", "-0.25", "1e3", "7", "0.1", "-3"};
+  const double amount_values[] = {12.5, -0.25, 1000.0, 7.0, 0.1, -3.0};
+  char buf[128];
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t r = next();
+    id_type id = static_cast<id_type>(r >> 20);
+    if (i == 7) id = std::numeric_limits<id_type>::min();
+    if (i == 8) id = std::numeric_limits<id_type>::max();
+    if (i % 3 == 0) id = -id;
+    const day_t day = days_from_civil(1990, 1, 1) + static_cast<day_t>(r % 15000);
+    const int a = static_cast<int>((r >> 8) % 6), v = static_cast<int>((r >> 12) % 6);
+    const CivilDate c = civil_from_days(day);
+    const char* time = i % 5 == 0 ? " 12:30:00" : i % 7 == 0 ? "T08:00" : "";
+    const char* end = i + 1 == n ? "" : i % 4 == 0 ? "\r\n" : "\n";
+    std::snprintf(buf, sizeof buf, "%lld,%04d-%02u-%02u%s,%s,%s%s", static_cast<long long>(id), c.year,
+                  c.month, c.day, time, amounts[a], amounts[v], end);
+    o.text += buf;
+    o.participant.push_back(id);
+    o.day.push_back(day);
+    o.amount.push_back(amount_values[a]);
+    o.pv.push_back(amount_values[v]);
+  }
+  return o;
+}
+struct ThreadsGuard {
+  ~ThreadsGuard() { set_num_threads(0); }
+};
+}  // namespace
+
+TEST_CASE("orders: a plain file read on 1, 2 and 3 threads equals the values written") {
+  const ThreadsGuard guard;
+  const OrdersText o = orders_text(120000);  // about 4 MB: several parts of lines
+  for (const int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    const auto t = O(o.text);
+    CHECK(t.participant == o.participant);
+    CHECK(t.day == o.day);
+    CHECK(t.amount == o.amount);
+    CHECK(t.pv == o.pv);
+  }
+}
+
+TEST_CASE("orders: what the fast path does not take is still read, or named, on every thread count") {
+  const ThreadsGuard guard;
+  const OrdersText o = orders_text(90000);
+  // line k + 2 holds record k (the header is line 1)
+  auto line_start = [&](std::size_t k) {
+    std::size_t at = o.text.find('\n') + 1;
+    for (std::size_t i = 0; i < k; ++i) at = o.text.find('\n', at) + 1;
+    return at;
+  };
+  const std::size_t late = line_start(70000);  // in the last part on 2 and 3 threads
+  std::string blank = o.text, plus = o.text, quoted = o.text, bad = o.text;
+  blank.insert(late, "\n");                     // a blank line is skipped
+  plus.insert(late + plus.substr(late).find(',', plus.substr(late).find(',') + 1) + 1, "+");  // "+12.5"
+  quoted.insert(late, "\"");                    // a quoted id
+  quoted.insert(quoted.find(',', late), "\"");
+  const std::size_t comma = bad.find(',', late);
+  bad.replace(comma + 1, 10, "2020-13-01");     // no month 13
+  for (const int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    for (const std::string* text : {&blank, &plus, &quoted}) {
+      const auto t = O(*text);
+      CHECK(t.participant == o.participant);
+      CHECK(t.day == o.day);
+      CHECK(t.amount == o.amount);
+      CHECK(t.pv == o.pv);
+    }
+    CHECK(error_of(bad, true).find("o.csv:70002:2: column 'ordered_on': '2020-13-01") == 0);
+  }
+}
+
+TEST_CASE("participants: kinds and categories in order of first appearance across the parts") {
+  const ThreadsGuard guard;
+  std::string text = "id,sponsor_id,region,kind,enrolled_on\r\n";
+  const std::size_t n = 150000;
+  std::vector<std::int32_t> kind(n), region(n);
+  std::vector<std::string> region_names;
+  // kinds: "member" from the start, "customer" from row 60000, "leader" only at row 140000
+  // (parts of the later threads); empty kinds at every 11th row; regions r0 .. r99 first
+  // met in the order r0, r1, ... and drawn so that the later ones first appear late.
+  char buf[128];
+  for (std::size_t i = 0; i < n; ++i) {
+    const char* k = i % 11 == 5 ? "" : i == 140000 ? "leader" : i >= 60000 && i % 2 ? "customer" : "member";
+    kind[i] = *k == 0 ? -1 : i == 140000 ? 2 : i >= 60000 && i % 2 ? 1 : 0;
+    const std::size_t reg = (i * 7919) % (1 + i / 1500);
+    if (reg == region_names.size()) region_names.push_back("r" + std::to_string(reg));
+    REQUIRE(reg < region_names.size());
+    region[i] = static_cast<std::int32_t>(reg);
+    std::snprintf(buf, sizeof buf, "%zu,%s,%s,%s,2019-%02zu-%02zu\n", i + 1,
+                  i == 0 ? "" : std::to_string(i / 2 + 1).c_str(), region_names[reg].c_str(), k, i % 12 + 1,
+                  i % 28 + 1);
+    text += buf;
+  }
+  io::ParticipantColumns cols;
+  cols.categories = {"region"};
+  for (const int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    const auto t = io::parse_participants(text.data(), text.size(), "p.csv", cols);
+    REQUIRE(t.id.size() == n);
+    CHECK(t.kind_names == std::vector<std::string>{"member", "customer", "leader"});
+    CHECK(t.kind == kind);
+    REQUIRE(t.categories.size() == 1);
+    CHECK(t.categories[0].column == "region");
+    CHECK(t.categories[0].names == region_names);
+    CHECK(t.categories[0].codes == region);
+    CHECK(t.has_sponsor[0] == 0);
+    CHECK(t.sponsor[9] == 5);
+    CHECK(t.enrolled_on[13] == days_from_civil(2019, 2, 14));
+  }
+}
+
+TEST_CASE("participants and orders: optional columns can be required or left out") {
+  const std::string people = "id,sponsor_id,kind\n1,,a\n2,1,b\n";
+  io::ParticipantColumns cols;
+  cols.require_enrolled_on = true;
+  CHECK_THROWS_WITH(io::parse_participants(people.data(), people.size(), "p.csv", cols),
+                    doctest::Contains("p.csv:1:1: missing enrolment date column 'enrolled_on'"));
+  cols = {};
+  cols.kind = "";  // not read
+  CHECK(io::parse_participants(people.data(), people.size(), "p.csv", cols).kind.empty());
+  cols.categories = {"region"};
+  CHECK_THROWS_WITH(io::parse_participants(people.data(), people.size(), "p.csv", cols),
+                    doctest::Contains("missing category column 'region' (header has: id, sponsor_id, kind)"));
+  const std::string orders = "participant_id,ordered_on,amount\n1,2020-01-01,5\n";
+  io::OrderColumns oc;
+  oc.require_pv = true;
+  CHECK_THROWS_WITH(io::parse_orders(orders.data(), orders.size(), "o.csv", oc),
+                    doctest::Contains("o.csv:1:1: missing pv column 'pv'"));
+  oc = {};
+  oc.amount = "";  // pv is then required
+  CHECK_THROWS_WITH(io::parse_orders(orders.data(), orders.size(), "o.csv", oc),
+                    doctest::Contains("missing amount or pv column 'pv'"));
+}
+
+TEST_CASE("participants: spaces around a field are not part of it, in a plain file too") {
+  io::ParticipantColumns cols;
+  cols.categories = {"region"};
+  const std::string text = "id,sponsor_id,kind,region\n1,, member,north\n2,1,member ,\tnorth \n3,1,member,south\n";
+  const auto t = io::parse_participants(text.data(), text.size(), "p.csv", cols);
+  CHECK(t.kind_names == std::vector<std::string>{"member"});
+  CHECK(t.kind == std::vector<std::int32_t>{0, 0, 0});
+  CHECK(t.categories[0].names == std::vector<std::string>{"north", "south"});
+  CHECK(t.sponsor[2] == 1);
 }

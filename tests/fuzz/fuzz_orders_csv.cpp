@@ -63,7 +63,8 @@ Expected expected(std::string_view text) {
   return x;
 }
 
-bool same(const std::vector<double>& a, const std::vector<double>& b) {
+template <class A, class B>
+bool same(const A& a, const B& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
     if (a[i] != b[i] || std::signbit(a[i]) != std::signbit(b[i])) return false;

@@ -1,39 +1,65 @@
 // Fast readers for participant and order CSV files (RFC 4180 quoting, CRLF, UTF-8 BOM,
 // ISO dates). Errors name the file, line and column.
+//
+// Plain files (no quotes, no blank lines, no spaces around fields, "\n" or "\r\n" line
+// ends: what databases and pandas write) are read on every thread (see set_num_threads),
+// each thread a run of whole lines parsed straight into the columns. Anything else, and
+// every error, goes to an exact serial reader that takes the whole format and names the
+// line and column of a problem. Both give the same table for any file they accept.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "../detail/buffer.hpp"
 #include "../fwd.hpp"
 
 namespace downline::io {
 
+/// A text column read as codes: codes[i] indexes names (in order of first appearance);
+/// -1 for an empty field.
+struct CategoryColumn {
+  std::string column;  ///< its header name
+  Array<std::int32_t> codes;
+  std::vector<std::string> names;
+};
+
 /// Participants as read from a CSV file, in file order.
 struct ParticipantTable {
-  std::vector<id_type> id;
-  std::vector<id_type> sponsor;           ///< meaningful where has_sponsor
-  std::vector<std::uint8_t> has_sponsor;  ///< 0: empty sponsor field (a root)
-  std::vector<day_t> enrolled_on;         ///< empty when the column is absent
-  std::vector<std::int32_t> kind;         ///< codes into kind_names; empty when absent
+  Array<id_type> id;
+  Array<id_type> sponsor;           ///< meaningful where has_sponsor
+  Array<std::uint8_t> has_sponsor;  ///< 0: empty sponsor field (a root)
+  Array<day_t> enrolled_on;         ///< empty when the column is absent
+  Array<std::int32_t> kind;         ///< codes into kind_names; empty when absent
   std::vector<std::string> kind_names;
+  std::vector<CategoryColumn> categories;  ///< ParticipantColumns::categories, in that order
+  bool has_enrolled_on = false, has_kind = false;  ///< whether the columns were read
 };
 
 /// Orders as read from a CSV file, in file order.
 struct OrderTable {
-  std::vector<id_type> participant;
-  std::vector<day_t> day;
-  std::vector<double> amount;  ///< empty when the column is absent
-  std::vector<double> pv;      ///< equals amount when the pv column is absent
+  Array<id_type> participant;
+  Array<day_t> day;
+  Array<double> amount;  ///< empty when the column is absent
+  Array<double> pv;      ///< equals amount when the pv column is absent
+  bool has_amount = false, has_pv = false;  ///< whether the file has the columns
 };
 
-/// Column names to look for in the header line.
+/// Column names to look for in the header line. Optional columns (enrolled_on, kind) are
+/// read when the header has them (an empty name: never), and required when their
+/// `require_` flag is set.
 struct ParticipantColumns {
   std::string id = "id", sponsor = "sponsor_id", enrolled_on = "enrolled_on", kind = "kind";
+  bool require_enrolled_on = false, require_kind = false;
+  /// Further text columns to read as codes (required), e.g. a region to split by.
+  std::vector<std::string> categories;
 };
+/// `amount` and `pv` are read when present (an empty name: never) and at least one of
+/// them must be; each is required when its `require_` flag is set.
 struct OrderColumns {
   std::string participant = "participant_id", date = "ordered_on", amount = "amount", pv = "pv";
+  bool require_amount = false, require_pv = false;
 };
 
 /// Reads a participants file. `id` and `sponsor` columns are required; `enrolled_on`

@@ -1,0 +1,132 @@
+"""dl.read_participants and dl.read_orders against pandas.read_csv on the same files
+(plain ones read in parts on several threads, and ones with quotes, CRLF, a byte order
+mark, blank lines and spaces that take the exact reader), and the errors they raise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import downline as dl
+
+
+@pytest.fixture
+def threads():
+    yield
+    dl.set_num_threads(0)
+
+
+def random_company(n: int, seed: int):
+    """Participants and orders drawn here: ids over the whole int64 range, roots, kinds and
+    regions first met late in the file (in the later threads' parts)."""
+    rng = np.random.default_rng(seed)
+    ids = rng.choice(np.arange(-(2**62), 2**62, 2**40, dtype=np.int64), size=n, replace=False)
+    ids[:2] = [np.iinfo(np.int64).min, np.iinfo(np.int64).max]
+    sponsor = pd.array(ids[rng.integers(0, n, size=n)], dtype="Int64")
+    sponsor[rng.random(n) < 0.05] = pd.NA
+    kinds = np.array(["member", "customer", "leader", "distributor"])
+    kind = kinds[np.minimum(rng.integers(0, 4, size=n), (np.arange(n) * 4) // n)]
+    region = np.array([f"r{k}" for k in rng.integers(0, 1 + np.arange(n) // 50)])
+    enrolled = np.datetime64("2015-01-01") + rng.integers(0, 3000, size=n).astype("timedelta64[D]")
+    people = pd.DataFrame({"id": ids, "sponsor_id": sponsor, "enrolled_on": enrolled.astype("datetime64[ns]"),
+                           "kind": pd.Categorical(kind), "region": pd.Categorical(region)})
+    m = 4 * n
+    orders = pd.DataFrame({
+        "participant_id": ids[rng.integers(0, n, size=m)],
+        "ordered_on": (np.datetime64("2019-01-01") + rng.integers(0, 1500, size=m).astype("timedelta64[D]")
+                       ).astype("datetime64[ns]"),
+        "amount": np.round(rng.normal(50, 40, size=m), 2),
+        "pv": rng.normal(30, 20, size=m),
+    })
+    return people, orders
+
+
+def pandas_people(path):
+    # sponsor ids as text: pandas parses an Int64 column with missing values through float64,
+    # which would round ids beyond 2**53
+    frame = pd.read_csv(path, dtype={"id": np.int64, "sponsor_id": str, "kind": "category", "region": "category"},
+                        parse_dates=["enrolled_on"])
+    frame["sponsor_id"] = pd.array([pd.NA if pd.isna(s) else int(s) for s in frame["sponsor_id"]], dtype="Int64")
+    return frame
+
+
+def pandas_orders(path):
+    return pd.read_csv(path, dtype={"participant_id": np.int64, "amount": np.float64, "pv": np.float64},
+                       parse_dates=["ordered_on"])
+
+
+@pytest.mark.parametrize("n_threads", [1, 2, 3])
+def test_plain_files_equal_pandas_read_csv(tmp_path, threads, n_threads):
+    people, orders = random_company(30_000, seed=n_threads)  # orders: about 5 MB, several parts
+    pp, op = tmp_path / "people.csv", tmp_path / "orders.csv"
+    people.to_csv(pp, index=False, date_format="%Y-%m-%d")
+    orders.to_csv(op, index=False, date_format="%Y-%m-%d", float_format="%.17g")
+    dl.set_num_threads(n_threads)
+    got_p = dl.read_participants(pp, categories=["region"])
+    pd.testing.assert_frame_equal(got_p, pandas_people(pp))
+    pd.testing.assert_frame_equal(got_p, people)  # and the values written
+    got_o = dl.read_orders(op)
+    pd.testing.assert_frame_equal(got_o, pandas_orders(op))
+    pd.testing.assert_frame_equal(got_o, orders)
+
+
+def test_the_exact_reader_takes_what_the_fast_one_does_not(tmp_path, threads):
+    text = ('\ufeffparticipant_id,note,ordered_on,pv,amount\r\n'
+            '1,"a, ""quoted"" note",2020-01-05,1.5,2\r\n'
+            '\r\n'
+            ' 2 ,x,2020-02-29 10:00:00,+3,-4.25\r\n'
+            '3,"multi\nline",2021-12-31T08:00,0,1e2')
+    path = tmp_path / "orders.csv"
+    path.write_text(text, encoding="utf-8")
+    for n_threads in (1, 2):
+        dl.set_num_threads(n_threads)
+        got = dl.read_orders(path)
+        want = pd.DataFrame({
+            "participant_id": np.array([1, 2, 3], dtype=np.int64),
+            "ordered_on": pd.to_datetime(["2020-01-05", "2020-02-29", "2021-12-31"]),
+            "amount": [2.0, -4.25, 100.0],
+            "pv": [1.5, 3.0, 0.0],
+        })
+        pd.testing.assert_frame_equal(got, want)
+
+
+def test_optional_columns_and_the_frame_for_from_frame(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text("id,kind,sponsor_id,joined\n10,b,,2020-01-01\n11,a,10,2020-02-01\n12,,10,2020-03-01\n")
+    got = dl.read_participants(path)  # no enrolled_on column: not read; kind read
+    assert list(got.columns) == ["id", "sponsor_id", "kind"]
+    assert list(got["kind"].cat.categories) == ["a", "b"]
+    assert got["kind"].isna().tolist() == [False, False, True]
+    got = dl.read_participants(path, enrolled_on="joined", kind=None)
+    assert list(got.columns) == ["id", "sponsor_id", "joined", "kind"]
+    net = dl.Network.from_frame(got, enrolled_on="joined")
+    vol = net.volumes(pd.DataFrame({"participant_id": [11, 12], "ordered_on": pd.to_datetime(["2020-02-01"] * 2),
+                                    "pv": [5.0, 7.0]}), as_of="2020-02-15")
+    assert vol.loc[10, "gv"] == 5.0 and 12 not in vol.index
+
+
+def test_errors_name_the_file_line_and_column(tmp_path):
+    path = tmp_path / "orders.csv"
+    rows = "".join(f"{i},2020-01-{1 + i % 28:02d},1.5\n" for i in range(50_000))
+    path.write_text("participant_id,ordered_on,amount\n" + rows + "7,2020-02-30,1\n" + rows)
+    with pytest.raises(dl.InputError, match=r"orders\.csv:50002:2: column 'ordered_on': '2020-02-30' is not a date"):
+        dl.read_orders(path)
+    with pytest.raises(dl.InputError, match=r"orders\.csv:1:1: missing pv column 'pv'"):
+        dl.read_orders(path, pv="pv")
+    with pytest.raises(dl.InputError, match=r"missing enrolment date column 'joined'"):
+        dl.read_participants(_people(tmp_path), enrolled_on="joined")
+    with pytest.raises(dl.InputError, match=r"missing category column 'region' \(header has: id, sponsor_id\)"):
+        dl.read_participants(_people(tmp_path), categories=["region"])
+    with pytest.raises(dl.InputError, match="categories must be a list"):
+        dl.read_participants(_people(tmp_path), categories="region")
+    with pytest.raises(dl.InputError, match=r"no_such\.csv: cannot open file"):
+        dl.read_orders(tmp_path / "no_such.csv")
+    with pytest.raises(dl.InputError, match=r"'x1' is not an integer id"):
+        dl.read_participants(_people(tmp_path, "id,sponsor_id\n1,\nx1,1\n"))
+
+
+def _people(tmp_path, text="id,sponsor_id\n1,\n2,1\n"):
+    path = tmp_path / "people.csv"
+    path.write_text(text)
+    return path
