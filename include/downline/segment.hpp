@@ -22,12 +22,12 @@ namespace downline {
 /// Per-customer summary of the orders up to an as-of day (inclusive). Customers are dense
 /// codes 0..n-1; a customer without an order has zero counts and first = last = min_day.
 struct OrderSummary {
-  std::vector<std::int64_t> orders;  ///< order rows
-  std::vector<std::int32_t> days;    ///< distinct order days (the "frequency" of DOMAIN.md)
-  std::vector<day_t> first, last;    ///< first and last order day
-  std::vector<double> amount;        ///< sum of amounts
+  Array<std::int64_t> orders;  ///< order rows
+  Array<std::int32_t> days;    ///< distinct order days (the "frequency" of DOMAIN.md)
+  Array<day_t> first, last;    ///< first and last order day
+  Array<double> amount;        ///< sum of amounts
   /// Sum of amounts on the first order day (lifetimes' monetary value leaves it out).
-  std::vector<double> first_day_amount;
+  Array<double> first_day_amount;
 };
 
 namespace detail {
@@ -663,10 +663,10 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
 
 /// Every customer's life-cycle cell (DOMAIN.md "Customer life-cycle matrix").
 struct LifecycleCodes {
-  std::vector<std::int64_t> recency;  ///< days from the last order day to as_of (0: no order)
-  std::vector<std::int16_t> frequency_tier, recency_tier;  ///< -1 without an order
-  std::vector<std::int16_t> segment;  ///< frequency_tier * recency tiers + recency_tier
-  std::vector<std::int64_t> counts;   ///< customers per segment (frequency-major)
+  Array<std::int64_t> recency;  ///< days from the last order day to as_of (0: no order)
+  Array<std::int16_t> frequency_tier, recency_tier;  ///< -1 without an order
+  Array<std::int16_t> segment;  ///< frequency_tier * recency tiers + recency_tier
+  std::vector<std::int64_t> counts;  ///< customers per segment (frequency-major)
 };
 
 /// Life-cycle tiers of n customers from their distinct order days and last order day as of
@@ -685,31 +685,33 @@ inline LifecycleCodes lifecycle_codes(const std::int32_t* days, const day_t* las
                      "life-cycle tiers: frequency bounds must start at 1 and recency bounds end "
                      "without a limit, both increasing");
   LifecycleCodes out;
-  out.recency.assign(n, 0);
-  out.frequency_tier.assign(n, -1);
-  out.recency_tier.assign(n, -1);
-  out.segment.assign(n, -1);
-  const std::size_t nr = r_hi.size();
+  out.recency.resize(n);
+  out.frequency_tier.resize(n);
+  out.recency_tier.resize(n);
+  out.segment.resize(n);
+  const std::size_t nr = r_hi.size(), cells = f_lo.size() * nr;
+  // per slice: customers per segment, the last entry those without an order
   std::vector<std::vector<std::int64_t>> counts(detail::parallel_parts(n, std::size_t{1} << 16),
-                                                std::vector<std::int64_t>(f_lo.size() * nr, 0));
+                                                std::vector<std::int64_t>(cells + 1, 0));
   detail::parallel_for(n, std::size_t{1} << 16, [&](std::size_t sl, std::size_t b, std::size_t e) {
     std::int64_t* c = counts[sl].data();
     for (std::size_t i = b; i < e; ++i) {
-      if (days[i] <= 0) continue;
-      const std::int64_t rec = static_cast<std::int64_t>(as_of) - last[i];
+      const bool buyer = days[i] > 0;
+      const std::int64_t rec = buyer ? static_cast<std::int64_t>(as_of) - last[i] : 0;
       std::size_t f = 0, r = 0;
       while (f + 1 < f_lo.size() && f_lo[f + 1] <= days[i]) ++f;
       while (r_hi[r] < rec) ++r;  // the last bound has no limit
+      const std::size_t cell = buyer ? f * nr + r : cells;
       out.recency[i] = rec;
-      out.frequency_tier[i] = static_cast<std::int16_t>(f);
-      out.recency_tier[i] = static_cast<std::int16_t>(r);
-      out.segment[i] = static_cast<std::int16_t>(f * nr + r);
-      ++c[f * nr + r];
+      out.frequency_tier[i] = static_cast<std::int16_t>(buyer ? static_cast<int>(f) : -1);
+      out.recency_tier[i] = static_cast<std::int16_t>(buyer ? static_cast<int>(r) : -1);
+      out.segment[i] = static_cast<std::int16_t>(buyer ? static_cast<int>(cell) : -1);
+      ++c[cell];
     }
   });
-  out.counts.assign(f_lo.size() * nr, 0);
+  out.counts.assign(cells, 0);
   for (const auto& c : counts)
-    for (std::size_t k = 0; k < c.size(); ++k) out.counts[k] += c[k];
+    for (std::size_t k = 0; k < cells; ++k) out.counts[k] += c[k];
   return out;
 }
 
