@@ -130,7 +130,7 @@ inline void day_ticks(const day_t* day, const std::uint8_t* present, std::int64_
 
 /// Every customer's last activity day up to as_of (min_day: none).
 struct LastActivity {
-  std::vector<day_t> last;
+  Array<day_t> last;
   UnknownOrders unknown;
 };
 
@@ -504,9 +504,9 @@ inline LastActivity last_activity(const OrderColumns& o, const id_type* universe
 
 /// Every participant's churn status at `as_of` (DOMAIN.md "Retention").
 struct ChurnStatus {
-  std::vector<day_t> last;             ///< the enrolment day or a later order day
-  std::vector<std::int32_t> duration;  ///< days from enrolment to last, or to as_of if censored
-  std::vector<std::uint8_t> churned;   ///< 1: more than churn_after days since `last`
+  Array<day_t> last;                  ///< the enrolment day or a later order day
+  Array<std::int32_t> duration;        ///< days from enrolment to last, or to as_of if censored
+  Array<std::uint8_t> churned;         ///< 1: more than churn_after days since `last`
   UnknownOrders unknown;
 };
 

@@ -167,10 +167,10 @@ struct RfmOptions {
 /// recency 0, scores 0, score -1 and segment -1 (missing); the others' segment is the
 /// index of the first matching rule, or rules.size() for none.
 struct RfmScores {
-  std::vector<std::int64_t> recency;  ///< days from the last order day to as_of
-  std::vector<std::int8_t> r, f, m;   ///< scores 1..5
-  std::vector<std::int8_t> score;     ///< (R - 1) * 25 + (F - 1) * 5 + (M - 1): "111".."555"
-  std::vector<std::int16_t> segment;
+  Array<std::int64_t> recency;  ///< days from the last order day to as_of
+  Array<std::int8_t> r, f, m;        ///< scores 1..5
+  Array<std::int8_t> score;          ///< (R - 1) * 25 + (F - 1) * 5 + (M - 1): "111".."555"
+  Array<std::int16_t> segment;
 };
 
 /// RFM of n customers from their distinct order days, last order day and amount (the
@@ -219,7 +219,7 @@ inline RfmScores rfm_scores(const std::int32_t* days, const day_t* last, const d
   const std::int32_t* D = all ? days : g_days.data();
   const double* A = all ? amount : g_money.data();
   // One letter: scores of the buyers, then spread to every customer (0 = no order).
-  auto letter = [&](std::size_t k, std::vector<std::int8_t>& to) {
+  auto letter = [&](std::size_t k, Array<std::int8_t>& to) {
     std::vector<std::int64_t> sc(nb);
     if (k == 0) {  // R: from recency = as_of - last for cut points (days), from last for quantiles
       if (opt.cuts[0]) {

@@ -186,7 +186,7 @@ OrderSummary summarize_orders(const Code* customer, const day_t* day, const doub
 struct IdOrderSummary {
   /// The customers: every distinct id of the orders in ascending order, or the universe
   /// in its given order.
-  std::vector<id_type> ids;
+  Array<id_type> ids;
   OrderSummary summary;  ///< entry i describes ids[i]
   /// With a universe: distinct order ids outside it (ascending) and how many orders they have.
   std::vector<id_type> unknown_ids;
