@@ -414,23 +414,42 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   //    leaves sit side by side in both orders, so the scatter is not wholly random.
   //    (Partitioning the records by position first, so that each part of the arrays is
   //    written while in cache, measured slower: 139 ms against 110 ms at 10M.)
+  //    The four values that go to position k are scattered as one 16-byte record (one
+  //    cache line written at random instead of four), then split into their arrays by a
+  //    streaming pass.
+  struct At {
+    index_t row, parent, depth, end;
+  };
   Array<index_t> pos(in.n), order(in.n);
+  {
+    detail::ScratchBuffer<At> at = detail::scratch_buffer<At>(in.n);
+    detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) {
+        const index_t k = qpre[i], r = queue[i];
+        pos[r] = k;
+        at[k] = At{r, qparent[i] == npos ? npos : qpre[qparent[i]], qdepth[i], k + qsize[i]};
+      }
+    });
+    queue.reset();
+    qparent.reset();
+    qdepth.reset();
+    qsize.reset();
+    qpre.reset();
+    parent_.resize(in.n);
+    depth_.resize(in.n);
+    end_.resize(in.n);
+    detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
+      for (std::size_t k = b; k < e; ++k) {
+        order[k] = at[k].row;
+        parent_[k] = at[k].parent;
+        depth_[k] = at[k].depth;
+        end_[k] = at[k].end;
+      }
+    });
+  }
   id_.resize(in.n);
-  parent_.resize(in.n);
-  depth_.resize(in.n);
-  end_.resize(in.n);
   if (in.enrolled_on) enrolled_.resize(in.n);
   if (in.kind) kind_.resize(in.n);
-  detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i) {
-      const index_t k = qpre[i], r = queue[i];
-      pos[r] = k;
-      order[k] = r;
-      parent_[k] = qparent[i] == npos ? npos : qpre[qparent[i]];
-      depth_[k] = qdepth[i];
-      end_[k] = k + qsize[i];
-    }
-  });
   // the caller's columns are read in row order (their pages may be small ones: read at
   // random they would cost a TLB miss each)
   detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
