@@ -193,12 +193,13 @@ class KaplanMeier:
                                               names=["group", "time"])
         else:
             index = pd.Index(tab["time"], name="time")
-        self.survival_table_ = pd.DataFrame({
-            "at_risk": tab["at_risk"], "observed": tab["observed"], "censored": tab["censored"],
-            "removed": tab["observed"] + tab["censored"], "survival": s, "std_err": std_err,
-            "lower": lower, "upper": upper,
-        }, index=index, copy=False)
-        self.event_table_ = self.survival_table_[["at_risk", "observed", "censored", "removed"]]
+        events = {"at_risk": tab["at_risk"], "observed": tab["observed"], "censored": tab["censored"],
+                  "removed": tab["observed"] + tab["censored"]}
+        self.survival_table_ = pd.DataFrame({**events, "survival": s, "std_err": std_err, "lower": lower,
+                                             "upper": upper}, index=index, copy=False)
+        # its own copies of the four columns (the two tables do not share memory); selecting
+        # them from survival_table_ would first consolidate all eight into one 2-D block
+        self.event_table_ = pd.DataFrame({k: v.copy() for k, v in events.items()}, index=index, copy=False)
         self._wide = None
         medians = pd.Series([self._median(g) for g in range(len(self._labels))], index=self._labels,
                             name="median", dtype=np.float64)

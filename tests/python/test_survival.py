@@ -141,6 +141,13 @@ def test_km_random_equals_statsmodels(seed):
             assert row["at_risk"] == w[time[m] >= t].sum()
             assert row["censored"] == w[here & ~event[m]].sum()
             assert row["observed"] == w[here & event[m]].sum()
+            assert row["removed"] == w[here].sum()
+    # the event table: the same counts, in a frame of its own (changing it leaves the other)
+    km = fits["log"]
+    events = km.event_table_
+    pd.testing.assert_frame_equal(events, km.survival_table_[["at_risk", "observed", "censored", "removed"]])
+    events["at_risk"] *= 2
+    assert (km.survival_table_["at_risk"] * 2 == events["at_risk"]).all()
 
 
 def test_km_median_rules():
