@@ -284,6 +284,7 @@ struct LineParts {
   std::vector<const char*> begin;  // parts + 1 entries
   std::vector<std::size_t> row;    // parts + 1 entries: the last is the number of rows
   std::size_t parts() const { return begin.size() - 1; }
+  std::size_t rows() const { return row.back(); }
 };
 
 LineParts split_lines(const char* b, const char* e) {
@@ -454,7 +455,7 @@ std::optional<ParticipantTable> fast_participants(const char* b, const char* e, 
   const auto slot_of_col = slots(ncols, columns);
   if (!slot_of_col) return std::nullopt;
   const LineParts lines = split_lines(b, e);
-  const std::size_t n = lines.row.back();
+  const std::size_t n = lines.rows();
   ParticipantTable t;
   t.id.resize(n);
   t.sponsor.resize(n);
@@ -489,7 +490,7 @@ std::optional<OrderTable> fast_orders(const char* b, const char* e, std::size_t 
   const auto slot_of_col = slots(ncols, {cp, cd, ca, cv});
   if (!slot_of_col) return std::nullopt;
   const LineParts lines = split_lines(b, e);
-  const std::size_t n = lines.row.back();
+  const std::size_t n = lines.rows();
   OrderTable t;
   t.participant.resize(n);
   t.day.resize(n);

@@ -536,12 +536,14 @@ class CohortRetention:
 
     With ``by``, every table has the group as the first index level."""
 
-    def __init__(self, counts: pd.DataFrame, sizes: pd.Series, as_of: pd.Timestamp,
-                 shares: Optional[pd.DataFrame] = None) -> None:
+    def __init__(self, counts: pd.DataFrame, sizes: pd.Series, as_of: pd.Timestamp) -> None:
         self.counts = counts
         self.sizes = sizes
-        self.shares = (counts.astype("float64").div(sizes.to_numpy(dtype=np.float64), axis=0)
-                       if shares is None else shares)
+        # one 2-D division (the nullable columns' missing cells become NaN); astype + div
+        # would go through pandas column by column
+        self.shares = pd.DataFrame(counts.to_numpy(dtype=np.float64, na_value=np.nan)
+                                   / sizes.to_numpy(dtype=np.float64)[:, None],
+                                   index=counts.index, columns=counts.columns)
         self.as_of = as_of
 
     @property
@@ -655,7 +657,5 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
                           for k in range(n_cohorts)}, index=index[present], copy=False)
     frame.columns = pd.RangeIndex(n_cohorts, name="k")
     size_series = pd.Series(sizes[present], index=frame.index, name="cohort_size")
-    shares = pd.DataFrame(np.where(late, np.nan, kept / sizes[present, None].astype(np.float64)),
-                          index=frame.index, columns=frame.columns)
-    return CohortRetention(frame, size_series, pd.Timestamp(_EPOCH + np.timedelta64(as_of_day, "D")), shares)
+    return CohortRetention(frame, size_series, pd.Timestamp(_EPOCH + np.timedelta64(as_of_day, "D")))
 

@@ -10,8 +10,8 @@
 #include <vector>
 
 #include "common.hpp"
-#include "downline/detail/parallel.hpp"
 #include "downline/io/csv.hpp"
+#include "downline/retention.hpp"
 
 namespace py = pybind11;
 using namespace downline;
@@ -21,11 +21,8 @@ namespace {
 
 /// Days since 1970-01-01 -> nanoseconds (numpy's datetime64[ns] ticks), on every thread.
 Array<std::int64_t> nanoseconds(const Array<day_t>& days) {
-  constexpr std::int64_t per_day = 86'400'000'000'000;
   Array<std::int64_t> ns(days.size());
-  detail::parallel_for(days.size(), std::size_t{1} << 20, [&](std::size_t, std::size_t b, std::size_t e) {
-    for (std::size_t i = b; i < e; ++i) ns[i] = static_cast<std::int64_t>(days[i]) * per_day;
-  });
+  day_ticks(days.data(), nullptr, std::int64_t{86400} * 1000000000, days.size(), ns.data());
   return ns;
 }
 
