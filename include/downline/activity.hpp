@@ -14,6 +14,7 @@
 #include "date.hpp"
 #include "detail/buffer.hpp"
 #include "detail/parallel.hpp"
+#include "detail/select.hpp"
 #include "error.hpp"
 #include "network.hpp"
 
@@ -140,6 +141,32 @@ class Activity {
     }
   }
 
+  /// Personal volume for orders with start <= day < end written twice, in preorder
+  /// (pv[k]) and at to[k] (with to = Network::row_of_position(): input row order): the
+  /// PV column and the input of the GV rollup from one pass. On every thread: each takes
+  /// a range of positions and reads every order, so every element is written by one
+  /// thread, and each participant's orders are added in input order as in the serial
+  /// pass. Both arrays are zeroed first (also on every thread).
+  void personal_volume_twice(day_t start, day_t end, const index_t* to, double* pv,
+                             double* pv_to) const {
+    const std::size_t nn = static_cast<std::size_t>(n_nodes_), m = node_.size();
+    constexpr std::size_t grain = std::size_t{1} << 16;
+    detail::parallel_for(nn, grain, [&](std::size_t, std::size_t b, std::size_t e) {
+      std::fill(pv + b, pv + e, 0.0);
+      std::fill(pv_to + b, pv_to + e, 0.0);
+    });
+    detail::parallel_for(nn, grain, [&](std::size_t, std::size_t kb, std::size_t ke) {
+      const index_t lo = static_cast<index_t>(kb), hi = static_cast<index_t>(ke);
+      for (std::size_t i = 0; i < m; ++i) {
+        const index_t k = node_[i];
+        const day_t d = day_[i];
+        if (k < lo || k >= hi || d < start || d >= end) continue;
+        pv[k] += pv_[i];
+        pv_to[to[k]] += pv_[i];
+      }
+    });
+  }
+
   /// Personal volume of every participant (preorder) for orders with start <= day < end,
   /// and whether each had an order with pv > 0 in the period (the default "active").
   void personal_volume(day_t start, day_t end, double* pv, std::uint8_t* any_positive) const {
@@ -216,23 +243,17 @@ class Activity {
         net, participant, n, policy, from, to,
         [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
             double* vols) {
-          // 1. checks: branch-free over the chunk; rows are named only if one fails.
-          bool bad = false;
-          for (std::size_t i = b; i < e; ++i)
-            bad |= (ticks[i] < valid_lo) | (ticks[i] >= valid_hi_excl) |
-                   !(std::fabs(pv[i]) <= std::numeric_limits<double>::max());
-          if (bad)
+          // 1. checks and 2. the rows inside the window, in one pass (detail/select.hpp);
+          //    rows are named only if a check fails.
+          const detail::TickSelection sel = detail::select_ticks(
+              ticks, pv, b, e, detail::TickBounds{valid_lo, valid_hi_excl, win_lo, win_hi}, rows);
+          if (sel.bad)
             for (std::size_t i = b; i < e; ++i) {
               if (ticks[i] < valid_lo || ticks[i] >= valid_hi_excl)
                 out.bad_day.push_back(static_cast<id_type>(i));
               if (!std::isfinite(pv[i])) out.bad_pv.push_back(static_cast<id_type>(i));
             }
-          // 2. the rows inside the window, compacted without branches.
-          std::size_t m = 0;
-          for (std::size_t i = b; i < e; ++i) {
-            rows[m] = i;
-            m += static_cast<std::size_t>((ticks[i] >= win_lo) & (ticks[i] < win_hi));
-          }
+          const std::size_t m = sel.in_window;
           // 3. their days (floor division) and volumes.
           for (std::size_t j = 0; j < m; ++j) {
             days[j] = static_cast<day_t>(floor_div(ticks[rows[j]], per_day));
@@ -270,7 +291,7 @@ class Activity {
     std::vector<Slice> slices(detail::parallel_parts(n, slice_grain));
     detail::parallel_for(n, slice_grain, [&](std::size_t part, std::size_t b, std::size_t e) {
       Slice& out = slices[part];
-      constexpr std::size_t chunk = 4096;
+      constexpr std::size_t chunk = detail::select_chunk;
       std::size_t rows[chunk];
       id_type keys[chunk];
       index_t found[chunk];

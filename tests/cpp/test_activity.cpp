@@ -3,10 +3,15 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <iterator>
 #include <limits>
+#include <random>
+#include <vector>
 
 #include "downline/activity.hpp"
 #include "downline/date.hpp"
+#include "downline/detail/select.hpp"
+#include "downline/detail/parallel.hpp"
 
 using namespace downline;
 
@@ -122,4 +127,110 @@ TEST_CASE("personal volume straight into input row order equals the sums by part
   std::vector<double> got(4, -1.0);
   act.personal_volume_to(start, end, net.row_of_position().data(), got.data());
   CHECK(got == want);
+}
+
+namespace {
+// Restores the automatic choice of kernels and threads at the end of a test.
+struct KernelGuard {
+  ~KernelGuard() {
+    detail::kernel_override() = 0;
+    set_num_threads(0);
+  }
+};
+}  // namespace
+
+TEST_CASE("select_ticks: both kernels equal a brute-force selection, edge values included") {
+  KernelGuard guard;
+  std::mt19937_64 rng(20261201);
+  const std::int64_t lo = std::int64_t{first_supported_day} * ns_per_day,  // supported range
+      hi = (std::int64_t{last_supported_day} + 1) * ns_per_day;
+  const std::uint64_t span = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+  const std::int64_t wlo = 19358 * ns_per_day, whi = 19389 * ns_per_day;  // a month
+  const std::int64_t edge_ticks[] = {NaT, std::numeric_limits<std::int64_t>::max(), lo - 1, lo,
+                                     hi - 1, hi, wlo - 1, wlo, whi - 1, whi, 0, -1};
+  const double inf = std::numeric_limits<double>::infinity();
+  const double edge_pv[] = {0.0, -0.0, std::numeric_limits<double>::max(),
+                            -std::numeric_limits<double>::max(),
+                            std::numeric_limits<double>::denorm_min(), inf, -inf, NAN, -NAN};
+  for (int trial = 0; trial < 300; ++trial) {
+    CAPTURE(trial);
+    const std::size_t len = rng() % (detail::select_chunk + 1);
+    const std::size_t b = rng() % 5;  // rows start anywhere in the arrays
+    std::vector<std::int64_t> t(b + len);
+    std::vector<double> v(b + len);
+    const int mode = trial % 4;  // 0: mostly valid, 1: all in the window, 2: edges, 3: sparse bad
+    for (std::size_t i = 0; i < t.size(); ++i) {
+      const std::uint64_t r = rng();
+      t[i] = mode == 1 ? wlo + static_cast<std::int64_t>(r % static_cast<std::uint64_t>(whi - wlo))
+             : mode == 2 ? edge_ticks[r % std::size(edge_ticks)]
+                         : static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + r % span);
+      v[i] = mode == 2 ? edge_pv[(r >> 20) % std::size(edge_pv)] : static_cast<double>(r % 1000) - 500;
+      if (mode == 3 && r % 997 == 0) v[i] = NAN;
+      if (mode == 3 && r % 991 == 0) t[i] = NaT;
+    }
+    // brute force: plain signed compares and std::isfinite
+    std::vector<std::size_t> want;
+    bool want_bad = false;
+    for (std::size_t i = b; i < b + len; ++i) {
+      want_bad |= t[i] < lo || t[i] >= hi || !std::isfinite(v[i]);
+      if (t[i] >= wlo && t[i] < whi) want.push_back(i);
+    }
+    for (int forced : {0, 1}) {
+      CAPTURE(forced);
+      detail::kernel_override() = forced;
+      std::vector<std::size_t> rows(detail::select_chunk);
+      const detail::TickSelection got =
+          detail::select_ticks(t.data(), v.data(), b, b + len, {lo, hi, wlo, whi}, rows.data());
+      REQUIRE(got.in_window == want.size());
+      rows.resize(got.in_window);
+      CHECK(rows == want);
+      CHECK(got.bad == want_bad);
+    }
+  }
+  // An empty window (from after to) selects nothing.
+  const std::vector<std::int64_t> t{wlo, whi};
+  const std::vector<double> v{1, 2};
+  std::size_t rows[2];
+  CHECK(detail::select_ticks(t.data(), v.data(), 0, 2, {lo, hi, whi, wlo}, rows).in_window == 0);
+}
+
+TEST_CASE("personal volume twice (preorder and rows) equals the sums by participant, any threads") {
+  KernelGuard guard;
+  std::mt19937_64 rng(7);
+  const std::size_t n = 200000;  // enough positions to give each of 3 threads a range
+  std::vector<id_type> ids(n), sponsors(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ids[i] = static_cast<id_type>(n - i) * 3;  // rows in another order than preorder
+    sponsors[i] = i == 0 ? no_sponsor : ids[rng() % i];
+  }
+  const Network net(ids, sponsors);
+  const std::size_t m = 300000;
+  std::vector<id_type> pid(m);
+  std::vector<day_t> day(m);
+  std::vector<double> pv(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    pid[i] = ids[rng() % n];
+    day[i] = static_cast<day_t>(rng() % 60);
+    pv[i] = static_cast<double>(rng() % 100) / 8 - 4;  // exact in binary: sums do not depend on order
+  }
+  const Activity act(net, pid, day, pv);
+  const day_t start = 10, end = 40;
+  std::vector<double> want_rows(n, 0.0);  // brute force by id, in row order
+  {
+    std::vector<std::size_t> row_of_id(3 * n + 1);
+    for (std::size_t r = 0; r < n; ++r) row_of_id[static_cast<std::size_t>(ids[r])] = r;
+    for (std::size_t i = 0; i < m; ++i)
+      if (day[i] >= start && day[i] < end) want_rows[row_of_id[static_cast<std::size_t>(pid[i])]] += pv[i];
+  }
+  for (int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    std::vector<double> pre(n, -7.0), rows(n, -7.0);  // garbage: the call zeroes them
+    act.personal_volume_twice(start, end, net.row_of_position().data(), pre.data(), rows.data());
+    CHECK(rows == want_rows);
+    std::vector<double> pre_want(n);
+    for (std::size_t r = 0; r < n; ++r)
+      pre_want[static_cast<std::size_t>(net.position_of_row()[r])] = want_rows[r];
+    CHECK(pre == pre_want);
+  }
 }
