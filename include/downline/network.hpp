@@ -287,11 +287,10 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   //    depth-first walk would wait on each miss in turn). In breadth-first order the
   //    children of a node are contiguous and their sponsors' positions never decrease,
   //    which makes the passes after it streaming ones.
-  detail::ScratchBuffer<index_t> queue = detail::scratch_buffer<index_t>(in.n),
-                                 qparent = detail::scratch_buffer<index_t>(in.n),
-                                 qdepth = detail::scratch_buffer<index_t>(in.n),
-                                 qsize = detail::scratch_buffer<index_t>(in.n),
-                                 qpre = detail::scratch_buffer<index_t>(in.n);
+  //    Four of these arrays become the network's own in step 7 (their memory is then
+  //    reused rather than freed while fresh memory is touched for the result).
+  Array<index_t> queue(in.n), qparent(in.n), qdepth(in.n), qsize(in.n);
+  detail::ScratchBuffer<index_t> qpre = detail::scratch_buffer<index_t>(in.n);
   index_t tail = 0;
   for (index_t r = 0; r < n; ++r)
     if (prow[r] == npos) {
@@ -304,7 +303,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   {
     // per level: qsize[i] = the first child's slot in `child`, qpre[i] = where i's
     // children go in the queue (both scratch until step 6)
-    index_t* start = qsize.get();
+    index_t* start = qsize.data();
     index_t* dest = qpre.get();
     constexpr std::size_t level_grain = std::size_t{1} << 15;
     for (index_t lb = 0, le = tail, d = 1; lb < le; lb = le, le = tail, ++d) {
@@ -329,7 +328,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
       // so far (its sponsor) and the recruit it stands for. Neither pass has a branch
       // that depends on the data (most nodes have no recruits, the rest any number).
       const std::size_t next = static_cast<std::size_t>(tail - le);
-      std::fill(qparent.get() + le, qparent.get() + tail, npos);
+      std::fill(qparent.data() + le, qparent.data() + tail, npos);
       detail::parallel_for(width, level_grain, [&](std::size_t, std::size_t b, std::size_t e) {
         // A node without recruits marks the slot of the next node's first recruit, which
         // that node (later in this loop) marks again; the slice's trailing nodes without
@@ -358,7 +357,6 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
       });
     }
   }
-  first = {};
   child.reset();
 
   // 5. rows never reached hang below a cycle: report one cycle by its ids.
@@ -391,7 +389,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   // 6. subtree sizes (bottom-up: sponsors' queue positions only decrease), then preorder
   //    positions (top-down: a node's first child follows it, each next sibling follows the
   //    previous sibling's subtree). Both are streaming passes in queue order.
-  std::fill(qsize.get(), qsize.get() + in.n, index_t{1});
+  std::fill(qsize.begin(), qsize.end(), index_t{1});
   for (index_t i = n; i-- > roots;) qsize[qparent[i]] += qsize[i];
   {
     index_t at = 0, last = npos;
@@ -420,7 +418,8 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   struct At {
     index_t row, parent, depth, end;
   };
-  Array<index_t> pos(in.n), order(in.n);
+  Array<index_t> pos = std::move(first);  // first's memory, no longer needed
+  pos.resize(in.n);
   {
     detail::ScratchBuffer<At> at = detail::scratch_buffer<At>(in.n);
     detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
@@ -430,14 +429,13 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
         at[k] = At{r, qparent[i] == npos ? npos : qpre[qparent[i]], qdepth[i], k + qsize[i]};
       }
     });
-    queue.reset();
-    qparent.reset();
-    qdepth.reset();
-    qsize.reset();
     qpre.reset();
-    parent_.resize(in.n);
-    depth_.resize(in.n);
-    end_.resize(in.n);
+    // the breadth-first arrays, all read, take the preorder ones
+    parent_ = std::move(qparent);
+    depth_ = std::move(qdepth);
+    end_ = std::move(qsize);
+    row_of_pos_ = std::move(queue);
+    index_t* order = row_of_pos_.data();
     detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
       for (std::size_t k = b; k < e; ++k) {
         order[k] = at[k].row;
@@ -465,7 +463,6 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   if (!index.direct()) index.relabel(pos.data());
   index_ = std::move(index);
   pos_of_row_ = std::move(pos);
-  row_of_pos_ = std::move(order);
   lap(&BuildProfile::relabel);
 }
 
