@@ -43,29 +43,29 @@ void bind_rollup(py::module_& m) {
         VolumeTable t;
         std::vector<index_t> rows;  // included input rows, only when as_of filters
         Array<double> pv_rows;      // lean: PV straight in input row order
+        detail::ScratchBuffer<double> pv_both, gv_rows;  // lean, both columns: PV, GV in rows
         {
           py::gil_scoped_release release;
           if (lean) {
-            // PV straight into row order (no gather); GV from PV in preorder. Both from
-            // one pass over the period's orders when both are asked for.
+            // PV straight into row order (no gather); GV from PV in preorder, rolled up in
+            // place. Both from one pass over the period's orders when both are asked for.
             const index_t* row = net.row_of_position().data();
+            detail::ScratchBuffer<double> pre;  // PV in preorder, then GV (in place)
             if (wanted("pv") && wanted("gv")) {
-              pv_rows.resize(n);
-              t.pv.resize(n);
-              act.for_each_order(start, end, [&](index_t k, double v) {
-                t.pv[k] += v;
-                pv_rows[row[k]] += v;
-              });
+              pre = detail::scratch_buffer<double>(n);
+              pv_both = detail::scratch_buffer<double>(n);
+              act.personal_volume_twice(start, end, row, pre.get(), pv_both.get());
             } else if (wanted("pv")) {
               pv_rows.resize(n);
               act.personal_volume_to(start, end, row, pv_rows.data());
             } else {
-              t.pv.resize(n);
-              act.personal_volume(start, end, t.pv.data(), nullptr);
+              pre = detail::scratch_buffer<double>(n);
+              act.personal_volume(start, end, pre.get(), nullptr);
             }
             if (wanted("gv")) {
-              t.gv.resize(n);
-              subtree_sum(net, t.pv.data(), t.gv.data());
+              subtree_sum(net, pre.get(), pre.get());
+              gv_rows = detail::scratch_buffer<double>(n);
+              net.preorder_to_rows(pre.get(), gv_rows.get());
             }
           } else {
             t = volumes(net, act, opt);
@@ -78,43 +78,44 @@ void bind_rollup(py::module_& m) {
         }
         const bool filter = as_of && rows.size() != n;
         // Every column asked for is gathered once, straight into input row order (only the
-        // included rows when as_of filters); the GIL is held only to wrap the arrays.
+        // included rows when as_of filters) and into memory first touched there, on every
+        // thread; the GIL is held only to wrap the arrays.
         const index_t* pos = net.position_of_row().data();
-        auto gather = [&](const auto* pre) {
+        auto put = [&](const std::string& name, const auto* pre) {
+          if (!wanted(name)) return;
           using T = std::remove_const_t<std::remove_pointer_t<decltype(pre)>>;
-          py::gil_scoped_release release;
           const std::size_t count = filter ? rows.size() : n;
-          Array<T> r(count);
-          if (!filter) {
-            net.preorder_to_rows(pre, r.data());
-          } else {
-            for (std::size_t i = 0; i < count; ++i) r[i] = pre[pos[rows[i]]];
+          detail::ScratchBuffer<T> r = detail::scratch_buffer<T>(count);
+          {
+            py::gil_scoped_release release;
+            if (!filter) {
+              net.preorder_to_rows(pre, r.get());
+            } else {
+              for (std::size_t i = 0; i < count; ++i) r[i] = pre[pos[rows[i]]];
+            }
           }
-          return r;
-        };
-        auto put = [&](const char* name, const auto& v) {
-          if (wanted(name)) out[name] = to_numpy(gather(v.data()));
+          out[py::str(name)] = to_numpy(std::move(r), count);
         };
         if (lean) {
-          if (wanted("pv")) out["pv"] = to_numpy(std::move(pv_rows));
+          if (pv_both) out["pv"] = to_numpy(std::move(pv_both), n);
+          else if (wanted("pv")) out["pv"] = to_numpy(std::move(pv_rows));
+          if (gv_rows) out["gv"] = to_numpy(std::move(gv_rows), n);
         } else {
-          put("pv", t.pv);
+          put("pv", t.pv.data());
+          put("gv", t.gv.data());
         }
-        put("gv", t.gv);
         for (int l = 1; l <= levels; ++l) {
           const std::string name = "level_" + std::to_string(l);
-          if (wanted(name))
-            out[py::str(name)] =
-                to_numpy(gather(t.level.data() + static_cast<std::size_t>(l - 1) * n));
+          if (wanted(name)) put(name, t.level.data() + static_cast<std::size_t>(l - 1) * n);
         }
-        put("power_leg", t.power_leg);
-        put("lesser_legs", t.lesser_legs);
-        put("downline", t.downline);
-        put("active_downline", t.active_downline);
-        put("frontline", t.frontline);
-        put("depth", t.depth);
-        put("height", t.height);
-        put("active", t.active);
+        put("power_leg", t.power_leg.data());
+        put("lesser_legs", t.lesser_legs.data());
+        put("downline", t.downline.data());
+        put("active_downline", t.active_downline.data());
+        put("frontline", t.frontline.data());
+        put("depth", t.depth.data());
+        put("height", t.height.data());
+        put("active", t.active.data());
         if (filter) out["rows"] = to_numpy(std::move(rows));
         return out;
       },
@@ -134,15 +135,17 @@ void bind_rollup(py::module_& m) {
                                std::to_string(values.ndim() ? values.shape(0) : 0) + " rows");
         const std::size_t un = static_cast<std::size_t>(n);
         if (values.ndim() == 1) {
-          std::vector<double> out(un);
+          // every element of both buffers is written before it is read (positions are a
+          // permutation), so neither is zeroed first; the sums are made in place
+          detail::ScratchBuffer<double> out = detail::scratch_buffer<double>(un);
           {
             py::gil_scoped_release release;
-            std::vector<double> pre(un), sum(un);
-            net.rows_to_preorder(values.data(), pre.data());
-            subtree_sum(net, pre.data(), sum.data());
-            net.preorder_to_rows(sum.data(), out.data());
+            detail::ScratchBuffer<double> pre = detail::scratch_buffer<double>(un);
+            net.rows_to_preorder(values.data(), pre.get());
+            subtree_sum(net, pre.get(), pre.get());
+            net.preorder_to_rows(pre.get(), out.get());
           }
-          return py::array(to_numpy(std::move(out)));
+          return py::array(to_numpy(std::move(out), un));
         }
         const py::ssize_t cols = values.shape(1);
         using RowMat = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;

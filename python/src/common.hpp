@@ -4,10 +4,12 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 
+#include <cstdlib>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "downline/detail/buffer.hpp"
 #include "downline/error.hpp"
 #include "downline/network.hpp"
 
@@ -22,6 +24,17 @@ py::array_t<T> to_numpy(std::vector<T, A>&& v) {
   py::capsule owner(heap, [](void* p) { delete static_cast<std::vector<T, A>*>(p); });
   return py::array_t<T>({static_cast<py::ssize_t>(heap->size())},
                         {static_cast<py::ssize_t>(sizeof(T))}, heap->data(), owner);
+}
+
+/// Hands an uninitialised buffer of n elements, filled by the caller, to numpy without
+/// copying (so that large results are written once, on every thread, not zeroed first).
+template <class T>
+py::array_t<T> to_numpy(detail::ScratchBuffer<T>&& buf, std::size_t n) {
+  T* data = buf.get();
+  py::capsule owner(data, [](void* p) { detail::huge_free(p); });
+  buf.release();  // the capsule owns it now
+  return py::array_t<T>({static_cast<py::ssize_t>(n)}, {static_cast<py::ssize_t>(sizeof(T))}, data,
+                        owner);
 }
 
 /// A 1-D C-contiguous array of T: no copy when the caller's array already is one.

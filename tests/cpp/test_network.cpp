@@ -237,3 +237,29 @@ TEST_CASE("the network's arrays are Arrays: vectors whose large blocks are 2 MiB
   CHECK(net.ids() == std::vector<id_type>{5, 6});
   CHECK(net.parents() == std::vector<index_t>{npos, 0});
 }
+
+TEST_CASE("huge_alloc: blocks of every size are aligned, wholly writable and released") {
+  constexpr std::size_t huge = std::size_t{1} << 21;
+  for (std::size_t bytes : {std::size_t{0}, std::size_t{1}, std::size_t{17}, huge - 1, huge,
+                            huge + 1, 3 * huge + 4099}) {
+    CAPTURE(bytes);
+    void* p = detail::huge_alloc(bytes);
+    REQUIRE(p != nullptr);
+    const auto a = reinterpret_cast<std::uintptr_t>(p);
+    CHECK(a % 16 == 0);                       // malloc's alignment at least
+    if (bytes >= huge) CHECK(a % huge == 0);  // large blocks on 2 MiB boundaries
+    auto* c = static_cast<unsigned char*>(p);
+    for (std::size_t i = 0; i < bytes; ++i) c[i] = static_cast<unsigned char>(i * 7);
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < bytes; ++i) bad += c[i] != static_cast<unsigned char>(i * 7);
+    CHECK(bad == 0);
+    detail::huge_free(p);
+  }
+  detail::huge_free(nullptr);  // nothing
+  // two live blocks do not overlap
+  auto* x = static_cast<char*>(detail::huge_alloc(huge));
+  auto* y = static_cast<char*>(detail::huge_alloc(huge));
+  CHECK((x + huge <= y || y + huge <= x));
+  detail::huge_free(x);
+  detail::huge_free(y);
+}

@@ -18,14 +18,34 @@
 #include <sys/mman.h>
 #endif
 
+// Large blocks are mapped on their own on Linux, except under AddressSanitizer (which
+// checks blocks from the allocator only).
+#if defined(__SANITIZE_ADDRESS__)
+#define DOWNLINE_MAP_BLOCKS 0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DOWNLINE_MAP_BLOCKS 0
+#endif
+#endif
+#if !defined(DOWNLINE_MAP_BLOCKS)
+#if defined(__linux__)
+#define DOWNLINE_MAP_BLOCKS 1
+#else
+#define DOWNLINE_MAP_BLOCKS 0
+#endif
+#endif
+
 namespace downline {
 namespace detail {
 
+inline void huge_free(void* p) noexcept;
+
+/// Releases memory from huge_alloc().
 struct FreeDelete {
-  void operator()(void* p) const noexcept { std::free(p); }
+  void operator()(void* p) const noexcept { huge_free(p); }
 };
 
-/// An uninitialised array of n trivially copyable T, released with free().
+/// An uninitialised array of n trivially copyable T, released with huge_free().
 template <class T>
 using ScratchBuffer = std::unique_ptr<T[], FreeDelete>;
 
@@ -44,23 +64,66 @@ inline void advise_huge(void* p, std::size_t bytes) noexcept {
 #endif
 }
 
-/// Memory for `bytes` bytes: blocks of 2 MiB or more are aligned to 2 MiB and asked for
-/// transparent huge pages (so that every page of them can be a huge one: touching them
-/// first costs a few faults instead of one per 4 KiB, and reading them at random no TLB
-/// misses), smaller ones come from malloc. Released with free(); never null (throws).
+/// Every block of huge_alloc() is preceded by this record (16 bytes, so the block keeps
+/// malloc's alignment): how it was obtained, for huge_free().
+struct BlockHeader {
+  std::size_t mapped;  ///< bytes mapped for it (from its header page on); 0: from malloc
+  void* origin;        ///< what malloc or aligned_alloc returned (when mapped == 0)
+};
+static_assert(sizeof(BlockHeader) == 16, "the header keeps 16-byte alignment");
+
+/// Memory for `bytes` bytes, released with huge_free(). Blocks of 2 MiB or more are
+/// aligned to 2 MiB and asked for transparent huge pages: touching them first costs one
+/// fault per 2 MiB instead of one per 4 KiB, and reading them at random no TLB misses. On
+/// Linux they are mapped on their own (taken from malloc they may land in its heap, where
+/// they get small pages, and a heap trimmed and grown again faults them all anew; under
+/// AddressSanitizer they still come from aligned_alloc, so that it checks them). Smaller
+/// blocks come from malloc. Never null (throws std::bad_alloc).
 inline void* huge_alloc(std::size_t bytes) {
   constexpr std::size_t huge = std::size_t{1} << 21;  // one transparent huge page
-  void* p = nullptr;
   if (bytes >= huge) {
-    if (bytes > std::numeric_limits<std::size_t>::max() - huge) throw std::bad_alloc();
+    if (bytes > std::numeric_limits<std::size_t>::max() / 2 - 2 * huge) throw std::bad_alloc();
     const std::size_t rounded = (bytes + huge - 1) / huge * huge;
-    p = std::aligned_alloc(huge, rounded);
-    if (p != nullptr) advise_huge(p, rounded);
-  } else {
-    p = std::malloc(std::max<std::size_t>(bytes, 1));
+#if DOWNLINE_MAP_BLOCKS
+    constexpr std::size_t page = 4096;
+    const std::size_t total = rounded + huge;  // room for the header page and alignment
+    void* base = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) throw std::bad_alloc();
+    const auto b = reinterpret_cast<std::uintptr_t>(base);
+    const std::uintptr_t p = (b + page + huge - 1) / huge * huge;  // p - b <= huge
+    if (p - page > b) (void)munmap(base, p - page - b);
+    if (b + total > p + rounded)
+      (void)munmap(reinterpret_cast<void*>(p + rounded), b + total - (p + rounded));
+    advise_huge(reinterpret_cast<void*>(p), rounded);
+    auto* h = reinterpret_cast<BlockHeader*>(p - sizeof(BlockHeader));
+    *h = BlockHeader{rounded + page, nullptr};
+    return reinterpret_cast<void*>(p);
+#else
+    void* raw = std::aligned_alloc(huge, rounded + huge);  // the block starts 2 MiB in
+    if (raw == nullptr) throw std::bad_alloc();
+    char* p = static_cast<char*>(raw) + huge;
+    advise_huge(p, rounded);
+    *(reinterpret_cast<BlockHeader*>(p) - 1) = BlockHeader{0, raw};
+    return p;
+#endif
   }
-  if (p == nullptr) throw std::bad_alloc();
-  return p;
+  void* raw = std::malloc(bytes + sizeof(BlockHeader));
+  if (raw == nullptr) throw std::bad_alloc();
+  *static_cast<BlockHeader*>(raw) = BlockHeader{0, raw};
+  return static_cast<BlockHeader*>(raw) + 1;
+}
+
+/// Releases a block of huge_alloc() (null: nothing).
+inline void huge_free(void* p) noexcept {
+  if (p == nullptr) return;
+  const BlockHeader h = *(static_cast<BlockHeader*>(p) - 1);
+#if DOWNLINE_MAP_BLOCKS
+  if (h.mapped != 0) {
+    (void)munmap(static_cast<char*>(p) - 4096, h.mapped);
+    return;
+  }
+#endif
+  std::free(h.origin);
 }
 
 /// A standard allocator over huge_alloc(): the arrays of a Network (tens of millions of
@@ -75,7 +138,7 @@ struct HugePageAllocator {
     if (n > std::numeric_limits<std::size_t>::max() / sizeof(T)) throw std::bad_array_new_length();
     return static_cast<T*>(huge_alloc(n * sizeof(T)));
   }
-  void deallocate(T* p, std::size_t) noexcept { std::free(p); }
+  void deallocate(T* p, std::size_t) noexcept { huge_free(p); }
   template <class U>
   bool operator==(const HugePageAllocator<U>&) const noexcept {
     return true;
