@@ -156,13 +156,34 @@ class Activity {
       std::fill(pv_to + b, pv_to + e, 0.0);
     });
     detail::parallel_for(nn, grain, [&](std::size_t, std::size_t kb, std::size_t ke) {
-      const index_t lo = static_cast<index_t>(kb), hi = static_cast<index_t>(ke);
-      for (std::size_t i = 0; i < m; ++i) {
-        const index_t k = node_[i];
-        const day_t d = day_[i];
-        if (k < lo || k >= hi || d < start || d >= end) continue;
-        pv[k] += pv_[i];
-        pv_to[to[k]] += pv_[i];
+      const std::uint32_t lo = static_cast<std::uint32_t>(kb);
+      const std::uint32_t span = static_cast<std::uint32_t>(ke - kb);
+      // A chunk of orders at a time: the thread's orders of the period are listed first
+      // (no writes), then added with the targets of orders `ahead` fetched early, since
+      // each order writes two places at random.
+      constexpr std::size_t chunk = 2048, ahead = 16;
+      index_t ks[chunk];
+      double vs[chunk];
+      for (std::size_t base = 0; base < m; base += chunk) {
+        const std::size_t stop = std::min(m, base + chunk);
+        std::size_t c = 0;
+        for (std::size_t i = base; i < stop; ++i) {
+          const day_t d = day_[i];
+          if (d < start || d >= end) continue;  // first: mostly false outside one period
+          const index_t k = node_[i];
+          ks[c] = k;
+          vs[c] = pv_[i];
+          c += static_cast<std::uint32_t>(k) - lo < span;  // else another thread's
+        }
+        for (std::size_t j = 0; j < c; ++j) {
+          if (j + ahead < c) {
+            __builtin_prefetch(pv + ks[j + ahead], 1);
+            __builtin_prefetch(to + ks[j + ahead]);
+          }
+          const index_t k = ks[j];
+          pv[k] += vs[j];
+          pv_to[to[k]] += vs[j];
+        }
       }
     });
   }
