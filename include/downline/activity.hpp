@@ -167,13 +167,13 @@ class Activity {
       for (std::size_t base = 0; base < m; base += chunk) {
         const std::size_t stop = std::min(m, base + chunk);
         std::size_t c = 0;
-        for (std::size_t i = base; i < stop; ++i) {
+        for (std::size_t i = base; i < stop; ++i) {  // without branches
           const day_t d = day_[i];
-          if (d < start || d >= end) continue;  // first: mostly false outside one period
           const index_t k = node_[i];
           ks[c] = k;
           vs[c] = pv_[i];
-          c += static_cast<std::uint32_t>(k) - lo < span;  // else another thread's
+          c += static_cast<std::size_t>((d >= start) & (d < end) &
+                                        (static_cast<std::uint32_t>(k) - lo < span));
         }
         for (std::size_t j = 0; j < c; ++j) {
           if (j + ahead < c) {
@@ -193,14 +193,18 @@ class Activity {
   void personal_volume(day_t start, day_t end, double* pv, std::uint8_t* any_positive) const {
     std::fill(pv, pv + n_nodes_, 0.0);
     if (!any_positive) {
-      for_each_order(start, end, [&](index_t k, double v) { pv[k] += v; });
+      for_each_order_ahead(
+          start, end, [&](index_t k) { __builtin_prefetch(pv + k, 1); },
+          [&](index_t k, double v) { pv[k] += v; });
       return;
     }
     std::fill(any_positive, any_positive + n_nodes_, std::uint8_t{0});
-    for_each_order(start, end, [&](index_t k, double v) {
-      pv[k] += v;
-      if (v > 0) any_positive[k] = 1;
-    });
+    for_each_order_ahead(
+        start, end, [&](index_t k) { __builtin_prefetch(pv + k, 1); },
+        [&](index_t k, double v) {
+          pv[k] += v;
+          if (v > 0) any_positive[k] = 1;
+        });
   }
 
   /// Personal volume as above, but of participant k written to pv[to[k]]: with
@@ -233,6 +237,31 @@ class Activity {
   }
 
  private:
+  /// for_each_order for random targets: a chunk of orders at a time, the period's orders
+  /// listed first, then add(k, pv) called in order with fetch(k) called 16 orders ahead
+  /// (a prefetch of add's target), so that the targets' cache misses overlap.
+  template <class Fetch, class Add>
+  void for_each_order_ahead(day_t start, day_t end, Fetch fetch, Add add) const {
+    constexpr std::size_t chunk = 2048, ahead = 16;
+    index_t ks[chunk];
+    double vs[chunk];
+    const std::size_t m = node_.size();
+    for (std::size_t base = 0; base < m; base += chunk) {
+      const std::size_t stop = std::min(m, base + chunk);
+      std::size_t c = 0;
+      for (std::size_t i = base; i < stop; ++i) {
+        const day_t d = day_[i];
+        ks[c] = node_[i];
+        vs[c] = pv_[i];
+        c += static_cast<std::size_t>((d >= start) & (d < end));  // without branches
+      }
+      for (std::size_t j = 0; j < c; ++j) {
+        if (j + ahead < c) fetch(ks[j + ahead]);
+        add(ks[j], vs[j]);
+      }
+    }
+  }
+
   struct Slice {
     Array<index_t> node;
     Array<day_t> day;
