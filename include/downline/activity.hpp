@@ -149,42 +149,23 @@ class Activity {
   /// pass. Both arrays are zeroed first (also on every thread).
   void personal_volume_twice(day_t start, day_t end, const index_t* to, double* pv,
                              double* pv_to) const {
-    const std::size_t nn = static_cast<std::size_t>(n_nodes_), m = node_.size();
+    const std::size_t nn = static_cast<std::size_t>(n_nodes_);
     constexpr std::size_t grain = std::size_t{1} << 16;
     detail::parallel_for(nn, grain, [&](std::size_t, std::size_t b, std::size_t e) {
       std::fill(pv + b, pv + e, 0.0);
       std::fill(pv_to + b, pv_to + e, 0.0);
     });
     detail::parallel_for(nn, grain, [&](std::size_t, std::size_t kb, std::size_t ke) {
-      const std::uint32_t lo = static_cast<std::uint32_t>(kb);
-      const std::uint32_t span = static_cast<std::uint32_t>(ke - kb);
-      // A chunk of orders at a time: the thread's orders of the period are listed first
-      // (no writes), then added with the targets of orders `ahead` fetched early, since
-      // each order writes two places at random.
-      constexpr std::size_t chunk = 2048, ahead = 16;
-      index_t ks[chunk];
-      double vs[chunk];
-      for (std::size_t base = 0; base < m; base += chunk) {
-        const std::size_t stop = std::min(m, base + chunk);
-        std::size_t c = 0;
-        for (std::size_t i = base; i < stop; ++i) {  // without branches
-          const day_t d = day_[i];
-          const index_t k = node_[i];
-          ks[c] = k;
-          vs[c] = pv_[i];
-          c += static_cast<std::size_t>((d >= start) & (d < end) &
-                                        (static_cast<std::uint32_t>(k) - lo < span));
-        }
-        for (std::size_t j = 0; j < c; ++j) {
-          if (j + ahead < c) {
-            __builtin_prefetch(pv + ks[j + ahead], 1);
-            __builtin_prefetch(to + ks[j + ahead]);
-          }
-          const index_t k = ks[j];
-          pv[k] += vs[j];
-          pv_to[to[k]] += vs[j];
-        }
-      }
+      for_each_order_ahead(
+          start, end, static_cast<index_t>(kb), static_cast<index_t>(ke),
+          [&](index_t k) {
+            __builtin_prefetch(pv + k, 1);
+            __builtin_prefetch(to + k);
+          },
+          [&](index_t k, double v) {
+            pv[k] += v;
+            pv_to[to[k]] += v;
+          });
     });
   }
 
@@ -194,13 +175,13 @@ class Activity {
     std::fill(pv, pv + n_nodes_, 0.0);
     if (!any_positive) {
       for_each_order_ahead(
-          start, end, [&](index_t k) { __builtin_prefetch(pv + k, 1); },
+          start, end, 0, n_nodes_, [&](index_t k) { __builtin_prefetch(pv + k, 1); },
           [&](index_t k, double v) { pv[k] += v; });
       return;
     }
     std::fill(any_positive, any_positive + n_nodes_, std::uint8_t{0});
     for_each_order_ahead(
-        start, end, [&](index_t k) { __builtin_prefetch(pv + k, 1); },
+        start, end, 0, n_nodes_, [&](index_t k) { __builtin_prefetch(pv + k, 1); },
         [&](index_t k, double v) {
           pv[k] += v;
           if (v > 0) any_positive[k] = 1;
@@ -212,7 +193,9 @@ class Activity {
   /// whole network-sized array (the orders of one period are usually far fewer).
   void personal_volume_to(day_t start, day_t end, const index_t* to, double* pv) const {
     std::fill(pv, pv + n_nodes_, 0.0);
-    for_each_order(start, end, [&](index_t k, double v) { pv[to[k]] += v; });
+    for_each_order_ahead(
+        start, end, 0, n_nodes_, [&](index_t k) { __builtin_prefetch(to + k); },
+        [&](index_t k, double v) { pv[to[k]] += v; });
   }
 
   /// Participants x periods matrix (preorder rows, column-major): column j holds the
@@ -237,12 +220,16 @@ class Activity {
   }
 
  private:
-  /// for_each_order for random targets: a chunk of orders at a time, the period's orders
-  /// listed first, then add(k, pv) called in order with fetch(k) called 16 orders ahead
-  /// (a prefetch of add's target), so that the targets' cache misses overlap.
+  /// for_each_order for random targets, restricted to participants lo <= k < hi (a
+  /// thread's share): a chunk of orders at a time, the chunk's orders of the period and
+  /// range listed without branches, then add(k, pv) called in order with fetch(k) called
+  /// 16 orders ahead (a prefetch of add's targets), so that their cache misses overlap.
   template <class Fetch, class Add>
-  void for_each_order_ahead(day_t start, day_t end, Fetch fetch, Add add) const {
+  void for_each_order_ahead(day_t start, day_t end, index_t lo, index_t hi, Fetch fetch,
+                            Add add) const {
     constexpr std::size_t chunk = 2048, ahead = 16;
+    const std::uint32_t first = static_cast<std::uint32_t>(lo);
+    const std::uint32_t span = static_cast<std::uint32_t>(hi - lo);
     index_t ks[chunk];
     double vs[chunk];
     const std::size_t m = node_.size();
@@ -251,9 +238,11 @@ class Activity {
       std::size_t c = 0;
       for (std::size_t i = base; i < stop; ++i) {
         const day_t d = day_[i];
-        ks[c] = node_[i];
+        const index_t k = node_[i];
+        ks[c] = k;
         vs[c] = pv_[i];
-        c += static_cast<std::size_t>((d >= start) & (d < end));  // without branches
+        c += static_cast<std::size_t>((d >= start) & (d < end) &
+                                      (static_cast<std::uint32_t>(k) - first < span));
       }
       for (std::size_t j = 0; j < c; ++j) {
         if (j + ahead < c) fetch(ks[j + ahead]);
