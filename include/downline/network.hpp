@@ -86,6 +86,8 @@ class Network {
   index_t end(index_t k) const noexcept { return end_[k]; }
   /// Level below the root (a root has depth 0).
   index_t depth(index_t k) const noexcept { return depth_[k]; }
+  /// The largest depth (0 for an empty network).
+  index_t max_depth() const noexcept { return max_depth_; }
   /// Number of downline members.
   index_t downline_size(index_t k) const noexcept { return end_[k] - k - 1; }
   bool has_enrolment() const noexcept { return !enrolled_.empty(); }
@@ -170,6 +172,7 @@ class Network {
 
   Array<id_type> id_;
   Array<index_t> parent_, end_, depth_, pos_of_row_, row_of_pos_;
+  index_t max_depth_ = 0;
   Array<day_t> enrolled_;
   Array<std::int32_t> kind_;
   std::vector<std::string> kind_names_;
@@ -430,6 +433,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
       }
     });
     qpre.reset();
+    max_depth_ = in.n ? qdepth[in.n - 1] : 0;  // breadth-first: the last is the deepest
     // the breadth-first arrays, all read, take the preorder ones
     parent_ = std::move(qparent);
     depth_ = std::move(qdepth);

@@ -14,14 +14,150 @@
 
 namespace downline {
 
+namespace detail {
+
+/// Positions per chunk of the chunked subtree sum. Fixed, so that the summation order,
+/// and with it every bit of the result, does not depend on the thread count.
+constexpr index_t subtree_chunk = index_t{1} << 14;
+
+/// Networks deeper than this take the single reverse pass: a chunk hands its carries to
+/// the ancestors of its first node, O(depth) per chunk.
+constexpr index_t subtree_chunk_max_depth = index_t{1} << 12;
+
+/// Chunks summed together, interleaved (see subtree_chunk_pass).
+constexpr int subtree_streams = 4;
+
+#if defined(__GNUC__) || defined(__clang__)
+#define DOWNLINE_NOINLINE __attribute__((noinline))
+#else
+#define DOWNLINE_NOINLINE
+#endif
+#if defined(__GNUC__) && !defined(__clang__)
+#define DOWNLINE_UNROLL _Pragma("GCC unroll 8")
+#else
+#define DOWNLINE_UNROLL
+#endif
+
+/// Sums S chunks of `len` positions, the s-th starting at lo + s * len, each last
+/// position first with its own stack of pending sums acc + s * stride (one per depth,
+/// zero on entry): acc[d] holds the subtree sums met so far at depth d whose sponsor is
+/// not reached yet. When k (depth d) is reached its whole downline in the chunk has been
+/// met, so acc[d + 1] holds exactly its recruits' subtree sums; k takes and clears it and
+/// adds its own sum to acc[d]. The S chunks are independent chains of adds through
+/// memory, interleaved so that they overlap (a single chain runs 1.4x slower). On
+/// return, acc[d] for d <= depth(first position) holds what the chunk owes to that
+/// position's ancestor at depth d - 1 (the deeper entries are zero again). `out` may
+/// alias `v`. Kept out of line: inlined, GCC schedules it worse.
+template <int S, class In, class Out>
+DOWNLINE_NOINLINE void subtree_chunk_pass(index_t lo, index_t len, const index_t* depth,
+                                          const In* v, Out* out, Out* __restrict acc,
+                                          std::size_t stride) {
+  for (index_t i = len; i-- > 0;) {
+    Out* c[S];
+    Out g[S];
+    DOWNLINE_UNROLL
+    for (int s = 0; s < S; ++s) {
+      const index_t k = lo + s * len + i;
+      c[s] = acc + static_cast<std::size_t>(s) * stride + static_cast<std::size_t>(depth[k]);
+      g[s] = static_cast<Out>(v[k]) + c[s][1];
+    }
+    DOWNLINE_UNROLL
+    for (int s = 0; s < S; ++s) {
+      c[s][1] = Out{};
+      out[lo + s * len + i] = g[s];
+      c[s][0] += g[s];
+    }
+  }
+}
+
+/// subtree_sum over chunks of `chunk` positions (any chunk >= 1 gives the same sums up
+/// to rounding; the tests use small ones). See subtree_sum.
+template <class In, class Out>
+void chunked_subtree_sum(const Network& net, const In* v, Out* out, index_t chunk) {
+  const index_t n = net.size();
+  const index_t* parent = net.parents().data();
+  const index_t* depth = net.depths().data();
+  const index_t chunks = n == 0 ? 0 : (n - 1) / chunk + 1;
+  if (chunks == 0) return;
+  const std::size_t slots = static_cast<std::size_t>(net.max_depth()) + 2;
+  // carries of chunk j: depth(first node of j) + 1 sums, at carry[offset[j]...]
+  std::vector<std::size_t> offset(static_cast<std::size_t>(chunks) + 1, 0);
+  for (index_t j = 0; j < chunks; ++j)
+    offset[j + 1] = offset[j] + static_cast<std::size_t>(depth[j * chunk]) + 1;
+  std::vector<Out> carry(offset.back(), Out{});
+  const std::size_t uchunks = static_cast<std::size_t>(chunks);
+  parallel_for_parts(
+      uchunks, std::min<std::size_t>(uchunks, static_cast<std::size_t>(num_threads())),
+      [&](std::size_t, std::size_t jb, std::size_t je) {
+        constexpr std::size_t S = static_cast<std::size_t>(subtree_streams);
+        std::vector<Out> acc(slots * S, Out{});
+        // hand over chunk j's carries from stream s's stack, clearing it
+        auto take = [&](std::size_t j, std::size_t s) {
+          Out* c = carry.data() + offset[j];
+          Out* a = acc.data() + s * slots;
+          const index_t top = depth[static_cast<index_t>(j) * chunk];
+          for (index_t d = 0; d <= top; ++d) {
+            c[d] = a[d];
+            a[d] = Out{};
+          }
+        };
+        std::size_t j = jb;
+        // whole chunks, S at a time (the last chunk of the network may be short)
+        const std::size_t full = static_cast<std::int64_t>(je) * chunk <= n ? je : je - 1;
+        for (; j + S <= full; j += S) {
+          subtree_chunk_pass<subtree_streams>(static_cast<index_t>(j) * chunk, chunk, depth, v,
+                                              out, acc.data(), slots);
+          for (std::size_t s = 0; s < S; ++s) take(j + s, s);
+        }
+        for (; j < je; ++j) {
+          const index_t lo = static_cast<index_t>(j) * chunk;
+          subtree_chunk_pass<1>(lo, std::min(chunk, n - lo), depth, v, out, acc.data(), slots);
+          take(j, 0);
+        }
+      });
+  // c[d] of chunk j is owed to the ancestor of its first node at depth d - 1 (c[0] to
+  // nobody: a root has no sponsor). The last chunk first: every chunk after j has
+  // handed its carries to j by then.
+  for (index_t j = chunks; j-- > 1;) {
+    const index_t lo = j * chunk, prev = lo - chunk;
+    const Out* c = carry.data() + offset[j];
+    Out sum{};
+    index_t a = parent[lo];
+    for (; a != npos && a >= prev; a = parent[a]) {
+      sum += c[depth[a] + 1];
+      out[a] += sum;
+    }
+    if (a == npos) continue;
+    // a (before prev) contains lo in its range, so it contains prev too: a and every
+    // ancestor above it are ancestors of chunk j - 1's first node
+    Out* pc = carry.data() + offset[j - 1];
+    const index_t da = depth[a];
+    pc[da + 1] += sum + c[da + 1];
+    for (index_t d = 1; d <= da; ++d) pc[d] += c[d];
+  }
+}
+
+}  // namespace detail
+
 /// out[k] = sum of v over the subtree of k (k included), preorder arrays of size n.
-/// One reverse pass in preorder: every node is added to its sponsor after its own
-/// downline has been added to it. `out` may alias `v`. Measured against the alternatives
-/// (compensated prefix-sum differences, level order) in benchmarks/: this is the fastest,
-/// needs no scratch memory, and sums in a fixed order (results are deterministic and do
-/// not suffer the cancellation of differences of large prefix sums).
+/// `out` may alias `v`. Results are deterministic (the same bits whatever the thread
+/// count) and free of the cancellation of differences of large prefix sums.
+///
+/// The positions are cut into fixed chunks of detail::subtree_chunk, shared among the
+/// threads. Each chunk is summed last position first with a small stack of pending sums
+/// per depth (detail::subtree_chunk_pass, four chunks interleaved), streaming over the
+/// depth, v and out arrays. A chunk's sums are final except for the ancestors of its
+/// first node, which also receive what later chunks owe them: the last chunk first, each
+/// adds its carries along its ancestors inside the previous chunk and hands the rest to
+/// that chunk's carries. Networks deeper than detail::subtree_chunk_max_depth take a
+/// single reverse pass instead (each node added to its sponsor once its own downline has
+/// been added to it).
 template <class In, class Out>
 void subtree_sum(const Network& net, const In* v, Out* out) {
+  if (net.max_depth() <= detail::subtree_chunk_max_depth) {
+    detail::chunked_subtree_sum(net, v, out, detail::subtree_chunk);
+    return;
+  }
   const index_t n = net.size();
   const index_t* parent = net.parents().data();
   if (static_cast<const void*>(out) != static_cast<const void*>(v))
@@ -191,9 +327,12 @@ inline VolumeTable volumes(const Network& net, const Activity& act, const Volume
   t.level.resize(un * static_cast<std::size_t>(opt.levels));
   level_sums(net, t.pv.data(), opt.levels, t.level.data());
 
-  // One reverse pass: when k is reached, its whole downline has been added into it, so
-  // gv[k], height[k] and the counts of k are final and can be added to its sponsor.
-  t.gv = t.pv;
+  // GV as subtree_sum gives it (the same bits as net.volumes(columns=["pv", "gv"]) and
+  // net.rollup), then one reverse pass: when k is reached, its whole downline has been
+  // added into it, so height[k] and the counts of k are final and can be added to its
+  // sponsor.
+  t.gv.resize(un);
+  subtree_sum(net, t.pv.data(), t.gv.data());
   t.downline.assign(un, 0);
   t.active_downline.assign(un, 0);
   t.frontline.assign(un, 0);
@@ -207,7 +346,6 @@ inline VolumeTable volumes(const Network& net, const Activity& act, const Volume
   for (index_t k = n; k-- > 0;) {
     const index_t p = parent[k];
     if (p == npos) continue;
-    gv[p] += gv[k];
     down[p] += down[k] + inc[k];
     adown[p] += adown[k] + act_flag[k];
     if (inc[k]) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <random>
 #include <unordered_map>
@@ -199,6 +200,130 @@ TEST_CASE("subtree_sum is accurate where naive prefix differences lose digits") 
   CHECK(out[net.at(4)] == 0.125);
   CHECK(out[net.at(3)] == 0.625);
   CHECK(out[net.at(2)] == 0.875);
+}
+
+namespace {
+// Subtree sums by brute force: every participant's value added to itself and to each of
+// its ancestors, found by walking the sponsor ids (no preorder, no network arrays).
+template <class T>
+std::unordered_map<id_type, T> ancestor_walk_sums(const Forest& f, const std::vector<T>& value) {
+  std::unordered_map<id_type, id_type> sponsor;
+  for (std::size_t i = 0; i < f.ids.size(); ++i) sponsor[f.ids[i]] = f.sponsors[i];
+  std::unordered_map<id_type, T> sum;
+  for (std::size_t i = 0; i < f.ids.size(); ++i)
+    for (id_type x = f.ids[i]; x != no_sponsor; x = sponsor[x]) sum[x] += value[i];
+  return sum;
+}
+
+struct ThreadsReset {
+  ~ThreadsReset() { set_num_threads(0); }
+};
+}  // namespace
+
+TEST_CASE("subtree sums in chunks of any size, on 1 to 3 threads, equal ancestor walks") {
+  // Small chunks put chunk boundaries everywhere: inside long chains, between siblings,
+  // under sponsors several chunks back, at roots.
+  ThreadsReset reset;
+  std::mt19937_64 rng(4242);
+  const int sizes[] = {1, 2, 3, 5, 17, 130, 1000};
+  const index_t chunks[] = {1, 2, 3, 7, 64, detail::subtree_chunk};
+  for (int seed = 0; seed < 3; ++seed)
+    for (int n : sizes)
+      for (int shape = 0; shape < 5; ++shape) {
+        const Forest f = make_forest(n, shape, rng);
+        const Network net(f.ids, f.sponsors);
+        std::vector<std::int64_t> vi(static_cast<std::size_t>(n));
+        std::vector<double> vd(static_cast<std::size_t>(n));
+        for (int i = 0; i < n; ++i) {
+          vi[i] = static_cast<std::int64_t>(rng() % 2001) - 1000;
+          vd[i] = static_cast<double>(rng() % 100001) / 64.0 - 500.0;  // exact sums
+        }
+        const auto ri = ancestor_walk_sums(f, vi);
+        const auto rd = ancestor_walk_sums(f, vd);
+        std::vector<std::int64_t> pi(vi.size()), oi(vi.size());
+        std::vector<double> pd(vd.size()), od(vd.size());
+        net.rows_to_preorder(vi.data(), pi.data());
+        net.rows_to_preorder(vd.data(), pd.data());
+        for (index_t chunk : chunks)
+          for (int threads = 1; threads <= 3; ++threads) {
+            CAPTURE(seed);
+            CAPTURE(n);
+            CAPTURE(shape);
+            CAPTURE(chunk);
+            CAPTURE(threads);
+            set_num_threads(threads);
+            std::fill(oi.begin(), oi.end(), std::int64_t{-7777});
+            detail::chunked_subtree_sum(net, pi.data(), oi.data(), chunk);
+            od = pd;  // in place: out aliases v
+            detail::chunked_subtree_sum(net, od.data(), od.data(), chunk);
+            for (int i = 0; i < n; ++i) {
+              const index_t k = net.at(f.ids[i]);
+              REQUIRE(oi[k] == ri.at(f.ids[i]));
+              REQUIRE(od[k] == rd.at(f.ids[i]));
+            }
+          }
+      }
+}
+
+TEST_CASE("subtree_sum over several real chunks: ancestor walks, the same bits on 1 to 3 threads") {
+  ThreadsReset reset;
+  std::mt19937_64 rng(77);
+  // 200,000 participants (four chunks): a random recursive forest, and one whose first
+  // 3,000 participants form a chain that every later one hangs below (deep carries, under
+  // the depth limit of the chunked pass).
+  for (int shape = 0; shape < 2; ++shape) {
+    const int n = 200000;
+    Forest f;
+    std::vector<int> parent(n, -1);
+    for (int i = 1; i < n; ++i)
+      parent[i] = shape == 0 ? static_cast<int>(rng() % static_cast<unsigned>(i))
+                  : i < 3000 ? i - 1
+                             : static_cast<int>(rng() % static_cast<unsigned>(i));
+    for (int i = 0; i < n; ++i) {
+      f.ids.push_back(1000000 + 7 * i);
+      f.sponsors.push_back(parent[i] < 0 ? no_sponsor : 1000000 + 7 * parent[i]);
+    }
+    const Network net(f.ids, f.sponsors);
+    REQUIRE(net.max_depth() <= detail::subtree_chunk_max_depth);
+    if (shape == 1) REQUIRE(net.max_depth() >= 2999);
+    std::vector<double> v(static_cast<std::size_t>(n)), pre(v.size());
+    for (auto& x : v) x = static_cast<double>(rng() % 100001) / 128.0 - 300.0;  // exact sums
+    const auto ref = ancestor_walk_sums(f, v);
+    net.rows_to_preorder(v.data(), pre.data());
+    std::vector<double> first;
+    for (int threads = 1; threads <= 3; ++threads) {
+      CAPTURE(shape);
+      CAPTURE(threads);
+      set_num_threads(threads);
+      std::vector<double> out(v.size(), -1.0);
+      subtree_sum(net, pre.data(), out.data());
+      for (int i = 0; i < n; ++i) REQUIRE(out[net.at(f.ids[i])] == ref.at(f.ids[i]));
+      if (threads == 1) first = out;
+      REQUIRE(out == first);
+    }
+    // inexact values too: the bits do not depend on the thread count
+    for (auto& x : pre) x = std::sqrt(std::abs(x) + 0.1);
+    std::vector<double> one(v.size()), three(v.size());
+    set_num_threads(1);
+    subtree_sum(net, pre.data(), one.data());
+    set_num_threads(3);
+    subtree_sum(net, pre.data(), three.data());
+    REQUIRE(std::memcmp(one.data(), three.data(), one.size() * sizeof(double)) == 0);
+  }
+}
+
+TEST_CASE("max_depth is the largest depth") {
+  std::mt19937_64 rng(5);
+  for (int shape = 0; shape < 5; ++shape)
+    for (int n : {1, 2, 40, 700}) {
+      const Forest f = make_forest(n, shape, rng);
+      const Network net(f.ids, f.sponsors);
+      const auto ref = brute_force(f, 0, 1, false, 0, 0, false, 0);
+      long deepest = 0;
+      for (const auto& kv : ref) deepest = std::max(deepest, kv.second.depth);
+      CHECK(net.max_depth() == deepest);
+    }
+  CHECK(Network().max_depth() == 0);
 }
 
 TEST_CASE("orders of unknown participants: an error naming them, or dropped and reported") {
