@@ -3,8 +3,17 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <random>
+#include <string>
+#include <thread>
 #include <unordered_map>
+
+#if defined(__unix__)
+#include <sys/wait.h>
+#include <unistd.h>
+#endif
 
 #include "downline/activity.hpp"
 #include "downline/network.hpp"
@@ -250,3 +259,114 @@ TEST_CASE("parallel_for cuts a range into contiguous slices and passes errors on
                                        }),
                   InputError);
 }
+
+namespace {
+// Runs parallel_for_parts over [0, n) in `parts` slices; true when every index was
+// visited exactly once, by the slice slice_begin says, on threads that are not all the
+// caller's when parts > 1.
+bool covers_once(std::size_t n, std::size_t parts) {
+  std::vector<std::size_t> owner(n, ~std::size_t{0});
+  std::vector<int> hits(n, 0);
+  std::vector<std::thread::id> who(parts);
+  detail::parallel_for_parts(n, parts, [&](std::size_t part, std::size_t b, std::size_t e) {
+    who[part] = std::this_thread::get_id();
+    for (std::size_t i = b; i < e; ++i) {
+      ++hits[i];
+      owner[i] = part;
+    }
+  });
+  for (std::size_t i = 0; i < n; ++i) {
+    if (hits[i] != 1) return false;
+    const std::size_t p = owner[i];
+    if (i < detail::slice_begin(n, parts, p) || i >= detail::slice_begin(n, parts, p + 1))
+      return false;
+  }
+  if (parts > 1 && who[0] != std::this_thread::get_id()) return false;
+  for (std::size_t p = 1; p < parts; ++p)
+    if (who[p] == std::thread::id() || (n >= parts && who[p] == who[0])) return false;
+  return true;
+}
+}  // namespace
+
+TEST_CASE("the kept worker threads: many calls, sleeping workers, slow parts, errors") {
+  ThreadsGuard guard;
+  {  // the second call's part 1 runs on a thread that already ran one: a kept worker
+    static thread_local int parts_run = 0;
+    int seen[2] = {0, 0};
+    for (int call = 0; call < 2; ++call)
+      detail::parallel_for_parts(2, 2, [&](std::size_t part, std::size_t, std::size_t) {
+        if (part == 1) seen[call] = ++parts_run;
+      });
+    CHECK(seen[1] == seen[0] + 1);
+  }
+  std::mt19937_64 rng(3);
+  for (int call = 0; call < 2000; ++call) {
+    const std::size_t parts = 1 + rng() % 4, n = rng() % 50;
+    REQUIRE(covers_once(n, parts));
+  }
+  // workers asleep (past their spin) are woken by the next call
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  CHECK(covers_once(1000, 3));
+  // a worker's part that outlasts the caller's spin: the caller sleeps until it is done
+  std::atomic<int> finished{0};
+  detail::parallel_for_parts(2, 2, [&](std::size_t part, std::size_t, std::size_t) {
+    if (part == 1) std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    ++finished;
+  });
+  CHECK(finished == 2);
+  // the lowest part's error comes back, after every part has finished; the pool still works
+  std::atomic<int> ran{0};
+  try {
+    detail::parallel_for_parts(40, 4, [&](std::size_t part, std::size_t, std::size_t) {
+      ++ran;
+      if (part >= 2) throw InputError(ErrorKind::bad_value, "part " + std::to_string(part));
+    });
+    FAIL("no exception");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()) == "part 2");
+  }
+  CHECK(ran == 4);
+  CHECK(covers_once(100, 4));
+}
+
+TEST_CASE("the kept worker threads: nested calls and callers on several threads") {
+  // a slice that calls parallel_for_parts itself (the pool is busy: it starts threads)
+  std::vector<int> hits(64 * 64, 0);
+  detail::parallel_for_parts(64, 3, [&](std::size_t, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i)
+      detail::parallel_for_parts(64, 2, [&](std::size_t, std::size_t bb, std::size_t ee) {
+        for (std::size_t j = bb; j < ee; ++j) ++hits[i * 64 + j];
+      });
+  });
+  CHECK(std::count(hits.begin(), hits.end(), 1) == 64 * 64);
+  // four callers at once: one holds the pool, the others start threads; all are right
+  std::atomic<int> good{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t)
+    callers.emplace_back([&, t] {
+      std::mt19937_64 rng(static_cast<unsigned>(t));
+      bool ok = true;
+      for (int call = 0; call < 300; ++call) ok = ok && covers_once(rng() % 200, 1 + rng() % 3);
+      good += ok;
+    });
+  for (std::thread& c : callers) c.join();
+  CHECK(good == 4);
+}
+
+#if defined(__unix__)
+TEST_CASE("the kept worker threads: a child process after fork() gets workers of its own") {
+  REQUIRE(covers_once(1000, 3));  // the parent's workers exist
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    bool ok = true;
+    for (int call = 0; call < 50; ++call) ok = ok && covers_once(1000, 3);
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(child, &status, 0) == child);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(covers_once(1000, 3));
+}
+#endif
