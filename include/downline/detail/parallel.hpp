@@ -77,7 +77,9 @@ inline void cpu_relax() noexcept {
 /// participant rollup and dozens of parallel steps in a network build; so a worker that
 /// has finished its slice spins (with a pause instruction) for up to `spin` waiting for
 /// the next one, like an OpenMP runtime, and sleeps on a condition variable after that.
-/// The caller waits for its workers the same way. One caller at a time: a call made
+/// The caller waits for its workers the same way. After a call with more parts than
+/// hardware threads (set_num_threads above the core count) nobody spins: a spinning thread
+/// would take the core from one with work. One caller at a time: a call made
 /// while the pool is busy (from another thread, or from inside a slice) gets false from
 /// try_acquire and starts threads of its own. The pool is never destroyed (its threads
 /// sleep through process exit), and a child process after fork() gets a pool of its own.
@@ -122,12 +124,14 @@ class ThreadPool {
       }
     }
     const std::size_t k = std::min(parts - 1, workers_.size());
+    parts_ = parts;
     pending_.store(k, std::memory_order_seq_cst);
     for (std::size_t i = 0; i < k; ++i) {
       Worker& w = *workers_[i];
       w.task = task;
       w.context = context;
       w.part = i + 1;
+      w.parts = parts;
       w.ticket.fetch_add(1, std::memory_order_seq_cst);
     }
     if (k && sleepers_.load(std::memory_order_seq_cst) > 0) {
@@ -139,7 +143,7 @@ class ThreadPool {
 
   /// Returns once every part handed out by post() has finished.
   void wait() {
-    const auto until = std::chrono::steady_clock::now() + spin;
+    const auto until = std::chrono::steady_clock::now() + spin_time(parts_);
     for (unsigned i = 0; pending_.load(std::memory_order_acquire) != 0; ++i) {
       cpu_relax();
       if (i % 64 == 63 && std::chrono::steady_clock::now() > until) {
@@ -158,6 +162,7 @@ class ThreadPool {
     Task task = nullptr;                   // the part: written before the ticket
     void* context = nullptr;
     std::size_t part = 0;
+    std::size_t parts = 0;
     std::thread thread;
   };
 
@@ -171,10 +176,18 @@ class ThreadPool {
 
   ThreadPool() : pid_(process_id()) {}
 
+  /// How long to spin before sleeping after a call of `parts` parts: `spin`, or nothing
+  /// when its threads outnumbered the hardware threads.
+  static std::chrono::microseconds spin_time(std::size_t parts) noexcept {
+    static const std::size_t hardware = std::max(1u, std::thread::hardware_concurrency());
+    return parts > hardware ? std::chrono::microseconds{0} : spin;
+  }
+
   void loop(Worker& w) {
     std::uint64_t seen = 0;
+    std::size_t parts = 0;  // of the last call this worker took part in
     for (;;) {
-      const auto until = std::chrono::steady_clock::now() + spin;
+      const auto until = std::chrono::steady_clock::now() + spin_time(parts);
       std::uint64_t t;
       for (unsigned i = 0; (t = w.ticket.load(std::memory_order_acquire)) == seen; ++i) {
         cpu_relax();
@@ -187,6 +200,7 @@ class ThreadPool {
         }
       }
       seen = t;
+      parts = w.parts;
       w.task(w.context, w.part);  // never throws: parallel_for_parts catches per part
       if (pending_.fetch_sub(1, std::memory_order_seq_cst) == 1 &&
           caller_sleeping_.load(std::memory_order_seq_cst)) {
@@ -199,6 +213,7 @@ class ThreadPool {
   const long pid_;
   std::atomic_flag busy_ = ATOMIC_FLAG_INIT;
   std::vector<std::unique_ptr<Worker>> workers_;  // only grows, only while acquired
+  std::size_t parts_ = 0;                          // of the current call (the caller's)
   std::atomic<std::size_t> pending_{0};
   std::atomic<int> sleepers_{0};
   std::atomic<bool> caller_sleeping_{false};
