@@ -238,6 +238,52 @@ TEST_CASE("the network's arrays are Arrays: vectors whose large blocks are 2 MiB
   CHECK(net.parents() == std::vector<index_t>{npos, 0});
 }
 
+#if DOWNLINE_MAP_BLOCKS
+TEST_CASE("huge_alloc: a released mapped block is kept for the next block of its size, within bounds") {
+  constexpr std::size_t huge = std::size_t{1} << 21;
+  detail::BlockCache& cache = detail::BlockCache::instance();
+  // the same size comes back at the same address, with its header intact
+  auto* a = static_cast<char*>(detail::huge_alloc(3 * huge + 5));
+  a[0] = 1;
+  detail::huge_free(a);
+  auto* b = static_cast<char*>(detail::huge_alloc(3 * huge + 77));  // rounds to the same size
+  CHECK(b == a);
+  auto* c = static_cast<char*>(detail::huge_alloc(3 * huge + 77));  // none kept: a new one
+  CHECK(c != b);
+  // another size does not take it
+  detail::huge_free(b);
+  auto* d = static_cast<char*>(detail::huge_alloc(2 * huge));
+  CHECK(d != b);
+  for (std::size_t i = 0; i < 2 * huge; i += 4096) d[i] = 'x';  // wholly writable
+  detail::huge_free(d);
+  detail::huge_free(c);
+  // bounded: many releases keep at most `capacity` bytes and `slots` blocks
+  std::vector<char*> many;
+  for (int i = 0; i < 3 * detail::BlockCache::slots; ++i)
+    many.push_back(static_cast<char*>(detail::huge_alloc(huge * (1 + i % 5))));
+  for (char* m : many) detail::huge_free(m);
+  CHECK(cache.bytes() <= detail::BlockCache::capacity);
+  CHECK(cache.bytes() > 0);
+  // a block larger than the cache is unmapped, not kept
+  const std::size_t before = cache.bytes();
+  auto* big = static_cast<char*>(detail::huge_alloc(detail::BlockCache::capacity + huge));
+  big[0] = 1;
+  detail::huge_free(big);
+  CHECK(cache.bytes() == before);
+  // blocks taken from the cache and blocks mapped anew do not overlap while live
+  std::vector<char*> live;
+  std::vector<std::size_t> size;
+  for (int i = 0; i < 40; ++i) {
+    size.push_back(huge * (1 + i % 5));
+    live.push_back(static_cast<char*>(detail::huge_alloc(size.back())));
+  }
+  for (std::size_t i = 0; i < live.size(); ++i)
+    for (std::size_t j = i + 1; j < live.size(); ++j)
+      REQUIRE((live[i] + size[i] <= live[j] || live[j] + size[j] <= live[i]));
+  for (char* m : live) detail::huge_free(m);
+}
+#endif
+
 TEST_CASE("huge_alloc: blocks of every size are aligned, wholly writable and released") {
   constexpr std::size_t huge = std::size_t{1} << 21;
   for (std::size_t bytes : {std::size_t{0}, std::size_t{1}, std::size_t{17}, huge - 1, huge,

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <new>
 #include <type_traits>
 #include <vector>
@@ -72,6 +73,72 @@ struct BlockHeader {
 };
 static_assert(sizeof(BlockHeader) == 16, "the header keeps 16-byte alignment");
 
+#if DOWNLINE_MAP_BLOCKS
+/// Mapped blocks released lately, kept for the next huge_alloc() of the same size: a
+/// block mapped anew is zeroed by the kernel and faulted in (on a VM that hands freed
+/// memory back to its host, each 2 MiB page costs a host fault too), and the same sizes
+/// come back again and again (a network rebuilt, the results of a rollup per period).
+/// At most `capacity` bytes and `slots` blocks are kept, the most recent; they stay
+/// resident. The lock is only ever tried: a thread that finds it taken (or a child after
+/// fork() whose parent held it) maps and unmaps as if there were no cache.
+class BlockCache {
+ public:
+  static constexpr std::size_t capacity = std::size_t{64} << 20;
+  static constexpr int slots = 16;
+
+  static BlockCache& instance() noexcept {
+    static BlockCache cache;
+    return cache;
+  }
+  /// A kept block of exactly `mapped` bytes (from its header page on), or null.
+  char* take(std::size_t mapped) noexcept {
+    std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return nullptr;
+    for (int i = count_; i-- > 0;)
+      if (kept_[i].mapped == mapped) {
+        char* base = kept_[i].base;
+        bytes_ -= mapped;
+        for (int j = i + 1; j < count_; ++j) kept_[j - 1] = kept_[j];
+        --count_;
+        return base;
+      }
+    return nullptr;
+  }
+  /// Keeps a block (evicting the oldest as needed); false when it is not kept.
+  bool keep(char* base, std::size_t mapped) noexcept {
+    if (mapped > capacity) return false;
+    std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) return false;
+    int drop = 0;
+    std::size_t freed = 0;
+    while (drop < count_ && (count_ - drop == slots || bytes_ - freed + mapped > capacity))
+      freed += kept_[drop++].mapped;
+    for (int j = 0; j < drop; ++j) (void)munmap(kept_[j].base, kept_[j].mapped);
+    for (int j = drop; j < count_; ++j) kept_[j - drop] = kept_[j];
+    count_ -= drop;
+    bytes_ -= freed;
+    kept_[count_++] = Kept{base, mapped};
+    bytes_ += mapped;
+    return true;
+  }
+  /// Bytes kept now.
+  std::size_t bytes() noexcept {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return bytes_;
+  }
+
+ private:
+  struct Kept {
+    char* base;
+    std::size_t mapped;
+  };
+  std::mutex mutex_;
+  Kept kept_[slots] = {};
+  int count_ = 0;
+  std::size_t bytes_ = 0;
+};
+#endif
+
 /// Memory for `bytes` bytes, released with huge_free(). Blocks of 2 MiB or more are
 /// aligned to 2 MiB and asked for transparent huge pages: touching them first costs one
 /// fault per 2 MiB instead of one per 4 KiB, and reading them at random no TLB misses. On
@@ -86,6 +153,7 @@ inline void* huge_alloc(std::size_t bytes) {
     const std::size_t rounded = (bytes + huge - 1) / huge * huge;
 #if DOWNLINE_MAP_BLOCKS
     constexpr std::size_t page = 4096;
+    if (char* kept = BlockCache::instance().take(rounded + page)) return kept + page;
     const std::size_t total = rounded + huge;  // room for the header page and alignment
     void* base = mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (base == MAP_FAILED) throw std::bad_alloc();
@@ -119,7 +187,8 @@ inline void huge_free(void* p) noexcept {
   const BlockHeader h = *(static_cast<BlockHeader*>(p) - 1);
 #if DOWNLINE_MAP_BLOCKS
   if (h.mapped != 0) {
-    (void)munmap(static_cast<char*>(p) - 4096, h.mapped);
+    char* base = static_cast<char*>(p) - 4096;
+    if (!BlockCache::instance().keep(base, h.mapped)) (void)munmap(base, h.mapped);
     return;
   }
 #endif
