@@ -130,15 +130,11 @@ class Activity {
   const std::vector<id_type>& dropped_ids() const noexcept { return dropped_ids_; }
 
   /// Calls add(k, pv) for every order with start <= day < end, in order (k: its
-  /// participant's preorder position): the one pass behind the personal volumes below.
+  /// participant's preorder position): the pass behind the personal volumes below
+  /// (for_each_order_ahead, which also prefetches their targets).
   template <class Add>
   void for_each_order(day_t start, day_t end, Add add) const {
-    const std::size_t n = node_.size();
-    for (std::size_t i = 0; i < n; ++i) {
-      const day_t d = day_[i];
-      if (d < start || d >= end) continue;
-      add(node_[i], pv_[i]);
-    }
+    for_each_order_ahead(start, end, 0, n_nodes_, [](index_t) {}, add);
   }
 
   /// Personal volume for orders with start <= day < end written twice, in preorder
@@ -173,19 +169,17 @@ class Activity {
   /// and whether each had an order with pv > 0 in the period (the default "active").
   void personal_volume(day_t start, day_t end, double* pv, std::uint8_t* any_positive) const {
     std::fill(pv, pv + n_nodes_, 0.0);
+    auto fetch = [&](index_t k) { __builtin_prefetch(pv + k, 1); };
     if (!any_positive) {
-      for_each_order_ahead(
-          start, end, 0, n_nodes_, [&](index_t k) { __builtin_prefetch(pv + k, 1); },
-          [&](index_t k, double v) { pv[k] += v; });
+      for_each_order_ahead(start, end, 0, n_nodes_, fetch,
+                           [&](index_t k, double v) { pv[k] += v; });
       return;
     }
     std::fill(any_positive, any_positive + n_nodes_, std::uint8_t{0});
-    for_each_order_ahead(
-        start, end, 0, n_nodes_, [&](index_t k) { __builtin_prefetch(pv + k, 1); },
-        [&](index_t k, double v) {
-          pv[k] += v;
-          if (v > 0) any_positive[k] = 1;
-        });
+    for_each_order_ahead(start, end, 0, n_nodes_, fetch, [&](index_t k, double v) {
+      pv[k] += v;
+      if (v > 0) any_positive[k] = 1;
+    });
   }
 
   /// Personal volume as above, but of participant k written to pv[to[k]]: with

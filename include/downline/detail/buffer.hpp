@@ -121,7 +121,7 @@ class BlockCache {
     bytes_ += mapped;
     return true;
   }
-  /// Bytes kept now.
+  /// Bytes kept now (for the tests: this one waits for the lock).
   std::size_t bytes() noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
     return bytes_;
