@@ -37,14 +37,15 @@ std::uint64_t order_key(T x) noexcept {
   }
 }
 
-/// The values at the given ascending positions (order statistics) of n values, without
-/// sorting: a histogram of the keys' leading bits finds each position's bucket, then
-/// nth_element runs inside those few buckets only.
-template <class T, std::size_t K>
+/// The values at the given ascending positions (order statistics) of the values i < n with
+/// keep(i), without sorting: a histogram of the keys' leading bits finds each position's
+/// bucket, then nth_element runs inside those few buckets only.
+template <class T, std::size_t K, class Keep>
 std::array<T, K> order_statistics(const T* values, std::size_t n,
-                                  const std::array<std::size_t, K>& at) {
+                                  const std::array<std::size_t, K>& at, Keep keep) {
   std::uint64_t lo = ~std::uint64_t{0}, hi = 0;
   for (std::size_t i = 0; i < n; ++i) {
+    if (!keep(i)) continue;
     const std::uint64_t k = order_key(values[i]);
     lo = std::min(lo, k);
     hi = std::max(hi, k);
@@ -53,7 +54,7 @@ std::array<T, K> order_statistics(const T* values, std::size_t n,
   while (((hi - lo) >> shift) >= (std::uint64_t{1} << 16)) ++shift;
   std::vector<std::size_t> start(static_cast<std::size_t>((hi - lo) >> shift) + 2, 0);
   for (std::size_t i = 0; i < n; ++i)
-    ++start[static_cast<std::size_t>((order_key(values[i]) - lo) >> shift) + 1];
+    if (keep(i)) ++start[static_cast<std::size_t>((order_key(values[i]) - lo) >> shift) + 1];
   for (std::size_t b = 1; b < start.size(); ++b) start[b] += start[b - 1];
   std::array<std::size_t, K> bucket{};
   for (std::size_t q = 0; q < K; ++q)  // the bucket holding position at[q]
@@ -84,6 +85,7 @@ std::array<T, K> order_statistics(const T* values, std::size_t n,
   std::array<std::size_t, K> wanted{};
   for (std::size_t q = 0; q < K; ++q) wanted[slot[q]] = bucket[q];
   for (std::size_t i = 0; i < n; ++i) {
+    if (!keep(i)) continue;
     const std::size_t b = static_cast<std::size_t>((order_key(values[i]) - lo) >> shift);
     for (std::size_t u = 0; u < used; ++u)
       if (b == wanted[u]) in[u].push_back(values[i]);
@@ -103,6 +105,30 @@ inline void check_cut_points(const std::array<double, 4>& edges) {
       throw InputError(ErrorKind::bad_value, "cut points must be 4 increasing finite numbers");
 }
 
+/// quantile_scores() of the `kept` values i < n with keep(i), ranked among themselves; the
+/// others score 0. No gathering: the values are read in place.
+template <class T, class Out, class Keep>
+void quantile_scores_if(const T* values, std::size_t n, std::size_t kept, Better better, Out* out,
+                        Keep keep) {
+  if (kept == 0) {
+    std::fill(out, out + n, Out{0});
+    return;
+  }
+  const bool higher = better == Better::higher;
+  std::array<std::size_t, 4> at{};  // ascending positions of the four cuts
+  for (std::size_t s = 1; s <= 4; ++s) {
+    const std::size_t t = (s * kept + 4) / 5;  // ceil(s kept / 5), 1 <= t <= kept
+    at[s - 1] = higher ? t - 1 : kept - t;
+  }
+  const std::array<T, 4> cut = order_statistics(values, n, at, keep);
+  for (std::size_t i = 0; i < n; ++i) {
+    int score = 1;
+    const std::uint64_t k = order_key(values[i]);
+    for (const T& c : cut) score += higher ? order_key(c) < k : k < order_key(c);
+    out[i] = static_cast<Out>(keep(i) ? score : 0);
+  }
+}
+
 }  // namespace detail
 
 /// Quantile scores 1..5 of n values (no NaN) with the tie rule "equal values, equal
@@ -113,40 +139,27 @@ inline void check_cut_points(const std::array<double, 4>& edges) {
 /// No sort: floor(5 w / n) >= s exactly when w >= t_s = ceil(s n / 5), and "at least t
 /// values are strictly smaller than x" is "the t-th smallest value is < x" (for lower is
 /// better, "the t-th largest is > x"), so four order statistics give every score.
-template <class T>
-void quantile_scores(const T* values, std::size_t n, Better better, std::int64_t* out) {
-  if (n == 0) return;
-  const bool higher = better == Better::higher;
-  std::array<std::size_t, 4> at{};  // ascending positions of the four cuts
-  for (std::size_t s = 1; s <= 4; ++s) {
-    const std::size_t t = (s * n + 4) / 5;  // ceil(s n / 5), 1 <= t <= n
-    at[s - 1] = higher ? t - 1 : n - t;
-  }
-  const std::array<T, 4> cut = detail::order_statistics(values, n, at);
-  for (std::size_t i = 0; i < n; ++i) {
-    std::int64_t score = 1;
-    const std::uint64_t k = detail::order_key(values[i]);
-    for (const T& c : cut) score += higher ? detail::order_key(c) < k : k < detail::order_key(c);
-    out[i] = score;
-  }
+template <class T, class Out>
+void quantile_scores(const T* values, std::size_t n, Better better, Out* out) {
+  detail::quantile_scores_if(values, n, n, better, out, [](std::size_t) { return true; });
 }
 
 /// Scores 1..5 by 4 increasing cut points. Higher is better (F, M): 1 below edges[0], 2
 /// from it, ..., 5 from edges[3] on. Lower is better (R): 5 up to edges[0] (inclusive), 4 up
 /// to edges[1], ..., 1 above edges[3].
-template <class T>
+template <class T, class Out>
 void cut_scores(const T* values, std::size_t n, const std::array<double, 4>& edges, Better better,
-                std::int64_t* out) {
+                Out* out) {
   detail::check_cut_points(edges);
   for (std::size_t i = 0; i < n; ++i) {
     const double v = static_cast<double>(values[i]);
-    std::int64_t k = 0;
+    int k = 0;
     if (better == Better::higher) {
       for (double e : edges) k += e <= v;
-      out[i] = 1 + k;
+      out[i] = static_cast<Out>(1 + k);
     } else {
       for (double e : edges) k += e < v;
-      out[i] = 5 - k;
+      out[i] = static_cast<Out>(5 - k);
     }
   }
 }
@@ -194,57 +207,36 @@ inline RfmScores rfm_scores(const std::int32_t* days, const day_t* last, const d
   out.m.resize(n);
   out.score.resize(n);
   out.segment.resize(n);
-  // The customers with an order; when that is everyone (the usual case), no gathering.
+  // The customers with an order are scored among themselves, read in place (no gathered
+  // copies: on fresh memory those cost more than the scoring); the others score 0.
   const std::size_t nb =
       static_cast<std::size_t>(std::count_if(days, days + n, [](std::int32_t d) { return d > 0; }));
-  const bool all = nb == n;
-  std::vector<std::uint32_t> buyer;  // listed only when some customer has no order
-  if (!all)
-    for (std::size_t i = 0; i < n; ++i)
-      if (days[i] > 0) buyer.push_back(static_cast<std::uint32_t>(i));
-  std::vector<day_t> g_last;
-  std::vector<std::int32_t> g_days;
-  std::vector<double> g_money;
-  if (!all) {
-    g_last.resize(nb);
-    g_days.resize(nb);
-    g_money.resize(nb);
-    for (std::size_t j = 0; j < nb; ++j) {
-      g_last[j] = last[buyer[j]];
-      g_days[j] = days[buyer[j]];
-      g_money[j] = amount[buyer[j]];
-    }
-  }
-  const day_t* L = all ? last : g_last.data();
-  const std::int32_t* D = all ? days : g_days.data();
-  const double* A = all ? amount : g_money.data();
-  // One letter: scores of the buyers, then spread to every customer (0 = no order).
+  const auto buyer = [days](std::size_t i) { return days[i] > 0; };
   auto letter = [&](std::size_t k, Array<std::int8_t>& to) {
-    std::vector<std::int64_t> sc(nb);
+    std::int8_t* sc = to.data();
+    const auto cuts = [&](const auto* values, const std::array<double, 4>& edges, Better better) {
+      cut_scores(values, n, edges, better, sc);
+      for (std::size_t i = 0; i < n; ++i)
+        if (!buyer(i)) sc[i] = 0;
+    };
     if (k == 0) {  // R: from recency = as_of - last for cut points (days), from last for quantiles
       if (opt.cuts[0]) {
-        std::vector<std::int64_t> rec(nb);
-        for (std::size_t j = 0; j < nb; ++j) rec[j] = static_cast<std::int64_t>(as_of) - L[j];
-        cut_scores(rec.data(), nb, *opt.cuts[0], Better::lower, sc.data());
+        std::vector<std::int64_t> rec(n);
+        for (std::size_t i = 0; i < n; ++i) rec[i] = static_cast<std::int64_t>(as_of) - last[i];
+        cuts(rec.data(), *opt.cuts[0], Better::lower);
       } else {
-        quantile_scores(L, nb, Better::higher, sc.data());
+        detail::quantile_scores_if(last, n, nb, Better::higher, sc, buyer);
       }
     } else if (k == 1) {
       if (opt.cuts[1])
-        cut_scores(D, nb, *opt.cuts[1], Better::higher, sc.data());
+        cuts(days, *opt.cuts[1], Better::higher);
       else
-        quantile_scores(D, nb, Better::higher, sc.data());
+        detail::quantile_scores_if(days, n, nb, Better::higher, sc, buyer);
     } else {
       if (opt.cuts[2])
-        cut_scores(A, nb, *opt.cuts[2], Better::higher, sc.data());
+        cuts(amount, *opt.cuts[2], Better::higher);
       else
-        quantile_scores(A, nb, Better::higher, sc.data());
-    }
-    if (all) {
-      for (std::size_t i = 0; i < n; ++i) to[i] = static_cast<std::int8_t>(sc[i]);
-    } else {
-      std::fill(to.begin(), to.end(), std::int8_t{0});
-      for (std::size_t j = 0; j < nb; ++j) to[buyer[j]] = static_cast<std::int8_t>(sc[j]);
+        detail::quantile_scores_if(amount, n, nb, Better::higher, sc, buyer);
     }
   };
   // M (doubles) costs about as much as R and F together: slices {R, F} and {M} on two threads.

@@ -30,7 +30,26 @@ struct OrderSummary {
   Array<double> first_day_amount;
 };
 
+/// Bit flags naming the arrays of an OrderSummary: summarize_by_id() fills only those asked
+/// for and leaves the others empty (less memory to allocate and write: a life-cycle matrix
+/// needs `days | last`, 8 bytes a customer instead of 36).
+struct SummaryFields {
+  static constexpr unsigned orders = 1, days = 2, first = 4, last = 8, amount = 16,
+                            first_day_amount = 32, all = 63;
+};
+
 namespace detail {
+
+/// Writes customer c's entry into the arrays the summary holds (see SummaryFields).
+inline void put_summary(OrderSummary& s, std::size_t c, std::int64_t orders, std::int32_t days,
+                        day_t first, day_t last, double amount, double first_day_amount) {
+  if (!s.orders.empty()) s.orders[c] = orders;
+  if (!s.days.empty()) s.days[c] = days;
+  if (!s.first.empty()) s.first[c] = first;
+  if (!s.last.empty()) s.last[c] = last;
+  if (!s.amount.empty()) s.amount[c] = amount;
+  if (!s.first_day_amount.empty()) s.first_day_amount[c] = first_day_amount;
+}
 
 /// Customer c's entry of the summary from its m >= 1 orders already in day order.
 inline void summarize_sorted(const day_t* dd, const double* aa, std::size_t m, bool positive_only,
@@ -51,12 +70,7 @@ inline void summarize_sorted(const day_t* dd, const double* aa, std::size_t m, b
   if (counted > 0)
     for (std::size_t i = 0; i < m && dd[i] <= first; ++i)
       if (dd[i] == first) first_total += aa[i];
-  s.orders[c] = counted;
-  s.days[c] = distinct;
-  s.first[c] = first;
-  s.last[c] = last;
-  s.amount[c] = total;
-  s.first_day_amount[c] = first_total;
+  put_summary(s, c, counted, distinct, first, last, total, first_total);
 }
 
 /// One customer's orders (days dd, amounts aa, m >= 1 of them, in input order): puts them
@@ -90,13 +104,22 @@ inline void summarize_group(day_t* dd, double* aa, std::size_t m, bool positive_
   summarize_sorted(dd, aa, m, positive_only, s, c);
 }
 
-inline void resize_summary(OrderSummary& s, std::size_t n) {
-  s.orders.assign(n, 0);
-  s.days.assign(n, 0);
-  s.first.assign(n, min_day);
-  s.last.assign(n, min_day);
-  s.amount.assign(n, 0.0);
-  s.first_day_amount.assign(n, 0.0);
+/// n customers without orders in the arrays named by `fields`; the others empty.
+inline void resize_summary(OrderSummary& s, std::size_t n, unsigned fields = SummaryFields::all) {
+  const auto fill = [&](auto& a, unsigned f, auto v) {
+    if (fields & f) {
+      a.assign(n, v);
+    } else {
+      a.clear();
+      a.shrink_to_fit();
+    }
+  };
+  fill(s.orders, SummaryFields::orders, std::int64_t{0});
+  fill(s.days, SummaryFields::days, std::int32_t{0});
+  fill(s.first, SummaryFields::first, min_day);
+  fill(s.last, SummaryFields::last, min_day);
+  fill(s.amount, SummaryFields::amount, 0.0);
+  fill(s.first_day_amount, SummaryFields::first_day_amount, 0.0);
 }
 
 /// Counting sort of the orders [0, m) with day <= as_of by code (0..k-1; a negative code
@@ -217,17 +240,44 @@ struct SlotDayAmount {
 inline double amount_of(const SlotDay&) noexcept { return 0.0; }
 inline double amount_of(const SlotDayAmount& r) noexcept { return r.amount; }
 
+/// An order in a partition of dense ids without amounts, packed in 32 bits: its slot in the
+/// high bits, its day minus `base` in the low `day_bits` (orders after as_of all carry
+/// as_of + 1). Half the bytes of SlotDay to scatter and group; used when both fit.
+struct PackedDays {
+  unsigned day_bits = 0;
+  day_t base = 0;
+  std::uint32_t after = 0;  ///< the offset of as_of + 1 (every order after as_of)
+  std::uint32_t slot(std::uint32_t r) const noexcept { return r >> day_bits; }
+  std::uint32_t offset(std::uint32_t r) const noexcept {
+    return r & ((std::uint32_t{1} << day_bits) - 1);
+  }
+  day_t day(std::uint32_t r) const noexcept { return static_cast<day_t>(offset(r)) + base; }
+};
+/// The same accessors for the unpacked records.
+struct PlainDays {
+  template <class Rec>
+  std::uint32_t slot(const Rec& r) const noexcept {
+    return r.slot;
+  }
+  template <class Rec>
+  day_t day(const Rec& r) const noexcept {
+    return r.day;
+  }
+};
+
 /// summarize_by_id() when ids are dense: partition p holds the ids whose unsigned-shifted
 /// value is lo_id + (p << shift) + slot, slot < 2^shift, so every partition is grouped by
 /// direct addressing (no table, no sort: slots are in id order). part_of(i) is order i's
 /// partition, make(i, day) its record.
-template <class Rec, class PartOf, class Make>
+template <class Rec, class Codec, class PartOf, class Make>
 void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t ticks_per_day,
                      day_t as_of, bool positive_only, Partitioning& orders_part,
                      const Partitioning& uni_part,
                      const std::vector<std::pair<id_type, std::int64_t>>& uni, std::uint64_t lo_id,
                      unsigned shift, bool has_universe, IdOrderSummary& out,
-                     std::vector<IdPart>& parts, PartOf part_of, Make make) {
+                     std::vector<IdPart>& parts, unsigned fields, Codec codec, PartOf part_of,
+                     Make make) {
+  constexpr bool packed = std::is_same<Rec, std::uint32_t>::value;
   constexpr std::size_t grain = std::size_t{1} << 16;
   constexpr std::uint64_t sign = std::uint64_t{1} << 63;
   const std::size_t span = std::size_t{1} << shift;
@@ -243,29 +293,30 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
   // straight into the final arrays (no per-partition arrays, no concatenation).
   std::vector<std::size_t> first_row(parts.size() + 1, 0);
   if (!has_universe) {
-    parallel_for(parts.size(), 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
+    orders_part.for_each_range([&](std::size_t, std::size_t pb, std::size_t pe) {
       std::vector<std::uint8_t> present(span);
       for (std::size_t p = pb; p < pe; ++p) {
         std::fill(present.begin(), present.end(), std::uint8_t{0});
         for (std::size_t i = orders_part.begin[p]; i < orders_part.begin[p + 1]; ++i)
-          present[rec[i].slot] = 1;
+          present[codec.slot(rec[i])] = 1;
         first_row[p + 1] =
             static_cast<std::size_t>(std::count(present.begin(), present.end(), std::uint8_t{1}));
       }
     });
     for (std::size_t p = 0; p < parts.size(); ++p) first_row[p + 1] += first_row[p];
     out.ids.resize(first_row.back());
-    resize_summary(out.summary, first_row.back());
+    resize_summary(out.summary, first_row.back(), fields);
   }
   // Per partition (in cache): rows counted per slot, then two stable counting sorts, by
   // day and then by slot, so that every customer's rows are in day order (ties in input
   // order, as summarize_group() would leave them) without a sort per customer.
   constexpr std::size_t max_day_range = std::size_t{1} << 20;
-  parallel_for(parts.size(), 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
+  orders_part.for_each_range([&](std::size_t, std::size_t pb, std::size_t pe) {
     std::vector<std::int32_t> seen(span);
     std::vector<std::int64_t> code(span), owner, start(span + 1), next;
     std::vector<std::int32_t> by_day;
-    std::vector<Rec> tmp;
+    std::vector<Rec> tmp, keys;
+    if constexpr (packed) by_day.resize((std::size_t{1} << codec.day_bits) + 1);
     std::vector<day_t> dd;
     std::vector<double> aa;
     std::vector<std::pair<day_t, double>> big;
@@ -280,12 +331,20 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
       std::fill(seen.begin(), seen.end(), 0);
       std::fill(start.begin(), start.end(), 0);
       day_t dlo = std::numeric_limits<day_t>::max(), dhi = std::numeric_limits<day_t>::min();
-      for (std::size_t i = 0; i < m; ++i) {
-        ++seen[r[i].slot];
-        if (r[i].day <= as_of) {
-          ++start[r[i].slot + 1];
-          dlo = std::min(dlo, r[i].day);
-          dhi = std::max(dhi, r[i].day);
+      if constexpr (packed) {  // every row counted by slot and by day, in one pass
+        std::fill(by_day.begin(), by_day.end(), 0);
+        for (std::size_t i = 0; i < m; ++i) {
+          ++seen[codec.slot(r[i])];
+          ++by_day[codec.offset(r[i]) + 1];
+        }
+      } else {
+        for (std::size_t i = 0; i < m; ++i) {
+          ++seen[r[i].slot];
+          if (r[i].day <= as_of) {
+            ++start[r[i].slot + 1];
+            dlo = std::min(dlo, r[i].day);
+            dhi = std::max(dhi, r[i].day);
+          }
         }
       }
       OrderSummary& s = out.summary;
@@ -313,13 +372,38 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
             code[slot] = k++;
           }
       }
-      for (std::size_t slot = 0; slot < span; ++slot) start[slot + 1] += start[slot];
+      if constexpr (packed)  // rows after as_of sort last among their customer's
+        for (std::size_t slot = 0; slot < span; ++slot) start[slot + 1] = start[slot] + seen[slot];
+      else
+        for (std::size_t slot = 0; slot < span; ++slot) start[slot + 1] += start[slot];
       const std::size_t kept = static_cast<std::size_t>(start[span]);
       if (kept == 0) continue;
-      dd.resize(kept);
-      aa.resize(kept);
       next.assign(start.begin(), start.end() - 1);
       const bool by_days = static_cast<std::size_t>(dhi - dlo) < max_day_range;
+      if constexpr (packed) {
+        // Packed keys sort by (slot, day) as plain integers: a counting sort by day, then
+        // one by slot (both stable), leaves every customer's days in order, those after
+        // as_of (the largest day value) last.
+        for (std::size_t d = 1; d < by_day.size(); ++d) by_day[d] += by_day[d - 1];
+        tmp.resize(m);
+        keys.resize(m);
+        for (std::size_t i = 0; i < m; ++i) tmp[by_day[codec.offset(r[i])]++] = r[i];
+        for (const Rec& t : tmp) keys[static_cast<std::size_t>(next[codec.slot(t)]++)] = t;
+        for (std::size_t slot = 0; slot < span; ++slot) {
+          const std::size_t lo = static_cast<std::size_t>(start[slot]);
+          std::size_t hi = static_cast<std::size_t>(start[slot + 1]);
+          while (hi > lo && codec.offset(keys[hi - 1]) == codec.after) --hi;
+          if (lo == hi) continue;
+          const std::int64_t at = has_universe ? owner[slot] : code[slot];
+          if (at < 0) continue;
+          std::int32_t distinct = 1;
+          for (std::size_t i = lo + 1; i < hi; ++i) distinct += keys[i] != keys[i - 1];
+          put_summary(s, static_cast<std::size_t>(at), static_cast<std::int64_t>(hi - lo),
+                      distinct, codec.day(keys[lo]), codec.day(keys[hi - 1]), 0.0, 0.0);
+        }
+      } else {
+      dd.resize(kept);
+      aa.resize(kept);
       if (by_days) {  // rows in day order first (stable), then by slot (stable)
         by_day.assign(static_cast<std::size_t>(dhi - dlo) + 2, 0);
         for (std::size_t i = 0; i < m; ++i)
@@ -356,6 +440,7 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
           summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, s,
                           static_cast<std::size_t>(at));
       }
+      }
     }
   });
 }
@@ -377,13 +462,16 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
 ///
 /// Dense ids (a partition's id range at most about 4 times its share of rows, as
 /// consecutive member numbers give) are grouped by direct addressing inside each
-/// partition, with 16-byte records (8 without amounts); other ids with a small hash table
-/// per partition.
+/// partition, with 16-byte records (without amounts 8, or 4 when a slot and the days from
+/// the first order to as_of + 1, at most 2^14 of them, fit in 32 bits); other ids with a small hash table per
+/// partition. `fields` (SummaryFields flags) names the summary arrays to fill; the others
+/// are left empty.
 inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* ticks,
                                       std::int64_t ticks_per_day, const double* amount,
                                       std::size_t n, day_t as_of, OrderRows rows = OrderRows::all,
                                       const id_type* universe = nullptr,
-                                      std::size_t n_universe = 0) {
+                                      std::size_t n_universe = 0,
+                                      unsigned fields = SummaryFields::all) {
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
   if (amount == nullptr && n > 0 && rows == OrderRows::positive)
@@ -406,23 +494,29 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   //    partition would hold more than 8 times its share; then by hash, and one radix sort
   //    of the customers at the end.
   std::uint64_t lo_id = ~std::uint64_t{0}, hi_id = 0;  // ids shifted to unsigned order
+  std::int64_t min_ticks = std::numeric_limits<std::int64_t>::max();  // the first order's
   {
     std::vector<std::uint64_t> lo(detail::parallel_parts(n, grain), ~std::uint64_t{0});
     std::vector<std::uint64_t> hi(lo.size(), 0);
     std::vector<char> no_date(lo.size(), 0);
+    std::vector<std::int64_t> tlo(lo.size(), std::numeric_limits<std::int64_t>::max());
     detail::parallel_for(n, grain, [&](std::size_t sl, std::size_t b, std::size_t e) {
       std::uint64_t l = lo[sl], h = hi[sl];
+      std::int64_t t = tlo[sl];
       bool bad = false;
       for (std::size_t i = b; i < e; ++i) {
         const std::uint64_t u = static_cast<std::uint64_t>(id[i]) ^ (std::uint64_t{1} << 63);
         l = std::min(l, u);
         h = std::max(h, u);
         bad |= ticks[i] == nat;
+        t = std::min(t, ticks[i]);
       }
       lo[sl] = l;
       hi[sl] = h;
+      tlo[sl] = t;
       no_date[sl] = bad;
     });
+    for (const std::int64_t t : tlo) min_ticks = std::min(min_ticks, t);
     if (std::find(no_date.begin(), no_date.end(), 1) != no_date.end()) {
       std::vector<id_type> rows_bad;
       for (std::size_t i = 0; i < n; ++i)
@@ -483,7 +577,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   IdOrderSummary out;
   if (has_universe) {
     out.ids.assign(universe, universe + n_universe);
-    detail::resize_summary(out.summary, n_universe);
+    detail::resize_summary(out.summary, n_universe, fields);
   }
   std::vector<detail::IdPart> parts(P);
   if (direct) {
@@ -492,16 +586,39 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
           ((static_cast<std::uint64_t>(x) ^ (std::uint64_t{1} << 63)) - lo_id) & (span - 1));
     };
     const auto part_of = [&](std::size_t i) { return part_of_id(id[i]); };
-    if (amount != nullptr)
+    // Without amounts, days from `base` (the first order's day, or as_of + 1 if later) to
+    // as_of + 1 (every order after as_of) and a slot fit in 32 bits in nearly every case;
+    // at most 2^14 day values (44 years), so that a partition's count per day stays small.
+    const std::int64_t first_day =
+        n == 0 ? std::int64_t{as_of} + 1
+               : detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) -> std::int64_t {
+                   return clamped_day(min_ticks, per_day);
+                 });
+    const std::int64_t base = std::min<std::int64_t>(first_day, std::int64_t{as_of} + 1);
+    const unsigned day_bits = detail::log2_ceil(
+        static_cast<std::size_t>(std::int64_t{as_of} + 2 - base));  // values 0..as_of+1-base
+    if (amount == nullptr && as_of < max_day && range_shift + day_bits <= 32 && day_bits <= 14) {
+      const detail::PackedDays codec{day_bits, static_cast<day_t>(base),
+                                     static_cast<std::uint32_t>(std::int64_t{as_of} + 1 - base)};
+      const day_t after = static_cast<day_t>(std::int64_t{as_of} + 1);
+      detail::summarize_dense<std::uint32_t>(
+          n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
+          range_shift, has_universe, out, parts, fields, codec, part_of, [&](std::size_t i, day_t d) {
+            return (slot_of(id[i]) << day_bits) |
+                   static_cast<std::uint32_t>(std::min(d, after) - codec.base);
+          });
+    } else if (amount != nullptr)
       detail::summarize_dense<detail::SlotDayAmount>(
           n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
-          range_shift, has_universe, out, parts, part_of, [&](std::size_t i, day_t d) {
+          range_shift, has_universe, out, parts, fields, detail::PlainDays{}, part_of,
+          [&](std::size_t i, day_t d) {
             return detail::SlotDayAmount{slot_of(id[i]), d, amount[i]};
           });
     else
       detail::summarize_dense<detail::SlotDay>(
           n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
-          range_shift, has_universe, out, parts, part_of, [&](std::size_t i, day_t d) {
+          range_shift, has_universe, out, parts, fields, detail::PlainDays{}, part_of,
+          [&](std::size_t i, day_t d) {
             return detail::SlotDay{slot_of(id[i]), d};
           });
   } else {
@@ -522,7 +639,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
 
     // 2. Every partition on its own: ids -> local codes, counting sort, per-customer pass.
     const unsigned skip = by_value ? 0 : bits;
-    detail::parallel_for(P, 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
+    orders_part.for_each_range([&](std::size_t, std::size_t pb, std::size_t pe) {
       detail::SmallIdTable table;
       std::vector<std::int32_t> code, rank;
       std::vector<std::int64_t> start, target;
@@ -583,7 +700,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
             [&](std::size_t i) { return r[i].day; }, [&](std::size_t i) { return r[i].amount; },
             start, dd, aa);
         OrderSummary& s = has_universe ? out.summary : part.s;
-        if (!has_universe) detail::resize_summary(s, kk);
+        if (!has_universe) detail::resize_summary(s, kk, fields);
         for (std::size_t c = 0; c < kk; ++c) {
           const std::size_t lo = static_cast<std::size_t>(start[c]);
           const std::size_t hi = static_cast<std::size_t>(start[c + 1]);
@@ -620,20 +737,15 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   const std::size_t K = offset[P];
   out.ids.resize(K);
   OrderSummary& s = out.summary;
-  s.orders.resize(K);
-  s.days.resize(K);
-  s.first.resize(K);
-  s.last.resize(K);
-  s.amount.resize(K);
-  s.first_day_amount.resize(K);
+  detail::resize_summary(s, K, fields);
   auto put = [&](std::size_t i, const detail::IdPart& part, std::size_t j) {
     out.ids[i] = part.ids[j];
-    s.orders[i] = part.s.orders[j];
-    s.days[i] = part.s.days[j];
-    s.first[i] = part.s.first[j];
-    s.last[i] = part.s.last[j];
-    s.amount[i] = part.s.amount[j];
-    s.first_day_amount[i] = part.s.first_day_amount[j];
+    const OrderSummary& ps = part.s;
+    detail::put_summary(s, i, ps.orders.empty() ? 0 : ps.orders[j], ps.days.empty() ? 0 : ps.days[j],
+                        ps.first.empty() ? min_day : ps.first[j],
+                        ps.last.empty() ? min_day : ps.last[j],
+                        ps.amount.empty() ? 0.0 : ps.amount[j],
+                        ps.first_day_amount.empty() ? 0.0 : ps.first_day_amount[j]);
   };
   if (by_value) {  // partitions in order, each sorted: a concatenation
     detail::parallel_for(P, 1, [&](std::size_t, std::size_t pb, std::size_t pe) {

@@ -185,15 +185,20 @@ class _Orders:
             raise InputError("no orders: give an as_of date")
         return int(self.ticks.max() // self.per_day)
 
-    def summary(self, as_of_day: int, positive_only: bool = False) -> dict:
+    def summary(self, as_of_day: int, positive_only: bool = False,
+                fields: Optional[Sequence[str]] = None) -> dict:
         """Per-customer arrays up to as_of_day; with positive_only, rows with amount <= 0
-        (refunds) add to ``amount`` but are not orders (DOMAIN.md: not activity)."""
+        (refunds) add to ``amount`` but are not orders (DOMAIN.md: not activity).
+        ``fields`` names the arrays needed (of orders, days, first, last, amount,
+        first_day_amount; None: all): the others may be left out, which saves their memory."""
         if not self._fast:
             amount = self.amount if self.amount is not None else np.zeros(len(self.ticks))
             return _core.summarize_orders(self.codes, self.ticks, self.per_day, amount, len(self.ids),
                                           int(as_of_day), bool(positive_only))
+        want = None if fields is None else list(fields)
         s = self.checked(lambda: _core.summarize_by_id(self.keys, self.ticks, self.per_day, self.amount,
-                                                        int(as_of_day), bool(positive_only), self._universe))
+                                                        int(as_of_day), bool(positive_only), self._universe,
+                                                        want))
         if self._universe is None and self.ids is None:
             self.ids = pd.Index(s.pop("ids"), name=self._participant)
         return s
@@ -234,7 +239,7 @@ def order_summary(orders: pd.DataFrame, as_of: Any = None, participant: str = "p
     """
     o = _Orders(orders, participant, date, amount, missing, participants, unknown)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
-    s = o.summary(as_of_day)
+    s = o.summary(as_of_day, fields=("orders", "days", "first", "last", "amount"))
     present = s["days"] > 0
     return pd.DataFrame({"orders": s["orders"], "order_days": s["days"],
                          "first_order": _dates(s["first"], present), "last_order": _dates(s["last"], present),
@@ -407,7 +412,7 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     f_names, f_lo, r_names, r_hi = _checked_tiers(frequency_tiers, recency_tiers)
     as_of_day = day_number(as_of, "as_of")
     o = _Orders(orders, participant, date, amount, missing, participants, unknown)
-    s = o.summary(as_of_day, positive_only=amount is not None)
+    s = o.summary(as_of_day, positive_only=amount is not None, fields=("days", "last"))
     c = _segment_codes(s, as_of_day, f_lo, r_hi)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
     segments = pd.DataFrame({
@@ -518,7 +523,7 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
     bins = bins or {}
     o = _Orders(orders, participant, date, amount, missing, participants, unknown)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
-    s = o.summary(as_of_day, positive_only=True)
+    s = o.summary(as_of_day, positive_only=True, fields=("days", "last", "amount"))
     cuts = [_cut_edges(bins[k], k) if k in bins else None for k in ("R", "F", "M")]
     # scores (the tie rule), score codes and the first matching rule: C++ (rfm_scores)
     ranges = [tuple(zip(*(rule.get(k, (1, 5)) for k in "RFM"))) for _, rule in rules]  # (lows, highs)
@@ -601,14 +606,17 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
     if participants is not None and hasattr(participants, "_enrolment_days"):
         enrolled = participants._enrolment_days()
     rows_rule = amount is not None
-    summaries = {d1: o.summary(d1, positive_only=rows_rule)}
-    summaries[d0] = summaries[d1] if d0 == d1 else o.summary(d0, positive_only=rows_rule)
+    # the first order day only for the enrolment from first orders below
+    need = ("days", "last", "first") if enrolled is None and participants is None else ("days", "last")
+    summaries = {d1: o.summary(d1, positive_only=rows_rule, fields=need)}
+    summaries[d0] = summaries[d1] if d0 == d1 else o.summary(d0, positive_only=rows_rule, fields=need)
     if enrolled is None:
         # Enrolled from the first order. Without `participants`, every customer has an order,
         # so one without an order by t1 has their first after it; listed participants may
         # never order (they are "no purchase"), which only a pass over every date tells.
         first = summaries[d1] if participants is None else o.summary(np.iinfo(np.int32).max - 1,
-                                                                    positive_only=rows_rule)
+                                                                    positive_only=rows_rule,
+                                                                    fields=("days", "first"))
         never = np.iinfo(np.int32).max if participants is None else np.iinfo(np.int32).min
         enrolled = np.where(first["days"] > 0, first["first"], never)
     codes = []

@@ -5,6 +5,8 @@
 
 #include <limits>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "common.hpp"
 #include "downline/date.hpp"
@@ -18,6 +20,21 @@ using downline::python::carray;
 using downline::python::checked;
 using downline::python::to_numpy;
 using downline::python::to_rows;
+
+namespace {
+/// The SummaryFields flag of an order-summary array's name.
+unsigned summary_field(const std::string& name) {
+  if (name == "orders") return SummaryFields::orders;
+  if (name == "days") return SummaryFields::days;
+  if (name == "first") return SummaryFields::first;
+  if (name == "last") return SummaryFields::last;
+  if (name == "amount") return SummaryFields::amount;
+  if (name == "first_day_amount") return SummaryFields::first_day_amount;
+  throw InputError(ErrorKind::bad_value,
+                   "unknown summary field '" + name +
+                       "' (expected orders, days, first, last, amount or first_day_amount)");
+}
+}  // namespace
 
 void bind_segment(py::module_& m) {
   m.def(
@@ -65,8 +82,14 @@ void bind_segment(py::module_& m) {
       "summarize_by_id",
       [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
          const std::optional<carray<double>>& amount, day_t as_of, bool positive_only,
-         const std::optional<carray<id_type>>& universe) {
+         const std::optional<carray<id_type>>& universe,
+         const std::optional<std::vector<std::string>>& fields) {
         const std::size_t n = static_cast<std::size_t>(ids.size());
+        unsigned want = SummaryFields::all;
+        if (fields) {
+          want = 0;
+          for (const std::string& f : *fields) want |= summary_field(f);
+        }
         const id_type* id = checked(ids, n, "customer ids");
         const std::int64_t* t = checked(ticks, n, "dates");
         const double* a = amount ? checked(*amount, n, "amounts") : nullptr;  // None: no money
@@ -80,23 +103,27 @@ void bind_segment(py::module_& m) {
         {
           py::gil_scoped_release release;
           r = summarize_by_id(id, t, ticks_per_day, a, n, as_of,
-                              positive_only ? OrderRows::positive : OrderRows::all, u, nu);
+                              positive_only ? OrderRows::positive : OrderRows::all, u, nu, want);
         }
         py::dict out;
         if (!universe) out["ids"] = to_numpy(std::move(r.ids));
-        out["orders"] = to_numpy(std::move(r.summary.orders));
-        out["days"] = to_numpy(std::move(r.summary.days));
-        out["first"] = to_numpy(std::move(r.summary.first));
-        out["last"] = to_numpy(std::move(r.summary.last));
-        out["amount"] = to_numpy(std::move(r.summary.amount));
-        out["first_day_amount"] = to_numpy(std::move(r.summary.first_day_amount));
+        if (want & SummaryFields::orders) out["orders"] = to_numpy(std::move(r.summary.orders));
+        if (want & SummaryFields::days) out["days"] = to_numpy(std::move(r.summary.days));
+        if (want & SummaryFields::first) out["first"] = to_numpy(std::move(r.summary.first));
+        if (want & SummaryFields::last) out["last"] = to_numpy(std::move(r.summary.last));
+        if (want & SummaryFields::amount) out["amount"] = to_numpy(std::move(r.summary.amount));
+        if (want & SummaryFields::first_day_amount)
+          out["first_day_amount"] = to_numpy(std::move(r.summary.first_day_amount));
         out["unknown_ids"] = to_numpy(std::move(r.unknown_ids));
         out["unknown_orders"] = r.unknown_orders;
         return out;
       },
       py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
       py::arg("as_of"), py::arg("positive_only") = false, py::arg("universe") = py::none(),
-      "Order summaries grouped by int64 customer id (ascending ids, or the universe's order)");
+      py::arg("fields") = py::none(),
+      "Order summaries grouped by int64 customer id (ascending ids, or the universe's order); "
+      "fields: the arrays to compute (orders, days, first, last, amount, first_day_amount; "
+      "None: all)");
   m.def(
       "lifecycle_codes",
       [](const carray<std::int32_t>& days, const carray<day_t>& last, day_t as_of,

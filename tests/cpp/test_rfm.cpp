@@ -116,7 +116,8 @@ TEST_CASE("cut scores and rule tables") {
     std::size_t bad = 0, k = 0;
     for (std::size_t i = 0; i < n; ++i) {
       if (days[i] == 0) {
-        bad += got_s.r[i] != 0 || got_s.score[i] != -1 || got_s.segment[i] != -1;
+        bad += got_s.r[i] != 0 || got_s.f[i] != 0 || got_s.m[i] != 0 || got_s.score[i] != -1 ||
+               got_s.segment[i] != -1;
         continue;
       }
       const std::int64_t r = everyone ? by_cuts(static_cast<double>(rec[k]), r_cuts, false) : rq[k];

@@ -210,6 +210,110 @@ TEST_CASE("summaries grouped by id equal a brute force over a map, every partiti
       doctest::Contains("needs amounts"), InputError);
 }
 
+TEST_CASE("summaries by id without amounts (4-byte records) and by fields equal a brute force") {
+  // Dense ids without amounts are grouped as 32-bit (slot, day) keys when the days from the
+  // first order to as_of + 1 number at most 2^14; longer spans take 8-byte records. Both,
+  // with and without a universe, on 1-3 threads, as_of before, inside and after the orders;
+  // then only some summary arrays asked for: the others are empty.
+  std::mt19937_64 rng(99);
+  for (const int span_days : {400, 20000})
+    for (const std::size_t n : {std::size_t{1}, std::size_t{700}, std::size_t{120000}})
+      for (const day_t as_of : {day_t{-150}, day_t{120}, day_t{30000}})
+        for (const int threads : {1, 2, 3}) {
+          CAPTURE(span_days);
+          CAPTURE(n);
+          CAPTURE(as_of);
+          CAPTURE(threads);
+          set_num_threads(threads);
+          const std::size_t customers = n / 6 + 1;
+          std::vector<id_type> id(n);
+          std::vector<std::int64_t> ticks(n);
+          for (std::size_t i = 0; i < n; ++i) {
+            id[i] = 1000000 + static_cast<id_type>(rng() % customers);
+            // about one order in three on a day its customer already has (same-day repeats)
+            ticks[i] = (static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(span_days)) -
+                        100) * (rng() % 3 == 0 ? 0 : 1);
+          }
+          std::map<id_type, std::vector<day_t>> by_id;  // days up to as_of, per id
+          std::set<id_type> present(id.begin(), id.end());
+          for (std::size_t i = 0; i < n; ++i)
+            if (ticks[i] <= as_of) by_id[id[i]].push_back(static_cast<day_t>(ticks[i]));
+          const auto check_one = [&](const OrderSummary& s, std::size_t k, id_type key) {
+            const auto it = by_id.find(key);
+            const std::vector<day_t> none;
+            const std::vector<day_t>& d = it == by_id.end() ? none : it->second;
+            const std::set<day_t> distinct(d.begin(), d.end());
+            std::size_t bad = 0;
+            if (!s.orders.empty()) bad += s.orders[k] != static_cast<std::int64_t>(d.size());
+            if (!s.days.empty()) bad += s.days[k] != static_cast<std::int32_t>(distinct.size());
+            if (!s.first.empty()) bad += s.first[k] != (d.empty() ? min_day : *distinct.begin());
+            if (!s.last.empty()) bad += s.last[k] != (d.empty() ? min_day : *distinct.rbegin());
+            if (!s.amount.empty()) bad += s.amount[k] != 0.0;
+            if (!s.first_day_amount.empty()) bad += s.first_day_amount[k] != 0.0;
+            return bad;
+          };
+          const IdOrderSummary got = summarize_by_id(id.data(), ticks.data(), 1, nullptr, n, as_of);
+          REQUIRE(got.ids == std::vector<id_type>(present.begin(), present.end()));
+          std::size_t bad = 0;
+          for (std::size_t k = 0; k < got.ids.size(); ++k) bad += check_one(got.summary, k, got.ids[k]);
+          CHECK(bad == 0);
+          // a universe: every third id that may have orders, in reverse, and two without
+          std::vector<id_type> universe{999999};
+          for (std::size_t c = customers; c-- > 0;)
+            if (c % 3 == 0) universe.push_back(1000000 + static_cast<id_type>(c));
+          universe.push_back(1000000 + static_cast<id_type>(customers) + 5);
+          const IdOrderSummary u = summarize_by_id(id.data(), ticks.data(), 1, nullptr, n, as_of,
+                                                   OrderRows::all, universe.data(), universe.size());
+          REQUIRE(u.ids == universe);
+          bad = 0;
+          for (std::size_t k = 0; k < universe.size(); ++k) bad += check_one(u.summary, k, universe[k]);
+          CHECK(bad == 0);
+          const std::set<id_type> in(universe.begin(), universe.end());
+          std::vector<id_type> unknown;
+          std::int64_t unknown_orders = 0;
+          for (const id_type x : present)
+            if (!in.count(x)) unknown.push_back(x);
+          for (const id_type x : id) unknown_orders += !in.count(x);
+          CHECK(u.unknown_ids == unknown);
+          CHECK(u.unknown_orders == unknown_orders);
+          // only some arrays
+          for (const unsigned fields :
+               {SummaryFields::days | SummaryFields::last, SummaryFields::first,
+                SummaryFields::orders | SummaryFields::amount | SummaryFields::first_day_amount}) {
+            CAPTURE(fields);
+            const IdOrderSummary f = summarize_by_id(id.data(), ticks.data(), 1, nullptr, n, as_of,
+                                                     OrderRows::all, nullptr, 0, fields);
+            CHECK(f.ids == got.ids);
+            const OrderSummary& s = f.summary;
+            CHECK(s.orders.size() == ((fields & SummaryFields::orders) ? got.ids.size() : 0));
+            CHECK(s.days.size() == ((fields & SummaryFields::days) ? got.ids.size() : 0));
+            CHECK(s.first.size() == ((fields & SummaryFields::first) ? got.ids.size() : 0));
+            CHECK(s.last.size() == ((fields & SummaryFields::last) ? got.ids.size() : 0));
+            CHECK(s.amount.size() == ((fields & SummaryFields::amount) ? got.ids.size() : 0));
+            CHECK(s.first_day_amount.size() ==
+                  ((fields & SummaryFields::first_day_amount) ? got.ids.size() : 0));
+            bad = 0;
+            for (std::size_t k = 0; k < f.ids.size(); ++k) bad += check_one(s, k, f.ids[k]);
+            CHECK(bad == 0);
+          }
+        }
+  set_num_threads(0);
+  // sparse ids (a hash table per partition) with a universe and fields: the same rule
+  std::vector<id_type> id{7, -3, 1LL << 60, 7, -3};
+  std::vector<std::int64_t> ticks{5, 5, 9, 6, 5};
+  std::vector<double> amount{1.0, 2.0, 4.0, 8.0, 16.0};
+  const IdOrderSummary f = summarize_by_id(id.data(), ticks.data(), 1, amount.data(), 5, 10,
+                                           OrderRows::all, nullptr, 0,
+                                           SummaryFields::days | SummaryFields::amount);
+  CHECK(f.ids == std::vector<id_type>{-3, 7, 1LL << 60});
+  CHECK(f.summary.days == std::vector<std::int32_t>{1, 2, 1});
+  CHECK(f.summary.amount == std::vector<double>{18.0, 9.0, 4.0});
+  CHECK(f.summary.orders.empty());
+  CHECK(f.summary.first.empty());
+  CHECK(f.summary.last.empty());
+  CHECK(f.summary.first_day_amount.empty());
+}
+
 TEST_CASE("summaries by id over a day range too long to count by day equal summarize_orders") {
   // days as ticks (ticks_per_day = 1) spanning more than 2^20 days: each customer's orders
   // are then sorted per customer instead of counted by day

@@ -73,6 +73,28 @@ struct Partitioning {
     begin[P] = at;
     return largest;
   }
+  /// Calls f(slice, pb, pe) for ranges [pb, pe) of the partitions, one per thread, cut
+  /// where the rows before are closest to an equal share: partitions by id range can be
+  /// empty at the end (or anywhere), so equal counts of partitions need not be equal work.
+  /// After count().
+  template <class F>
+  void for_each_range(F&& f) const {
+    const std::size_t P = parts();
+    const std::size_t rows = begin[P];
+    const std::size_t T = std::min(parallel_parts(rows, std::size_t{1} << 15), P);
+    std::vector<std::size_t> cut(T + 1, P);
+    cut[0] = 0;
+    for (std::size_t t = 1; t < T; ++t) {
+      const std::size_t share = rows / T * t + rows % T * t / T;
+      cut[t] = static_cast<std::size_t>(
+          std::lower_bound(begin.begin(), begin.begin() + static_cast<std::ptrdiff_t>(P), share) -
+          begin.begin());
+    }
+    parallel_for_parts(T, T, [&](std::size_t, std::size_t b, std::size_t e) {
+      for (std::size_t t = b; t < e; ++t)
+        if (cut[t] < cut[t + 1]) f(t, cut[t], cut[t + 1]);
+    });
+  }
   /// Calls put(i, position) for every row.
   template <class PartOf, class Put>
   void place(std::size_t n, std::size_t grain, PartOf part_of, Put put) {
