@@ -237,8 +237,19 @@ struct SlotDayAmount {
   day_t day;
   double amount;
 };
+/// An order with an amount in a partition of dense ids: PackedDays' 32-bit key and the
+/// amount, 12 bytes (4-byte aligned) instead of SlotDayAmount's 16.
+#pragma pack(push, 4)
+struct PackedDayAmount {
+  std::uint32_t key;
+  double amount;
+};
+#pragma pack(pop)
+static_assert(sizeof(PackedDayAmount) == 12, "12-byte records");
+
 inline double amount_of(const SlotDay&) noexcept { return 0.0; }
 inline double amount_of(const SlotDayAmount& r) noexcept { return r.amount; }
+inline double amount_of(const PackedDayAmount& r) noexcept { return r.amount; }
 
 /// An order in a partition of dense ids without amounts, packed in 32 bits: its slot in the
 /// high bits, its day minus `base` in the low `day_bits` (orders after as_of all carry
@@ -252,6 +263,8 @@ struct PackedDays {
     return r & ((std::uint32_t{1} << day_bits) - 1);
   }
   day_t day(std::uint32_t r) const noexcept { return static_cast<day_t>(offset(r)) + base; }
+  std::uint32_t slot(const PackedDayAmount& r) const noexcept { return slot(r.key); }
+  day_t day(const PackedDayAmount& r) const noexcept { return day(r.key); }
 };
 /// The same accessors for the unpacked records.
 struct PlainDays {
@@ -339,11 +352,13 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
         }
       } else {
         for (std::size_t i = 0; i < m; ++i) {
-          ++seen[r[i].slot];
-          if (r[i].day <= as_of) {
-            ++start[r[i].slot + 1];
-            dlo = std::min(dlo, r[i].day);
-            dhi = std::max(dhi, r[i].day);
+          const std::uint32_t slot = codec.slot(r[i]);
+          const day_t day = codec.day(r[i]);
+          ++seen[slot];
+          if (day <= as_of) {
+            ++start[slot + 1];
+            dlo = std::min(dlo, day);
+            dhi = std::max(dhi, day);
           }
         }
       }
@@ -407,23 +422,24 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
       if (by_days) {  // rows in day order first (stable), then by slot (stable)
         by_day.assign(static_cast<std::size_t>(dhi - dlo) + 2, 0);
         for (std::size_t i = 0; i < m; ++i)
-          if (r[i].day <= as_of) ++by_day[static_cast<std::size_t>(r[i].day - dlo) + 1];
+          if (codec.day(r[i]) <= as_of)
+            ++by_day[static_cast<std::size_t>(codec.day(r[i]) - dlo) + 1];
         for (std::size_t d = 1; d < by_day.size(); ++d) by_day[d] += by_day[d - 1];
         tmp.resize(kept);
         for (std::size_t i = 0; i < m; ++i)
-          if (r[i].day <= as_of)
-            tmp[static_cast<std::size_t>(by_day[static_cast<std::size_t>(r[i].day - dlo)]++)] =
+          if (codec.day(r[i]) <= as_of)
+            tmp[static_cast<std::size_t>(by_day[static_cast<std::size_t>(codec.day(r[i]) - dlo)]++)] =
                 r[i];
         for (const Rec& t : tmp) {
-          const std::size_t j = static_cast<std::size_t>(next[t.slot]++);
-          dd[j] = t.day;
+          const std::size_t j = static_cast<std::size_t>(next[codec.slot(t)]++);
+          dd[j] = codec.day(t);
           aa[j] = amount_of(t);
         }
       } else {  // a very long history: rows by slot, then a sort per customer
         for (std::size_t i = 0; i < m; ++i) {
-          if (r[i].day > as_of) continue;
-          const std::size_t j = static_cast<std::size_t>(next[r[i].slot]++);
-          dd[j] = r[i].day;
+          if (codec.day(r[i]) > as_of) continue;
+          const std::size_t j = static_cast<std::size_t>(next[codec.slot(r[i])]++);
+          dd[j] = codec.day(r[i]);
           aa[j] = amount_of(r[i]);
         }
       }
@@ -462,8 +478,9 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
 ///
 /// Dense ids (a partition's id range at most about 4 times its share of rows, as
 /// consecutive member numbers give) are grouped by direct addressing inside each
-/// partition, with 16-byte records (without amounts 8, or 4 when a slot and the days from
-/// the first order to as_of + 1, at most 2^14 of them, fit in 32 bits); other ids with a small hash table per
+/// partition. Its records pack a slot and a day into 32 bits when the days from the first
+/// order to as_of + 1 (at most 2^14 of them) and the slots fit: 4 bytes an order, 12 with
+/// amounts (else 8 and 16); other ids with a small hash table per
 /// partition. `fields` (SummaryFields flags) names the summary arrays to fill; the others
 /// are left empty.
 inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* ticks,
@@ -597,10 +614,21 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
     const std::int64_t base = std::min<std::int64_t>(first_day, std::int64_t{as_of} + 1);
     const unsigned day_bits = detail::log2_ceil(
         static_cast<std::size_t>(std::int64_t{as_of} + 2 - base));  // values 0..as_of+1-base
-    if (amount == nullptr && as_of < max_day && range_shift + day_bits <= 32 && day_bits <= 14) {
-      const detail::PackedDays codec{day_bits, static_cast<day_t>(base),
-                                     static_cast<std::uint32_t>(std::int64_t{as_of} + 1 - base)};
-      const day_t after = static_cast<day_t>(std::int64_t{as_of} + 1);
+    const bool packs = as_of < max_day && range_shift + day_bits <= 32 && day_bits <= 14;
+    const detail::PackedDays codec{day_bits, static_cast<day_t>(base),
+                                   static_cast<std::uint32_t>(std::int64_t{as_of} + 1 - base)};
+    const day_t after = static_cast<day_t>(std::int64_t{as_of} + (packs ? 1 : 0));
+    if (packs && amount != nullptr) {
+      detail::summarize_dense<detail::PackedDayAmount>(
+          n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
+          range_shift, has_universe, out, parts, fields, codec, part_of,
+          [&](std::size_t i, day_t d) {
+            return detail::PackedDayAmount{
+                (slot_of(id[i]) << day_bits) |
+                    static_cast<std::uint32_t>(std::min(d, after) - codec.base),
+                amount[i]};
+          });
+    } else if (packs) {
       detail::summarize_dense<std::uint32_t>(
           n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
           range_shift, has_universe, out, parts, fields, codec, part_of, [&](std::size_t i, day_t d) {
