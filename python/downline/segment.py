@@ -86,17 +86,21 @@ class _Orders:
         n_nat, n_bad_amounts, n_far = _core.scan_orders(ticks, values, self.per_day)
         check_ticks(ticks, self.per_day, date, n_far)  # dates outside 1900..2200: an error either way
         may_be_na = not isinstance(pid.dtype, np.dtype) or pid.dtype.kind not in "iu"
-        absent = ticks == np.iinfo(np.int64).min if n_nat else np.zeros(len(ticks), dtype=bool)
+        # rows without a participant or a date (None when there cannot be any: no mask of
+        # every row to allocate in the usual case of int ids and no NaT)
+        absent = ticks == np.iinfo(np.int64).min if n_nat else None
         if may_be_na:
-            absent |= pid.isna().to_numpy()
+            na = pid.isna().to_numpy()
+            absent = na if absent is None else absent | na
         bad_amount = ~np.isfinite(values) if n_bad_amounts else None
         if bad_amount is not None and bad_amount.any():
-            rows = np.flatnonzero(bad_amount & ~absent) if missing == "drop" else np.flatnonzero(bad_amount)
+            drop_absent = missing == "drop" and absent is not None
+            rows = np.flatnonzero(bad_amount & ~absent) if drop_absent else np.flatnonzero(bad_amount)
             if len(rows):
                 raise InputError(f"column {amount!r} has {len(rows)} missing or infinite value(s) at rows "
                                  f"{_show(rows.tolist())}", ids=rows.tolist())
         self.dropped_rows = np.empty(0, dtype=np.int64)
-        if (n_nat or may_be_na) and absent.any():
+        if absent is not None and absent.any():
             rows = np.flatnonzero(absent)
             msg = (f"{len(rows)} order(s) with a missing {participant!r} or {date!r} at rows "
                    f"{_show(rows.tolist())}")
