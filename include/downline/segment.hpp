@@ -802,20 +802,27 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
 }
 
 /// Every customer's life-cycle cell (DOMAIN.md "Customer life-cycle matrix").
-struct LifecycleCodes {
+template <class Code = std::int16_t>
+struct LifecycleCodesOf {
   Array<std::int64_t> recency;  ///< days from the last order day to as_of (0: no order)
-  Array<std::int16_t> frequency_tier, recency_tier;  ///< -1 without an order
-  Array<std::int16_t> segment;  ///< frequency_tier * recency tiers + recency_tier
+  Array<Code> frequency_tier, recency_tier;  ///< -1 without an order
+  Array<Code> segment;  ///< frequency_tier * recency tiers + recency_tier
   std::vector<std::int64_t> counts;  ///< customers per segment (frequency-major)
 };
+/// Life-cycle codes as int16 (up to 32,767 segments).
+using LifecycleCodes = LifecycleCodesOf<std::int16_t>;
 
 /// Life-cycle tiers of n customers from their distinct order days and last order day as of
 /// `as_of`. Frequency tier t holds frequencies from f_lo[t] (increasing, f_lo[0] = 1);
 /// recency tier t holds recencies up to r_hi[t] (increasing, the last one the int64
-/// maximum: no limit). Customers without an order (days == 0) get no tier.
-inline LifecycleCodes lifecycle_codes(const std::int32_t* days, const day_t* last, std::size_t n,
-                                      day_t as_of, const std::vector<std::int64_t>& f_lo,
-                                      const std::vector<std::int64_t>& r_hi) {
+/// maximum: no limit). Customers without an order (days == 0) get no tier. Codes are `Code`
+/// (int16 by default; int8, as pandas keeps the codes of fewer than 127 categories, when
+/// the segments are that few: InputError when the last segment's code does not fit).
+template <class Code = std::int16_t>
+LifecycleCodesOf<Code> lifecycle_codes(const std::int32_t* days, const day_t* last, std::size_t n,
+                                       day_t as_of, const std::vector<std::int64_t>& f_lo,
+                                       const std::vector<std::int64_t>& r_hi) {
+  static_assert(std::is_signed<Code>::value && sizeof(Code) <= 2, "int8 or int16 codes");
   const bool ok = !f_lo.empty() && !r_hi.empty() && f_lo.front() == 1 &&
                   r_hi.back() == std::numeric_limits<std::int64_t>::max() &&
                   std::is_sorted(f_lo.begin(), f_lo.end()) &&
@@ -824,7 +831,9 @@ inline LifecycleCodes lifecycle_codes(const std::int32_t* days, const day_t* las
     throw InputError(ErrorKind::bad_value,
                      "life-cycle tiers: frequency bounds must start at 1 and recency bounds end "
                      "without a limit, both increasing");
-  LifecycleCodes out;
+  if (f_lo.size() * r_hi.size() - 1 > static_cast<std::size_t>(std::numeric_limits<Code>::max()))
+    throw InputError(ErrorKind::bad_value, "life-cycle tiers: too many segments for the codes");
+  LifecycleCodesOf<Code> out;
   out.recency.resize(n);
   out.frequency_tier.resize(n);
   out.recency_tier.resize(n);
@@ -843,9 +852,9 @@ inline LifecycleCodes lifecycle_codes(const std::int32_t* days, const day_t* las
       while (r_hi[r] < rec) ++r;  // the last bound has no limit
       const std::size_t cell = buyer ? f * nr + r : cells;
       out.recency[i] = rec;
-      out.frequency_tier[i] = static_cast<std::int16_t>(buyer ? static_cast<int>(f) : -1);
-      out.recency_tier[i] = static_cast<std::int16_t>(buyer ? static_cast<int>(r) : -1);
-      out.segment[i] = static_cast<std::int16_t>(buyer ? static_cast<int>(cell) : -1);
+      out.frequency_tier[i] = static_cast<Code>(buyer ? static_cast<int>(f) : -1);
+      out.recency_tier[i] = static_cast<Code>(buyer ? static_cast<int>(r) : -1);
+      out.segment[i] = static_cast<Code>(buyer ? static_cast<int>(cell) : -1);
       ++c[cell];
     }
   });

@@ -131,18 +131,25 @@ void bind_segment(py::module_& m) {
         const std::size_t n = static_cast<std::size_t>(days.size());
         const std::int32_t* d = checked(days, n, "days");
         const day_t* l = checked(last, n, "last");
-        LifecycleCodes c;
-        {
-          py::gil_scoped_release release;
-          c = lifecycle_codes(d, l, n, as_of, f_lo, r_hi);
-        }
-        py::dict out;
-        out["recency"] = to_numpy(std::move(c.recency));
-        out["frequency_tier"] = to_numpy(std::move(c.frequency_tier));
-        out["recency_tier"] = to_numpy(std::move(c.recency_tier));
-        out["segment"] = to_numpy(std::move(c.segment));
-        out["counts"] = to_numpy(std::move(c.counts));
-        return out;
+        // int8 codes when the segments are fewer than 127, as pandas keeps categorical codes:
+        // Categorical.from_codes then takes them without a copy
+        const auto run = [&](auto code) {
+          using Code = decltype(code);
+          LifecycleCodesOf<Code> c;
+          {
+            py::gil_scoped_release release;
+            c = lifecycle_codes<Code>(d, l, n, as_of, f_lo, r_hi);
+          }
+          py::dict out;
+          out["recency"] = to_numpy(std::move(c.recency));
+          out["frequency_tier"] = to_numpy(std::move(c.frequency_tier));
+          out["recency_tier"] = to_numpy(std::move(c.recency_tier));
+          out["segment"] = to_numpy(std::move(c.segment));
+          out["counts"] = to_numpy(std::move(c.counts));
+          return out;
+        };
+        if (f_lo.size() * r_hi.size() < 127) return run(std::int8_t{0});
+        return run(std::int16_t{0});
       },
       py::arg("days"), py::arg("last"), py::arg("as_of"), py::arg("f_lo"), py::arg("r_hi"),
       "Life-cycle recency, tiers, segment codes and counts per segment");

@@ -377,4 +377,25 @@ TEST_CASE("life-cycle codes equal tier-by-tier brute force") {
   CHECK(got.counts == counts);
   CHECK_THROWS_AS(lifecycle_codes(days.data(), last.data(), n, 399, {2, 4}, r_hi), InputError);
   CHECK_THROWS_AS(lifecycle_codes(days.data(), last.data(), n, 399, f_lo, {30, 90}), InputError);
+  // int8 codes (what pandas keeps for fewer than 128 categories): the same values
+  const LifecycleCodesOf<std::int8_t> narrow =
+      lifecycle_codes<std::int8_t>(days.data(), last.data(), n, 399, f_lo, r_hi);
+  bad = 0;
+  for (std::size_t i = 0; i < n; ++i)
+    bad += narrow.segment[i] != got.segment[i] || narrow.frequency_tier[i] != got.frequency_tier[i] ||
+           narrow.recency_tier[i] != got.recency_tier[i] || narrow.recency[i] != got.recency[i];
+  CHECK(bad == 0);
+  CHECK(narrow.counts == got.counts);
+  // 16 x 8 = 128 segments fit int8 codes (the last is 127); 17 x 8 = 136 do not
+  std::vector<std::int64_t> many_f(16), many_r{1, 2, 3, 4, 5, 6, 7, none};
+  for (std::size_t k = 0; k < many_f.size(); ++k) many_f[k] = static_cast<std::int64_t>(k) + 1;
+  const auto wide = lifecycle_codes(days.data(), last.data(), n, 399, many_f, many_r);
+  const auto small = lifecycle_codes<std::int8_t>(days.data(), last.data(), n, 399, many_f, many_r);
+  CHECK(small.counts == wide.counts);
+  CHECK(std::equal(small.segment.begin(), small.segment.end(), wide.segment.begin(),
+                   wide.segment.end()));
+  many_f.push_back(17);
+  CHECK_THROWS_AS(lifecycle_codes<std::int8_t>(days.data(), last.data(), n, 399, many_f, many_r),
+                  InputError);
+  CHECK(lifecycle_codes(days.data(), last.data(), n, 399, many_f, many_r).counts.size() == 136);
 }
