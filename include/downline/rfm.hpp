@@ -181,8 +181,8 @@ struct RfmOptions {
 /// index of the first matching rule, or rules.size() for none.
 struct RfmScores {
   Array<std::int64_t> recency;  ///< days from the last order day to as_of
-  Array<std::int8_t> r, f, m;        ///< scores 1..5
-  Array<std::int8_t> score;          ///< (R - 1) * 25 + (F - 1) * 5 + (M - 1): "111".."555"
+  Array<std::int8_t> r, f, m;   ///< scores 1..5
+  Array<std::int8_t> score;     ///< (R - 1) * 25 + (F - 1) * 5 + (M - 1): "111".."555"
   Array<std::int16_t> segment;
 };
 

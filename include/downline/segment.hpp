@@ -263,6 +263,11 @@ struct PackedDays {
     return r & ((std::uint32_t{1} << day_bits) - 1);
   }
   day_t day(std::uint32_t r) const noexcept { return static_cast<day_t>(offset(r)) + base; }
+  /// The key of an order in `slot` on day d >= base (days after as_of become as_of + 1).
+  std::uint32_t key(std::uint32_t slot, day_t d) const noexcept {
+    return (slot << day_bits) |
+           static_cast<std::uint32_t>(std::min<std::int64_t>(std::int64_t{d} - base, after));
+  }
   std::uint32_t slot(const PackedDayAmount& r) const noexcept { return slot(r.key); }
   day_t day(const PackedDayAmount& r) const noexcept { return day(r.key); }
 };
@@ -413,49 +418,50 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
           if (at < 0) continue;
           std::int32_t distinct = 1;
           for (std::size_t i = lo + 1; i < hi; ++i) distinct += keys[i] != keys[i - 1];
-          put_summary(s, static_cast<std::size_t>(at), static_cast<std::int64_t>(hi - lo),
-                      distinct, codec.day(keys[lo]), codec.day(keys[hi - 1]), 0.0, 0.0);
+          put_summary(s, static_cast<std::size_t>(at), static_cast<std::int64_t>(hi - lo), distinct,
+                      codec.day(keys[lo]), codec.day(keys[hi - 1]), 0.0, 0.0);
         }
       } else {
-      dd.resize(kept);
-      aa.resize(kept);
-      if (by_days) {  // rows in day order first (stable), then by slot (stable)
-        by_day.assign(static_cast<std::size_t>(dhi - dlo) + 2, 0);
-        for (std::size_t i = 0; i < m; ++i)
-          if (codec.day(r[i]) <= as_of)
-            ++by_day[static_cast<std::size_t>(codec.day(r[i]) - dlo) + 1];
-        for (std::size_t d = 1; d < by_day.size(); ++d) by_day[d] += by_day[d - 1];
-        tmp.resize(kept);
-        for (std::size_t i = 0; i < m; ++i)
-          if (codec.day(r[i]) <= as_of)
-            tmp[static_cast<std::size_t>(by_day[static_cast<std::size_t>(codec.day(r[i]) - dlo)]++)] =
-                r[i];
-        for (const Rec& t : tmp) {
-          const std::size_t j = static_cast<std::size_t>(next[codec.slot(t)]++);
-          dd[j] = codec.day(t);
-          aa[j] = amount_of(t);
+        dd.resize(kept);
+        aa.resize(kept);
+        if (by_days) {  // rows in day order first (stable), then by slot (stable)
+          by_day.assign(static_cast<std::size_t>(dhi - dlo) + 2, 0);
+          for (std::size_t i = 0; i < m; ++i)
+            if (codec.day(r[i]) <= as_of)
+              ++by_day[static_cast<std::size_t>(codec.day(r[i]) - dlo) + 1];
+          for (std::size_t d = 1; d < by_day.size(); ++d) by_day[d] += by_day[d - 1];
+          tmp.resize(kept);
+          for (std::size_t i = 0; i < m; ++i)
+            if (codec.day(r[i]) <= as_of) {
+              const std::size_t d = static_cast<std::size_t>(codec.day(r[i]) - dlo);
+              tmp[static_cast<std::size_t>(by_day[d]++)] = r[i];
+            }
+          for (const Rec& t : tmp) {
+            const std::size_t j = static_cast<std::size_t>(next[codec.slot(t)]++);
+            dd[j] = codec.day(t);
+            aa[j] = amount_of(t);
+          }
+        } else {  // a very long history: rows by slot, then a sort per customer
+          for (std::size_t i = 0; i < m; ++i) {
+            if (codec.day(r[i]) > as_of) continue;
+            const std::size_t j = static_cast<std::size_t>(next[codec.slot(r[i])]++);
+            dd[j] = codec.day(r[i]);
+            aa[j] = amount_of(r[i]);
+          }
         }
-      } else {  // a very long history: rows by slot, then a sort per customer
-        for (std::size_t i = 0; i < m; ++i) {
-          if (codec.day(r[i]) > as_of) continue;
-          const std::size_t j = static_cast<std::size_t>(next[codec.slot(r[i])]++);
-          dd[j] = codec.day(r[i]);
-          aa[j] = amount_of(r[i]);
+        for (std::size_t slot = 0; slot < span; ++slot) {
+          const std::size_t lo = static_cast<std::size_t>(start[slot]);
+          const std::size_t hi = static_cast<std::size_t>(start[slot + 1]);
+          if (lo == hi) continue;
+          const std::int64_t at = has_universe ? owner[slot] : code[slot];
+          if (at < 0) continue;
+          if (by_days)
+            summarize_sorted(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, s,
+                             static_cast<std::size_t>(at));
+          else
+            summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, s,
+                            static_cast<std::size_t>(at));
         }
-      }
-      for (std::size_t slot = 0; slot < span; ++slot) {
-        const std::size_t lo = static_cast<std::size_t>(start[slot]);
-        const std::size_t hi = static_cast<std::size_t>(start[slot + 1]);
-        if (lo == hi) continue;
-        const std::int64_t at = has_universe ? owner[slot] : code[slot];
-        if (at < 0) continue;
-        if (by_days)
-          summarize_sorted(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, s,
-                           static_cast<std::size_t>(at));
-        else
-          summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, s,
-                          static_cast<std::size_t>(at));
-      }
       }
     }
   });
@@ -486,8 +492,7 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
 inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* ticks,
                                       std::int64_t ticks_per_day, const double* amount,
                                       std::size_t n, day_t as_of, OrderRows rows = OrderRows::all,
-                                      const id_type* universe = nullptr,
-                                      std::size_t n_universe = 0,
+                                      const id_type* universe = nullptr, std::size_t n_universe = 0,
                                       unsigned fields = SummaryFields::all) {
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
@@ -617,24 +622,18 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
     const bool packs = as_of < max_day && range_shift + day_bits <= 32 && day_bits <= 14;
     const detail::PackedDays codec{day_bits, static_cast<day_t>(base),
                                    static_cast<std::uint32_t>(std::int64_t{as_of} + 1 - base)};
-    const day_t after = static_cast<day_t>(std::int64_t{as_of} + (packs ? 1 : 0));
     if (packs && amount != nullptr) {
       detail::summarize_dense<detail::PackedDayAmount>(
           n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
           range_shift, has_universe, out, parts, fields, codec, part_of,
           [&](std::size_t i, day_t d) {
-            return detail::PackedDayAmount{
-                (slot_of(id[i]) << day_bits) |
-                    static_cast<std::uint32_t>(std::min(d, after) - codec.base),
-                amount[i]};
+            return detail::PackedDayAmount{codec.key(slot_of(id[i]), d), amount[i]};
           });
     } else if (packs) {
       detail::summarize_dense<std::uint32_t>(
           n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
-          range_shift, has_universe, out, parts, fields, codec, part_of, [&](std::size_t i, day_t d) {
-            return (slot_of(id[i]) << day_bits) |
-                   static_cast<std::uint32_t>(std::min(d, after) - codec.base);
-          });
+          range_shift, has_universe, out, parts, fields, codec, part_of,
+          [&](std::size_t i, day_t d) { return codec.key(slot_of(id[i]), d); });
     } else if (amount != nullptr)
       detail::summarize_dense<detail::SlotDayAmount>(
           n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
@@ -769,8 +768,8 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   auto put = [&](std::size_t i, const detail::IdPart& part, std::size_t j) {
     out.ids[i] = part.ids[j];
     const OrderSummary& ps = part.s;
-    detail::put_summary(s, i, ps.orders.empty() ? 0 : ps.orders[j], ps.days.empty() ? 0 : ps.days[j],
-                        ps.first.empty() ? min_day : ps.first[j],
+    detail::put_summary(s, i, ps.orders.empty() ? 0 : ps.orders[j],
+                        ps.days.empty() ? 0 : ps.days[j], ps.first.empty() ? min_day : ps.first[j],
                         ps.last.empty() ? min_day : ps.last[j],
                         ps.amount.empty() ? 0.0 : ps.amount[j],
                         ps.first_day_amount.empty() ? 0.0 : ps.first_day_amount[j]);
@@ -806,8 +805,8 @@ template <class Code = std::int16_t>
 struct LifecycleCodesOf {
   Array<std::int64_t> recency;  ///< days from the last order day to as_of (0: no order)
   Array<Code> frequency_tier, recency_tier;  ///< -1 without an order
-  Array<Code> segment;  ///< frequency_tier * recency tiers + recency_tier
-  std::vector<std::int64_t> counts;  ///< customers per segment (frequency-major)
+  Array<Code> segment;                       ///< frequency_tier * recency tiers + recency_tier
+  std::vector<std::int64_t> counts;          ///< customers per segment (frequency-major)
 };
 /// Life-cycle codes as int16 (up to 32,767 segments).
 using LifecycleCodes = LifecycleCodesOf<std::int16_t>;

@@ -231,8 +231,9 @@ TEST_CASE("summaries by id without amounts (4-byte records) and by fields equal 
           for (std::size_t i = 0; i < n; ++i) {
             id[i] = 1000000 + static_cast<id_type>(rng() % customers);
             // about one order in three on a day its customer already has (same-day repeats)
-            ticks[i] = (static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(span_days)) -
-                        100) * (rng() % 3 == 0 ? 0 : 1);
+            ticks[i] =
+                (static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(span_days)) - 100) *
+                (rng() % 3 == 0 ? 0 : 1);
           }
           std::map<id_type, std::vector<day_t>> by_id;  // days up to as_of, per id
           std::set<id_type> present(id.begin(), id.end());
@@ -255,18 +256,21 @@ TEST_CASE("summaries by id without amounts (4-byte records) and by fields equal 
           const IdOrderSummary got = summarize_by_id(id.data(), ticks.data(), 1, nullptr, n, as_of);
           REQUIRE(got.ids == std::vector<id_type>(present.begin(), present.end()));
           std::size_t bad = 0;
-          for (std::size_t k = 0; k < got.ids.size(); ++k) bad += check_one(got.summary, k, got.ids[k]);
+          for (std::size_t k = 0; k < got.ids.size(); ++k)
+            bad += check_one(got.summary, k, got.ids[k]);
           CHECK(bad == 0);
           // a universe: every third id that may have orders, in reverse, and two without
           std::vector<id_type> universe{999999};
           for (std::size_t c = customers; c-- > 0;)
             if (c % 3 == 0) universe.push_back(1000000 + static_cast<id_type>(c));
           universe.push_back(1000000 + static_cast<id_type>(customers) + 5);
-          const IdOrderSummary u = summarize_by_id(id.data(), ticks.data(), 1, nullptr, n, as_of,
-                                                   OrderRows::all, universe.data(), universe.size());
+          const IdOrderSummary u =
+              summarize_by_id(id.data(), ticks.data(), 1, nullptr, n, as_of, OrderRows::all,
+                              universe.data(), universe.size());
           REQUIRE(u.ids == universe);
           bad = 0;
-          for (std::size_t k = 0; k < universe.size(); ++k) bad += check_one(u.summary, k, universe[k]);
+          for (std::size_t k = 0; k < universe.size(); ++k)
+            bad += check_one(u.summary, k, universe[k]);
           CHECK(bad == 0);
           const std::set<id_type> in(universe.begin(), universe.end());
           std::vector<id_type> unknown;
@@ -302,9 +306,9 @@ TEST_CASE("summaries by id without amounts (4-byte records) and by fields equal 
   std::vector<id_type> id{7, -3, 1LL << 60, 7, -3};
   std::vector<std::int64_t> ticks{5, 5, 9, 6, 5};
   std::vector<double> amount{1.0, 2.0, 4.0, 8.0, 16.0};
-  const IdOrderSummary f = summarize_by_id(id.data(), ticks.data(), 1, amount.data(), 5, 10,
-                                           OrderRows::all, nullptr, 0,
-                                           SummaryFields::days | SummaryFields::amount);
+  const IdOrderSummary f =
+      summarize_by_id(id.data(), ticks.data(), 1, amount.data(), 5, 10, OrderRows::all, nullptr, 0,
+                      SummaryFields::days | SummaryFields::amount);
   CHECK(f.ids == std::vector<id_type>{-3, 7, 1LL << 60});
   CHECK(f.summary.days == std::vector<std::int32_t>{1, 2, 1});
   CHECK(f.summary.amount == std::vector<double>{18.0, 9.0, 4.0});
@@ -382,7 +386,8 @@ TEST_CASE("life-cycle codes equal tier-by-tier brute force") {
       lifecycle_codes<std::int8_t>(days.data(), last.data(), n, 399, f_lo, r_hi);
   bad = 0;
   for (std::size_t i = 0; i < n; ++i)
-    bad += narrow.segment[i] != got.segment[i] || narrow.frequency_tier[i] != got.frequency_tier[i] ||
+    bad += narrow.segment[i] != got.segment[i] ||
+           narrow.frequency_tier[i] != got.frequency_tier[i] ||
            narrow.recency_tier[i] != got.recency_tier[i] || narrow.recency[i] != got.recency[i];
   CHECK(bad == 0);
   CHECK(narrow.counts == got.counts);
