@@ -416,17 +416,6 @@ UnknownOrders for_each_activity(const OrderColumns& o, const Customers& customer
   return out;
 }
 
-/// An uninitialised array of n T on huge pages (see scratch_buffer), filled with `value`
-/// in parallel.
-template <class T>
-ScratchBuffer<T> filled_buffer(std::size_t n, T value) {
-  ScratchBuffer<T> a = scratch_buffer<T>(n);
-  parallel_for(n, std::size_t{1} << 18, [&](std::size_t, std::size_t b, std::size_t e) {
-    std::fill(a.get() + b, a.get() + e, value);
-  });
-  return a;
-}
-
 /// The latest activity day up to as_of of every key (min_day: none; max_day: the key is
 /// no customer's).
 struct LastByKey {
@@ -504,9 +493,9 @@ inline LastActivity last_activity(const OrderColumns& o, const id_type* universe
 
 /// Every participant's churn status at `as_of` (DOMAIN.md "Retention").
 struct ChurnStatus {
-  Array<day_t> last;                  ///< the enrolment day or a later order day
-  Array<std::int32_t> duration;        ///< days from enrolment to last, or to as_of if censored
-  Array<std::uint8_t> churned;         ///< 1: more than churn_after days since `last`
+  Array<day_t> last;             ///< the enrolment day or a later order day
+  Array<std::int32_t> duration;  ///< days from enrolment to last, or to as_of if censored
+  Array<std::uint8_t> churned;   ///< 1: more than churn_after days since `last`
   UnknownOrders unknown;
 };
 

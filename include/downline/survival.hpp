@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "detail/buffer.hpp"
 #include "detail/parallel.hpp"
 #include "error.hpp"
 #include "fwd.hpp"
@@ -18,19 +19,25 @@ namespace downline {
 
 /// One row per (group, distinct time) found in that group: groups ascending, times
 /// ascending within a group; rows of group g are [group_start[g], group_start[g + 1]).
-/// Counts are sums of weights (1 per subject without weights).
+/// Counts are sums of weights (1 per subject without weights). The columns are Arrays
+/// (vectors whose large storage is kept for reuse, see detail::huge_alloc).
 struct SurvivalTable {
-  std::vector<std::int32_t> group;
-  std::vector<double> time;
-  std::vector<double> at_risk;   ///< subjects whose duration is >= time
-  std::vector<double> observed;  ///< events at time
-  std::vector<double> censored;  ///< censorings at time
+  Array<std::int32_t> group;
+  Array<double> time;
+  Array<double> at_risk;   ///< subjects whose duration is >= time
+  Array<double> observed;  ///< events at time
+  Array<double> censored;  ///< censorings at time
   /// S(time) = product over event times t_i <= time of (1 - d_i / n_i).
-  std::vector<double> survival;
+  Array<double> survival;
   /// Greenwood's sum over event times t_i <= time of d_i / (n_i (n_i - d_i)); infinite once
   /// every subject at risk had the event (n_i == d_i), where S is 0. Var S = S^2 * sum.
-  std::vector<double> greenwood;
-  std::vector<std::int64_t> group_start;  ///< n_groups + 1 offsets into the rows
+  Array<double> greenwood;
+  Array<std::int64_t> group_start;  ///< n_groups + 1 offsets into the rows
+  /// The distinct times of all the groups' rows, ascending: the common timeline.
+  Array<double> distinct_time;
+  /// time_code[r]: the position of time[r] in distinct_time (a row's time as a code, as
+  /// pandas' MultiIndex holds it).
+  Array<std::int32_t> time_code;
 };
 
 namespace detail {
@@ -158,9 +165,42 @@ inline void km_rows_counted(const std::uint32_t* observed, const std::uint32_t* 
   }
 }
 
+/// The distinct times of a table's rows and each row's code among them. With `span` > 0
+/// every time is a whole number below span (km_check()): a table of the span when it is
+/// not much larger than the rows; otherwise the times are sorted.
+inline void km_timeline(SurvivalTable& t, std::size_t span) {
+  const std::size_t rows = t.time.size();
+  if (rows >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
+    throw InputError(ErrorKind::too_large, "kaplan_meier: more than 2^31 - 2 distinct times");
+  t.time_code.resize(rows);
+  if (span > 0 && span <= 2 * rows + (std::size_t{1} << 16)) {
+    std::vector<std::int32_t> code(span, 0);
+    for (double x : t.time) code[static_cast<std::size_t>(x)] = 1;
+    std::int32_t next = 0;
+    for (std::size_t d = 0; d < span; ++d) {
+      if (code[d] == 0) continue;
+      t.distinct_time.push_back(static_cast<double>(d));
+      code[d] = next++;
+    }
+    for (std::size_t r = 0; r < rows; ++r)
+      t.time_code[r] = code[static_cast<std::size_t>(t.time[r])];
+    return;
+  }
+  t.distinct_time = t.time;
+  std::sort(t.distinct_time.begin(), t.distinct_time.end());
+  t.distinct_time.erase(std::unique(t.distinct_time.begin(), t.distinct_time.end()),
+                        t.distinct_time.end());
+  const auto b = t.distinct_time.begin(), e = t.distinct_time.end();
+  parallel_for(rows, std::size_t{1} << 14, [&](std::size_t, std::size_t rb, std::size_t re) {
+    for (std::size_t r = rb; r < re; ++r)
+      t.time_code[r] = static_cast<std::int32_t>(std::lower_bound(b, e, t.time[r]) - b);
+  });
+}
+
 /// The table of every group's rows: at risk as suffix sums of removals (no drift from
-/// repeated subtraction), then S and Greenwood's sum forward; groups in parallel.
-inline SurvivalTable km_table(const std::vector<KmRows>& per_group) {
+/// repeated subtraction), then S and Greenwood's sum forward; groups in parallel. `span`
+/// as for km_timeline().
+inline SurvivalTable km_table(const std::vector<KmRows>& per_group, std::size_t span) {
   const std::size_t n_groups = per_group.size();
   SurvivalTable out;
   out.group_start.assign(n_groups + 1, 0);
@@ -202,6 +242,7 @@ inline SurvivalTable km_table(const std::vector<KmRows>& per_group) {
       }
     }
   });
+  km_timeline(out, span);
   return out;
 }
 
@@ -244,10 +285,14 @@ SurvivalTable kaplan_meier(const Time* time, const std::uint8_t* event, const st
     // Counters [slice][group][time] for events and censorings; slice 0 gets the sums.
     const std::size_t cells = n_groups * span;
     const std::size_t slices = detail::parallel_parts(n, grain);
-    std::vector<std::uint32_t> obs(slices * cells, 0), cen(slices * cells, 0);
+    // one block for both (from the block cache when it is large), zeroed in parallel
+    detail::ScratchBuffer<std::uint32_t> counters =
+        detail::filled_buffer<std::uint32_t>(2 * slices * cells, 0);
+    std::uint32_t* const obs = counters.get();
+    std::uint32_t* const cen = obs + slices * cells;
     detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
-      std::uint32_t* o = obs.data() + s * cells;
-      std::uint32_t* c = cen.data() + s * cells;
+      std::uint32_t* o = obs + s * cells;
+      std::uint32_t* c = cen + s * cells;
       for (std::size_t i = b; i < e; ++i) {
         const std::size_t at = group_of(i) * span + static_cast<std::size_t>(time[i]);
         ++(event[i] ? o : c)[at];
@@ -255,8 +300,8 @@ SurvivalTable kaplan_meier(const Time* time, const std::uint8_t* event, const st
     });
     detail::parallel_for(n_groups, 1, [&](std::size_t, std::size_t gb, std::size_t ge) {
       for (std::size_t g = gb; g < ge; ++g) {
-        std::uint32_t* o = obs.data() + g * span;
-        std::uint32_t* c = cen.data() + g * span;
+        std::uint32_t* o = obs + g * span;
+        std::uint32_t* c = cen + g * span;
         for (std::size_t s = 1; s < slices; ++s)
           for (std::size_t t = 0; t < span; ++t) {
             o[t] += obs[s * cells + g * span + t];
@@ -265,7 +310,7 @@ SurvivalTable kaplan_meier(const Time* time, const std::uint8_t* event, const st
         detail::km_rows_counted(o, c, span, per_group[g]);
       }
     });
-    return detail::km_table(per_group);
+    return detail::km_table(per_group, span);
   }
 
   // Subjects by group (stable), then each group sorted by time and walked once.
@@ -285,7 +330,43 @@ SurvivalTable kaplan_meier(const Time* time, const std::uint8_t* event, const st
     for (std::size_t g = gb; g < ge; ++g)
       detail::km_rows_sorted(rec.data() + start[g], rec.data() + start[g + 1], per_group[g]);
   });
-  return detail::km_table(per_group);
+  return detail::km_table(per_group, span);
+}
+
+/// The form of Kaplan-Meier pointwise intervals, both from Greenwood's variance:
+/// log-log (lifelines' and statsmodels' default) or log (R's default, capped at 1).
+enum class KmInterval { log_log, log };
+
+/// Greenwood standard errors of S and pointwise intervals, from a table's `survival` and
+/// `greenwood` columns (n rows), `z` the normal quantile of 1 - alpha / 2, in parallel:
+/// std_err = S sqrt(g) (NaN where g is infinite); log: S exp(-+z sqrt(g)), the upper bound
+/// capped at 1; log-log: S ^ exp(+-z sqrt(g) / |log S|). Where S is 1 (no event yet) both
+/// bounds are 1; where S is 0, NaN (no interval, as statsmodels and R).
+inline void km_intervals(const double* survival, const double* greenwood, std::size_t n, double z,
+                         KmInterval form, double* std_err, double* lower, double* upper) {
+  constexpr double nan = std::numeric_limits<double>::quiet_NaN();
+  detail::parallel_for(n, std::size_t{1} << 15, [&](std::size_t, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+      const double s = survival[i], g = greenwood[i], root = std::sqrt(g);
+      std_err[i] = std::isinf(g) ? nan : s * root;
+      double lo, hi;
+      if (s == 1.0) {
+        lo = hi = 1.0;
+      } else if (s == 0.0) {
+        lo = hi = nan;
+      } else if (form == KmInterval::log) {
+        lo = s * std::exp(-z * root);
+        const double h = s * std::exp(z * root);
+        hi = std::isnan(h) ? h : std::min(1.0, h);
+      } else {
+        const double se = root / std::abs(std::log(s));
+        lo = std::pow(s, std::exp(z * se));
+        hi = std::pow(s, std::exp(-z * se));
+      }
+      lower[i] = lo;
+      upper[i] = hi;
+    }
+  });
 }
 
 /// Kaplan-Meier tables of subsets of n subjects given as index ranges: group g is the
@@ -334,7 +415,7 @@ SurvivalTable kaplan_meier_ranges(const Time* time, const std::uint8_t* event, c
       }
     }
   });
-  return detail::km_table(per_group);
+  return detail::km_table(per_group, span);
 }
 
 }  // namespace downline

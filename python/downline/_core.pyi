@@ -72,6 +72,9 @@ def kaplan_meier_ranges(time: NDArray[numpy.int32], event: NDArray[numpy.uint8],
 @overload
 def kaplan_meier_ranges(time: NDArray[numpy.float64], event: NDArray[numpy.uint8], weight: Optional[NDArray[numpy.float64]], begin: NDArray[numpy.int64], end: NDArray[numpy.int64]) -> dict: ...
 
+# (std_err, lower, upper) of a Kaplan-Meier table: Greenwood standard errors and pointwise log-log (or log) intervals
+def km_intervals(survival: NDArray[numpy.float64], greenwood: NDArray[numpy.float64], z: float, log_form: bool) -> tuple: ...
+
 # Life-cycle recency, tiers, segment codes and counts per segment
 def lifecycle_codes(days: NDArray[numpy.int32], last: NDArray[numpy.int32], as_of: int, f_lo: List[int], r_hi: List[int]) -> dict: ...
 

@@ -61,24 +61,41 @@ def _events(values: Any, n: int) -> np.ndarray:
     return arr.astype(np.uint8)
 
 
-def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
+def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], int, Any]:
+    """(int32 group codes, how many codes, how to label them): the labels as a pd.Index,
+    or, for whole numbers in a small range, (lo, dtype): code c is label lo + c, and the
+    labels are those with subjects, read off the Kaplan-Meier table by _compact_groups()
+    (so the labels are not counted over every subject first)."""
     if groups is None:
-        return None, pd.Index(["KM_estimate"])
+        return None, 1, pd.Index(["KM_estimate"])
     arr = _vector(groups, "groups", n)
-    if arr.dtype.kind in "iu" and n > 0:  # small whole numbers: codes by a table, no hashing
+    if arr.dtype.kind in "iu" and n > 0:
         lo, hi = int(arr.min()), int(arr.max())
-        if hi - lo < max(4 * n, 1 << 16):
+        if hi - lo < 4096:  # a few whole numbers (regions, months): the values are the codes
+            codes = arr if lo == 0 and arr.dtype == np.int32 else (arr - lo).astype(np.int32)
+            return codes, hi - lo + 1, (lo, arr.dtype)
+        if hi - lo < max(4 * n, 1 << 16):  # whole numbers in a range: codes by a table, no hashing
             present = np.bincount(arr - lo if lo else arr, minlength=hi - lo + 1) > 0
             labels = pd.Index(np.flatnonzero(present) + lo, dtype=arr.dtype)
-            if lo == 0 and present.all():  # already codes 0..G-1
-                return arr.astype(np.int32, copy=False), labels
             code_of = np.cumsum(present, dtype=np.int32) - 1
-            return code_of[arr - lo if lo else arr], labels
+            return code_of[arr - lo if lo else arr], len(labels), labels
     codes, uniques = pd.factorize(arr, sort=True)
     if (codes < 0).any():
         rows = np.flatnonzero(codes < 0).tolist()
         raise InputError(f"groups: missing group labels at rows {_show(rows)}", ids=rows)
-    return codes.astype(np.int32), pd.Index(uniques)
+    return codes.astype(np.int32), len(uniques), pd.Index(uniques)
+
+
+def _compact_groups(tab: dict, lo: int, dtype: np.dtype) -> pd.Index:
+    """The labels of a table fitted on codes = label - lo: the codes with rows. The codes
+    without subjects are dropped from the table's group codes and starts (in place)."""
+    start = tab["group_start"]
+    present = start[1:] > start[:-1]
+    labels = pd.Index(np.flatnonzero(present) + lo, dtype=dtype)
+    if not present.all():
+        tab["group"] = (np.cumsum(present, dtype=np.int32) - 1)[tab["group"]]
+        tab["group_start"] = start[np.concatenate(([0], np.flatnonzero(present) + 1))]
+    return labels
 
 
 def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -> tuple[dict, pd.Index]:
@@ -91,9 +108,12 @@ def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -
     if n == 0:
         raise InputError("durations: no subjects to fit (an empty array)")
     e = _events(event_observed, n)
-    codes, labels = _group_codes(groups, n)
+    codes, n_codes, labels = _group_codes(groups, n)
     w = None if weights is None else _float_vector(weights, "weights", n)
-    return _core.kaplan_meier(t, e, codes, w, len(labels)), labels
+    tab = _core.kaplan_meier(t, e, codes, w, n_codes)
+    if isinstance(labels, tuple):
+        labels = _compact_groups(tab, *labels)
+    return tab, labels
 
 
 def _group_slice(tab: dict, g: int) -> slice:
@@ -171,39 +191,44 @@ class KaplanMeier:
 
     def _build(self) -> None:
         tab = self._tab
-        s, gw = tab["survival"], tab["greenwood"]
+        s = tab["survival"]
         z = NormalDist().inv_cdf(1.0 - self.alpha / 2.0)
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            root = np.sqrt(gw)
-            std_err = np.where(np.isinf(gw), np.nan, s * root)
-            if self.ci == "log":
-                lower = s * np.exp(-z * root)
-                upper = np.minimum(1.0, s * np.exp(z * root))
-            else:
-                se = root / np.abs(np.log(s))
-                lower = s ** np.exp(z * se)
-                upper = s ** np.exp(-z * se)
-            at_one = s == 1.0  # no event yet: S = 1 exactly, a zero-width interval
-            lower = np.where(at_one, 1.0, lower)
-            upper = np.where(at_one, 1.0, upper)
-            lower = np.where(s == 0.0, np.nan, lower)  # S = 0: no interval (as statsmodels, R)
-            upper = np.where(s == 0.0, np.nan, upper)
+        std_err, lower, upper = _core.km_intervals(s, tab["greenwood"], z, self.ci == "log")
         if self._grouped:
-            index = pd.MultiIndex.from_arrays([self._labels.take(tab["group"]), tab["time"]],
-                                              names=["group", "time"])
+            # from the codes the table holds: what MultiIndex.from_arrays would find by
+            # factorizing both columns (the sorted labels, the sorted distinct times)
+            labels, group = self._labels, tab["group"]
+            if not (labels.is_unique and labels.is_monotonic_increasing):
+                order, labels = pd.factorize(labels, sort=True)
+                group = order[group]
+            index = pd.MultiIndex(levels=[labels, tab["distinct_time"]], codes=[group, tab["time_code"]],
+                                  names=["group", "time"], verify_integrity=False)
         else:
             index = pd.Index(tab["time"], name="time")
         events = {"at_risk": tab["at_risk"], "observed": tab["observed"], "censored": tab["censored"],
                   "removed": tab["observed"] + tab["censored"]}
         self.survival_table_ = pd.DataFrame({**events, "survival": s, "std_err": std_err, "lower": lower,
                                              "upper": upper}, index=index, copy=False)
-        # its own copies of the four columns (the two tables do not share memory); selecting
-        # them from survival_table_ would first consolidate all eight into one 2-D block
-        self.event_table_ = pd.DataFrame({k: v.copy() for k, v in events.items()}, index=index, copy=False)
+        self._event_table = None  # built when first read
         self._wide = None
         medians = pd.Series([self._median(g) for g in range(len(self._labels))], index=self._labels,
                             name="median", dtype=np.float64)
         self.median_survival_time_ = medians if self._grouped else float(medians.iloc[0])
+
+    @property
+    def event_table_(self) -> pd.DataFrame:
+        """``at_risk, observed, censored, removed`` by (group, time): the counts of
+        ``survival_table_``, in a frame of their own (the two do not share memory)."""
+        if not hasattr(self, "_tab"):  # an attribute set by fit(), as in lifelines
+            raise AttributeError("event_table_: call fit(...) first")
+        if self._event_table is None:
+            # selecting the columns from survival_table_ would first consolidate all eight
+            # into one 2-D block
+            t = self.survival_table_
+            self._event_table = pd.DataFrame({k: t[k].to_numpy(copy=True) for k in
+                                              ("at_risk", "observed", "censored", "removed")},
+                                             index=t.index, copy=False)
+        return self._event_table
 
     def _rows(self, g: int) -> slice:
         return _group_slice(self._tab, g)
@@ -230,7 +255,8 @@ class KaplanMeier:
     def timeline(self) -> np.ndarray:
         """0 and every distinct time of any group, ascending."""
         self._check_fitted()
-        return np.union1d(np.zeros(1), self._tab["time"])
+        distinct = self._tab["distinct_time"]
+        return distinct.copy() if len(distinct) and distinct[0] == 0.0 else np.concatenate(([0.0], distinct))
 
     def _curves(self, at: np.ndarray) -> dict:
         """S, lower and upper of every group at the times ``at``."""
@@ -508,13 +534,11 @@ def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int 
                       missing, unknown)
     ids = c["ids"]
     sel = slice(None) if c["keep"].all() else c["keep"]  # the others are not participants yet
-    # one column at a time: each is its own block, so pandas copies none of them
-    out = pd.DataFrame({"enrolled_on": _dates(c["enrol"][sel])}, index=ids[sel].rename(
-        ids.name if ids.name is not None else id), copy=False)
-    out["last_activity"] = _dates(c["last"][sel])
-    out["duration"] = c["duration"][sel]
-    out["churned"] = c["churned"][sel]
-    return out
+    # one constructor call with copy=False: pandas keeps every column as it is (assigning
+    # a column to a frame, out[name] = values, would copy it)
+    return pd.DataFrame({"enrolled_on": _dates(c["enrol"][sel]), "last_activity": _dates(c["last"][sel]),
+                         "duration": c["duration"][sel], "churned": c["churned"][sel]},
+                        index=ids[sel].rename(ids.name if ids.name is not None else id), copy=False)
 
 
 # ----------------------------------------------------------------------- cohorts

@@ -12,6 +12,7 @@ namespace py = pybind11;
 using namespace downline;
 using downline::python::carray;
 using downline::python::checked;
+using downline::python::output_array;
 using downline::python::to_numpy;
 
 namespace {
@@ -42,8 +43,7 @@ void bind_retention(py::module_& m) {
         const std::size_t n = static_cast<std::size_t>(days.size());
         const day_t* d = checked(days, n, "days");
         const std::uint8_t* p = present ? checked(*present, n, "present flags") : nullptr;
-        py::array_t<std::int64_t> out(static_cast<py::ssize_t>(n));
-        std::int64_t* o = out.mutable_data();
+        auto [out, o] = output_array<std::int64_t>(n);
         {
           py::gil_scoped_release release;
           day_ticks(d, p, std::int64_t{86400} * 1000000000, n, o);
@@ -57,8 +57,7 @@ void bind_retention(py::module_& m) {
       [](const carray<std::int64_t>& ticks, std::int64_t ticks_per_day) {
         const std::size_t n = static_cast<std::size_t>(ticks.size());
         const std::int64_t* t = checked(ticks, n, "dates");
-        py::array_t<day_t> out(static_cast<py::ssize_t>(n));
-        day_t* o = out.mutable_data();
+        auto [out, o] = output_array<day_t>(n);
         std::int64_t missing = 0;
         {
           py::gil_scoped_release release;
@@ -94,14 +93,10 @@ void bind_retention(py::module_& m) {
         const std::size_t nu = static_cast<std::size_t>(universe.size());
         const id_type* u = checked(universe, nu, "universe");
         const day_t* en = checked(enrolled, nu, "enrolment days");
-        // numpy's own arrays (on huge pages when large), written once by the kernel
-        const auto size = static_cast<py::ssize_t>(nu);
-        py::array_t<day_t> last(size);
-        py::array_t<std::int32_t> duration(size);
-        py::array_t<std::uint8_t> churned(size);
-        day_t* l = last.mutable_data();
-        std::int32_t* d = duration.mutable_data();
-        std::uint8_t* c = churned.mutable_data();
+        // written once by the kernel (uninitialised, from the block cache)
+        auto [last, l] = output_array<day_t>(nu);
+        auto [duration, d] = output_array<std::int32_t>(nu);
+        auto [churned, c] = output_array<std::uint8_t>(nu);
         UnknownOrders unknown;
         {
           py::gil_scoped_release release;

@@ -13,6 +13,7 @@ namespace py = pybind11;
 using namespace downline;
 using downline::python::carray;
 using downline::python::checked;
+using downline::python::output_array;
 using downline::python::to_numpy;
 
 namespace {
@@ -27,6 +28,8 @@ py::dict table_dict(SurvivalTable&& s) {
   out["survival"] = to_numpy(std::move(s.survival));
   out["greenwood"] = to_numpy(std::move(s.greenwood));
   out["group_start"] = to_numpy(std::move(s.group_start));
+  out["distinct_time"] = to_numpy(std::move(s.distinct_time));
+  out["time_code"] = to_numpy(std::move(s.time_code));
   return out;
 }
 
@@ -79,6 +82,24 @@ py::dict kaplan_meier_ranges_of(const times<Time>& time, const carray<std::uint8
 }  // namespace
 
 void bind_survival(py::module_& m) {
+  m.def(
+      "km_intervals",
+      [](const carray<double>& survival, const carray<double>& greenwood, double z, bool log_form) {
+        const std::size_t n = static_cast<std::size_t>(survival.size());
+        const double* s = checked(survival, n, "survival");
+        const double* g = checked(greenwood, n, "greenwood");
+        auto [std_err, se] = output_array<double>(n);
+        auto [lower, lo] = output_array<double>(n);
+        auto [upper, hi] = output_array<double>(n);
+        {
+          py::gil_scoped_release release;
+          km_intervals(s, g, n, z, log_form ? KmInterval::log : KmInterval::log_log, se, lo, hi);
+        }
+        return py::make_tuple(std_err, lower, upper);
+      },
+      py::arg("survival"), py::arg("greenwood"), py::arg("z"), py::arg("log_form"),
+      "(std_err, lower, upper) of a Kaplan-Meier table: Greenwood standard errors and "
+      "pointwise log-log (or log) intervals");
   // Two overloads, int32 first: an int32 array (churn durations) is read as it is; any
   // other array is converted to float64 (the int32 one takes only safe casts).
   const char* doc =

@@ -37,6 +37,17 @@ py::array_t<T> to_numpy(detail::ScratchBuffer<T>&& buf, std::size_t n) {
                         owner);
 }
 
+/// A new uninitialised numpy array of n T for a kernel to fill, and its data. Its memory
+/// comes from huge_alloc(), so a large result released by the user goes back to the block
+/// cache and the next result of that size reuses it instead of faulting in fresh pages
+/// (numpy's own allocation maps and unmaps large arrays through malloc each time).
+template <class T>
+std::pair<py::array_t<T>, T*> output_array(std::size_t n) {
+  detail::ScratchBuffer<T> buf = detail::scratch_buffer<T>(n);
+  T* data = buf.get();
+  return {to_numpy(std::move(buf), n), data};
+}
+
 /// A 1-D C-contiguous array of T: no copy when the caller's array already is one.
 template <class T>
 using carray = py::array_t<T, py::array::c_style | py::array::forcecast>;

@@ -2,7 +2,9 @@
 // force, a hand-worked example and R's aml values; bad input names the rows.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
@@ -42,6 +44,47 @@ TEST_CASE("Kaplan-Meier: R's aml, Maintained group (survival package)") {
   CHECK(std::abs(s.survival[0] * std::sqrt(s.greenwood[0]) - .0867) < 5e-5);  // SE at 9
 }
 
+TEST_CASE("Kaplan-Meier intervals equal their definitions on the log and log-log scales") {
+  // S and Greenwood's sum: a mid value, no event yet (S = 1), S = 0 (infinite sum), small S
+  const std::vector<double> s{5.0 / 6, 1.0, 0.0, 0.25, 0.999};
+  const std::vector<double> gw{1.0 / 30, 0.0, std::numeric_limits<double>::infinity(), 0.4, 1e-6};
+  const double z = 1.959963984540054;
+  const std::size_t n = s.size();
+  std::vector<double> se(n), lo(n), hi(n);
+  for (KmInterval form : {KmInterval::log, KmInterval::log_log}) {
+    km_intervals(s.data(), gw.data(), n, z, form, se.data(), lo.data(), hi.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      CAPTURE(i);
+      if (std::isinf(gw[i]))
+        CHECK(std::isnan(se[i]));
+      else
+        CHECK(se[i] == doctest::Approx(s[i] * std::sqrt(gw[i])).epsilon(1e-14));
+      if (s[i] == 0.0) {  // no interval
+        CHECK((std::isnan(lo[i]) && std::isnan(hi[i])));
+        continue;
+      }
+      if (s[i] == 1.0) {  // a zero-width interval at 1
+        CHECK((lo[i] == 1.0 && hi[i] == 1.0));
+        continue;
+      }
+      // log S +- z sd(log S), sd(log S) = sqrt(gw); log(-log S) -+ z sd(log(-log S)),
+      // sd = sqrt(gw) / |log S|: written back from the other scale's bounds
+      const double sd = std::sqrt(gw[i]);
+      const double want_lo =
+          form == KmInterval::log
+              ? std::exp(std::log(s[i]) - z * sd)
+              : std::exp(-std::exp(std::log(-std::log(s[i])) + z * sd / std::abs(std::log(s[i]))));
+      const double want_hi =
+          form == KmInterval::log
+              ? std::min(1.0, std::exp(std::log(s[i]) + z * sd))
+              : std::exp(-std::exp(std::log(-std::log(s[i])) - z * sd / std::abs(std::log(s[i]))));
+      CHECK(lo[i] == doctest::Approx(want_lo).epsilon(1e-12));
+      CHECK(hi[i] == doctest::Approx(want_hi).epsilon(1e-12));
+      CHECK((lo[i] < s[i] && s[i] <= hi[i]));
+    }
+  }
+}
+
 namespace {
 
 /// Rows of the table that differ from the definition evaluated by brute force for the
@@ -69,6 +112,19 @@ std::size_t km_mismatches(const SurvivalTable& out, std::size_t k,
     bad += out.at_risk[row] != at_risk || out.observed[row] != d || out.censored[row] != c;
     bad += std::abs(out.survival[row] - s) > 1e-12 || std::abs(out.greenwood[row] - gw) > 1e-12;
     ++row;
+  }
+  return bad;
+}
+
+/// Rows whose time code does not give back their time, plus 1 when the table's distinct
+/// times are not the sorted distinct times of its rows.
+std::size_t timeline_mismatches(const SurvivalTable& out) {
+  const std::set<double> times(out.time.begin(), out.time.end());
+  std::size_t bad = std::vector<double>(times.begin(), times.end()) != out.distinct_time;
+  bad += out.time_code.size() != out.time.size();
+  for (std::size_t r = 0; r < out.time.size() && r < out.time_code.size(); ++r) {
+    const auto c = static_cast<std::size_t>(out.time_code[r]);
+    bad += c >= out.distinct_time.size() || out.distinct_time[c] != out.time[r];
   }
   return bad;
 }
@@ -110,6 +166,7 @@ TEST_CASE("Kaplan-Meier equals the definition on random groups, weights and 1 or
       bad += km_mismatches(one, k, members, *times, e, weight);
     }
     CHECK(bad == 0);
+    CHECK(timeline_mismatches(one) == 0);
   }
   // whole days as int32 (churn durations), counted without a conversion, and weighted (sorted)
   std::vector<std::int32_t> days32(days.begin(), days.end());
@@ -124,7 +181,14 @@ TEST_CASE("Kaplan-Meier equals the definition on random groups, weights and 1 or
       bad += km_mismatches(s, k, members, days, e, weight);
     }
     CHECK(bad == 0);
+    CHECK(timeline_mismatches(s) == 0);
   }
+  // whole days far apart (a span much larger than the rows: the times are sorted)
+  std::vector<std::int32_t> sparse(n);
+  for (std::size_t i = 0; i < n; ++i) sparse[i] = static_cast<std::int32_t>(rng() % 50) * 40000000;
+  const SurvivalTable far = kaplan_meier(sparse.data(), e.data(), g.data(), nullptr, n, G);
+  CHECK(far.distinct_time.size() == 50);
+  CHECK(timeline_mismatches(far) == 0);
   const std::vector<std::int32_t> negative{3, -1, 4};
   CHECK_THROWS_AS((void)kaplan_meier(negative.data(), e.data(), nullptr, nullptr, 3, 1),
                   InputError);
@@ -159,6 +223,7 @@ TEST_CASE("Kaplan-Meier of nested subject ranges equals the definition for each 
         bad += km_mismatches(out, k, members, *times, e, weight);
       }
       CHECK(bad == 0);
+      CHECK(timeline_mismatches(out) == 0);
     }
   }
   set_num_threads(0);

@@ -150,6 +150,45 @@ def test_km_random_equals_statsmodels(seed):
     assert (km.survival_table_["at_risk"] * 2 == events["at_risk"]).all()
 
 
+@pytest.mark.parametrize("kind", ["small ints with gaps", "negative ints", "ints in a wide range", "strings",
+                                  "floats"])
+def test_km_group_labels_and_index_equal_factorizing(kind):
+    """Group labels found without counting every subject (small whole numbers are their own
+    codes), and the (group, time) index built from codes, equal what pandas finds by
+    factorizing: the fit on the labels as objects and MultiIndex.from_arrays."""
+    rng = np.random.default_rng(11)
+    n = 3000
+    time = rng.integers(0, 90, n).astype(np.int32)
+    event = rng.random(n) < 0.7
+    raw = rng.choice([3, 7, 10, 12, 40], n)  # 4..6, 8, 9, 11... never appear
+    groups = {"small ints with gaps": raw, "negative ints": raw - 20, "ints in a wide range": raw * 10000,
+              "strings": np.array([f"g{v}" for v in raw], dtype=object), "floats": raw / 4.0}[kind]
+    km = dl.KaplanMeier().fit(time, event, groups=groups)
+    tab = km.survival_table_
+    # the reference: each group fitted alone, stacked by sorted label
+    labels = sorted(set(groups.tolist()))
+    alone = [dl.KaplanMeier().fit(time[groups == g], event[groups == g]).survival_table_ for g in labels]
+    expected = pd.MultiIndex.from_arrays([np.concatenate([np.full(len(a), g, dtype=groups.dtype)
+                                                          for g, a in zip(labels, alone)]),
+                                          np.concatenate([a.index.to_numpy() for a in alone])],
+                                         names=["group", "time"])
+    assert tab.index.equals(expected)
+    assert list(tab.index.levels[0]) == labels
+    assert tab.index.levels[1].equals(expected.levels[1])
+    assert tab.index.codes[1].tolist() == expected.codes[1].tolist()
+    np.testing.assert_array_equal(tab.to_numpy(), np.concatenate([a.to_numpy() for a in alone]))
+    assert list(km.median_survival_time_.index) == labels
+    assert np.array_equal(km.timeline, np.union1d([0.0], time.astype(float)))
+
+
+def test_km_event_table_is_read_after_fit_only():
+    km = dl.KaplanMeier()
+    assert not hasattr(km, "event_table_")
+    km.fit([1.0, 2.0, 2.0], [1, 0, 1])
+    assert list(km.event_table_.columns) == ["at_risk", "observed", "censored", "removed"]
+    assert km.event_table_ is km.event_table_
+
+
 def test_km_median_rules():
     # S reaches 0.5 exactly at 2 and stays until 5: midpoint 3.5 (R); below 0.5 at 3 else
     km = dl.KaplanMeier().fit([1, 2, 5, 6], [1, 1, 1, 1])
@@ -394,6 +433,8 @@ def test_network_retention_equals_statsmodels_per_organisation(seed):
                 for p in people["id"] if enrolled[p] <= as_of}
         sizes = sorted((-len(v), people.index[people["id"] == p][0], p) for p, v in orgs.items() if v)
         assert list(km.median_survival_time_.index) == [p for _, _, p in sizes[:6]]
+        # the table's index holds its labels sorted, as MultiIndex.from_arrays makes them
+        assert list(km.survival_table_.index.levels[0]) == sorted(p for _, _, p in sizes[:6])
         # every curve against statsmodels on the organisation's own rows (churn by brute force)
         for leader in km.median_survival_time_.index:
             dur, ev = [], []
