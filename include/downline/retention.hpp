@@ -266,12 +266,23 @@ class Customers {
 
  private:
   enum class Mode { slot, table, hash };
-  static std::pair<id_type, std::uint64_t> id_range(const id_type* v, std::size_t n) noexcept {
+  /// (smallest id, largest - smallest), in parallel slices.
+  static std::pair<id_type, std::uint64_t> id_range(const id_type* v, std::size_t n) {
     if (n == 0) return {0, 0};
+    constexpr std::size_t grain = std::size_t{1} << 18;
+    std::vector<std::pair<id_type, id_type>> part(parallel_parts(n, grain), {v[0], v[0]});
+    parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+      id_type lo = v[b], hi = v[b];
+      for (std::size_t i = b + 1; i < e; ++i) {
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+      }
+      part[s] = {lo, hi};
+    });
     id_type lo = v[0], hi = v[0];
-    for (std::size_t i = 1; i < n; ++i) {
-      lo = v[i] < lo ? v[i] : lo;
-      hi = v[i] > hi ? v[i] : hi;
+    for (const auto& p : part) {
+      lo = std::min(lo, p.first);
+      hi = std::max(hi, p.second);
     }
     return {lo, static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo)};
   }
@@ -567,20 +578,32 @@ inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe
     for (std::size_t c = 0; c < nc; ++c)
       if (cohort_day[c] <= as_of) lo = std::min(lo, detail::month_of_day(cohort_day[c]));
   } else {
-    std::vector<day_t> first(detail::parallel_parts(o.n, grain), max_day);
-    detail::with_ticks_per_day(o.ticks_per_day, [&](auto per_day) {
-      detail::parallel_for(o.n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
-        day_t f = max_day;
+    // the day of the earliest tick (days are monotonic in ticks: no division per order)
+    constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+    constexpr std::int64_t none_yet = std::numeric_limits<std::int64_t>::max();
+    std::vector<std::int64_t> first(detail::parallel_parts(o.n, grain), none_yet);
+    detail::parallel_for(o.n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+      std::int64_t f = none_yet;
+      if (o.amount == nullptr) {
         for (std::size_t i = b; i < e; ++i) {
-          if (o.ticks[i] == std::numeric_limits<std::int64_t>::min()) continue;
-          if (o.amount != nullptr && !(o.amount[i] > 0.0)) continue;
-          f = std::min(f, clamped_day(o.ticks[i], per_day));
+          const std::int64_t t = o.ticks[i] == nat ? none_yet : o.ticks[i];
+          f = t < f ? t : f;
         }
-        first[s] = f;
-      });
+      } else {
+        for (std::size_t i = b; i < e; ++i) {
+          const bool skip = o.ticks[i] == nat || !(o.amount[i] > 0.0);
+          const std::int64_t t = skip ? none_yet : o.ticks[i];
+          f = t < f ? t : f;
+        }
+      }
+      first[s] = f;
     });
-    const day_t f = *std::min_element(first.begin(), first.end());
-    if (f <= as_of) lo = detail::month_of_day(f);
+    const std::int64_t earliest = *std::min_element(first.begin(), first.end());
+    if (earliest != none_yet) {
+      const day_t f = detail::with_ticks_per_day(
+          o.ticks_per_day, [&](auto per_day) { return clamped_day(earliest, per_day); });
+      if (f <= as_of) lo = detail::month_of_day(f);
+    }
   }
   CohortCounts out;
   out.groups = n_groups;
