@@ -76,10 +76,14 @@ inline OrderScan scan_orders(const std::int64_t* ticks, const double* amount, st
   std::vector<OrderScan> part(detail::parallel_parts(n, grain));
   detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
     std::int64_t dates = 0, amounts = 0, outside = 0;
-    for (std::size_t i = b; i < e; ++i) dates += ticks[i] == nat;
-    if (ranged)
-      for (std::size_t i = b; i < e; ++i)
-        outside += ((ticks[i] < lo) | (ticks[i] >= hi_excl)) & (ticks[i] != nat);
+    if (ranged)  // one read of the ticks for both counts
+      for (std::size_t i = b; i < e; ++i) {
+        const std::int64_t t = ticks[i];
+        dates += t == nat;
+        outside += ((t < lo) | (t >= hi_excl)) & (t != nat);
+      }
+    else
+      for (std::size_t i = b; i < e; ++i) dates += ticks[i] == nat;
     if (amount != nullptr)
       for (std::size_t i = b; i < e; ++i) amounts += !std::isfinite(amount[i]);
     part[s] = {dates, amounts, outside};
