@@ -86,7 +86,7 @@ static_assert(sizeof(BlockHeader) == 16, "the header keeps 16-byte alignment");
 class BlockCache {
  public:
   static constexpr std::size_t capacity = std::size_t{64} << 20;
-  static constexpr int slots = 48;
+  static constexpr int slots = 16;
 
   static BlockCache& instance() noexcept {
     static BlockCache cache;
@@ -146,30 +146,10 @@ class BlockCache {
 /// fault per 2 MiB instead of one per 4 KiB, and reading them at random no TLB misses. On
 /// Linux they are mapped on their own (taken from malloc they may land in its heap, where
 /// they get small pages, and a heap trimmed and grown again faults them all anew; under
-/// AddressSanitizer they still come from aligned_alloc, so that it checks them). Blocks
-/// from 256 KiB are mapped on their own too (rounded to 64 KiB, small pages), so that
-/// they are also kept by the BlockCache: glibc maps and unmaps such blocks itself, or
-/// trims its heap under them, depending on what the process freed before, and each time
-/// they are faulted in anew. Smaller blocks come from malloc. Never null (throws
-/// std::bad_alloc).
+/// AddressSanitizer they still come from aligned_alloc, so that it checks them). Smaller
+/// blocks come from malloc. Never null (throws std::bad_alloc).
 inline void* huge_alloc(std::size_t bytes) {
   constexpr std::size_t huge = std::size_t{1} << 21;  // one transparent huge page
-#if DOWNLINE_MAP_BLOCKS
-  constexpr std::size_t mid = std::size_t{1} << 18, mid_round = std::size_t{1} << 16;
-  if (bytes >= mid && bytes <= huge - mid_round) {  // (never the size of a huge block)
-    constexpr std::size_t page = 4096;
-    const std::size_t mapped = (bytes + mid_round - 1) / mid_round * mid_round + page;
-    char* base = BlockCache::instance().take(mapped);
-    if (base == nullptr) {
-      void* m = mmap(nullptr, mapped, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (m == MAP_FAILED) throw std::bad_alloc();
-      base = static_cast<char*>(m);
-    }
-    auto* h = reinterpret_cast<BlockHeader*>(base + page - sizeof(BlockHeader));
-    *h = BlockHeader{mapped, nullptr};
-    return base + page;
-  }
-#endif
   if (bytes >= huge) {
     if (bytes > std::numeric_limits<std::size_t>::max() / 2 - 2 * huge) throw std::bad_alloc();
     const std::size_t rounded = (bytes + huge - 1) / huge * huge;
