@@ -93,7 +93,7 @@ void bind_retention(py::module_& m) {
         const std::size_t nu = static_cast<std::size_t>(universe.size());
         const id_type* u = checked(universe, nu, "universe");
         const day_t* en = checked(enrolled, nu, "enrolment days");
-        // written once by the kernel (uninitialised, from the block cache)
+        // written once by the kernel (uninitialised; large ones from the block cache)
         auto [last, l] = output_array<day_t>(nu);
         auto [duration, d] = output_array<std::int32_t>(nu);
         auto [churned, c] = output_array<std::uint8_t>(nu);
