@@ -61,41 +61,41 @@ def _events(values: Any, n: int) -> np.ndarray:
     return arr.astype(np.uint8)
 
 
-def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], int, Any]:
-    """(int32 group codes, how many codes, how to label them): the labels as a pd.Index,
-    or, for whole numbers in a small range, (lo, dtype): code c is label lo + c, and the
-    labels are those with subjects, read off the Kaplan-Meier table by _compact_groups()
-    (so the labels are not counted over every subject first)."""
+def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
+    """(int32 group codes, the label of each code). Every label has subjects, except with
+    small whole numbers: they are their own codes (code c is label lo + c, no counting over
+    every subject), so the labels of the range without subjects are dropped by
+    _drop_empty_groups() once the table is fitted."""
     if groups is None:
-        return None, 1, pd.Index(["KM_estimate"])
+        return None, pd.Index(["KM_estimate"])
     arr = _vector(groups, "groups", n)
     if arr.dtype.kind in "iu" and n > 0:
         lo, hi = int(arr.min()), int(arr.max())
         if hi - lo < 4096:  # a few whole numbers (regions, months): the values are the codes
             codes = arr if lo == 0 and arr.dtype == np.int32 else (arr - lo).astype(np.int32)
-            return codes, hi - lo + 1, (lo, arr.dtype)
+            return codes, pd.Index(np.arange(hi - lo + 1) + lo, dtype=arr.dtype)
         if hi - lo < max(4 * n, 1 << 16):  # whole numbers in a range: codes by a table, no hashing
             present = np.bincount(arr - lo if lo else arr, minlength=hi - lo + 1) > 0
             labels = pd.Index(np.flatnonzero(present) + lo, dtype=arr.dtype)
             code_of = np.cumsum(present, dtype=np.int32) - 1
-            return code_of[arr - lo if lo else arr], len(labels), labels
+            return code_of[arr - lo if lo else arr], labels
     codes, uniques = pd.factorize(arr, sort=True)
     if (codes < 0).any():
         rows = np.flatnonzero(codes < 0).tolist()
         raise InputError(f"groups: missing group labels at rows {_show(rows)}", ids=rows)
-    return codes.astype(np.int32), len(uniques), pd.Index(uniques)
+    return codes.astype(np.int32), pd.Index(uniques)
 
 
-def _compact_groups(tab: dict, lo: int, dtype: np.dtype) -> pd.Index:
-    """The labels of a table fitted on codes = label - lo: the codes with rows. The codes
-    without subjects are dropped from the table's group codes and starts (in place)."""
+def _drop_empty_groups(tab: dict, labels: pd.Index) -> pd.Index:
+    """The labels of the groups with rows in a fitted table; the others are dropped from
+    the table's group codes and starts (in place)."""
     start = tab["group_start"]
     present = start[1:] > start[:-1]
-    labels = pd.Index(np.flatnonzero(present) + lo, dtype=dtype)
-    if not present.all():
-        tab["group"] = (np.cumsum(present, dtype=np.int32) - 1)[tab["group"]]
-        tab["group_start"] = start[np.concatenate(([0], np.flatnonzero(present) + 1))]
-    return labels
+    if present.all():
+        return labels
+    tab["group"] = (np.cumsum(present, dtype=np.int32) - 1)[tab["group"]]
+    tab["group_start"] = start[np.concatenate(([0], np.flatnonzero(present) + 1))]
+    return labels[present]
 
 
 def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -> tuple[dict, pd.Index]:
@@ -108,12 +108,10 @@ def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -
     if n == 0:
         raise InputError("durations: no subjects to fit (an empty array)")
     e = _events(event_observed, n)
-    codes, n_codes, labels = _group_codes(groups, n)
+    codes, labels = _group_codes(groups, n)
     w = None if weights is None else _float_vector(weights, "weights", n)
-    tab = _core.kaplan_meier(t, e, codes, w, n_codes)
-    if isinstance(labels, tuple):
-        labels = _compact_groups(tab, *labels)
-    return tab, labels
+    tab = _core.kaplan_meier(t, e, codes, w, len(labels))
+    return tab, _drop_empty_groups(tab, labels)
 
 
 def _group_slice(tab: dict, g: int) -> slice:
