@@ -15,11 +15,14 @@ from . import _core
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .network import Activity, Network
 from .readers import read_orders, read_participants
-from . import segment
+from . import segment  # noqa: F401  (dl.segment: the default tiers and RFM segments)
 from .sample import sample
 from .roles import TYPES, participant_types
 from .segment import Lifecycle, Migration, lifecycle, migration, order_summary, rfm, rfm_summary
-from .survival import CohortRetention, KaplanMeier, LogrankResult, churn, cohort_retention, logrank_test
+from .survival import KaplanMeier, LogrankResult, logrank_test
+from .retention import churn
+from .cohort import CohortRetention, cohort_retention
+from . import plots  # noqa: F401  (attaches the results' plot methods)
 
 __version__: str = _core.__version__
 

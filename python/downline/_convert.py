@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
 
+from . import _core
 from .errors import InputError
 
 _NS_PER_DAY = 86_400 * 1_000_000_000
@@ -113,3 +114,25 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series:
     if name not in frame.columns:
         raise InputError(f"missing column {name!r} (columns: {', '.join(map(str, frame.columns))})")
     return frame[name]
+
+
+#: Day 0 of the day numbers (days since 1970-01-01).
+EPOCH = np.datetime64("1970-01-01", "D")
+
+
+def dates_of_days(days: np.ndarray, present: Optional[np.ndarray] = None) -> np.ndarray:
+    """datetime64[ns] of day numbers (one parallel C++ pass); NaT where not ``present``."""
+    if present is not None:
+        present = np.ascontiguousarray(present, dtype=bool).view(np.uint8)
+    return _core.day_ticks(np.ascontiguousarray(days, dtype=np.int32), present).view("datetime64[ns]")
+
+
+
+def timestamp(day: int) -> pd.Timestamp:
+    """The Timestamp of a day number."""
+    return pd.Timestamp(EPOCH + np.timedelta64(int(day), "D"))
+
+
+def months_of_days(days: np.ndarray) -> np.ndarray:
+    """Calendar months since 1970-01 of days since 1970-01-01."""
+    return (EPOCH + days.astype("timedelta64[D]")).astype("datetime64[M]").astype(np.int64)

@@ -11,7 +11,9 @@ import pandas as pd
 from . import _core
 from ._convert import check_days, column, date_ticks, day_number, float_column
 from ._html import summary_html
+from ._messages import label as _label, rows as _rows, show as _show, space_hint as _space_hint
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
+from .ids import integer_ids
 
 __all__ = ["Network", "Activity"]
 
@@ -19,83 +21,6 @@ _INT64_MIN = np.iinfo(np.int64).min
 _INT64_MAX = np.iinfo(np.int64).max
 _DAY_MIN = int(np.iinfo(np.int32).min)
 _DAY_MAX = int(np.iinfo(np.int32).max)
-_FLOAT_EXACT = 2.0**53  # every whole number up to this is a float64 exactly
-
-
-def _label(value: Any) -> str:
-    """An id as messages show it: as it is, but quoted when it is a string that is empty or
-    has spaces around it (``' A'``), so that the spaces can be seen."""
-    return repr(value) if isinstance(value, str) and (value == "" or value != value.strip()) else str(value)
-
-
-def _show(values, limit: int = 10) -> str:
-    values = list(values)
-    shown = ", ".join(map(_label, values[:limit]))
-    return shown + (f", ... ({len(values) - limit} more)" if len(values) > limit else "")
-
-
-def _space_hint(unknown: Sequence, known: pd.Index, limit: int = 3) -> str:
-    """For string ids that are not among `known` but equal one of them once surrounding
-    spaces are stripped from both: " (' A' differs from 'A' only by surrounding spaces)".
-    Ids are compared exactly; this only says why an id that looks known is not."""
-    strings = [u for u in list(unknown)[:10] if isinstance(u, str)]
-    if not strings or known.dtype != object:
-        return ""
-    stripped = pd.Series(known.to_numpy(), dtype=object)
-    stripped = stripped[stripped.map(lambda v: isinstance(v, str))]
-    exact = set(stripped)
-    by_stripped = dict(zip(stripped.str.strip()[::-1], stripped[::-1]))  # the first of equals
-    pairs = [(u, u.strip() if u.strip() in exact else by_stripped[u.strip()]) for u in strings
-             if u.strip() in by_stripped]
-    pairs = [(u, k) for u, k in pairs if u != k][:limit]
-    if not pairs:
-        return ""
-    return " (" + "; ".join(f"{u!r} differs from {k!r} only by surrounding spaces" for u, k in pairs) + ")"
-
-
-def _rows(mask: np.ndarray) -> list[int]:
-    return [int(i) for i in np.flatnonzero(mask)]
-
-
-def _integer_ids(col: pd.Series, name: str, allow_missing: bool) -> tuple[np.ndarray, Optional[np.ndarray]]:
-    """An id column -> (int64 values, present mask or None). No copy for an int64 column."""
-    dtype = col.dtype
-    missing = col.isna().to_numpy() if (allow_missing or not pd.api.types.is_integer_dtype(dtype)
-                                        or pd.api.types.is_extension_array_dtype(dtype)) else None
-    if missing is not None and not missing.any():
-        missing = None
-    if missing is not None and not allow_missing:
-        raise InputError(f"column {name!r} has missing ids at rows {_show(_rows(missing))}",
-                         ids=_rows(missing))
-    if pd.api.types.is_integer_dtype(dtype):
-        if pd.api.types.is_unsigned_integer_dtype(dtype):  # would wrap round to negative ids
-            big = (col.to_numpy(dtype=np.uint64, na_value=0) > np.uint64(_INT64_MAX))
-            if big.any():
-                raise InputError(f"column {name!r}: ids above the int64 maximum {_INT64_MAX} at rows "
-                                 f"{_show(_rows(big))}", ids=_rows(big))
-        if pd.api.types.is_extension_array_dtype(dtype):
-            raw = getattr(col.array, "_data", None)  # a nullable column's values: no copy
-            if isinstance(raw, np.ndarray) and raw.dtype == np.int64:
-                values = raw  # under missing entries: whatever they hold (the mask says)
-            else:
-                values = col.to_numpy(dtype=np.int64, na_value=0)
-        else:
-            values = np.asarray(col.to_numpy(), dtype=np.int64)
-    else:  # float ids such as 17850.0 must be whole numbers that a float holds exactly
-        raw = col.to_numpy(dtype=np.float64, na_value=0.0)
-        present = np.ones(len(raw), dtype=bool) if missing is None else ~missing
-        bad = (raw != np.floor(raw)) & present
-        if bad.any():
-            rows = _rows(bad)
-            raise InputError(f"column {name!r}: ids that are not whole numbers at rows {_show(rows)}", ids=rows)
-        inexact = (np.abs(raw) > _FLOAT_EXACT) & present
-        if inexact.any():
-            rows = _rows(inexact)
-            raise InputError(f"column {name!r}: ids beyond 2**53 in a float column at rows {_show(rows)}: a float "
-                             "cannot hold them exactly (neighbouring ids would merge); give integer ids, such as "
-                             "pandas' nullable Int64 where some are missing", ids=rows)
-        values = raw.astype(np.int64)
-    return values, (None if missing is None else ~missing)
 
 
 class Activity:
@@ -197,11 +122,11 @@ class Network:
             sp_missing = sp_missing | (sp_col == no_sponsor).to_numpy()
         if numeric and (pd.api.types.is_integer_dtype(sp_col.dtype) or pd.api.types.is_float_dtype(sp_col.dtype)
                         or sp_missing.all()):
-            ids, _ = _integer_ids(ids_col, id, allow_missing=False)
+            ids, _ = integer_ids(ids_col, id, allow_missing=False)
             if sp_missing.all():
                 sponsors = np.zeros(n, dtype=np.int64)
             else:
-                sponsors, _ = _integer_ids(sp_col.where(~sp_missing) if no_sponsor is not None else sp_col,
+                sponsors, _ = integer_ids(sp_col.where(~sp_missing) if no_sponsor is not None else sp_col,
                                            sponsor, allow_missing=True)
             # always the mask: the core's sentinel for "no sponsor" is a valid id (INT64_MIN)
             has = (~sp_missing).astype(np.uint8)
@@ -343,35 +268,19 @@ class Network:
                 out.iloc[int(np.argmax(out["volume"].to_numpy())), out.columns.get_loc("power")] = True
         return out
 
-    def plot_legs(self, id: Hashable, orders: Any, ax: Any = None, **volume_args) -> Any:
-        """Bar chart of the legs of ``id`` (see :meth:`legs`): one bar per frontline recruit,
-        its height the leg's volume, the power leg highlighted. ``volume_args`` as for
-        :meth:`volumes` (``start``, ``end``, ``as_of``, column names). Returns the Axes."""
-        from .plots import legs
-
-        return legs(self.legs(id, orders, **volume_args), id, ax=ax)
-
-    def plot_organisation(self, id: Hashable, orders: Any, levels: int = 4, min_share: float = 0.002,
-                          ax: Any = None, **volume_args) -> Any:
-        """The organisation of ``id`` as an icicle by GV: ``levels`` rows (``id`` on top),
-        each participant a rectangle as wide as its share of the GV of ``id``, under its
-        sponsor. Rectangles narrower than ``min_share`` are not drawn. ``volume_args`` as
-        for :meth:`volumes`. Returns the Axes."""
-        from .plots import icicle
-
+    def _organisation_levels(self, id: Hashable, levels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The first ``levels`` levels of the organisation of ``id`` in preorder: (input
+        rows, each one's sponsor as an index into them or -1 for ``id``, level below ``id``)."""
         if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 1:
             raise InputError(f"plot_organisation: levels must be a whole number >= 1, not {levels!r}")
-        row = self._row(id)
-        gv_rows = self.volumes(orders, columns=["gv"], **volume_args)["gv"].reindex(self._ids).fillna(0.0)
         core = self._core
-        p = int(core.position_of_row[row])
+        p = int(core.position_of_row[self._row(id)])
         pos = np.arange(p, int(core.ends[p]))
         rel = core.depths[pos] - core.depths[p]
         pos, rel = pos[rel < levels], rel[rel < levels]
         # a sponsor's index among the kept positions (ascending, and the sponsor is kept)
         parents = np.where(rel > 0, np.searchsorted(pos, core.parents[pos]), -1)
-        rows = core.row_of_position[pos]
-        return icicle(self._ids[rows], parents, rel, gv_rows.to_numpy()[rows], id, ax=ax, min_share=min_share)
+        return core.row_of_position[pos], parents, rel
 
     # ---------------------------------------------------------------- orders
     def activity(self, orders: pd.DataFrame, participant: str = "participant_id", date: str = "ordered_on",
@@ -419,7 +328,7 @@ class Network:
                     keys[bad] = self._absent_id()
             core = _core.Activity(self._core, keys, ticks, per_day, values, bool(bad.any()), *_window)
         else:
-            pids, _ = _integer_ids(pid_col, participant, allow_missing=False)  # names missing ids
+            pids, _ = integer_ids(pid_col, participant, allow_missing=False)  # names missing ids
             core = _core.Activity(self._core, pids, ticks, per_day, values, unknown == "drop", *_window)
             if core.dropped_rows:
                 dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
@@ -538,87 +447,6 @@ class Network:
         if arr.ndim not in (1, 2) or arr.shape[0] != len(self):
             raise InputError(f"rollup: expected {len(self)} rows (one per participant), got shape {arr.shape}")
         return _core.rollup(self._core, arr)
-
-    # ------------------------------------------------------------- retention
-    def retention(self, orders: pd.DataFrame, as_of: Any, leaders: Optional[Sequence[Hashable]] = None,
-                  top: int = 10, churn_after: int = 90, include_self: bool = True,
-                  participant: str = "participant_id", date: str = "ordered_on", amount: Optional[str] = None,
-                  missing: str = "raise", unknown: str = "raise", alpha: float = 0.05,
-                  ci: str = "log-log") -> Any:
-        """Kaplan-Meier retention curves of leaders' organisations, all in one call.
-
-        Every participant enrolled by ``as_of`` gets a duration and a churn flag as
-        :func:`downline.churn` defines them (enrolment dates from this network). A
-        leader's organisation is the leader and the whole downline (``include_self=False``:
-        the downline only), as of ``as_of``. In the network's preorder every organisation is
-        one contiguous range, so each curve is computed from a slice of one array: the data
-        are never copied per leader.
-
-        ``leaders``: the ids whose organisations to follow (in that order), or None for the
-        ``top`` largest organisations as of ``as_of`` (largest first; equal sizes in the
-        order of :attr:`ids`). Returns a fitted :class:`downline.KaplanMeier` with one group
-        per leader (labelled by leader id): ``survival_function_``, ``event_table_``,
-        ``median_survival_time_``, ``plot()``...
-        """
-        from .survival import KaplanMeier, _churn_arrays
-
-        if not self._core.has_enrolment:
-            raise InputError("retention needs enrolment dates: build the network with enrolled_on=...")
-        km = KaplanMeier(alpha=alpha, ci=ci)  # checks alpha and ci first
-        c = _churn_arrays(self, orders, as_of, churn_after, participant, date, amount, "id", "enrolled_on",
-                          missing, unknown)
-        core = self._core
-        pos = core.position_of_row  # input row -> preorder position
-        n = len(self)
-        keep = np.zeros(n, dtype=bool)
-        keep[pos] = c["keep"]
-        # kept participants in preorder; prefix counts map preorder ranges onto them
-        before = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(keep, out=before[1:])
-        order = core.row_of_position[keep] if not keep.all() else core.row_of_position
-        time = c["duration"][order]  # int32 whole days: C++ reads them as they are
-        event = c["churned"][order].view(np.uint8)
-        ends = core.ends.astype(np.int64)
-        first = np.arange(n, dtype=np.int64) + (0 if include_self else 1)
-
-        def sizes(p: np.ndarray) -> np.ndarray:  # organisation sizes of preorder positions
-            return before[ends[p]] - before[np.minimum(first[p], ends[p])]
-
-        if leaders is not None:
-            if isinstance(leaders, (str, bytes)) or not hasattr(leaders, "__iter__"):
-                raise InputError("leaders: expected a list of participant ids")
-            index = pd.Index(list(leaders))
-            if len(index) == 0:
-                raise InputError("leaders: no ids given")
-            rows = self._positions(index, "leaders")
-            p = pos[rows].astype(np.int64)
-            late = ~keep[p]
-            if late.any():
-                bad = index[late].tolist()
-                raise InputError(f"leaders enrolled after as_of: {_show(bad)}", ids=bad)
-            empty = sizes(p) == 0
-            if empty.any():
-                bad = index[empty].tolist()
-                raise InputError(f"leaders with nobody in their downline as of as_of: {_show(bad)}", ids=bad)
-            labels = self._ids[rows]
-        else:
-            if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-                raise InputError(f"top must be a whole number >= 1, not {top!r}")
-            size_rows = np.where(c["keep"], sizes(pos.astype(np.int64)), 0)
-            k = int(min(top, int((size_rows > 0).sum())))
-            if k == 0:
-                raise InputError("retention: no organisation has a participant as of as_of")
-            threshold = np.partition(size_rows, len(size_rows) - k)[len(size_rows) - k]
-            above = np.flatnonzero(size_rows > threshold)
-            rows = np.concatenate([above, np.flatnonzero(size_rows == threshold)[:k - len(above)]])
-            rows = rows[np.lexsort((rows, -size_rows[rows]))]  # largest first, then row order
-            p = pos[rows].astype(np.int64)
-            labels = self._ids[rows]
-        begin = before[np.minimum(first[p], ends[p])]
-        end = before[ends[p]]
-        tab = _core.kaplan_meier_ranges(np.ascontiguousarray(time), np.ascontiguousarray(event), None,
-                                        np.ascontiguousarray(begin), np.ascontiguousarray(end))
-        return km._set_table(tab, pd.Index(labels, name="leader"), True)
 
     # ---------------------------------------------------------------- mixes
     def _enrolment_days(self) -> Optional[np.ndarray]:

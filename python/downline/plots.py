@@ -1,19 +1,24 @@
 """Plots of downline's results. matplotlib is imported only when a plot is drawn.
 
 Each function takes an optional ``ax`` (a new figure otherwise) and returns the matplotlib
-Axes, as lifelines and pandas do. The result objects call them: ``Lifecycle.plot()``,
-``CohortRetention.plot()``, ``Network.plot_legs()`` and ``Network.plot_organisation()``
-(``KaplanMeier.plot()`` draws its own curves).
+Axes, as lifelines and pandas do. They are also the results' ``plot`` methods, attached
+at the end of this module: ``Lifecycle.plot()``, ``KaplanMeier.plot()``,
+``CohortRetention.plot()``, ``Network.plot_legs()`` and ``Network.plot_organisation()``.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Hashable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
+from ._messages import show as _show
+from .cohort import CohortRetention
 from .errors import InputError
+from .network import Network
+from .segment import Lifecycle
+from .survival import KaplanMeier
 
 
 def _axes(ax: Any, figsize: Optional[tuple] = None) -> Any:
@@ -143,3 +148,80 @@ def icicle(ids: Sequence, parents: np.ndarray, levels: np.ndarray, gv: np.ndarra
     ax.set_title(f"organisation of {leader}: {n:,} participants in {depth} level(s), "
                  f"{len(drawn):,} drawn (>= {min_share:.1%} of the GV)", fontsize="medium")
     return ax
+
+
+def survival_curves(km: KaplanMeier, ax: Any = None, ci_show: bool = True, at_risk_counts: bool = False,
+                    groups: Optional[Sequence[Hashable]] = None, **kwargs: Any) -> Any:
+    """Step curves (one per group, or those in ``groups``) with shaded intervals;
+    ``at_risk_counts=True`` writes the numbers at risk under the x axis at its ticks.
+    Returns the matplotlib Axes."""
+    km._check_fitted()
+    ax = _axes(ax)
+    sf, ci = km._wide_frames()
+    labels = list(km._labels) if groups is None else list(groups)
+    level = f"{1.0 - km.alpha:g}"
+    for label in labels:
+        if label not in sf.columns:
+            raise InputError(f"plot: no group {label!r} (groups: {_show(list(km._labels))})")
+        line, = ax.step(sf.index, sf[label], where="post", label=str(label), **kwargs)
+        if ci_show:
+            ax.fill_between(ci.index, ci[f"{label}_lower_{level}"], ci[f"{label}_upper_{level}"],
+                            step="post", alpha=0.25, color=line.get_color(), linewidth=0)
+    ax.set_ylim(0.0, 1.05)
+    ax.set_xlabel("time")
+    ax.set_ylabel("survival")
+    if len(labels) > 1 or km._grouped:
+        ax.legend()
+    if at_risk_counts:
+        ticks = [t for t in ax.get_xticks() if sf.index.min() <= t <= sf.index.max()]
+        risk = km.at_risk_at(ticks)
+        for k, label in enumerate(labels):
+            y = -0.18 - 0.07 * k
+            ax.text(0.0, y, f"{label}", transform=ax.transAxes, ha="right", va="top", fontsize="small")
+            for t in ticks:
+                ax.text(t, y, f"{risk.at[float(t), label]:g}", transform=ax.get_xaxis_transform(),
+                        ha="center", va="top", fontsize="small")
+    return ax
+
+
+def cohort_heatmap(cr: CohortRetention, ax: Any = None, cmap: str = "viridis", annotate: bool = True) -> Any:
+    """The shares as a heatmap (cohorts down, months since the cohort across; cells
+    after as_of blank), each cell labelled with its share. Returns the Axes."""
+    return heatmap(cr.shares, ax=ax, cmap=cmap, vmin=0.0, vmax=1.0,
+                   text=(lambda i, j, v: f"{v:.0%}") if annotate else None, colorbar="share active",
+                   xlabel="months since the cohort month", ylabel="cohort")
+
+
+def network_legs(net: Network, id: Hashable, orders: Any, ax: Any = None, **volume_args) -> Any:
+    """Bar chart of the legs of ``id`` (see :meth:`Network.legs`): one bar per frontline
+    recruit, its height the leg's volume, the power leg highlighted. ``volume_args`` as for
+    :meth:`Network.volumes` (``start``, ``end``, ``as_of``, column names). Returns the Axes."""
+    return legs(net.legs(id, orders, **volume_args), id, ax=ax)
+
+
+def organisation(net: Network, id: Hashable, orders: Any, levels: int = 4, min_share: float = 0.002,
+                 ax: Any = None, **volume_args) -> Any:
+    """The organisation of ``id`` as an icicle by GV: ``levels`` rows (``id`` on top),
+    each participant a rectangle as wide as its share of the GV of ``id``, under its
+    sponsor. Rectangles narrower than ``min_share`` are not drawn. ``volume_args`` as
+    for :meth:`Network.volumes`. Returns the Axes."""
+    rows, parents, rel = net._organisation_levels(id, levels)
+    gv = net.volumes(orders, columns=["gv"], **volume_args)["gv"].reindex(net.ids).fillna(0.0).to_numpy()
+    return icicle(net.ids[rows], parents, rel, gv[rows], id, ax=ax, min_share=min_share)
+
+
+# ------------------------------------------------------------ methods of the results
+# The result types' plot methods, attached here (as python-igraph attaches its methods)
+# so that the analysis modules below never import the plotting layer.
+def _lifecycle_plot(self: Lifecycle, ax: Any = None, shares: bool = False, cmap: str = "Blues") -> Any:
+    """The matrix as a heatmap (frequency tiers down, recency tiers across), each cell
+    labelled with its count and share, coloured by count (or share with ``shares=True``).
+    Returns the matplotlib Axes."""
+    return lifecycle_matrix(self, ax=ax, shares=shares, cmap=cmap)
+
+
+Lifecycle.plot = _lifecycle_plot
+KaplanMeier.plot = survival_curves
+CohortRetention.plot = cohort_heatmap
+Network.plot_legs = network_legs
+Network.plot_organisation = organisation

@@ -7,17 +7,17 @@ per customer in day order) and builds its pandas result from those arrays.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import check_ticks, column, date_ticks, day_number
+from ._convert import dates_of_days, day_number, timestamp
 from ._html import summary_html
-from .errors import DroppedRowsWarning, InputError, UnknownIdError
-from .network import _show, _space_hint
+from .errors import InputError
+from .network import Network
+from .orders import Orders
 
 __all__ = ["Lifecycle", "Migration", "lifecycle", "migration", "order_summary", "rfm", "rfm_summary"]
 
@@ -26,193 +26,14 @@ FREQUENCY_TIERS = (("New", 1), ("Promising", 2), ("Constant", 4))
 #: Default recency tiers: (name, most days since the last order; None = no bound).
 RECENCY_TIERS = (("Active", 30), ("Sleeping", 90), ("Lost", None))
 
-_EPOCH = np.datetime64("1970-01-01", "D")
 
 
-def _id_values(pid: pd.Series) -> np.ndarray:
-    """Id column values (no missing ones left): int64 for integer columns and for float
-    columns of whole numbers (such as 17850.0), else the values as they are."""
-    if pd.api.types.is_integer_dtype(pid.dtype):
-        return pid.to_numpy(dtype=np.int64)
-    if pd.api.types.is_float_dtype(pid.dtype):
-        raw = pid.to_numpy(dtype=np.float64)
-        if len(raw) and (raw == np.floor(raw)).all():
-            inexact = np.abs(raw) > 2.0**53
-            if inexact.any():  # pandas already rounded them: neighbouring ids have merged
-                rows = np.flatnonzero(inexact).tolist()
-                raise InputError(f"column {pid.name!r}: ids beyond 2**53 in a float column at rows {_show(rows)}: "
-                                 "a float cannot hold them exactly; give integer ids (pandas' nullable Int64 "
-                                 "where some are missing)", ids=rows)
-            return raw.astype(np.int64)
-        return raw
-    return pid.to_numpy()
-
-
-class _Orders:
-    """Order columns checked and turned into (customer codes, ticks, amounts)."""
-
-    def __init__(self, orders: pd.DataFrame, participant: str, date: str, amount: Optional[str],
-                 missing: str, participants: Any = None, unknown: str = "raise",
-                 date_format: Optional[str] = None) -> None:
-        if not isinstance(orders, pd.DataFrame):
-            raise InputError(f"orders must be a pandas DataFrame, not {type(orders).__name__}")
-        if missing not in ("raise", "drop"):
-            raise InputError(f"missing must be 'raise' or 'drop', not {missing!r}")
-        if unknown not in ("raise", "drop"):
-            raise InputError(f"unknown must be 'raise' or 'drop', not {unknown!r}")
-        pid = column(orders, participant)
-        dates = column(orders, date)
-        if date_format is not None and not pd.api.types.is_datetime64_any_dtype(dates.dtype):
-            try:
-                dates = pd.to_datetime(dates, format=date_format)
-            except (ValueError, TypeError) as exc:
-                raise InputError(f"column {date!r}: dates that do not match {date_format!r} ({exc})") from None
-        ticks, self.per_day = date_ticks(dates, date)
-        values: Optional[np.ndarray] = None  # no money column: no amounts (0 where needed)
-        if amount is not None:
-            col = column(orders, amount)
-            if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-                raise InputError(f"column {amount!r} must be numeric, got {col.dtype}")
-            if col.dtype == np.float64:  # a numpy column: no copy (na_value= would copy it)
-                values = col.to_numpy()
-            else:
-                values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-        # Missing participant or date: named, or dropped on request. Non-finite amounts
-        # are errors either way (a refund is a negative amount, not a missing one). One
-        # parallel C++ pass counts both; the rows are found only when there are some.
-        ticks = np.ascontiguousarray(ticks, dtype=np.int64)
-        if values is not None:
-            values = np.ascontiguousarray(values, dtype=np.float64)
-        n_nat, n_bad_amounts, n_far = _core.scan_orders(ticks, values, self.per_day)
-        check_ticks(ticks, self.per_day, date, n_far)  # dates outside 1900..2200: an error either way
-        may_be_na = not isinstance(pid.dtype, np.dtype) or pid.dtype.kind not in "iu"
-        # rows without a participant or a date (None when there cannot be any: no mask of
-        # every row to allocate in the usual case of int ids and no NaT)
-        absent = ticks == np.iinfo(np.int64).min if n_nat else None
-        if may_be_na:
-            na = pid.isna().to_numpy()
-            absent = na if absent is None else absent | na
-        bad_amount = ~np.isfinite(values) if n_bad_amounts else None
-        if bad_amount is not None and bad_amount.any():
-            drop_absent = missing == "drop" and absent is not None
-            rows = np.flatnonzero(bad_amount & ~absent) if drop_absent else np.flatnonzero(bad_amount)
-            if len(rows):
-                raise InputError(f"column {amount!r} has {len(rows)} missing or infinite value(s) at rows "
-                                 f"{_show(rows.tolist())}", ids=rows.tolist())
-        self.dropped_rows = np.empty(0, dtype=np.int64)
-        if absent is not None and absent.any():
-            rows = np.flatnonzero(absent)
-            msg = (f"{len(rows)} order(s) with a missing {participant!r} or {date!r} at rows "
-                   f"{_show(rows.tolist())}")
-            if missing == "raise":
-                raise InputError(msg + " (pass missing='drop' to drop them)", ids=rows.tolist())
-            warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=3)
-            self.dropped_rows = rows
-            keep = ~absent
-            pid, ticks = pid[keep], ticks[keep]
-            values = values[keep] if values is not None else None
-        self.ticks = np.ascontiguousarray(ticks, dtype=np.int64)
-        self.amount = None if values is None else np.ascontiguousarray(values, dtype=np.float64)
-        keys = _id_values(pid)
-        self._warned = False
-        self._unknown = unknown
-        self._participant = participant
-        self._universe = None
-        # int64 ids: grouped in C++ (hash-free id-range partitions), no factorize.
-        self._fast = keys.dtype == np.int64
-        if participants is None:
-            if self._fast:
-                self.keys, self.ids = keys, None  # ids: the first summary's ascending ids
-            else:
-                codes, uniques = pd.factorize(keys, sort=True)
-                self.ids = pd.Index(uniques, name=participant)
-                self.codes = np.ascontiguousarray(codes, dtype=np.int64)
-            return
-        is_network = hasattr(participants, "ids") and hasattr(participants, "volumes")
-        universe = participants.ids if is_network else pd.Index(participants)
-        self.ids = pd.Index(universe, name=participant)
-        if self._fast and universe.dtype == np.int64:
-            self.keys = keys
-            self._universe = np.ascontiguousarray(universe.to_numpy(), dtype=np.int64)
-            return  # duplicates and unknown ids are found while grouping
-        self._fast = False
-        if universe.has_duplicates:
-            dup = list(pd.unique(universe[universe.duplicated()]))
-            raise InputError(f"participants have duplicate ids: {_show(dup)}", kind="duplicate_id", ids=dup)
-        codes = self.ids.get_indexer(keys)
-        if (codes < 0).any():
-            bad = codes < 0
-            self._report_unknown(int(bad.sum()), list(pd.unique(keys[bad])))
-            keep = ~bad
-            codes, self.ticks = codes[keep], self.ticks[keep]
-            if self.amount is not None:
-                self.amount = self.amount[keep]
-        self.codes = np.ascontiguousarray(codes, dtype=np.int64)
-
-    def _report_unknown(self, n_orders: int, ids: list) -> None:
-        msg = f"{n_orders} order(s) of {len(ids)} participant(s) not among the participants: {_show(ids)}"
-        if self.ids is not None:
-            msg += _space_hint(ids, self.ids)
-        if self._unknown == "raise":
-            raise UnknownIdError(msg, ids=ids)
-        if not self._warned:
-            warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=4)
-            self._warned = True
-
-    def order_codes(self) -> np.ndarray:
-        """Every kept order's customer position in ``ids`` (-1: not a customer)."""
-        return self.codes if not self._fast else self.ids.get_indexer(self.keys)
-
-    def kernel_inputs(self) -> tuple[np.ndarray, Optional[np.ndarray]]:
-        """(int64 customer keys of the kept orders, the universe of keys or None: every key
-        with an order) for the C++ kernels that read the order columns as they are."""
-        if self._fast:
-            return self.keys, self._universe
-        return self.codes, np.arange(len(self.ids), dtype=np.int64)
-
-    def checked(self, run, who: str = "participants", report_unknown: bool = True):
-        """run() a C++ kernel; duplicate universe ids are named (as ``who``'s) and, with
-        ``report_unknown``, unknown ids are reported as the summaries report them."""
-        try:
-            res = run()
-        except InputError as exc:
-            if exc.kind == "duplicate_id":
-                raise InputError(f"{who} have duplicate ids: {_show(exc.ids)}", kind="duplicate_id",
-                                 ids=exc.ids) from None
-            raise
-        if report_unknown and res["unknown_orders"]:
-            self._report_unknown(int(res["unknown_orders"]), res["unknown_ids"].tolist())
-        return res
-
-    def last_day(self) -> int:
-        if len(self.ticks) == 0:
-            raise InputError("no orders: give an as_of date")
-        return int(self.ticks.max() // self.per_day)
-
-    def summary(self, as_of_day: int, positive_only: bool = False,
-                fields: Optional[Sequence[str]] = None) -> dict:
-        """Per-customer arrays up to as_of_day; with positive_only, rows with amount <= 0
-        (refunds) add to ``amount`` but are not orders (DOMAIN.md: not activity).
-        ``fields`` names the arrays needed (of orders, days, first, last, amount,
-        first_day_amount; None: all): the others may be left out, which saves their memory."""
-        if not self._fast:
-            amount = self.amount if self.amount is not None else np.zeros(len(self.ticks))
-            return _core.summarize_orders(self.codes, self.ticks, self.per_day, amount, len(self.ids),
-                                          int(as_of_day), bool(positive_only))
-        want = None if fields is None else list(fields)
-        s = self.checked(lambda: _core.summarize_by_id(self.keys, self.ticks, self.per_day, self.amount,
-                                                        int(as_of_day), bool(positive_only), self._universe,
-                                                        want))
-        if self._universe is None and self.ids is None:
-            self.ids = pd.Index(s.pop("ids"), name=self._participant)
-        return s
-
-
-def _dates(days: np.ndarray, present: Optional[np.ndarray] = None) -> np.ndarray:
-    """datetime64[ns] of day numbers (one parallel C++ pass); NaT where not ``present``."""
-    if present is not None:
-        present = np.ascontiguousarray(present, dtype=bool).view(np.uint8)
-    return _core.day_ticks(np.ascontiguousarray(days, dtype=np.int32), present).view("datetime64[ns]")
+def customers(participants: Any) -> Optional[pd.Index]:
+    """The customers a ``participants`` argument names: a Network's ids, a sequence of ids,
+    or None (every customer with an order)."""
+    if participants is None:
+        return None
+    return participants.ids if isinstance(participants, Network) else pd.Index(participants)
 
 
 def order_summary(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant_id",
@@ -241,12 +62,12 @@ def order_summary(orders: pd.DataFrame, as_of: Any = None, participant: str = "p
     DataFrame indexed by customer id: ``orders`` (rows), ``order_days`` (distinct order
     days), ``first_order``, ``last_order`` (NaT without an order) and ``amount`` (sum).
     """
-    o = _Orders(orders, participant, date, amount, missing, participants, unknown)
+    o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
     s = o.summary(as_of_day, fields=("orders", "days", "first", "last", "amount"))
     present = s["days"] > 0
     return pd.DataFrame({"orders": s["orders"], "order_days": s["days"],
-                         "first_order": _dates(s["first"], present), "last_order": _dates(s["last"], present),
+                         "first_order": dates_of_days(s["first"], present), "last_order": dates_of_days(s["last"], present),
                          "amount": s["amount"]}, index=o.ids)
 
 
@@ -273,8 +94,8 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str, datetime_col: 
     if freq != "D" or freq_multiplier != 1:
         raise InputError(f"rfm_summary supports freq='D' with freq_multiplier=1 only, not freq={freq!r}, "
                          f"freq_multiplier={freq_multiplier!r}")
-    o = _Orders(transactions, customer_id_col, datetime_col, monetary_value_col, "raise",
-                date_format=datetime_format)
+    o = Orders(transactions, customer_id_col, datetime_col, monetary_value_col, "raise",
+               date_format=datetime_format)
     end = o.last_day() if observation_period_end is None else day_number(observation_period_end,
                                                                           "observation_period_end")
     s = o.summary(end)
@@ -325,14 +146,6 @@ class Lifecycle:
         self.no_purchase = int(len(segments) - buyers)
         self.shares = matrix / buyers if buyers else matrix.astype(np.float64) * np.nan
         self.active_base_share = float(matrix.iloc[:, 0].sum() / buyers) if buyers else float("nan")
-
-    def plot(self, ax: Any = None, shares: bool = False, cmap: str = "Blues") -> Any:
-        """The matrix as a heatmap (frequency tiers down, recency tiers across), each cell
-        labelled with its count and share, coloured by count (or share with ``shares=True``).
-        Returns the matplotlib Axes."""
-        from .plots import lifecycle_matrix
-
-        return lifecycle_matrix(self, ax=ax, shares=shares, cmap=cmap)
 
     def __repr__(self) -> str:
         return (f"<Lifecycle as of {self.as_of.date()}: {len(self.segments):,} customers, "
@@ -415,7 +228,7 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     """
     f_names, f_lo, r_names, r_hi = _checked_tiers(frequency_tiers, recency_tiers)
     as_of_day = day_number(as_of, "as_of")
-    o = _Orders(orders, participant, date, amount, missing, participants, unknown)
+    o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
     s = o.summary(as_of_day, positive_only=amount is not None, fields=("days", "last"))
     c = _segment_codes(s, as_of_day, f_lo, r_hi)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
@@ -429,11 +242,7 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     counts = c["counts"].reshape(len(f_names), len(r_names))
     matrix = pd.DataFrame(counts, index=pd.Index(f_names, name="frequency_tier"),
                           columns=pd.Index(r_names, name="recency_tier"))
-    return Lifecycle(segments, matrix, _timestamp(as_of_day))
-
-
-def _timestamp(day: int) -> pd.Timestamp:
-    return pd.Timestamp(_EPOCH + np.timedelta64(int(day), "D"))
+    return Lifecycle(segments, matrix, timestamp(as_of_day))
 
 
 # --------------------------------------------------------------------------- RFM
@@ -525,7 +334,7 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
     if bins is not None and (not isinstance(bins, dict) or not set(bins) <= {"R", "F", "M"}):
         raise InputError(f"bins: expected a dict with keys among 'R', 'F', 'M', got {bins!r}")
     bins = bins or {}
-    o = _Orders(orders, participant, date, amount, missing, participants, unknown)
+    o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
     s = o.summary(as_of_day, positive_only=True, fields=("days", "last", "amount"))
     cuts = [_cut_edges(bins[k], k) if k in bins else None for k in ("R", "F", "M")]
@@ -603,11 +412,11 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
     d0, d1 = day_number(t0, "t0"), day_number(t1, "t1")
     if d1 < d0:
         raise InputError(f"t1 ({t1}) is before t0 ({t0})")
-    o = _Orders(orders, participant, date, amount, missing, participants, unknown)
+    o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
     states = labels + [NO_PURCHASE, NOT_ENROLLED]
     enrolled = None
-    if participants is not None and hasattr(participants, "_enrolment_days"):
+    if isinstance(participants, Network):
         enrolled = participants._enrolment_days()
     rows_rule = amount is not None
     # the first order day only for the enrolment from first orders below
@@ -634,6 +443,6 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
                                 "to": pd.Categorical.from_codes(codes[1], dtype=kind)}, index=o.ids)
     counts = np.bincount(codes[0] * len(states) + codes[1], minlength=len(states) ** 2)
     matrix = pd.DataFrame(counts.reshape(len(states), len(states)),
-                          index=pd.Index(states, name=f"segment at {_timestamp(d0).date()}"),
-                          columns=pd.Index(states, name=f"segment at {_timestamp(d1).date()}"))
-    return Migration(transitions, matrix, _timestamp(d0), _timestamp(d1))
+                          index=pd.Index(states, name=f"segment at {timestamp(d0).date()}"),
+                          columns=pd.Index(states, name=f"segment at {timestamp(d1).date()}"))
+    return Migration(transitions, matrix, timestamp(d0), timestamp(d1))
