@@ -41,7 +41,7 @@ class Activity {
   Activity(const Network& net, const id_type* participant, std::size_t n, DayAt day_at, PvAt pv_at,
            UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
     map(
-        net, participant, n, policy, from, to,
+        net, IdColumn(participant, n), policy, from, to,
         [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
             double* vols) {
           std::size_t m = 0;
@@ -75,22 +75,31 @@ class Activity {
   /// inside it are converted to days.
   Activity(const Network& net, const id_type* participant, const std::int64_t* ticks,
            std::int64_t ticks_per_day, const double* pv, std::size_t n,
+           UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day)
+      : Activity(net, IdColumn(participant, n), ticks, ticks_per_day, pv, policy, from, to) {}
+
+  /// The same with the participants' ids as a column of int64 ids or strings (a column of
+  /// the other kind than the network's ids holds unknown participants only). With string
+  /// ids, InputError::ids() and dropped_ids() hold, for each distinct unknown id (in the
+  /// order of their bytes), the first row that holds it; the message quotes the ids.
+  Activity(const Network& net, const IdColumn& participant, const std::int64_t* ticks,
+           std::int64_t ticks_per_day, const double* pv,
            UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
     if (ticks_per_day <= 0)
       throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
     constexpr std::int64_t ns_per_day = 86400LL * 1000000000LL;
     // The common units get a compile-time divisor (a multiplication, not a division).
     if (ticks_per_day == ns_per_day)
-      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, ns_per_day>{}, pv, n,
+      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, ns_per_day>{}, pv,
                 policy, from, to);
     else if (ticks_per_day == 86400)
-      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, 86400>{}, pv, n,
-                policy, from, to);
+      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, 86400>{}, pv, policy,
+                from, to);
     else if (ticks_per_day == 1)
-      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, 1>{}, pv, n, policy,
+      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, 1>{}, pv, policy,
                 from, to);
     else
-      map_ticks(net, participant, ticks, ticks_per_day, pv, n, policy, from, to);
+      map_ticks(net, participant, ticks, ticks_per_day, pv, policy, from, to);
   }
 
   /// The int64 value that marks a missing date in tick arrays (numpy's NaT).
@@ -134,7 +143,8 @@ class Activity {
   /// (for_each_order_ahead, which also prefetches their targets).
   template <class Add>
   void for_each_order(day_t start, day_t end, Add add) const {
-    for_each_order_ahead(start, end, 0, n_nodes_, [](index_t) {}, add);
+    for_each_order_ahead(
+        start, end, 0, n_nodes_, [](index_t) {}, add);
   }
 
   /// Personal volume for orders with start <= day < end written twice, in preorder
@@ -264,16 +274,15 @@ class Activity {
   }
 
   template <class PerDay>
-  void map_ticks(const Network& net, const id_type* participant, const std::int64_t* ticks,
-                 PerDay per_day, const double* pv, std::size_t n, UnknownPolicy policy, day_t from,
-                 day_t to) {
+  void map_ticks(const Network& net, const IdColumn& participant, const std::int64_t* ticks,
+                 PerDay per_day, const double* pv, UnknownPolicy policy, day_t from, day_t to) {
     // Valid ticks: the supported days. Window: [first_tick(from), first_tick(to)).
     const std::int64_t valid_lo = first_tick(first_supported_day, per_day);
     const std::int64_t valid_hi_excl = first_tick(last_supported_day + 1, per_day);
     const std::int64_t win_lo = std::max(first_tick(from, per_day), valid_lo);
     const std::int64_t win_hi = std::min(first_tick(to, per_day), valid_hi_excl);
     map(
-        net, participant, n, policy, from, to,
+        net, participant, policy, from, to,
         [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
             double* vols) {
           // 1. checks and 2. the rows inside the window, in one pass (detail/select.hpp);
@@ -308,8 +317,9 @@ class Activity {
   /// window [from, to) with their days and volumes, returning how many. `date_of(i)` shows
   /// a bad row's date in the error ("missing", "1850-01-01").
   template <class Select, class DateOf>
-  void map(const Network& net, const id_type* participant, std::size_t n, UnknownPolicy policy,
-           day_t from, day_t to, Select select, DateOf date_of) {
+  void map(const Network& net, const IdColumn& participant, UnknownPolicy policy, day_t from,
+           day_t to, Select select, DateOf date_of) {
+    const std::size_t n = participant.size();
     const bool windowed = from != min_day || to != max_day;
     // Slices of rows are mapped on every thread. Unwindowed, each slice writes its
     // orders at their own rows (npos for an unknown participant) and the arrays are
@@ -326,15 +336,13 @@ class Activity {
       Slice& out = slices[part];
       constexpr std::size_t chunk = detail::select_chunk;
       std::size_t rows[chunk];
-      id_type keys[chunk];
       index_t found[chunk];
       day_t days[chunk];
       double vols[chunk];
       for (std::size_t base = b; base < e; base += chunk) {
         const std::size_t stop = e - base < chunk ? e : base + chunk;
         const std::size_t m = select(base, stop, out, rows, days, vols);
-        for (std::size_t j = 0; j < m; ++j) keys[j] = participant[rows[j]];
-        net.find_many(keys, m, found);
+        net.index().find_rows(participant, rows, m, found);
         for (std::size_t j = 0; j < m; ++j)
           if (found[j] == npos) out.unknown_rows.push_back(static_cast<id_type>(rows[j]));
         if (windowed) {
@@ -388,15 +396,30 @@ class Activity {
       throw InputError(ErrorKind::bad_value, msg_, std::move(bad_pv));
     }
     if (!unknown_rows.empty()) {
+      // the distinct ids in order; string ids are named by the first row holding each
       std::vector<id_type> ids;
-      ids.reserve(unknown_rows.size());
-      for (id_type r : unknown_rows) ids.push_back(participant[r]);
-      std::sort(ids.begin(), ids.end());
-      ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      if (participant.is_strings) {
+        ids = unknown_rows;
+        const auto at = [&](id_type r) { return participant.strings[static_cast<std::size_t>(r)]; };
+        std::stable_sort(ids.begin(), ids.end(),
+                         [&](id_type a, id_type b) { return at(a) < at(b); });
+        ids.erase(std::unique(ids.begin(), ids.end(),
+                              [&](id_type a, id_type b) { return at(a) == at(b); }),
+                  ids.end());
+      } else {
+        ids.reserve(unknown_rows.size());
+        for (id_type r : unknown_rows) ids.push_back(participant.ints[r]);
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+      }
       if (policy == UnknownPolicy::raise) {
-        const std::string msg_ = std::to_string(unknown_rows.size()) + " order(s) of " +
-                                 std::to_string(ids.size()) +
-                                 " participant(s) not in the network: " + detail::list_values(ids);
+        const std::string msg_ =
+            std::to_string(unknown_rows.size()) + " order(s) of " + std::to_string(ids.size()) +
+            " participant(s) not in the network: " +
+            detail::list_items(ids.size(), [&](std::size_t i) {
+              return participant.is_strings ? participant.show(static_cast<std::size_t>(ids[i]))
+                                            : std::to_string(ids[i]);
+            });
         throw InputError(ErrorKind::unknown_participant, msg_, std::move(ids));
       }
       dropped_rows_ = std::move(unknown_rows);

@@ -61,15 +61,21 @@ class InputError : public std::invalid_argument {
 };
 
 namespace detail {
+/// "a, b, c" for the first `show` of n items (item(i) a string), then "... (N more)".
+template <class Item>
+std::string list_items(std::size_t n, Item item, std::size_t show = 10) {
+  std::string s;
+  for (std::size_t i = 0; i < n && i < show; ++i) {
+    if (i) s += ", ";
+    s += item(i);
+  }
+  if (n > show) s += ", ... (" + std::to_string(n - show) + " more)";
+  return s;
+}
 /// "3 participants have X: 1, 2, 3" with at most `show` values listed.
 inline std::string list_values(const std::vector<id_type>& v, std::size_t show = 10) {
-  std::string s;
-  for (std::size_t i = 0; i < v.size() && i < show; ++i) {
-    if (i) s += ", ";
-    s += std::to_string(v[i]);
-  }
-  if (v.size() > show) s += ", ... (" + std::to_string(v.size() - show) + " more)";
-  return s;
+  return list_items(
+      v.size(), [&](std::size_t i) { return std::to_string(v[i]); }, show);
 }
 }  // namespace detail
 

@@ -7,26 +7,33 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
 #include "detail/buffer.hpp"
-#include "detail/id_index.hpp"
 #include "detail/parallel.hpp"
 #include "error.hpp"
 #include "fwd.hpp"
+#include "ids.hpp"
 
 namespace downline {
 
 /// Where the participants' columns come from. Arrays are in the caller's row order and
 /// are only read during construction (nothing is kept pointing at them).
+///
+/// Ids are int64 (`ids`, `sponsors`) or strings (`ids` null: `id_strings`,
+/// `sponsor_strings`, n each). Errors name string ids quoted ('M12') and list the
+/// offending input rows in InputError::ids() (int ids: the ids themselves).
 struct NetworkInput {
   const id_type* ids = nullptr;       ///< participant ids, n values, unique
   const id_type* sponsors = nullptr;  ///< sponsor id of each row
   std::size_t n = 0;
-  /// Optional: has_sponsor[r] == 0 marks row r as a root whatever sponsors[r] holds.
-  /// Without it, sponsors[r] == no_sponsor marks a root, and an id equal to no_sponsor
-  /// (the int64 minimum) is refused: give has_sponsor when ids may take that value.
+  StringColumn id_strings;       ///< string ids (when ids is null), n values, unique
+  StringColumn sponsor_strings;  ///< string sponsor id of each row
+  /// Optional: has_sponsor[r] == 0 marks row r as a root whatever the sponsor holds.
+  /// Without it, sponsors[r] == no_sponsor (string ids: an empty sponsor) marks a root,
+  /// and an id equal to that marker is refused: give has_sponsor when ids may take it.
   const std::uint8_t* has_sponsor = nullptr;
   /// Optional enrolment day per row (days since 1970-01-01).
   const day_t* enrolled_on = nullptr;
@@ -42,9 +49,8 @@ struct BuildProfile {
   double sponsors = 0;  ///< looking up every sponsor, checking roots and unknown sponsors
   double children = 0;  ///< children lists (counting sort by sponsor)
   double preorder = 0;  ///< breadth-first order, cycle check, sizes, preorder positions
-  double arrays = 0;    ///< ids, parents, depths, ends (and attributes) in preorder; a
-                        ///< direct id index takes the positions here
-  double relabel = 0;   ///< pointing a hashed id index at preorder positions
+  double arrays = 0;    ///< parents, depths, ends (and attributes) in preorder
+  double relabel = 0;   ///< the ids and their index moved to preorder positions
 };
 
 class Network {
@@ -74,12 +80,34 @@ class Network {
     build(in);
   }
 
+  /// Convenience: string ids and sponsors of equal length; an empty sponsor marks a root.
+  static Network from_strings(const std::vector<std::string>& ids,
+                              const std::vector<std::string>& sponsors) {
+    if (ids.size() != sponsors.size())
+      throw InputError(ErrorKind::bad_value,
+                       "ids and sponsors differ in length: " + std::to_string(ids.size()) + " vs " +
+                           std::to_string(sponsors.size()));
+    const StringArena id_arena(ids), sponsor_arena(sponsors);
+    NetworkInput in;
+    in.n = ids.size();
+    in.id_strings = id_arena.column();
+    in.sponsor_strings = sponsor_arena.column();
+    return Network(in);
+  }
+
   /// Number of participants.
-  index_t size() const noexcept { return static_cast<index_t>(id_.size()); }
-  bool empty() const noexcept { return id_.empty(); }
+  index_t size() const noexcept { return static_cast<index_t>(parent_.size()); }
+  bool empty() const noexcept { return parent_.empty(); }
+  /// Whether the ids are strings (id_string(), find(std::string_view)) or int64 (id()).
+  bool has_string_ids() const noexcept { return index_.strings(); }
 
   // ---- per node, by preorder position k ------------------------------------------
-  id_type id(index_t k) const noexcept { return id_[k]; }
+  /// Int id of k (networks of int ids).
+  id_type id(index_t k) const noexcept { return index_.int_keys()[static_cast<std::size_t>(k)]; }
+  /// String id of k (networks of string ids).
+  std::string_view id_string(index_t k) const noexcept {
+    return index_.string_keys()[static_cast<std::size_t>(k)];
+  }
   /// Sponsor's position, npos for a root.
   index_t parent(index_t k) const noexcept { return parent_[k]; }
   /// One past the last position of k's subtree: the downline of k is [k + 1, end(k)).
@@ -97,7 +125,10 @@ class Network {
   const std::vector<std::string>& kind_names() const noexcept { return kind_names_; }
 
   // ---- whole arrays, in preorder --------------------------------------------------
-  const Array<id_type>& ids() const noexcept { return id_; }
+  /// Int ids (empty for string ids: see id_strings()).
+  const Array<id_type>& ids() const noexcept { return index_.int_keys(); }
+  /// String ids (empty for int ids).
+  StringColumn id_strings() const noexcept { return index_.string_keys().column(); }
   const Array<index_t>& parents() const noexcept { return parent_; }
   const Array<index_t>& ends() const noexcept { return end_; }
   const Array<index_t>& depths() const noexcept { return depth_; }
@@ -109,18 +140,29 @@ class Network {
   const Array<index_t>& row_of_position() const noexcept { return row_of_pos_; }
 
   // ---- lookups ----------------------------------------------------------------------
-  /// Position of participant `id`, or npos.
-  index_t find(id_type id) const noexcept { return index_.find(id_.data(), id); }
+  /// The id index (its positions are preorder positions).
+  const IdIndex& index() const noexcept { return index_; }
+  /// Position of participant `id`, or npos (also for an id of the other kind).
+  index_t find(id_type id) const noexcept { return index_.find(id); }
+  index_t find(std::string_view id) const noexcept { return index_.find(id); }
   /// out[i] = find(q[i]) for n ids, with the lookups' cache misses overlapped.
   void find_many(const id_type* q, std::size_t n, index_t* out) const noexcept {
-    index_.find_many(id_.data(), q, n, out);
+    index_.find_many(q, n, out);
   }
+  void find_many(const IdColumn& q, index_t* out) const noexcept { index_.find_many(q, out); }
   /// Position of participant `id`; throws InputError(unknown_participant).
   index_t at(id_type id) const {
     const index_t k = find(id);
     if (k == npos)
       throw InputError(ErrorKind::unknown_participant,
                        "participant " + std::to_string(id) + " is not in the network", {id});
+    return k;
+  }
+  index_t at(std::string_view id) const {
+    const index_t k = find(id);
+    if (k == npos)
+      throw InputError(ErrorKind::unknown_participant,
+                       "participant " + quoted(id) + " is not in the network");
     return k;
   }
 
@@ -139,8 +181,7 @@ class Network {
 
   /// Bytes held by the network (ids, links, ranges, depths, index, attributes).
   std::size_t memory_bytes() const noexcept {
-    return id_.capacity() * sizeof(id_type) +
-           (parent_.capacity() + end_.capacity() + depth_.capacity() + pos_of_row_.capacity() +
+    return (parent_.capacity() + end_.capacity() + depth_.capacity() + pos_of_row_.capacity() +
             row_of_pos_.capacity() + enrolled_.capacity() + kind_.capacity()) *
                sizeof(index_t) +
            index_.memory_bytes();
@@ -170,13 +211,12 @@ class Network {
  private:
   void build(const NetworkInput& in, BuildProfile* profile = nullptr);
 
-  Array<id_type> id_;
   Array<index_t> parent_, end_, depth_, pos_of_row_, row_of_pos_;
   index_t max_depth_ = 0;
   Array<day_t> enrolled_;
   Array<std::int32_t> kind_;
   std::vector<std::string> kind_names_;
-  detail::IdIndex index_;
+  IdIndex index_;
 };
 
 // ------------------------------------------------------------------------------------
@@ -187,7 +227,23 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
         ErrorKind::too_large,
         std::to_string(in.n) + " participants exceed the limit of " + std::to_string(max_n));
   const index_t n = static_cast<index_t>(in.n);
-  const id_type* ids = in.ids;
+  const bool strings = in.ids == nullptr && (in.id_strings.ptrs || in.id_strings.offsets);
+  if (strings && (in.id_strings.n != in.n || in.sponsor_strings.n != in.n))
+    throw InputError(ErrorKind::bad_value, "id_strings and sponsor_strings must hold " +
+                                               std::to_string(in.n) + " strings each, not " +
+                                               std::to_string(in.id_strings.n) + " and " +
+                                               std::to_string(in.sponsor_strings.n));
+  const IdColumn ids = strings ? IdColumn(in.id_strings) : IdColumn(in.ids, in.n);
+  const IdColumn sponsors = strings ? IdColumn(in.sponsor_strings) : IdColumn(in.sponsors, in.n);
+  // what errors carry: int ids, or for string ids the rows
+  auto error_ids = [&](const std::vector<index_t>& rows) {
+    std::vector<id_type> out(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) out[i] = strings ? rows[i] : ids.ints[rows[i]];
+    return out;
+  };
+  auto shown = [&](const std::vector<index_t>& rows) {
+    return detail::list_items(rows.size(), [&](std::size_t i) { return ids.show(rows[i]); });
+  };
   constexpr std::size_t grain = std::size_t{1} << 16;  // rows per thread, at least
   auto clock = std::chrono::steady_clock::now();
   auto lap = [&](double BuildProfile::*field) {
@@ -197,65 +253,72 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
     clock = now;
   };
 
-  // 1. id -> row, rejecting duplicates.
-  detail::IdIndex index(ids, in.n);
-  std::vector<id_type> dups;
-  index.insert_all(ids, n, [&](index_t r) { dups.push_back(ids[r]); });
+  // 1. id -> row, rejecting duplicates (named by their first rows, in id order).
+  std::vector<index_t> dups;
+  IdIndex index(ids, [&](index_t r) { dups.push_back(r); });
   if (!dups.empty()) {
-    std::sort(dups.begin(), dups.end());
+    for (index_t& r : dups) r = index.find(ids, static_cast<std::size_t>(r));
+    index.sort_by_key(dups);
     dups.erase(std::unique(dups.begin(), dups.end()), dups.end());
     const std::string msg =
-        std::to_string(dups.size()) +
-        " participant id(s) appear more than once: " + detail::list_values(dups);
-    throw InputError(ErrorKind::duplicate_id, msg, std::move(dups));
+        std::to_string(dups.size()) + " participant id(s) appear more than once: " + shown(dups);
+    throw InputError(ErrorKind::duplicate_id, msg, error_ids(dups));
   }
-  if (!in.has_sponsor && index.find(ids, no_sponsor) != npos)
-    throw InputError(ErrorKind::bad_value,
-                     "participant id " + std::to_string(no_sponsor) +
-                         " is also the no_sponsor marker, so roots and this participant's "
-                         "recruits cannot be told apart: give NetworkInput::has_sponsor",
-                     {no_sponsor});
+  if (!in.has_sponsor) {
+    const index_t marked = strings ? index.find(std::string_view()) : index.find(no_sponsor);
+    if (marked != npos)
+      throw InputError(ErrorKind::bad_value,
+                       "participant id " + ids.show(static_cast<std::size_t>(marked)) +
+                           (strings ? " is also the no-sponsor marker (an empty sponsor)"
+                                    : " is also the no_sponsor marker") +
+                           ", so roots and this participant's recruits cannot be told apart: "
+                           "give NetworkInput::has_sponsor",
+                       error_ids({marked}));
+  }
   lap(&BuildProfile::index);
 
   // 2. sponsor row of every row (batched lookups on every thread), then roots, own
   //    sponsors and unknown sponsors.
   detail::ScratchBuffer<index_t> prow = detail::scratch_buffer<index_t>(in.n);
   const std::size_t lookup_parts = detail::parallel_parts(in.n, grain);
-  std::vector<std::vector<id_type>> own_of(lookup_parts), unknown_of(lookup_parts);
+  std::vector<std::vector<index_t>> own_of(lookup_parts), unknown_of(lookup_parts);
   detail::parallel_for_parts(in.n, lookup_parts, [&](std::size_t t, std::size_t b, std::size_t e) {
-    index.find_many(ids, in.sponsors + b, e - b, prow.get() + b);
+    if (strings)
+      index.find_many(in.sponsor_strings.slice(b, e), prow.get() + b);
+    else
+      index.find_many(in.sponsors + b, e - b, prow.get() + b);
     for (std::size_t r = b; r < e; ++r) {
-      const bool has = in.has_sponsor ? in.has_sponsor[r] != 0 : in.sponsors[r] != no_sponsor;
+      const bool has = in.has_sponsor ? in.has_sponsor[r] != 0
+                       : strings      ? in.sponsor_strings.length(r) != 0
+                                      : in.sponsors[r] != no_sponsor;
       if (!has) {
         prow[r] = npos;
-      } else if (in.sponsors[r] == ids[r]) {
-        own_of[t].push_back(ids[r]);
+      } else if (prow[r] == static_cast<index_t>(r)) {  // ids are unique: the own id
+        own_of[t].push_back(static_cast<index_t>(r));
         prow[r] = npos;
       } else if (prow[r] == npos) {
-        unknown_of[t].push_back(ids[r]);
+        unknown_of[t].push_back(static_cast<index_t>(r));
       }
     }
   });
-  std::vector<id_type> unknown, own;  // in row order
+  std::vector<index_t> unknown, own;  // rows, in row order
   for (std::size_t t = 0; t < lookup_parts; ++t) {
     own.insert(own.end(), own_of[t].begin(), own_of[t].end());
     unknown.insert(unknown.end(), unknown_of[t].begin(), unknown_of[t].end());
   }
   if (!own.empty()) {
-    const std::string msg = std::to_string(own.size()) +
-                            " participant(s) are their own sponsor: " + detail::list_values(own);
-    throw InputError(ErrorKind::own_sponsor, msg, std::move(own));
+    const std::string msg =
+        std::to_string(own.size()) + " participant(s) are their own sponsor: " + shown(own);
+    throw InputError(ErrorKind::own_sponsor, msg, error_ids(own));
   }
   if (!unknown.empty()) {
-    std::string msg = std::to_string(unknown.size()) +
-                      " participant(s) have a sponsor that is not a participant: ";
-    for (std::size_t i = 0; i < unknown.size() && i < 10; ++i) {
-      if (i) msg += ", ";
-      const index_t r = index.find(ids, unknown[i]);
-      msg += std::to_string(unknown[i]) + " (sponsor " + std::to_string(in.sponsors[r]) + ")";
-    }
-    if (unknown.size() > 10) msg += ", ... (" + std::to_string(unknown.size() - 10) + " more)";
-    throw InputError(ErrorKind::unknown_sponsor, msg, std::move(unknown));
+    const std::string msg = std::to_string(unknown.size()) +
+                            " participant(s) have a sponsor that is not a participant: " +
+                            detail::list_items(unknown.size(), [&](std::size_t i) {
+                              const std::size_t r = static_cast<std::size_t>(unknown[i]);
+                              return ids.show(r) + " (sponsor " + sponsors.show(r) + ")";
+                            });
+    throw InputError(ErrorKind::unknown_sponsor, msg, error_ids(unknown));
   }
   lap(&BuildProfile::sponsors);
 
@@ -375,17 +438,17 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
       seen_at[v] = step++;
       v = prow[v];
     }
-    std::vector<id_type> cyc;
+    std::vector<index_t> cyc;
     const index_t u = v;
     do {
-      cyc.push_back(ids[v]);
+      cyc.push_back(v);
       v = prow[v];
     } while (v != u);
     const std::size_t caught = in.n - static_cast<std::size_t>(tail);
     const std::string msg = "sponsor links form a cycle of " + std::to_string(cyc.size()) +
-                            " participant(s): " + detail::list_values(cyc) + " (" +
-                            std::to_string(caught) + " participant(s) are in or below cycles)";
-    throw InputError(ErrorKind::cycle, msg, std::move(cyc));
+                            " participant(s): " + shown(cyc) + " (" + std::to_string(caught) +
+                            " participant(s) are in or below cycles)";
+    throw InputError(ErrorKind::cycle, msg, error_ids(cyc));
   }
   prow.reset();
 
@@ -449,14 +512,11 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
       }
     });
   }
-  id_.resize(in.n);
   if (in.enrolled_on) enrolled_.resize(in.n);
   if (in.kind) kind_.resize(in.n);
   // the caller's columns are read in row order (their pages may be small ones: read at
   // random they would cost a TLB miss each)
   detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
-    for (std::size_t r = b; r < e; ++r) id_[pos[r]] = ids[r];
-    if (index.direct()) index.relabel_direct(ids, pos.data(), b, e);
     if (in.enrolled_on)
       for (std::size_t r = b; r < e; ++r) enrolled_[pos[r]] = in.enrolled_on[r];
     if (in.kind)
@@ -464,7 +524,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   });
   if (in.kind) kind_names_ = in.kind_names;
   lap(&BuildProfile::arrays);
-  if (!index.direct()) index.relabel(pos.data());
+  index.relabel(pos.data(), in.n);  // ids and index in preorder
   index_ = std::move(index);
   pos_of_row_ = std::move(pos);
   lap(&BuildProfile::relabel);

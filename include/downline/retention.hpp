@@ -15,10 +15,10 @@
 #include "date.hpp"
 #include "detail/buffer.hpp"
 #include "detail/group.hpp"
-#include "detail/id_index.hpp"
 #include "detail/parallel.hpp"
 #include "error.hpp"
 #include "fwd.hpp"
+#include "ids.hpp"
 
 namespace downline {
 
@@ -164,8 +164,8 @@ constexpr std::int64_t month_of_day(day_t day) noexcept {
 /// or, when `from_orders`, the order ids themselves (dense ids are their own slot; other
 /// ids are the sorted distinct ids).
 ///
-/// Per-customer work is indexed by a *key*. Dense ids (a range at most about 4 times
-/// their count, as member numbers give) are their own key, the id's slot in the range:
+/// Per-customer work is indexed by a *key*. Dense ids (direct_range(), as member numbers
+/// give) are their own key, the id's slot in the range:
 /// an order then touches one random cache line (its slot's entry), after a test in a bit
 /// set of the customers' slots that stays in cache, or none when the entry itself tells
 /// (see fill_keys()). Other ids are hashed to their position, which is the key.
@@ -207,9 +207,8 @@ class Customers {
     } else {
       mode_ = Mode::hash;
       span_ = n_universe;
-      index_ = IdIndex(universe, n_universe);
-      index_.insert_all(universe, static_cast<index_t>(n_universe),
-                        [&](index_t r) { dups.push_back(universe[r]); });
+      index_ =
+          IdIndex(IdColumn(universe, n_universe), [&](index_t r) { dups.push_back(universe[r]); });
     }
     if (!dups.empty()) {
       std::sort(dups.begin(), dups.end());
@@ -238,7 +237,7 @@ class Customers {
     if (direct())
       for (std::size_t i = 0; i < m; ++i) out[i] = find_direct(q[i]);
     else
-      index_.find_many(keys_, q, m, out);
+      index_.find_many(q, m, out);
   }
   /// The key of customer position p.
   std::size_t key_of(std::size_t p) const noexcept {
@@ -270,30 +269,16 @@ class Customers {
 
  private:
   enum class Mode { slot, table, hash };
-  /// (smallest id, largest - smallest), in parallel slices.
+  /// (smallest id, largest - smallest).
   static std::pair<id_type, std::uint64_t> id_range(const id_type* v, std::size_t n) {
     if (n == 0) return {0, 0};
-    constexpr std::size_t grain = std::size_t{1} << 18;
-    std::vector<std::pair<id_type, id_type>> part(parallel_parts(n, grain), {v[0], v[0]});
-    parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
-      id_type lo = v[b], hi = v[b];
-      for (std::size_t i = b + 1; i < e; ++i) {
-        lo = v[i] < lo ? v[i] : lo;
-        hi = v[i] > hi ? v[i] : hi;
-      }
-      part[s] = {lo, hi};
-    });
-    id_type lo = v[0], hi = v[0];
-    for (const auto& p : part) {
-      lo = std::min(lo, p.first);
-      hi = std::max(hi, p.second);
-    }
+    const auto [lo, hi] = id_bounds(v, n);
     return {lo, static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo)};
   }
   static bool dense(std::uint64_t range, std::size_t n) noexcept {
-    // (keys are index_t)
-    return range < 4 * static_cast<std::uint64_t>(n) + (1u << 16) &&
-           range < static_cast<std::uint64_t>(std::numeric_limits<index_t>::max());
+    return direct_range(range, n) &&
+           range <
+               static_cast<std::uint64_t>(std::numeric_limits<index_t>::max());  // keys are index_t
   }
   std::uint64_t slot_of(id_type id) const noexcept {
     return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(base_);

@@ -9,23 +9,10 @@
 
 #include "downline/graph.hpp"
 #include "downline/network.hpp"
+#include "expect.hpp"
 
 using namespace downline;
-
-namespace {
-// Expects `f` to throw InputError of `kind` whose message contains every needle.
-template <class F>
-void expect_error(F f, ErrorKind kind, std::vector<std::string> needles) {
-  try {
-    f();
-    FAIL("no exception");
-  } catch (const InputError& e) {
-    CHECK(e.kind() == kind);
-    for (const auto& s : needles)
-      CHECK_MESSAGE(std::string(e.what()).find(s) != std::string::npos, std::string(e.what()));
-  }
-}
-}  // namespace
+using downline::testing::expect_error;
 
 TEST_CASE("a small network: preorder ranges hold exactly each downline") {
   //        10          40
@@ -239,7 +226,8 @@ TEST_CASE("the network's arrays are Arrays: vectors whose large blocks are 2 MiB
 }
 
 #if DOWNLINE_MAP_BLOCKS
-TEST_CASE("huge_alloc: a released mapped block is kept for the next block of its size, within bounds") {
+TEST_CASE(
+    "huge_alloc: a released mapped block is kept for the next block of its size, within bounds") {
   constexpr std::size_t huge = std::size_t{1} << 21;
   detail::BlockCache& cache = detail::BlockCache::instance();
   // the same size comes back at the same address, with its header intact

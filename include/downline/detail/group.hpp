@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "../fwd.hpp"
+#include "../ids.hpp"
 #include "parallel.hpp"
 
 namespace downline::detail {
@@ -170,36 +171,5 @@ class SmallIdTable {
   unsigned shift_ = 64, skip_ = 0;
   std::size_t mask_ = 0, size_ = 0;
 };
-
-/// The permutation that sorts keys ascending (stable): LSD radix sort on 16-bit digits,
-/// skipping the digits every key shares.
-inline std::vector<std::uint32_t> sort_permutation(const id_type* keys, std::size_t n) {
-  std::vector<std::uint32_t> idx(n), tmp_idx(n);
-  std::vector<std::uint64_t> u(n), tmp_u(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    u[i] = static_cast<std::uint64_t>(keys[i]) ^ (std::uint64_t{1} << 63);
-    idx[i] = static_cast<std::uint32_t>(i);
-  }
-  std::vector<std::size_t> count(65536);
-  for (unsigned shift = 0; shift < 64; shift += 16) {
-    std::fill(count.begin(), count.end(), 0);
-    for (std::size_t i = 0; i < n; ++i) ++count[(u[i] >> shift) & 0xFFFF];
-    if (n == 0 || count[(u[0] >> shift) & 0xFFFF] == n) continue;  // one digit: order kept
-    std::size_t at = 0;
-    for (std::size_t& c : count) {
-      const std::size_t k = c;
-      c = at;
-      at += k;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      const std::size_t j = count[(u[i] >> shift) & 0xFFFF]++;
-      tmp_u[j] = u[i];
-      tmp_idx[j] = idx[i];
-    }
-    u.swap(tmp_u);
-    idx.swap(tmp_idx);
-  }
-  return idx;
-}
 
 }  // namespace downline::detail

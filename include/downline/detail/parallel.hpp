@@ -213,7 +213,7 @@ class ThreadPool {
   const long pid_;
   std::atomic_flag busy_ = ATOMIC_FLAG_INIT;
   std::vector<std::unique_ptr<Worker>> workers_;  // only grows, only while acquired
-  std::size_t parts_ = 0;                          // of the current call (the caller's)
+  std::size_t parts_ = 0;                         // of the current call (the caller's)
   std::atomic<std::size_t> pending_{0};
   std::atomic<int> sleepers_{0};
   std::atomic<bool> caller_sleeping_{false};
@@ -285,12 +285,15 @@ void parallel_for(std::size_t n, std::size_t grain, F&& f) {
 /// order, so no key is visited by two threads. Each thread reads every row, keeping its
 /// own a chunk at a time without branches (a branch per row would be mispredicted half the
 /// time), and calls prefetch(key) a few rows before visiting the row with that key.
+/// With `unit` > 1 the slices are cut at multiples of it (key_count a multiple of unit), so
+/// that blocks of `unit` keys (a hash table's regions) are never split between threads.
 template <class KeyOf, class Prefetch, class Visit>
 void for_each_by_key_slice(std::size_t n, std::uint64_t key_count, std::size_t parts, KeyOf key_of,
-                           Prefetch prefetch, Visit visit) {
+                           Prefetch prefetch, Visit visit, std::uint64_t unit = 1) {
+  const std::uint64_t units = key_count / unit;
   parallel_for_parts(n, parts, [&](std::size_t t, std::size_t, std::size_t) {
-    const std::uint64_t lo = slice_begin(key_count, parts, t);
-    const std::uint64_t width = slice_begin(key_count, parts, t + 1) - lo;
+    const std::uint64_t lo = slice_begin(units, parts, t) * unit;
+    const std::uint64_t width = slice_begin(units, parts, t + 1) * unit - lo;
     constexpr std::size_t chunk = 2048, ahead = 16;
     std::size_t rows[chunk];
     std::uint64_t keys[chunk];
