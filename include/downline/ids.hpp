@@ -20,29 +20,42 @@
 
 namespace downline {
 
-/// A column of n strings, only read: either pointers and lengths (each string its own
-/// buffer, such as Python str objects) or an arena (string i is
-/// bytes[offsets[i], offsets[i + 1])). Strings are compared as bytes.
+/// A column of n strings, only read, in one of three forms: pointers and lengths (each
+/// string its own buffer), an arena (string i is bytes[offsets[i], offsets[i + 1])), or
+/// objects that hold strings (string i is get(objects[i]): Python str objects read in
+/// place, without copying their pointers out). Strings are compared as bytes.
 struct StringColumn {
+  using Get = std::string_view (*)(const void* object) noexcept;
   const char* const* ptrs = nullptr;      ///< pointers form: string i at ptrs[i] ...
   const std::int64_t* lens = nullptr;     ///< ... of lens[i] bytes
   const std::int64_t* offsets = nullptr;  ///< arena form: n + 1 offsets into bytes
   const char* bytes = nullptr;
+  const void* const* objects = nullptr;  ///< objects form: string i is get(objects[i])
+  Get get = nullptr;
   std::size_t n = 0;
 
   static StringColumn pointers(const char* const* p, const std::int64_t* len,
                                std::size_t count) noexcept {
-    return {p, len, nullptr, nullptr, count};
+    return {p, len, nullptr, nullptr, nullptr, nullptr, count};
   }
   static StringColumn arena(const std::int64_t* off, const char* data, std::size_t count) noexcept {
-    return {nullptr, nullptr, off, data, count};
+    return {nullptr, nullptr, off, data, nullptr, nullptr, count};
+  }
+  static StringColumn of_objects(const void* const* objs, Get read, std::size_t count) noexcept {
+    return {nullptr, nullptr, nullptr, nullptr, objs, read, count};
   }
   std::size_t size() const noexcept { return n; }
-  const char* data(std::size_t i) const noexcept { return ptrs ? ptrs[i] : bytes + offsets[i]; }
-  std::size_t length(std::size_t i) const noexcept {
-    return static_cast<std::size_t>(ptrs ? lens[i] : offsets[i + 1] - offsets[i]);
+  /// Whether a form was given (an empty column of none: no strings at all).
+  bool given() const noexcept { return ptrs || offsets || objects; }
+  std::string_view operator[](std::size_t i) const noexcept {
+    if (ptrs) return {ptrs[i], static_cast<std::size_t>(lens[i])};
+    if (objects) return get(objects[i]);
+    return {bytes + offsets[i], static_cast<std::size_t>(offsets[i + 1] - offsets[i])};
   }
-  std::string_view operator[](std::size_t i) const noexcept { return {data(i), length(i)}; }
+  /// Asks for the cache line string i starts in (objects: the object's first line).
+  void prefetch(std::size_t i) const noexcept {
+    __builtin_prefetch(ptrs ? ptrs[i] : objects ? objects[i] : bytes + offsets[i]);
+  }
   /// Strings [b, e) as a column (no copy).
   StringColumn slice(std::size_t b, std::size_t e) const noexcept {
     StringColumn c = *this;
@@ -50,6 +63,8 @@ struct StringColumn {
     if (ptrs) {
       c.ptrs = ptrs + b;
       c.lens = lens + b;
+    } else if (objects) {
+      c.objects = objects + b;
     } else {
       c.offsets = offsets + b;
     }
@@ -112,7 +127,7 @@ inline std::uint64_t mix64(std::uint64_t x) noexcept {
 
 /// (smallest, largest) of n > 0 ids, in parallel slices.
 inline std::pair<id_type, id_type> id_bounds(const id_type* v, std::size_t n) {
-  constexpr std::size_t grain = std::size_t{1} << 18;
+  constexpr std::size_t grain = std::size_t{1} << 20;  // a streaming pass: threads from 2M ids
   std::vector<std::pair<id_type, id_type>> part(parallel_parts(n, grain), {v[0], v[0]});
   parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
     id_type lo = v[b], hi = v[b];
@@ -203,10 +218,27 @@ inline std::uint64_t hash_id(std::string_view s) noexcept {
   return detail::mix64(h ^ w);
 }
 
+namespace detail {
+/// What a hashed slot holds of a string: where its probe starts (hash), a word (the
+/// string itself, zero-padded, when it has at most 8 bytes, so that it is compared
+/// without reading the keys; else its hash) and its length (tag).
+struct StrKey {
+  std::uint64_t hash, word;
+  std::uint32_t tag;
+};
+inline StrKey str_key(std::string_view s, std::uint64_t hash) noexcept {
+  if (s.size() > 8)
+    return {hash, hash, static_cast<std::uint32_t>(std::min<std::size_t>(s.size(), 0xffffffffu))};
+  std::uint64_t w = 0;
+  if (!s.empty()) std::memcpy(&w, s.data(), s.size());
+  return {hash, w, static_cast<std::uint32_t>(s.size())};
+}
+}  // namespace detail
+
 /// The one density rule: n int64 ids whose range (largest - smallest) is below
 /// direct_range_per_id * n + direct_range_slack are addressed directly (an array of 4
-/// bytes per value in the range); others are hashed. Measured: benchmarks/bench_ids.cpp.
-inline constexpr std::uint64_t direct_range_per_id = 8;
+/// bytes per value in the range); others are hashed.
+inline constexpr std::uint64_t direct_range_per_id = 16;  // benchmarks/bench_ids.cpp, README
 inline constexpr std::uint64_t direct_range_slack = std::uint64_t{1} << 16;
 inline bool direct_range(std::uint64_t range, std::size_t n) noexcept {
   return range < direct_range_per_id * static_cast<std::uint64_t>(n) + direct_range_slack;
@@ -217,20 +249,32 @@ class StringArena {
  public:
   StringArena() : offsets_(1, 0) {}
   /// A copy of `col`, made in parallel; with `hashes`, hashes[i] = hash_id(col[i]) on the way.
+  /// Each string is read twice: for its length, then to copy and hash it.
   explicit StringArena(const StringColumn& col, std::uint64_t* hashes = nullptr)
       : offsets_(col.n + 1) {
-    detail::exclusive_offsets(
-        col.n, [&](std::size_t i) { return col.length(i); }, offsets_.data());
-    allocate(static_cast<std::size_t>(offsets_[col.n]));
-    detail::parallel_for(col.n, std::size_t{1} << 14,
-                         [&](std::size_t, std::size_t b, std::size_t e) {
-                           for (std::size_t i = b; i < e; ++i) {
-                             const std::string_view s = col[i];
-                             if (!s.empty())
-                               std::memcpy(bytes_.get() + offsets_[i], s.data(), s.size());
-                             if (hashes) hashes[i] = hash_id(s);
-                           }
-                         });
+    constexpr std::size_t grain = std::size_t{1} << 14;
+    const std::size_t parts = detail::parallel_parts(col.n, grain);
+    std::vector<std::int64_t> start(parts + 1, 0);
+    std::int64_t* off = offsets_.data();
+    detail::parallel_for_parts(col.n, parts, [&](std::size_t t, std::size_t b, std::size_t e) {
+      std::int64_t at = 0;  // the slice's offsets from its own start, then shifted below
+      for (std::size_t i = b; i < e; ++i) {
+        off[i] = at;
+        at += static_cast<std::int64_t>(col[i].size());
+      }
+      start[t + 1] = at;
+    });
+    for (std::size_t t = 0; t < parts; ++t) start[t + 1] += start[t];
+    off[col.n] = start[parts];
+    allocate(static_cast<std::size_t>(start[parts]));
+    detail::parallel_for_parts(col.n, parts, [&](std::size_t t, std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) {
+        off[i] += start[t];
+        const std::string_view s = col[i];
+        if (!s.empty()) std::memcpy(bytes_.get() + off[i], s.data(), s.size());
+        if (hashes) hashes[i] = hash_id(s);
+      }
+    });
   }
   /// A copy of `strings`.
   explicit StringArena(const std::vector<std::string>& strings) : offsets_(strings.size() + 1) {
@@ -319,12 +363,25 @@ class IdIndex {
   /// row, in row order (those positions are not found by any lookup).
   template <class OnDuplicate>
   IdIndex(const IdColumn& keys, OnDuplicate on_duplicate) {
-    detail::ScratchBuffer<index_t> first = build(keys);
-    report_duplicates(first.get(), on_duplicate);
+    Found found;
+    build(keys, IdLayout::automatic, found, false);
+    for (const index_t r : found.duplicates()) on_duplicate(r);
   }
   /// The same, duplicates ignored.
   explicit IdIndex(const IdColumn& keys, IdLayout layout = IdLayout::automatic) {
-    build(keys, layout);
+    Found found;
+    build(keys, layout, found, false);
+  }
+  /// Tag of the constructor below.
+  struct BorrowKeys {};
+  /// The same as the first, but int ids are not copied: the index reads the caller's
+  /// array, which must stay unchanged, until relabel() copies them in their new order (a
+  /// network build relabels at once; only then is the index complete).
+  template <class OnDuplicate>
+  IdIndex(const IdColumn& keys, OnDuplicate on_duplicate, BorrowKeys) {
+    Found found;
+    build(keys, IdLayout::automatic, found, true);
+    for (const index_t r : found.duplicates()) on_duplicate(r);
   }
 
   /// Keys held (positions 0..size()-1).
@@ -334,12 +391,14 @@ class IdIndex {
   bool direct() const noexcept { return direct_; }
   /// The int keys by position (empty for string keys).
   const Array<id_type>& int_keys() const noexcept { return ints_; }
-  /// The string keys by position (empty for int keys).
-  const StringArena& string_keys() const noexcept { return strs_; }
+  /// The string key at position p (string keys only).
+  std::string_view string_key(index_t p) const noexcept {
+    const auto i = static_cast<std::size_t>(p);
+    return strs_[at_.empty() ? i : static_cast<std::size_t>(at_[i])];
+  }
   /// Key p as messages show it: 42, or 'M42'.
   std::string show(index_t p) const {
-    return strings_ ? quoted(strs_[static_cast<std::size_t>(p)])
-                    : std::to_string(ints_[static_cast<std::size_t>(p)]);
+    return strings_ ? quoted(string_key(p)) : std::to_string(keys_[static_cast<std::size_t>(p)]);
   }
 
   /// Position of `key`, or npos (also for a string key in an index of ints).
@@ -357,12 +416,9 @@ class IdIndex {
   }
   index_t find(std::string_view key) const noexcept {
     if (!strings_ || n_ == 0) return npos;
-    const std::uint64_t h = hash_id(key);
-    for (std::size_t s = home(h);; s = next(s)) {
-      const Slot& e = table_[s];
-      if (e.pos == npos || (e.word == h && strs_[static_cast<std::size_t>(e.pos)] == key))
-        return e.pos;
-    }
+    const detail::StrKey k = detail::str_key(key, hash_id(key));
+    for (std::size_t s = home(k.hash);; s = next(s))
+      if (table_[s].pos == npos || same(table_[s], k, key)) return table_[s].pos;
   }
 
   /// Position of q's id i, or npos.
@@ -375,10 +431,10 @@ class IdIndex {
     const auto key = [](index_t p) { return static_cast<std::size_t>(p); };
     if (strings_)
       std::sort(positions.begin(), positions.end(),
-                [&](index_t a, index_t b) { return strs_[key(a)] < strs_[key(b)]; });
+                [&](index_t a, index_t b) { return string_key(a) < string_key(b); });
     else
       std::sort(positions.begin(), positions.end(),
-                [&](index_t a, index_t b) { return ints_[key(a)] < ints_[key(b)]; });
+                [&](index_t a, index_t b) { return keys_[key(a)] < keys_[key(b)]; });
   }
 
   /// out[i] = find(q[i]) for i < m. Hashed probes go in blocks: the block's slots are
@@ -414,42 +470,38 @@ class IdIndex {
     }
   }
   /// The same for strings: per block, the strings are prefetched, then hashed and their
-  /// slots prefetched, then the candidates' offsets and bytes, before they are compared.
+  /// slots prefetched; strings of more than 8 bytes also have their candidate's bytes
+  /// prefetched before they are compared (shorter ones are compared in the slot).
   void find_many(const StringColumn& q, index_t* out) const noexcept {
     if (!strings_ || n_ == 0) {
       std::fill(out, out + q.n, npos);
       return;
     }
-    std::uint64_t hash[block];
+    detail::StrKey key[block];
     std::size_t slot[block];
-    const std::int64_t* off = strs_.offsets().data();
-    const char* bytes = strs_.column().bytes;
     for (std::size_t at = 0; at < q.n; at += block) {
       const std::size_t k = std::min(block, q.n - at);
-      for (std::size_t i = 0; i < k; ++i) __builtin_prefetch(q.data(at + i));
+      for (std::size_t i = 0; i < k; ++i) q.prefetch(at + i);
+      bool longer = false;
       for (std::size_t i = 0; i < k; ++i) {
-        hash[i] = hash_id(q[at + i]);
-        slot[i] = home(hash[i]);
+        const std::string_view s = q[at + i];
+        key[i] = detail::str_key(s, hash_id(s));
+        slot[i] = home(key[i].hash);
+        longer |= key[i].tag > 8;
         __builtin_prefetch(&table_[slot[i]]);
       }
+      if (longer)
+        for (std::size_t i = 0; i < k; ++i) {
+          const index_t p = table_[slot[i]].pos;
+          if (key[i].tag > 8 && p != npos) __builtin_prefetch(string_key(p).data());
+        }
       for (std::size_t i = 0; i < k; ++i) {
-        const index_t p = table_[slot[i]].pos;
-        if (p != npos) __builtin_prefetch(off + p);
-      }
-      for (std::size_t i = 0; i < k; ++i) {
-        const index_t p = table_[slot[i]].pos;
-        if (p != npos) __builtin_prefetch(bytes + off[p]);
-      }
-      for (std::size_t i = 0; i < k; ++i) {
-        const std::string_view key = q[at + i];
-        for (std::size_t s = slot[i];; s = next(s)) {
-          const Slot& e = table_[s];
-          if (e.pos == npos ||
-              (e.word == hash[i] && strs_[static_cast<std::size_t>(e.pos)] == key)) {
-            out[at + i] = e.pos;
+        const std::string_view s = key[i].tag > 8 ? q[at + i] : std::string_view();
+        for (std::size_t t = slot[i];; t = next(t))
+          if (table_[t].pos == npos || same(table_[t], key[i], s)) {
+            out[at + i] = table_[t].pos;
             break;
           }
-        }
       }
     }
   }
@@ -466,12 +518,17 @@ class IdIndex {
     constexpr std::size_t chunk = 256;
     for (std::size_t at = 0; at < m; at += chunk) {
       const std::size_t k = std::min(chunk, m - at);
-      if (q.is_strings) {
+      if (q.is_strings && q.strings.objects) {
+        const void* obj[chunk];
+        for (std::size_t j = 0; j < k; ++j) obj[j] = q.strings.objects[rows[at + j]];
+        find_many(StringColumn::of_objects(obj, q.strings.get, k), out + at);
+      } else if (q.is_strings) {
         const char* p[chunk];
         std::int64_t len[chunk];
         for (std::size_t j = 0; j < k; ++j) {
-          p[j] = q.strings.data(rows[at + j]);
-          len[j] = static_cast<std::int64_t>(q.strings.length(rows[at + j]));
+          const std::string_view s = q.strings[rows[at + j]];
+          p[j] = s.data();
+          len[j] = static_cast<std::int64_t>(s.size());
         }
         find_many(StringColumn::pointers(p, len, k), out + at);
       } else {
@@ -486,20 +543,38 @@ class IdIndex {
   /// drops p: a duplicate row's position, which no lookup finds; the others map one to one
   /// onto 0..m-1). In parallel.
   void relabel(const index_t* to, std::size_t m) {
-    if (strings_) {
-      strs_ = strs_.moved(to, m);
-    } else {
-      Array<id_type> keys(m);
+    if (strings_ && m == n_) {  // a permutation: positions point at the arena's strings
+      Array<index_t> at(m);
       detail::parallel_for(n_, grain, [&](std::size_t, std::size_t b, std::size_t e) {
         for (std::size_t p = b; p < e; ++p)
-          if (to[p] != npos) keys[static_cast<std::size_t>(to[p])] = ints_[p];
-        if (direct_)  // a kept position is the one its key's slot holds
-          for (std::size_t p = b; p < e; ++p)
-            if (to[p] != npos)
-              direct_slots_[static_cast<std::size_t>(static_cast<std::uint64_t>(ints_[p]) -
-                                                     static_cast<std::uint64_t>(base_))] = to[p];
+          at[static_cast<std::size_t>(to[p])] = at_.empty() ? static_cast<index_t>(p) : at_[p];
+      });
+      at_ = std::move(at);
+    } else if (strings_) {  // positions dropped: the kept strings copied into a new arena
+      if (at_.empty()) {
+        strs_ = strs_.moved(to, m);
+      } else {
+        std::vector<index_t> by_string(strs_.size(), npos);
+        for (std::size_t p = 0; p < n_; ++p) by_string[static_cast<std::size_t>(at_[p])] = to[p];
+        strs_ = strs_.moved(by_string.data(), m);
+        at_ = Array<index_t>();
+      }
+    } else {
+      Array<id_type> keys(m);
+      const id_type* old = keys_;
+      index_t* slots = direct_ ? direct_slots_.get() : nullptr;
+      const std::uint64_t base = static_cast<std::uint64_t>(base_);
+      detail::parallel_for(n_, grain, [&](std::size_t, std::size_t b, std::size_t e) {
+        for (std::size_t p = b; p < e; ++p) {
+          const index_t q = to[p];
+          if (q == npos) continue;
+          keys[static_cast<std::size_t>(q)] = old[p];
+          if (slots)  // a kept position is the one its key's slot holds
+            slots[static_cast<std::size_t>(static_cast<std::uint64_t>(old[p]) - base)] = q;
+        }
       });
       ints_ = std::move(keys);
+      keys_ = ints_.data();
     }
     if (!direct_)
       detail::parallel_for(nslots_, std::size_t{1} << 18,
@@ -512,14 +587,17 @@ class IdIndex {
 
   std::size_t memory_bytes() const noexcept {
     return ints_.capacity() * sizeof(id_type) + (strings_ ? strs_.memory_bytes() : 0) +
-           nslots_ * (direct_ ? sizeof(index_t) : sizeof(Slot));
+           at_.capacity() * sizeof(index_t) + nslots_ * (direct_ ? sizeof(index_t) : sizeof(Slot));
   }
 
+  // (moving keeps ints_'s buffer, so keys_ still points at it)
   IdIndex(IdIndex&&) noexcept = default;
   IdIndex& operator=(IdIndex&&) noexcept = default;
   IdIndex(const IdIndex& o)
       : ints_(o.ints_),
+        keys_(ints_.data()),
         strs_(o.strs_),
+        at_(o.at_),
         n_(o.n_),
         strings_(o.strings_),
         direct_(o.direct_),
@@ -543,11 +621,17 @@ class IdIndex {
   }
 
  private:
-  /// A hashed slot: the int id itself (or a string's hash) and its position (npos: empty).
+  /// A hashed slot: the int id itself (or a string's word and length, see
+  /// detail::StrKey) and its position (npos: empty).
   struct Slot {
     std::uint64_t word;
     index_t pos;
+    std::uint32_t tag;
   };
+  /// Whether slot e holds the string of key k (its bytes s, needed when k.tag > 8).
+  bool same(const Slot& e, const detail::StrKey& k, std::string_view s) const noexcept {
+    return e.word == k.word && e.tag == k.tag && (k.tag <= 8 || string_key(e.pos) == s);
+  }
   static constexpr std::size_t block = 32;
   static constexpr unsigned region_bits = 16;  // slots a thread owns while building, at least
 
@@ -559,22 +643,40 @@ class IdIndex {
     return (s & ~region_mask_) | ((s + 1) & region_mask_);
   }
 
-  /// Copies the keys, sizes the table and inserts every row; returns first[r], the position
-  /// of row r's key (r itself when r is its first row).
-  detail::ScratchBuffer<index_t> build(const IdColumn& keys,
-                                       IdLayout layout = IdLayout::automatic) {
+  /// Where the inserts record what they find: first[r] for every row (factorize), or else
+  /// the rows whose key came earlier, per thread.
+  struct Found {
+    index_t* first = nullptr;
+    std::vector<std::vector<index_t>> dups;
+    void record(std::size_t t, std::size_t r, index_t earlier) {
+      if (first)
+        first[r] = earlier == npos ? static_cast<index_t>(r) : earlier;
+      else if (earlier != npos)
+        dups[t].push_back(static_cast<index_t>(r));
+    }
+    /// The rows whose key came earlier, in row order.
+    std::vector<index_t> duplicates() const {
+      std::vector<index_t> all;
+      for (const auto& d : dups) all.insert(all.end(), d.begin(), d.end());
+      std::sort(all.begin(), all.end());
+      return all;
+    }
+  };
+
+  /// Copies the keys (int ids: unless `borrow`), sizes the table and inserts every row.
+  void build(const IdColumn& keys, IdLayout layout, Found& found, bool borrow) {
     constexpr std::size_t limit = static_cast<std::size_t>(std::numeric_limits<index_t>::max()) - 1;
     if (keys.n > limit)
       throw std::length_error("IdIndex: more than 2^31 - 2 keys");  // callers check first
     n_ = keys.n;
     strings_ = keys.is_strings;
-    detail::ScratchBuffer<index_t> first = detail::scratch_buffer<index_t>(n_);
     detail::ScratchBuffer<std::uint64_t> hashes;
     if (strings_) {
       hashes = detail::scratch_buffer<std::uint64_t>(n_);
       strs_ = StringArena(keys.strings, hashes.get());
     } else {
-      ints_.assign(keys.ints, keys.ints + n_);
+      if (!borrow) ints_.assign(keys.ints, keys.ints + n_);
+      keys_ = borrow ? keys.ints : ints_.data();
       if (n_ > 0) {
         const auto [lo, hi] = detail::id_bounds(keys.ints, n_);
         const std::uint64_t range = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
@@ -587,8 +689,8 @@ class IdIndex {
           base_ = lo;
           nslots_ = static_cast<std::size_t>(range) + 1;
           direct_slots_ = detail::filled_buffer<index_t>(nslots_, npos);
-          insert_direct(first.get());
-          return first;
+          insert_direct(found);
+          return;
         }
       }
     }
@@ -597,35 +699,35 @@ class IdIndex {
     nslots_ = std::size_t{1} << bits;
     shift_ = 64 - bits;
     mask_ = nslots_ - 1;
-    table_ = detail::filled_buffer<Slot>(nslots_, Slot{0, npos});
+    table_ = detail::filled_buffer<Slot>(nslots_, Slot{0, npos, 0});
     // Regions of 2^region_bits slots, each owned by one thread: a probe wraps round inside
     // its region. Should a region fill up (ids chosen against the hash), the table is
     // refilled as one region on one thread, the hashes mixed again with a seed.
     region_mask_ = std::min(mask_, (std::size_t{1} << region_bits) - 1);
-    if (!insert_hashed(hashes.get(), first.get())) {
+    if (!insert_hashed(hashes.get(), found)) {
       region_mask_ = mask_;
       seed_ = 0x2545f4914f6cdd1dULL;
-      std::fill(table_.get(), table_.get() + nslots_, Slot{0, npos});
-      insert_hashed(hashes.get(), first.get());
+      std::fill(table_.get(), table_.get() + nslots_, Slot{0, npos, 0});
+      insert_hashed(hashes.get(), found);
     }
-    return first;
   }
 
   /// Direct addressing: slices of the slot range, one per thread, so no slot is written by
   /// two threads and the first row of a key always wins.
-  void insert_direct(index_t* first) {
+  void insert_direct(Found& found) {
     const std::size_t parts = detail::parallel_parts(n_, grain);
+    found.dups.assign(parts, {});
     index_t* slots = direct_slots_.get();
-    const id_type* keys = ints_.data();
+    const id_type* keys = keys_;
     const std::uint64_t base = static_cast<std::uint64_t>(base_);
     detail::for_each_by_key_slice(
         n_, nslots_, parts,
         [&](std::size_t r) { return static_cast<std::uint64_t>(keys[r]) - base; },
         [&](std::uint64_t s) { __builtin_prefetch(slots + s, 1); },
-        [&](std::size_t, std::size_t r, std::uint64_t s) {
+        [&](std::size_t t, std::size_t r, std::uint64_t s) {
           const index_t p = slots[s];
           if (p == npos) slots[s] = static_cast<index_t>(r);
-          first[r] = p == npos ? static_cast<index_t>(r) : p;
+          found.record(t, r, p);
         });
   }
 
@@ -633,23 +735,27 @@ class IdIndex {
   /// region (so the table does not depend on the thread count). False when a region would
   /// be more than 7/8 full or a probe longer than max_probe (ids crowded by the hash); the
   /// last try, one region with a seed, has no limits.
-  bool insert_hashed(const std::uint64_t* hashes, index_t* first) {
+  bool insert_hashed(const std::uint64_t* hashes, Found& found) {
     const std::size_t region = region_mask_ + 1;
     const std::size_t regions = nslots_ / region;
     const std::size_t parts = std::min(detail::parallel_parts(n_, grain), regions);
+    found.dups.assign(parts, {});
     std::vector<std::size_t> filled(regions, 0);
     std::vector<std::uint8_t> full(parts, 0);
     const bool limited = seed_ == 0;
     constexpr std::size_t max_probe = 1024;
     Slot* table = table_.get();
-    const id_type* keys = ints_.data();
+    const id_type* keys = keys_;
     detail::for_each_by_key_slice(
         n_, nslots_, parts,
         [&](std::size_t r) { return home(strings_ ? hashes[r] : hash_id(keys[r])); },
         [&](std::uint64_t s) { __builtin_prefetch(table + s, 1); },
         [&](std::size_t t, std::size_t r, std::uint64_t h) {
           if (full[t]) return;  // made again anyway
-          const std::uint64_t w = strings_ ? hashes[r] : static_cast<std::uint64_t>(keys[r]);
+          const std::string_view str = strings_ ? strs_[r] : std::string_view();
+          const detail::StrKey k = strings_
+                                       ? detail::str_key(str, hashes[r])
+                                       : detail::StrKey{0, static_cast<std::uint64_t>(keys[r]), 0};
           std::size_t probe = 0;
           for (std::size_t s = static_cast<std::size_t>(h);; s = next(s), ++probe) {
             Slot& e = table[s];
@@ -664,12 +770,12 @@ class IdIndex {
                 return;
               }
               ++f;
-              e = Slot{w, static_cast<index_t>(r)};
-              first[r] = static_cast<index_t>(r);
+              e = Slot{k.word, static_cast<index_t>(r), k.tag};
+              found.record(t, r, npos);
               return;
             }
-            if (e.word == w && (!strings_ || strs_[static_cast<std::size_t>(e.pos)] == strs_[r])) {
-              first[r] = e.pos;
+            if (strings_ ? same(e, k, str) : e.word == k.word) {
+              found.record(t, r, e.pos);
               return;
             }
           }
@@ -678,23 +784,12 @@ class IdIndex {
     return std::find(full.begin(), full.end(), 1) == full.end();
   }
 
-  /// on_duplicate(r), in row order, for every row r whose key came earlier.
-  template <class OnDuplicate>
-  void report_duplicates(const index_t* first, OnDuplicate& on_duplicate) const {
-    const std::size_t parts = detail::parallel_parts(n_, grain);
-    std::vector<std::vector<index_t>> dups(parts);
-    detail::parallel_for_parts(n_, parts, [&](std::size_t t, std::size_t b, std::size_t e) {
-      for (std::size_t r = b; r < e; ++r)
-        if (first[r] != static_cast<index_t>(r)) dups[t].push_back(static_cast<index_t>(r));
-    });
-    for (const auto& d : dups)
-      for (const index_t r : d) on_duplicate(r);
-  }
-
   static constexpr std::size_t grain = std::size_t{1} << 16;  // rows per thread, at least
 
   Array<id_type> ints_;
+  const id_type* keys_ = nullptr;  // the int keys: ints_, or the caller's until relabel()
   StringArena strs_;
+  Array<index_t> at_;  // strings: at_[p] is the arena's string at position p (empty: p)
   std::size_t n_ = 0;
   bool strings_ = false;
   bool direct_ = false;
@@ -748,7 +843,10 @@ void parallel_sort(std::vector<T>& v, Less less) {
 inline Factorized factorize(const IdColumn& keys, bool sorted) {
   Factorized out;
   IdIndex& index = out.keys;
-  detail::ScratchBuffer<index_t> first = index.build(keys);
+  detail::ScratchBuffer<index_t> first = detail::scratch_buffer<index_t>(keys.n);
+  IdIndex::Found found;
+  found.first = first.get();
+  index.build(keys, IdLayout::automatic, found, false);
   const std::size_t n = keys.n;
   out.codes.resize(n);
   index_t* code = out.codes.data();
@@ -782,10 +880,8 @@ inline Factorized factorize(const IdColumn& keys, bool sorted) {
   std::vector<index_t> order(k), rank(k);
   if (index.strings()) {
     for (std::size_t c = 0; c < k; ++c) order[c] = static_cast<index_t>(c);
-    const StringArena& s = index.string_keys();
-    detail::parallel_sort(order, [&](index_t a, index_t b) {
-      return s[static_cast<std::size_t>(a)] < s[static_cast<std::size_t>(b)];
-    });
+    detail::parallel_sort(
+        order, [&](index_t a, index_t b) { return index.string_key(a) < index.string_key(b); });
   } else {
     const std::vector<std::uint32_t> perm = detail::sort_permutation(index.int_keys().data(), k);
     for (std::size_t j = 0; j < k; ++j) order[j] = static_cast<index_t>(perm[j]);

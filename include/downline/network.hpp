@@ -105,9 +105,7 @@ class Network {
   /// Int id of k (networks of int ids).
   id_type id(index_t k) const noexcept { return index_.int_keys()[static_cast<std::size_t>(k)]; }
   /// String id of k (networks of string ids).
-  std::string_view id_string(index_t k) const noexcept {
-    return index_.string_keys()[static_cast<std::size_t>(k)];
-  }
+  std::string_view id_string(index_t k) const noexcept { return index_.string_key(k); }
   /// Sponsor's position, npos for a root.
   index_t parent(index_t k) const noexcept { return parent_[k]; }
   /// One past the last position of k's subtree: the downline of k is [k + 1, end(k)).
@@ -125,10 +123,8 @@ class Network {
   const std::vector<std::string>& kind_names() const noexcept { return kind_names_; }
 
   // ---- whole arrays, in preorder --------------------------------------------------
-  /// Int ids (empty for string ids: see id_strings()).
+  /// Int ids (empty for string ids: see id_string()).
   const Array<id_type>& ids() const noexcept { return index_.int_keys(); }
-  /// String ids (empty for int ids).
-  StringColumn id_strings() const noexcept { return index_.string_keys().column(); }
   const Array<index_t>& parents() const noexcept { return parent_; }
   const Array<index_t>& ends() const noexcept { return end_; }
   const Array<index_t>& depths() const noexcept { return depth_; }
@@ -227,7 +223,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
         ErrorKind::too_large,
         std::to_string(in.n) + " participants exceed the limit of " + std::to_string(max_n));
   const index_t n = static_cast<index_t>(in.n);
-  const bool strings = in.ids == nullptr && (in.id_strings.ptrs || in.id_strings.offsets);
+  const bool strings = in.ids == nullptr && in.id_strings.given();
   if (strings && (in.id_strings.n != in.n || in.sponsor_strings.n != in.n))
     throw InputError(ErrorKind::bad_value, "id_strings and sponsor_strings must hold " +
                                                std::to_string(in.n) + " strings each, not " +
@@ -255,7 +251,8 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
 
   // 1. id -> row, rejecting duplicates (named by their first rows, in id order).
   std::vector<index_t> dups;
-  IdIndex index(ids, [&](index_t r) { dups.push_back(r); });
+  IdIndex index(
+      ids, [&](index_t r) { dups.push_back(r); }, IdIndex::BorrowKeys{});
   if (!dups.empty()) {
     for (index_t& r : dups) r = index.find(ids, static_cast<std::size_t>(r));
     index.sort_by_key(dups);
@@ -289,7 +286,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
       index.find_many(in.sponsors + b, e - b, prow.get() + b);
     for (std::size_t r = b; r < e; ++r) {
       const bool has = in.has_sponsor ? in.has_sponsor[r] != 0
-                       : strings      ? in.sponsor_strings.length(r) != 0
+                       : strings      ? !in.sponsor_strings[r].empty()
                                       : in.sponsors[r] != no_sponsor;
       if (!has) {
         prow[r] = npos;

@@ -38,6 +38,18 @@ struct Pointers {
   StringColumn column() const { return StringColumn::pointers(p.data(), len.data(), p.size()); }
 };
 
+/// An objects-form column over strings the caller keeps (as Python str objects are read).
+struct Objects {
+  std::vector<const void*> p;
+  static std::string_view get(const void* o) noexcept {
+    return *static_cast<const std::string*>(o);
+  }
+  explicit Objects(const std::vector<std::string>& s) : p(s.size()) {
+    for (std::size_t i = 0; i < s.size(); ++i) p[i] = &s[i];
+  }
+  StringColumn column() const { return StringColumn::of_objects(p.data(), &get, p.size()); }
+};
+
 /// Int ids of one shape: n distinct values, shuffled.
 std::vector<id_type> distinct_ids(const std::string& shape, std::size_t n, std::mt19937_64& rng) {
   std::set<id_type> seen;
@@ -235,7 +247,7 @@ TEST_CASE("int ids: the index equals a map for every shape, on 1, 2 and 3 thread
   }
 }
 
-TEST_CASE("string ids: the index equals a map, both column forms, on 1, 2 and 3 threads") {
+TEST_CASE("string ids: the index equals a map, all three column forms, on 1, 2 and 3 threads") {
   for (const std::size_t n : {std::size_t{5}, std::size_t{25}, std::size_t{140000}}) {
     CAPTURE(n);
     std::mt19937_64 rng(n);
@@ -247,17 +259,20 @@ TEST_CASE("string ids: the index equals a map, both column forms, on 1, 2 and 3 
                                           keys.end());
     const Pointers rp(rows), ap(absent);
     const StringArena ra(rows), aa(absent);
+    const Objects ro(rows), ao(absent);
     std::vector<Seen> runs;
     for (const int t : {1, 2, 3}) {
       const Threads threads(t);
       runs.push_back(check_index(rows, rp.column(), absent, ap.column()));
       runs.push_back(check_index(rows, ra.column(), absent, aa.column()));
+      runs.push_back(check_index(rows, ro.column(), absent, ao.column()));
     }
     for (const Seen& s : runs) CHECK(s == runs[0]);
     const IdIndex index(IdColumn(rp.column()));
-    REQUIRE(index.string_keys().size() == rows.size());
+    REQUIRE(index.size() == rows.size());
     std::size_t bad = 0;
-    for (std::size_t r = 0; r < rows.size(); ++r) bad += index.string_keys()[r] != rows[r];
+    for (std::size_t r = 0; r < rows.size(); ++r)
+      bad += index.string_key(static_cast<index_t>(r)) != rows[r];
     CHECK(bad == 0);
     // ids of the other kind are never found
     CHECK(index.find(id_type{0}) == npos);
@@ -304,6 +319,36 @@ TEST_CASE("strings with equal hashes are told apart by their bytes") {
   check_index(rows, p.column(), absent, ap.column());
 }
 
+TEST_CASE("short strings equal but for trailing NUL bytes are told apart") {
+  // Strings of up to 8 bytes are compared in the table as their zero-padded bytes and
+  // length: "ab" and "ab\0" pad alike. Pairs whose hashes share their top 16 bits start
+  // their probes in the same slot of any table of up to 2^16 slots.
+  std::mt19937_64 rng(8);
+  std::vector<std::string> rows;
+  while (rows.size() < 6) {
+    const std::uint64_t w = rng() & 0xffffffffULL;
+    std::string base(4, '\0');
+    for (std::size_t i = 0; i < 4; ++i) base[i] = static_cast<char>((w >> (8 * i)) | 1);
+    std::map<std::uint64_t, std::string> by_top;
+    for (std::size_t len = 4; len <= 8; ++len) {
+      const std::string s = base + std::string(len - 4, '\0');
+      const auto [it, added] = by_top.emplace(hash_id(s) >> 48, s);
+      if (!added) {
+        rows.push_back(it->second);
+        rows.push_back(s);
+        break;
+      }
+    }
+  }
+  for (std::size_t i = 0; i < rows.size(); i += 2) {
+    const std::vector<std::string> pair{rows[i], rows[i + 1]};
+    const Pointers p(pair);
+    const std::vector<std::string> absent{rows[i] + std::string(1, '\0') + "x"};
+    const Pointers ap(absent);
+    check_index(pair, p.column(), absent, ap.column());
+  }
+}
+
 TEST_CASE("hashed ids crowded into one region of the table are still all found") {
   // 70,000 ids whose hashes share their top 3 bits: with 2^18 slots in regions of 2^16,
   // they all start in the first region, which cannot hold them (the table is then made
@@ -346,9 +391,8 @@ TEST_CASE("relabel moves every key to its new position") {
   }
   const std::vector<std::string> s = distinct_strings(3000, rng);
   const Pointers sp(s);
-  check(s, IdColumn(sp.column()), [](const IdIndex& x, index_t p) {
-    return std::string(x.string_keys()[static_cast<std::size_t>(p)]);
-  });
+  check(s, IdColumn(sp.column()),
+        [](const IdIndex& x, index_t p) { return std::string(x.string_key(p)); });
 }
 
 TEST_CASE("factorize: codes in first-appearance or key order, equal to maps") {
@@ -413,7 +457,7 @@ TEST_CASE("factorize: codes in first-appearance or key order, equal to maps") {
       CHECK(g.codes == want_sorted);
       std::size_t bad = 0;
       for (const auto& kv : sorted_code) {
-        bad += g.keys.string_keys()[static_cast<std::size_t>(kv.second)] != kv.first;
+        bad += g.keys.string_key(kv.second) != kv.first;
         bad += g.keys.find(kv.first) != kv.second;
       }
       CHECK(bad == 0);
@@ -440,13 +484,15 @@ TEST_CASE("a network of string ids equals the network of the same ids numbered")
       }
     }
     const Pointers ip(ids), sp(sponsors);
+    const Objects io(ids), so(sponsors);
     NetworkInput in;
     in.n = n;
-    in.id_strings = ip.column();
-    in.sponsor_strings = sp.column();
     in.has_sponsor = has.data();
     for (const int t : {1, 3}) {
       const Threads threads(t);
+      const bool objects = t == 3;  // both column forms
+      in.id_strings = objects ? io.column() : ip.column();
+      in.sponsor_strings = objects ? so.column() : sp.column();
       const Network net(in);
       const Network ref(num, num_sp);
       REQUIRE(net.has_string_ids());
@@ -566,10 +612,11 @@ TEST_CASE("an Activity of string ids equals the one of the same ids numbered") {
     pv[i] = static_cast<double>(rng() % 50);
   }
   const Pointers pp(pid);
+  const Objects po(pid);
   for (const bool windowed : {false, true}) {
     const day_t from = windowed ? 19020 : min_day, to = windowed ? 19050 : max_day;
-    const Activity a(net, IdColumn(pp.column()), day.data(), 1, pv.data(), UnknownPolicy::raise,
-                     from, to);
+    const Activity a(net, IdColumn(windowed ? po.column() : pp.column()), day.data(), 1, pv.data(),
+                     UnknownPolicy::raise, from, to);
     const Activity b(ref, pnum.data(), day.data(), 1, pv.data(), m, UnknownPolicy::raise, from, to);
     CHECK(a.nodes() == b.nodes());
     CHECK(a.days() == b.days());
