@@ -806,8 +806,9 @@ class IdIndex {
 
 /// Each row's code and the distinct keys: what factorize() returns.
 struct Factorized {
-  Array<index_t> codes;  ///< codes[r]: the code of row r's key
-  IdIndex keys;          ///< the distinct keys, the key of code c at position c
+  Array<index_t> codes;       ///< codes[r]: the code of row r's key
+  Array<index_t> first_rows;  ///< first_rows[c]: the first row holding code c's key
+  IdIndex keys;               ///< the distinct keys, the key of code c at position c
 };
 
 namespace detail {
@@ -874,6 +875,11 @@ inline Factorized factorize(const IdColumn& keys, bool sorted) {
     for (std::size_t r = b; r < e; ++r) to[r] = to[r] == static_cast<index_t>(r) ? code[r] : npos;
   });
   const std::size_t k = static_cast<std::size_t>(count[parts]);
+  out.first_rows.resize(k);
+  detail::parallel_for_parts(n, parts, [&](std::size_t, std::size_t b, std::size_t e) {
+    for (std::size_t r = b; r < e; ++r)
+      if (to[r] != npos) out.first_rows[static_cast<std::size_t>(to[r])] = static_cast<index_t>(r);
+  });
   index.relabel(to, k);
   if (!sorted || k < 2) return out;
   // the codes in key order: rank[c] is code c's place
@@ -891,6 +897,10 @@ inline Factorized factorize(const IdColumn& keys, bool sorted) {
   detail::parallel_for(n, IdIndex::grain, [&](std::size_t, std::size_t b, std::size_t e) {
     for (std::size_t r = b; r < e; ++r) code[r] = rank[static_cast<std::size_t>(code[r])];
   });
+  Array<index_t> first_sorted(k);
+  for (std::size_t c = 0; c < k; ++c)
+    first_sorted[static_cast<std::size_t>(rank[c])] = out.first_rows[c];
+  out.first_rows = std::move(first_sorted);
   index.relabel(rank.data(), k);
   return out;
 }

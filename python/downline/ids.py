@@ -9,6 +9,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from . import _core
 from ._messages import rows as _rows, show as _show
 from .errors import InputError
 
@@ -75,3 +76,24 @@ def id_values(pid: pd.Series) -> np.ndarray:
             return raw.astype(np.int64)
         return raw
     return pid.to_numpy()
+
+
+def factorize_ids(values: np.ndarray, name: str) -> tuple[np.ndarray, pd.Index]:
+    """Ids without missing ones -> (int64 code of each, the distinct ids in ascending order,
+    named ``name``). str ids (compared as given: no stripping, unicode as is, ordered by
+    code point as Python orders str) and int64 ids are factorized in C++ on every thread;
+    labels of other kinds (tuples, ints mixed with strings, whole floats) by
+    pandas.factorize, which is slower (and keeps the order of first appearance for labels
+    that cannot be sorted together)."""
+    if values.dtype == object or values.dtype == np.int64:
+        try:
+            codes, first = _core.factorize(values, True, name)
+        except _core.NotStrings:
+            pass
+        else:
+            return codes.astype(np.int64), pd.Index(values[first], dtype=values.dtype, name=name)
+    try:
+        codes, uniques = pd.factorize(values, sort=True)
+    except TypeError:  # such as ints mixed with tuples
+        codes, uniques = pd.factorize(values, sort=False)
+    return np.ascontiguousarray(codes, dtype=np.int64), pd.Index(uniques, name=name)

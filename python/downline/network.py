@@ -23,6 +23,33 @@ _DAY_MIN = int(np.iinfo(np.int32).min)
 _DAY_MAX = int(np.iinfo(np.int32).max)
 
 
+def _text_column(values: Any) -> bool:
+    """Whether a column or index may hold str ids (object or pandas string dtype)."""
+    return values.dtype == object or isinstance(values.dtype, pd.StringDtype)
+
+
+def _network_error(kind: str, rows: Sequence[int], index: pd.Index, sponsors: np.ndarray,
+                   core_message: str = "") -> InputError:
+    """The error of a network whose ids are labels, from the offending rows: the labels
+    named as messages show them (see _messages.label), an unknown sponsor's near miss
+    pointed out; `core_message` gives a cycle's tail (how many are in or below cycles)."""
+    rows = [int(r) for r in rows]
+    labels = [index[r] for r in rows]
+    if kind == "duplicate_id":
+        msg = f"{len(labels)} participant id(s) appear more than once: {_show(labels)}"
+    elif kind == "own_sponsor":
+        msg = f"{len(labels)} participant(s) are their own sponsor: {_show(labels)}"
+    elif kind == "unknown_sponsor":
+        shown = ", ".join(f"{_label(index[r])} (sponsor {_label(sponsors[r])})" for r in rows[:10])
+        more = f", ... ({len(rows) - 10} more)" if len(rows) > 10 else ""
+        hint = _space_hint([sponsors[r] for r in rows[:10]], index)
+        msg = f"{len(rows)} participant(s) have a sponsor that is not a participant: {shown}{more}{hint}"
+    else:  # cycle
+        msg = (f"sponsor links form a cycle of {len(labels)} participant(s): {_show(labels)}"
+               + core_message[core_message.rfind(" ("):])
+    return InputError(msg, kind=kind, ids=labels)
+
+
 class Activity:
     """Orders mapped onto a :class:`Network` once.
 
@@ -64,11 +91,12 @@ class Network:
     frame the network was built from.
     """
 
-    def __init__(self, core: _core.Network, ids: pd.Index, codes_are_rows: bool):
+    def __init__(self, core: _core.Network, ids: pd.Index, keys: str):
         self._core = core
         self._ids = ids
-        # True when the ids are not int64 (strings...): the core then holds row numbers as ids.
-        self._codes_are_rows = codes_are_rows
+        # The core's ids: "int" (the int64 ids), "str" (the str ids, indexed in C++) or "rows"
+        # (labels of other kinds, such as tuples or ints mixed with strings: row numbers).
+        self._keys = keys
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -88,7 +116,9 @@ class Network:
             strings. A missing sponsor (NaN, None, empty string) marks a root. Labels are
             compared exactly (``" A"`` is not ``"A"``; unicode is kept as given); an
             unknown sponsor that equals an id once surrounding spaces are stripped is
-            pointed out in the error.
+            pointed out in the error. String ids (object or ``string`` columns of ``str``)
+            are indexed in C++; labels of other kinds (tuples, ints mixed with strings)
+            through pandas, which is slower.
         enrolled_on : str, optional
             Column of enrolment dates (datetime64, Timestamps or date strings, from
             1900-01-01 to 2200-12-31; numbers are refused); needed for ``as_of``.
@@ -117,11 +147,17 @@ class Network:
             check_days(enrolled, enrolled_on)  # 1900-01-01 .. 2200-12-31
 
         numeric = (pd.api.types.is_integer_dtype(ids_col.dtype) or pd.api.types.is_float_dtype(ids_col.dtype))
-        sp_missing = sp_col.isna().to_numpy()
-        if no_sponsor is not None:
-            sp_missing = sp_missing | (sp_col == no_sponsor).to_numpy()
-        if numeric and (pd.api.types.is_integer_dtype(sp_col.dtype) or pd.api.types.is_float_dtype(sp_col.dtype)
-                        or sp_missing.all()):
+        chosen = None if no_sponsor is None else (sp_col == no_sponsor).to_numpy()  # roots by value
+        net = None
+        if not numeric:
+            net = cls._from_strings(ids_col, sp_col, chosen, id, sponsor, enrolled)
+        sp_missing = None if net is not None else sp_col.isna().to_numpy()
+        if chosen is not None and sp_missing is not None:
+            sp_missing = sp_missing | chosen
+        if net is not None:
+            pass
+        elif numeric and (pd.api.types.is_integer_dtype(sp_col.dtype) or pd.api.types.is_float_dtype(sp_col.dtype)
+                          or sp_missing.all()):
             ids, _ = integer_ids(ids_col, id, allow_missing=False)
             if sp_missing.all():
                 sponsors = np.zeros(n, dtype=np.int64)
@@ -132,7 +168,7 @@ class Network:
             has = (~sp_missing).astype(np.uint8)
             core = _core.Network(ids, sponsors, has, enrolled)
             net = cls(core, pd.Index(ids_col.to_numpy(dtype=np.int64) if not pd.api.types.is_int64_dtype(
-                ids_col.dtype) else ids_col.to_numpy(), name=id), codes_are_rows=False)
+                ids_col.dtype) else ids_col.to_numpy(), name=id), keys="int")
         else:
             net = cls._from_labels(ids_col, sp_col, sp_missing, id, sponsor, enrolled)
         if kind is not None:
@@ -140,50 +176,61 @@ class Network:
         return net
 
     @classmethod
+    def _from_strings(cls, ids_col, sp_col, chosen, id_name, sponsor_name, enrolled) -> Optional["Network"]:
+        """str ids (and sponsors: str or missing) indexed in C++; None when some are labels of
+        other kinds (then _from_labels). A missing or empty sponsor, or one `chosen`, marks a
+        root."""
+        ids = ids_col.to_numpy(dtype=object)  # an object column as it is, no copy
+        sponsors = sp_col.to_numpy(dtype=object)
+        has = None if chosen is None else (~chosen).astype(np.uint8)
+        try:
+            core = _core.Network.from_strings(ids, sponsors, has, enrolled, id_name, sponsor_name)
+        except _core.NotStrings:
+            return None
+        except InputError as exc:  # the core names rows: the message names the labels
+            if exc.kind in ("duplicate_id", "own_sponsor", "unknown_sponsor", "cycle"):
+                index = pd.Index(ids, dtype=object, name=id_name)
+                raise _network_error(exc.kind, sorted(exc.ids) if exc.kind == "duplicate_id" else exc.ids,
+                                     index, sponsors, str(exc)) from None
+            raise
+        return cls(core, pd.Index(ids, dtype=object, name=id_name, copy=False), keys="str")
+
+    @classmethod
     def _from_labels(cls, ids_col, sp_col, sp_missing, id_name, sponsor_name, enrolled) -> "Network":
-        """Any hashable ids (strings...): the core gets row numbers as ids."""
+        """Any hashable ids (tuples, ints mixed with strings...): the core gets row numbers as
+        ids; the labels are matched by pandas."""
         n = len(ids_col)
         missing = ids_col.isna().to_numpy()
         if missing.any():
             raise InputError(f"column {id_name!r} has missing ids at rows {_show(_rows(missing))}",
                              ids=_rows(missing))
         index = pd.Index(ids_col.to_numpy(), name=id_name)
-        dup = index.duplicated(keep=False)
-        if dup.any():
-            labels = list(pd.unique(index[dup]))
-            raise InputError(f"{len(labels)} participant id(s) appear more than once: {_show(labels)}",
-                             kind="duplicate_id", ids=labels)
+        sp_values = sp_col.to_numpy()
+        repeated = index.duplicated(keep=False)
+        if repeated.any():  # named by the first row of each id that appears again
+            first = repeated & ~index.duplicated(keep="first")
+            raise _network_error("duplicate_id", np.flatnonzero(first), index, sp_values)
         if isinstance(sp_col.dtype, pd.StringDtype) or sp_col.dtype == object:
             sp_missing = sp_missing | (sp_col.astype(object) == "").to_numpy()
         present = ~sp_missing
         sponsors = np.zeros(n, dtype=np.int64)
-        codes = index.get_indexer(sp_col.to_numpy()[present])
+        codes = index.get_indexer(sp_values[present])
         sponsors[present] = codes
         rows = np.arange(n, dtype=np.int64)
         own = present.copy()
         own[present] = codes == rows[present]
         if own.any():
-            labels = list(index[own])
-            raise InputError(f"{len(labels)} participant(s) are their own sponsor: {_show(labels)}",
-                             kind="own_sponsor", ids=labels)
+            raise _network_error("own_sponsor", np.flatnonzero(own), index, sp_values)
         unknown = np.flatnonzero(present)[codes < 0]
         if len(unknown):
-            labels = list(index[unknown])
-            shown = ", ".join(f"{_label(index[r])} (sponsor {_label(sp_col.iloc[r])})" for r in unknown[:10])
-            more = f", ... ({len(unknown) - 10} more)" if len(unknown) > 10 else ""
-            hint = _space_hint([sp_col.iloc[r] for r in unknown[:10]], index)
-            raise InputError(f"{len(unknown)} participant(s) have a sponsor that is not a participant: "
-                             f"{shown}{more}{hint}", kind="unknown_sponsor", ids=labels)
+            raise _network_error("unknown_sponsor", unknown, index, sp_values)
         try:
             core = _core.Network(rows, sponsors, present.astype(np.uint8), enrolled)
         except InputError as exc:  # name the labels, not the row numbers
-            labels = [index[int(r)] for r in exc.ids]
-            msg = str(exc)
             if exc.kind == "cycle":
-                msg = (f"sponsor links form a cycle of {len(labels)} participant(s): {_show(labels)}"
-                       + msg[msg.rfind(" ("):])
-            raise InputError(msg, kind=exc.kind, ids=labels) from None
-        return cls(core, index, codes_are_rows=True)
+                raise _network_error("cycle", exc.ids, index, sp_values, str(exc)) from None
+            raise InputError(str(exc), kind=exc.kind, ids=[index[int(r)] for r in exc.ids]) from None
+        return cls(core, index, keys="rows")
 
     # ---------------------------------------------------------------- basics
     def __len__(self) -> int:
@@ -220,7 +267,15 @@ class Network:
         return summary_html(repr(self), levels.T, max_rows=2)
 
     def _row(self, id: Hashable) -> int:
-        if self._codes_are_rows:
+        if self._keys == "str":
+            key = np.empty(1, dtype=object)
+            key[0] = id
+            row = int(self._core.find_rows(key)[0])  # not a str: not found
+            if row < 0:
+                raise UnknownIdError(f"participant {id!r} is not in the network{_space_hint([id], self._ids)}",
+                                     ids=[id])
+            return row
+        if self._keys == "rows":
             try:
                 loc = self._ids.get_loc(id)
             except KeyError:
@@ -262,7 +317,10 @@ class Network:
         out.index.name = "leg"
         if orders is not None:
             vol = self.volumes(orders, **volume_args)
-            out["volume"] = vol["gv"].reindex(out.index).fillna(0.0).to_numpy()
+            if vol.index is self._ids:  # every participant, in row order: no lookup
+                out["volume"] = vol["gv"].to_numpy()[rows]
+            else:
+                out["volume"] = vol["gv"].reindex(out.index).fillna(0.0).to_numpy()
             out["power"] = False
             if len(out):
                 out.iloc[int(np.argmax(out["volume"].to_numpy())), out.columns.get_loc("power")] = True
@@ -303,8 +361,24 @@ class Network:
         values = float_column(orders, pv)
         dropped_rows = np.empty(0, dtype=np.int64)
         dropped_ids: list = []
-        if self._codes_are_rows or not (pd.api.types.is_integer_dtype(pid_col.dtype)
-                                        or pd.api.types.is_float_dtype(pid_col.dtype)):
+        core = None
+        if self._keys == "str" and _text_column(pid_col):
+            # str ids looked up in C++ (unknown ones dropped there, reported here); labels of
+            # other kinds among them: the pandas path below
+            pid_values = pid_col.to_numpy(dtype=object)
+            try:
+                core = _core.Activity(self._core, pid_values, ticks, per_day, values, True, *_window,
+                                      name=participant)
+            except _core.NotStrings:
+                core = None
+            if core is not None and core.dropped_rows:
+                dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
+                dropped_ids = [pid_values[r] for r in sorted(core.dropped_ids)]  # in order of appearance
+                self._unknown(len(dropped_rows), dropped_ids, unknown, self._ids)
+        if core is not None:
+            pass
+        elif self._keys != "int" or not (pd.api.types.is_integer_dtype(pid_col.dtype)
+                                         or pd.api.types.is_float_dtype(pid_col.dtype)):
             # Labels (strings...), also labels given for a network of integer ids: looked up
             # here; labels that are not the network's are unknown participants.
             missing = pid_col.isna().to_numpy()
@@ -320,7 +394,7 @@ class Network:
             # The core's ids (row numbers for labels); unknown rows get an id that is no
             # participant's and the core drops them, so that rows keep their numbers in its
             # messages about dates and volumes.
-            if self._codes_are_rows:
+            if self._keys != "int":
                 keys = rows.astype(np.int64)  # -1 where unknown: never a row number
             else:
                 keys = np.ascontiguousarray(self._ids.to_numpy()[np.maximum(rows, 0)], dtype=np.int64)
@@ -528,7 +602,12 @@ class Network:
         if index.has_duplicates:
             dup = list(pd.unique(index[index.duplicated()]))
             raise InputError(f"{what} have duplicate ids: {_show(dup)}", kind="duplicate_id", ids=dup)
-        pos = self._ids.get_indexer(index)
+        if self._keys == "str" and _text_column(index):
+            pos = self._core.find_rows(index.to_numpy(dtype=object))  # C++ index; not a str: -1
+        elif self._keys == "int" and isinstance(index.dtype, np.dtype) and index.dtype.kind == "i":
+            pos = self._core.find_rows(index.to_numpy(dtype=np.int64))
+        else:
+            pos = self._ids.get_indexer(index)
         bad = pos < 0
         if bad.any():
             ids = list(index[bad])

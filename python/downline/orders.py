@@ -16,7 +16,7 @@ from . import _core
 from ._convert import check_ticks, column, date_ticks
 from ._messages import show as _show, space_hint as _space_hint
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
-from .ids import id_values
+from .ids import factorize_ids, id_values
 
 
 class Orders:
@@ -95,9 +95,7 @@ class Orders:
             if self._fast:
                 self.keys, self.ids = keys, None  # ids: the first summary's ascending ids
             else:
-                codes, uniques = pd.factorize(keys, sort=True)
-                self.ids = pd.Index(uniques, name=participant)
-                self.codes = np.ascontiguousarray(codes, dtype=np.int64)
+                self.codes, self.ids = factorize_ids(keys, participant)
             return
         universe = pd.Index(participants)
         self.ids = pd.Index(universe, name=participant)

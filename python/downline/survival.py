@@ -76,7 +76,7 @@ def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
         if hi - lo < 4096:  # a few whole numbers (regions, months): the values are the codes
             codes = arr if lo == 0 and arr.dtype == np.int32 else (arr - lo).astype(np.int32)
             return codes, pd.Index(np.arange(hi - lo + 1) + lo, dtype=arr.dtype)
-        if hi - lo < max(4 * n, 1 << 16):  # whole numbers in a range: codes by a table, no hashing
+        if _core.direct_range(hi - lo, n):  # whole numbers in a range: codes by a table, no hashing
             present = np.bincount(arr - lo if lo else arr, minlength=hi - lo + 1) > 0
             labels = pd.Index(np.flatnonzero(present) + lo, dtype=arr.dtype)
             code_of = np.cumsum(present, dtype=np.int32) - 1

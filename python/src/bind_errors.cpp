@@ -4,11 +4,13 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include "common.hpp"
 #include "downline/error.hpp"
 
 namespace py = pybind11;
 
-void bind_errors(py::module_&) {
+void bind_errors(py::module_& m) {
+  py::register_exception<downline::python::NotStrings>(m, "NotStrings", PyExc_TypeError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);

@@ -16,6 +16,11 @@ namespace py = pybind11;
 using namespace downline;
 using downline::python::carray;
 using downline::python::checked;
+using downline::python::Missing;
+using downline::python::py_ids;
+using downline::python::py_strings;
+using downline::python::PyIds;
+using downline::python::PyStrings;
 using downline::python::to_numpy;
 
 namespace {
@@ -39,6 +44,22 @@ std::vector<index_t> rows_of(const Network& net, const std::vector<index_t>& pos
   std::vector<index_t> out(positions.size());
   for (std::size_t i = 0; i < positions.size(); ++i) out[i] = net.row_of_position()[positions[i]];
   return out;
+}
+
+/// Input rows of the ids in `ids` (an int64 array, or an object array of str: elements
+/// that are not str are not found), -1 where not in the network.
+py::array_t<index_t> find_rows(const Network& net, const py::object& ids) {
+  const PyIds q = py_ids(ids, "ids", Missing::lookup);
+  std::vector<index_t> out(q.column.size());
+  {
+    py::gil_scoped_release release;
+    net.find_many(q.column, out.data());
+  }
+  const std::vector<std::uint8_t>& present = q.present();
+  const index_t* row = net.row_of_position().data();
+  for (std::size_t i = 0; i < out.size(); ++i)  // not a str: not found
+    out[i] = out[i] == npos || (!present.empty() && !present[i]) ? npos : row[out[i]];
+  return to_numpy(std::move(out));
 }
 
 index_t position_of(const Network& net, index_t row) {
@@ -67,7 +88,41 @@ void bind_network(py::module_& m) {
            }),
            py::arg("ids"), py::arg("sponsors"), py::arg("has_sponsor") = py::none(),
            py::arg("enrolled_on") = py::none())
+      .def_static(
+          "from_strings",
+          [](const py::array& ids, const py::array& sponsors,
+             const std::optional<carray<std::uint8_t>>& has_sponsor,
+             const std::optional<carray<day_t>>& enrolled_on, const std::string& id_name,
+             const std::string& sponsor_name) {
+            const PyStrings id = py_strings(ids, "column '" + id_name + "'", Missing::error);
+            const PyStrings sp =
+                py_strings(sponsors, "column '" + sponsor_name + "'", Missing::absent);
+            const std::size_t n = id.n;
+            if (sp.n != n)
+              throw InputError(ErrorKind::bad_value, "sponsors: expected " + std::to_string(n) +
+                                                         " values, got " + std::to_string(sp.n));
+            std::vector<std::uint8_t> has(sp.present);  // with has_sponsor: both must say so
+            if (has.empty()) has.assign(n, 1);
+            if (has_sponsor) {
+              const std::uint8_t* h = checked(*has_sponsor, n, "has_sponsor");
+              for (std::size_t r = 0; r < n; ++r) has[r] = has[r] && h[r];
+            }
+            NetworkInput in;
+            in.n = n;
+            in.id_strings = id.column();
+            in.sponsor_strings = sp.column();
+            in.has_sponsor = has.data();
+            if (enrolled_on) in.enrolled_on = checked(*enrolled_on, n, "enrolled_on");
+            py::gil_scoped_release release;
+            return std::make_shared<Network>(in);
+          },
+          py::arg("ids"), py::arg("sponsors"), py::arg("has_sponsor") = py::none(),
+          py::arg("enrolled_on") = py::none(), py::arg("id_name") = "id",
+          py::arg("sponsor_name") = "sponsor_id",
+          "A network of str ids (object arrays; a missing or empty sponsor marks a root). "
+          "Errors name the offending rows in .ids")
       .def("__len__", &Network::size)
+      .def_property_readonly("has_string_ids", &Network::has_string_ids)
       .def_property_readonly("memory_bytes", &Network::memory_bytes)
       .def_property_readonly("has_enrolment", &Network::has_enrolment)
       // Views in preorder (no copies).
@@ -78,22 +133,8 @@ void bind_network(py::module_& m) {
       .def_property_readonly("enrolment_days", network_view(&Network::enrolment_days))
       .def_property_readonly("position_of_row", network_view(&Network::position_of_row))
       .def_property_readonly("row_of_position", network_view(&Network::row_of_position))
-      .def(
-          "find_rows",
-          [](const Network& net, const carray<id_type>& ids) {
-            const std::size_t n = static_cast<std::size_t>(ids.size());
-            const id_type* p = checked(ids, n, "ids");
-            std::vector<index_t> out(n);
-            {
-              py::gil_scoped_release release;
-              for (std::size_t i = 0; i < n; ++i) {
-                const index_t k = net.find(p[i]);
-                out[i] = k == npos ? npos : net.row_of_position()[k];
-              }
-            }
-            return to_numpy(std::move(out));
-          },
-          "Input rows of the given ids (-1 where not in the network)")
+      .def("find_rows", &find_rows, py::arg("ids"),
+           "Input rows of the given ids (int64, or str objects), -1 where not in the network")
       .def(
           "downline_rows",
           [](const Network& net, index_t row) {
@@ -121,21 +162,23 @@ void bind_network(py::module_& m) {
       });
 
   py::class_<Activity, std::shared_ptr<Activity>>(m, "Activity", "Orders mapped onto a network")
-      .def(py::init([](const Network& net, const carray<id_type>& participant,
+      .def(py::init([](const Network& net, const py::object& participant,
                        const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
-                       const carray<double>& pv, bool drop, day_t from, day_t to) {
-             const std::size_t n = static_cast<std::size_t>(participant.size());
-             const id_type* pid = checked(participant, n, "participant");
-             const std::int64_t* t = checked(ticks, n, "dates");
-             const double* v = checked(pv, n, "pv");
+                       const carray<double>& pv, bool drop, day_t from, day_t to,
+                       const std::string& name) {
+             // int64 ids, or str objects (rows of dropped_ids and errors' ids then)
+             const PyIds ids = py_ids(participant, "column '" + name + "'", Missing::error);
+             const IdColumn& pid = ids.column;
+             const std::int64_t* t = checked(ticks, pid.n, "dates");
+             const double* v = checked(pv, pid.n, "pv");
              py::gil_scoped_release release;
-             return std::make_shared<Activity>(net, pid, t, ticks_per_day, v, n,
+             return std::make_shared<Activity>(net, pid, t, ticks_per_day, v,
                                                drop ? UnknownPolicy::drop : UnknownPolicy::raise,
                                                from, to);
            }),
            py::arg("network"), py::arg("participant"), py::arg("ticks"), py::arg("ticks_per_day"),
            py::arg("pv"), py::arg("drop") = false, py::arg("start") = min_day,
-           py::arg("end") = max_day)
+           py::arg("end") = max_day, py::arg("name") = "participant_id")
       .def("__len__", &Activity::size)
       .def_property_readonly(
           "dropped_rows", [](const Activity& a) { return std::vector<id_type>(a.dropped_rows()); })

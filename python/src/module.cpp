@@ -6,6 +6,7 @@
 namespace py = pybind11;
 
 void bind_errors(py::module_& m);
+void bind_ids(py::module_& m);
 void bind_io(py::module_& m);
 void bind_network(py::module_& m);
 void bind_rollup(py::module_& m);
@@ -18,6 +19,7 @@ PYBIND11_MODULE(_core, m) {
   m.doc() = "downline compiled core (private: use the `downline` package)";
   m.attr("__version__") = DOWNLINE_VERSION_INFO;
   bind_errors(m);
+  bind_ids(m);
   bind_io(m);
   bind_network(m);
   bind_rollup(m);

@@ -404,12 +404,15 @@ TEST_CASE("factorize: codes in first-appearance or key order, equal to maps") {
       CAPTURE(shape);
       const std::vector<id_type> rows = with_duplicates(distinct_ids(shape, n, rng), 7 * n, rng);
       std::unordered_map<id_type, index_t> seen_code, sorted;
-      std::vector<index_t> want;
+      std::vector<index_t> want, want_first;
       std::vector<id_type> distinct;
       for (const id_type x : rows) {
         const auto [it, added] = seen_code.emplace(x, static_cast<index_t>(seen_code.size()));
         want.push_back(it->second);
-        if (added) distinct.push_back(x);
+        if (added) {
+          distinct.push_back(x);
+          want_first.push_back(static_cast<index_t>(want.size() - 1));
+        }
       }
       std::sort(distinct.begin(), distinct.end());
       for (std::size_t j = 0; j < distinct.size(); ++j)
@@ -428,6 +431,10 @@ TEST_CASE("factorize: codes in first-appearance or key order, equal to maps") {
         }
         const Factorized g = factorize(col_of(rows), true);
         CHECK(g.codes == want_sorted);
+        CHECK(f.first_rows == want_first);
+        for (const auto& kv : seen_code)  // sorted codes: the same first rows
+          bad += g.first_rows[static_cast<std::size_t>(sorted.at(kv.first))] !=
+                 want_first[static_cast<std::size_t>(kv.second)];
         for (const auto& kv : sorted) bad += g.keys.find(kv.first) != kv.second;
         CHECK(bad == 0);
       }
