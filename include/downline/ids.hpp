@@ -238,7 +238,7 @@ inline StrKey str_key(std::string_view s, std::uint64_t hash) noexcept {
 /// The one density rule: n int64 ids whose range (largest - smallest) is below
 /// direct_range_per_id * n + direct_range_slack are addressed directly (an array of 4
 /// bytes per value in the range); others are hashed.
-inline constexpr std::uint64_t direct_range_per_id = 16;  // benchmarks/bench_ids.cpp, README
+inline constexpr std::uint64_t direct_range_per_id = 8;  // benchmarks/bench_ids.cpp, README
 inline constexpr std::uint64_t direct_range_slack = std::uint64_t{1} << 16;
 inline bool direct_range(std::uint64_t range, std::size_t n) noexcept {
   return range < direct_range_per_id * static_cast<std::uint64_t>(n) + direct_range_slack;
