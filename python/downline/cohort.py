@@ -14,6 +14,7 @@ from ._convert import EPOCH, column, day_number, months_of_days
 from ._html import summary_html
 from ._messages import show as _show
 from .errors import InputError, UnknownIdError
+from .ids import id_index
 from .orders import Orders
 from .retention import participants_enrolment
 from .segment import customers
@@ -88,7 +89,7 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
             raise InputError("cohort='enrolment' needs participants (a Network or a DataFrame with enrolment dates)")
         universe, enrol = participants_enrolment(participants, id, enrolled_on)
     elif isinstance(participants, pd.DataFrame):
-        universe = pd.Index(column(participants, id), name=id)
+        universe = id_index(column(participants, id), id)
     elif participants is not None:
         universe = customers(participants)
     labels_from_by = False

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import check_ticks, column, date_ticks
-from ._messages import show as _show, space_hint as _space_hint
+from ._convert import check_ticks, column, date_ticks, numeric_column
+from ._messages import at_rows, show as _show, space_hint as _space_hint, text_only
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
-from .ids import id_values
+from .ids import id_array, id_index
 
 
 class Orders:
@@ -41,9 +41,7 @@ class Orders:
         ticks, self.per_day = date_ticks(dates, date)
         values: Optional[np.ndarray] = None  # no money column: no amounts (0 where needed)
         if amount is not None:
-            col = column(orders, amount)
-            if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-                raise InputError(f"column {amount!r} must be numeric, got {col.dtype}")
+            col = numeric_column(orders, amount)
             if col.dtype == np.float64:  # a numpy column: no copy (na_value= would copy it)
                 values = col.to_numpy()
             else:
@@ -55,36 +53,36 @@ class Orders:
         if values is not None:
             values = np.ascontiguousarray(values, dtype=np.float64)
         n_nat, n_bad_amounts, n_far = _core.scan_orders(ticks, values, self.per_day)
-        check_ticks(ticks, self.per_day, date, n_far)  # dates outside 1900..2200: an error either way
-        may_be_na = not isinstance(pid.dtype, np.dtype) or pid.dtype.kind not in "iu"
-        # rows without a participant or a date (None when there cannot be any: no mask of
-        # every row to allocate in the usual case of int ids and no NaT)
+        check_ticks(ticks, self.per_day, date, n_far, orders.index)  # dates outside 1900..2200: an error either way
+        # ids checked on every row, so that messages name the caller's rows; `present` is
+        # None where no id can be missing (no mask of every row in the usual case)
+        keys, present = id_array(pid, participant, allow_missing=True)
+        # rows without a participant or a date (None when there cannot be any)
         absent = ticks == np.iinfo(np.int64).min if n_nat else None
-        if may_be_na:
-            na = pid.isna().to_numpy()
-            absent = na if absent is None else absent | na
+        if present is not None:
+            absent = ~present if absent is None else absent | ~present
         bad_amount = ~np.isfinite(values) if n_bad_amounts else None
         if bad_amount is not None and bad_amount.any():
             drop_absent = missing == "drop" and absent is not None
             rows = np.flatnonzero(bad_amount & ~absent) if drop_absent else np.flatnonzero(bad_amount)
             if len(rows):
-                raise InputError(f"column {amount!r} has {len(rows)} missing or infinite value(s) at rows "
-                                 f"{_show(rows.tolist())}", ids=rows.tolist())
+                where, ids = at_rows(rows, orders.index)
+                raise InputError(f"column {amount!r} has {len(rows)} missing or infinite value(s) at {where}",
+                                 ids=ids)
         self.dropped_rows = np.empty(0, dtype=np.int64)
         if absent is not None and absent.any():
             rows = np.flatnonzero(absent)
-            msg = (f"{len(rows)} order(s) with a missing {participant!r} or {date!r} at rows "
-                   f"{_show(rows.tolist())}")
+            where, ids = at_rows(rows, orders.index)
+            msg = f"{len(rows)} order(s) with a missing {participant!r} or {date!r} at {where}"
             if missing == "raise":
-                raise InputError(msg + " (pass missing='drop' to drop them)", ids=rows.tolist())
+                raise InputError(msg + " (pass missing='drop' to drop them)", ids=ids)
             warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=3)
             self.dropped_rows = rows
             keep = ~absent
-            pid, ticks = pid[keep], ticks[keep]
+            keys, ticks = keys[keep], ticks[keep]
             values = values[keep] if values is not None else None
         self.ticks = np.ascontiguousarray(ticks, dtype=np.int64)
         self.amount = None if values is None else np.ascontiguousarray(values, dtype=np.float64)
-        keys = id_values(pid)
         self._warned = False
         self._unknown = unknown
         self._participant = participant
@@ -99,7 +97,7 @@ class Orders:
                 self.ids = pd.Index(uniques, name=participant)
                 self.codes = np.ascontiguousarray(codes, dtype=np.int64)
             return
-        universe = pd.Index(participants)
+        universe = id_index(participants, "participants")
         self.ids = pd.Index(universe, name=participant)
         if self._fast and universe.dtype == np.int64:
             self.keys = keys
@@ -120,7 +118,8 @@ class Orders:
         self.codes = np.ascontiguousarray(codes, dtype=np.int64)
 
     def _report_unknown(self, n_orders: int, ids: list) -> None:
-        msg = f"{n_orders} order(s) of {len(ids)} participant(s) not among the participants: {_show(ids)}"
+        msg = (f"{n_orders} order(s) of {len(ids)} participant(s) not among the participants: "
+               f"{_show(ids, plain_numbers=text_only(self.ids))}")
         if self.ids is not None:
             msg += _space_hint(ids, self.ids)
         if self._unknown == "raise":
