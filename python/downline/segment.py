@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import dates_of_days, day_number, timestamp
+from ._convert import dates_of_days, day_number, timestamp, whole_number
 from ._html import summary_html
 from .errors import InputError
+from .ids import id_index
 from .network import Network
 from .orders import Orders
 
@@ -25,6 +26,9 @@ __all__ = ["Lifecycle", "Migration", "lifecycle", "migration", "order_summary", 
 FREQUENCY_TIERS = (("New", 1), ("Promising", 2), ("Constant", 4))
 #: Default recency tiers: (name, most days since the last order; None = no bound).
 RECENCY_TIERS = (("Active", 30), ("Sleeping", 90), ("Lost", None))
+#: The migration states of customers without a segment (names no segment label may take).
+NO_PURCHASE = "no purchase"
+NOT_ENROLLED = "not yet enrolled"
 
 
 
@@ -33,7 +37,7 @@ def customers(participants: Any) -> Optional[pd.Index]:
     or None (every customer with an order)."""
     if participants is None:
         return None
-    return participants.ids if isinstance(participants, Network) else pd.Index(participants)
+    return participants.ids if isinstance(participants, Network) else id_index(participants, "participants")
 
 
 def order_summary(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant_id",
@@ -172,9 +176,7 @@ def _tiers(tiers: Any, what: str, lower: bool) -> tuple[list[str], np.ndarray]:
         if b is None and not lower and i == len(pairs) - 1:
             bounds.append(np.inf)
             continue
-        if isinstance(b, bool) or not isinstance(b, (int, np.integer)):
-            raise InputError(f"{what}: the bound of tier {name!r} must be a whole number, not {b!r}")
-        bounds.append(float(b))
+        bounds.append(float(whole_number(b, f"{what}: the bound of tier {name!r}", 0)))
     arr = np.asarray(bounds)
     if (np.diff(arr) <= 0).any():
         raise InputError(f"{what}: bounds must increase, got {bounds}")
@@ -194,6 +196,19 @@ def _checked_tiers(frequency_tiers: Sequence, recency_tiers: Sequence) -> tuple:
     if np.isfinite(r_hi[-1]):
         raise InputError("recency_tiers: the last tier's bound must be None (no limit) so that every buyer "
                          "has a tier")
+    # segment labels are "<frequency tier> <recency tier>": each must name one cell, and
+    # none may be taken for a state without a segment
+    seen: dict = {}
+    for f in f_names:
+        for r in r_names:
+            label = f"{f} {r}"
+            if label in seen:
+                raise InputError(f"tiers: the segments ({seen[label][0]!r}, {seen[label][1]!r}) and ({f!r}, {r!r}) "
+                                 f"would both be labelled {label!r}: rename a tier")
+            if label in (NO_PURCHASE, NOT_ENROLLED):
+                raise InputError(f"tiers: the segment ({f!r}, {r!r}) would be labelled {label!r}, the name of the "
+                                 "state without a segment: rename a tier")
+            seen[label] = (f, r)
     return f_names, f_lo, r_names, r_hi
 
 
@@ -294,9 +309,15 @@ def _rules(segments: Sequence) -> list[tuple[str, dict]]:
                              f"got {rule!r}")
         ranges = {}
         for k, v in rule.items():
-            lo, hi = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-            if not (1 <= lo <= hi <= 5):
-                raise InputError(f"segments: {name!r} {k} range must be within 1..5 with low <= high, got {v!r}")
+            pair = (v, v) if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) else v
+            try:
+                lo, hi = pair
+            except (TypeError, ValueError):
+                raise InputError(f"segments: {name!r} {k} must be a score or a (low, high) pair, got {v!r}") from None
+            whole = all(isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)) for x in (lo, hi))
+            if not (whole and 1 <= lo <= hi <= 5):
+                raise InputError(f"segments: {name!r} {k} range must be whole scores within 1..5 with low <= high, "
+                                 f"got {v!r}")
             ranges[k] = (int(lo), int(hi))
         out.append((str(name), ranges))
     names = [n for n, _ in out]
@@ -331,6 +352,8 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
     Returns a DataFrame indexed by customer id.
     """
     rules = _rules(segments)
+    if not isinstance(other, str) or other in [n for n, _ in rules]:
+        raise InputError(f"other: expected a segment name that no rule has, got {other!r}")
     if bins is not None and (not isinstance(bins, dict) or not set(bins) <= {"R", "F", "M"}):
         raise InputError(f"bins: expected a dict with keys among 'R', 'F', 'M', got {bins!r}")
     bins = bins or {}
@@ -357,8 +380,6 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
 
 # --------------------------------------------------------------------------- migration
 
-NO_PURCHASE = "no purchase"
-NOT_ENROLLED = "not yet enrolled"
 
 
 class Migration:

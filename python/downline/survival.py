@@ -20,6 +20,7 @@ from scipy.special import chdtrc
 
 from . import _core
 from ._base import Estimator
+from ._convert import real_number
 from ._html import summary_html
 from ._messages import show as _show
 from .errors import InputError
@@ -27,6 +28,8 @@ from .errors import InputError
 __all__ = ["KaplanMeier", "LogrankResult", "logrank_test"]
 
 _TOLERANCE = math.sqrt(np.finfo(float).eps)  # R's tolerance for "S is exactly p"
+#: The alphas whose intervals can be computed: z = Phi^-1(1 - alpha / 2) finite and > 0.
+ALPHA_RANGE = (1e-15, 1 - 1e-15)
 
 
 def _vector(values: Any, name: str, n: Optional[int] = None) -> np.ndarray:
@@ -73,14 +76,18 @@ def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
     arr = _vector(groups, "groups", n)
     if arr.dtype.kind in "iu" and n > 0:
         lo, hi = int(arr.min()), int(arr.max())
-        if hi - lo < 4096:  # a few whole numbers (regions, months): the values are the codes
-            codes = arr if lo == 0 and arr.dtype == np.int32 else (arr - lo).astype(np.int32)
-            return codes, pd.Index(np.arange(hi - lo + 1) + lo, dtype=arr.dtype)
-        if hi - lo < max(4 * n, 1 << 16):  # whole numbers in a range: codes by a table, no hashing
-            present = np.bincount(arr - lo if lo else arr, minlength=hi - lo + 1) > 0
-            labels = pd.Index(np.flatnonzero(present) + lo, dtype=arr.dtype)
-            code_of = np.cumsum(present, dtype=np.int32) - 1
-            return code_of[arr - lo if lo else arr], labels
+        if hi <= np.iinfo(np.int64).max:
+            # arr - lo in a wide type: in int8 or int16, -128 - 127 would wrap round
+            wide = arr if arr.dtype.itemsize >= 4 and arr.dtype != np.uint64 else arr.astype(np.int64)
+            if hi - lo < 4096:  # a few whole numbers (regions, months): the values are the codes
+                codes = wide if lo == 0 and wide.dtype == np.int32 else (wide - lo).astype(np.int32)
+                return codes, pd.Index(np.arange(hi - lo + 1) + lo, dtype=arr.dtype)
+            if hi - lo < max(4 * n, 1 << 16):  # whole numbers in a range: codes by a table, no hashing
+                offsets = (wide - lo if lo else wide).astype(np.intp, copy=False)
+                present = np.bincount(offsets, minlength=hi - lo + 1) > 0
+                labels = pd.Index(np.flatnonzero(present) + lo, dtype=arr.dtype)
+                code_of = np.cumsum(present, dtype=np.int32) - 1
+                return code_of[offsets], labels
     codes, uniques = pd.factorize(arr, sort=True)
     if (codes < 0).any():
         rows = np.flatnonzero(codes < 0).tolist()
@@ -134,7 +141,8 @@ class KaplanMeier(Estimator):
     Parameters
     ----------
     alpha : float
-        The intervals are 1 - alpha (default 95 %).
+        The intervals are 1 - alpha (default 95 %); from 1e-15 to 1 - 1e-15 (beyond, the
+        normal quantile is infinite or 0 in double precision).
     ci : {"log-log", "log"}
         Interval form: ``"log-log"`` (lifelines' and statsmodels' default) or ``"log"``
         (R's default, upper bound capped at 1). Both use Greenwood's variance.
@@ -164,11 +172,11 @@ class KaplanMeier(Estimator):
     """
 
     def __init__(self, alpha: float = 0.05, ci: str = "log-log") -> None:
-        if not (isinstance(alpha, (int, float)) and 0.0 < float(alpha) < 1.0):
-            raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
-        if ci not in ("log-log", "log"):
+        # outside [1e-15, 1 - 1e-15], z = Phi^-1(1 - alpha / 2) is infinite or 0 in doubles
+        alpha = real_number(alpha, "alpha", ALPHA_RANGE[0], ALPHA_RANGE[1])
+        if not isinstance(ci, str) or ci not in ("log-log", "log"):
             raise InputError(f"ci must be 'log-log' or 'log', not {ci!r}")
-        self.alpha = float(alpha)
+        self.alpha = alpha
         self.ci = ci
 
     # ------------------------------------------------------------------ fit
