@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import (check_days, column, date_ticks, day_number, float_column, real_number, real_values,
+from ._convert import (check_days, column, date_ticks, dates_of_days, day_number, float_column, real_number, real_values,
                        whole_number)
 from ._html import summary_html
 from ._messages import (at_rows, is_default_index, label as _label, relabelled, rows as _rows, show as _show,
@@ -656,7 +656,7 @@ def _rebuild_network(cls: type, ids: pd.Index, sponsors: Any, enrolled: Optional
     """A pickled Network, built again from its inputs (see Network.__reduce__)."""
     frame = pd.DataFrame({"id": ids.to_numpy(), "sponsor": sponsors}, copy=False)
     if enrolled is not None:
-        frame["enrolled_on"] = enrolled.astype("datetime64[D]")
+        frame["enrolled_on"] = dates_of_days(enrolled)  # datetime64[ns]: pandas keeps it as it is
     net = cls.from_frame(frame, id="id", sponsor="sponsor", enrolled_on=None if enrolled is None else "enrolled_on")
     net._ids = net._ids.rename(ids.name)
     if kinds is not None:
