@@ -273,6 +273,8 @@ def test_start_after_end_is_refused_and_an_empty_period_is_zeros():
     net = small_net()
     with raises(dl.InputError, "start (2024-02-01) is after end (2024-01-01)"):
         net.volumes(SOME_ORDERS, start="2024-02-01", end="2024-01-01")
+    with raises(dl.InputError, "start (2024-01-02) is after end (2024-01-01)"):  # one day backwards
+        net.volumes(SOME_ORDERS, start="2024-01-02", end="2024-01-01")
     vol = net.volumes(SOME_ORDERS, start="2024-02-01", end="2024-02-01")  # [start, start): no day
     assert (vol["pv"] == 0).all() and (vol["gv"] == 0).all()
 
@@ -521,6 +523,9 @@ def test_networks_pickle_and_copy_to_equal_networks(ids):
         assert twin is not net
         _same_network(net, twin, o)
         assert list(twin.volumes(o, as_of="2020-02-15").index) == ids[:2]
+    deep = copy.deepcopy(net)
+    net.kinds[0] = "b"  # a deep copy has kinds of its own
+    assert list(deep.kinds) == ["a", "b", "a", "b"]
 
 
 def test_activities_pickle_with_their_network():
