@@ -62,6 +62,20 @@ def whole_number(value: Any, name: str, lo: int = 0, hi: int = INT32_MAX) -> int
     return int(value)
 
 
+def choice(value: Any, name: str, options: tuple) -> str:
+    """A keyword parameter that takes one of a few strings; else InputError listing them."""
+    if not isinstance(value, str) or value not in options:
+        raise InputError(f"{name} must be {' or '.join(map(repr, options))}, not {value!r}")
+    return value
+
+
+def flag(value: Any, name: str) -> bool:
+    """A True/False parameter (a bool or a numpy bool: "no" or a DataFrame is no flag)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise InputError(f"{name} must be True or False, not {value!r}")
+    return bool(value)
+
+
 def real_number(value: Any, name: str, lo: float = -np.inf, hi: float = np.inf, open_ends: bool = False) -> float:
     """A finite number parameter (a Python or numpy int or float, not a bool) in [lo, hi]
     (in (lo, hi) with ``open_ends``), as float; else InputError naming the parameter,
@@ -147,11 +161,10 @@ def _not_a_number(x: Any) -> bool:
     return not isinstance(x, (numbers.Real, np.bool_)) and not (x is None or x is pd.NA)
 
 
-def real_values(data: Any, what: str, names: pd.Index) -> np.ndarray:
-    """Values of a Series, a DataFrame or an array (one row per participant, ``names``
-    the id of each row) -> float64. Numbers only: bools count 0 and 1; text, complex
-    numbers, dates and other objects are errors, and so are missing values (NaN, None) and
-    infinities, naming the participants. One pass over numeric data (the finiteness check)."""
+def real_array(data: Any, what: str, names: pd.Index, who: str = "participant(s)") -> np.ndarray:
+    """Values of a Series, a DataFrame or an array (``names``: the id of each row, named
+    as ``who``) -> float64, missing values (None, NaN, <NA>) as NaN. Numbers only: bools
+    count 0 and 1; text, complex numbers, dates and other objects are errors naming the rows."""
     if isinstance(data, (pd.Series, pd.DataFrame)):
         dtypes = [data.dtype] if isinstance(data, pd.Series) else list(data.dtypes)
         if all(pd.api.types.is_numeric_dtype(d) and not pd.api.types.is_complex_dtype(d) for d in dtypes):
@@ -165,11 +178,17 @@ def real_values(data: Any, what: str, names: pd.Index) -> np.ndarray:
         if len(rows):
             ids = list(names[rows])
             raise InputError(f"{what}: values that are not numbers (text or other objects) for {len(ids)} "
-                             f"participant(s): {show(ids)}", ids=ids)
+                             f"{who}: {show(ids)}", ids=ids)
         arr = np.where(pd.isna(arr), np.nan, arr).astype(np.float64)
     elif arr.dtype.kind not in "biuf":
-        raise InputError(f"{what}: expected real numbers, got {arr.dtype} values")
-    arr = np.asarray(arr, dtype=np.float64)
+        raise InputError(f"{what}: expected numbers, got {arr.dtype} values")
+    return np.asarray(arr, dtype=np.float64)
+
+
+def real_values(data: Any, what: str, names: pd.Index) -> np.ndarray:
+    """:func:`real_array` of per-participant values, with missing values and infinities
+    also errors naming the participants. One pass over numeric data (the finiteness check)."""
+    arr = real_array(data, what, names)
     finite = np.isfinite(arr)
     if not finite.all():
         rows = np.flatnonzero(~finite if finite.ndim == 1 else ~finite.all(axis=tuple(range(1, finite.ndim))))

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import EPOCH, column, day_number, months_of_days
+from ._convert import EPOCH, choice, column, day_number, months_of_days
 from ._html import summary_html
 from ._messages import show as _show
 from .errors import InputError, UnknownIdError
@@ -80,8 +80,7 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
     not counted. ``by``: a Series of group labels indexed by customer id (for example a
     participant attribute or each participant's leader) to split every cohort by group.
     With ``amount`` given, rows with an amount <= 0 (refunds) are not activity."""
-    if cohort not in ("first_order", "enrolment"):
-        raise InputError(f"cohort must be 'first_order' or 'enrolment', not {cohort!r}")
+    choice(cohort, "cohort", ("first_order", "enrolment"))
     universe = None
     enrol = None
     if cohort == "enrolment":

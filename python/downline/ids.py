@@ -42,8 +42,7 @@ def id_array(col: pd.Series, name: str, allow_missing: bool = False) -> tuple[np
     are. Missing ids are errors naming the rows, unless ``allow_missing`` (the mask then
     says which are present; under missing entries the values are undefined)."""
     dtype = col.dtype
-    if pd.api.types.is_bool_dtype(dtype):
-        raise InputError(f"column {name!r} holds booleans ({dtype}), not ids")
+    refuse_bools(col, name)
     numeric = pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
     missing = None
     if not (isinstance(dtype, np.dtype) and dtype.kind in "iu"):  # a numpy integer column has none
@@ -87,9 +86,18 @@ def id_array(col: pd.Series, name: str, allow_missing: bool = False) -> tuple[np
     return values, (None if missing is None else ~missing)
 
 
+def refuse_bools(col: pd.Series, name: str) -> None:
+    """True and False are not ids: a bool column is an error."""
+    if pd.api.types.is_bool_dtype(col.dtype):
+        raise InputError(f"column {name!r} holds booleans ({col.dtype}), not ids")
+
+
 def id_index(values: Any, name: Optional[str]) -> pd.Index:
     """Ids given as a column, an Index or a sequence (a universe of customers, leaders) as
     the Index lookups use, by the rules of :func:`id_array` (no missing ids)."""
+    if isinstance(values, (str, bytes, dict, pd.DataFrame)) or not pd.api.types.is_list_like(values):
+        raise InputError(f"{name or 'ids'}: expected a list of ids (or a Network), not {type(values).__name__} "
+                         f"{values!r}"[:200])
     if isinstance(values, pd.Series):
         col = values
     elif isinstance(values, pd.Index):

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import (check_days, column, date_ticks, dates_of_days, day_number, float_column, real_number, real_values,
+from ._convert import (check_days, choice, column, flag, date_ticks, dates_of_days, day_number, float_column, real_number, real_values,
                        whole_number)
 from ._html import summary_html
 from ._messages import (at_rows, is_default_index, label as _label, relabelled, rows as _rows, show as _show,
                         space_hint as _space_hint, text_only)
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
-from .ids import id_array, owned, scalar_key
+from .ids import id_array, owned, refuse_bools, scalar_key
 
 __all__ = ["Network", "Activity"]
 
@@ -26,6 +26,8 @@ _DAY_MIN = int(np.iinfo(np.int32).min)
 _DAY_MAX = int(np.iinfo(np.int32).max)
 #: The most level volumes ``volumes`` gives (one column each).
 MAX_LEVELS = 10_000
+#: The arguments of ``volumes`` that ``legs`` passes on (it needs the gv and downline columns).
+_LEG_VOLUME_ARGS = {"start", "end", "levels", "participant", "date", "pv", "min_pv", "unknown"}
 
 
 class Activity:
@@ -128,6 +130,8 @@ class Network:
         """
         ids_col = column(df, id)
         sp_col = column(df, sponsor)
+        for col, name in ((ids_col, id), (sp_col, sponsor)):
+            refuse_bools(col, name)
         n = len(df)
         enrolled = None
         if enrolled_on is not None:
@@ -141,7 +145,11 @@ class Network:
         numeric = (pd.api.types.is_integer_dtype(ids_col.dtype) or pd.api.types.is_float_dtype(ids_col.dtype))
         sp_missing = sp_col.isna().to_numpy()
         if no_sponsor is not None:
-            sp_missing = sp_missing | (sp_col == no_sponsor).to_numpy()
+            if not pd.api.types.is_scalar(no_sponsor) or isinstance(no_sponsor, (bool, np.bool_)):
+                # True would match the sponsor id 1 (True == 1)
+                raise InputError(f"no_sponsor must be one id value (such as 0 or -1), not {no_sponsor!r}")
+            # a nullable column compares to <NA> where a sponsor is missing: not a match
+            sp_missing = sp_missing | (sp_col == no_sponsor).to_numpy(dtype=bool, na_value=False)
         if numeric and (pd.api.types.is_integer_dtype(sp_col.dtype) or pd.api.types.is_float_dtype(sp_col.dtype)
                         or sp_missing.all()):
             ids, _ = id_array(ids_col, id)
@@ -313,8 +321,10 @@ class Network:
         ``volumes(as_of=...)`` sees the network: participants enrolled after it are left
         out with their downline (a leg whose root enrolled later is not listed; sizes count
         those enrolled by then), and ``id`` must be in the network by then."""
-        if "columns" in volume_args:
-            raise InputError("legs: columns is not an argument of legs (the legs need gv and downline)")
+        unknown_args = sorted(set(volume_args) - _LEG_VOLUME_ARGS)
+        if unknown_args:
+            raise InputError(f"legs: unknown argument(s) {', '.join(unknown_args)} (the volumes arguments legs "
+                             f"takes: {', '.join(sorted(_LEG_VOLUME_ARGS))})")
         rows = self._core.frontline_rows(self._row(id))
         vol = None
         if as_of is not None:
@@ -372,8 +382,7 @@ class Network:
         infinite pv are errors naming the rows, whatever ``unknown`` says; negative pv
         (refunds) are valid and reduce the volumes.
         """
-        if unknown not in ("raise", "drop"):
-            raise InputError(f"unknown must be 'raise' or 'drop', not {unknown!r}")
+        choice(unknown, "unknown", ("raise", "drop"))
         pid_col = column(orders, participant)
         ticks, per_day = date_ticks(column(orders, date), date)
         values = float_column(orders, pv)
@@ -592,7 +601,7 @@ class Network:
         ``include_self``.
         """
         codes, cats = self._label_codes(labels, "labels")
-        out = _core.category_sums(self._core, codes, None, len(cats), bool(include_self))
+        out = _core.category_sums(self._core, codes, None, len(cats), flag(include_self, "include_self"))
         return pd.DataFrame(out, index=self._ids, columns=cats, copy=False)
 
     def volume_mix(self, labels: Any, pv: Any, share: bool = True) -> pd.DataFrame:
@@ -613,7 +622,7 @@ class Network:
         values = self._per_participant(pv, "pv", (1,))
         values = np.ascontiguousarray(values[:, 0]) if values.ndim == 2 else values
         sums = _core.category_sums(self._core, codes, values, len(cats), True)
-        if share:
+        if flag(share, "share"):
             gv = _core.rollup(self._core, values)
             with np.errstate(invalid="ignore", divide="ignore"):
                 sums /= np.where(gv != 0.0, gv, np.nan)[:, None]

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import check_ticks, column, date_ticks, numeric_column
+from ._convert import check_ticks, choice, column, date_ticks, numeric_column
 from ._messages import at_rows, show as _show, space_hint as _space_hint, text_only
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .ids import id_array, id_index
@@ -27,10 +27,8 @@ class Orders:
                  date_format: Optional[str] = None) -> None:
         if not isinstance(orders, pd.DataFrame):
             raise InputError(f"orders must be a pandas DataFrame, not {type(orders).__name__}")
-        if missing not in ("raise", "drop"):
-            raise InputError(f"missing must be 'raise' or 'drop', not {missing!r}")
-        if unknown not in ("raise", "drop"):
-            raise InputError(f"unknown must be 'raise' or 'drop', not {unknown!r}")
+        choice(missing, "missing", ("raise", "drop"))
+        choice(unknown, "unknown", ("raise", "drop"))
         pid = column(orders, participant)
         dates = column(orders, date)
         if date_format is not None and not pd.api.types.is_datetime64_any_dtype(dates.dtype):

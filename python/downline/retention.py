@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import check_days, column, date_ticks, dates_of_days, day_number, whole_number
+from ._convert import check_days, column, date_ticks, dates_of_days, day_number, flag, whole_number
 from ._messages import show as _show
 from .errors import InputError
 from .ids import id_index
@@ -127,7 +127,7 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
     time = c["duration"][order]  # int32 whole days: C++ reads them as they are
     event = c["churned"][order].view(np.uint8)
     ends = core.ends.astype(np.int64)
-    first = np.arange(n, dtype=np.int64) + (0 if include_self else 1)
+    first = np.arange(n, dtype=np.int64) + (0 if flag(include_self, "include_self") else 1)
 
     def sizes(p: np.ndarray) -> np.ndarray:  # organisation sizes of preorder positions
         return before[ends[p]] - before[np.minimum(first[p], ends[p])]

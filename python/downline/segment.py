@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import dates_of_days, day_number, timestamp, whole_number
+from ._convert import dates_of_days, day_number, flag, timestamp, whole_number
 from ._html import summary_html
 from .errors import InputError
 from .ids import id_index
@@ -26,6 +26,8 @@ __all__ = ["Lifecycle", "Migration", "lifecycle", "migration", "order_summary", 
 FREQUENCY_TIERS = (("New", 1), ("Promising", 2), ("Constant", 4))
 #: Default recency tiers: (name, most days since the last order; None = no bound).
 RECENCY_TIERS = (("Active", 30), ("Sleeping", 90), ("Lost", None))
+#: The most life-cycle segments (frequency tiers x recency tiers).
+MAX_SEGMENTS = 32_767
 #: The migration states of customers without a segment (names no segment label may take).
 NO_PURCHASE = "no purchase"
 NOT_ENROLLED = "not yet enrolled"
@@ -95,9 +97,11 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str, datetime_col: 
     customers without an order by then are left out. Times of day are dropped (days are
     the period). Only ``freq='D'`` with ``freq_multiplier=1`` is supported.
     """
-    if freq != "D" or freq_multiplier != 1:
+    if not isinstance(freq, str) or freq != "D" or isinstance(freq_multiplier, (bool, np.bool_)) \
+            or not isinstance(freq_multiplier, (int, np.integer)) or freq_multiplier != 1:
         raise InputError(f"rfm_summary supports freq='D' with freq_multiplier=1 only, not freq={freq!r}, "
                          f"freq_multiplier={freq_multiplier!r}")
+    include_first_transaction = flag(include_first_transaction, "include_first_transaction")
     o = Orders(transactions, customer_id_col, datetime_col, monetary_value_col, "raise",
                date_format=datetime_format)
     end = o.last_day() if observation_period_end is None else day_number(observation_period_end,
@@ -196,6 +200,9 @@ def _checked_tiers(frequency_tiers: Sequence, recency_tiers: Sequence) -> tuple:
     if np.isfinite(r_hi[-1]):
         raise InputError("recency_tiers: the last tier's bound must be None (no limit) so that every buyer "
                          "has a tier")
+    if len(f_names) * len(r_names) > MAX_SEGMENTS:  # the core's int16 segment codes
+        raise InputError(f"tiers: at most {MAX_SEGMENTS:,} segments (frequency tiers x recency tiers), got "
+                         f"{len(f_names) * len(r_names):,}")
     # segment labels are "<frequency tier> <recency tier>": each must name one cell, and
     # none may be taken for a state without a segment
     seen: dict = {}

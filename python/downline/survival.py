@@ -20,7 +20,7 @@ from scipy.special import chdtrc
 
 from . import _core
 from ._base import Estimator
-from ._convert import real_number
+from ._convert import choice, real_array, real_number
 from ._html import summary_html
 from ._messages import show as _show
 from .errors import InputError
@@ -42,13 +42,22 @@ def _vector(values: Any, name: str, n: Optional[int] = None) -> np.ndarray:
 
 
 def _float_vector(values: Any, name: str, n: Optional[int] = None) -> np.ndarray:
+    """Numbers, one per subject, as float64 (no copy when already float64); text, bools,
+    complex numbers and other objects are errors (missing values are left to the core,
+    which names their rows)."""
     arr = _vector(values, name, n)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise InputError(f"{name}: expected numbers, got {arr.dtype}") from None
-    return np.ascontiguousarray(arr, dtype=np.float64)  # no copy when already float64
+    if arr.dtype == bool:
+        raise InputError(f"{name}: expected numbers, got booleans")
+    return np.ascontiguousarray(real_array(arr, name, pd.RangeIndex(len(arr)), who="row(s)"))
+
+
+def _times(times: Any) -> np.ndarray:
+    """One time or many (a scalar is a list of one) as float64; NaN is no time."""
+    at = _float_vector([times] if pd.api.types.is_scalar(times) else times, "times")
+    if np.isnan(at).any():
+        rows = np.flatnonzero(np.isnan(at)).tolist()
+        raise InputError(f"times: missing values at rows {_show(rows)}", ids=rows)
+    return at
 
 
 def _events(values: Any, n: int) -> np.ndarray:
@@ -73,7 +82,8 @@ def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
     _drop_empty_groups() once the table is fitted."""
     if groups is None:
         return None, pd.Index(["KM_estimate"])
-    arr = _vector(groups, "groups", n)
+    # a list as pandas reads it: ["a", 1] keeps the number 1 (numpy would make it "1")
+    arr = _vector(pd.Series(groups) if isinstance(groups, (list, tuple)) else groups, "groups", n)
     if arr.dtype.kind in "iu" and n > 0:
         lo, hi = int(arr.min()), int(arr.max())
         if hi <= np.iinfo(np.int64).max:
@@ -174,8 +184,7 @@ class KaplanMeier(Estimator):
     def __init__(self, alpha: float = 0.05, ci: str = "log-log") -> None:
         # outside [1e-15, 1 - 1e-15], z = Phi^-1(1 - alpha / 2) is infinite or 0 in doubles
         alpha = real_number(alpha, "alpha", ALPHA_RANGE[0], ALPHA_RANGE[1])
-        if not isinstance(ci, str) or ci not in ("log-log", "log"):
-            raise InputError(f"ci must be 'log-log' or 'log', not {ci!r}")
+        choice(ci, "ci", ("log-log", "log"))
         self.alpha = alpha
         self.ci = ci
 
@@ -228,8 +237,7 @@ class KaplanMeier(Estimator):
     def event_table_(self) -> pd.DataFrame:
         """``at_risk, observed, censored, removed`` by (group, time): the counts of
         ``survival_table_``, in a frame of their own (the two do not share memory)."""
-        if not self._is_fitted:  # an attribute set by fit(), as in lifelines
-            raise AttributeError("event_table_: call fit(...) first")
+        self._check_fitted("event_table_")  # an AttributeError too, as in lifelines
         if self._event_table is None:
             # selecting the columns from survival_table_ would first consolidate all eight
             # into one 2-D block
@@ -252,7 +260,7 @@ class KaplanMeier(Estimator):
         if abs(s[j] - 0.5) < _TOLERANCE:
             later = np.flatnonzero(d[j + 1:] > 0)
             if len(later):
-                return float((time[j] + time[j + 1 + later[0]]) / 2.0)
+                return float(time[j] + (time[j + 1 + later[0]] - time[j]) / 2.0)  # no overflow near 1e308
         return float(time[j])
 
     # --------------------------------------------------------------- curves
@@ -304,7 +312,7 @@ class KaplanMeier(Estimator):
     def survival_at(self, times: Any) -> Any:
         """S at the given times: a Series without groups, else a DataFrame (times x groups)."""
         self._check_fitted()
-        at = _float_vector(np.atleast_1d(np.asarray(times, dtype=np.float64)), "times")
+        at = _times(times)
         frame = pd.DataFrame({label: c[0] for label, c in self._curves(at).items()},
                              index=pd.Index(at, name="time"))
         return frame if self._grouped else frame.iloc[:, 0].rename("KM_estimate")
@@ -312,7 +320,7 @@ class KaplanMeier(Estimator):
     def at_risk_at(self, times: Any) -> pd.DataFrame:
         """Subjects at risk (duration >= t) of every group at the given times."""
         self._check_fitted()
-        at = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        at = _times(times)
         cols = {}
         for g, label in enumerate(self._labels):
             r = self._rows(g)

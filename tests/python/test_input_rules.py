@@ -375,7 +375,7 @@ def test_rollup_refuses_text(values):
 @pytest.mark.parametrize("values", [np.array([1 + 1j, 2, 3, 4]), pd.Series([1j, 0, 0, 0], index=[1, 2, 3, 4]),
                                     np.array(["2", "1", "1", "1"]), pd.Series(pd.to_datetime(["2024-01-01"] * 4))])
 def test_rollup_refuses_complex_numbers_and_other_types(values):
-    with raises(dl.InputError, "rollup: expected real numbers, got"):
+    with raises(dl.InputError, "rollup: expected numbers, got"):
         small_net().rollup(values)
 
 
@@ -452,8 +452,8 @@ def test_legs_as_of_a_date_leave_later_participants_out():
     assert list(later["size"]) == [3, 1] and list(later["volume"]) == [1.0 + 10.0 + 100.0 + 1000.0, 10000.0]
     with raises(dl.InputError, "legs: participant 4 is not in the network as of 2021-01-01"):
         net.legs(4, as_of="2021-01-01")
-    with raises(dl.InputError, "columns is not an argument of legs"):
-        net.legs(1, o, columns=["gv"])
+    with raises(dl.InputError, "legs: unknown argument(s) as_off, columns (the volumes arguments legs takes: date, end, levels,"):
+        net.legs(1, o, columns=["gv"], as_off="2021-01-01")
 
 
 # ===================================================================== 9. rows by label
@@ -554,3 +554,106 @@ def test_a_pickled_activity_keeps_what_it_dropped_and_its_window():
     assert list(back.dropped_rows) == [1] and back.dropped_ids == [9] and len(back) == 2
     windowed = net.activity(o.iloc[[0, 2]], _window=(19727, 19728))  # 2024-01-05 only
     assert pickle.loads(pickle.dumps(windowed))._core.window == (19727, 19728)
+
+
+# ===================================================================== 11. the adversarial pass
+CHOICES = {  # keyword parameters that take one of a few strings
+    "unknown": lambda v: small_net().volumes(SOME_ORDERS, unknown=v),
+    "missing": lambda v: dl.lifecycle(SOME_ORDERS, AS_OF, missing=v),
+    "cohort": lambda v: dl.cohort_retention(SOME_ORDERS, AS_OF, cohort=v),
+    "ci": lambda v: dl.KaplanMeier(ci=v),
+}
+
+
+@pytest.mark.parametrize("name", list(CHOICES))
+@pytest.mark.parametrize("value", ["nope", None, pd.Series(["raise"]), pd.DataFrame(), ["raise"]])
+def test_keyword_choices_are_named(name, value):
+    with raises(dl.InputError, f"{name} must be "):  # once a ValueError for a Series or DataFrame
+        CHOICES[name](value)
+
+
+FLAGS = {
+    "include_self": lambda v: small_net().downline_counts([1, 1, 1, 1], include_self=v),
+    "share": lambda v: small_net().volume_mix([1, 1, 1, 1], np.ones(4), share=v),
+    "include_first_transaction": lambda v: dl.rfm_summary(SOME_ORDERS, "participant_id", "ordered_on",
+                                                          include_first_transaction=v),
+    "shuffle": lambda v: dl.sample(10, shuffle=v),
+    "retention include_self": lambda v: small_net().retention(SOME_ORDERS, AS_OF, include_self=v),
+}
+
+
+@pytest.mark.parametrize("name", list(FLAGS))
+@pytest.mark.parametrize("value", ["no", 0, None, pd.Series([True])])
+def test_flags_must_be_true_or_false(name, value):
+    # "no" was read as True; a Series raised pandas' ValueError
+    with raises(dl.InputError, f"{name.split()[-1]} must be True or False, not {value!r}"):
+        FLAGS[name](value)
+
+
+@pytest.mark.parametrize("value", ["abc", 5, 2.5, np.nan, pd.DataFrame({"id": [1]}), {1: "a"}])
+def test_customers_must_be_a_list_of_ids(value):
+    for run in (lambda: dl.lifecycle(SOME_ORDERS, AS_OF, participants=value),
+                lambda: dl.order_summary(SOME_ORDERS, participants=value)):
+        with raises(dl.InputError, "participants: expected a list of ids (or a Network)"):
+            run()
+
+
+def test_no_sponsor_with_nullable_sponsors_and_bad_values():
+    # a nullable sponsor column (what dl.sample and read_participants give) with no_sponsor=0
+    # raised pandas' "Boolean array expected" ValueError
+    frame = people([1, 2, 3], pd.array([None, 1, 0], dtype="Int64"))
+    net = dl.Network.from_frame(frame, no_sponsor=0)
+    assert list(net.upline(2)) == [1] and list(net.upline(3)) == []  # 3's sponsor 0 means none
+    for bad in (True, [0], pd.Series([0])):  # True == 1 would make 2 a root
+        with raises(dl.InputError, "no_sponsor must be one id value"):
+            dl.Network.from_frame(frame, no_sponsor=bad)
+
+
+def test_sample_parameters_are_checked():
+    with raises(dl.InputError, "orders_per_participant must be a finite number >= 0 and <= 1000, not inf"):
+        dl.sample(10, orders_per_participant=np.inf)  # once an endless loop
+    with raises(dl.InputError, "participants must be a whole number from 0 to 2,147,483,647, not -1"):
+        dl.sample(-1)
+    with raises(dl.InputError, "seed must be a whole number from 0 to 18,446,744,073,709,551,615, not -1"):
+        dl.sample(10, seed=-1)  # once a pybind11 TypeError
+
+
+def test_kaplan_meier_inputs_of_other_kinds():
+    # a list of mixed labels keeps its types (numpy would turn 1 into "1")
+    km = dl.KaplanMeier().fit([1, 2, 3, 4], [1, 1, 1, 1], groups=["a", 1, "a", 1])
+    assert sorted(km.median_survival_time_.index, key=str) == [1, "a"]
+    with raises(dl.InputError, "durations: expected numbers, got <U1 values"):
+        dl.KaplanMeier().fit(["1", "2"])  # text is not converted
+    with raises(dl.InputError, "durations: expected numbers, got booleans"):
+        dl.KaplanMeier().fit([True, False])
+    with raises(dl.InputError, "durations: expected numbers, got timedelta64[ns] values"):
+        dl.KaplanMeier().fit(pd.to_timedelta([1, 2], unit="D"))
+    fitted = dl.KaplanMeier().fit([1, 2, 3])
+    for times in ("abc", {"a": 1}, pd.NaT, np.nan, [1.0, None]):
+        with raises(dl.InputError, "times:"):
+            fitted.survival_at(times)
+        with raises(dl.InputError, "times:"):
+            fitted.at_risk_at(times)
+    # S = 1/2 exactly at the first of two huge times: the midpoint, without overflowing to inf
+    assert dl.KaplanMeier().fit([1e308, 1.7e308]).median_survival_time_ == 1e308 + (1.7e308 - 1e308) / 2
+
+
+def test_results_asked_for_before_fit():
+    km = dl.KaplanMeier()
+    for name in ("median_survival_time_", "survival_table_", "event_table_", "survival_function_"):
+        with raises(dl.InputError, f"KaplanMeier.{name}: call fit(...) first"):
+            getattr(km, name)
+        assert not hasattr(km, name)  # an AttributeError too, as in lifelines
+    assert pickle.loads(pickle.dumps(km)).alpha == 0.05 and copy.deepcopy(km).ci == "log-log"
+
+
+def test_too_many_life_cycle_segments():
+    frequency = [(f"f{i}", i + 1) for i in range(200)]
+    recency = [(f"r{i}", i) for i in range(199)] + [("last", None)]
+    with raises(dl.InputError, "tiers: at most 32,767 segments (frequency tiers x recency tiers), got 40,000"):
+        dl.lifecycle(SOME_ORDERS, AS_OF, frequency_tiers=frequency, recency_tiers=recency)
+
+
+def test_bool_ids_are_refused_by_the_network():
+    with raises(dl.InputError, "column 'id' holds booleans (bool), not ids"):
+        dl.Network.from_frame(people([True, False], [None, True]))
