@@ -22,7 +22,7 @@ from . import _core
 from ._base import Estimator
 from ._convert import choice, real_array, real_number
 from ._html import summary_html
-from ._messages import show as _show
+from ._messages import at_rows, relabelled, show as _show
 from .errors import InputError
 
 __all__ = ["KaplanMeier", "LogrankResult", "logrank_test"]
@@ -60,6 +60,11 @@ def _times(times: Any) -> np.ndarray:
     return at
 
 
+def _index(values: Any) -> Optional[pd.Index]:
+    """The index of a Series (its rows are named by label too in messages), else None."""
+    return values.index if isinstance(values, pd.Series) else None
+
+
 def _events(values: Any, n: int) -> np.ndarray:
     if values is None:
         return np.ones(n, dtype=np.uint8)  # every duration is an event (lifelines' default)
@@ -70,8 +75,8 @@ def _events(values: Any, n: int) -> np.ndarray:
         raise InputError(f"event_observed: expected booleans or 0/1, got {arr.dtype}")
     bad = ~np.isin(arr, (0, 1))
     if bad.any():
-        rows = np.flatnonzero(bad).tolist()
-        raise InputError(f"event_observed: values other than 0/1 at rows {_show(rows)}", ids=rows)
+        where, rows = at_rows(np.flatnonzero(bad), _index(values))
+        raise InputError(f"event_observed: values other than 0/1 at {where}", ids=rows)
     return arr.astype(np.uint8)
 
 
@@ -100,8 +105,8 @@ def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
                 return code_of[offsets], labels
     codes, uniques = pd.factorize(arr, sort=True)
     if (codes < 0).any():
-        rows = np.flatnonzero(codes < 0).tolist()
-        raise InputError(f"groups: missing group labels at rows {_show(rows)}", ids=rows)
+        where, rows = at_rows(np.flatnonzero(codes < 0), _index(groups))
+        raise InputError(f"groups: missing group labels at {where}", ids=rows)
     return codes.astype(np.int32), pd.Index(uniques)
 
 
@@ -129,7 +134,10 @@ def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -
     e = _events(event_observed, n)
     codes, labels = _group_codes(groups, n)
     w = None if weights is None else _float_vector(weights, "weights", n)
-    tab = _core.kaplan_meier(t, e, codes, w, len(labels))
+    try:
+        tab = _core.kaplan_meier(t, e, codes, w, len(labels))
+    except InputError as exc:  # rows of bad durations or weights, by label too
+        raise relabelled(exc, _index(durations) if _index(durations) is not None else _index(weights)) from None
     return tab, _drop_empty_groups(tab, labels)
 
 

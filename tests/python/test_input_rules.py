@@ -657,3 +657,15 @@ def test_too_many_life_cycle_segments():
 def test_bool_ids_are_refused_by_the_network():
     with raises(dl.InputError, "column 'id' holds booleans (bool), not ids"):
         dl.Network.from_frame(people([True, False], [None, True]))
+
+
+def test_kaplan_meier_rows_of_a_series_with_its_own_index():
+    index = ["a", "b", "c"]
+    with raises(dl.InputError, "1 duration(s) with a missing, infinite or negative time at rows 1 (labelled b)"):
+        dl.KaplanMeier().fit(pd.Series([1.0, np.nan, 3.0], index=index))
+    with raises(dl.InputError, "event_observed: values other than 0/1 at rows 2 (labelled c)"):
+        dl.KaplanMeier().fit([1, 2, 3], pd.Series([1, 0, 2], index=index))
+    with raises(dl.InputError, "groups: missing group labels at rows 0 (labelled a)"):
+        dl.KaplanMeier().fit([1, 2, 3], groups=pd.Series([None, "x", "y"], index=index))
+    with raises(dl.InputError, "non-positive weight at rows 1 (labelled b)"):
+        dl.KaplanMeier().fit([1, 2, 3], weights=pd.Series([1.0, -1.0, 1.0], index=index))
