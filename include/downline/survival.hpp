@@ -418,4 +418,26 @@ SurvivalTable kaplan_meier_ranges(const Time* time, const std::uint8_t* event, c
   return detail::km_table(per_group, span);
 }
 
+/// Drops the groups without rows from a table: the group codes of the rows and the
+/// offsets are renumbered over the groups kept. Returns the old codes of the groups kept,
+/// ascending (a caller's labels of the kept groups are labels[kept]).
+inline std::vector<std::int64_t> drop_empty_groups(SurvivalTable& t) {
+  const std::size_t n_groups = t.group_start.empty() ? 0 : t.group_start.size() - 1;
+  std::vector<std::int64_t> kept;
+  std::vector<std::int32_t> code(n_groups, -1);
+  for (std::size_t g = 0; g < n_groups; ++g)
+    if (t.group_start[g + 1] > t.group_start[g]) {
+      code[g] = static_cast<std::int32_t>(kept.size());
+      kept.push_back(static_cast<std::int64_t>(g));
+    }
+  if (kept.size() == n_groups) return kept;
+  for (std::int32_t& g : t.group) g = code[static_cast<std::size_t>(g)];
+  Array<std::int64_t> start(kept.size() + 1);
+  start[0] = 0;
+  for (std::size_t j = 0; j < kept.size(); ++j)
+    start[j + 1] = t.group_start[static_cast<std::size_t>(kept[j]) + 1];
+  t.group_start = std::move(start);
+  return kept;
+}
+
 }  // namespace downline

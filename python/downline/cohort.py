@@ -117,18 +117,18 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
                                    len(groups))
     res = o.checked(run, who="by: customers" if labels_from_by else "participants",
                     report_unknown=not labels_from_by)
-    if labels_from_by and res["unknown_orders"]:  # the customers are those with a label
-        bad = res["unknown_ids"].tolist()
+    if labels_from_by and res.unknown.orders:  # the customers are those with a label
+        bad = res.unknown.ids.tolist()
         raise InputError(f"by: no group label for customers {_show(bad)}", ids=bad)
-    if len(res["ungrouped"]):
-        bad = o.ids[res["ungrouped"]].tolist()
+    if len(res.ungrouped):
+        bad = o.ids[res.ungrouped].tolist()
         raise InputError(f"by: no group label for customers {_show(bad)}", ids=bad)
-    n_cohorts = int(res["months"])
-    lo_month = int(res["first_month"])
+    n_cohorts = int(res.months)
+    lo_month = int(res.first_month)
     as_of_month = int(months_of_days(np.array([as_of_day]))[0])
     n_rows = len(groups) * n_cohorts
-    counts = res["counts"].reshape(n_rows, n_cohorts)
-    sizes = res["sizes"]
+    counts = res.counts.reshape(n_rows, n_cohorts)
+    sizes = res.sizes
     cohort_index = pd.period_range(pd.Period(np.datetime64(lo_month, "M"), "M"), periods=n_cohorts, freq="M")
     if by is not None:
         index = pd.MultiIndex.from_product([groups, cohort_index], names=["group", "cohort"])

@@ -147,8 +147,8 @@ class Orders:
                 raise InputError(f"{who} have duplicate ids: {_show(exc.ids)}", kind="duplicate_id",
                                  ids=exc.ids) from None
             raise
-        if report_unknown and res["unknown_orders"]:
-            self._report_unknown(int(res["unknown_orders"]), res["unknown_ids"].tolist())
+        if report_unknown and res.unknown.orders:
+            self._report_unknown(int(res.unknown.orders), res.unknown.ids.tolist())
         return res
 
     def last_day(self) -> int:
@@ -157,7 +157,7 @@ class Orders:
         return int(self.ticks.max() // self.per_day)
 
     def summary(self, as_of_day: int, positive_only: bool = False,
-                fields: Optional[Sequence[str]] = None) -> dict:
+                fields: Optional[Sequence[str]] = None) -> _core.OrderSummary:
         """Per-customer arrays up to as_of_day; with positive_only, rows with amount <= 0
         (refunds) add to ``amount`` but are not orders (DOMAIN.md: not activity).
         ``fields`` names the arrays needed (of orders, days, first, last, amount,
@@ -171,5 +171,5 @@ class Orders:
                                                         int(as_of_day), bool(positive_only), self._universe,
                                                         want))
         if self._universe is None and self.ids is None:
-            self.ids = pd.Index(s.pop("ids"), name=self._participant)
+            self.ids = pd.Index(s.ids, name=self._participant)
         return s

@@ -55,8 +55,8 @@ def _churn_arrays(participants: Any, orders: pd.DataFrame, as_of: Any, churn_aft
     enrol = np.ascontiguousarray(enrol, dtype=np.int32)
     res = o.checked(lambda: _core.churn_status(keys, o.ticks, o.per_day, o.amount, universe, enrol, as_of_day,
                                                int(churn_after)))
-    return {"ids": ids, "enrol": enrol, "last": res["last"], "churned": res["churned"].view(bool),
-            "duration": res["duration"], "keep": enrol <= as_of_day}
+    return {"ids": ids, "enrol": enrol, "last": res.last, "churned": res.churned.view(bool),
+            "duration": res.duration, "keep": enrol <= as_of_day}
 
 
 def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int = 90,

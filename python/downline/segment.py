@@ -71,10 +71,10 @@ def order_summary(orders: pd.DataFrame, as_of: Any = None, participant: str = "p
     o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
     s = o.summary(as_of_day, fields=("orders", "days", "first", "last", "amount"))
-    present = s["days"] > 0
-    return pd.DataFrame({"orders": s["orders"], "order_days": s["days"],
-                         "first_order": dates_of_days(s["first"], present), "last_order": dates_of_days(s["last"], present),
-                         "amount": s["amount"]}, index=o.ids)
+    present = s.days > 0
+    return pd.DataFrame({"orders": s.orders, "order_days": s.days,
+                         "first_order": dates_of_days(s.first, present), "last_order": dates_of_days(s.last, present),
+                         "amount": s.amount}, index=o.ids)
 
 
 def rfm_summary(transactions: pd.DataFrame, customer_id_col: str, datetime_col: str,
@@ -107,13 +107,13 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str, datetime_col: 
     end = o.last_day() if observation_period_end is None else day_number(observation_period_end,
                                                                           "observation_period_end")
     s = o.summary(end)
-    keep = s["days"] > 0
-    days = s["days"][keep].astype(np.float64)
-    first = s["first"][keep].astype(np.float64)
-    out = pd.DataFrame({"frequency": days - 1.0, "recency": s["last"][keep] - first, "T": end - first},
+    keep = s.days > 0
+    days = s.days[keep].astype(np.float64)
+    first = s.first[keep].astype(np.float64)
+    out = pd.DataFrame({"frequency": days - 1.0, "recency": s.last[keep] - first, "T": end - first},
                        index=o.ids[keep])
     if monetary_value_col is not None:
-        total, first_total = s["amount"][keep], s["first_day_amount"][keep]
+        total, first_total = s.amount[keep], s.first_day_amount[keep]
         if include_first_transaction:
             out["monetary_value"] = total / days
         else:
@@ -219,12 +219,12 @@ def _checked_tiers(frequency_tiers: Sequence, recency_tiers: Sequence) -> tuple:
     return f_names, f_lo, r_names, r_hi
 
 
-def _segment_codes(s: dict, as_of_day: int, f_lo: np.ndarray, r_hi: np.ndarray) -> dict:
+def _segment_codes(s: _core.OrderSummary, as_of_day: int, f_lo: np.ndarray, r_hi: np.ndarray) -> Any:
     """Life-cycle cells in C++ (``lifecycle_codes``): ``recency`` (0 without an order),
     ``frequency_tier``, ``recency_tier``, ``segment`` (-1 without an order) and ``counts``
     (customers per segment, frequency-major)."""
     top = np.iinfo(np.int64).max
-    return _core.lifecycle_codes(s["days"], s["last"], int(as_of_day), [int(x) for x in f_lo],
+    return _core.lifecycle_codes(s.days, s.last, int(as_of_day), [int(x) for x in f_lo],
                                  [int(x) if np.isfinite(x) else top for x in r_hi])
 
 
@@ -255,13 +255,13 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     c = _segment_codes(s, as_of_day, f_lo, r_hi)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
     segments = pd.DataFrame({
-        "frequency": s["days"].astype(np.int64),
-        "recency": pd.arrays.IntegerArray(c["recency"], s["days"] == 0),
-        "frequency_tier": pd.Categorical.from_codes(c["frequency_tier"], categories=f_names, ordered=True),
-        "recency_tier": pd.Categorical.from_codes(c["recency_tier"], categories=r_names, ordered=True),
-        "segment": pd.Categorical.from_codes(c["segment"], categories=labels, ordered=True),
+        "frequency": s.days.astype(np.int64),
+        "recency": pd.arrays.IntegerArray(c.recency, s.days == 0),
+        "frequency_tier": pd.Categorical.from_codes(c.frequency_tier, categories=f_names, ordered=True),
+        "recency_tier": pd.Categorical.from_codes(c.recency_tier, categories=r_names, ordered=True),
+        "segment": pd.Categorical.from_codes(c.segment, categories=labels, ordered=True),
     }, index=o.ids, copy=False)  # copy=False: the new columns are not copied into 2-D blocks
-    counts = c["counts"].reshape(len(f_names), len(r_names))
+    counts = c.counts.reshape(len(f_names), len(r_names))
     matrix = pd.DataFrame(counts, index=pd.Index(f_names, name="frequency_tier"),
                           columns=pd.Index(r_names, name="recency_tier"))
     return Lifecycle(segments, matrix, timestamp(as_of_day))
@@ -370,17 +370,17 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
     cuts = [_cut_edges(bins[k], k) if k in bins else None for k in ("R", "F", "M")]
     # scores (the tie rule), score codes and the first matching rule: C++ (rfm_scores)
     ranges = [tuple(zip(*(rule.get(k, (1, 5)) for k in "RFM"))) for _, rule in rules]  # (lows, highs)
-    r = _core.rfm_scores(s["days"], s["last"], s["amount"], int(as_of_day), cuts, ranges)
-    absent = s["days"] == 0  # each column gets its own mask: editing one must not edit the others
+    r = _core.rfm_scores(s.days, s.last, s.amount, int(as_of_day), cuts, ranges)
+    absent = s.days == 0  # each column gets its own mask: editing one must not edit the others
     out = pd.DataFrame({
-        "recency": pd.arrays.IntegerArray(r["recency"], absent.copy()),
-        "frequency": s["days"].astype(np.int64),
-        "monetary": s["amount"],
-        "R": pd.arrays.IntegerArray(r["R"], absent.copy()),
-        "F": pd.arrays.IntegerArray(r["F"], absent.copy()),
-        "M": pd.arrays.IntegerArray(r["M"], absent),
-        "score": pd.Categorical.from_codes(r["score"], categories=_SCORE_STRINGS),
-        "segment": pd.Categorical.from_codes(r["segment"], categories=[n_ for n_, _ in rules] + [other]),
+        "recency": pd.arrays.IntegerArray(r.recency, absent.copy()),
+        "frequency": s.days.astype(np.int64),
+        "monetary": s.amount,
+        "R": pd.arrays.IntegerArray(r.R, absent.copy()),
+        "F": pd.arrays.IntegerArray(r.F, absent.copy()),
+        "M": pd.arrays.IntegerArray(r.M, absent),
+        "score": pd.Categorical.from_codes(r.score, categories=_SCORE_STRINGS),
+        "segment": pd.Categorical.from_codes(r.segment, categories=[n_ for n_, _ in rules] + [other]),
     }, index=o.ids, copy=False)  # copy=False: the new columns are not copied into 2-D blocks
     return out
 
@@ -459,10 +459,10 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
                                                                     positive_only=rows_rule,
                                                                     fields=("days", "first"))
         never = np.iinfo(np.int32).max if participants is None else np.iinfo(np.int32).min
-        enrolled = np.where(first["days"] > 0, first["first"], never)
+        enrolled = np.where(first.days > 0, first.first, never)
     codes = []
     for day in (d0, d1):
-        seg = _segment_codes(summaries[day], day, f_lo, r_hi)["segment"].astype(np.int64)
+        seg = _segment_codes(summaries[day], day, f_lo, r_hi).segment.astype(np.int64)
         code = np.where(seg >= 0, seg, len(labels))
         code[enrolled > day] = len(labels) + 1
         codes.append(code)

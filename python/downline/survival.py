@@ -84,7 +84,7 @@ def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
     """(int32 group codes, the label of each code). Every label has subjects, except with
     small whole numbers: they are their own codes (code c is label lo + c, no counting over
     every subject), so the labels of the range without subjects are dropped by
-    _drop_empty_groups() once the table is fitted."""
+    the table's drop_empty_groups() once it is fitted."""
     if groups is None:
         return None, pd.Index(["KM_estimate"])
     # a list as pandas reads it: ["a", 1] keeps the number 1 (numpy would make it "1")
@@ -110,19 +110,8 @@ def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
     return codes.astype(np.int32), pd.Index(uniques)
 
 
-def _drop_empty_groups(tab: dict, labels: pd.Index) -> pd.Index:
-    """The labels of the groups with rows in a fitted table; the others are dropped from
-    the table's group codes and starts (in place)."""
-    start = tab["group_start"]
-    present = start[1:] > start[:-1]
-    if present.all():
-        return labels
-    tab["group"] = (np.cumsum(present, dtype=np.int32) - 1)[tab["group"]]
-    tab["group_start"] = start[np.concatenate(([0], np.flatnonzero(present) + 1))]
-    return labels[present]
-
-
-def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -> tuple[dict, pd.Index]:
+def _fit_table(durations: Any, event_observed: Any, groups: Any,
+               weights: Any) -> tuple[_core.SurvivalTable, pd.Index]:
     """Checked inputs -> (the C++ Kaplan-Meier table, the group labels). Every label has
     rows, since the labels are those found in ``groups``."""
     t = _vector(durations, "durations")
@@ -138,12 +127,12 @@ def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -
         tab = _core.kaplan_meier(t, e, codes, w, len(labels))
     except InputError as exc:  # rows of bad durations or weights, by label too
         raise relabelled(exc, _index(durations) if _index(durations) is not None else _index(weights)) from None
-    return tab, _drop_empty_groups(tab, labels)
+    return tab, labels[tab.drop_empty_groups()]
 
 
-def _group_slice(tab: dict, g: int) -> slice:
+def _group_slice(tab: _core.SurvivalTable, g: int) -> slice:
     """The rows of group g in a Kaplan-Meier table."""
-    return slice(int(tab["group_start"][g]), int(tab["group_start"][g + 1]))
+    return slice(int(tab.group_start[g]), int(tab.group_start[g + 1]))
 
 
 def _step_values(times: np.ndarray, values: np.ndarray, at: np.ndarray, before: float) -> np.ndarray:
@@ -208,7 +197,7 @@ class KaplanMeier(Estimator):
         tab, labels = _fit_table(durations, event_observed, groups, weights)
         return self._set_table(tab, labels, groups is not None)
 
-    def _set_table(self, tab: dict, labels: pd.Index, grouped: bool) -> "KaplanMeier":
+    def _set_table(self, tab: _core.SurvivalTable, labels: pd.Index, grouped: bool) -> "KaplanMeier":
         """Takes a C++ Kaplan-Meier table (every group with rows) and its group labels."""
         self._tab, self._labels, self._grouped = tab, labels, grouped
         self._build()
@@ -217,22 +206,22 @@ class KaplanMeier(Estimator):
 
     def _build(self) -> None:
         tab = self._tab
-        s = tab["survival"]
+        s = tab.survival
         z = NormalDist().inv_cdf(1.0 - self.alpha / 2.0)
-        std_err, lower, upper = _core.km_intervals(s, tab["greenwood"], z, self.ci == "log")
+        std_err, lower, upper = _core.km_intervals(s, tab.greenwood, z, self.ci == "log")
         if self._grouped:
             # from the codes the table holds: what MultiIndex.from_arrays would find by
             # factorizing both columns (the sorted labels, the sorted distinct times)
-            labels, group = self._labels, tab["group"]
+            labels, group = self._labels, tab.group
             if not (labels.is_unique and labels.is_monotonic_increasing):
                 order, labels = pd.factorize(labels, sort=True)
                 group = order[group]
-            index = pd.MultiIndex(levels=[labels, tab["distinct_time"]], codes=[group, tab["time_code"]],
+            index = pd.MultiIndex(levels=[labels, tab.distinct_time], codes=[group, tab.time_code],
                                   names=["group", "time"], verify_integrity=False)
         else:
-            index = pd.Index(tab["time"], name="time")
-        events = {"at_risk": tab["at_risk"], "observed": tab["observed"], "censored": tab["censored"],
-                  "removed": tab["observed"] + tab["censored"]}
+            index = pd.Index(tab.time, name="time")
+        events = {"at_risk": tab.at_risk, "observed": tab.observed, "censored": tab.censored,
+                  "removed": tab.observed + tab.censored}
         self.survival_table_ = pd.DataFrame({**events, "survival": s, "std_err": std_err, "lower": lower,
                                              "upper": upper}, index=index, copy=False)
         self._event_table = None  # built when first read
@@ -260,7 +249,7 @@ class KaplanMeier(Estimator):
 
     def _median(self, g: int) -> float:
         r = self._rows(g)
-        time, s, d = self._tab["time"][r], self._tab["survival"][r], self._tab["observed"][r]
+        time, s, d = self._tab.time[r], self._tab.survival[r], self._tab.observed[r]
         hit = np.flatnonzero(s <= 0.5 + _TOLERANCE)
         if len(hit) == 0:
             return math.inf
@@ -276,7 +265,7 @@ class KaplanMeier(Estimator):
     def timeline(self) -> np.ndarray:
         """0 and every distinct time of any group, ascending."""
         self._check_fitted()
-        distinct = self._tab["distinct_time"]
+        distinct = self._tab.distinct_time
         return distinct.copy() if len(distinct) and distinct[0] == 0.0 else np.concatenate(([0.0], distinct))
 
     def _curves(self, at: np.ndarray) -> dict:
@@ -284,7 +273,7 @@ class KaplanMeier(Estimator):
         out = {}
         for g, label in enumerate(self._labels):
             r = self._rows(g)
-            times = self._tab["time"][r]
+            times = self._tab.time[r]
             st = self.survival_table_.iloc[r]
             out[label] = (_step_values(times, st["survival"].to_numpy(), at, 1.0),
                           _step_values(times, st["lower"].to_numpy(), at, 1.0),
@@ -332,15 +321,15 @@ class KaplanMeier(Estimator):
         cols = {}
         for g, label in enumerate(self._labels):
             r = self._rows(g)
-            times_g, risk = self._tab["time"][r], self._tab["at_risk"][r]
+            times_g, risk = self._tab.time[r], self._tab.at_risk[r]
             j = np.searchsorted(times_g, at, side="left")
             cols[label] = np.where(j < len(times_g), risk[np.minimum(j, len(risk) - 1)], 0.0)
         return pd.DataFrame(cols, index=pd.Index(at, name="time"))
 
     # ----------------------------------------------------------------- plot
     def _fit_summary(self) -> str:
-        n = float(self._tab["observed"].sum() + self._tab["censored"].sum())
-        return f"{len(self._labels)} group(s), {n:g} subjects, {int(self._tab['observed'].sum()):d} events"
+        n = float(self._tab.observed.sum() + self._tab.censored.sum())
+        return f"{len(self._labels)} group(s), {n:g} subjects, {int(self._tab.observed.sum()):d} events"
 
     def _repr_html_(self) -> str:
         if not self._is_fitted:
@@ -384,13 +373,13 @@ def logrank_test(durations: Any, event_observed: Any, groups: Any, weights: Any 
     G = len(labels)
     if G < 2:
         raise InputError(f"logrank_test: needs two or more groups, got {G}")
-    event_times = np.unique(tab["time"][tab["observed"] > 0])
+    event_times = np.unique(tab.time[tab.observed > 0])
     T = len(event_times)
     n = np.zeros((G, T))
     d = np.zeros((G, T))
     for g in range(G):
         r = _group_slice(tab, g)
-        times_g, risk, obs = tab["time"][r], tab["at_risk"][r], tab["observed"][r]
+        times_g, risk, obs = tab.time[r], tab.at_risk[r], tab.observed[r]
         j = np.searchsorted(times_g, event_times, side="left")
         inside = j < len(times_g)
         n[g, inside] = risk[j[inside]]

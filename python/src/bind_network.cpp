@@ -17,17 +17,9 @@ using namespace downline;
 using downline::python::carray;
 using downline::python::checked;
 using downline::python::to_numpy;
+using downline::python::view;
 
 namespace {
-
-/// A read-only numpy view of a network-owned vector; `owner` keeps the network alive.
-template <class T, class A>
-py::array_t<T> view(const std::vector<T, A>& v, py::handle owner) {
-  py::array_t<T> a({static_cast<py::ssize_t>(v.size())}, {static_cast<py::ssize_t>(sizeof(T))},
-                   v.data(), owner);
-  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return a;
-}
 
 /// A property getter returning a read-only view of one of a network's or an activity's
 /// arrays.
