@@ -26,6 +26,7 @@ struct Expected {
 
 Expected expected(std::string_view text) {
   Expected x;
+  if (reference::utf8_error_at(text)) return x;  // not UTF-8 text: an error
   const auto records = reference::split(text);
   if (!records || records->empty()) return x;
   const reference::Record& h = records->front();
