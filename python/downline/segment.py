@@ -74,7 +74,7 @@ def order_summary(orders: pd.DataFrame, as_of: Any = None, participant: str = "p
     present = s.days > 0
     return pd.DataFrame({"orders": s.orders, "order_days": s.days,
                          "first_order": dates_of_days(s.first, present), "last_order": dates_of_days(s.last, present),
-                         "amount": s.amount}, index=o.ids)
+                         "amount": s.amount}, index=o.customers(s))
 
 
 def rfm_summary(transactions: pd.DataFrame, customer_id_col: str, datetime_col: str,
@@ -111,7 +111,7 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str, datetime_col: 
     days = s.days[keep].astype(np.float64)
     first = s.first[keep].astype(np.float64)
     out = pd.DataFrame({"frequency": days - 1.0, "recency": s.last[keep] - first, "T": end - first},
-                       index=o.ids[keep])
+                       index=o.customers(s)[keep])
     if monetary_value_col is not None:
         total, first_total = s.amount[keep], s.first_day_amount[keep]
         if include_first_transaction:
@@ -260,7 +260,7 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
         "frequency_tier": pd.Categorical.from_codes(c.frequency_tier, categories=f_names, ordered=True),
         "recency_tier": pd.Categorical.from_codes(c.recency_tier, categories=r_names, ordered=True),
         "segment": pd.Categorical.from_codes(c.segment, categories=labels, ordered=True),
-    }, index=o.ids, copy=False)  # copy=False: the new columns are not copied into 2-D blocks
+    }, index=o.customers(s), copy=False)  # copy=False: the new columns are not copied into 2-D blocks
     counts = c.counts.reshape(len(f_names), len(r_names))
     matrix = pd.DataFrame(counts, index=pd.Index(f_names, name="frequency_tier"),
                           columns=pd.Index(r_names, name="recency_tier"))
@@ -381,7 +381,7 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
         "M": pd.arrays.IntegerArray(r.M, absent),
         "score": pd.Categorical.from_codes(r.score, categories=_SCORE_STRINGS),
         "segment": pd.Categorical.from_codes(r.segment, categories=[n_ for n_, _ in rules] + [other]),
-    }, index=o.ids, copy=False)  # copy=False: the new columns are not copied into 2-D blocks
+    }, index=o.customers(s), copy=False)  # copy=False: the new columns are not copied into 2-D blocks
     return out
 
 
@@ -468,7 +468,8 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
         codes.append(code)
     kind = pd.CategoricalDtype(states, ordered=False)
     transitions = pd.DataFrame({"from": pd.Categorical.from_codes(codes[0], dtype=kind),
-                                "to": pd.Categorical.from_codes(codes[1], dtype=kind)}, index=o.ids)
+                                "to": pd.Categorical.from_codes(codes[1], dtype=kind)},
+                               index=o.customers(summaries[d1]))
     counts = np.bincount(codes[0] * len(states) + codes[1], minlength=len(states) ** 2)
     matrix = pd.DataFrame(counts.reshape(len(states), len(states)),
                           index=pd.Index(states, name=f"segment at {timestamp(d0).date()}"),
