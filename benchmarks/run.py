@@ -178,14 +178,36 @@ def load_frames(data: Path):
 # the numpy peer
 # ======================================================================================
 def np_lookup(ids, method: str):
-    """id -> row mapping for unsorted int64 ids. Rejects duplicate ids, and unknown ids
-    at lookup (as downline does). method: "sort" (argsort + searchsorted) or "index"
-    (pandas hash index, pd.Index.get_indexer)."""
+    """id -> row mapping for unsorted ids. Rejects duplicate ids, and unknown ids at lookup
+    (as downline does). method: "sort" (argsort + searchsorted), "index" (pandas hash
+    index, pd.Index.get_indexer: any hashable ids, strings too) or "direct" (whole-number
+    ids, int or float: a table of rows over [min id, max id], addressed by id - min)."""
     import numpy as np
     import pandas as pd
 
     n = len(ids)
-    if method == "sort":
+    if method == "direct":
+        keys = whole_numbers(ids)
+        if keys is None:
+            raise ValueError("direct addressing needs whole-number ids")
+        lo = int(keys.min()) if n else 0
+        size = int(keys.max()) - lo + 1 if n else 0
+        if size > 64 * max(n, 1):
+            raise ValueError(f"ids span {size:,} values for {n:,} rows: too sparse for a table")
+        table = np.full(size, -1, dtype=np.int64)
+        table[keys - lo] = np.arange(n)
+        if n and np.count_nonzero(table >= 0) != n:
+            raise ValueError("duplicate participant ids")
+
+        def lookup(q):
+            k = whole_numbers(q)
+            if k is None or (len(k) and (k.min() < lo or k.max() >= lo + size)):
+                raise ValueError("unknown participant ids")
+            rows = table[k - lo]
+            if (rows < 0).any():
+                raise ValueError("unknown participant ids")
+            return rows
+    elif method == "sort":
         order = np.argsort(ids)
         sids = ids[order]
         if n > 1 and (sids[1:] == sids[:-1]).any():
@@ -212,13 +234,28 @@ def np_lookup(ids, method: str):
     return lookup
 
 
-def np_parents(people, lookup):
-    """Sponsor row of every row (-1 for a root) and the has-sponsor mask."""
+def whole_numbers(values):
+    """int64 values of an int or float array of whole numbers; None for anything else."""
     import numpy as np
+
+    values = np.asarray(values)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64, copy=False)
+    if values.dtype.kind != "f":
+        return None
+    keys = values.astype(np.int64)
+    return keys if (keys == values).all() else None
+
+
+def np_parents(people, lookup):
+    """Sponsor row of every row (-1 for a root) and the has-sponsor mask. The sponsor
+    column may hold ints (nullable Int64), floats (NaN for roots) or labels (None)."""
+    import numpy as np
+    import pandas as pd
 
     sp = people["sponsor_id"]
     has = sp.notna().to_numpy()
-    spv = sp.to_numpy(dtype=np.int64, na_value=0)
+    spv = sp.to_numpy(dtype=np.int64, na_value=0) if pd.api.types.is_integer_dtype(sp.dtype) else sp.to_numpy()
     parent = np.full(len(people), -1, dtype=np.int64)
     parent[has] = lookup(spv[has])
     if (parent == np.arange(len(parent))).any():
@@ -282,12 +319,15 @@ def np_levels(parent, has, method: str = "jump"):
     return levels, depth
 
 
-def np_month_pv(orders, lookup, n):
-    """PV of every row for the month: orders of the month, ids mapped, np.bincount."""
+def np_month_pv(orders, lookup, n, period=(MONTH_START, MONTH_END)):
+    """PV of every row for the period [start, end) (default: the month; None: every
+    order): orders of the period, ids mapped, np.bincount."""
     import numpy as np
 
+    if period is None:
+        return np.bincount(lookup(orders["participant_id"].to_numpy()), weights=orders["pv"].to_numpy(), minlength=n)
     day = orders["ordered_on"].to_numpy()
-    m = (day >= np.datetime64(MONTH_START)) & (day < np.datetime64(MONTH_END))
+    m = (day >= np.datetime64(period[0])) & (day < np.datetime64(period[1]))
     rows = lookup(orders["participant_id"].to_numpy()[m])
     return np.bincount(rows, weights=orders["pv"].to_numpy()[m], minlength=n)
 
@@ -361,8 +401,10 @@ def gv_to_rows(kernel: str, prep, gv):
     return out
 
 
-def numpy_whole_path(people, orders, idmap: str, kernel: str, depth_method: str, all_orders: bool = False):
-    """The numpy peer from the DataFrames: returns (pv, gv, depth) per row and step times."""
+def numpy_whole_path(people, orders, idmap: str, kernel: str, depth_method: str, all_orders: bool = False,
+                     period=(MONTH_START, MONTH_END)):
+    """The numpy peer from the DataFrames: returns (pv, gv, depth) per row and step times.
+    ``period``: [start, end) of the PV (None: every order of the history)."""
     t = {}
     t0 = time.perf_counter()
     ids = people["id"].to_numpy()
@@ -371,7 +413,8 @@ def numpy_whole_path(people, orders, idmap: str, kernel: str, depth_method: str,
     t1 = time.perf_counter()
     levels, depth = np_levels(parent, has, depth_method)
     t2 = time.perf_counter()
-    pv = (np_month_pv_all_mapped if all_orders else np_month_pv)(orders, lookup, len(ids))
+    pv = np_month_pv_all_mapped(orders, lookup, len(ids)) if all_orders else np_month_pv(orders, lookup, len(ids),
+                                                                                            period)
     t3 = time.perf_counter()
     prep = gv_prepare(kernel, parent, levels, pv)
     gv = gv_to_rows(kernel, prep, gv_run(kernel, prep))
