@@ -314,7 +314,8 @@ struct Header {
   }
 };
 
-Header read_header(Reader& rd, std::vector<std::string_view>& f) {
+Header read_header(Reader& rd) {
+  std::vector<std::string_view> f;
   if (!rd.next(f)) fail(rd.name(), 1, 1, "empty file: expected a header line");
   Header h;
   for (auto s : f) h.names.emplace_back(trim(s));
@@ -651,29 +652,13 @@ int optional_column(const Header& h, const Reader& rd, const std::string& col, b
   return required ? require(h, rd, col, what) : h.find(col);
 }
 
-}  // namespace
+// ------------------------------------------------------------------ the exact reader
+// Any file, record by record from the one after the header; names the line and column of
+// a problem (Row).
 
-ParticipantTable parse_participants(const char* data, std::size_t size, const std::string& name,
-                                    const ParticipantColumns& cols) {
-  require_text(data, size, name);
-  Reader rd(data, size, name);
-  std::vector<std::string_view> f;
-  const Header h = read_header(rd, f);
-  const int ci = require(h, rd, cols.id, "id"), cs = require(h, rd, cols.sponsor, "sponsor");
-  const int ce = optional_column(h, rd, cols.enrolled_on, cols.require_enrolled_on, "enrolment date");
-  const int ck = optional_column(h, rd, cols.kind, cols.require_kind, "kind");
-  std::vector<int> cc;
-  for (const std::string& c : cols.categories) cc.push_back(require(h, rd, c, "category"));
-  if (auto fast = fast_participants(rd.position(), data + size, h.names.size(), ci, cs, ce, ck, cc)) {
-    for (std::size_t k = 0; k < cc.size(); ++k) fast->categories[k].column = cols.categories[k];
-    fast->has_enrolled_on = ce >= 0;
-    fast->has_kind = ck >= 0;
-    return std::move(*fast);
-  }
-  // the exact reader
+ParticipantTable exact_participants(Reader& rd, const Header& h, int ci, int cs, int ce, int ck,
+                                    const std::vector<int>& cc) {
   ParticipantTable t;
-  t.has_enrolled_on = ce >= 0;
-  t.has_kind = ck >= 0;
   std::vector<std::unordered_map<std::string, std::int32_t>> codes(1 + cc.size());
   auto code = [&](std::size_t k, std::string_view s, std::vector<std::string>& names) {
     if (s.empty()) return std::int32_t{-1};
@@ -682,7 +667,7 @@ ParticipantTable parse_participants(const char* data, std::size_t size, const st
     return it->second;
   };
   t.categories.resize(cc.size());
-  for (std::size_t k = 0; k < cc.size(); ++k) t.categories[k].column = cols.categories[k];
+  std::vector<std::string_view> f;
   while (rd.next(f)) {
     const Row row(rd, h, f);
     t.id.push_back(row.id(ci));
@@ -697,26 +682,9 @@ ParticipantTable parse_participants(const char* data, std::size_t size, const st
   return t;
 }
 
-OrderTable parse_orders(const char* data, std::size_t size, const std::string& name,
-                        const OrderColumns& cols) {
-  require_text(data, size, name);
-  Reader rd(data, size, name);
-  std::vector<std::string_view> f;
-  const Header h = read_header(rd, f);
-  const int cp = require(h, rd, cols.participant, "participant"),
-            cd = require(h, rd, cols.date, "date");
-  const int ca = optional_column(h, rd, cols.amount, cols.require_amount, "amount"),
-            cv = optional_column(h, rd, cols.pv, cols.require_pv, "pv");
-  if (ca < 0 && cv < 0) require(h, rd, cols.amount.empty() ? cols.pv : cols.amount, "amount or pv");
-  if (auto fast = fast_orders(rd.position(), data + size, h.names.size(), cp, cd, ca, cv)) {
-    fast->has_amount = ca >= 0;
-    fast->has_pv = cv >= 0;
-    return std::move(*fast);
-  }
-  // the exact reader
+OrderTable exact_orders(Reader& rd, const Header& h, int cp, int cd, int ca, int cv) {
   OrderTable t;
-  t.has_amount = ca >= 0;
-  t.has_pv = cv >= 0;
+  std::vector<std::string_view> f;
   while (rd.next(f)) {
     const Row row(rd, h, f);
     t.participant.push_back(row.id(cp));
@@ -726,6 +694,48 @@ OrderTable parse_orders(const char* data, std::size_t size, const std::string& n
     t.pv.push_back(cv >= 0 ? row.number(cv) : amount);
   }
   return t;
+}
+
+}  // namespace
+
+// Each reader: the header, the columns, then the fast path and, when it gives up, the
+// exact reader over the same records.
+
+ParticipantTable parse_participants(const char* data, std::size_t size, const std::string& name,
+                                    const ParticipantColumns& cols) {
+  require_text(data, size, name);
+  Reader rd(data, size, name);
+  const Header h = read_header(rd);
+  const int ci = require(h, rd, cols.id, "id"), cs = require(h, rd, cols.sponsor, "sponsor");
+  const int ce = optional_column(h, rd, cols.enrolled_on, cols.require_enrolled_on, "enrolment date");
+  const int ck = optional_column(h, rd, cols.kind, cols.require_kind, "kind");
+  std::vector<int> cc;
+  for (const std::string& c : cols.categories) cc.push_back(require(h, rd, c, "category"));
+  std::optional<ParticipantTable> t =
+      fast_participants(rd.position(), data + size, h.names.size(), ci, cs, ce, ck, cc);
+  if (!t) t = exact_participants(rd, h, ci, cs, ce, ck, cc);
+  for (std::size_t k = 0; k < cc.size(); ++k) t->categories[k].column = cols.categories[k];
+  t->has_enrolled_on = ce >= 0;
+  t->has_kind = ck >= 0;
+  return std::move(*t);
+}
+
+OrderTable parse_orders(const char* data, std::size_t size, const std::string& name,
+                        const OrderColumns& cols) {
+  require_text(data, size, name);
+  Reader rd(data, size, name);
+  const Header h = read_header(rd);
+  const int cp = require(h, rd, cols.participant, "participant"),
+            cd = require(h, rd, cols.date, "date");
+  const int ca = optional_column(h, rd, cols.amount, cols.require_amount, "amount"),
+            cv = optional_column(h, rd, cols.pv, cols.require_pv, "pv");
+  if (ca < 0 && cv < 0) require(h, rd, cols.amount.empty() ? cols.pv : cols.amount, "amount or pv");
+  std::optional<OrderTable> t =
+      fast_orders(rd.position(), data + size, h.names.size(), cp, cd, ca, cv);
+  if (!t) t = exact_orders(rd, h, cp, cd, ca, cv);
+  t->has_amount = ca >= 0;
+  t->has_pv = cv >= 0;
+  return std::move(*t);
 }
 
 ParticipantTable read_participants(const std::string& path, const ParticipantColumns& cols) {
