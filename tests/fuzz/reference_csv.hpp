@@ -8,12 +8,14 @@
 // in '.' and zeros ("17850.0"). The text is UTF-8 without NUL bytes, else an error names
 // the byte offset of the first NUL or bad sequence (utf8_error_at). The fuzz
 // targets compare the readers with it on every input; check_parse_error() checks the
-// errors they throw.
+// errors they throw, parsed() runs a reader as both targets do.
 #pragma once
 
 #include <cerrno>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -195,6 +197,20 @@ inline Number number(const std::string& s) {
   return {errno == ERANGE ? Number::either : Number::accept, v};
 }
 
+/// The records of a text the readers may accept: UTF-8 text, sound quoting, a header
+/// line, every record as wide as the header; or nothing.
+inline std::optional<std::vector<Record>> records(std::string_view text) {
+  if (utf8_error_at(text)) return std::nullopt;
+  auto out = split(text);
+  if (!out || out->empty()) return std::nullopt;
+  for (const Record& r : *out)
+    if (r.size() != out->front().size()) return std::nullopt;
+  return out;
+}
+
+/// Field `c` (a column found by column()) of a record.
+inline const std::string& field(const Record& r, int c) { return r[static_cast<std::size_t>(c)]; }
+
 /// Position of the first column named `name`, or -1.
 inline int column(const Record& header, const std::string& name) {
   for (std::size_t i = 0; i < header.size(); ++i)
@@ -239,6 +255,33 @@ inline void check_parse_error(const downline::InputError& e, std::string_view te
   for (std::size_t j = 0; j < *bad; ++j)
     if (text[j] == '\n' || (text[j] == '\r' && text[j + 1] != '\n')) ++bad_line, line_start = j + 1;
   FUZZ_CHECK(line == bad_line && col == *bad - line_start + 1);
+}
+
+/// A fuzz target's call of a reader (parse_participants or parse_orders) on `text`: its
+/// table, or nothing when it throws InputError. The error is checked (check_parse_error),
+/// and traps when `must_accept` (the reference reads the text).
+template <class Table, class Columns>
+std::optional<Table> parsed(Table (*parse)(const char*, std::size_t, const std::string&,
+                                           const Columns&),
+                            std::string_view text, bool must_accept) {
+  try {
+    return parse(text.data(), text.size(), "fuzz", Columns{});
+  } catch (const downline::InputError& e) {
+    check_parse_error(e, text, "fuzz");
+    if (must_accept) {
+      std::fprintf(stderr, "the reader rejects a valid file: %s\n", e.what());
+      __builtin_trap();
+    }
+    return std::nullopt;
+  }
+}
+
+/// Traps when a reader has accepted a text that the reference rejects.
+inline void check_reference_accepts(bool reference_ok) {
+  if (!reference_ok) {
+    std::fprintf(stderr, "the reader accepts a file that the reference rejects\n");
+    __builtin_trap();
+  }
 }
 
 }  // namespace reference
