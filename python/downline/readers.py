@@ -14,7 +14,7 @@ columns asked for are read; the file may hold others in any order.
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -55,6 +55,28 @@ def _dates(ticks: np.ndarray) -> np.ndarray:
     return ticks.view("datetime64[ns]")
 
 
+_RAISES = """
+    Raises
+    ------
+    InputError
+        A file that cannot be read, a missing column, a field that does not parse: the
+        message names the file, line and column. A file that is not UTF-8 text (UTF-16,
+        Latin-1, NUL bytes, a binary file, a directory): the message names the file, line
+        and byte offset and says how to convert it.
+    """
+
+
+_Reader = TypeVar("_Reader", bound=Callable[..., Any])
+
+
+def _raises_input_error(reader: _Reader) -> _Reader:
+    """Ends a reader's docstring with the errors both readers raise (_RAISES)."""
+    if reader.__doc__:  # None under python -OO
+        reader.__doc__ += _RAISES
+    return reader
+
+
+@_raises_input_error
 def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: str = "sponsor_id",
                       enrolled_on: Optional[str] = None, kind: Optional[str] = None,
                       categories: Sequence[str] = ()) -> pd.DataFrame:
@@ -80,14 +102,6 @@ def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: s
     nullable Int64 (missing for roots), enrolment dates as datetime64[ns], kinds and the
     ``categories`` as pandas categoricals (sorted categories, as ``pandas.read_csv`` with
     ``dtype="category"`` gives; empty fields missing).
-
-    Raises
-    ------
-    InputError
-        A file that cannot be read, a missing column, a field that does not parse: the
-        message names the file, line and column. A file that is not UTF-8 text (UTF-16,
-        Latin-1, NUL bytes, a binary file, a directory): the message names the file, line
-        and byte offset and says how to convert it.
     """
     enrolled_name, need_enrolled = _optional(enrolled_on, "enrolled_on", "enrolled_on")
     kind_name, need_kind = _optional(kind, "kind", "kind")
@@ -106,6 +120,7 @@ def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: s
     return pd.DataFrame(columns, copy=False)
 
 
+@_raises_input_error
 def read_orders(path: "str | os.PathLike[str]", participant: str = "participant_id", date: str = "ordered_on",
                 amount: Optional[str] = None, pv: Optional[str] = None) -> pd.DataFrame:
     """Reads an orders CSV file into the frame :meth:`Network.volumes` and the
@@ -126,14 +141,6 @@ def read_orders(path: "str | os.PathLike[str]", participant: str = "participant_
     -------
     DataFrame with the columns found, named as in the file: participant ids as int64,
     dates as datetime64[ns], amounts and pv as float64 (finite; negative ones are refunds).
-
-    Raises
-    ------
-    InputError
-        A file that cannot be read, a missing column, a field that does not parse: the
-        message names the file, line and column. A file that is not UTF-8 text (UTF-16,
-        Latin-1, NUL bytes, a binary file, a directory): the message names the file, line
-        and byte offset and says how to convert it.
     """
     amount_name, need_amount = _optional(amount, "amount", "amount")
     pv_name, need_pv = _optional(pv, "pv", "pv")
