@@ -26,6 +26,7 @@ a report, not a test). See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -149,6 +150,34 @@ def make_data(n: int, orders_per_participant: float, data: Path) -> dict:
     (data / "kinds.json").write_text(json.dumps(list(people["kind"].cat.categories)))
     return {"sample_seconds": seconds, "orders": len(orders),
             "frames_bytes": int(people.memory_usage(deep=True).sum() + orders.memory_usage(deep=True).sum())}
+
+
+@contextlib.contextmanager
+def sample_dir(n: int, args, name: str):
+    """A temp folder (in ``--tmp``) for the sample files of n participants, removed on
+    leaving unless ``--keep-data``."""
+    data = Path(tempfile.mkdtemp(prefix=f"downline-{name}-{n}-", dir=args.tmp))
+    try:
+        yield data
+    finally:
+        if not args.keep_data:
+            shutil.rmtree(data, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def dated_sample(n: int, args, name: str, say):
+    """The start of a size in segment.py and retention.py: the sample company (make_data) in
+    a sample_dir, as of the day of its last order. Yields (r, folder): r the size's result
+    so far, {"n", "repeat" (runs per path), "data" (make_data's facts), "as_of"}."""
+    import numpy as np
+
+    repeat = args.repeat or (1 if args.quick else (3 if n >= 5_000_000 else 5))
+    with sample_dir(n, args, name) as data:
+        say(f"n={n:,}: generating the sample (dl.sample, {args.orders_per_participant:g} orders per participant) ...")
+        r = {"n": n, "repeat": repeat, "data": make_data(n, args.orders_per_participant, data)}
+        ticks = np.load(data / "o_ordered_on.npy", mmap_mode="r")
+        r["as_of"] = str(np.max(ticks).astype("datetime64[D]"))
+        yield r, data
 
 
 def load_frames(data: Path):
@@ -695,8 +724,7 @@ def bench_size(n: int, args, exe: Path) -> dict:
     repeat = args.repeat or (3 if big else 5)
     vrepeat = 1 if big else min(repeat, 3)
     r: dict = {"n": n, "repeat": repeat}
-    data = Path(tempfile.mkdtemp(prefix=f"downline-bench-{n}-", dir=args.tmp))
-    try:
+    with sample_dir(n, args, "bench") as data:
         say(f"n={n:,}: generating the sample (dl.sample) ...")
         r["data"] = run_child("make-data", n, data, 1, env={"BENCH_OPP": str(args.orders_per_participant)})
         say(f"n={n:,}: C++ harness (repeat {repeat}) ...")
@@ -719,9 +747,6 @@ def bench_size(n: int, args, exe: Path) -> dict:
         say(f"n={n:,}: numpy GV on the same prepared arrays (kernel={same}) ...")
         r["np_gv"] = run_child("numpy-gv", n, data, repeat, idmap, same, depth)
         r["np_gv"]["kernel"] = same
-    finally:
-        if not args.keep_data:
-            shutil.rmtree(data, ignore_errors=True)
     return r
 
 
@@ -913,6 +938,26 @@ def main(argv=None) -> int:
         return 2
     return run_sizes(args, 200_000, lambda n: bench_size(n, args, exe),
                      lambda results, wall: report(results, args, wall))
+
+
+def as_of_main(argv, doc: str, child, bench_size, report, *child_options: str) -> int:
+    """main() of segment.py and retention.py: the common options, then either one measured
+    path (``--child TASK --data DIR --as-of DAY`` and the ``child_options``, strings that
+    default to "-"): child(task, data, repeat, as_of, *options) printed as JSON; or every
+    size (run_sizes; --quick: 100,000 participants)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    common_arguments(ap, "100,000 participants, one run per path", "path")
+    # internal: one measured path in a fresh process
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--as-of", help=argparse.SUPPRESS)
+    for option in child_options:
+        ap.add_argument(option, default="-", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        options = [getattr(args, o.lstrip("-").replace("-", "_")) for o in child_options]
+        print(json.dumps(child(args.child, Path(args.data), max(args.repeat, 1), args.as_of, *options)))
+        return 0
+    return run_sizes(args, 100_000, lambda n: bench_size(n, args), report)
 
 
 def run_sizes(args, quick_size: int, bench, make_report) -> int:
