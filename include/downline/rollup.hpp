@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "activity.hpp"
+#include "config.hpp"
 #include "network.hpp"
 
 namespace downline {
@@ -26,17 +27,6 @@ constexpr index_t subtree_chunk_max_depth = index_t{1} << 12;
 
 /// Chunks summed together, interleaved (see subtree_chunk_pass).
 constexpr int subtree_streams = 4;
-
-#if defined(__GNUC__) || defined(__clang__)
-#define DOWNLINE_NOINLINE __attribute__((noinline))
-#else
-#define DOWNLINE_NOINLINE
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#define DOWNLINE_UNROLL _Pragma("GCC unroll 8")
-#else
-#define DOWNLINE_UNROLL
-#endif
 
 /// Sums S chunks of `len` positions, the s-th starting at lo + s * len, each last
 /// position first with its own stack of pending sums acc + s * stride (one per depth,

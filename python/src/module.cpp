@@ -1,7 +1,7 @@
 // downline._core: the compiled half of the Python package. One binding file per concept.
 #include <pybind11/pybind11.h>
 
-#include "downline/detail/parallel.hpp"
+#include "downline/threads.hpp"
 
 namespace py = pybind11;
 
