@@ -310,6 +310,7 @@ class Activity {
   template <class Select, class DateOf>
   void map(const Network& net, const id_type* participant, std::size_t n, UnknownPolicy policy,
            day_t from, day_t to, Select select, DateOf date_of) {
+    const detail::CallThreads threads;
     const bool windowed = from != min_day || to != max_day;
     // Slices of rows are mapped on every thread. Unwindowed, each slice writes its
     // orders at their own rows (npos for an unknown participant) and the arrays are
@@ -321,8 +322,9 @@ class Activity {
       day_.resize(n);
       pv_.resize(n);
     }
-    std::vector<Slice> slices(detail::parallel_parts(n, slice_grain));
-    detail::parallel_for(n, slice_grain, [&](std::size_t part, std::size_t b, std::size_t e) {
+    const std::size_t parts = detail::parallel_parts(n, slice_grain);
+    std::vector<Slice> slices(parts);
+    detail::parallel_for_parts(n, parts, [&](std::size_t part, std::size_t b, std::size_t e) {
       Slice& out = slices[part];
       constexpr std::size_t chunk = detail::select_chunk;
       std::size_t rows[chunk];

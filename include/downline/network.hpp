@@ -181,6 +181,7 @@ class Network {
 
 // ------------------------------------------------------------------------------------
 inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
+  const detail::CallThreads threads;
   constexpr std::size_t max_n = static_cast<std::size_t>(std::numeric_limits<index_t>::max()) - 1;
   if (in.n > max_n)
     throw InputError(

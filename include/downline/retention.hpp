@@ -73,8 +73,9 @@ inline OrderScan scan_orders(const std::int64_t* ticks, const double* amount, st
   const std::int64_t hi_excl =
       ranged ? detail::first_tick_of_day(std::int64_t{last_supported_day} + 1, ticks_per_day)
              : std::numeric_limits<std::int64_t>::max();
-  std::vector<OrderScan> part(detail::parallel_parts(n, grain));
-  detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+  const std::size_t parts = detail::parallel_parts(n, grain);
+  std::vector<OrderScan> part(parts);
+  detail::parallel_for_parts(n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
     std::int64_t dates = 0, amounts = 0, outside = 0;
     if (ranged)  // one read of the ticks for both counts
       for (std::size_t i = b; i < e; ++i) {
@@ -105,9 +106,10 @@ inline std::int64_t day_numbers(const std::int64_t* ticks, std::int64_t ticks_pe
   if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   constexpr std::size_t grain = std::size_t{1} << 18;
-  std::vector<std::int64_t> missing(detail::parallel_parts(n, grain), 0);
+  const std::size_t parts = detail::parallel_parts(n, grain);
+  std::vector<std::int64_t> missing(parts, 0);
   detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
-    detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    detail::parallel_for_parts(n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
       std::int64_t m = 0;
       for (std::size_t i = b; i < e; ++i) {
         m += ticks[i] == nat;
@@ -274,8 +276,9 @@ class Customers {
   static std::pair<id_type, std::uint64_t> id_range(const id_type* v, std::size_t n) {
     if (n == 0) return {0, 0};
     constexpr std::size_t grain = std::size_t{1} << 18;
-    std::vector<std::pair<id_type, id_type>> part(parallel_parts(n, grain), {v[0], v[0]});
-    parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    const std::size_t parts = parallel_parts(n, grain);
+    std::vector<std::pair<id_type, id_type>> part(parts, {v[0], v[0]});
+    parallel_for_parts(n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
       id_type lo = v[b], hi = v[b];
       for (std::size_t i = b + 1; i < e; ++i) {
         lo = v[i] < lo ? v[i] : lo;
@@ -327,8 +330,9 @@ inline std::vector<id_type> missing_date_rows(const OrderColumns& o) {
 /// The distinct ids (ascending) of the orders whose id is no customer's, found in
 /// parallel slices of the orders.
 inline std::vector<id_type> unknown_ids(const OrderColumns& o, const Customers& customers) {
-  std::vector<std::vector<id_type>> part(parallel_parts(o.n, activity_grain));
-  parallel_for(o.n, activity_grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+  const std::size_t parts = parallel_parts(o.n, activity_grain);
+  std::vector<std::vector<id_type>> part(parts);
+  parallel_for_parts(o.n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
     constexpr std::size_t block = 256;
     index_t pos[block];
     std::vector<id_type>& ids = part[s];
@@ -497,6 +501,7 @@ void for_each_last(const Customers& customers, const LastByKey& last, F f) {
 /// maximum of the slices), so the result does not depend on the thread count.
 inline LastActivity last_activity(const OrderColumns& o, const id_type* universe,
                                   std::size_t n_universe, day_t as_of) {
+  const detail::CallThreads threads;
   const detail::Customers customers(o, universe, n_universe, false);
   detail::LastByKey last = detail::last_by_key(o, customers, as_of);
   LastActivity out;
@@ -526,6 +531,7 @@ inline UnknownOrders churn_status(const OrderColumns& o, const id_type* universe
                                   std::int32_t churn_after, day_t* last, std::int32_t* duration,
                                   std::uint8_t* churned) {
   if (churn_after < 0) throw InputError(ErrorKind::bad_value, "churn_after must be >= 0 days");
+  const detail::CallThreads threads;
   const detail::Customers customers(o, universe, n, false);
   detail::LastByKey by_key = detail::last_by_key(o, customers, as_of);
   detail::for_each_last(customers, by_key, [&](std::size_t p, day_t day) {
@@ -565,6 +571,7 @@ inline ChurnStatus churn_status(const OrderColumns& o, const id_type* universe,
 inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe,
                                   std::size_t n_universe, day_t as_of, const day_t* cohort_day,
                                   const std::int32_t* group, std::size_t n_groups) {
+  const detail::CallThreads threads;
   if (universe == nullptr && (cohort_day != nullptr || group != nullptr))
     throw InputError(ErrorKind::bad_value,
                      "cohort_counts: cohort days and groups need the universe they describe");
@@ -585,8 +592,9 @@ inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe
     // the day of the earliest tick (days are monotonic in ticks: no division per order)
     constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
     constexpr std::int64_t none_yet = std::numeric_limits<std::int64_t>::max();
-    std::vector<std::int64_t> first(detail::parallel_parts(o.n, grain), none_yet);
-    detail::parallel_for(o.n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    const std::size_t parts = detail::parallel_parts(o.n, grain);
+    std::vector<std::int64_t> first(parts, none_yet);
+    detail::parallel_for_parts(o.n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
       std::int64_t f = none_yet;
       if (o.amount == nullptr) {
         for (std::size_t i = b; i < e; ++i) {
@@ -668,8 +676,8 @@ inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe
     if (c0 == 0) out.unknown = std::move(unknown);
     // 3. Every customer whose key is in the block: its cohort, then its active months
     //    after it.
-    detail::parallel_for(
-        nc, std::size_t{1} << 14, [&](std::size_t s, std::size_t b, std::size_t e) {
+    detail::parallel_for_parts(
+        nc, slices, [&](std::size_t s, std::size_t b, std::size_t e) {
           std::vector<std::int64_t>& cnt = slice_counts[s];
           std::vector<std::int64_t>& siz = slice_sizes[s];
           if (cnt.empty()) {

@@ -77,7 +77,7 @@ void chunked_subtree_sum(const Network& net, const In* v, Out* out, index_t chun
   std::vector<Out> carry(offset.back(), Out{});
   const std::size_t uchunks = static_cast<std::size_t>(chunks);
   parallel_for_parts(
-      uchunks, std::min<std::size_t>(uchunks, static_cast<std::size_t>(num_threads())),
+      uchunks, std::min<std::size_t>(uchunks, static_cast<std::size_t>(call_threads())),
       [&](std::size_t, std::size_t jb, std::size_t je) {
         constexpr std::size_t S = static_cast<std::size_t>(subtree_streams);
         std::vector<Out> acc(slots * S, Out{});
@@ -276,6 +276,7 @@ struct VolumeTable {
 /// PV, GV, level volumes, legs and counts for every participant (definitions in
 /// DOMAIN.md), all in preorder.
 inline VolumeTable volumes(const Network& net, const Activity& act, const VolumeOptions& opt = {}) {
+  const detail::CallThreads threads;
   if (act.network_size() != net.size())
     throw InputError(ErrorKind::bad_value, "activity was mapped to another network");
   if (opt.levels < 0) throw InputError(ErrorKind::bad_value, "levels must be >= 0");

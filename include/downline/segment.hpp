@@ -494,6 +494,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
                                       std::size_t n, day_t as_of, OrderRows rows = OrderRows::all,
                                       const id_type* universe = nullptr, std::size_t n_universe = 0,
                                       unsigned fields = SummaryFields::all) {
+  const detail::CallThreads threads;
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
   if (amount == nullptr && n > 0 && rows == OrderRows::positive)
@@ -518,11 +519,12 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   std::uint64_t lo_id = ~std::uint64_t{0}, hi_id = 0;  // ids shifted to unsigned order
   std::int64_t min_ticks = std::numeric_limits<std::int64_t>::max();  // the first order's
   {
-    std::vector<std::uint64_t> lo(detail::parallel_parts(n, grain), ~std::uint64_t{0});
+    const std::size_t slices = detail::parallel_parts(n, grain);
+    std::vector<std::uint64_t> lo(slices, ~std::uint64_t{0});
     std::vector<std::uint64_t> hi(lo.size(), 0);
     std::vector<char> no_date(lo.size(), 0);
     std::vector<std::int64_t> tlo(lo.size(), std::numeric_limits<std::int64_t>::max());
-    detail::parallel_for(n, grain, [&](std::size_t sl, std::size_t b, std::size_t e) {
+    detail::parallel_for_parts(n, slices, [&](std::size_t sl, std::size_t b, std::size_t e) {
       std::uint64_t l = lo[sl], h = hi[sl];
       std::int64_t t = tlo[sl];
       bool bad = false;
@@ -839,9 +841,9 @@ LifecycleCodesOf<Code> lifecycle_codes(const std::int32_t* days, const day_t* la
   out.segment.resize(n);
   const std::size_t nr = r_hi.size(), cells = f_lo.size() * nr;
   // per slice: customers per segment, the last entry those without an order
-  std::vector<std::vector<std::int64_t>> counts(detail::parallel_parts(n, std::size_t{1} << 16),
-                                                std::vector<std::int64_t>(cells + 1, 0));
-  detail::parallel_for(n, std::size_t{1} << 16, [&](std::size_t sl, std::size_t b, std::size_t e) {
+  const std::size_t slices = detail::parallel_parts(n, std::size_t{1} << 16);
+  std::vector<std::vector<std::int64_t>> counts(slices, std::vector<std::int64_t>(cells + 1, 0));
+  detail::parallel_for_parts(n, slices, [&](std::size_t sl, std::size_t b, std::size_t e) {
     std::int64_t* c = counts[sl].data();
     for (std::size_t i = b; i < e; ++i) {
       const bool buyer = days[i] > 0;

@@ -74,8 +74,9 @@ std::size_t km_check(const Time* time, const double* weight, std::size_t n) {
     return weight != nullptr && !(std::isfinite(weight[i]) && weight[i] > 0.0);
   };
   constexpr std::size_t grain = std::size_t{1} << 16;
-  std::vector<Part> part(parallel_parts(n, grain));
-  parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+  const std::size_t parts = parallel_parts(n, grain);
+  std::vector<Part> part(parts);
+  parallel_for_parts(n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
     Part p;
     for (std::size_t i = b; i < e; ++i) {
       const double t = static_cast<double>(time[i]);
@@ -120,8 +121,9 @@ inline void km_check_groups(const std::int32_t* group, std::size_t n, std::size_
   auto bad = [&](std::size_t i) {
     return group[i] < 0 || static_cast<std::size_t>(group[i]) >= n_groups;
   };
-  std::vector<char> part(parallel_parts(n, grain), 0);
-  parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+  const std::size_t parts = parallel_parts(n, grain);
+  std::vector<char> part(parts, 0);
+  parallel_for_parts(n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
     bool any = false;
     for (std::size_t i = b; i < e; ++i) any = any || bad(i);
     part[s] = any;
@@ -269,6 +271,7 @@ inline bool km_counting(std::size_t span, std::size_t cells, std::size_t n,
 template <class Time>
 SurvivalTable kaplan_meier(const Time* time, const std::uint8_t* event, const std::int32_t* group,
                            const double* weight, std::size_t n, std::size_t n_groups) {
+  const detail::CallThreads threads;
   if (group == nullptr) n_groups = 1;
   if (n_groups == 0 && n > 0) throw InputError(ErrorKind::bad_value, "kaplan_meier: no groups");
   if (n_groups >= (std::size_t{1} << 31))
@@ -290,7 +293,7 @@ SurvivalTable kaplan_meier(const Time* time, const std::uint8_t* event, const st
         detail::filled_buffer<std::uint32_t>(2 * slices * cells, 0);
     std::uint32_t* const obs = counters.get();
     std::uint32_t* const cen = obs + slices * cells;
-    detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    detail::parallel_for_parts(n, slices, [&](std::size_t s, std::size_t b, std::size_t e) {
       std::uint32_t* o = obs + s * cells;
       std::uint32_t* c = cen + s * cells;
       for (std::size_t i = b; i < e; ++i) {
@@ -377,6 +380,7 @@ template <class Time>
 SurvivalTable kaplan_meier_ranges(const Time* time, const std::uint8_t* event, const double* weight,
                                   std::size_t n, const std::int64_t* begin, const std::int64_t* end,
                                   std::size_t n_groups) {
+  const detail::CallThreads threads;
   if (n_groups >= (std::size_t{1} << 31))
     throw InputError(ErrorKind::bad_value, "kaplan_meier_ranges: at most 2^31 - 1 groups");
   {

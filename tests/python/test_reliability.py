@@ -182,3 +182,44 @@ def test_one_network_queried_from_eight_threads(company):
     assert len(seen_threads) == 8
     for name, got in results:
         assert_identical(got, reference[name], f"{name} from 8 threads")
+
+
+def test_a_running_call_keeps_its_thread_count_while_another_thread_sets_it():
+    # issue 23: buffers sized from the thread count read once, loops re-reading the live
+    # setting, crashed these within a second; each run must equal the one-thread result
+    people, orders = dl.sample(50_000, seed=3)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    runs = {
+        "lifecycle": lambda: dl.lifecycle(orders, AS_OF),
+        "rfm": lambda: dl.rfm(orders, AS_OF),
+        "order_summary": lambda: dl.order_summary(orders, AS_OF),
+        "rfm_summary": lambda: dl.rfm_summary(orders, "participant_id", "ordered_on", "amount",
+                                              observation_period_end=AS_OF),
+        "migration": lambda: dl.migration(orders, "2023-06-30", AS_OF),
+        "cohort_retention": lambda: dl.cohort_retention(orders, AS_OF),
+        "cohort_retention (enrolment)": lambda: dl.cohort_retention(
+            orders, AS_OF, cohort="enrolment", participants=net),
+    }
+    before = dl.num_threads()
+    dl.set_num_threads(1)
+    reference = {name: run() for name, run in runs.items()}
+    stop = threading.Event()
+    flips = 0
+
+    def flip():
+        nonlocal flips
+        while not stop.is_set():
+            dl.set_num_threads(1 + flips % 8)
+            flips += 1
+
+    flipper = threading.Thread(target=flip)
+    flipper.start()
+    try:
+        for rep in range(6):
+            for name, run in runs.items():
+                assert_identical(run(), reference[name], f"{name}, run {rep}")
+    finally:
+        stop.set()
+        flipper.join()
+        dl.set_num_threads(0 if before == dl.num_threads() else before)
+    assert flips > 1000
