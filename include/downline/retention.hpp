@@ -103,7 +103,7 @@ inline OrderScan scan_orders(const std::int64_t* ticks, const double* amount, st
 /// were missing.
 inline std::int64_t day_numbers(const std::int64_t* ticks, std::int64_t ticks_per_day,
                                 std::size_t n, day_t* out) {
-  if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+  if (ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   constexpr std::size_t grain = std::size_t{1} << 18;
   const std::size_t parts = detail::parallel_parts(n, grain);
@@ -213,14 +213,7 @@ class Customers {
       index_.insert_all(universe, static_cast<index_t>(n_universe),
                         [&](index_t r) { dups.push_back(universe[r]); });
     }
-    if (!dups.empty()) {
-      std::sort(dups.begin(), dups.end());
-      dups.erase(std::unique(dups.begin(), dups.end()), dups.end());
-      throw InputError(ErrorKind::duplicate_id,
-                       std::to_string(dups.size()) +
-                           " customer id(s) appear more than once: " + list_values(dups),
-                       std::move(dups));
-    }
+    if (!dups.empty()) throw errors::duplicate_ids("customer", std::move(dups));
   }
   /// Customers (positions 0..size-1).
   std::size_t size() const noexcept { return size_; }
@@ -368,8 +361,7 @@ template <class MakeVisitor>
 UnknownOrders for_each_activity(const OrderColumns& o, const Customers& customers, day_t as_of,
                                 std::size_t parts, MakeVisitor make) {
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
-  if (o.ticks_per_day <= 0)
-    throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+  if (o.ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
   constexpr std::size_t block = 64;
   UnknownOrders out;
   std::int64_t missing = 0;
@@ -424,13 +416,7 @@ UnknownOrders for_each_activity(const OrderColumns& o, const Customers& customer
   });
   for (std::int64_t b : no_date) missing += b;
   for (std::int64_t u : unknown) out.orders += u;
-  if (missing > 0) {
-    std::vector<id_type> rows = missing_date_rows(o);
-    throw InputError(
-        ErrorKind::bad_value,
-        std::to_string(rows.size()) + " order(s) without a date at rows " + list_values(rows),
-        std::move(rows));
-  }
+  if (missing > 0) throw errors::missing_dates(missing_date_rows(o));
   if (out.orders > 0) out.ids = unknown_ids(o, customers);
   return out;
 }
@@ -530,7 +516,7 @@ inline UnknownOrders churn_status(const OrderColumns& o, const id_type* universe
                                   const day_t* enrolled, std::size_t n, day_t as_of,
                                   std::int32_t churn_after, day_t* last, std::int32_t* duration,
                                   std::uint8_t* churned) {
-  if (churn_after < 0) throw InputError(ErrorKind::bad_value, "churn_after must be >= 0 days");
+  if (churn_after < 0) throw errors::bad_value("churn_after", "must be >= 0 days");
   const detail::CallThreads threads;
   const detail::Customers customers(o, universe, n, false);
   detail::LastByKey by_key = detail::last_by_key(o, customers, as_of);

@@ -215,18 +215,14 @@ void category_sums(const Network& net, const Code* code, const double* weight, i
                    bool include_self, Out* out) {
   const index_t n = net.size();
   const std::size_t un = static_cast<std::size_t>(n);
-  if (n_categories < 0) throw InputError(ErrorKind::bad_value, "n_categories must be >= 0");
+  if (n_categories < 0) throw errors::bad_value("n_categories", "must be >= 0");
   const std::size_t c = static_cast<std::size_t>(n_categories);
-  std::vector<std::int64_t> bad;
+  std::vector<id_type> bad;
   for (index_t r = 0; r < n; ++r)
     if (code[r] >= 0 && static_cast<std::uint64_t>(code[r]) >= c) bad.push_back(r);
-  if (!bad.empty()) {
-    // the message first: the vector is moved into the exception
-    const std::string msg = std::to_string(bad.size()) +
-                            " category code(s) >= " + std::to_string(c) + " at rows " +
-                            detail::list_values(bad);
-    throw InputError(ErrorKind::bad_value, msg, std::move(bad));
-  }
+  if (!bad.empty())
+    throw errors::listed(ErrorKind::bad_value,
+                         "category code(s) >= " + std::to_string(c) + " at rows", std::move(bad));
   const index_t* pos = net.position_of_row().data();
   const index_t* parent = net.parents().data();
   std::vector<Out> pre(un * c, Out{});
@@ -279,7 +275,7 @@ inline VolumeTable volumes(const Network& net, const Activity& act, const Volume
   const detail::CallThreads threads;
   if (act.network_size() != net.size())
     throw InputError(ErrorKind::bad_value, "activity was mapped to another network");
-  if (opt.levels < 0) throw InputError(ErrorKind::bad_value, "levels must be >= 0");
+  if (opt.levels < 0) throw errors::bad_value("levels", "must be >= 0");
   if (opt.as_of && !net.has_enrolment())
     throw InputError(ErrorKind::bad_value, "as_of needs enrolment dates in the network");
   const index_t n = net.size();

@@ -169,16 +169,15 @@ OrderSummary summarize_orders(const Code* customer, const day_t* day, const doub
                               std::size_t n_orders, std::size_t n_customers, day_t as_of,
                               OrderRows rows = OrderRows::all) {
   const bool positive_only = rows == OrderRows::positive;
-  std::vector<std::int64_t> bad;
+  std::vector<id_type> bad;
   for (std::size_t i = 0; i < n_orders; ++i)
     if (customer[i] < 0 || static_cast<std::uint64_t>(customer[i]) >= n_customers)
-      bad.push_back(static_cast<std::int64_t>(i));
-  if (!bad.empty()) {
-    const std::string msg = std::to_string(bad.size()) +
-                            " order(s) have a customer code outside [0, " +
-                            std::to_string(n_customers) + "), rows: " + detail::list_values(bad);
-    throw InputError(ErrorKind::bad_value, msg, std::move(bad));
-  }
+      bad.push_back(static_cast<id_type>(i));
+  if (!bad.empty())
+    throw errors::listed(
+        ErrorKind::bad_value,
+        "order(s) have a customer code outside [0, " + std::to_string(n_customers) + "), rows:",
+        std::move(bad));
   OrderSummary s;
   detail::resize_summary(s, n_customers);
 
@@ -496,7 +495,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
                                       unsigned fields = SummaryFields::all) {
   const detail::CallThreads threads;
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
-  if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+  if (ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
   if (amount == nullptr && n > 0 && rows == OrderRows::positive)
     throw InputError(
         ErrorKind::bad_value,
@@ -545,9 +544,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
       std::vector<id_type> rows_bad;
       for (std::size_t i = 0; i < n; ++i)
         if (ticks[i] == nat) rows_bad.push_back(static_cast<id_type>(i));
-      const std::string msg = std::to_string(rows_bad.size()) +
-                              " order(s) without a date at rows " + detail::list_values(rows_bad);
-      throw InputError(ErrorKind::bad_value, msg, std::move(rows_bad));
+      throw errors::missing_dates(std::move(rows_bad));
     }
     for (std::size_t i = 0; i < lo.size(); ++i) {
       lo_id = std::min(lo_id, lo[i]);
@@ -750,14 +747,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
     out.unknown_ids.insert(out.unknown_ids.end(), part.unknown.begin(), part.unknown.end());
     out.unknown_orders += part.unknown_orders;
   }
-  if (!duplicate.empty()) {
-    std::sort(duplicate.begin(), duplicate.end());
-    duplicate.erase(std::unique(duplicate.begin(), duplicate.end()), duplicate.end());
-    const std::string msg =
-        std::to_string(duplicate.size()) +
-        " customer id(s) appear more than once: " + detail::list_values(duplicate);
-    throw InputError(ErrorKind::duplicate_id, msg, std::move(duplicate));
-  }
+  if (!duplicate.empty()) throw errors::duplicate_ids("customer", std::move(duplicate));
   std::sort(out.unknown_ids.begin(), out.unknown_ids.end());
   if (has_universe || direct) return out;  // direct: written in place, in id order
 

@@ -102,11 +102,10 @@ std::size_t km_check(const Time* time, const double* weight, std::size_t n) {
       else if (bad_weight(i))
         weights.push_back(static_cast<id_type>(i));
     }
-    auto fail = [](std::vector<id_type>& rows, const char* what) {
-      if (rows.empty()) return;
-      const std::string msg = std::to_string(rows.size()) + " duration(s) with " + what +
-                              " at rows " + detail::list_values(rows);
-      throw InputError(ErrorKind::bad_value, msg, std::move(rows));
+    auto fail = [](std::vector<id_type>& rows, const std::string& what) {
+      if (!rows.empty())
+        throw errors::listed(ErrorKind::bad_value, "duration(s) with " + what + " at rows",
+                             std::move(rows));
     };
     fail(times, "a missing, infinite or negative time");
     fail(weights, "a missing, infinite or non-positive weight");
@@ -132,10 +131,8 @@ inline void km_check_groups(const std::int32_t* group, std::size_t n, std::size_
   std::vector<id_type> rows;
   for (std::size_t i = 0; i < n; ++i)
     if (bad(i)) rows.push_back(static_cast<id_type>(i));
-  const std::string msg = std::to_string(rows.size()) +
-                          " duration(s) with a group code out of range at rows " +
-                          detail::list_values(rows);
-  throw InputError(ErrorKind::bad_value, msg, std::move(rows));
+  throw errors::listed(ErrorKind::bad_value, "duration(s) with a group code out of range at rows",
+                       std::move(rows));
 }
 
 /// Sorts one group's records (by time, events first) and appends its rows.
@@ -388,12 +385,10 @@ SurvivalTable kaplan_meier_ranges(const Time* time, const std::uint8_t* event, c
     for (std::size_t g = 0; g < n_groups; ++g)
       if (begin[g] < 0 || begin[g] > end[g] || end[g] > static_cast<std::int64_t>(n))
         bad.push_back(static_cast<id_type>(g));
-    if (!bad.empty()) {
-      const std::string msg = std::to_string(bad.size()) + " range(s) outside [0, " +
-                              std::to_string(n) + ") or reversed: groups " +
-                              detail::list_values(bad);
-      throw InputError(ErrorKind::bad_value, msg, std::move(bad));
-    }
+    if (!bad.empty())
+      throw errors::listed(ErrorKind::bad_value,
+                           "range(s) outside [0, " + std::to_string(n) + ") or reversed: groups",
+                           std::move(bad));
   }
   const std::size_t span = detail::km_check(time, weight, n);
   std::vector<detail::KmRows> per_group(n_groups);

@@ -1,12 +1,12 @@
 // The umbrella header leaves no internal macro behind, and the public headers that hold
 // Array and the thread setting are usable on their own (each also compiled alone: see
 // CMakeLists.txt).
-#include "downline/downline.hpp"
-
 #include <doctest/doctest.h>
 
 #include <type_traits>
 #include <vector>
+
+#include "downline/downline.hpp"
 
 #if defined(DOWNLINE_X86_DISPATCH) || defined(DOWNLINE_ALWAYS_INLINE) || \
     defined(DOWNLINE_NOINLINE) || defined(DOWNLINE_UNROLL)

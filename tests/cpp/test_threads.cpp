@@ -83,7 +83,8 @@ TEST_CASE("every kernel keeps its thread count while set_num_threads runs on ano
   // dense ids too (member numbers): the directly addressed paths
   std::vector<id_type> dense_of_row(np), dense(n);
   std::unordered_map<id_type, id_type> dense_id;
-  for (std::size_t r = 0; r < np; ++r) dense_id[p.id[r]] = dense_of_row[r] = 1000 + static_cast<id_type>(r);
+  for (std::size_t r = 0; r < np; ++r)
+    dense_id[p.id[r]] = dense_of_row[r] = 1000 + static_cast<id_type>(r);
   for (std::size_t i = 0; i < n; ++i) dense[i] = dense_id.at(o.participant[i]);
   std::vector<std::int32_t> group(np);
   for (std::size_t r = 0; r < np; ++r) group[r] = static_cast<std::int32_t>(r % 7);
@@ -138,8 +139,8 @@ TEST_CASE("every kernel keeps its thread count while set_num_threads runs on ano
       {"summarize_by_id",
        [&] {
          for (const OrderColumns& c : {cols, dense_cols}) {
-           const IdOrderSummary r = summarize_by_id(c.id, ticks.data(), per_day, o.amount.data(),
-                                                    n, as_of, OrderRows::positive);
+           const IdOrderSummary r = summarize_by_id(c.id, ticks.data(), per_day, o.amount.data(), n,
+                                                    as_of, OrderRows::positive);
            Bytes b;
            b << r.ids << r.summary.orders << r.summary.days << r.summary.last << r.summary.amount;
            if (c.id == cols.id) return b.s;
@@ -148,9 +149,8 @@ TEST_CASE("every kernel keeps its thread count while set_num_threads runs on ano
        }},
       {"summarize_by_id (dense, universe, no amounts)",
        [&] {
-         const IdOrderSummary r =
-             summarize_by_id(dense.data(), ticks.data(), per_day, nullptr, n, as_of,
-                             OrderRows::all, dense_of_row.data(), np);
+         const IdOrderSummary r = summarize_by_id(dense.data(), ticks.data(), per_day, nullptr, n,
+                                                  as_of, OrderRows::all, dense_of_row.data(), np);
          return (Bytes() << r.summary.orders << r.summary.days << r.summary.first).s;
        }},
       {"lifecycle_codes",
@@ -178,8 +178,7 @@ TEST_CASE("every kernel keeps its thread count while set_num_threads runs on ano
        }},
       {"churn_status",
        [&] {
-         const ChurnStatus c =
-             churn_status(cols, p.id.data(), p.enrolled_on.data(), np, as_of, 90);
+         const ChurnStatus c = churn_status(cols, p.id.data(), p.enrolled_on.data(), np, as_of, 90);
          return (Bytes() << c.last << c.duration << c.churned).s;
        }},
       {"scan_orders and day_numbers",
@@ -187,8 +186,9 @@ TEST_CASE("every kernel keeps its thread count while set_num_threads runs on ano
          const OrderScan sc = scan_orders(ticks.data(), o.amount.data(), n, per_day);
          std::vector<day_t> days(n);
          const std::int64_t missing = day_numbers(ticks.data(), per_day, n, days.data());
-         return (Bytes() << days << std::vector<std::int64_t>{sc.missing_dates, sc.bad_amounts,
-                                                              sc.unsupported_dates, missing})
+         return (Bytes() << days
+                         << std::vector<std::int64_t>{sc.missing_dates, sc.bad_amounts,
+                                                      sc.unsupported_dates, missing})
              .s;
        }},
       {"kaplan_meier",
