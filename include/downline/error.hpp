@@ -147,6 +147,15 @@ InputError unknown_sponsors(std::vector<id_type> ids, SponsorOf sponsor_of) {
                      });
 }
 
+/// "sponsor links form a cycle of <count> participant(s): ... (<caught> participant(s) are
+/// in or below cycles)".
+inline InputError cycle(std::vector<id_type> ids, std::size_t caught) {
+  std::string msg = "sponsor links form a cycle of " + std::to_string(ids.size()) +
+                    " participant(s): " + detail::list_values(ids) + " (" + std::to_string(caught) +
+                    " participant(s) are in or below cycles)";
+  return InputError(ErrorKind::cycle, msg, std::move(ids));
+}
+
 }  // namespace errors
 
 }  // namespace downline

@@ -45,3 +45,12 @@ TEST_CASE("errors: duplicates sorted and distinct, sponsors beside the ids, fiel
   CHECK(std::string(errors::out_of_range("set_num_threads", 5000, 0, 1024).what()) ==
         "set_num_threads must be from 0 to 1024, not 5000");
 }
+
+TEST_CASE("errors: a cycle names its participants and how many are caught") {
+  const InputError c = errors::cycle({4, 5}, 7);
+  CHECK(std::string(c.what()) ==
+        "sponsor links form a cycle of 2 participant(s): 4, 5 (7 participant(s) are in or below "
+        "cycles)");
+  CHECK(c.kind() == ErrorKind::cycle);
+  CHECK(c.ids() == std::vector<id_type>{4, 5});
+}
