@@ -29,10 +29,12 @@ __version__: str = _core.__version__
 
 def set_num_threads(n: int) -> None:
     """Sets how many threads downline's parallel steps use (building a network, mapping
-    orders). ``0`` restores the default: the ``DOWNLINE_NUM_THREADS`` environment
-    variable when set, else every core. Results are identical whatever the setting."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise InputError(f"set_num_threads: expected a whole number >= 0, not {n!r}")
+    orders), from 1 to 1024. ``0`` restores the default: the ``DOWNLINE_NUM_THREADS``
+    environment variable when it holds a whole number from 1 to 1024 (other values are
+    ignored with a warning on stderr), else every core. Results are identical whatever
+    the setting; a call already running keeps the count it started with."""
+    if isinstance(n, bool) or not isinstance(n, int) or not 0 <= n <= _core.max_threads:
+        raise InputError(f"set_num_threads: expected a whole number from 0 to {_core.max_threads}, not {n!r}")
     _core.set_num_threads(n)
 
 

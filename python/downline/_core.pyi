@@ -78,6 +78,8 @@ def km_intervals(survival: NDArray[numpy.float64], greenwood: NDArray[numpy.floa
 # Life-cycle recency, tiers, segment codes and counts per segment
 def lifecycle_codes(days: NDArray[numpy.int32], last: NDArray[numpy.int32], as_of: int, f_lo: List[int], r_hi: List[int]) -> dict: ...
 
+max_threads: int
+
 # Threads the parallel steps use
 def num_threads() -> int: ...
 
@@ -103,7 +105,7 @@ def sample(participants: int = 100000, orders_per_participant: float = 8.0, seed
 # (orders without a date, orders with a NaN or infinite amount, orders dated outside 1900-01-01 to 2200-12-31 when ticks_per_day is given), counted in one parallel pass
 def scan_orders(ticks: NDArray[numpy.int64], amount: Optional[NDArray[numpy.float64]], ticks_per_day: int = 0) -> tuple: ...
 
-# Threads for the parallel steps (0: DOWNLINE_NUM_THREADS or every core)
+# Threads for the parallel steps, 0..max_threads (0: DOWNLINE_NUM_THREADS or every core)
 def set_num_threads(n: int) -> None: ...
 
 # Order summaries grouped by int64 customer id (ascending ids, or the universe's order); fields: the arrays to compute (orders, days, first, last, amount, first_day_amount; None: all)

@@ -226,3 +226,27 @@ TEST_CASE("a call's pinned thread count holds on its thread and in its slices") 
   });
   CHECK(in_slice == 5);
 }
+
+TEST_CASE("thread counts: DOWNLINE_NUM_THREADS is plain digits 0..max_threads, set_num_threads too") {
+  ThreadsReset reset;
+  CHECK(detail::parse_thread_count(nullptr) == 0);
+  CHECK(detail::parse_thread_count("") == 0);
+  CHECK(detail::parse_thread_count("0") == 0);
+  CHECK(detail::parse_thread_count("8") == 8);
+  CHECK(detail::parse_thread_count("0012") == 12);
+  CHECK(detail::parse_thread_count("1024") == 1024);
+  for (const char* bad : {"1025", "-3", "+4", " 4", "4 ", "4x", "abc", "2.5", "0x10",
+                          "99999999999999999999", "4294967297"}) {
+    CAPTURE(bad);
+    CHECK(detail::parse_thread_count(bad) == -1);
+  }
+  set_num_threads(1024);
+  CHECK(num_threads() == 1024);
+  set_num_threads(0);
+  CHECK(num_threads() == detail::default_threads());
+  CHECK_THROWS_WITH_AS(set_num_threads(-1), "set_num_threads must be from 0 to 1024, not -1",
+                       InputError);
+  CHECK_THROWS_WITH_AS(set_num_threads(1025), "set_num_threads must be from 0 to 1024, not 1025",
+                       InputError);
+  CHECK(num_threads() == detail::default_threads());  // a refused value changes nothing
+}
