@@ -50,6 +50,9 @@ class Network:
 # Per-category subtree sums (counts without weights) of a one-hot participants x categories matrix, input row order
 def category_sums(network: Network, codes: NDArray[numpy.int64], weights: Optional[NDArray[numpy.float64]], n_categories: int, include_self) -> NDArray[Any]: ...
 
+# How many of `levels` level columns can be non-zero (those up to the network's height); InputError naming levels and the height when the table cannot be made
+def check_levels(network: Network, levels: int) -> int: ...
+
 # Churn status of every universe participant: last activity, duration, churned
 def churn_status(ids: NDArray[numpy.int64], ticks: NDArray[numpy.int64], ticks_per_day: int, amount: Optional[NDArray[numpy.float64]], universe: NDArray[numpy.int64], enrolled: NDArray[numpy.int32], as_of: int, churn_after: int) -> dict: ...
 

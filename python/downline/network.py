@@ -370,7 +370,9 @@ class Network:
             Snapshot date (inclusive): orders after it are ignored, and participants
             enrolled after it are left out (rows and counts), together with their downline.
         levels : int
-            Level volumes ``level_1 .. level_K`` for K = ``levels``.
+            Level volumes ``level_1 .. level_K`` for K = ``levels``. Levels above the
+            network's height are zeros that cost nothing (one shared read-only array); at
+            most 1,048,576 columns and 2**32 values up to the height.
         min_pv : float, optional
             Active when the period PV is at least ``min_pv``; by default active means any
             order with pv > 0 in the period.
@@ -391,6 +393,7 @@ class Network:
         """
         if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
             raise InputError(f"levels must be a whole number >= 0, not {levels!r}")
+        _core.check_levels(self._core, int(levels))  # InputError for a table that cannot be made
         every = ["pv", "gv", *(f"level_{k}" for k in range(1, int(levels) + 1)), "power_leg", "lesser_legs",
                  "downline", "active_downline", "frontline", "depth", "height"]
         if columns is None:

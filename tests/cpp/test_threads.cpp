@@ -134,7 +134,7 @@ TEST_CASE("every kernel keeps its thread count while set_num_threads runs on ano
          VolumeOptions v;
          v.levels = 4;
          const VolumeTable t = volumes(net, act, v);
-         return (Bytes() << t.pv << t.gv << t.level << t.downline).s;
+         return (Bytes() << t.pv << t.gv << t.level.values << t.downline).s;
        }},
       {"summarize_by_id",
        [&] {
