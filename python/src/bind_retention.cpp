@@ -113,7 +113,7 @@ void bind_retention(py::module_& m) {
       py::arg("universe"), py::arg("enrolled"), py::arg("as_of"), py::arg("churn_after"),
       "Churn status of every universe participant: last activity, duration, churned");
   m.def(
-      "cohort_counts",
+      "cohort_rows",
       [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
          const std::optional<carray<double>>& amount,
          const std::optional<carray<id_type>>& universe, day_t as_of,
@@ -130,16 +130,19 @@ void bind_retention(py::module_& m) {
         const day_t* cd = cohort_day ? checked(*cohort_day, nu, "cohort days") : nullptr;
         const std::int32_t* g = group ? checked(*group, nu, "groups") : nullptr;
         if (n_groups < 1) throw InputError(ErrorKind::bad_value, "n_groups must be >= 1");
-        CohortCounts r;
+        CohortRows r;
         {
           py::gil_scoped_release release;
-          r = cohort_counts(o, u, nu, as_of, cd, g, static_cast<std::size_t>(n_groups));
+          r = cohort_rows(o, u, nu, as_of, cd, g, static_cast<std::size_t>(n_groups));
         }
         py::dict out;
         out["first_month"] = r.first_month;
         out["months"] = r.months;
-        out["counts"] = to_numpy(std::move(r.counts));
+        out["group"] = to_numpy(std::move(r.group));
+        out["cohort"] = to_numpy(std::move(r.cohort));
         out["sizes"] = to_numpy(std::move(r.sizes));
+        out["start"] = to_numpy(std::move(r.start));
+        out["counts"] = to_numpy(std::move(r.counts));
         out["ungrouped"] = to_numpy(std::move(r.ungrouped));
         put_unknown(out, std::move(r.unknown));
         return out;
@@ -147,5 +150,6 @@ void bind_retention(py::module_& m) {
       py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
       py::arg("universe"), py::arg("as_of"), py::arg("cohort_day") = py::none(),
       py::arg("group") = py::none(), py::arg("n_groups") = 1,
-      "Cohort retention counts [group][cohort][k] and cohort sizes [group][cohort]");
+      "Cohort retention rows with customers (group, cohort, size), each with its counts for "
+      "k = 0 .. months - 1 - cohort at counts[start[r]:start[r + 1]]");
 }
