@@ -181,6 +181,7 @@ class Network {
 
 // ------------------------------------------------------------------------------------
 inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
+  const detail::CallThreads threads;
   constexpr std::size_t max_n = static_cast<std::size_t>(std::numeric_limits<index_t>::max()) - 1;
   if (in.n > max_n)
     throw InputError(
@@ -201,14 +202,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
   detail::IdIndex index(ids, in.n);
   std::vector<id_type> dups;
   index.insert_all(ids, n, [&](index_t r) { dups.push_back(ids[r]); });
-  if (!dups.empty()) {
-    std::sort(dups.begin(), dups.end());
-    dups.erase(std::unique(dups.begin(), dups.end()), dups.end());
-    const std::string msg =
-        std::to_string(dups.size()) +
-        " participant id(s) appear more than once: " + detail::list_values(dups);
-    throw InputError(ErrorKind::duplicate_id, msg, std::move(dups));
-  }
+  if (!dups.empty()) throw errors::duplicate_ids("participant", std::move(dups));
   if (!in.has_sponsor && index.find(ids, no_sponsor) != npos)
     throw InputError(ErrorKind::bad_value,
                      "participant id " + std::to_string(no_sponsor) +
@@ -241,22 +235,12 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
     own.insert(own.end(), own_of[t].begin(), own_of[t].end());
     unknown.insert(unknown.end(), unknown_of[t].begin(), unknown_of[t].end());
   }
-  if (!own.empty()) {
-    const std::string msg = std::to_string(own.size()) +
-                            " participant(s) are their own sponsor: " + detail::list_values(own);
-    throw InputError(ErrorKind::own_sponsor, msg, std::move(own));
-  }
-  if (!unknown.empty()) {
-    std::string msg = std::to_string(unknown.size()) +
-                      " participant(s) have a sponsor that is not a participant: ";
-    for (std::size_t i = 0; i < unknown.size() && i < 10; ++i) {
-      if (i) msg += ", ";
-      const index_t r = index.find(ids, unknown[i]);
-      msg += std::to_string(unknown[i]) + " (sponsor " + std::to_string(in.sponsors[r]) + ")";
-    }
-    if (unknown.size() > 10) msg += ", ... (" + std::to_string(unknown.size() - 10) + " more)";
-    throw InputError(ErrorKind::unknown_sponsor, msg, std::move(unknown));
-  }
+  if (!own.empty())
+    throw errors::listed(ErrorKind::own_sponsor,
+                         "participant(s) are their own sponsor:", std::move(own));
+  if (!unknown.empty())
+    throw errors::unknown_sponsors(std::move(unknown),
+                                   [&](id_type id) { return in.sponsors[index.find(ids, id)]; });
   lap(&BuildProfile::sponsors);
 
   // 3. children in CSR form, in input order (a counting sort by sponsor row). Each thread
@@ -382,10 +366,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
       v = prow[v];
     } while (v != u);
     const std::size_t caught = in.n - static_cast<std::size_t>(tail);
-    const std::string msg = "sponsor links form a cycle of " + std::to_string(cyc.size()) +
-                            " participant(s): " + detail::list_values(cyc) + " (" +
-                            std::to_string(caught) + " participant(s) are in or below cycles)";
-    throw InputError(ErrorKind::cycle, msg, std::move(cyc));
+    throw errors::cycle(std::move(cyc), caught);
   }
   prow.reset();
 

@@ -30,9 +30,11 @@ __version__: str = _core.__version__
 
 def set_num_threads(n: int) -> None:
     """Sets how many threads downline's parallel steps use (building a network, mapping
-    orders). ``0`` restores the default: the ``DOWNLINE_NUM_THREADS`` environment
-    variable when set, else every core. Results are identical whatever the setting."""
-    _core.set_num_threads(whole_number(n, "set_num_threads: n"))
+    orders), from 1 to 1024. ``0`` restores the default: the ``DOWNLINE_NUM_THREADS``
+    environment variable when it holds a whole number from 1 to 1024 (other values are
+    ignored with a warning on stderr), else every core. Results are identical whatever
+    the setting; a call already running keeps the count it started with."""
+    _core.set_num_threads(whole_number(n, "set_num_threads: n", 0, _core.max_threads))
 
 
 def num_threads() -> int:

@@ -54,11 +54,14 @@ def day_number(value: Any, name: str) -> int:
 INT32_MAX = int(np.iinfo(np.int32).max)
 
 
-def whole_number(value: Any, name: str, lo: int = 0, hi: int = INT32_MAX) -> int:
-    """A whole-number parameter (a Python or numpy integer, not a bool) in [lo, hi], as int;
-    else InputError naming the parameter, its range and the value."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or not lo <= value <= hi:
-        raise InputError(f"{name} must be a whole number from {lo:,} to {hi:,}, not {value!r}")
+def whole_number(value: Any, name: str, lo: int = 0, hi: Optional[int] = INT32_MAX) -> int:
+    """A whole-number parameter (a Python or numpy integer, not a bool) in [lo, hi] (no
+    upper bound when ``hi`` is None), as int; else InputError naming the parameter, its
+    range and the value."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < lo \
+            or (hi is not None and value > hi):
+        bounds = f"from {lo:,} to {hi:,}" if hi is not None else f">= {lo:,}"
+        raise InputError(f"{name} must be a whole number {bounds}, not {value!r}")
     return int(value)
 
 

@@ -24,8 +24,6 @@ _INT64_MIN = np.iinfo(np.int64).min
 _INT64_MAX = np.iinfo(np.int64).max
 _DAY_MIN = int(np.iinfo(np.int32).min)
 _DAY_MAX = int(np.iinfo(np.int32).max)
-#: The most level volumes ``volumes`` gives (one column each).
-MAX_LEVELS = 10_000
 #: The arguments of ``volumes`` that ``legs`` passes on (it needs the gv and downline columns).
 _LEG_VOLUME_ARGS = {"start", "end", "levels", "participant", "date", "pv", "min_pv", "unknown"}
 
@@ -464,7 +462,9 @@ class Network:
             Snapshot date (inclusive): orders after it are ignored, and participants
             enrolled after it are left out (rows and counts), together with their downline.
         levels : int
-            Level volumes ``level_1 .. level_K`` for K = ``levels`` (0 to 10,000).
+            Level volumes ``level_1 .. level_K`` for K = ``levels``. Levels above the
+            network's height are zeros that cost nothing (one shared read-only array); at
+            most 1,048,576 columns and 2**32 values up to the height.
         min_pv : float, optional
             Active when the period PV is at least ``min_pv`` (a finite number); by default
             active means any order with pv > 0 in the period.
@@ -483,7 +483,8 @@ class Network:
         DataFrame indexed by participant id with columns ``pv, gv, level_1 .. level_K,
         power_leg, lesser_legs, downline, active_downline, frontline, depth, height``.
         """
-        levels = whole_number(levels, "levels", 0, MAX_LEVELS)
+        levels = whole_number(levels, "levels", 0, None)
+        _core.check_levels(self._core, levels)  # InputError naming the height for a table that cannot be made
         every = ["pv", "gv", *(f"level_{k}" for k in range(1, levels + 1)), "power_leg", "lesser_legs",
                  "downline", "active_downline", "frontline", "depth", "height"]
         if columns is None:

@@ -45,14 +45,19 @@ void bind_retention(py::module_& m) {
       .def_readonly("duration", &ChurnArrays::duration, "days from enrolment to the event or as_of")
       .def_readonly("churned", &ChurnArrays::churned, "1: churned")
       .def_readonly("unknown", &ChurnArrays::unknown, "orders of ids that are no participant's");
-  py::class_<CohortCounts, std::shared_ptr<CohortCounts>> cohorts(
-      m, "CohortCounts", "Cohort retention counts (numpy views)");
-  cohorts.def_readonly("first_month", &CohortCounts::first_month, "months since 1970-01 of cohort 0")
-      .def_readonly("months", &CohortCounts::months, "cohorts (and columns k)")
-      .def_readonly("unknown", &CohortCounts::unknown, "orders of ids that are no customer's");
-  def_view(cohorts, "counts", &CohortCounts::counts, "[group][cohort][k] active customers", true);
-  def_view(cohorts, "sizes", &CohortCounts::sizes, "[group][cohort] customers", true);
-  def_view(cohorts, "ungrouped", &CohortCounts::ungrouped,
+  py::class_<CohortRows, std::shared_ptr<CohortRows>> cohorts(
+      m, "CohortRows", "Cohort retention counts of the (group, cohort) rows with customers");
+  cohorts.def_readonly("first_month", &CohortRows::first_month, "months since 1970-01 of cohort 0")
+      .def_readonly("months", &CohortRows::months, "cohorts up to as_of's month")
+      .def_readonly("unknown", &CohortRows::unknown, "orders of ids that are no customer's");
+  def_view(cohorts, "group", &CohortRows::group, "each row's group", true);
+  def_view(cohorts, "cohort", &CohortRows::cohort, "each row's cohort", true);
+  def_view(cohorts, "sizes", &CohortRows::sizes, "each row's customers", true);
+  def_view(cohorts, "start", &CohortRows::start, "rows + 1 offsets into counts", true);
+  def_view(cohorts, "counts", &CohortRows::counts,
+           "row r's active customers k = 0.. months after its cohort: counts[start[r]:start[r + 1]]",
+           true);
+  def_view(cohorts, "ungrouped", &CohortRows::ungrouped,
            "positions of customers in a cohort without a group", true);
   m.def(
       "churn_status",
@@ -78,7 +83,7 @@ void bind_retention(py::module_& m) {
       py::arg("universe"), py::arg("enrolled"), py::arg("as_of"), py::arg("churn_after"),
       "Churn status of every universe participant: last activity, duration, churned");
   m.def(
-      "cohort_counts",
+      "cohort_rows",
       [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
          const std::optional<carray<double>>& amount,
          const std::optional<carray<id_type>>& universe, day_t as_of,
@@ -95,15 +100,16 @@ void bind_retention(py::module_& m) {
         const day_t* cd = cohort_day ? checked(*cohort_day, nu, "cohort days") : nullptr;
         const std::int32_t* g = group ? checked(*group, nu, "groups") : nullptr;
         if (n_groups < 1) throw InputError(ErrorKind::bad_value, "n_groups must be >= 1");
-        auto r = std::make_shared<CohortCounts>();
+        auto r = std::make_shared<CohortRows>();
         {
           py::gil_scoped_release release;
-          *r = cohort_counts(o, u, nu, as_of, cd, g, static_cast<std::size_t>(n_groups));
+          *r = cohort_rows(o, u, nu, as_of, cd, g, static_cast<std::size_t>(n_groups));
         }
         return r;
       },
       py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
       py::arg("universe"), py::arg("as_of"), py::arg("cohort_day") = py::none(),
       py::arg("group") = py::none(), py::arg("n_groups") = 1,
-      "Cohort retention counts [group][cohort][k] and cohort sizes [group][cohort]");
+      "Cohort retention rows with customers (group, cohort, size), each with its counts for "
+      "k = 0 .. months - 1 - cohort at counts[start[r]:start[r + 1]]");
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <unordered_set>
 #include <vector>
 
 #include "common.hpp"
@@ -30,9 +31,8 @@ void bind_rollup(py::module_& m) {
         opt.as_of = as_of;
         opt.levels = levels;
         opt.min_pv = min_pv;
-        auto wanted = [&](const std::string& c) {
-          return std::find(columns.begin(), columns.end(), c) != columns.end();
-        };
+        const std::unordered_set<std::string> asked(columns.begin(), columns.end());
+        auto wanted = [&](const std::string& c) { return asked.count(c) != 0; };
         // PV and GV alone (no as_of): one scatter of the orders and one reverse pass,
         // without the rest of the table.
         const bool lean = !as_of && std::all_of(columns.begin(), columns.end(), [](const auto& c) {
@@ -104,9 +104,24 @@ void bind_rollup(py::module_& m) {
           put("pv", t.pv.data());
           put("gv", t.gv.data());
         }
-        for (int l = 1; l <= levels; ++l) {
-          const std::string name = "level_" + std::to_string(l);
-          if (wanted(name)) put(name, t.level.data() + static_cast<std::size_t>(l - 1) * n);
+        // Level columns: the stored ones (up to the network's height) gathered, every one
+        // above it the same read-only array of zeros (no memory per column).
+        py::object zeros;
+        for (const std::string& name : columns) {
+          if (name.rfind("level_", 0) != 0) continue;
+          const int l = std::stoi(name.substr(6));  // the caller checked the names
+          if (l < 1 || l > levels) continue;
+          if (const double* col = t.level.column(l)) {
+            put(name, col);
+            continue;
+          }
+          if (!zeros) {
+            py::array_t<double> z(static_cast<py::ssize_t>(filter ? rows.size() : n));
+            std::fill(z.mutable_data(), z.mutable_data() + z.size(), 0.0);
+            z.attr("setflags")(py::arg("write") = false);
+            zeros = std::move(z);
+          }
+          out[py::str(name)] = zeros;
         }
         put("power_leg", t.power_leg.data());
         put("lesser_legs", t.lesser_legs.data());
@@ -122,6 +137,19 @@ void bind_rollup(py::module_& m) {
       py::arg("network"), py::arg("activity"), py::arg("start"), py::arg("end"),
       py::arg("as_of") = py::none(), py::arg("levels") = 3, py::arg("min_pv") = py::none(),
       py::arg("columns"), "The volumes table's columns named in `columns`, in input row order");
+
+  m.attr("max_level_columns") = max_level_columns;
+  m.def(
+      "check_levels",
+      [](const Network& net, const py::int_& levels) {
+        int overflow = 0;  // any Python int: one beyond the int64 range is named as written
+        const long long l = PyLong_AsLongLongAndOverflow(levels.ptr(), &overflow);
+        if (overflow > 0) throw detail::too_many_levels(net, py::repr(levels));
+        return stored_levels(net, overflow < 0 ? -1 : l);
+      },
+      py::arg("network"), py::arg("levels"),
+      "How many of `levels` level columns can be non-zero (those up to the network's height); "
+      "InputError naming levels and the height when the table cannot be made");
 
   m.def(
       "rollup",

@@ -1,7 +1,7 @@
 // downline._core: the compiled half of the Python package. One binding file per concept.
 #include <pybind11/pybind11.h>
 
-#include "downline/detail/parallel.hpp"
+#include "downline/threads.hpp"
 
 namespace py = pybind11;
 
@@ -28,6 +28,7 @@ PYBIND11_MODULE(_core, m) {
   bind_retention(m);
   bind_survival(m);
   m.def("set_num_threads", &downline::set_num_threads, py::arg("n"),
-        "Threads for the parallel steps (0: DOWNLINE_NUM_THREADS or every core)");
+        "Threads for the parallel steps, 0..max_threads (0: DOWNLINE_NUM_THREADS or every core)");
+  m.attr("max_threads") = downline::max_threads;
   m.def("num_threads", &downline::num_threads, "Threads the parallel steps use");
 }
