@@ -409,4 +409,119 @@ inline VolumeTable volumes(const Network& net, const Activity& act, const Volume
   return t;
 }
 
+/// The columns of the volumes table, as bit flags (volumes_by_row()).
+struct VolumeColumns {
+  static constexpr unsigned pv = 1, gv = 2, levels = 4, power_leg = 8, lesser_legs = 16,
+                            downline = 32, active_downline = 64, frontline = 128, depth = 256,
+                            height = 512, active = 1024, all = 2047;
+};
+
+/// One result column in input row order: `size` values written once (no zero-filling
+/// first; on huge pages when large). Empty when the column was not asked for.
+template <class T>
+struct RowColumn {
+  detail::ScratchBuffer<T> values;
+  std::size_t size = 0;
+  const T* data() const noexcept { return values.get(); }
+  bool empty() const noexcept { return !values; }
+};
+
+/// The volumes table in input row order, as volumes_by_row() gives it.
+struct VolumeRows {
+  /// Whether the table has every input row, in input order; when as_of leaves anyone out,
+  /// `rows` holds the input rows in the table, ascending (the participants enrolled by then).
+  bool every_row = true;
+  Array<index_t> rows;
+  int levels = 0;  ///< level columns asked for
+  RowColumn<double> pv, gv, power_leg, lesser_legs;
+  /// level[l - 1] for the levels up to the network's height (the others are all zeros).
+  std::vector<RowColumn<double>> level;
+  RowColumn<index_t> downline, active_downline, frontline, depth, height;
+  RowColumn<std::uint8_t> active;
+};
+
+namespace detail {
+/// `pre` (in preorder) gathered into input row order, every row or only `t.rows`; on every
+/// thread.
+template <class T>
+RowColumn<T> gather_rows(const Network& net, const VolumeRows& t, const T* pre) {
+  const Array<index_t>& rows = t.rows;
+  RowColumn<T> c;
+  c.size = t.every_row ? static_cast<std::size_t>(net.size()) : rows.size();
+  c.values = scratch_buffer<T>(c.size);
+  if (t.every_row) {
+    net.preorder_to_rows(pre, c.values.get());
+  } else {
+    const index_t* pos = net.position_of_row().data();
+    T* out = c.values.get();
+    parallel_for(c.size, std::size_t{1} << 16, [&](std::size_t, std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) out[i] = pre[pos[rows[i]]];
+    });
+  }
+  return c;
+}
+}  // namespace detail
+
+/// The volumes table's `columns` (VolumeColumns flags) in input row order, each gathered
+/// once. PV and GV alone without as_of take a shorter road: PV straight into row order
+/// (both orders from one pass over the period's orders when both are asked for), GV
+/// rolled up in place, and nothing else computed; the same bits as volumes().
+inline VolumeRows volumes_by_row(const Network& net, const Activity& act,
+                                 const VolumeOptions& opt, unsigned columns = VolumeColumns::all) {
+  const detail::CallThreads threads;
+  const auto wanted = [&](unsigned c) { return (columns & c) != 0; };
+  const std::size_t n = static_cast<std::size_t>(net.size());
+  VolumeRows out;
+  out.levels = opt.levels;
+  if (!opt.as_of && (columns & ~(VolumeColumns::pv | VolumeColumns::gv)) == 0) {
+    if (act.network_size() != net.size())
+      throw InputError(ErrorKind::bad_value, "activity was mapped to another network");
+    const index_t* row = net.row_of_position().data();
+    detail::ScratchBuffer<double> pre;  // PV in preorder, then GV (in place)
+    if (wanted(VolumeColumns::pv)) {
+      out.pv.size = n;
+      out.pv.values = detail::scratch_buffer<double>(n);
+    }
+    if (wanted(VolumeColumns::pv) && wanted(VolumeColumns::gv)) {
+      pre = detail::scratch_buffer<double>(n);
+      act.personal_volume_twice(opt.start, opt.end, row, pre.get(), out.pv.values.get());
+    } else if (wanted(VolumeColumns::pv)) {
+      act.personal_volume_to(opt.start, opt.end, row, out.pv.values.get());
+    } else if (wanted(VolumeColumns::gv)) {
+      pre = detail::scratch_buffer<double>(n);
+      act.personal_volume(opt.start, opt.end, pre.get(), nullptr);
+    }
+    if (wanted(VolumeColumns::gv)) {
+      subtree_sum(net, pre.get(), pre.get());
+      out.gv = detail::gather_rows(net, out, pre.get());
+    }
+    return out;
+  }
+  const VolumeTable t = volumes(net, act, opt);
+  if (opt.as_of) {
+    const index_t* pos = net.position_of_row().data();
+    for (index_t r = 0; r < net.size(); ++r)
+      if (t.included[pos[r]]) out.rows.push_back(r);
+    out.every_row = out.rows.size() == n;
+    if (out.every_row) out.rows.clear();
+  }
+  const auto put = [&](unsigned c, auto& column, const auto& pre) {
+    if (wanted(c)) column = detail::gather_rows(net, out, pre.data());
+  };
+  put(VolumeColumns::pv, out.pv, t.pv);
+  put(VolumeColumns::gv, out.gv, t.gv);
+  if (wanted(VolumeColumns::levels))
+    for (int l = 1; l <= t.level.stored; ++l)
+      out.level.push_back(detail::gather_rows(net, out, t.level.column(l)));
+  put(VolumeColumns::power_leg, out.power_leg, t.power_leg);
+  put(VolumeColumns::lesser_legs, out.lesser_legs, t.lesser_legs);
+  put(VolumeColumns::downline, out.downline, t.downline);
+  put(VolumeColumns::active_downline, out.active_downline, t.active_downline);
+  put(VolumeColumns::frontline, out.frontline, t.frontline);
+  put(VolumeColumns::depth, out.depth, t.depth);
+  put(VolumeColumns::height, out.height, t.height);
+  put(VolumeColumns::active, out.active, t.active);
+  return out;
+}
+
 }  // namespace downline

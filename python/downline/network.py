@@ -521,12 +521,23 @@ class Network:
             raise InputError("as_of needs enrolment dates: build the network with enrolled_on=...")
         if snap is not None and not len(self):  # no enrolment days for the core to see: nobody to leave out
             snap, hi = None, max(lo, min(hi, snap + 1))
-        cols = _core.volumes(self._core, act._core, lo, hi, snap, levels, min_pv, columns)
-        index = self._ids
-        if "rows" in cols:
-            index = index[cols.pop("rows")]
+        flags = 0
+        for c in columns:
+            flags |= _core.volume_columns["levels" if c.startswith("level_") else c]
+        t = _core.volumes(self._core, act._core, lo, hi, snap, levels, min_pv, flags)
+        index = self._ids if t.every_row else self._ids[t.rows]
+        zeros = None  # every level above the network's height: one shared read-only array
+        cols = {}
+        for c in columns:
+            col = t.level(int(c[6:])) if c.startswith("level_") else getattr(t, c)
+            if col is None:
+                if zeros is None:
+                    zeros = np.zeros(len(index))
+                    zeros.setflags(write=False)
+                col = zeros
+            cols[c] = col
         # no consolidation copy; columns in the order asked for
-        return pd.DataFrame({c: cols[c] for c in columns}, index=index, columns=columns, copy=False)
+        return pd.DataFrame(cols, index=index, columns=columns, copy=False)
 
     def rollup(self, values: Any) -> Any:
         """Sums any per-participant values over every subtree (the participant included).

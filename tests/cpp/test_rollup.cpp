@@ -128,6 +128,37 @@ void check_case(const Forest& f, const VolumeOptions& opt) {
     REQUIRE(t.depth[k] == r.depth);
     REQUIRE(t.height[k] == r.height);
   }
+  // The same table in input row order, every column or a few (PV and GV alone take the
+  // short road without as_of): the included rows, ascending, with the reference's values.
+  for (unsigned columns : {VolumeColumns::all, VolumeColumns::pv | VolumeColumns::gv,
+                           VolumeColumns::pv, VolumeColumns::gv,
+                           VolumeColumns::levels | VolumeColumns::height}) {
+    CAPTURE(columns);
+    const VolumeRows v = volumes_by_row(net, act, opt, columns);
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < n; ++i)
+      if (ref.at(f.ids[i]).included) rows.push_back(i);
+    REQUIRE(v.every_row == (rows.size() == n));
+    if (!v.every_row) REQUIRE(std::vector<std::size_t>(v.rows.begin(), v.rows.end()) == rows);
+    const auto has = [&](unsigned c) { return (columns & c) != 0; };
+    REQUIRE(v.pv.empty() == !has(VolumeColumns::pv));
+    REQUIRE(v.gv.empty() == !has(VolumeColumns::gv));
+    REQUIRE(v.height.empty() == !has(VolumeColumns::height));
+    REQUIRE(v.downline.empty() == !has(VolumeColumns::downline));
+    REQUIRE(v.level.size() == (has(VolumeColumns::levels) ? std::min<std::size_t>(
+                                                               static_cast<std::size_t>(opt.levels),
+                                                               static_cast<std::size_t>(net.max_depth()))
+                                                         : 0));
+    for (std::size_t j = 0; j < rows.size(); ++j) {
+      const Ref& r = ref.at(f.ids[rows[j]]);
+      INFO("row ", rows[j]);
+      if (has(VolumeColumns::pv)) REQUIRE(close(v.pv.data()[j], r.pv));
+      if (has(VolumeColumns::gv)) REQUIRE(close(v.gv.data()[j], r.gv));
+      if (has(VolumeColumns::height)) REQUIRE(v.height.data()[j] == r.height);
+      if (has(VolumeColumns::downline)) REQUIRE(v.downline.data()[j] == r.downline);
+      for (std::size_t l = 0; l < v.level.size(); ++l) REQUIRE(close(v.level[l].data()[j], r.level[l]));
+    }
+  }
 }
 
 }  // namespace
