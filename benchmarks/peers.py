@@ -432,10 +432,9 @@ def build_parser(work: Path) -> Path:
 # ======================================================================================
 def generate(n: int, orders_per_participant: float, data: Path) -> dict:
     """The company of ``n`` participants (see the module docstring), written to ``data`` as the
-    .npy columns of benchmarks/run.py's ``make_data`` (plus ``p_region``) and as the two CSV
-    files. Returns facts about it (orders, depths, recruits, file sizes)."""
+    .npy columns of benchmarks/run.py's ``make_data`` (plus ``p_region``; ``write_csv``
+    writes the two CSV files). Returns facts about it (orders, depths, recruits)."""
     import numpy as np
-    import pandas as pd
 
     rng = np.random.default_rng(SEED)
     t0 = time.perf_counter()
@@ -499,9 +498,34 @@ def generate(n: int, orders_per_participant: float, data: Path) -> dict:
     for name, values in cols.items():
         np.save(data / f"{name}.npy", values)
     (data / "kinds.json").write_text(json.dumps(list(KINDS)))
+    pct = np.percentile(depth, [50, 90, 99, 99.9], method="lower")
+    return {
+        "n": n, "orders": int(len(cols["o_pv"])), "roots": int((~has).sum()), "lines": int(n_lines),
+        "line_lengths": [int(x) for x in sorted(lengths, reverse=True)],
+        "max_depth": int(depth.max()),
+        "depth_percentiles": {"p50": int(pct[0]), "p90": int(pct[1]), "p99": int(pct[2]), "p99.9": int(pct[3])},
+        "deeper_than_30": int((depth > 30).sum()), "deeper_than_100": int((depth > 100).sum()),
+        "max_recruits": int(recruits.max()), "recruiters": int((recruits > 0).sum()),
+        "recruits_p99": int(np.percentile(recruits[recruits > 0], 99, method="lower")),
+        "as_of": str(np.max(cols["o_ordered_on"]).astype("datetime64[D]")),
+        "month_orders": int(((cols["o_ordered_on"] >= np.datetime64(MONTH_START))
+                             & (cols["o_ordered_on"] < np.datetime64(MONTH_END))).sum()),
+        "npy_seconds": time.perf_counter() - t0,
+    }
+
+
+def write_csv(data: Path) -> dict:
+    """participants.csv and orders.csv of the .npy columns in ``data`` (dates written from a
+    table of day labels: much faster than date_format). Returns their sizes and the time."""
+    import numpy as np
+    import pandas as pd
+
     t1 = time.perf_counter()
-    # the CSV files (dates written from a table of day labels: much faster than date_format)
-    lo = int(min(enrol.min(), (cols["o_ordered_on"].view(np.int64) // ns_day).min()))
+    names = ("p_id", "p_sponsor", "p_has_sponsor", "p_enrolled_on", "p_kind", "p_region", "o_participant_id",
+             "o_ordered_on", "o_amount", "o_pv")
+    cols = {name: np.load(data / f"{name}.npy") for name in names}
+    ns_day = np.int64(86_400 * 10**9)
+    lo = int(min(cols["p_enrolled_on"].view(np.int64).min(), cols["o_ordered_on"].view(np.int64).min()) // ns_day)
     hi = int(np.datetime64(ORDERS_LAST, "D").astype(np.int64))
     labels = np.datetime_as_string(np.arange(lo, hi + 1).astype("datetime64[D]"))
 
@@ -520,34 +544,27 @@ def generate(n: int, orders_per_participant: float, data: Path) -> dict:
             pd.DataFrame({"participant_id": o["participant_id"][part], "ordered_on": dates(o["ordered_on"][part]),
                           "amount": o["amount"][part], "pv": o["pv"][part]}).to_csv(f, index=False,
                                                                                     header=start == 0)
-    pct = np.percentile(depth, [50, 90, 99, 99.9], method="lower")
-    return {
-        "n": n, "orders": int(len(o["pv"])), "roots": int((~has).sum()), "lines": int(n_lines),
-        "line_lengths": [int(x) for x in sorted(lengths, reverse=True)],
-        "max_depth": int(depth.max()),
-        "depth_percentiles": {"p50": int(pct[0]), "p90": int(pct[1]), "p99": int(pct[2]), "p99.9": int(pct[3])},
-        "deeper_than_30": int((depth > 30).sum()), "deeper_than_100": int((depth > 100).sum()),
-        "max_recruits": int(recruits.max()), "recruiters": int((recruits > 0).sum()),
-        "recruits_p99": int(np.percentile(recruits[recruits > 0], 99, method="lower")),
-        "as_of": str(np.max(cols["o_ordered_on"]).astype("datetime64[D]")),
-        "month_orders": int(((cols["o_ordered_on"] >= np.datetime64(MONTH_START))
-                             & (cols["o_ordered_on"] < np.datetime64(MONTH_END))).sum()),
-        "csv_bytes": {f: (data / f).stat().st_size for f in ("participants.csv", "orders.csv")},
-        "npy_seconds": t1 - t0, "csv_seconds": time.perf_counter() - t1,
-    }
+    return {"csv_bytes": {f: (data / f).stat().st_size for f in ("participants.csv", "orders.csv")},
+            "csv_seconds": time.perf_counter() - t1}
 
 
-def ensure_data(n: int, opp: float, tmp: Path) -> tuple[Path, dict]:
-    """The cached data of one size (generated when missing): (directory, facts)."""
+def ensure_data(n: int, opp: float, tmp: Path, csv: bool = True) -> tuple[Path, dict]:
+    """The cached data of one size (generated when missing; the CSV files too when ``csv``):
+    (directory, facts)."""
     data = tmp / f"data-{n}-opp{opp:g}-seed{SEED}-v{DATA_VERSION}"
     meta = data / "meta.json"
     if meta.is_file():
-        return data, json.loads(meta.read_text())
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
-    say(f"n={n:,}: generating the data in {data} ...")
-    facts = generate(n, opp, data)
-    meta.write_text(json.dumps(facts, indent=1))
+        facts = json.loads(meta.read_text())
+    else:
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
+        say(f"n={n:,}: generating the data in {data} ...")
+        facts = generate(n, opp, data)
+        meta.write_text(json.dumps(facts, indent=1))
+    if csv and "csv_bytes" not in facts:
+        say(f"n={n:,}: writing the CSV files in {data} ...")
+        facts.update(write_csv(data))
+        meta.write_text(json.dumps(facts, indent=1))
     return data, facts
 
 
@@ -621,15 +638,17 @@ def igraph_gv(people: pd.DataFrame, orders: pd.DataFrame) -> np.ndarray:
     return np.array(gv)
 
 
-def numpy_volumes(people: pd.DataFrame, orders: pd.DataFrame, levels: int = 3) -> dict[str, np.ndarray]:
+def numpy_volumes(people: pd.DataFrame, orders: pd.DataFrame, levels: int = 3,
+                  idmap: str = "index") -> dict[str, np.ndarray]:
     """The full volumes table (DOMAIN.md) with numpy, written like run.py's numpy peer: ids
-    by ``get_indexer``, depth levels by pointer jumping, subtree sums by ``np.bincount`` per
-    level on a level-order layout (``bincount-compact``), level volumes by ``np.bincount``
-    per generation, heights and power legs by ``maximum.at`` per depth level."""
+    by ``get_indexer`` (or ``idmap``, see run.py's np_lookup), depth levels by pointer
+    jumping, subtree sums by ``np.bincount`` per level on a level-order layout
+    (``bincount-compact``), level volumes by ``np.bincount`` per generation, heights and
+    power legs by ``maximum.at`` per depth level."""
     import numpy as np
 
     kernel = "bincount-compact"
-    lookup = harness.np_lookup(people["id"].to_numpy(), "index")
+    lookup = harness.np_lookup(people["id"].to_numpy(), idmap)
     parent, has = harness.np_parents(people, lookup)
     rows_by_depth, depth = harness.np_levels(parent, has, "jump")
     n = len(parent)
@@ -725,7 +744,7 @@ def check_answer(results: Path, task: str, tool: str, got: dict) -> list[dict]:
     def want(name: str) -> np.ndarray:
         return np.load(results / f"downline_{task}_{name}.npy")
 
-    if task != "km":
+    if task != "km" or "observed" in got:  # an answer of downline's form: name by name
         return [compare(f"{task} {name} ({tool})", values, want(name)) for name, values in got.items()]
     # Kaplan-Meier: statsmodels lists event times only, downline every distinct time of a group
     checks = [compare(f"churn {c} ({tool})", got[c], want(c)) for c in ("ids", "duration", "churned")]
@@ -829,18 +848,12 @@ def measure_runs(fn: Callable[[], Any], repeat: int) -> tuple[dict, Any]:
 
 def child(task: str, tool: str, data: Path, results: Path, repeat: int, as_of_text: str, tasks: list[str]) -> dict:
     import numpy as np
-    import pandas as pd
 
-    out: dict = {"task": task, "tool": tool}
     if task == "load":
         return child_load(tool, data, repeat)
     people, orders = harness.load_frames(data)
     region = np.load(data / "p_region.npy")
-    out["rss_data_bytes"] = harness._status_kb("VmRSS:") * 1024
-    import downline as dl
-
-    out["threads"] = dl.num_threads()
-    as_of = pd.Timestamp(as_of_text)
+    out = child_info(task, tool)
     if tool == "floor":
         ids, ticks = orders["participant_id"].to_numpy(), orders["ordered_on"].to_numpy().view(np.int64)
         rollup = (people["id"].to_numpy(), np.load(data / "p_sponsor.npy"), ids, ticks, orders["pv"].to_numpy())
@@ -849,17 +862,52 @@ def child(task: str, tool: str, data: Path, results: Path, repeat: int, as_of_te
         print("@run", flush=True)
         out["floors"] = harness.floor_passes({t: columns[t] for t in tasks if t in columns}, repeat)
         return out
+    st, answer, more = run_path(task, tool, people, orders, region, as_of_text, repeat)
+    out.update(more, whole=st)
+    if tool == "downline":
+        save_answer(results, task, tool, answer)
+    else:
+        out["checks"] = out.get("checks", []) + check_answer(results, task, tool, answer)
+    return out
+
+
+def child_info(task: str, tool: str) -> dict:
+    """The start of a child's result: its task, tool, RSS with the data loaded and
+    downline's threads (downline imported now, outside any timing)."""
+    import downline as dl
+
+    return {"task": task, "tool": tool, "rss_data_bytes": harness._status_kb("VmRSS:") * 1024,
+            "threads": dl.num_threads()}
+
+
+def run_path(task: str, tool: str, people: pd.DataFrame, orders: pd.DataFrame, region: np.ndarray, as_of_text: str,
+             repeat: int, idmaps: tuple[str, ...] = ("index",)) -> tuple[dict, dict, dict]:
+    """One (task, tool) path on the DataFrames, timed: (time stats, its answer, more results:
+    steps, variants, checks). ``idmaps``: the ways the numpy peers may map ids to rows
+    (run.py's ``np_lookup``), each timed; the faster is the peer. Tasks beyond TASKS: ``rfm``
+    (RFM scores and segments of every customer with an order of amount > 0) and ``gv_all``
+    (GV of every order of the history)."""
+    import numpy as np
+    import pandas as pd
+    import downline as dl
+
+    as_of = pd.Timestamp(as_of_text)
     steps = segment.Steps()
-    if task == "gv" and tool == "downline":
+    more: dict = {}
+    month = task in ("gv", "volumes")
+    if task in ("gv", "gv_all") and tool == "downline":
+        period = {"start": MONTH_START, "end": MONTH_END} if month else {}
+
         def path() -> Any:
             net = dl.Network.from_frame(people)
-            return net.volumes(orders, start=MONTH_START, end=MONTH_END, columns=["gv"])
+            return net.volumes(orders, columns=["gv"], **period)
         st, vol = measure_runs(path, repeat)
         answer = {"gv": vol["gv"].to_numpy()}
-    elif task == "gv" and tool == "pandas":
-        st, ((_, gv, _), _) = measure_runs(
-            lambda: harness.numpy_whole_path(people, orders, "index", "bincount-compact", "jump"), repeat)
-        answer = {"gv": gv}
+    elif task in ("gv", "gv_all") and tool == "pandas":
+        period = (MONTH_START, MONTH_END) if month else None
+        st, answer, more = fastest_variant(
+            lambda m: harness.numpy_whole_path(people, orders, m, "bincount-compact", "jump", period=period), repeat,
+            lambda res: {"gv": res[0][1]}, idmaps, IDMAP_LABELS)
     elif task == "gv" and tool == "networkx":
         st, gv = measure_runs(lambda: networkx_gv(people, orders), repeat)
         answer = {"gv": gv}
@@ -873,21 +921,19 @@ def child(task: str, tool: str, data: Path, results: Path, repeat: int, as_of_te
         st, vol = measure_runs(path, repeat)
         answer = {c: vol[c].to_numpy() for c in VOLUME_COLUMNS}
     elif task == "volumes" and tool == "pandas":
-        st, answer = measure_runs(lambda: numpy_volumes(people, orders), repeat)
+        st, answer, more = fastest_variant(lambda m: numpy_volumes(people, orders, idmap=m), repeat, lambda a: a,
+                                           idmaps, IDMAP_LABELS)
     elif task == "lifecycle" and tool == "downline":
         st, lc = measure_runs(lambda: dl.lifecycle(orders, as_of_text), repeat)
         answer = {"matrix": lc.matrix.to_numpy(dtype=np.int64)}
     elif task == "lifecycle" and tool == "pandas":
-        variants, matrices = {}, {}
-        for v in segment.VARIANTS:  # the faster of segment.py's two grouping variants is the peer
-            variants[v], (_, matrix) = measure_runs(lambda: segment.pandas_lifecycle(orders, as_of, v, steps), repeat)
-            matrices[v] = matrix.to_numpy(dtype=np.int64)
-        best = min(variants, key=lambda v: variants[v]["median"])
-        st = variants[best]
-        out["variants"] = {segment.VARIANT_LABELS[v]: s["median"] for v, s in variants.items()}
-        out["checks"] = [compare(f"lifecycle matrix ({segment.VARIANT_LABELS[v]} = the faster variant)", m,
-                                 matrices[best]) for v, m in matrices.items() if v != best]
-        answer = {"matrix": matrices[best]}
+        st, answer, more = fastest_variant(lambda v: segment.pandas_lifecycle(orders, as_of, v, steps), repeat,
+                                           lambda res: {"matrix": res[1].to_numpy(dtype=np.int64)})
+    elif task == "rfm" and tool == "downline":
+        st, r = measure_runs(lambda: dl.rfm(orders, as_of_text), repeat)
+        answer = rfm_answer(r[r["R"].notna().to_numpy()])
+    elif task == "rfm" and tool == "pandas":
+        st, answer, more = fastest_variant(lambda v: segment.pandas_rfm(orders, as_of, v, steps), repeat, rfm_answer)
     elif task == "km":
         kept = region[people["enrolled_on"].to_numpy() <= as_of.to_datetime64()]
         if tool == "downline":
@@ -922,13 +968,42 @@ def child(task: str, tool: str, data: Path, results: Path, repeat: int, as_of_te
         answer = cohort_answer(counts.index.to_numpy(), counts.to_numpy(), sizes.to_numpy(), as_of_text)
     else:
         raise SystemExit(f"no path for task {task!r} and tool {tool!r}")
-    out["whole"] = st
-    out["steps"] = steps.stats()
-    if tool == "downline":
-        save_answer(results, task, tool, answer)
-    else:
-        out["checks"] = out.get("checks", []) + check_answer(results, task, tool, answer)
-    return out
+    return st, answer, {**more, "steps": steps.stats()}
+
+
+IDMAP_LABELS = {"index": "ids by get_indexer", "direct": "ids by direct addressing",
+                "sort": "ids by argsort + searchsorted"}
+
+
+def fastest_variant(run: Callable[[str], Any], repeat: int, answer_of: Callable[[Any], dict],
+                    names: tuple[str, ...] = segment.VARIANTS,
+                    labels: Optional[dict] = None) -> tuple[dict, dict, dict]:
+    """The variants of a peer (default: segment.py's two grouping variants), each timed
+    (``run(variant)``); the faster is the peer. Returns its (time stats, answer) and more
+    results: every variant's median (by ``labels``) and the checks that the other variants'
+    answers equal the faster's."""
+    labels = labels or segment.VARIANT_LABELS
+    variants, answers = {}, {}
+    for v in names:
+        variants[v], res = measure_runs(lambda: run(v), repeat)
+        answers[v] = answer_of(res)
+        del res
+    best = min(variants, key=lambda v: variants[v]["median"])
+    checks = [compare(f"{name} ({labels[v]} = the faster variant)", values, answers[best][name])
+              for v, answer in answers.items() if v != best for name, values in answer.items()]
+    return variants[best], answers[best], {"variants": {labels[v]: s["median"] for v, s in variants.items()},
+                                           "checks": checks}
+
+
+def rfm_answer(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """An RFM answer: every scored customer's id, R, F and M scores, segment name and
+    monetary sum (``frame``: dl.rfm's rows of customers with an order of amount > 0, or
+    segment.py's pandas_rfm)."""
+    import numpy as np
+
+    return {"ids": frame.index.to_numpy(), **{c: frame[c].to_numpy(dtype=np.int64) for c in ("R", "F", "M")},
+            "segment": frame["segment"].astype(str).to_numpy(dtype=str),
+            "monetary": frame["monetary"].to_numpy(dtype=np.float64)}
 
 
 def child_load(tool: str, data: Path, repeat: int) -> dict:
@@ -994,11 +1069,11 @@ def rss_bytes(pid: int) -> int:
     return 0
 
 
-def run_guarded(cmd: list[str], timeout: float, max_rss: int) -> dict:
-    """Runs cmd under the timeout and the memory guard. Its stdout lines "@run" mark the
-    start of a run (each run may take ``timeout`` seconds; the time before the first,
-    PREPARE_TIMEOUT) and its last line is a JSON object, which is returned; else
-    {"status": "timeout" | "oom" | "error", ...}."""
+def run_guarded(cmd: list[str], timeout: float, max_rss: int, env: Optional[dict] = None) -> dict:
+    """Runs cmd (``env``: more environment variables) under the timeout and the memory
+    guard. Its stdout lines "@run" mark the start of a run (each run may take ``timeout``
+    seconds; the time before the first, PREPARE_TIMEOUT) and its last line is a JSON
+    object, which is returned; else {"status": "timeout" | "oom" | "error", ...}."""
     lines: queue.Queue = queue.Queue()
     err: list[str] = []
 
@@ -1008,7 +1083,8 @@ def run_guarded(cmd: list[str], timeout: float, max_rss: int) -> dict:
         end()
 
     last, status, peak = "", "", 0
-    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as proc:
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          env=None if env is None else {**os.environ, **env}) as proc:
         threads = [threading.Thread(target=pump, args=(proc.stdout, lines.put, lambda: lines.put(None))),
                    threading.Thread(target=pump, args=(proc.stderr, err.append, lambda: None))]
         for t in threads:
@@ -1052,18 +1128,23 @@ def run_guarded(cmd: list[str], timeout: float, max_rss: int) -> dict:
 
 
 class Runner:
-    """Starts the children of one size and collects their results."""
+    """Starts the children of one size and collects their results (``script``: the
+    benchmark script whose --child mode runs them; default this one)."""
 
-    def __init__(self, args: argparse.Namespace, data: Path, results: Path, as_of: str, repeat: int) -> None:
+    def __init__(self, args: argparse.Namespace, data: Path, results: Path, as_of: str, repeat: int,
+                 script: Optional[Path] = None) -> None:
         self.args, self.data, self.results, self.as_of, self.repeat = args, data, results, as_of, repeat
         self.max_rss = int(args.max_memory_gb * 2**30)
+        self.script = script or Path(__file__).resolve()
 
-    def child(self, task: str, tool: str, tasks: Optional[list[str]] = None) -> dict:
-        cmd = [sys.executable, *[f"-W{w}" for w in sys.warnoptions], str(Path(__file__).resolve()), "--child", task,
+    def child(self, task: str, tool: str, tasks: Optional[list[str]] = None, extra: tuple[str, ...] = (),
+              env: Optional[dict] = None) -> dict:
+        """One child (``extra``: more arguments; ``env``: more environment variables)."""
+        cmd = [sys.executable, *[f"-W{w}" for w in sys.warnoptions], str(self.script), "--child", task,
                tool, "--data", str(self.data), "--results", str(self.results), "--repeat", str(self.repeat),
-               "--as-of", self.as_of, "--tasks", ",".join(tasks or [task])]
+               "--as-of", self.as_of, "--tasks", ",".join(tasks or [task]), *extra]
         t0 = time.perf_counter()
-        res = run_guarded(cmd, self.args.timeout, self.max_rss)
+        res = run_guarded(cmd, self.args.timeout, self.max_rss, env)
         res["wall_seconds"] = time.perf_counter() - t0
         raise_on_failed_checks(res, f"{task} / {tool}")
         return res
@@ -1558,20 +1639,28 @@ def targets_for(results: list[dict], limit: float) -> list[tuple]:
     return out
 
 
+def report_head(title: str, threads: Any, versions: str, wall: float) -> list[str]:
+    """A report's title and machine line (``versions``: more tools as ", name x.y")."""
+    return [f"# {title}", "", harness.machine_line(threads, versions)
+            + f" Month: [{MONTH_START}, {MONTH_END}). Run took {wall:.0f} s.", ""]
+
+
+def size_head(r: dict, times: str) -> str:
+    """The heading of one size (``times``: what the times are, e.g. "median [min]")."""
+    return (f"## {r['n']:,} participants, {r['data']['orders']:,} orders (as of {r['as_of']}; {r['repeat']} "
+            f"run{'s' * (r['repeat'] > 1)}, {times})")
+
+
 def report(results: list[dict], args: argparse.Namespace, wall: float) -> str:
     versions = [f", {name} {v}" for name, v in peer_versions().items()]
     pg = next((r["postgres_version"] for r in results if r.get("postgres_version")), None)
     threads = next((res["threads"] for r in results for rows in r["rows"].values() for res in rows.values()
                     if "threads" in res), "?")
-    lines = ["# downline against its peers", ""]
-    lines.append(harness.machine_line(threads, "".join(versions) + (f", PostgreSQL {pg}" if pg else ""))
-                 + f" Month: [{MONTH_START}, {MONTH_END}). Run took {wall:.0f} s.")
-    lines.append("")
+    lines = report_head("downline against its peers", threads,
+                        "".join(versions) + (f", PostgreSQL {pg}" if pg else ""), wall)
     for r in results:
         f = r["data"]
-        lines.append(f"## {r['n']:,} participants, {f['orders']:,} orders (as of {r['as_of']}; {r['repeat']} runs, "
-                     f"median [min])")
-        lines.append("")
+        lines += [size_head(r, "median [min]"), ""]
         lines.append(f"Data: {depth_line(f)}; {f['month_orders']:,} orders in the month; CSV files "
                      + ", ".join(f"{k} {fmt_mb(v)}" for k, v in f["csv_bytes"].items())
                      + ". Peak extra = the path's own peak over the RSS before it (PostgreSQL: the cluster's Pss); "
@@ -1628,17 +1717,23 @@ def choose(text: Optional[str], every: tuple, what: str) -> list[str]:
     return [x for x in every if x in chosen]
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    harness.common_arguments(ap, "20,000 participants, 3 runs per path (well under a minute)", "path")
-    ap.add_argument("--tasks", help=f"comma-separated subset of {','.join(TASKS)} (default: all)")
-    ap.add_argument("--tools", help=f"comma-separated subset of {','.join(TOOLS)} (default: all; downline always runs)")
+def guarded_arguments(ap: argparse.ArgumentParser) -> None:
+    """The options of the guarded children (--timeout, --max-memory-gb) and their internal
+    ones (--child TASK TOOL, --results, --as-of)."""
     ap.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds a run of a path may take (default 600)")
     ap.add_argument("--max-memory-gb", type=float, default=0.8 * meminfo("MemTotal") / 2**30,
                     help="a child whose RSS passes this is stopped as out of memory (default: 80%% of the RAM)")
     ap.add_argument("--child", nargs=2, metavar=("TASK", "TOOL"), help=argparse.SUPPRESS)
     ap.add_argument("--results", help=argparse.SUPPRESS)
     ap.add_argument("--as-of", help=argparse.SUPPRESS)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    harness.common_arguments(ap, "20,000 participants, 3 runs per path (well under a minute)", "path")
+    ap.add_argument("--tasks", help=f"comma-separated subset of {','.join(TASKS)} (default: all)")
+    ap.add_argument("--tools", help=f"comma-separated subset of {','.join(TOOLS)} (default: all; downline always runs)")
+    guarded_arguments(ap)
     args = ap.parse_args(argv)
     tasks = choose(args.tasks, TASKS, "tasks")
     if args.child:

@@ -37,11 +37,7 @@ and a FAIL does not change the exit code (this is a report, not a test).
 
 from __future__ import annotations
 
-import argparse
-import json
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -254,25 +250,14 @@ def check_size(n: int, data: Path) -> list[str]:
 def bench_size(n: int, args) -> dict:
     import numpy as np
 
-    repeat = args.repeat or (1 if args.quick else (3 if n >= 5_000_000 else 5))
-    r: dict = {"n": n, "repeat": repeat}
-    data = Path(tempfile.mkdtemp(prefix=f"downline-retention-{n}-", dir=args.tmp))
-    try:
-        say(f"n={n:,}: generating the sample (dl.sample, {args.orders_per_participant:g} orders per participant) ...")
-        r["data"] = harness.make_data(n, args.orders_per_participant, data)
+    with harness.dated_sample(n, args, "retention", say) as (r, data):
         np.save(data / "p_region.npy", np.random.default_rng(7).integers(0, GROUPS, n).astype(np.int32))
-        ticks = np.load(data / "o_ordered_on.npy", mmap_mode="r")
-        as_of = str(np.max(ticks).astype("datetime64[D]"))
-        r["as_of"] = as_of
         for key, task in (("floor", "floor"), ("dl_churn_km", "downline-churn-km"),
                           ("pd_churn_km", "pandas-churn-km"), ("dl_cohort", "downline-cohort"),
                           ("pd_cohort", "pandas-cohort")):
             say(f"n={n:,}: {task} ...")
-            r[key] = run_child(task, data, repeat, as_of)
+            r[key] = run_child(task, data, r["repeat"], r["as_of"])
         r["checks"] = check_size(n, data)
-    finally:
-        if not args.keep_data:
-            shutil.rmtree(data, ignore_errors=True)
     return r
 
 
@@ -349,15 +334,7 @@ def report(results: list[dict], wall: float) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    harness.common_arguments(ap, "100,000 participants, one run per path", "path")
-    ap.add_argument("--child", help=argparse.SUPPRESS)
-    ap.add_argument("--as-of", help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
-    if args.child:
-        print(json.dumps(child(args.child, Path(args.data), max(args.repeat, 1), args.as_of)))
-        return 0
-    return harness.run_sizes(args, 100_000, lambda n: bench_size(n, args), report)
+    return harness.as_of_main(argv, __doc__, child, bench_size, report)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ a report, not a test). See benchmarks/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -151,6 +152,34 @@ def make_data(n: int, orders_per_participant: float, data: Path) -> dict:
             "frames_bytes": int(people.memory_usage(deep=True).sum() + orders.memory_usage(deep=True).sum())}
 
 
+@contextlib.contextmanager
+def sample_dir(n: int, args, name: str):
+    """A temp folder (in ``--tmp``) for the sample files of n participants, removed on
+    leaving unless ``--keep-data``."""
+    data = Path(tempfile.mkdtemp(prefix=f"downline-{name}-{n}-", dir=args.tmp))
+    try:
+        yield data
+    finally:
+        if not args.keep_data:
+            shutil.rmtree(data, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def dated_sample(n: int, args, name: str, say):
+    """The start of a size in segment.py and retention.py: the sample company (make_data) in
+    a sample_dir, as of the day of its last order. Yields (r, folder): r the size's result
+    so far, {"n", "repeat" (runs per path), "data" (make_data's facts), "as_of"}."""
+    import numpy as np
+
+    repeat = args.repeat or (1 if args.quick else (3 if n >= 5_000_000 else 5))
+    with sample_dir(n, args, name) as data:
+        say(f"n={n:,}: generating the sample (dl.sample, {args.orders_per_participant:g} orders per participant) ...")
+        r = {"n": n, "repeat": repeat, "data": make_data(n, args.orders_per_participant, data)}
+        ticks = np.load(data / "o_ordered_on.npy", mmap_mode="r")
+        r["as_of"] = str(np.max(ticks).astype("datetime64[D]"))
+        yield r, data
+
+
 def load_frames(data: Path):
     """The DataFrames of downline.sample(n), rebuilt exactly (same dtypes) from the .npy files."""
     import numpy as np
@@ -178,14 +207,36 @@ def load_frames(data: Path):
 # the numpy peer
 # ======================================================================================
 def np_lookup(ids, method: str):
-    """id -> row mapping for unsorted int64 ids. Rejects duplicate ids, and unknown ids
-    at lookup (as downline does). method: "sort" (argsort + searchsorted) or "index"
-    (pandas hash index, pd.Index.get_indexer)."""
+    """id -> row mapping for unsorted ids. Rejects duplicate ids, and unknown ids at lookup
+    (as downline does). method: "sort" (argsort + searchsorted), "index" (pandas hash
+    index, pd.Index.get_indexer: any hashable ids, strings too) or "direct" (whole-number
+    ids, int or float: a table of rows over [min id, max id], addressed by id - min)."""
     import numpy as np
     import pandas as pd
 
     n = len(ids)
-    if method == "sort":
+    if method == "direct":
+        keys = whole_numbers(ids)
+        if keys is None:
+            raise ValueError("direct addressing needs whole-number ids")
+        lo = int(keys.min()) if n else 0
+        size = int(keys.max()) - lo + 1 if n else 0
+        if size > 64 * max(n, 1):
+            raise ValueError(f"ids span {size:,} values for {n:,} rows: too sparse for a table")
+        table = np.full(size, -1, dtype=np.int64)
+        table[keys - lo] = np.arange(n)
+        if n and np.count_nonzero(table >= 0) != n:
+            raise ValueError("duplicate participant ids")
+
+        def lookup(q):
+            k = whole_numbers(q)
+            if k is None or (len(k) and (k.min() < lo or k.max() >= lo + size)):
+                raise ValueError("unknown participant ids")
+            rows = table[k - lo]
+            if (rows < 0).any():
+                raise ValueError("unknown participant ids")
+            return rows
+    elif method == "sort":
         order = np.argsort(ids)
         sids = ids[order]
         if n > 1 and (sids[1:] == sids[:-1]).any():
@@ -212,13 +263,28 @@ def np_lookup(ids, method: str):
     return lookup
 
 
-def np_parents(people, lookup):
-    """Sponsor row of every row (-1 for a root) and the has-sponsor mask."""
+def whole_numbers(values):
+    """int64 values of an int or float array of whole numbers; None for anything else."""
     import numpy as np
+
+    values = np.asarray(values)
+    if values.dtype.kind in "iu":
+        return values.astype(np.int64, copy=False)
+    if values.dtype.kind != "f":
+        return None
+    keys = values.astype(np.int64)
+    return keys if (keys == values).all() else None
+
+
+def np_parents(people, lookup):
+    """Sponsor row of every row (-1 for a root) and the has-sponsor mask. The sponsor
+    column may hold ints (nullable Int64), floats (NaN for roots) or labels (None)."""
+    import numpy as np
+    import pandas as pd
 
     sp = people["sponsor_id"]
     has = sp.notna().to_numpy()
-    spv = sp.to_numpy(dtype=np.int64, na_value=0)
+    spv = sp.to_numpy(dtype=np.int64, na_value=0) if pd.api.types.is_integer_dtype(sp.dtype) else sp.to_numpy()
     parent = np.full(len(people), -1, dtype=np.int64)
     parent[has] = lookup(spv[has])
     if (parent == np.arange(len(parent))).any():
@@ -282,12 +348,15 @@ def np_levels(parent, has, method: str = "jump"):
     return levels, depth
 
 
-def np_month_pv(orders, lookup, n):
-    """PV of every row for the month: orders of the month, ids mapped, np.bincount."""
+def np_month_pv(orders, lookup, n, period=(MONTH_START, MONTH_END)):
+    """PV of every row for the period [start, end) (default: the month; None: every
+    order): orders of the period, ids mapped, np.bincount."""
     import numpy as np
 
+    if period is None:
+        return np.bincount(lookup(orders["participant_id"].to_numpy()), weights=orders["pv"].to_numpy(), minlength=n)
     day = orders["ordered_on"].to_numpy()
-    m = (day >= np.datetime64(MONTH_START)) & (day < np.datetime64(MONTH_END))
+    m = (day >= np.datetime64(period[0])) & (day < np.datetime64(period[1]))
     rows = lookup(orders["participant_id"].to_numpy()[m])
     return np.bincount(rows, weights=orders["pv"].to_numpy()[m], minlength=n)
 
@@ -361,8 +430,10 @@ def gv_to_rows(kernel: str, prep, gv):
     return out
 
 
-def numpy_whole_path(people, orders, idmap: str, kernel: str, depth_method: str, all_orders: bool = False):
-    """The numpy peer from the DataFrames: returns (pv, gv, depth) per row and step times."""
+def numpy_whole_path(people, orders, idmap: str, kernel: str, depth_method: str, all_orders: bool = False,
+                     period=(MONTH_START, MONTH_END)):
+    """The numpy peer from the DataFrames: returns (pv, gv, depth) per row and step times.
+    ``period``: [start, end) of the PV (None: every order of the history)."""
     t = {}
     t0 = time.perf_counter()
     ids = people["id"].to_numpy()
@@ -371,7 +442,8 @@ def numpy_whole_path(people, orders, idmap: str, kernel: str, depth_method: str,
     t1 = time.perf_counter()
     levels, depth = np_levels(parent, has, depth_method)
     t2 = time.perf_counter()
-    pv = (np_month_pv_all_mapped if all_orders else np_month_pv)(orders, lookup, len(ids))
+    pv = np_month_pv_all_mapped(orders, lookup, len(ids)) if all_orders else np_month_pv(orders, lookup, len(ids),
+                                                                                            period)
     t3 = time.perf_counter()
     prep = gv_prepare(kernel, parent, levels, pv)
     gv = gv_to_rows(kernel, prep, gv_run(kernel, prep))
@@ -652,8 +724,7 @@ def bench_size(n: int, args, exe: Path) -> dict:
     repeat = args.repeat or (3 if big else 5)
     vrepeat = 1 if big else min(repeat, 3)
     r: dict = {"n": n, "repeat": repeat}
-    data = Path(tempfile.mkdtemp(prefix=f"downline-bench-{n}-", dir=args.tmp))
-    try:
+    with sample_dir(n, args, "bench") as data:
         say(f"n={n:,}: generating the sample (dl.sample) ...")
         r["data"] = run_child("make-data", n, data, 1, env={"BENCH_OPP": str(args.orders_per_participant)})
         say(f"n={n:,}: C++ harness (repeat {repeat}) ...")
@@ -676,9 +747,6 @@ def bench_size(n: int, args, exe: Path) -> dict:
         say(f"n={n:,}: numpy GV on the same prepared arrays (kernel={same}) ...")
         r["np_gv"] = run_child("numpy-gv", n, data, repeat, idmap, same, depth)
         r["np_gv"]["kernel"] = same
-    finally:
-        if not args.keep_data:
-            shutil.rmtree(data, ignore_errors=True)
     return r
 
 
@@ -870,6 +938,26 @@ def main(argv=None) -> int:
         return 2
     return run_sizes(args, 200_000, lambda n: bench_size(n, args, exe),
                      lambda results, wall: report(results, args, wall))
+
+
+def as_of_main(argv, doc: str, child, bench_size, report, *child_options: str) -> int:
+    """main() of segment.py and retention.py: the common options, then either one measured
+    path (``--child TASK --data DIR --as-of DAY`` and the ``child_options``, strings that
+    default to "-"): child(task, data, repeat, as_of, *options) printed as JSON; or every
+    size (run_sizes; --quick: 100,000 participants)."""
+    ap = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    common_arguments(ap, "100,000 participants, one run per path", "path")
+    # internal: one measured path in a fresh process
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--as-of", help=argparse.SUPPRESS)
+    for option in child_options:
+        ap.add_argument(option, default="-", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        options = [getattr(args, o.lstrip("-").replace("-", "_")) for o in child_options]
+        print(json.dumps(child(args.child, Path(args.data), max(args.repeat, 1), args.as_of, *options)))
+        return 0
+    return run_sizes(args, 100_000, lambda n: bench_size(n, args), report)
 
 
 def run_sizes(args, quick_size: int, bench, make_report) -> int:

@@ -39,13 +39,9 @@ does not change the exit code (this is a report, not a test).
 
 from __future__ import annotations
 
-import argparse
 import cProfile
-import json
 import pstats
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -382,36 +378,19 @@ def monetary_diff(data: Path, variant: str) -> float:
 
 
 def bench_size(n: int, args) -> dict:
-    import numpy as np
-
-    repeat = args.repeat or (1 if args.quick else (3 if n >= 5_000_000 else 5))
-    r: dict = {"n": n, "repeat": repeat}
-    data = Path(tempfile.mkdtemp(prefix=f"downline-segment-{n}-", dir=args.tmp))
-    try:
-        say(f"n={n:,}: generating the sample (dl.sample, {args.orders_per_participant:g} orders per participant) ...")
-        r["data"] = harness.make_data(n, args.orders_per_participant, data)
-        # the as-of date: the day of the last order
-        ticks = np.load(data / "o_ordered_on.npy", mmap_mode="r")
-        as_of = str(np.max(ticks).astype("datetime64[D]"))
-        r["as_of"] = as_of
-        say(f"n={n:,}: {r['data']['orders']:,} orders, as of {as_of}; floor ...")
-        r["floor"] = run_child("floor", data, repeat, as_of)
-        say(f"n={n:,}: downline-lifecycle ...")
-        r["dl_lifecycle"] = run_child("downline-lifecycle", data, repeat, as_of)
-        say(f"n={n:,}: downline-rfm ...")
-        r["dl_rfm"] = run_child("downline-rfm", data, repeat, as_of)
-        r["pd_lifecycle"], r["pd_rfm"] = {}, {}
-        for v in VARIANTS:
-            say(f"n={n:,}: pandas-lifecycle ({VARIANT_LABELS[v]}) ...")
-            r["pd_lifecycle"][v] = run_child("pandas-lifecycle", data, repeat, as_of, v)
-        for v in VARIANTS:
-            say(f"n={n:,}: pandas-rfm ({VARIANT_LABELS[v]}) ...")
-            r["pd_rfm"][v] = run_child("pandas-rfm", data, repeat, as_of, v)
+    with harness.dated_sample(n, args, "segment", say) as (r, data):
+        repeat, as_of = r["repeat"], r["as_of"]
+        say(f"n={n:,}: {r['data']['orders']:,} orders, as of {as_of}")
+        for key, task in (("floor", "floor"), ("dl_lifecycle", "downline-lifecycle"), ("dl_rfm", "downline-rfm")):
+            say(f"n={n:,}: {task} ...")
+            r[key] = run_child(task, data, repeat, as_of)
+        for key, task in (("pd_lifecycle", "pandas-lifecycle"), ("pd_rfm", "pandas-rfm")):
+            r[key] = {}
+            for v in VARIANTS:
+                say(f"n={n:,}: {task} ({VARIANT_LABELS[v]}) ...")
+                r[key][v] = run_child(task, data, repeat, as_of, v)
         r["checks"] = check_size(r, data)
         r["monetary_max_abs_diff"] = {v: monetary_diff(data, v) for v in VARIANTS}
-    finally:
-        if not args.keep_data:
-            shutil.rmtree(data, ignore_errors=True)
     # the pandas peer of each task: its fastest variant
     for task in ("pd_lifecycle", "pd_rfm"):
         r[task + "_peer"] = min(VARIANTS, key=lambda v: r[task][v]["whole"]["median"])
@@ -515,20 +494,8 @@ def report(results: list[dict], wall: float) -> str:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    harness.common_arguments(ap, "100,000 participants, one run per path", "path")
-    # internal: one measured path in a fresh process
-    ap.add_argument("--child", help=argparse.SUPPRESS)
-    ap.add_argument("--as-of", help=argparse.SUPPRESS)
-    ap.add_argument("--variant", default="-", help=argparse.SUPPRESS)
-    args = ap.parse_args(argv)
+    return harness.as_of_main(argv, __doc__, child, bench_size, report, "--variant")
 
-    if args.child:
-        res = child(args.child, Path(args.data), max(args.repeat, 1), args.as_of, args.variant)
-        print(json.dumps(res))
-        return 0
-
-    return harness.run_sizes(args, 100_000, lambda n: bench_size(n, args), report)
 
 if __name__ == "__main__":
     sys.exit(main())

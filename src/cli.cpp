@@ -2,6 +2,8 @@
 // company, writes it as CSV, reads it back with the C++ readers, builds the network,
 // computes every participant's volumes and prints the largest organisations.
 #include <algorithm>
+#include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -10,6 +12,7 @@
 #include <iostream>
 #include <numeric>
 #include <string>
+#include <system_error>
 
 #include "downline/downline.hpp"
 
@@ -41,25 +44,57 @@ std::string money(double v) {
   return s;
 }
 
+/// A bad option value: one line on stderr and exit status 2 (argparse's convention).
+struct BadOption {
+  std::string what;
+};
+
+/// The whole number `text` for `option`, at least `low` (std::from_chars: no sign, no
+/// spaces, nothing after the digits).
+template <class T>
+T whole_number(const char* option, const std::string& text, T low) {
+  T v{};
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v < low)
+    throw BadOption{std::string("argument ") + option + ": expected a whole number >= " + std::to_string(low) +
+                    ", not '" + text + "'"};
+  return v;
+}
+
+/// Creates `dir` (and its parents) unless it exists; it must be a directory we can write into.
+void make_output_dir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(dir, ec) && !fs::is_directory(dir, ec))
+    throw BadOption{"argument --dir: '" + dir + "' exists and is not a directory"};
+  fs::create_directories(dir, ec);
+  if (ec) throw BadOption{"argument --dir: cannot create directory '" + dir + "': " + ec.message()};
+  const std::string probe = dir + "/.downline-write-test";
+  std::FILE* f = std::fopen(probe.c_str(), "wb");
+  if (!f) throw BadOption{"argument --dir: cannot write into directory '" + dir + "': " + std::strerror(errno)};
+  std::fclose(f);
+  std::remove(probe.c_str());
+}
+
 int demo(int argc, char** argv) {
   dl::SampleOptions opt;
   std::string dir = "demo-data";
-  int top = 10;
+  std::size_t top = 10;
   for (int i = 2; i < argc; ++i) {
     const std::string a = argv[i];
     if (i + 1 >= argc) return usage(2);
     if (a == "--participants")
-      opt.participants = std::atoll(argv[++i]);
+      opt.participants = whole_number<std::int64_t>("--participants", argv[++i], 1);
     else if (a == "--seed")
-      opt.seed = std::strtoull(argv[++i], nullptr, 10);
+      opt.seed = whole_number<std::uint64_t>("--seed", argv[++i], 0);
     else if (a == "--dir")
       dir = argv[++i];
     else if (a == "--top")
-      top = std::atoi(argv[++i]);
+      top = whole_number<std::size_t>("--top", argv[++i], 1);
     else
       return usage(2);
   }
-  std::filesystem::create_directories(dir);
+  make_output_dir(dir);
   const std::string ppath = dir + "/participants.csv", opath = dir + "/orders.csv";
 
   auto t0 = std::chrono::steady_clock::now();
@@ -118,8 +153,7 @@ int demo(int argc, char** argv) {
 
   std::vector<dl::index_t> order(static_cast<std::size_t>(net.size()));
   std::iota(order.begin(), order.end(), 0);
-  const std::size_t k =
-      std::min<std::size_t>(static_cast<std::size_t>(std::max(top, 0)), order.size());
+  const std::size_t k = std::min(top, order.size());
   std::partial_sort(order.begin(), order.begin() + static_cast<long>(k), order.end(),
                     [&](dl::index_t a, dl::index_t b) {
                       return v.gv[a] > v.gv[b] || (v.gv[a] == v.gv[b] && a < b);
@@ -145,6 +179,9 @@ int main(int argc, char** argv) {
   if (cmd == "--help" || cmd == "-h" || cmd == "help") return usage(0);
   try {
     if (cmd == "demo") return demo(argc, argv);
+  } catch (const BadOption& e) {
+    std::fprintf(stderr, "downline-cli: error: %s\n", e.what.c_str());
+    return 2;
   } catch (const dl::InputError& e) {
     std::fprintf(stderr, "downline-cli: %s\n", e.what());
     return 1;

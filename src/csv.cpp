@@ -30,11 +30,130 @@ namespace {
                    name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what);
 }
 
+/// Where a run of bytes stops being UTF-8 text without NUL bytes: the first NUL, the
+/// first byte that does not begin a well-formed UTF-8 sequence (Unicode's Table 3-7: no
+/// overlong forms, no surrogates, nothing above U+10FFFF), or a sequence cut by the end.
+struct TextCheck {
+  enum Problem { none, nul, invalid, cut } problem = none;
+  std::size_t at = 0;  ///< offset of the NUL or of the first byte of the bad sequence
+};
+
+TextCheck check_text(const char* data, std::size_t size) {
+  const auto* b = reinterpret_cast<const unsigned char*>(data);
+  const unsigned char* p = b;
+  const unsigned char* const e = b + size;
+  constexpr std::uint64_t high = 0x8080808080808080u, ones = 0x0101010101010101u;
+  while (p < e) {
+    // ASCII fast path: 8 bytes at a time while none has the high bit set or is zero
+    while (e - p >= 8) {
+      std::uint64_t v;
+      std::memcpy(&v, p, 8);
+      if (((v | ((v - ones) & ~v)) & high) != 0) break;
+      p += 8;
+    }
+    if (p == e) break;
+    const unsigned c = *p;
+    const std::size_t at = static_cast<std::size_t>(p - b);
+    if (c < 0x80) {
+      if (c == 0) return {TextCheck::nul, at};
+      ++p;
+      continue;
+    }
+    // a lead byte: the number of continuation bytes, and the range of the first one
+    std::size_t n = 0;
+    unsigned lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+      n = 1;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      n = 2;
+      if (c == 0xE0) lo = 0xA0;  // no overlong form
+      if (c == 0xED) hi = 0x9F;  // no surrogate
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      n = 3;
+      if (c == 0xF0) lo = 0x90;  // no overlong form
+      if (c == 0xF4) hi = 0x8F;  // nothing above U+10FFFF
+    } else {
+      return {TextCheck::invalid, at};  // a continuation byte, C0, C1 or F5..FF
+    }
+    for (std::size_t i = 1; i <= n; ++i) {
+      if (p + i == e) return {TextCheck::cut, at};
+      const unsigned d = p[i];
+      if (d < (i == 1 ? lo : 0x80u) || d > (i == 1 ? hi : 0xBFu)) return {TextCheck::invalid, at};
+    }
+    p += n + 1;
+  }
+  return {};
+}
+
+/// Throws InputError(parse) for the problem `t` found in data[0, size): file:line:column
+/// (the column in bytes), the byte offset, what the bytes look like and how to convert them.
+[[noreturn]] void not_text(const char* data, std::size_t size, TextCheck t, const std::string& name) {
+  std::size_t line = 1, line_start = 0;  // lines end at LF, CRLF or a lone CR, as in Reader
+  for (std::size_t i = 0; i < t.at; ++i)
+    if (data[i] == '\n' || (data[i] == '\r' && data[i + 1] != '\n')) ++line, line_start = i + 1;
+  char byte[8];
+  std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(data[t.at])));
+  const std::string offset = "byte offset " + std::to_string(t.at);
+  const std::string take = "the readers take UTF-8 text, with or without a byte order mark";
+  std::string what;
+  const bool utf16_bom = size >= 2 && (std::memcmp(data, "\xFF\xFE", 2) == 0 || std::memcmp(data, "\xFE\xFF", 2) == 0);
+  if (t.problem == TextCheck::nul)
+    what = "a NUL byte at " + offset + ": not CSV text (a binary file, or UTF-16 or UTF-32 text without a byte "
+           "order mark); " + take + ": convert UTF-16 text, e.g. iconv -f utf-16 -t utf-8 in.csv > out.csv";
+  else if (utf16_bom && t.at == 0)
+    what = std::string("not UTF-8 text but UTF-16: it starts with the UTF-16 byte order mark ") +
+           (data[0] == '\xFF' ? "FF FE" : "FE FF") + " (" + offset + "); " + take +
+           ": convert it, e.g. iconv -f utf-16 -t utf-8 in.csv > out.csv";
+  else
+    what = "not UTF-8 text: byte " + std::string(byte) + " at " + offset +
+           (t.problem == TextCheck::cut ? " begins a character that the end of the file cuts short" : "") +
+           " (Latin-1 or Windows-1252 text?); " + take + ": convert it, e.g. iconv -f latin1 -t utf-8 in.csv > out.csv";
+  fail(name, line, t.at - line_start + 1, what);
+}
+
+/// Checks data[from, size) as it arrives; throws for a NUL or a bad sequence and returns
+/// where a character that the end cuts short begins (size when none).
+std::size_t check_so_far(const char* data, std::size_t from, std::size_t size, const std::string& name) {
+  TextCheck t = check_text(data + from, size - from);
+  t.at += from;
+  if (t.problem == TextCheck::none) return size;
+  if (t.problem == TextCheck::cut) return t.at;
+  not_text(data, size, t, name);
+}
+
+/// Throws unless data[0, size) is UTF-8 text without NUL bytes; every thread a part, the
+/// parts cut at the first byte of a character.
+void require_text(const char* data, std::size_t size, const std::string& name) {
+  const std::size_t parts = detail::parallel_parts(size, std::size_t{1} << 22);
+  std::vector<std::size_t> start(parts + 1, size);
+  start[0] = 0;
+  for (std::size_t i = 1; i < parts; ++i) {
+    std::size_t s = std::max(detail::slice_begin(size, parts, i), start[i - 1]);
+    while (s < size && (static_cast<unsigned char>(data[s]) & 0xC0) == 0x80) ++s;  // a continuation byte
+    start[i] = s;
+  }
+  std::vector<TextCheck> found(parts);
+  detail::parallel_for_parts(parts, parts, [&](std::size_t t, std::size_t, std::size_t) {
+    found[t] = check_text(data + start[t], start[t + 1] - start[t]);
+    found[t].at += start[t];
+  });
+  for (std::size_t t = 0; t < parts; ++t) {
+    if (found[t].problem == TextCheck::none) continue;
+    // a character cut by the end of a part is cut by a byte that cannot continue it
+    if (found[t].problem == TextCheck::cut && t + 1 < parts) found[t].problem = TextCheck::invalid;
+    not_text(data, size, found[t], name);
+  }
+}
+
 /// A file's bytes (a regular file is read in parts on every thread).
 struct FileBytes {
   detail::ScratchBuffer<char> data;
   std::size_t size = 0;
 };
+
+/// The first block of a file, checked before the rest is read (a binary or UTF-16 file
+/// is named at once), and the size of the chunks a pipe or a device is read in.
+constexpr std::size_t head_bytes = std::size_t{1} << 16;
 
 FileBytes read_file(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -48,39 +167,47 @@ FileBytes read_file(const std::string& path) {
   };
   struct stat st {};
   if (::fstat(fd, &st) != 0) fail_read(errno);
+  if (S_ISDIR(st.st_mode)) throw InputError(ErrorKind::parse, path + ": is a directory, not a CSV file");
   FileBytes f;
   if (S_ISREG(st.st_mode)) {  // the size is known: one buffer, read in parts on every thread
     const std::size_t size = static_cast<std::size_t>(st.st_size);
     f.data = detail::scratch_buffer<char>(size + 1);
-    std::atomic<int> error{0};
-    std::atomic<std::size_t> got{0};
-    detail::parallel_for(size, std::size_t{1} << 24, [&](std::size_t, std::size_t b, std::size_t e) {
-      std::size_t at = b;
-      while (at < e) {
+    // [b, e) at its offset; false when the file ended first (it shrank under us)
+    auto read_range = [&](std::size_t b, std::size_t e, int& err) {
+      for (std::size_t at = b; at < e;) {
         const ssize_t r = ::pread(fd, f.data.get() + at, e - at, static_cast<off_t>(at));
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) {
-          error.store(errno);
-          return;
-        }
-        if (r == 0) break;  // the file shrank under us
+        if (r < 0) return err = errno, false;
+        if (r == 0) return err = EIO, false;
         at += static_cast<std::size_t>(r);
       }
-      got.fetch_add(at - b);
+      return true;
+    };
+    const std::size_t head = std::min(size, head_bytes);
+    int err = 0;
+    if (!read_range(0, head, err)) fail_read(err);
+    check_so_far(f.data.get(), 0, head, path);
+    std::atomic<int> error{0};
+    detail::parallel_for(size - head, std::size_t{1} << 24, [&](std::size_t, std::size_t b, std::size_t e) {
+      int part_err = 0;
+      if (!read_range(head + b, head + e, part_err)) error.store(part_err);
     });
     if (error.load() != 0) fail_read(error.load());
-    if (got.load() != size) fail_read(EIO);
     f.size = size;
     return f;
   }
-  std::string data;  // a pipe or a device: read to its end
-  char buf[1 << 16];
+  // A pipe or a device: read to its end in chunks, each checked as it comes, so that
+  // /dev/zero or a binary stream stops at its first NUL or bad byte.
+  std::string data;
+  std::size_t checked = 0;
+  char buf[head_bytes];
   for (;;) {
     const ssize_t r = ::read(fd, buf, sizeof buf);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) fail_read(errno);
     if (r == 0) break;
     data.append(buf, static_cast<std::size_t>(r));
+    checked = check_so_far(data.data(), checked, data.size(), path);
   }
   f.data = detail::scratch_buffer<char>(data.size() + 1);
   std::memcpy(f.data.get(), data.data(), data.size());
@@ -187,7 +314,8 @@ struct Header {
   }
 };
 
-Header read_header(Reader& rd, std::vector<std::string_view>& f) {
+Header read_header(Reader& rd) {
+  std::vector<std::string_view> f;
   if (!rd.next(f)) fail(rd.name(), 1, 1, "empty file: expected a header line");
   Header h;
   for (auto s : f) h.names.emplace_back(trim(s));
@@ -203,6 +331,14 @@ int require(const Header& h, const Reader& rd, const std::string& col, const cha
          std::string("missing ") + what + " column '" + col + "' (header has: " + have + ")");
   }
   return i;
+}
+
+/// The length of an id field without a fraction of zeros: "17850.0" and "17850." are the
+/// id 17850 (as a float column written by pandas has them); "17850.5" stays not an id.
+std::size_t without_zero_fraction(const char* b, const char* e) {
+  const char* p = e;
+  while (p > b && p[-1] == '0') --p;
+  return static_cast<std::size_t>((p > b && p[-1] == '.' ? p - 1 : e) - b);
 }
 
 class Row {
@@ -221,12 +357,13 @@ class Row {
   }
   id_type id(int c) const {
     const auto s = field(c);
+    const char* e = s.data() + without_zero_fraction(s.data(), s.data() + s.size());
     id_type v = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+    auto [ptr, ec] = std::from_chars(s.data(), e, v);
     if (s.empty()) bad(c, "empty id");
     if (ec == std::errc::result_out_of_range)
       bad(c, "id '" + std::string(s) + "' is outside the int64 range");
-    if (ec != std::errc() || ptr != s.data() + s.size())
+    if (ec != std::errc() || ptr != e)
       bad(c, "'" + std::string(s) + "' is not an integer id");
     return v;
   }
@@ -364,12 +501,13 @@ bool scan_parts(const LineParts& lines, const std::vector<int>& slot_of_col, Rec
 
 bool fast_id(Span s, id_type& out) {
   const char* p = s.b;
-  const bool negative = p < s.e && *p == '-';
+  const char* e = s.b + without_zero_fraction(s.b, s.e);
+  const bool negative = p < e && *p == '-';
   p += negative;
-  const std::size_t digits = static_cast<std::size_t>(s.e - p);
+  const std::size_t digits = static_cast<std::size_t>(e - p);
   if (digits == 0 || digits > 19) return false;  // 19 digits fit in 64 unsigned bits
   std::uint64_t v = 0;
-  for (; p < s.e; ++p) {
+  for (; p < e; ++p) {
     const unsigned d = static_cast<unsigned>(static_cast<unsigned char>(*p)) - '0';
     if (d > 9) return false;
     v = v * 10 + d;
@@ -514,28 +652,13 @@ int optional_column(const Header& h, const Reader& rd, const std::string& col, b
   return required ? require(h, rd, col, what) : h.find(col);
 }
 
-}  // namespace
+// ------------------------------------------------------------------ the exact reader
+// Any file, record by record from the one after the header; names the line and column of
+// a problem (Row).
 
-ParticipantTable parse_participants(const char* data, std::size_t size, const std::string& name,
-                                    const ParticipantColumns& cols) {
-  Reader rd(data, size, name);
-  std::vector<std::string_view> f;
-  const Header h = read_header(rd, f);
-  const int ci = require(h, rd, cols.id, "id"), cs = require(h, rd, cols.sponsor, "sponsor");
-  const int ce = optional_column(h, rd, cols.enrolled_on, cols.require_enrolled_on, "enrolment date");
-  const int ck = optional_column(h, rd, cols.kind, cols.require_kind, "kind");
-  std::vector<int> cc;
-  for (const std::string& c : cols.categories) cc.push_back(require(h, rd, c, "category"));
-  if (auto fast = fast_participants(rd.position(), data + size, h.names.size(), ci, cs, ce, ck, cc)) {
-    for (std::size_t k = 0; k < cc.size(); ++k) fast->categories[k].column = cols.categories[k];
-    fast->has_enrolled_on = ce >= 0;
-    fast->has_kind = ck >= 0;
-    return std::move(*fast);
-  }
-  // the exact reader
+ParticipantTable exact_participants(Reader& rd, const Header& h, int ci, int cs, int ce, int ck,
+                                    const std::vector<int>& cc) {
   ParticipantTable t;
-  t.has_enrolled_on = ce >= 0;
-  t.has_kind = ck >= 0;
   std::vector<std::unordered_map<std::string, std::int32_t>> codes(1 + cc.size());
   auto code = [&](std::size_t k, std::string_view s, std::vector<std::string>& names) {
     if (s.empty()) return std::int32_t{-1};
@@ -544,7 +667,7 @@ ParticipantTable parse_participants(const char* data, std::size_t size, const st
     return it->second;
   };
   t.categories.resize(cc.size());
-  for (std::size_t k = 0; k < cc.size(); ++k) t.categories[k].column = cols.categories[k];
+  std::vector<std::string_view> f;
   while (rd.next(f)) {
     const Row row(rd, h, f);
     t.id.push_back(row.id(ci));
@@ -559,25 +682,9 @@ ParticipantTable parse_participants(const char* data, std::size_t size, const st
   return t;
 }
 
-OrderTable parse_orders(const char* data, std::size_t size, const std::string& name,
-                        const OrderColumns& cols) {
-  Reader rd(data, size, name);
-  std::vector<std::string_view> f;
-  const Header h = read_header(rd, f);
-  const int cp = require(h, rd, cols.participant, "participant"),
-            cd = require(h, rd, cols.date, "date");
-  const int ca = optional_column(h, rd, cols.amount, cols.require_amount, "amount"),
-            cv = optional_column(h, rd, cols.pv, cols.require_pv, "pv");
-  if (ca < 0 && cv < 0) require(h, rd, cols.amount.empty() ? cols.pv : cols.amount, "amount or pv");
-  if (auto fast = fast_orders(rd.position(), data + size, h.names.size(), cp, cd, ca, cv)) {
-    fast->has_amount = ca >= 0;
-    fast->has_pv = cv >= 0;
-    return std::move(*fast);
-  }
-  // the exact reader
+OrderTable exact_orders(Reader& rd, const Header& h, int cp, int cd, int ca, int cv) {
   OrderTable t;
-  t.has_amount = ca >= 0;
-  t.has_pv = cv >= 0;
+  std::vector<std::string_view> f;
   while (rd.next(f)) {
     const Row row(rd, h, f);
     t.participant.push_back(row.id(cp));
@@ -587,6 +694,48 @@ OrderTable parse_orders(const char* data, std::size_t size, const std::string& n
     t.pv.push_back(cv >= 0 ? row.number(cv) : amount);
   }
   return t;
+}
+
+}  // namespace
+
+// Each reader: the header, the columns, then the fast path and, when it gives up, the
+// exact reader over the same records.
+
+ParticipantTable parse_participants(const char* data, std::size_t size, const std::string& name,
+                                    const ParticipantColumns& cols) {
+  require_text(data, size, name);
+  Reader rd(data, size, name);
+  const Header h = read_header(rd);
+  const int ci = require(h, rd, cols.id, "id"), cs = require(h, rd, cols.sponsor, "sponsor");
+  const int ce = optional_column(h, rd, cols.enrolled_on, cols.require_enrolled_on, "enrolment date");
+  const int ck = optional_column(h, rd, cols.kind, cols.require_kind, "kind");
+  std::vector<int> cc;
+  for (const std::string& c : cols.categories) cc.push_back(require(h, rd, c, "category"));
+  std::optional<ParticipantTable> t =
+      fast_participants(rd.position(), data + size, h.names.size(), ci, cs, ce, ck, cc);
+  if (!t) t = exact_participants(rd, h, ci, cs, ce, ck, cc);
+  for (std::size_t k = 0; k < cc.size(); ++k) t->categories[k].column = cols.categories[k];
+  t->has_enrolled_on = ce >= 0;
+  t->has_kind = ck >= 0;
+  return std::move(*t);
+}
+
+OrderTable parse_orders(const char* data, std::size_t size, const std::string& name,
+                        const OrderColumns& cols) {
+  require_text(data, size, name);
+  Reader rd(data, size, name);
+  const Header h = read_header(rd);
+  const int cp = require(h, rd, cols.participant, "participant"),
+            cd = require(h, rd, cols.date, "date");
+  const int ca = optional_column(h, rd, cols.amount, cols.require_amount, "amount"),
+            cv = optional_column(h, rd, cols.pv, cols.require_pv, "pv");
+  if (ca < 0 && cv < 0) require(h, rd, cols.amount.empty() ? cols.pv : cols.amount, "amount or pv");
+  std::optional<OrderTable> t =
+      fast_orders(rd.position(), data + size, h.names.size(), cp, cd, ca, cv);
+  if (!t) t = exact_orders(rd, h, cp, cd, ca, cv);
+  t->has_amount = ca >= 0;
+  t->has_pv = cv >= 0;
+  return std::move(*t);
 }
 
 ParticipantTable read_participants(const std::string& path, const ParticipantColumns& cols) {

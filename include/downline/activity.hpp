@@ -85,8 +85,7 @@ class Activity {
   Activity(const Network& net, const IdColumn& participant, const std::int64_t* ticks,
            std::int64_t ticks_per_day, const double* pv,
            UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
-    if (ticks_per_day <= 0)
-      throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+    if (ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
     constexpr std::int64_t ns_per_day = 86400LL * 1000000000LL;
     // The common units get a compile-time divisor (a multiplication, not a division).
     if (ticks_per_day == ns_per_day)
@@ -320,6 +319,7 @@ class Activity {
   void map(const Network& net, const IdColumn& participant, UnknownPolicy policy, day_t from,
            day_t to, Select select, DateOf date_of) {
     const std::size_t n = participant.size();
+    const detail::CallThreads threads;
     const bool windowed = from != min_day || to != max_day;
     // Slices of rows are mapped on every thread. Unwindowed, each slice writes its
     // orders at their own rows (npos for an unknown participant) and the arrays are
@@ -331,8 +331,9 @@ class Activity {
       day_.resize(n);
       pv_.resize(n);
     }
-    std::vector<Slice> slices(detail::parallel_parts(n, slice_grain));
-    detail::parallel_for(n, slice_grain, [&](std::size_t part, std::size_t b, std::size_t e) {
+    const std::size_t parts = detail::parallel_parts(n, slice_grain);
+    std::vector<Slice> slices(parts);
+    detail::parallel_for_parts(n, parts, [&](std::size_t part, std::size_t b, std::size_t e) {
       Slice& out = slices[part];
       constexpr std::size_t chunk = detail::select_chunk;
       std::size_t rows[chunk];
@@ -379,22 +380,17 @@ class Activity {
         sl = Slice{};
       }
     }
-    if (!bad_day.empty()) {
-      std::string msg_ =
-          std::to_string(bad_day.size()) + " order(s) have a missing or out-of-range date, rows: ";
-      for (std::size_t i = 0; i < bad_day.size() && i < 10; ++i)
-        msg_ += (i ? ", " : "") + std::to_string(bad_day[i]) + " (" +
-                date_of(static_cast<std::size_t>(bad_day[i])) + ")";
-      if (bad_day.size() > 10) msg_ += ", ... (" + std::to_string(bad_day.size() - 10) + " more)";
-      msg_ += " (supported dates: " + std::string(supported_dates) + ")";
-      throw InputError(ErrorKind::bad_value, msg_, std::move(bad_day));
-    }
-    if (!bad_pv.empty()) {
-      const std::string msg_ =
-          std::to_string(bad_pv.size()) +
-          " order(s) have a NaN or infinite volume, rows: " + detail::list_values(bad_pv);
-      throw InputError(ErrorKind::bad_value, msg_, std::move(bad_pv));
-    }
+    if (!bad_day.empty())
+      throw errors::listed_with(
+          ErrorKind::bad_value,
+          "order(s) have a missing or out-of-range date, rows:", std::move(bad_day),
+          [&](std::string& s, id_type r) {
+            s += std::to_string(r) + " (" + date_of(static_cast<std::size_t>(r)) + ")";
+          },
+          " (supported dates: " + std::string(supported_dates) + ")");
+    if (!bad_pv.empty())
+      throw errors::listed(ErrorKind::bad_value,
+                           "order(s) have a NaN or infinite volume, rows:", std::move(bad_pv));
     if (!unknown_rows.empty()) {
       // the distinct ids in order; string ids are named by the first row holding each
       std::vector<id_type> ids;
@@ -412,16 +408,11 @@ class Activity {
         std::sort(ids.begin(), ids.end());
         ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
       }
-      if (policy == UnknownPolicy::raise) {
-        const std::string msg_ =
-            std::to_string(unknown_rows.size()) + " order(s) of " + std::to_string(ids.size()) +
-            " participant(s) not in the network: " +
-            detail::list_items(ids.size(), [&](std::size_t i) {
-              return participant.is_strings ? participant.show(static_cast<std::size_t>(ids[i]))
-                                            : std::to_string(ids[i]);
-            });
-        throw InputError(ErrorKind::unknown_participant, msg_, std::move(ids));
-      }
+      if (policy == UnknownPolicy::raise)
+        throw errors::unknown_participants(unknown_rows.size(), std::move(ids), [&](id_type x) {
+          return participant.is_strings ? participant.show(static_cast<std::size_t>(x))
+                                        : std::to_string(x);
+        });
       dropped_rows_ = std::move(unknown_rows);
       dropped_ids_ = std::move(ids);
     }

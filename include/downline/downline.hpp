@@ -2,6 +2,8 @@
 #pragma once
 
 #include "activity.hpp"
+#include "array.hpp"
+#include "config.hpp"
 #include "date.hpp"
 #include "downline/version.hpp"
 #include "error.hpp"
@@ -15,4 +17,12 @@
 #include "sample.hpp"
 #include "segment.hpp"
 #include "survival.hpp"
+#include "threads.hpp"
 #include "types.hpp"
+
+// The internal macros of config.hpp end here: every header that uses them is included
+// above, and each is included once.
+#undef DOWNLINE_X86_DISPATCH
+#undef DOWNLINE_ALWAYS_INLINE
+#undef DOWNLINE_NOINLINE
+#undef DOWNLINE_UNROLL

@@ -217,6 +217,7 @@ class Network {
 
 // ------------------------------------------------------------------------------------
 inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
+  const detail::CallThreads threads;
   constexpr std::size_t max_n = static_cast<std::size_t>(std::numeric_limits<index_t>::max()) - 1;
   if (in.n > max_n)
     throw InputError(
@@ -237,9 +238,11 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
     for (std::size_t i = 0; i < rows.size(); ++i) out[i] = strings ? rows[i] : ids.ints[rows[i]];
     return out;
   };
-  auto shown = [&](const std::vector<index_t>& rows) {
-    return detail::list_items(rows.size(), [&](std::size_t i) { return ids.show(rows[i]); });
+  // how messages show what errors carry
+  auto show = [&](id_type x) {
+    return strings ? ids.show(static_cast<std::size_t>(x)) : std::to_string(x);
   };
+  auto put = [&](std::string& s, id_type x) { s += show(x); };
   constexpr std::size_t grain = std::size_t{1} << 16;  // rows per thread, at least
   auto clock = std::chrono::steady_clock::now();
   auto lap = [&](double BuildProfile::*field) {
@@ -257,9 +260,8 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
     for (index_t& r : dups) r = index.find(ids, static_cast<std::size_t>(r));
     index.sort_by_key(dups);
     dups.erase(std::unique(dups.begin(), dups.end()), dups.end());
-    const std::string msg =
-        std::to_string(dups.size()) + " participant id(s) appear more than once: " + shown(dups);
-    throw InputError(ErrorKind::duplicate_id, msg, error_ids(dups));
+    throw errors::listed_with(ErrorKind::duplicate_id, "participant id(s) appear more than once:",
+                              error_ids(dups), put);
   }
   if (!in.has_sponsor) {
     const index_t marked = strings ? index.find(std::string_view()) : index.find(no_sponsor);
@@ -303,19 +305,14 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
     own.insert(own.end(), own_of[t].begin(), own_of[t].end());
     unknown.insert(unknown.end(), unknown_of[t].begin(), unknown_of[t].end());
   }
-  if (!own.empty()) {
-    const std::string msg =
-        std::to_string(own.size()) + " participant(s) are their own sponsor: " + shown(own);
-    throw InputError(ErrorKind::own_sponsor, msg, error_ids(own));
-  }
+  if (!own.empty())
+    throw errors::listed_with(ErrorKind::own_sponsor, "participant(s) are their own sponsor:",
+                              error_ids(own), put);
   if (!unknown.empty()) {
-    const std::string msg = std::to_string(unknown.size()) +
-                            " participant(s) have a sponsor that is not a participant: " +
-                            detail::list_items(unknown.size(), [&](std::size_t i) {
-                              const std::size_t r = static_cast<std::size_t>(unknown[i]);
-                              return ids.show(r) + " (sponsor " + sponsors.show(r) + ")";
-                            });
-    throw InputError(ErrorKind::unknown_sponsor, msg, error_ids(unknown));
+    const auto sponsor_of = [&](id_type x) {  // x: an int id, or the row of a string id
+      return sponsors.show(static_cast<std::size_t>(strings ? x : index.find(x)));
+    };
+    throw errors::unknown_sponsors(error_ids(unknown), sponsor_of, show);
   }
   lap(&BuildProfile::sponsors);
 
@@ -442,10 +439,7 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
       v = prow[v];
     } while (v != u);
     const std::size_t caught = in.n - static_cast<std::size_t>(tail);
-    const std::string msg = "sponsor links form a cycle of " + std::to_string(cyc.size()) +
-                            " participant(s): " + shown(cyc) + " (" + std::to_string(caught) +
-                            " participant(s) are in or below cycles)";
-    throw InputError(ErrorKind::cycle, msg, error_ids(cyc));
+    throw errors::cycle(error_ids(cyc), caught, show);
   }
   prow.reset();
 

@@ -73,8 +73,9 @@ inline OrderScan scan_orders(const std::int64_t* ticks, const double* amount, st
   const std::int64_t hi_excl =
       ranged ? detail::first_tick_of_day(std::int64_t{last_supported_day} + 1, ticks_per_day)
              : std::numeric_limits<std::int64_t>::max();
-  std::vector<OrderScan> part(detail::parallel_parts(n, grain));
-  detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+  const std::size_t parts = detail::parallel_parts(n, grain);
+  std::vector<OrderScan> part(parts);
+  detail::parallel_for_parts(n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
     std::int64_t dates = 0, amounts = 0, outside = 0;
     if (ranged)  // one read of the ticks for both counts
       for (std::size_t i = b; i < e; ++i) {
@@ -102,12 +103,13 @@ inline OrderScan scan_orders(const std::int64_t* ticks, const double* amount, st
 /// were missing.
 inline std::int64_t day_numbers(const std::int64_t* ticks, std::int64_t ticks_per_day,
                                 std::size_t n, day_t* out) {
-  if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+  if (ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   constexpr std::size_t grain = std::size_t{1} << 18;
-  std::vector<std::int64_t> missing(detail::parallel_parts(n, grain), 0);
+  const std::size_t parts = detail::parallel_parts(n, grain);
+  std::vector<std::int64_t> missing(parts, 0);
   detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
-    detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    detail::parallel_for_parts(n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
       std::int64_t m = 0;
       for (std::size_t i = b; i < e; ++i) {
         m += ticks[i] == nat;
@@ -138,8 +140,27 @@ struct LastActivity {
   UnknownOrders unknown;
 };
 
-/// A cohort retention matrix of customers split into groups. Cohort c is the calendar
-/// month first_month + c; column k is k months after the cohort month.
+/// The rows of a cohort retention matrix that have customers: (group, cohort) rows, each
+/// with its counts for the months from the cohort's to as_of's (see cohort_rows()). Cohort
+/// c is the calendar month first_month + c; count k of a row is k months after its cohort
+/// month.
+struct CohortRows {
+  std::int64_t first_month = 0;  ///< months since 1970-01 of cohort 0: the earliest non-empty
+  std::size_t months = 0;        ///< cohorts up to as_of's month
+  std::size_t groups = 0;
+  /// Row r (ordered by group, then cohort) is cohort cohort[r] of group group[r], with
+  /// sizes[r] customers; its counts for k = 0 .. months - 1 - cohort[r] are
+  /// counts[start[r] .. start[r + 1]): the customers active in month cohort + k.
+  std::vector<std::int32_t> group, cohort;
+  std::vector<std::int64_t> sizes;
+  std::vector<std::int64_t> start;  ///< rows + 1 offsets into counts
+  std::vector<std::int64_t> counts;
+  UnknownOrders unknown;
+  std::vector<std::int64_t> ungrouped;  ///< positions of customers in a cohort with group < 0
+};
+
+/// A cohort retention matrix of customers split into groups, dense. Cohort c is the
+/// calendar month first_month + c; column k is k months after the cohort month.
 struct CohortCounts {
   std::int64_t first_month = 0;  ///< months since 1970-01 of cohort 0: the earliest non-empty
   std::size_t months = 0;        ///< cohorts up to as_of's month; also the columns k
@@ -210,14 +231,7 @@ class Customers {
       index_ =
           IdIndex(IdColumn(universe, n_universe), [&](index_t r) { dups.push_back(universe[r]); });
     }
-    if (!dups.empty()) {
-      std::sort(dups.begin(), dups.end());
-      dups.erase(std::unique(dups.begin(), dups.end()), dups.end());
-      throw InputError(ErrorKind::duplicate_id,
-                       std::to_string(dups.size()) +
-                           " customer id(s) appear more than once: " + list_values(dups),
-                       std::move(dups));
-    }
+    if (!dups.empty()) throw errors::duplicate_ids("customer", std::move(dups));
   }
   /// Customers (positions 0..size-1).
   std::size_t size() const noexcept { return size_; }
@@ -312,8 +326,9 @@ inline std::vector<id_type> missing_date_rows(const OrderColumns& o) {
 /// The distinct ids (ascending) of the orders whose id is no customer's, found in
 /// parallel slices of the orders.
 inline std::vector<id_type> unknown_ids(const OrderColumns& o, const Customers& customers) {
-  std::vector<std::vector<id_type>> part(parallel_parts(o.n, activity_grain));
-  parallel_for(o.n, activity_grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+  const std::size_t parts = parallel_parts(o.n, activity_grain);
+  std::vector<std::vector<id_type>> part(parts);
+  parallel_for_parts(o.n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
     constexpr std::size_t block = 256;
     index_t pos[block];
     std::vector<id_type>& ids = part[s];
@@ -349,8 +364,7 @@ template <class MakeVisitor>
 UnknownOrders for_each_activity(const OrderColumns& o, const Customers& customers, day_t as_of,
                                 std::size_t parts, MakeVisitor make) {
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
-  if (o.ticks_per_day <= 0)
-    throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+  if (o.ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
   constexpr std::size_t block = 64;
   UnknownOrders out;
   std::int64_t missing = 0;
@@ -405,13 +419,7 @@ UnknownOrders for_each_activity(const OrderColumns& o, const Customers& customer
   });
   for (std::int64_t b : no_date) missing += b;
   for (std::int64_t u : unknown) out.orders += u;
-  if (missing > 0) {
-    std::vector<id_type> rows = missing_date_rows(o);
-    throw InputError(
-        ErrorKind::bad_value,
-        std::to_string(rows.size()) + " order(s) without a date at rows " + list_values(rows),
-        std::move(rows));
-  }
+  if (missing > 0) throw errors::missing_dates(missing_date_rows(o));
   if (out.orders > 0) out.ids = unknown_ids(o, customers);
   return out;
 }
@@ -482,6 +490,7 @@ void for_each_last(const Customers& customers, const LastByKey& last, F f) {
 /// maximum of the slices), so the result does not depend on the thread count.
 inline LastActivity last_activity(const OrderColumns& o, const id_type* universe,
                                   std::size_t n_universe, day_t as_of) {
+  const detail::CallThreads threads;
   const detail::Customers customers(o, universe, n_universe, false);
   detail::LastByKey last = detail::last_by_key(o, customers, as_of);
   LastActivity out;
@@ -510,7 +519,8 @@ inline UnknownOrders churn_status(const OrderColumns& o, const id_type* universe
                                   const day_t* enrolled, std::size_t n, day_t as_of,
                                   std::int32_t churn_after, day_t* last, std::int32_t* duration,
                                   std::uint8_t* churned) {
-  if (churn_after < 0) throw InputError(ErrorKind::bad_value, "churn_after must be >= 0 days");
+  if (churn_after < 0) throw errors::bad_value("churn_after", "must be >= 0 days");
+  const detail::CallThreads threads;
   const detail::Customers customers(o, universe, n, false);
   detail::LastByKey by_key = detail::last_by_key(o, customers, as_of);
   detail::for_each_last(customers, by_key, [&](std::size_t p, day_t day) {
@@ -536,8 +546,10 @@ inline ChurnStatus churn_status(const OrderColumns& o, const id_type* universe,
   return out;
 }
 
-/// The cohort retention matrix (DOMAIN.md): every customer's active months up to as_of's
-/// month as bits (one parallel pass over the orders), then one pass over the customers.
+/// The cohort retention matrix (DOMAIN.md) as its rows with customers: every customer's
+/// active months up to as_of's month as bits (one parallel pass over the orders), then
+/// one pass over the customers. Memory is in the rows that exist (a row of a cohort has
+/// a count per month from it to as_of's), not groups x months x months.
 ///
 /// Customers are the `universe` ids (distinct; orders of other ids are left out and
 /// reported) or, when it is null, every id with an order. A customer's cohort is the
@@ -547,9 +559,10 @@ inline ChurnStatus churn_status(const OrderColumns& o, const id_type* universe,
 /// out). `group[c]` in [0, n_groups) splits the cohorts (null: one group); customers in a
 /// cohort with a negative group are listed in `ungrouped` and not counted. Counts are
 /// integers, so the result does not depend on the thread count.
-inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe,
-                                  std::size_t n_universe, day_t as_of, const day_t* cohort_day,
-                                  const std::int32_t* group, std::size_t n_groups) {
+inline CohortRows cohort_rows(const OrderColumns& o, const id_type* universe,
+                              std::size_t n_universe, day_t as_of, const day_t* cohort_day,
+                              const std::int32_t* group, std::size_t n_groups) {
+  const detail::CallThreads threads;
   if (universe == nullptr && (cohort_day != nullptr || group != nullptr))
     throw InputError(ErrorKind::bad_value,
                      "cohort_counts: cohort days and groups need the universe they describe");
@@ -570,8 +583,9 @@ inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe
     // the day of the earliest tick (days are monotonic in ticks: no division per order)
     constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
     constexpr std::int64_t none_yet = std::numeric_limits<std::int64_t>::max();
-    std::vector<std::int64_t> first(detail::parallel_parts(o.n, grain), none_yet);
-    detail::parallel_for(o.n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    const std::size_t parts = detail::parallel_parts(o.n, grain);
+    std::vector<std::int64_t> first(parts, none_yet);
+    detail::parallel_for_parts(o.n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
       std::int64_t f = none_yet;
       if (o.amount == nullptr) {
         for (std::size_t i = b; i < e; ++i) {
@@ -594,7 +608,7 @@ inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe
       if (f <= as_of) lo = detail::month_of_day(f);
     }
   }
-  CohortCounts out;
+  CohortRows out;
   out.groups = n_groups;
   const bool none = lo > last_month;
   const std::size_t span = none ? 1 : static_cast<std::size_t>(last_month - lo) + 1;
@@ -621,9 +635,15 @@ inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe
   const std::size_t order_slices = detail::activity_visitors(o);
   const std::size_t block =
       std::max<std::size_t>(1, (std::size_t{1} << 27) / (words * order_slices));
-  std::vector<std::int64_t> counts(n_groups * span * span, 0), sizes(n_groups * span, 0);
+  // 3. Per slice of the customers, the rows it meets: row key g * span + cohort, found
+  //    through a small hash table, each row with its size and its span - cohort counts.
+  struct SliceRows {
+    detail::SmallIdTable index;  // row key -> local row
+    std::vector<std::int64_t> key, size, start{0}, counts;
+  };
   const std::size_t slices = detail::parallel_parts(nc, std::size_t{1} << 14);
-  std::vector<std::vector<std::int64_t>> slice_counts(slices), slice_sizes(slices);
+  std::vector<SliceRows> slice_rows(slices);
+  for (SliceRows& r : slice_rows) r.index.reset(64, 0);
   std::vector<std::vector<std::int64_t>> slice_ungrouped(slices);
   std::vector<detail::ScratchBuffer<std::uint64_t>> bits(order_slices);
   for (std::size_t c0 = 0; c0 < nk || (c0 == 0 && nk == 0); c0 += block) {
@@ -651,94 +671,133 @@ inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe
           return Visitor{bits[s].get(), bit_of_day.data(), &customers, c0, c1, words, lo_day};
         });
     if (c0 == 0) out.unknown = std::move(unknown);
-    // 3. Every customer whose key is in the block: its cohort, then its active months
-    //    after it.
-    detail::parallel_for(
-        nc, std::size_t{1} << 14, [&](std::size_t s, std::size_t b, std::size_t e) {
-          std::vector<std::int64_t>& cnt = slice_counts[s];
-          std::vector<std::int64_t>& siz = slice_sizes[s];
-          if (cnt.empty()) {
-            cnt.assign(counts.size(), 0);
-            siz.assign(sizes.size(), 0);
+    // Every customer whose key is in the block: its cohort, then its active months after it.
+    detail::parallel_for_parts(nc, slices, [&](std::size_t s, std::size_t b, std::size_t e) {
+      SliceRows& rows = slice_rows[s];
+      std::vector<std::uint64_t> w(words);
+      constexpr std::size_t ahead = 16;
+      for (std::size_t c = b; c < e; ++c) {
+        const std::size_t key = customers.key_of(c);
+        if (key < c0 || key >= c1) continue;
+        if (c + ahead < e) {
+          const std::size_t next = customers.key_of(c + ahead);
+          if (next >= c0 && next < c1)
+            for (const auto& bs : bits) __builtin_prefetch(bs.get() + (next - c0) * words);
+        }
+        const std::size_t i = key - c0;
+        for (std::size_t k = 0; k < words; ++k) {
+          std::uint64_t v = bits[0][i * words + k];
+          for (std::size_t t = 1; t < order_slices; ++t) v |= bits[t][i * words + k];
+          w[k] = v;
+        }
+        std::int64_t cohort = -1;
+        if (cohort_day != nullptr) {
+          if (cohort_day[c] > as_of) continue;
+          cohort = detail::month_of_day(cohort_day[c]) - lo;
+        } else {
+          for (std::size_t k = 0; k < words; ++k)
+            if (w[k] != 0) {
+              cohort = static_cast<std::int64_t>(k * 64) + __builtin_ctzll(w[k]);
+              break;
+            }
+          if (cohort < 0) continue;  // no activity up to as_of
+        }
+        const std::int64_t g = group != nullptr ? group[c] : 0;
+        if (g < 0 || static_cast<std::size_t>(g) >= n_groups) {
+          slice_ungrouped[s].push_back(static_cast<std::int64_t>(c));
+          continue;
+        }
+        const std::int64_t row_key = g * static_cast<std::int64_t>(span) + cohort;
+        bool added = false;
+        const auto r = static_cast<std::size_t>(
+            rows.index.find_or_insert(row_key, static_cast<std::int32_t>(rows.key.size()), added));
+        if (added) {
+          rows.key.push_back(row_key);
+          rows.size.push_back(0);
+          rows.start.push_back(rows.start.back() + static_cast<std::int64_t>(span) - cohort);
+          rows.counts.resize(static_cast<std::size_t>(rows.start.back()), 0);
+        }
+        ++rows.size[r];
+        std::int64_t* cells = rows.counts.data() + rows.start[r];
+        for (std::size_t k = static_cast<std::size_t>(cohort) >> 6; k < words; ++k) {
+          std::uint64_t v = w[k];
+          if (k == static_cast<std::size_t>(cohort) >> 6) v &= ~std::uint64_t{0} << (cohort & 63);
+          while (v != 0) {
+            const std::int64_t m = static_cast<std::int64_t>(k * 64) + __builtin_ctzll(v);
+            ++cells[m - cohort];
+            v &= v - 1;
           }
-          std::vector<std::uint64_t> w(words);
-          constexpr std::size_t ahead = 16;
-          for (std::size_t c = b; c < e; ++c) {
-            const std::size_t key = customers.key_of(c);
-            if (key < c0 || key >= c1) continue;
-            if (c + ahead < e) {
-              const std::size_t next = customers.key_of(c + ahead);
-              if (next >= c0 && next < c1)
-                for (const auto& bs : bits) __builtin_prefetch(bs.get() + (next - c0) * words);
-            }
-            const std::size_t i = key - c0;
-            for (std::size_t k = 0; k < words; ++k) {
-              std::uint64_t v = bits[0][i * words + k];
-              for (std::size_t t = 1; t < order_slices; ++t) v |= bits[t][i * words + k];
-              w[k] = v;
-            }
-            std::int64_t cohort = -1;
-            if (cohort_day != nullptr) {
-              if (cohort_day[c] > as_of) continue;
-              cohort = detail::month_of_day(cohort_day[c]) - lo;
-            } else {
-              for (std::size_t k = 0; k < words; ++k)
-                if (w[k] != 0) {
-                  cohort = static_cast<std::int64_t>(k * 64) + __builtin_ctzll(w[k]);
-                  break;
-                }
-              if (cohort < 0) continue;  // no activity up to as_of
-            }
-            const std::int64_t g = group != nullptr ? group[c] : 0;
-            if (g < 0 || static_cast<std::size_t>(g) >= n_groups) {
-              slice_ungrouped[s].push_back(static_cast<std::int64_t>(c));
-              continue;
-            }
-            const std::size_t row =
-                static_cast<std::size_t>(g) * span + static_cast<std::size_t>(cohort);
-            ++siz[row];
-            std::int64_t* cells = cnt.data() + row * span;
-            for (std::size_t k = static_cast<std::size_t>(cohort) >> 6; k < words; ++k) {
-              std::uint64_t v = w[k];
-              if (k == static_cast<std::size_t>(cohort) >> 6)
-                v &= ~std::uint64_t{0} << (cohort & 63);
-              while (v != 0) {
-                const std::int64_t m = static_cast<std::int64_t>(k * 64) + __builtin_ctzll(v);
-                ++cells[m - cohort];
-                v &= v - 1;
-              }
-            }
-          }
-        });
+        }
+      }
+    });
     if (nk == 0) break;
   }
-  for (std::size_t s = 0; s < slices; ++s) {
-    for (std::size_t j = 0; j < slice_counts[s].size(); ++j) counts[j] += slice_counts[s][j];
-    for (std::size_t j = 0; j < slice_sizes[s].size(); ++j) sizes[j] += slice_sizes[s][j];
+  bits.clear();
+  for (std::size_t s = 0; s < slices; ++s)
     out.ungrouped.insert(out.ungrouped.end(), slice_ungrouped[s].begin(), slice_ungrouped[s].end());
-  }
   std::sort(out.ungrouped.begin(), out.ungrouped.end());
 
-  // 4. Cohorts from the earliest non-empty one (over all groups) to as_of's month.
-  std::size_t first = span;
-  for (std::size_t g = 0; g < n_groups; ++g)
-    for (std::size_t c = 0; c < span; ++c)
-      if (sizes[g * span + c] > 0) first = std::min(first, c);
-  if (first == span) {
+  // 4. The rows of every slice, by group then cohort, their counts summed; cohorts from the
+  //    earliest non-empty one (over all groups) to as_of's month.
+  std::vector<std::int64_t> keys;
+  for (const SliceRows& r : slice_rows) keys.insert(keys.end(), r.key.begin(), r.key.end());
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  if (keys.empty()) {
     out.first_month = last_month;
+    out.start.assign(1, 0);
     return out;  // no customer in any cohort: months = 0
   }
-  out.first_month = lo + static_cast<std::int64_t>(first);
-  out.months = span - first;
-  const std::size_t m = out.months;
-  out.counts.assign(n_groups * m * m, 0);
-  out.sizes.assign(n_groups * m, 0);
-  for (std::size_t g = 0; g < n_groups; ++g)
-    for (std::size_t c = 0; c < m; ++c) {
-      const std::size_t from = g * span + first + c;
-      out.sizes[g * m + c] = sizes[from];
-      for (std::size_t k = 0; k < m; ++k) out.counts[(g * m + c) * m + k] = counts[from * span + k];
+  const auto sp = static_cast<std::int64_t>(span);
+  std::int64_t first = sp;
+  for (std::int64_t k : keys) first = std::min(first, k % sp);
+  out.first_month = lo + first;
+  out.months = span - static_cast<std::size_t>(first);
+  const std::size_t rows = keys.size();
+  out.group.resize(rows);
+  out.cohort.resize(rows);
+  out.sizes.assign(rows, 0);
+  out.start.assign(rows + 1, 0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    out.group[r] = static_cast<std::int32_t>(keys[r] / sp);
+    out.cohort[r] = static_cast<std::int32_t>(keys[r] % sp - first);
+    out.start[r + 1] = out.start[r] + sp - keys[r] % sp;
+  }
+  out.counts.assign(static_cast<std::size_t>(out.start[rows]), 0);
+  for (const SliceRows& sr : slice_rows)
+    for (std::size_t j = 0; j < sr.key.size(); ++j) {
+      const auto r = static_cast<std::size_t>(
+          std::lower_bound(keys.begin(), keys.end(), sr.key[j]) - keys.begin());
+      out.sizes[r] += sr.size[j];
+      const std::int64_t* from = sr.counts.data() + sr.start[j];
+      std::int64_t* to = out.counts.data() + out.start[r];
+      for (std::int64_t k = 0; k < out.start[r + 1] - out.start[r]; ++k) to[k] += from[k];
     }
+  return out;
+}
+
+/// The same matrix dense (groups x months x months counts, groups x months sizes): for
+/// short spans and few groups; cohort_rows() holds only the rows that exist.
+inline CohortCounts cohort_counts(const OrderColumns& o, const id_type* universe,
+                                  std::size_t n_universe, day_t as_of, const day_t* cohort_day,
+                                  const std::int32_t* group, std::size_t n_groups) {
+  CohortRows rows = cohort_rows(o, universe, n_universe, as_of, cohort_day, group, n_groups);
+  CohortCounts out;
+  out.first_month = rows.first_month;
+  out.months = rows.months;
+  out.groups = rows.groups;
+  out.unknown = std::move(rows.unknown);
+  out.ungrouped = std::move(rows.ungrouped);
+  const std::size_t m = rows.months;
+  out.counts.assign(out.groups * m * m, 0);
+  out.sizes.assign(out.groups * m, 0);
+  for (std::size_t r = 0; r < rows.sizes.size(); ++r) {
+    const std::size_t at =
+        static_cast<std::size_t>(rows.group[r]) * m + static_cast<std::size_t>(rows.cohort[r]);
+    out.sizes[at] = rows.sizes[r];
+    std::copy(rows.counts.begin() + rows.start[r], rows.counts.begin() + rows.start[r + 1],
+              out.counts.begin() + static_cast<std::ptrdiff_t>(at * m));
+  }
   return out;
 }
 

@@ -193,6 +193,7 @@ struct RfmScores {
 /// (lower recency is a later last day), so it is scored from `last` directly.
 inline RfmScores rfm_scores(const std::int32_t* days, const day_t* last, const double* amount,
                             std::size_t n, day_t as_of, const RfmOptions& opt) {
+  const detail::CallThreads threads;
   if (opt.rules.size() > 32000) throw InputError(ErrorKind::bad_value, "at most 32000 RFM rules");
   for (const RfmRule& rule : opt.rules)
     for (std::size_t k = 0; k < 3; ++k)

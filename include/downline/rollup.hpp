@@ -7,9 +7,11 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "activity.hpp"
+#include "config.hpp"
 #include "network.hpp"
 
 namespace downline {
@@ -26,17 +28,6 @@ constexpr index_t subtree_chunk_max_depth = index_t{1} << 12;
 
 /// Chunks summed together, interleaved (see subtree_chunk_pass).
 constexpr int subtree_streams = 4;
-
-#if defined(__GNUC__) || defined(__clang__)
-#define DOWNLINE_NOINLINE __attribute__((noinline))
-#else
-#define DOWNLINE_NOINLINE
-#endif
-#if defined(__GNUC__) && !defined(__clang__)
-#define DOWNLINE_UNROLL _Pragma("GCC unroll 8")
-#else
-#define DOWNLINE_UNROLL
-#endif
 
 /// Sums S chunks of `len` positions, the s-th starting at lo + s * len, each last
 /// position first with its own stack of pending sums acc + s * stride (one per depth,
@@ -87,7 +78,7 @@ void chunked_subtree_sum(const Network& net, const In* v, Out* out, index_t chun
   std::vector<Out> carry(offset.back(), Out{});
   const std::size_t uchunks = static_cast<std::size_t>(chunks);
   parallel_for_parts(
-      uchunks, std::min<std::size_t>(uchunks, static_cast<std::size_t>(num_threads())),
+      uchunks, std::min<std::size_t>(uchunks, static_cast<std::size_t>(call_threads())),
       [&](std::size_t, std::size_t jb, std::size_t je) {
         constexpr std::size_t S = static_cast<std::size_t>(subtree_streams);
         std::vector<Out> acc(slots * S, Out{});
@@ -174,14 +165,54 @@ void subtree_count(const Network& net, const In* v, Out* out) {
   subtree_sum(net, v, out);
 }
 
+/// The most level columns volumes() makes: a column above the network's height is all
+/// zeros and takes no memory, but more than this many cannot be a table anyone reads.
+inline constexpr long long max_level_columns = 1LL << 20;
+/// The most level values volumes() stores: the levels up to the network's height times
+/// the participants (32 GiB of doubles).
+inline constexpr long long max_level_values = 1LL << 32;
+
+namespace detail {
+/// "; the network's height is H, so levels above H are all zeros": the end of the levels
+/// errors.
+inline std::string above_height(const Network& net) {
+  const std::string h = std::to_string(net.max_depth());
+  return "; the network's height is " + h + ", so levels above " + h + " are all zeros";
+}
+/// The error of a request for more than max_level_columns levels (`levels` as written).
+inline InputError too_many_levels(const Network& net, const std::string& levels) {
+  return errors::bad_value("levels", "= " + levels + " is more than the " +
+                                         std::to_string(max_level_columns) +
+                                         " level columns a table can have" + above_height(net));
+}
+}  // namespace detail
+
+/// How many of `levels` level columns can hold a non-zero value on `net`: those up to its
+/// height (net.max_depth()); the others are zeros. InputError naming levels and the height
+/// when levels < 0 or the table cannot be made (more than max_level_columns columns, or
+/// more than max_level_values stored values).
+inline int stored_levels(const Network& net, long long levels) {
+  if (levels < 0) throw errors::bad_value("levels", "must be >= 0");
+  if (levels > max_level_columns) throw detail::too_many_levels(net, std::to_string(levels));
+  const long long stored = std::min<long long>(levels, net.max_depth());
+  if (stored * static_cast<long long>(net.size()) > max_level_values)
+    throw errors::bad_value("levels",
+                            "= " + std::to_string(levels) + " on " + std::to_string(net.size()) +
+                                " participants needs " + std::to_string(stored * net.size()) +
+                                " level values, more than " + std::to_string(max_level_values) +
+                                detail::above_height(net));
+  return static_cast<int>(stored);
+}
+
 /// Level sums: out[(l - 1) * n + k] = sum of v over k's downline members at level l,
-/// l = 1..levels. One pass over the parent array per level.
+/// l = 1..levels. One pass over the parent array per level up to the network's height;
+/// the levels above it are zeros.
 inline void level_sums(const Network& net, const double* v, int levels, double* out) {
   const index_t n = net.size();
   const index_t* parent = net.parents().data();
   const std::size_t un = static_cast<std::size_t>(n);
   std::fill(out, out + un * static_cast<std::size_t>(std::max(levels, 0)), 0.0);
-  for (int l = 1; l <= levels; ++l) {
+  for (int l = 1; l <= std::min<int>(levels, net.max_depth()); ++l) {
     const double* below = l == 1 ? v : out + (static_cast<std::size_t>(l) - 2) * un;
     double* cur = out + (static_cast<std::size_t>(l) - 1) * un;
     for (index_t k = 0; k < n; ++k)
@@ -225,18 +256,14 @@ void category_sums(const Network& net, const Code* code, const double* weight, i
                    bool include_self, Out* out) {
   const index_t n = net.size();
   const std::size_t un = static_cast<std::size_t>(n);
-  if (n_categories < 0) throw InputError(ErrorKind::bad_value, "n_categories must be >= 0");
+  if (n_categories < 0) throw errors::bad_value("n_categories", "must be >= 0");
   const std::size_t c = static_cast<std::size_t>(n_categories);
-  std::vector<std::int64_t> bad;
+  std::vector<id_type> bad;
   for (index_t r = 0; r < n; ++r)
     if (code[r] >= 0 && static_cast<std::uint64_t>(code[r]) >= c) bad.push_back(r);
-  if (!bad.empty()) {
-    // the message first: the vector is moved into the exception
-    const std::string msg = std::to_string(bad.size()) +
-                            " category code(s) >= " + std::to_string(c) + " at rows " +
-                            detail::list_values(bad);
-    throw InputError(ErrorKind::bad_value, msg, std::move(bad));
-  }
+  if (!bad.empty())
+    throw errors::listed(ErrorKind::bad_value,
+                         "category code(s) >= " + std::to_string(c) + " at rows", std::move(bad));
   const index_t* pos = net.position_of_row().data();
   const index_t* parent = net.parents().data();
   std::vector<Out> pre(un * c, Out{});
@@ -274,11 +301,26 @@ struct VolumeOptions {
   std::optional<double> min_pv;
 };
 
+/// Level volumes of every participant in preorder: a table of `levels` columns of which
+/// only the first `stored` (up to the network's height) are kept; the others are zeros.
+struct LevelVolumes {
+  int levels = 0;        ///< columns asked for
+  int stored = 0;        ///< min(levels, the network's height)
+  std::size_t n = 0;     ///< participants
+  Array<double> values;  ///< level-major: values[(l - 1) * n + k] for l <= stored
+  /// Level l (1..levels) of position k at i = (l - 1) * n + k, as in a full level-major table.
+  double operator[](std::size_t i) const noexcept { return i < values.size() ? values[i] : 0.0; }
+  /// Level l's n values, or null for a level above `stored` (all zeros).
+  const double* column(int l) const noexcept {
+    return l >= 1 && l <= stored ? values.data() + static_cast<std::size_t>(l - 1) * n : nullptr;
+  }
+};
+
 /// Every participant's volumes; all arrays are per participant in preorder.
 struct VolumeTable {
   int levels = 0;
   Array<double> pv, gv, power_leg, lesser_legs;
-  Array<double> level;  ///< level-major: level[(l - 1) * n + k]
+  LevelVolumes level;  ///< level[(l - 1) * n + k]; level.column(l)
   Array<index_t> downline, active_downline, frontline, depth, height;
   Array<std::uint8_t> included, active;
 };
@@ -286,9 +328,10 @@ struct VolumeTable {
 /// PV, GV, level volumes, legs and counts for every participant (definitions in
 /// DOMAIN.md), all in preorder.
 inline VolumeTable volumes(const Network& net, const Activity& act, const VolumeOptions& opt = {}) {
+  const detail::CallThreads threads;
   if (act.network_size() != net.size())
     throw InputError(ErrorKind::bad_value, "activity was mapped to another network");
-  if (opt.levels < 0) throw InputError(ErrorKind::bad_value, "levels must be >= 0");
+  const int stored = stored_levels(net, opt.levels);
   if (opt.as_of && !net.has_enrolment())
     throw InputError(ErrorKind::bad_value, "as_of needs enrolment dates in the network");
   const index_t n = net.size();
@@ -324,8 +367,11 @@ inline VolumeTable volumes(const Network& net, const Activity& act, const Volume
     }
   }
 
-  t.level.resize(un * static_cast<std::size_t>(opt.levels));
-  level_sums(net, t.pv.data(), opt.levels, t.level.data());
+  t.level.levels = opt.levels;
+  t.level.stored = stored;
+  t.level.n = un;
+  t.level.values.resize(un * static_cast<std::size_t>(stored));
+  level_sums(net, t.pv.data(), stored, t.level.values.data());
 
   // GV as subtree_sum gives it (the same bits as net.volumes(columns=["pv", "gv"]) and
   // net.rollup), then one reverse pass: when k is reached, its whole downline has been
@@ -361,6 +407,121 @@ inline VolumeTable volumes(const Network& net, const Activity& act, const Volume
     t.lesser_legs[k] = gv[k] - t.pv[k] - power[k];
   }
   return t;
+}
+
+/// The columns of the volumes table, as bit flags (volumes_by_row()).
+struct VolumeColumns {
+  static constexpr unsigned pv = 1, gv = 2, levels = 4, power_leg = 8, lesser_legs = 16,
+                            downline = 32, active_downline = 64, frontline = 128, depth = 256,
+                            height = 512, active = 1024, all = 2047;
+};
+
+/// One result column in input row order: `size` values written once (no zero-filling
+/// first; on huge pages when large). Empty when the column was not asked for.
+template <class T>
+struct RowColumn {
+  detail::ScratchBuffer<T> values;
+  std::size_t size = 0;
+  const T* data() const noexcept { return values.get(); }
+  bool empty() const noexcept { return !values; }
+};
+
+/// The volumes table in input row order, as volumes_by_row() gives it.
+struct VolumeRows {
+  /// Whether the table has every input row, in input order; when as_of leaves anyone out,
+  /// `rows` holds the input rows in the table, ascending (the participants enrolled by then).
+  bool every_row = true;
+  Array<index_t> rows;
+  int levels = 0;  ///< level columns asked for
+  RowColumn<double> pv, gv, power_leg, lesser_legs;
+  /// level[l - 1] for the levels up to the network's height (the others are all zeros).
+  std::vector<RowColumn<double>> level;
+  RowColumn<index_t> downline, active_downline, frontline, depth, height;
+  RowColumn<std::uint8_t> active;
+};
+
+namespace detail {
+/// `pre` (in preorder) gathered into input row order, every row or only `t.rows`; on every
+/// thread.
+template <class T>
+RowColumn<T> gather_rows(const Network& net, const VolumeRows& t, const T* pre) {
+  const Array<index_t>& rows = t.rows;
+  RowColumn<T> c;
+  c.size = t.every_row ? static_cast<std::size_t>(net.size()) : rows.size();
+  c.values = scratch_buffer<T>(c.size);
+  if (t.every_row) {
+    net.preorder_to_rows(pre, c.values.get());
+  } else {
+    const index_t* pos = net.position_of_row().data();
+    T* out = c.values.get();
+    parallel_for(c.size, std::size_t{1} << 16, [&](std::size_t, std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) out[i] = pre[pos[rows[i]]];
+    });
+  }
+  return c;
+}
+}  // namespace detail
+
+/// The volumes table's `columns` (VolumeColumns flags) in input row order, each gathered
+/// once. PV and GV alone without as_of take a shorter road: PV straight into row order
+/// (both orders from one pass over the period's orders when both are asked for), GV
+/// rolled up in place, and nothing else computed; the same bits as volumes().
+inline VolumeRows volumes_by_row(const Network& net, const Activity& act,
+                                 const VolumeOptions& opt, unsigned columns = VolumeColumns::all) {
+  const detail::CallThreads threads;
+  const auto wanted = [&](unsigned c) { return (columns & c) != 0; };
+  const std::size_t n = static_cast<std::size_t>(net.size());
+  VolumeRows out;
+  out.levels = opt.levels;
+  if (!opt.as_of && (columns & ~(VolumeColumns::pv | VolumeColumns::gv)) == 0) {
+    if (act.network_size() != net.size())
+      throw InputError(ErrorKind::bad_value, "activity was mapped to another network");
+    const index_t* row = net.row_of_position().data();
+    detail::ScratchBuffer<double> pre;  // PV in preorder, then GV (in place)
+    if (wanted(VolumeColumns::pv)) {
+      out.pv.size = n;
+      out.pv.values = detail::scratch_buffer<double>(n);
+    }
+    if (wanted(VolumeColumns::pv) && wanted(VolumeColumns::gv)) {
+      pre = detail::scratch_buffer<double>(n);
+      act.personal_volume_twice(opt.start, opt.end, row, pre.get(), out.pv.values.get());
+    } else if (wanted(VolumeColumns::pv)) {
+      act.personal_volume_to(opt.start, opt.end, row, out.pv.values.get());
+    } else if (wanted(VolumeColumns::gv)) {
+      pre = detail::scratch_buffer<double>(n);
+      act.personal_volume(opt.start, opt.end, pre.get(), nullptr);
+    }
+    if (wanted(VolumeColumns::gv)) {
+      subtree_sum(net, pre.get(), pre.get());
+      out.gv = detail::gather_rows(net, out, pre.get());
+    }
+    return out;
+  }
+  const VolumeTable t = volumes(net, act, opt);
+  if (opt.as_of) {
+    const index_t* pos = net.position_of_row().data();
+    for (index_t r = 0; r < net.size(); ++r)
+      if (t.included[pos[r]]) out.rows.push_back(r);
+    out.every_row = out.rows.size() == n;
+    if (out.every_row) out.rows.clear();
+  }
+  const auto put = [&](unsigned c, auto& column, const auto& pre) {
+    if (wanted(c)) column = detail::gather_rows(net, out, pre.data());
+  };
+  put(VolumeColumns::pv, out.pv, t.pv);
+  put(VolumeColumns::gv, out.gv, t.gv);
+  if (wanted(VolumeColumns::levels))
+    for (int l = 1; l <= t.level.stored; ++l)
+      out.level.push_back(detail::gather_rows(net, out, t.level.column(l)));
+  put(VolumeColumns::power_leg, out.power_leg, t.power_leg);
+  put(VolumeColumns::lesser_legs, out.lesser_legs, t.lesser_legs);
+  put(VolumeColumns::downline, out.downline, t.downline);
+  put(VolumeColumns::active_downline, out.active_downline, t.active_downline);
+  put(VolumeColumns::frontline, out.frontline, t.frontline);
+  put(VolumeColumns::depth, out.depth, t.depth);
+  put(VolumeColumns::height, out.height, t.height);
+  put(VolumeColumns::active, out.active, t.active);
+  return out;
 }
 
 }  // namespace downline

@@ -169,16 +169,15 @@ OrderSummary summarize_orders(const Code* customer, const day_t* day, const doub
                               std::size_t n_orders, std::size_t n_customers, day_t as_of,
                               OrderRows rows = OrderRows::all) {
   const bool positive_only = rows == OrderRows::positive;
-  std::vector<std::int64_t> bad;
+  std::vector<id_type> bad;
   for (std::size_t i = 0; i < n_orders; ++i)
     if (customer[i] < 0 || static_cast<std::uint64_t>(customer[i]) >= n_customers)
-      bad.push_back(static_cast<std::int64_t>(i));
-  if (!bad.empty()) {
-    const std::string msg = std::to_string(bad.size()) +
-                            " order(s) have a customer code outside [0, " +
-                            std::to_string(n_customers) + "), rows: " + detail::list_values(bad);
-    throw InputError(ErrorKind::bad_value, msg, std::move(bad));
-  }
+      bad.push_back(static_cast<id_type>(i));
+  if (!bad.empty())
+    throw errors::listed(
+        ErrorKind::bad_value,
+        "order(s) have a customer code outside [0, " + std::to_string(n_customers) + "), rows:",
+        std::move(bad));
   OrderSummary s;
   detail::resize_summary(s, n_customers);
 
@@ -494,8 +493,9 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
                                       std::size_t n, day_t as_of, OrderRows rows = OrderRows::all,
                                       const id_type* universe = nullptr, std::size_t n_universe = 0,
                                       unsigned fields = SummaryFields::all) {
+  const detail::CallThreads threads;
   constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
-  if (ticks_per_day <= 0) throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
+  if (ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
   if (amount == nullptr && n > 0 && rows == OrderRows::positive)
     throw InputError(
         ErrorKind::bad_value,
@@ -518,11 +518,12 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   std::uint64_t lo_id = ~std::uint64_t{0}, hi_id = 0;  // ids shifted to unsigned order
   std::int64_t min_ticks = std::numeric_limits<std::int64_t>::max();  // the first order's
   {
-    std::vector<std::uint64_t> lo(detail::parallel_parts(n, grain), ~std::uint64_t{0});
+    const std::size_t slices = detail::parallel_parts(n, grain);
+    std::vector<std::uint64_t> lo(slices, ~std::uint64_t{0});
     std::vector<std::uint64_t> hi(lo.size(), 0);
     std::vector<char> no_date(lo.size(), 0);
     std::vector<std::int64_t> tlo(lo.size(), std::numeric_limits<std::int64_t>::max());
-    detail::parallel_for(n, grain, [&](std::size_t sl, std::size_t b, std::size_t e) {
+    detail::parallel_for_parts(n, slices, [&](std::size_t sl, std::size_t b, std::size_t e) {
       std::uint64_t l = lo[sl], h = hi[sl];
       std::int64_t t = tlo[sl];
       bool bad = false;
@@ -543,9 +544,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
       std::vector<id_type> rows_bad;
       for (std::size_t i = 0; i < n; ++i)
         if (ticks[i] == nat) rows_bad.push_back(static_cast<id_type>(i));
-      const std::string msg = std::to_string(rows_bad.size()) +
-                              " order(s) without a date at rows " + detail::list_values(rows_bad);
-      throw InputError(ErrorKind::bad_value, msg, std::move(rows_bad));
+      throw errors::missing_dates(std::move(rows_bad));
     }
     for (std::size_t i = 0; i < lo.size(); ++i) {
       lo_id = std::min(lo_id, lo[i]);
@@ -748,14 +747,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
     out.unknown_ids.insert(out.unknown_ids.end(), part.unknown.begin(), part.unknown.end());
     out.unknown_orders += part.unknown_orders;
   }
-  if (!duplicate.empty()) {
-    std::sort(duplicate.begin(), duplicate.end());
-    duplicate.erase(std::unique(duplicate.begin(), duplicate.end()), duplicate.end());
-    const std::string msg =
-        std::to_string(duplicate.size()) +
-        " customer id(s) appear more than once: " + detail::list_values(duplicate);
-    throw InputError(ErrorKind::duplicate_id, msg, std::move(duplicate));
-  }
+  if (!duplicate.empty()) throw errors::duplicate_ids("customer", std::move(duplicate));
   std::sort(out.unknown_ids.begin(), out.unknown_ids.end());
   if (has_universe || direct) return out;  // direct: written in place, in id order
 
@@ -839,9 +831,9 @@ LifecycleCodesOf<Code> lifecycle_codes(const std::int32_t* days, const day_t* la
   out.segment.resize(n);
   const std::size_t nr = r_hi.size(), cells = f_lo.size() * nr;
   // per slice: customers per segment, the last entry those without an order
-  std::vector<std::vector<std::int64_t>> counts(detail::parallel_parts(n, std::size_t{1} << 16),
-                                                std::vector<std::int64_t>(cells + 1, 0));
-  detail::parallel_for(n, std::size_t{1} << 16, [&](std::size_t sl, std::size_t b, std::size_t e) {
+  const std::size_t slices = detail::parallel_parts(n, std::size_t{1} << 16);
+  std::vector<std::vector<std::int64_t>> counts(slices, std::vector<std::int64_t>(cells + 1, 0));
+  detail::parallel_for_parts(n, slices, [&](std::size_t sl, std::size_t b, std::size_t e) {
     std::int64_t* c = counts[sl].data();
     for (std::size_t i = b; i < e; ++i) {
       const bool buyer = days[i] > 0;

@@ -74,8 +74,9 @@ std::size_t km_check(const Time* time, const double* weight, std::size_t n) {
     return weight != nullptr && !(std::isfinite(weight[i]) && weight[i] > 0.0);
   };
   constexpr std::size_t grain = std::size_t{1} << 16;
-  std::vector<Part> part(parallel_parts(n, grain));
-  parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+  const std::size_t parts = parallel_parts(n, grain);
+  std::vector<Part> part(parts);
+  parallel_for_parts(n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
     Part p;
     for (std::size_t i = b; i < e; ++i) {
       const double t = static_cast<double>(time[i]);
@@ -101,11 +102,10 @@ std::size_t km_check(const Time* time, const double* weight, std::size_t n) {
       else if (bad_weight(i))
         weights.push_back(static_cast<id_type>(i));
     }
-    auto fail = [](std::vector<id_type>& rows, const char* what) {
-      if (rows.empty()) return;
-      const std::string msg = std::to_string(rows.size()) + " duration(s) with " + what +
-                              " at rows " + detail::list_values(rows);
-      throw InputError(ErrorKind::bad_value, msg, std::move(rows));
+    auto fail = [](std::vector<id_type>& rows, const std::string& what) {
+      if (!rows.empty())
+        throw errors::listed(ErrorKind::bad_value, "duration(s) with " + what + " at rows",
+                             std::move(rows));
     };
     fail(times, "a missing, infinite or negative time");
     fail(weights, "a missing, infinite or non-positive weight");
@@ -120,8 +120,9 @@ inline void km_check_groups(const std::int32_t* group, std::size_t n, std::size_
   auto bad = [&](std::size_t i) {
     return group[i] < 0 || static_cast<std::size_t>(group[i]) >= n_groups;
   };
-  std::vector<char> part(parallel_parts(n, grain), 0);
-  parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+  const std::size_t parts = parallel_parts(n, grain);
+  std::vector<char> part(parts, 0);
+  parallel_for_parts(n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
     bool any = false;
     for (std::size_t i = b; i < e; ++i) any = any || bad(i);
     part[s] = any;
@@ -130,10 +131,8 @@ inline void km_check_groups(const std::int32_t* group, std::size_t n, std::size_
   std::vector<id_type> rows;
   for (std::size_t i = 0; i < n; ++i)
     if (bad(i)) rows.push_back(static_cast<id_type>(i));
-  const std::string msg = std::to_string(rows.size()) +
-                          " duration(s) with a group code out of range at rows " +
-                          detail::list_values(rows);
-  throw InputError(ErrorKind::bad_value, msg, std::move(rows));
+  throw errors::listed(ErrorKind::bad_value, "duration(s) with a group code out of range at rows",
+                       std::move(rows));
 }
 
 /// Sorts one group's records (by time, events first) and appends its rows.
@@ -269,6 +268,7 @@ inline bool km_counting(std::size_t span, std::size_t cells, std::size_t n,
 template <class Time>
 SurvivalTable kaplan_meier(const Time* time, const std::uint8_t* event, const std::int32_t* group,
                            const double* weight, std::size_t n, std::size_t n_groups) {
+  const detail::CallThreads threads;
   if (group == nullptr) n_groups = 1;
   if (n_groups == 0 && n > 0) throw InputError(ErrorKind::bad_value, "kaplan_meier: no groups");
   if (n_groups >= (std::size_t{1} << 31))
@@ -290,7 +290,7 @@ SurvivalTable kaplan_meier(const Time* time, const std::uint8_t* event, const st
         detail::filled_buffer<std::uint32_t>(2 * slices * cells, 0);
     std::uint32_t* const obs = counters.get();
     std::uint32_t* const cen = obs + slices * cells;
-    detail::parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    detail::parallel_for_parts(n, slices, [&](std::size_t s, std::size_t b, std::size_t e) {
       std::uint32_t* o = obs + s * cells;
       std::uint32_t* c = cen + s * cells;
       for (std::size_t i = b; i < e; ++i) {
@@ -377,6 +377,7 @@ template <class Time>
 SurvivalTable kaplan_meier_ranges(const Time* time, const std::uint8_t* event, const double* weight,
                                   std::size_t n, const std::int64_t* begin, const std::int64_t* end,
                                   std::size_t n_groups) {
+  const detail::CallThreads threads;
   if (n_groups >= (std::size_t{1} << 31))
     throw InputError(ErrorKind::bad_value, "kaplan_meier_ranges: at most 2^31 - 1 groups");
   {
@@ -384,12 +385,10 @@ SurvivalTable kaplan_meier_ranges(const Time* time, const std::uint8_t* event, c
     for (std::size_t g = 0; g < n_groups; ++g)
       if (begin[g] < 0 || begin[g] > end[g] || end[g] > static_cast<std::int64_t>(n))
         bad.push_back(static_cast<id_type>(g));
-    if (!bad.empty()) {
-      const std::string msg = std::to_string(bad.size()) + " range(s) outside [0, " +
-                              std::to_string(n) + ") or reversed: groups " +
-                              detail::list_values(bad);
-      throw InputError(ErrorKind::bad_value, msg, std::move(bad));
-    }
+    if (!bad.empty())
+      throw errors::listed(ErrorKind::bad_value,
+                           "range(s) outside [0, " + std::to_string(n) + ") or reversed: groups",
+                           std::move(bad));
   }
   const std::size_t span = detail::km_check(time, weight, n);
   std::vector<detail::KmRows> per_group(n_groups);
@@ -416,6 +415,28 @@ SurvivalTable kaplan_meier_ranges(const Time* time, const std::uint8_t* event, c
     }
   });
   return detail::km_table(per_group, span);
+}
+
+/// Drops the groups without rows from a table: the group codes of the rows and the
+/// offsets are renumbered over the groups kept. Returns the old codes of the groups kept,
+/// ascending (a caller's labels of the kept groups are labels[kept]).
+inline std::vector<std::int64_t> drop_empty_groups(SurvivalTable& t) {
+  const std::size_t n_groups = t.group_start.empty() ? 0 : t.group_start.size() - 1;
+  std::vector<std::int64_t> kept;
+  std::vector<std::int32_t> code(n_groups, -1);
+  for (std::size_t g = 0; g < n_groups; ++g)
+    if (t.group_start[g + 1] > t.group_start[g]) {
+      code[g] = static_cast<std::int32_t>(kept.size());
+      kept.push_back(static_cast<std::int64_t>(g));
+    }
+  if (kept.size() == n_groups) return kept;
+  for (std::int32_t& g : t.group) g = code[static_cast<std::size_t>(g)];
+  Array<std::int64_t> start(kept.size() + 1);
+  start[0] = 0;
+  for (std::size_t j = 0; j < kept.size(); ++j)
+    start[j + 1] = t.group_start[static_cast<std::size_t>(kept[j]) + 1];
+  t.group_start = std::move(start);
+  return kept;
 }
 
 }  // namespace downline

@@ -12,6 +12,7 @@ network at once, computed in a C++ core (``downline._core``).
 from __future__ import annotations
 
 from . import _core
+from ._convert import whole_number
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .network import Activity, Network
 from .readers import read_orders, read_participants
@@ -29,11 +30,11 @@ __version__: str = _core.__version__
 
 def set_num_threads(n: int) -> None:
     """Sets how many threads downline's parallel steps use (building a network, mapping
-    orders). ``0`` restores the default: the ``DOWNLINE_NUM_THREADS`` environment
-    variable when set, else every core. Results are identical whatever the setting."""
-    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-        raise InputError(f"set_num_threads: expected a whole number >= 0, not {n!r}")
-    _core.set_num_threads(n)
+    orders), from 1 to 1024. ``0`` restores the default: the ``DOWNLINE_NUM_THREADS``
+    environment variable when it holds a whole number from 1 to 1024 (other values are
+    ignored with a warning on stderr), else every core. Results are identical whatever
+    the setting; a call already running keeps the count it started with."""
+    _core.set_num_threads(whole_number(n, "set_num_threads: n", 0, _core.max_threads))
 
 
 def num_threads() -> int:

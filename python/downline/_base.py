@@ -11,6 +11,11 @@ import inspect
 from .errors import InputError
 
 
+class NotFittedError(InputError, AttributeError):
+    """A fitted attribute (``survival_table_``...) or method asked for before ``fit``: an
+    InputError, and an AttributeError so that ``hasattr`` says False (as in lifelines)."""
+
+
 class Estimator:
     """Settings in the constructor (kept as attributes of the same names), results set by
     ``fit``. Subclasses call :meth:`_fitted` at the end of ``fit`` and say what the fit
@@ -28,7 +33,13 @@ class Estimator:
 
     def _check_fitted(self, what: str = "") -> None:
         if not self._is_fitted:
-            raise InputError(f"{type(self).__name__}{'.' + what if what else ''}: call fit(...) first")
+            raise NotFittedError(f"{type(self).__name__}{'.' + what if what else ''}: call fit(...) first")
+
+    def __getattr__(self, name: str):
+        """Only reached for attributes not set: results (``name_``) are set by fit."""
+        if name.endswith("_") and not name.startswith("_"):
+            self._check_fitted(name)
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def _fit_summary(self) -> str:
         return "fitted"

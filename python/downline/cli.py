@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import html
+import io
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -41,16 +43,57 @@ class _Progress:
             print(f" {time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
         return out
 
+    def note(self, what: str) -> None:
+        if not self.quiet:
+            print(f"\n[downline] {what}", file=sys.stderr, flush=True)
+
 
 # ------------------------------------------------------------------------- reading
-def read_participants(path: Path, id: str, sponsor: str, enrolled_on: str, kind: Optional[str]) -> pd.DataFrame:
-    """The participants CSV: ids and sponsor ids as text (spaces around a field are not part
-    of it; empty sponsor: none; see :func:`integer_ids`), enrolment dates parsed (ISO). A
-    file with a header line only is an error: there is no one to report on."""
-    frame = _read_csv(path, "participants")
+def read_company(args: argparse.Namespace, progress: _Progress) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The participants and orders files as frames, read by downline's readers (UTF-8 text,
+    integer ids such as ``17850`` or ``17850.0``). When they refuse either file, both are
+    read again as text (:func:`read_participants`, :func:`read_orders`): ids that are not
+    integers (``"A-17"``) are kept as text, and a value that is wrong either way is named
+    by that reader with its lines. A file that is not CSV text keeps downline's error."""
+    import downline as dl
+
+    people_path, orders_path = Path(args.participants), Path(args.orders)
+    for what, path in (("participants", people_path), ("orders", orders_path)):
+        if not path.exists():
+            raise InputError(f"{what} file {path} does not exist")
+
+    def library_read(what: str, read: Callable[[], pd.DataFrame]) -> tuple[Optional[pd.DataFrame],
+                                                                           Optional[InputError]]:
+        try:
+            return progress.step(what, read), None
+        except InputError as exc:
+            progress.note(f"downline's reader refused the file: {exc}")
+            return None, exc
+
+    people, people_refused = library_read(f"reading {people_path}", lambda: dl.read_participants(
+        people_path, id=args.id, sponsor=args.sponsor, enrolled_on=args.enrolled_on, kind=args.kind or None))
+    orders, orders_refused = library_read(f"reading {orders_path}", lambda: dl.read_orders(
+        orders_path, participant=args.participant, date=args.date, amount=args.amount, pv=args.pv))
+    if people is None or orders is None:  # both as text, so that their ids compare alike
+        people = progress.step(f"reading {people_path} as text", lambda: read_participants(
+            people_path, args.id, args.sponsor, args.enrolled_on, args.kind, people_refused))
+        orders = progress.step(f"reading {orders_path} as text", lambda: read_orders(
+            orders_path, args.participant, args.date, args.amount, args.pv, orders_refused))
+        ints = integer_ids([people[args.id], people[args.sponsor], orders[args.participant]])
+        if ints is not None:
+            people[args.id], people[args.sponsor], orders[args.participant] = ints
+    if len(people) == 0:
+        raise InputError(f"{people_path}: no participants (the file has a header line only)")
+    return people, orders
+
+
+def read_participants(path: Path, id: str, sponsor: str, enrolled_on: str, kind: Optional[str],
+                      refused: Optional[InputError] = None) -> pd.DataFrame:
+    """The participants CSV as text: ids and sponsor ids as text (spaces around a field are
+    not part of it; empty sponsor: none; see :func:`integer_ids`), enrolment dates parsed
+    (ISO). `refused` is downline's reader's error, raised when the file is not CSV text."""
+    frame = _read_csv(path, refused)
     _require(frame, path, (id, sponsor, enrolled_on) + ((kind,) if kind else ()))
-    if len(frame) == 0:
-        raise InputError(f"{path}: no participants (the file has a header line only)")
     frame[id] = _ids(frame[id], path, id)
     frame[sponsor] = _ids(frame[sponsor], path, sponsor, allow_missing=True)
     frame[enrolled_on] = _dates(frame[enrolled_on], path, enrolled_on)
@@ -59,11 +102,12 @@ def read_participants(path: Path, id: str, sponsor: str, enrolled_on: str, kind:
     return frame
 
 
-def read_orders(path: Path, participant: str, date: str, amount: str, pv: str) -> pd.DataFrame:
-    """The orders CSV: participant ids as text (see :func:`integer_ids`), dates parsed
-    (ISO), amounts and pv as finite numbers (negative ones are refunds). A file with a
-    header line only holds no orders, which is allowed."""
-    frame = _read_csv(path, "orders")
+def read_orders(path: Path, participant: str, date: str, amount: str, pv: str,
+                refused: Optional[InputError] = None) -> pd.DataFrame:
+    """The orders CSV as text: participant ids as text (see :func:`integer_ids`), dates
+    parsed (ISO), amounts and pv as finite numbers (negative ones are refunds). A file with
+    a header line only holds no orders, which is allowed."""
+    frame = _read_csv(path, refused)
     _require(frame, path, (participant, date, amount, pv))
     frame[participant] = _ids(frame[participant], path, participant)
     frame[date] = _dates(frame[date], path, date)
@@ -99,16 +143,25 @@ def _require(frame: pd.DataFrame, path: Path, columns: Sequence[str]) -> None:
                              f"{', '.join(frame.columns)}); other names are given with the --*-column options")
 
 
-def _read_csv(path: Path, what: str) -> pd.DataFrame:
+def _read_csv(path: Path, refused: Optional[InputError]) -> pd.DataFrame:
+    """Every column as text. A file that is not text (not a regular file, NUL bytes, not
+    UTF-8) raises `refused`, downline's reader's error naming the line and byte offset
+    (pandas would cut a field at a NUL byte), or one of its own."""
+    not_csv = refused or InputError(f"{path}: not a readable CSV file")
     if not path.is_file():
-        raise InputError(f"{what} file {path} does not exist")
+        raise not_csv
+    data = path.read_bytes()
+    if b"\0" in data:
+        raise not_csv
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True,
+        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, skipinitialspace=True,
                             encoding="utf-8-sig")
     except pd.errors.EmptyDataError:
         raise InputError(f"{path}: the file is empty (expected a header line at line 1)") from None
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+    except pd.errors.ParserError as exc:
         raise InputError(f"{path}: not a readable CSV file ({str(exc).strip()})") from None
+    except UnicodeDecodeError:
+        raise not_csv from None
     # A record with fewer fields than the header gets empty ones (pandas): the first
     # required column among them is then named with the line.
     frame.columns = [c.strip() for c in frame.columns]
@@ -302,13 +355,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     progress = _Progress(args.quiet)
     as_of = pd.Timestamp(args.as_of)
-    people = progress.step(f"reading {args.participants}", lambda: read_participants(
-        Path(args.participants), args.id, args.sponsor, args.enrolled_on, args.kind))
-    orders = progress.step(f"reading {args.orders}", lambda: read_orders(
-        Path(args.orders), args.participant, args.date, args.amount, args.pv))
-    ints = integer_ids([people[args.id], people[args.sponsor], orders[args.participant]])
-    if ints is not None:
-        people[args.id], people[args.sponsor], orders[args.participant] = ints
+    people, orders = read_company(args, progress)
     try:
         build_report(people, orders, as_of, Path(args.out), args, args.top, progress)
     except InputError as exc:  # name the lines of the ids in the files
@@ -329,6 +376,39 @@ def _as_of(text: str) -> str:
     return text
 
 
+def _whole_number(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number >= low."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = low - 1
+        if value < low:
+            raise argparse.ArgumentTypeError(f"expected a whole number >= {low}, not {text!r}")
+        return value
+    return parse
+
+
+def _out_dir(text: str) -> str:
+    """An argparse type: a directory that exists or can be made (its nearest existing
+    ancestor is a directory) and can be written into, checked by making and removing a
+    file there, so that the report does not fail after the long reads. Nothing is kept."""
+    path = Path(text)
+    base = path
+    while not base.exists() and base.parent != base:
+        base = base.parent
+    if not base.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} exists and is not a directory" if base == path else
+                                         f"cannot create {text!r}: {str(base)!r} is not a directory")
+    try:
+        with tempfile.TemporaryFile(dir=base):
+            pass
+    except OSError as exc:
+        into = f"cannot write into {text!r}" if base == path else f"cannot create {text!r} in {str(base)!r}"
+        raise argparse.ArgumentTypeError(f"{into}: {exc.strerror or exc}") from None
+    return text
+
+
 def parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -339,9 +419,9 @@ def parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="volumes and segments of a generated sample company",
                           description="Generates a deterministic sample company and prints its largest "
                                       "organisations and its life-cycle matrix.")
-    demo.add_argument("--participants", type=int, default=100_000, help="participants (default 100,000)")
-    demo.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
-    demo.add_argument("--top", type=int, default=10, help="organisations listed (default 10)")
+    demo.add_argument("--participants", type=_whole_number(1), default=100_000, help="participants (default 100,000)")
+    demo.add_argument("--seed", type=_whole_number(0), default=42, help="random seed (default 42)")
+    demo.add_argument("--top", type=_whole_number(1), default=10, help="organisations listed (default 10)")
     demo.add_argument("--quiet", action="store_true", help="no progress on stderr")
     demo.set_defaults(run=_demo)
 
@@ -354,8 +434,8 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--participants", required=True, metavar="CSV", help="participants file")
     rep.add_argument("--orders", required=True, metavar="CSV", help="orders file")
     rep.add_argument("--as-of", required=True, type=_as_of, metavar="DATE", help="the report date (YYYY-MM-DD)")
-    rep.add_argument("--out", required=True, metavar="DIR", help="output directory (created if missing)")
-    rep.add_argument("--top", type=int, default=10, help="largest organisations listed (default 10)")
+    rep.add_argument("--out", required=True, type=_out_dir, metavar="DIR", help="output directory (created if missing)")
+    rep.add_argument("--top", type=_whole_number(1), default=10, help="largest organisations listed (default 10)")
     names = rep.add_argument_group("column names")
     names.add_argument("--id-column", dest="id", default="id", help="participant id (default id)")
     names.add_argument("--sponsor-column", dest="sponsor", default="sponsor_id",

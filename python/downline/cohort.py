@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import EPOCH, column, day_number, months_of_days
+from ._convert import EPOCH, choice, column, day_number
 from ._html import summary_html
 from ._messages import show as _show
 from .errors import InputError, UnknownIdError
+from .ids import id_index
 from .orders import Orders
 from .retention import participants_enrolment
 from .segment import customers
@@ -79,8 +80,7 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
     not counted. ``by``: a Series of group labels indexed by customer id (for example a
     participant attribute or each participant's leader) to split every cohort by group.
     With ``amount`` given, rows with an amount <= 0 (refunds) are not activity."""
-    if cohort not in ("first_order", "enrolment"):
-        raise InputError(f"cohort must be 'first_order' or 'enrolment', not {cohort!r}")
+    choice(cohort, "cohort", ("first_order", "enrolment"))
     universe = None
     enrol = None
     if cohort == "enrolment":
@@ -88,7 +88,7 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
             raise InputError("cohort='enrolment' needs participants (a Network or a DataFrame with enrolment dates)")
         universe, enrol = participants_enrolment(participants, id, enrolled_on)
     elif isinstance(participants, pd.DataFrame):
-        universe = pd.Index(column(participants, id), name=id)
+        universe = id_index(column(participants, id), id)
     elif participants is not None:
         universe = customers(participants)
     labels_from_by = False
@@ -113,36 +113,38 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
     cohort_day = None if enrol is None else np.ascontiguousarray(enrol, dtype=np.int32)
 
     def run():
-        return _core.cohort_counts(keys, o.ticks, o.per_day, o.amount, uni, int(as_of_day), cohort_day, group,
-                                   len(groups))
+        return _core.cohort_rows(keys, o.ticks, o.per_day, o.amount, uni, int(as_of_day), cohort_day, group,
+                                 len(groups))
     res = o.checked(run, who="by: customers" if labels_from_by else "participants",
                     report_unknown=not labels_from_by)
-    if labels_from_by and res["unknown_orders"]:  # the customers are those with a label
-        bad = res["unknown_ids"].tolist()
+    if labels_from_by and res.unknown.orders:  # the customers are those with a label
+        bad = res.unknown.ids.tolist()
         raise InputError(f"by: no group label for customers {_show(bad)}", ids=bad)
-    if len(res["ungrouped"]):
-        bad = o.ids[res["ungrouped"]].tolist()
+    if len(res.ungrouped):
+        bad = o.ids[res.ungrouped].tolist()
         raise InputError(f"by: no group label for customers {_show(bad)}", ids=bad)
-    n_cohorts = int(res["months"])
-    lo_month = int(res["first_month"])
-    as_of_month = int(months_of_days(np.array([as_of_day]))[0])
-    n_rows = len(groups) * n_cohorts
-    counts = res["counts"].reshape(n_rows, n_cohorts)
-    sizes = res["sizes"]
+    n_cohorts = int(res.months)
+    lo_month = int(res.first_month)
+    # the rows with customers only: row r is cohort res.cohort[r] of group res.group[r],
+    # with a count for each month from its cohort's to as_of's (the later cells are missing)
+    row_group, row_cohort, start = res.group, res.cohort, res.start
+    sizes = res.sizes
     cohort_index = pd.period_range(pd.Period(np.datetime64(lo_month, "M"), "M"), periods=n_cohorts, freq="M")
     if by is not None:
-        index = pd.MultiIndex.from_product([groups, cohort_index], names=["group", "cohort"])
+        index = pd.MultiIndex(levels=[groups, cohort_index], codes=[row_group, row_cohort],
+                              names=["group", "cohort"])
     else:
-        index = pd.Index(cohort_index, name="cohort")
-    # cells after the month of as_of are missing; cohorts with no customer are left out
-    c_of_row = np.tile(np.arange(n_cohorts), len(groups))
-    late = (c_of_row[:, None] + np.arange(n_cohorts)[None, :]) > (as_of_month - lo_month)
-    present = sizes > 0
-    kept, late = counts[present], late[present]
+        index = pd.Index(cohort_index[row_cohort], name="cohort")
+    observed = np.diff(start)
+    kept = np.zeros((len(sizes), n_cohorts), dtype=np.int64, order="F")  # column k contiguous
+    kept[np.repeat(np.arange(len(sizes)), observed),
+         np.arange(len(res.counts)) - np.repeat(start[:-1], observed)] = res.counts
+    late = np.arange(n_cohorts)[None, :] >= observed[:, None]
+    late = np.asfortranarray(late)
     # one nullable column per k, built directly (DataFrame.astype("Int64").mask() works
     # column by column through pandas' generic paths: ~15x slower)
-    frame = pd.DataFrame({k: pd.arrays.IntegerArray(np.ascontiguousarray(kept[:, k]), np.ascontiguousarray(late[:, k]))
-                          for k in range(n_cohorts)}, index=index[present], copy=False)
+    frame = pd.DataFrame({k: pd.arrays.IntegerArray(kept[:, k], late[:, k]) for k in range(n_cohorts)},
+                         index=index, copy=False)
     frame.columns = pd.RangeIndex(n_cohorts, name="k")
-    size_series = pd.Series(sizes[present], index=frame.index, name="cohort_size")
+    size_series = pd.Series(sizes, index=frame.index, name="cohort_size")
     return CohortRetention(frame, size_series, pd.Timestamp(EPOCH + np.timedelta64(as_of_day, "D")))

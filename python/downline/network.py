@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import warnings
 from typing import Any, Hashable, Optional, Sequence
 
@@ -9,11 +10,13 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import check_days, column, date_ticks, day_number, float_column
+from ._convert import (check_days, choice, column, flag, date_ticks, dates_of_days, day_number, float_column, real_number, real_values,
+                       whole_number)
 from ._html import summary_html
-from ._messages import label as _label, rows as _rows, show as _show, space_hint as _space_hint
+from ._messages import (at_rows, is_default_index, label as _label, relabelled, rows as _rows, show as _show,
+                        space_hint as _space_hint, text_only)
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
-from .ids import integer_ids
+from .ids import id_array, owned, refuse_bools, scalar_key
 
 __all__ = ["Network", "Activity"]
 
@@ -21,6 +24,8 @@ _INT64_MIN = np.iinfo(np.int64).min
 _INT64_MAX = np.iinfo(np.int64).max
 _DAY_MIN = int(np.iinfo(np.int32).min)
 _DAY_MAX = int(np.iinfo(np.int32).max)
+#: The arguments of ``volumes`` that ``legs`` passes on (it needs the gv and downline columns).
+_LEG_VOLUME_ARGS = {"start", "end", "levels", "participant", "date", "pv", "min_pv", "unknown"}
 
 
 def _text_column(values: Any) -> bool:
@@ -35,17 +40,18 @@ def _network_error(kind: str, rows: Sequence[int], index: pd.Index, sponsors: np
     pointed out; `core_message` gives a cycle's tail (how many are in or below cycles)."""
     rows = [int(r) for r in rows]
     labels = [index[r] for r in rows]
+    plain = text_only(index)
     if kind == "duplicate_id":
-        msg = f"{len(labels)} participant id(s) appear more than once: {_show(labels)}"
+        msg = f"{len(labels)} participant id(s) appear more than once: {_show(labels, plain_numbers=plain)}"
     elif kind == "own_sponsor":
-        msg = f"{len(labels)} participant(s) are their own sponsor: {_show(labels)}"
+        msg = f"{len(labels)} participant(s) are their own sponsor: {_show(labels, plain_numbers=plain)}"
     elif kind == "unknown_sponsor":
-        shown = ", ".join(f"{_label(index[r])} (sponsor {_label(sponsors[r])})" for r in rows[:10])
+        shown = ", ".join(f"{_label(index[r], plain)} (sponsor {_label(sponsors[r], plain)})" for r in rows[:10])
         more = f", ... ({len(rows) - 10} more)" if len(rows) > 10 else ""
         hint = _space_hint([sponsors[r] for r in rows[:10]], index)
         msg = f"{len(rows)} participant(s) have a sponsor that is not a participant: {shown}{more}{hint}"
     else:  # cycle
-        msg = (f"sponsor links form a cycle of {len(labels)} participant(s): {_show(labels)}"
+        msg = (f"sponsor links form a cycle of {len(labels)} participant(s): {_show(labels, plain_numbers=plain)}"
                + core_message[core_message.rfind(" ("):])
     return InputError(msg, kind=kind, ids=labels)
 
@@ -74,6 +80,22 @@ class Activity:
     def __len__(self) -> int:
         return len(self._core)
 
+    # Pickled with its network (the same network object when both are pickled together):
+    # the mapped orders as input rows, days and volumes, mapped again onto the rebuilt
+    # network. Copies share the core's arrays, which nothing changes.
+    def __reduce__(self) -> tuple:
+        core, net = self._core, self.network._core
+        rows = net.row_of_position[core.nodes]
+        return (_rebuild_activity, (self.network, rows, core.days, core.volumes, core.window,
+                                    self.dropped_rows, self.dropped_ids))
+
+    def __copy__(self) -> "Activity":
+        return Activity(self.network, self._core, self.dropped_rows, self.dropped_ids)
+
+    def __deepcopy__(self, memo: dict) -> "Activity":
+        network = copy.deepcopy(self.network, memo)  # shares the core network: this core fits it
+        return Activity(network, self._core, self.dropped_rows.copy(), list(self.dropped_ids))
+
     def __repr__(self) -> str:
         return (f"<downline.Activity: {len(self):,} orders on {len(self.network):,} participants, "
                 f"{len(self.dropped_rows):,} dropped>")
@@ -91,12 +113,14 @@ class Network:
     frame the network was built from.
     """
 
-    def __init__(self, core: _core.Network, ids: pd.Index, keys: str):
+    def __init__(self, core: _core.Network, ids: pd.Index, keys: str, has_enrolment: bool = False):
         self._core = core
-        self._ids = ids
+        self._ids = ids  # the network's own (never the caller's column: see from_frame)
         # The core's ids: "int" (the int64 ids), "str" (the str ids, indexed in C++) or "rows"
         # (labels of other kinds, such as tuples or ints mixed with strings: row numbers).
         self._keys = keys
+        # built with enrolment dates (the core cannot tell for an empty network)
+        self._has_enrolment = has_enrolment
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -135,19 +159,26 @@ class Network:
         """
         ids_col = column(df, id)
         sp_col = column(df, sponsor)
+        for col, name in ((ids_col, id), (sp_col, sponsor)):
+            refuse_bools(col, name)
         n = len(df)
         enrolled = None
         if enrolled_on is not None:
             ticks, per_day = date_ticks(column(df, enrolled_on), enrolled_on)
             enrolled, n_nat = _core.day_numbers(ticks, per_day)
             if n_nat:
-                nat = ticks == _INT64_MIN
-                raise InputError(f"column {enrolled_on!r} has missing dates at rows {_show(_rows(nat))}",
-                                 ids=_rows(nat))
-            check_days(enrolled, enrolled_on)  # 1900-01-01 .. 2200-12-31
+                where, bad = at_rows(_rows(ticks == _INT64_MIN), df.index)
+                raise InputError(f"column {enrolled_on!r} has missing dates at {where}", ids=bad)
+            check_days(enrolled, enrolled_on, df.index)  # 1900-01-01 .. 2200-12-31
 
         numeric = (pd.api.types.is_integer_dtype(ids_col.dtype) or pd.api.types.is_float_dtype(ids_col.dtype))
-        chosen = None if no_sponsor is None else (sp_col == no_sponsor).to_numpy()  # roots by value
+        chosen = None  # roots chosen by value
+        if no_sponsor is not None:
+            if not pd.api.types.is_scalar(no_sponsor) or isinstance(no_sponsor, (bool, np.bool_)):
+                # True would match the sponsor id 1 (True == 1)
+                raise InputError(f"no_sponsor must be one id value (such as 0 or -1), not {no_sponsor!r}")
+            # a nullable column compares to <NA> where a sponsor is missing: not a match
+            chosen = (sp_col == no_sponsor).to_numpy(dtype=bool, na_value=False)
         net = None
         if not numeric:
             net = cls._from_strings(ids_col, sp_col, chosen, id, sponsor, enrolled)
@@ -158,21 +189,22 @@ class Network:
             pass
         elif numeric and (pd.api.types.is_integer_dtype(sp_col.dtype) or pd.api.types.is_float_dtype(sp_col.dtype)
                           or sp_missing.all()):
-            ids, _ = integer_ids(ids_col, id, allow_missing=False)
+            ids, _ = id_array(ids_col, id)
             if sp_missing.all():
                 sponsors = np.zeros(n, dtype=np.int64)
             else:
-                sponsors, _ = integer_ids(sp_col.where(~sp_missing) if no_sponsor is not None else sp_col,
-                                           sponsor, allow_missing=True)
+                sponsors, _ = id_array(sp_col.where(~sp_missing) if no_sponsor is not None else sp_col,
+                                       sponsor, allow_missing=True)
             # always the mask: the core's sentinel for "no sponsor" is a valid id (INT64_MIN)
             has = (~sp_missing).astype(np.uint8)
             core = _core.Network(ids, sponsors, has, enrolled)
-            net = cls(core, pd.Index(ids_col.to_numpy(dtype=np.int64) if not pd.api.types.is_int64_dtype(
-                ids_col.dtype) else ids_col.to_numpy(), name=id), keys="int")
+            # the network's own ids: the caller's column may change after the build
+            net = cls(core, pd.Index(owned(ids, ids_col), name=id), keys="int")
         else:
             net = cls._from_labels(ids_col, sp_col, sp_missing, id, sponsor, enrolled)
+        net._has_enrolment = enrolled is not None
         if kind is not None:
-            net._kinds = pd.Categorical(column(df, kind))
+            net._kinds = pd.Categorical(column(df, kind)).copy()  # its own codes, too
         return net
 
     @classmethod
@@ -193,7 +225,8 @@ class Network:
                 raise _network_error(exc.kind, sorted(exc.ids) if exc.kind == "duplicate_id" else exc.ids,
                                      index, sponsors, str(exc)) from None
             raise
-        return cls(core, pd.Index(ids, dtype=object, name=id_name, copy=False), keys="str")
+        # the network's own ids: the caller's column may change after the build
+        return cls(core, pd.Index(owned(ids, ids_col), dtype=object, name=id_name, copy=False), keys="str")
 
     @classmethod
     def _from_labels(cls, ids_col, sp_col, sp_missing, id_name, sponsor_name, enrolled) -> "Network":
@@ -202,9 +235,9 @@ class Network:
         n = len(ids_col)
         missing = ids_col.isna().to_numpy()
         if missing.any():
-            raise InputError(f"column {id_name!r} has missing ids at rows {_show(_rows(missing))}",
-                             ids=_rows(missing))
-        index = pd.Index(ids_col.to_numpy(), name=id_name)
+            where, bad = at_rows(_rows(missing), ids_col.index)
+            raise InputError(f"column {id_name!r} has missing ids at {where}", ids=bad)
+        index = pd.Index(owned(ids_col.to_numpy(), ids_col), name=id_name)  # the caller's may change
         sp_values = sp_col.to_numpy()
         repeated = index.duplicated(keep=False)
         if repeated.any():  # named by the first row of each id that appears again
@@ -235,6 +268,35 @@ class Network:
     # ---------------------------------------------------------------- basics
     def __len__(self) -> int:
         return len(self._ids)
+
+    # A network pickles as the inputs of a rebuild (ids, sponsor ids, enrolment days,
+    # kinds), rebuilt by from_frame. Copies share the core and the ids, which nothing
+    # changes; a deep copy has kinds of its own.
+    def __reduce__(self) -> tuple:
+        core = self._core
+        pos = core.position_of_row
+        parent = core.parents[pos]  # the sponsor's preorder position, -1 for a root
+        has = parent >= 0
+        sponsor_rows = core.row_of_position[np.where(has, parent, 0)] if len(self) else np.empty(0, np.int32)
+        ids = self._ids.to_numpy()
+        if ids.dtype == np.int64:
+            sponsors: Any = pd.arrays.IntegerArray(ids[sponsor_rows], ~has)
+        else:
+            sponsors = np.where(has, ids[sponsor_rows], None)
+        enrolled = self._enrolment_days() if self._has_enrolment else None
+        return (_rebuild_network, (type(self), self._ids, sponsors, enrolled, self.kinds))
+
+    def __copy__(self) -> "Network":
+        new = object.__new__(type(self))
+        new.__dict__.update(self.__dict__)
+        return new
+
+    def __deepcopy__(self, memo: dict) -> "Network":
+        new = self.__copy__()
+        if self.kinds is not None:
+            new._kinds = self.kinds.copy()
+        memo[id(self)] = new
+        return new
 
     @property
     def ids(self) -> pd.Index:
@@ -272,25 +334,22 @@ class Network:
             key[0] = id
             row = int(self._core.find_rows(key)[0])  # not a str: not found
             if row < 0:
-                raise UnknownIdError(f"participant {id!r} is not in the network{_space_hint([id], self._ids)}",
-                                     ids=[id])
+                raise UnknownIdError(f"participant {_label(id, text_only(self._ids))} is not in the network"
+                                     f"{_space_hint([id], self._ids)}", ids=[id])
             return row
         if self._keys == "rows":
             try:
                 loc = self._ids.get_loc(id)
-            except KeyError:
+            except (KeyError, TypeError, pd.errors.InvalidIndexError):
                 loc = None
             if not isinstance(loc, (int, np.integer)):
-                raise UnknownIdError(f"participant {id!r} is not in the network{_space_hint([id], self._ids)}",
-                                     ids=[id])
+                raise UnknownIdError(f"participant {_label(id, text_only(self._ids))} is not in the network"
+                                     f"{_space_hint([id], self._ids)}", ids=[id])
             return int(loc)
-        try:
-            key = np.array([id], dtype=np.int64)
-        except (OverflowError, ValueError, TypeError):
-            raise UnknownIdError(f"participant {id!r} is not in the network", ids=[id]) from None
-        row = int(self._core.find_rows(key)[0])
+        key = scalar_key(id)  # exactly a participant's id: 2.0 is 2; 2.5, "2" and True are no int id
+        row = -1 if key is None else int(self._core.find_rows(np.array([key], dtype=np.int64))[0])
         if row < 0:
-            raise UnknownIdError(f"participant {id!r} is not in the network", ids=[id])
+            raise UnknownIdError(f"participant {_label(id)} is not in the network", ids=[id])
         return row
 
     # ---------------------------------------------------------------- structure
@@ -306,17 +365,37 @@ class Network:
         """Ids of the direct recruits of ``id``."""
         return self._ids[self._core.frontline_rows(self._row(id))]
 
-    def legs(self, id: Hashable, orders: Any = None, **volume_args) -> pd.DataFrame:
+    def legs(self, id: Hashable, orders: Any = None, as_of: Any = None, **volume_args) -> pd.DataFrame:
         """One row per leg of ``id`` (indexed by the frontline recruit who roots it):
         ``size`` (participants in the leg) and, when ``orders`` are given, ``volume`` (the
         leg's GV, with the same keyword arguments as :meth:`volumes`) and ``power`` (True
-        for the power leg)."""
+        for the power leg). With ``as_of``, the legs as of that date, as
+        ``volumes(as_of=...)`` sees the network: participants enrolled after it are left
+        out with their downline (a leg whose root enrolled later is not listed; sizes count
+        those enrolled by then), and ``id`` must be in the network by then."""
+        unknown_args = sorted(set(volume_args) - _LEG_VOLUME_ARGS)
+        if unknown_args:
+            raise InputError(f"legs: unknown argument(s) {', '.join(unknown_args)} (the volumes arguments legs "
+                             f"takes: {', '.join(sorted(_LEG_VOLUME_ARGS))})")
         rows = self._core.frontline_rows(self._row(id))
-        out = pd.DataFrame({"size": np.array([self._core.subtree_size(int(r)) for r in rows], dtype=np.int64)},
-                           index=self._ids[rows])
+        vol = None
+        if as_of is not None:
+            snapshot = orders if orders is not None else self._no_orders()
+            vol = self.volumes(snapshot, as_of=as_of, **volume_args)
+            where = vol.index.get_indexer(self._ids[[self._row(id)]])
+            if where[0] < 0:
+                raise InputError(f"legs: participant {_label(id)} is not in the network as of {as_of} (enrolled "
+                                 "later, or below someone who did)", ids=[id])
+            at = vol.index.get_indexer(self._ids[rows])
+            rows, at = rows[at >= 0], at[at >= 0]
+            size = vol["downline"].to_numpy()[at] + 1
+        else:
+            size = np.array([self._core.subtree_size(int(r)) for r in rows], dtype=np.int64)
+        out = pd.DataFrame({"size": np.asarray(size, dtype=np.int64)}, index=self._ids[rows])
         out.index.name = "leg"
         if orders is not None:
-            vol = self.volumes(orders, **volume_args)
+            if vol is None:
+                vol = self.volumes(orders, **volume_args)
             if vol.index is self._ids:  # every participant, in row order: no lookup
                 out["volume"] = vol["gv"].to_numpy()[rows]
             else:
@@ -326,11 +405,15 @@ class Network:
                 out.iloc[int(np.argmax(out["volume"].to_numpy())), out.columns.get_loc("power")] = True
         return out
 
+    def _no_orders(self) -> "Activity":
+        """An Activity without orders (for the network as of a date without volumes)."""
+        none = np.empty(0, dtype=np.int64)
+        return Activity(self, _core.Activity(self._core, none, none, 1, np.empty(0)), none, [])
+
     def _organisation_levels(self, id: Hashable, levels: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The first ``levels`` levels of the organisation of ``id`` in preorder: (input
         rows, each one's sponsor as an index into them or -1 for ``id``, level below ``id``)."""
-        if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 1:
-            raise InputError(f"plot_organisation: levels must be a whole number >= 1, not {levels!r}")
+        levels = whole_number(levels, "plot_organisation: levels", 1)
         core = self._core
         p = int(core.position_of_row[self._row(id)])
         pos = np.arange(p, int(core.ends[p]))
@@ -354,8 +437,7 @@ class Network:
         infinite pv are errors naming the rows, whatever ``unknown`` says; negative pv
         (refunds) are valid and reduce the volumes.
         """
-        if unknown not in ("raise", "drop"):
-            raise InputError(f"unknown must be 'raise' or 'drop', not {unknown!r}")
+        choice(unknown, "unknown", ("raise", "drop"))
         pid_col = column(orders, participant)
         ticks, per_day = date_ticks(column(orders, date), date)
         values = float_column(orders, pv)
@@ -381,15 +463,12 @@ class Network:
                                          or pd.api.types.is_float_dtype(pid_col.dtype)):
             # Labels (strings...), also labels given for a network of integer ids: looked up
             # here; labels that are not the network's are unknown participants.
-            missing = pid_col.isna().to_numpy()
-            if missing.any():
-                raise InputError(f"column {participant!r} has missing ids at rows {_show(_rows(missing))}",
-                                 ids=_rows(missing))
-            rows = self._ids.get_indexer(pid_col.to_numpy())
+            labels, _ = id_array(pid_col, participant)  # names missing ids (and refuses bools)
+            rows = self._ids.get_indexer(labels)
             bad = rows < 0
             if bad.any():
                 dropped_rows = np.flatnonzero(bad)
-                dropped_ids = list(pd.unique(pid_col.to_numpy()[bad]))
+                dropped_ids = list(pd.unique(labels[bad]))
                 self._unknown(len(dropped_rows), dropped_ids, unknown, self._ids)
             # The core's ids (row numbers for labels); unknown rows get an id that is no
             # participant's and the core drops them, so that rows keep their numbers in its
@@ -400,15 +479,24 @@ class Network:
                 keys = np.ascontiguousarray(self._ids.to_numpy()[np.maximum(rows, 0)], dtype=np.int64)
                 if bad.any():
                     keys[bad] = self._absent_id()
-            core = _core.Activity(self._core, keys, ticks, per_day, values, bool(bad.any()), *_window)
+            core = self._map(orders, keys, ticks, per_day, values, bool(bad.any()), _window)
         else:
-            pids, _ = integer_ids(pid_col, participant, allow_missing=False)  # names missing ids
-            core = _core.Activity(self._core, pids, ticks, per_day, values, unknown == "drop", *_window)
+            pids, _ = id_array(pid_col, participant)  # names missing ids
+            core = self._map(orders, pids, ticks, per_day, values, unknown == "drop", _window)
             if core.dropped_rows:
                 dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
                 dropped_ids = list(core.dropped_ids)
                 self._unknown(len(dropped_rows), dropped_ids, unknown, self._ids)
         return Activity(self, core, dropped_rows, dropped_ids)
+
+    def _map(self, orders: pd.DataFrame, keys: np.ndarray, ticks: np.ndarray, per_day: int, values: np.ndarray,
+             drop: bool, window: tuple) -> _core.Activity:
+        """The core's Activity of checked columns; the rows its errors name (bad dates and pv)
+        by the frame's index labels where it has its own index."""
+        try:
+            return _core.Activity(self._core, keys, ticks, per_day, values, drop, *window)
+        except InputError as exc:
+            raise relabelled(exc, orders.index) from None
 
     def _absent_id(self) -> int:
         """An int64 that is no participant's id."""
@@ -421,7 +509,8 @@ class Network:
 
     @staticmethod
     def _unknown(n_rows: int, ids: list, policy: str, known: pd.Index) -> None:
-        msg = f"{n_rows} order(s) of {len(ids)} participant(s) not in the network: {_show(ids)}"
+        msg = (f"{n_rows} order(s) of {len(ids)} participant(s) not in the network: "
+               f"{_show(ids, plain_numbers=text_only(known))}")
         msg += _space_hint(ids, known)
         if policy == "raise":
             raise UnknownIdError(msg, ids=ids)
@@ -439,15 +528,19 @@ class Network:
         orders : DataFrame or Activity
             Orders (one row each) or an :class:`Activity` already mapped to this network.
         start, end : date-like, optional
-            The period [start, end): orders on or after ``start`` and before ``end``.
+            The period [start, end): orders on or after ``start`` and before ``end``
+            (``start`` after ``end`` is an error). Dates are strings, datetime.date,
+            pd.Timestamp or np.datetime64; numbers such as 20240131 are refused.
         as_of : date-like, optional
             Snapshot date (inclusive): orders after it are ignored, and participants
             enrolled after it are left out (rows and counts), together with their downline.
         levels : int
-            Level volumes ``level_1 .. level_K`` for K = ``levels``.
+            Level volumes ``level_1 .. level_K`` for K = ``levels``. Levels above the
+            network's height are zeros that cost nothing (one shared read-only array); at
+            most 1,048,576 columns and 2**32 values up to the height.
         min_pv : float, optional
-            Active when the period PV is at least ``min_pv``; by default active means any
-            order with pv > 0 in the period.
+            Active when the period PV is at least ``min_pv`` (a finite number); by default
+            active means any order with pv > 0 in the period.
         unknown : {"raise", "drop"}
             Orders of participants not in the network: see :meth:`activity`. Given a
             DataFrame, ``volumes`` maps only the orders inside the period (and up to
@@ -463,15 +556,17 @@ class Network:
         DataFrame indexed by participant id with columns ``pv, gv, level_1 .. level_K,
         power_leg, lesser_legs, downline, active_downline, frontline, depth, height``.
         """
-        if isinstance(levels, bool) or not isinstance(levels, (int, np.integer)) or levels < 0:
-            raise InputError(f"levels must be a whole number >= 0, not {levels!r}")
-        every = ["pv", "gv", *(f"level_{k}" for k in range(1, int(levels) + 1)), "power_leg", "lesser_legs",
+        levels = whole_number(levels, "levels", 0, None)
+        _core.check_levels(self._core, levels)  # InputError naming the height for a table that cannot be made
+        every = ["pv", "gv", *(f"level_{k}" for k in range(1, levels + 1)), "power_leg", "lesser_legs",
                  "downline", "active_downline", "frontline", "depth", "height"]
         if columns is None:
             columns = every
         else:
             if isinstance(columns, str):
                 raise InputError(f"columns must be a list of column names, not the string {columns!r}")
+            if not hasattr(columns, "__iter__"):
+                raise InputError(f"columns must be a list of column names, not {columns!r}")
             columns = list(columns)
             bad = [c for c in columns if c not in every]
             if bad:
@@ -481,7 +576,10 @@ class Network:
                 raise InputError(f"volumes column(s) asked for more than once: {dup}")
         lo = day_number(start, "start") if start is not None else _DAY_MIN
         hi = day_number(end, "end") if end is not None else _DAY_MAX
+        if lo > hi:
+            raise InputError(f"start ({start}) is after end ({end}): the period [start, end) must not run backwards")
         snap = day_number(as_of, "as_of") if as_of is not None else None
+        min_pv = None if min_pv is None else real_number(min_pv, "min_pv")
         if isinstance(orders, Activity):
             act = orders
             if act.network is not self:
@@ -492,40 +590,65 @@ class Network:
             last = hi if snap is None else min(hi, snap + 1)
             act = self.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
                                 _window=(lo, max(lo, last)))
-        cols = _core.volumes(self._core, act._core, lo, hi, snap, int(levels), min_pv, columns)
-        index = self._ids
-        if "rows" in cols:
-            index = index[cols.pop("rows")]
+        if snap is not None and not self._has_enrolment:
+            raise InputError("as_of needs enrolment dates: build the network with enrolled_on=...")
+        if snap is not None and not len(self):  # no enrolment days for the core to see: nobody to leave out
+            snap, hi = None, max(lo, min(hi, snap + 1))
+        flags = 0
+        for c in columns:
+            flags |= _core.volume_columns["levels" if c.startswith("level_") else c]
+        t = _core.volumes(self._core, act._core, lo, hi, snap, levels, min_pv, flags)
+        index = self._ids if t.every_row else self._ids[t.rows]
+        zeros = None  # every level above the network's height: one shared read-only array
+        cols = {}
+        for c in columns:
+            col = t.level(int(c[6:])) if c.startswith("level_") else getattr(t, c)
+            if col is None:
+                if zeros is None:
+                    zeros = np.zeros(len(index))
+                    zeros.setflags(write=False)
+                col = zeros
+            cols[c] = col
         # no consolidation copy; columns in the order asked for
-        return pd.DataFrame({c: cols[c] for c in columns}, index=index, columns=columns, copy=False)
+        return pd.DataFrame(cols, index=index, columns=columns, copy=False)
 
     def rollup(self, values: Any) -> Any:
         """Sums any per-participant values over every subtree (the participant included).
 
-        ``values`` is a Series indexed by participant id (ids absent from it count as 0),
-        a 1-D or 2-D array with one row per participant in :attr:`ids` order, or a DataFrame
-        indexed by participant id (or with a default RangeIndex, read in :attr:`ids` order).
-        All columns are rolled up in one pass; the same shape comes back.
+        ``values`` is a Series or a DataFrame indexed by participant id, or a 1-D or 2-D
+        array with one row per participant in :attr:`ids` order. A Series and a DataFrame
+        follow one rule: their index holds participant ids (ids absent from it count as 0),
+        whatever kind of index it is, so pandas' default index 0, 1, 2... is read as the
+        ids 0, 1, 2... (pass ``.to_numpy()`` for values in :attr:`ids` order). Values are
+        numbers: ints, floats, and bools (counted as 0 and 1, so that rolling up a flag
+        counts it); text, complex numbers, NaN and infinities are errors naming the
+        participants. All columns are rolled up in one pass; the same shape comes back.
         """
+        data = self._per_participant(values, "rollup", (1, 2))
+        sums = _core.rollup(self._core, data[:, 0] if isinstance(values, pd.Series) else data)
         if isinstance(values, pd.Series):
-            arr = self._aligned(values.index, values.to_numpy(dtype=np.float64)[:, None])[:, 0]
-            return pd.Series(_core.rollup(self._core, arr), index=self._ids, name=values.name)
+            return pd.Series(sums, index=self._ids, name=values.name)
         if isinstance(values, pd.DataFrame):
-            data = values.to_numpy(dtype=np.float64)
-            if not (isinstance(values.index, pd.RangeIndex) and len(values) == len(self)
-                    and not values.index.equals(self._ids)):
-                data = self._aligned(values.index, data)
-            return pd.DataFrame(_core.rollup(self._core, np.ascontiguousarray(data)), index=self._ids,
-                                columns=values.columns)
-        arr = np.asarray(values, dtype=np.float64)
-        if arr.ndim not in (1, 2) or arr.shape[0] != len(self):
-            raise InputError(f"rollup: expected {len(self)} rows (one per participant), got shape {arr.shape}")
-        return _core.rollup(self._core, arr)
+            return pd.DataFrame(sums, index=self._ids, columns=values.columns)
+        return sums
+
+    def _per_participant(self, values: Any, what: str, ndims: tuple) -> np.ndarray:
+        """Numbers per participant (see :meth:`rollup`) as float64 in ids order: a Series or
+        DataFrame aligned by id (a 2-D result), an array as it is (``ndims``: the array
+        dimensions allowed); non-numbers, NaN and infinities named by participant."""
+        if isinstance(values, (pd.Series, pd.DataFrame)):
+            data = real_values(values, what, values.index)
+            return np.ascontiguousarray(self._aligned(values.index, data if data.ndim == 2 else data[:, None]))
+        arr = np.asarray(values)
+        if arr.ndim not in ndims or arr.shape[0] != len(self):
+            raise InputError(f"{what}: expected {len(self)} rows (one per participant, in ids order), got shape "
+                             f"{arr.shape}")
+        return np.ascontiguousarray(real_values(arr, what, self._ids))
 
     # ---------------------------------------------------------------- mixes
     def _enrolment_days(self) -> Optional[np.ndarray]:
         """Enrolment days (since 1970-01-01) in input row order, or None."""
-        if not self._core.has_enrolment:
+        if not self._has_enrolment:
             return None
         return self._core.enrolment_days[self._core.position_of_row]
 
@@ -563,7 +686,7 @@ class Network:
         ``include_self``.
         """
         codes, cats = self._label_codes(labels, "labels")
-        out = _core.category_sums(self._core, codes, None, len(cats), bool(include_self))
+        out = _core.category_sums(self._core, codes, None, len(cats), flag(include_self, "include_self"))
         return pd.DataFrame(out, index=self._ids, columns=cats, copy=False)
 
     def volume_mix(self, labels: Any, pv: Any, share: bool = True) -> pd.DataFrame:
@@ -578,20 +701,13 @@ class Network:
         with GV = 0 get NaN shares. One pass for all categories.
         """
         codes, cats = self._label_codes(labels, "labels")
-        if isinstance(pv, pd.Series):
-            values = self._aligned(pv.index, pv.to_numpy(dtype=np.float64)[:, None])[:, 0]
-        else:
-            values = np.asarray(pv, dtype=np.float64)
-            if values.ndim != 1 or len(values) != len(self):
-                raise InputError(f"pv: expected {len(self)} values in ids order, got shape {values.shape}")
-        if not np.isfinite(values).all():
-            rows = np.flatnonzero(~np.isfinite(values))
-            ids = list(self._ids[rows])
-            raise InputError(f"pv has missing or infinite values for {len(ids)} participant(s): {_show(ids)}",
-                             ids=ids)
-        values = np.ascontiguousarray(values)
+        if isinstance(pv, pd.DataFrame):
+            raise InputError("pv: expected a Series indexed by participant id or values in ids order, not a "
+                             "DataFrame")
+        values = self._per_participant(pv, "pv", (1,))
+        values = np.ascontiguousarray(values[:, 0]) if values.ndim == 2 else values
         sums = _core.category_sums(self._core, codes, values, len(cats), True)
-        if share:
+        if flag(share, "share"):
             gv = _core.rollup(self._core, values)
             with np.errstate(invalid="ignore", divide="ignore"):
                 sums /= np.where(gv != 0.0, gv, np.nan)[:, None]
@@ -601,7 +717,8 @@ class Network:
         """Network rows of the ids in `index`; duplicates and unknown ids are named."""
         if index.has_duplicates:
             dup = list(pd.unique(index[index.duplicated()]))
-            raise InputError(f"{what} have duplicate ids: {_show(dup)}", kind="duplicate_id", ids=dup)
+            raise InputError(f"{what} have duplicate ids: {_show(dup, plain_numbers=text_only(index))}",
+                             kind="duplicate_id", ids=dup)
         if self._keys == "str" and _text_column(index):
             pos = self._core.find_rows(index.to_numpy(dtype=object))  # C++ index; not a str: -1
         elif self._keys == "int" and isinstance(index.dtype, np.dtype) and index.dtype.kind == "i":
@@ -611,7 +728,8 @@ class Network:
         bad = pos < 0
         if bad.any():
             ids = list(index[bad])
-            raise UnknownIdError(f"{len(ids)} {what} for ids not in the network: {_show(ids)}"
+            raise UnknownIdError(f"{len(ids)} {what} for ids not in the network: "
+                                 f"{_show(ids, plain_numbers=text_only(self._ids))}"
                                  f"{_space_hint(ids, self._ids)}", ids=ids)
         return pos
 
@@ -619,7 +737,39 @@ class Network:
         """Rows of `data` (labelled by `index`) placed at the network's rows; absent ids are 0."""
         if index.equals(self._ids):
             return data
-        pos = self._positions(index, "value(s)")
+        try:
+            pos = self._positions(index, "value(s)")
+        except UnknownIdError as exc:
+            if not is_default_index(index):
+                raise
+            raise UnknownIdError(f"{exc} (the values have pandas' default index 0, 1, 2...: index them by "
+                                 "participant id, or pass .to_numpy() for values in ids order)",
+                                 ids=exc.ids) from None
         out = np.zeros((len(self), data.shape[1]), dtype=np.float64)
         out[pos] = data
         return out
+
+
+def _rebuild_network(cls: type, ids: pd.Index, sponsors: Any, enrolled: Optional[np.ndarray],
+                     kinds: Optional[pd.Categorical]) -> Network:
+    """A pickled Network, built again from its inputs (see Network.__reduce__)."""
+    frame = pd.DataFrame({"id": ids.to_numpy(), "sponsor": sponsors}, copy=False)
+    if enrolled is not None:
+        frame["enrolled_on"] = dates_of_days(enrolled)  # datetime64[ns]: pandas keeps it as it is
+    net = cls.from_frame(frame, id="id", sponsor="sponsor", enrolled_on=None if enrolled is None else "enrolled_on")
+    net._ids = net._ids.rename(ids.name)
+    if kinds is not None:
+        net._kinds = kinds
+    return net
+
+
+def _rebuild_activity(network: Network, rows: np.ndarray, days: np.ndarray, volumes: np.ndarray, window: tuple,
+                      dropped_rows: np.ndarray, dropped_ids: list) -> Activity:
+    """A pickled Activity, mapped again onto its (rebuilt) network (see Activity.__reduce__)."""
+    net = network._core
+    if network._keys == "str":  # str ids, looked up again in the rebuilt index
+        keys = network.ids.to_numpy(dtype=object)[rows]
+    else:  # int ids, or row numbers
+        keys = np.ascontiguousarray(net.ids_preorder[net.position_of_row[rows]], dtype=np.int64)
+    core = _core.Activity(net, keys, days.astype(np.int64), 1, np.ascontiguousarray(volumes), False, *window)
+    return Activity(network, core, dropped_rows, dropped_ids)

@@ -7,118 +7,162 @@ analyses).
 from __future__ import annotations
 
 import warnings
-from typing import Optional, Sequence
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import check_ticks, column, date_ticks
-from ._messages import show as _show, space_hint as _space_hint
+from ._convert import check_ticks, choice, column, date_ticks, numeric_column
+from ._messages import at_rows, show as _show, space_hint as _space_hint, text_only
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
-from .ids import factorize_ids, id_values
+from .ids import factorize_ids, id_array, id_index
+
+
+class _Columns(NamedTuple):
+    """The order columns as the core reads them: ids (int64, or labels), int64 date ticks
+    (``per_day`` a day; NaT the int64 minimum), float64 amounts or None."""
+    ids: np.ndarray
+    ticks: np.ndarray
+    per_day: int
+    amount: Optional[np.ndarray]
 
 
 class Orders:
-    """Order columns checked and turned into (customer codes, ticks, amounts)."""
+    """Order columns checked once and keyed by customer, in four named phases:
+
+    1. ``_read``: the columns (ids by the rules of :mod:`downline.ids`, dates as ticks,
+       amounts as float64), with no copy where they already are so;
+    2. ``_checked``: one C++ scan counts missing dates, dates outside the supported range
+       and non-finite amounts; rows are named (by the frame's labels) only when there are
+       some; rows without a participant or date are dropped on request (``dropped_rows``);
+    3. ``_keyed``: how the kernels find a customer: int64 ids grouped in C++ (``keys``,
+       with the ``universe`` of allowed ids or None), or codes into :attr:`ids` (labels,
+       or int ids with a universe of labels);
+    4. the kernels (:meth:`summary`, and the churn and cohort kernels through
+       :meth:`kernel_inputs` and :meth:`checked`), which report unknown ids.
+
+    ``ids`` is the Index of the customers, or None where the first summary finds them
+    (every int64 id with an order, ascending): :meth:`customers` gives them either way.
+    """
 
     def __init__(self, orders: pd.DataFrame, participant: str, date: str, amount: Optional[str],
                  missing: str, participants: Optional[pd.Index] = None, unknown: str = "raise",
                  date_format: Optional[str] = None) -> None:
         if not isinstance(orders, pd.DataFrame):
             raise InputError(f"orders must be a pandas DataFrame, not {type(orders).__name__}")
-        if missing not in ("raise", "drop"):
-            raise InputError(f"missing must be 'raise' or 'drop', not {missing!r}")
-        if unknown not in ("raise", "drop"):
-            raise InputError(f"unknown must be 'raise' or 'drop', not {unknown!r}")
-        pid = column(orders, participant)
+        choice(missing, "missing", ("raise", "drop"))
+        self._unknown = choice(unknown, "unknown", ("raise", "drop"))
+        self._participant = participant
+        self._warned = False
+        cols, present = self._read(orders, participant, date, amount, date_format)
+        cols, self.dropped_rows = self._checked(cols, present, orders.index, participant, date, amount, missing)
+        self.ticks, self.per_day, self.amount = cols.ticks, cols.per_day, cols.amount
+        self._keyed(cols.ids, participants)
+
+    # ------------------------------------------------------------------ phases
+    @staticmethod
+    def _read(orders: pd.DataFrame, participant: str, date: str, amount: Optional[str],
+              date_format: Optional[str]) -> tuple[_Columns, Optional[np.ndarray]]:
+        """The columns, and which rows have an id (None: every row can)."""
         dates = column(orders, date)
         if date_format is not None and not pd.api.types.is_datetime64_any_dtype(dates.dtype):
             try:
                 dates = pd.to_datetime(dates, format=date_format)
             except (ValueError, TypeError) as exc:
                 raise InputError(f"column {date!r}: dates that do not match {date_format!r} ({exc})") from None
-        ticks, self.per_day = date_ticks(dates, date)
+        ticks, per_day = date_ticks(dates, date)
         values: Optional[np.ndarray] = None  # no money column: no amounts (0 where needed)
         if amount is not None:
-            col = column(orders, amount)
-            if not pd.api.types.is_numeric_dtype(col.dtype) or pd.api.types.is_bool_dtype(col.dtype):
-                raise InputError(f"column {amount!r} must be numeric, got {col.dtype}")
-            if col.dtype == np.float64:  # a numpy column: no copy (na_value= would copy it)
-                values = col.to_numpy()
-            else:
-                values = col.to_numpy(dtype=np.float64, na_value=np.nan)
-        # Missing participant or date: named, or dropped on request. Non-finite amounts
-        # are errors either way (a refund is a negative amount, not a missing one). One
-        # parallel C++ pass counts both; the rows are found only when there are some.
-        ticks = np.ascontiguousarray(ticks, dtype=np.int64)
-        if values is not None:
+            col = numeric_column(orders, amount)
+            # a numpy float64 column: no copy (na_value= would copy it)
+            values = col.to_numpy() if col.dtype == np.float64 else col.to_numpy(dtype=np.float64,
+                                                                                 na_value=np.nan)
             values = np.ascontiguousarray(values, dtype=np.float64)
-        n_nat, n_bad_amounts, n_far = _core.scan_orders(ticks, values, self.per_day)
-        check_ticks(ticks, self.per_day, date, n_far)  # dates outside 1900..2200: an error either way
-        may_be_na = not isinstance(pid.dtype, np.dtype) or pid.dtype.kind not in "iu"
-        # rows without a participant or a date (None when there cannot be any: no mask of
-        # every row to allocate in the usual case of int ids and no NaT)
-        absent = ticks == np.iinfo(np.int64).min if n_nat else None
-        if may_be_na:
-            na = pid.isna().to_numpy()
-            absent = na if absent is None else absent | na
-        bad_amount = ~np.isfinite(values) if n_bad_amounts else None
-        if bad_amount is not None and bad_amount.any():
-            drop_absent = missing == "drop" and absent is not None
-            rows = np.flatnonzero(bad_amount & ~absent) if drop_absent else np.flatnonzero(bad_amount)
-            if len(rows):
-                raise InputError(f"column {amount!r} has {len(rows)} missing or infinite value(s) at rows "
-                                 f"{_show(rows.tolist())}", ids=rows.tolist())
-        self.dropped_rows = np.empty(0, dtype=np.int64)
-        if absent is not None and absent.any():
-            rows = np.flatnonzero(absent)
-            msg = (f"{len(rows)} order(s) with a missing {participant!r} or {date!r} at rows "
-                   f"{_show(rows.tolist())}")
-            if missing == "raise":
-                raise InputError(msg + " (pass missing='drop' to drop them)", ids=rows.tolist())
-            warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=3)
-            self.dropped_rows = rows
-            keep = ~absent
-            pid, ticks = pid[keep], ticks[keep]
-            values = values[keep] if values is not None else None
-        self.ticks = np.ascontiguousarray(ticks, dtype=np.int64)
-        self.amount = None if values is None else np.ascontiguousarray(values, dtype=np.float64)
-        keys = id_values(pid)
-        self._warned = False
-        self._unknown = unknown
-        self._participant = participant
-        self._universe = None
-        # int64 ids: grouped in C++ (hash-free id-range partitions), no factorize.
-        self._fast = keys.dtype == np.int64
+        # ids checked on every row, so that messages name the caller's rows
+        keys, present = id_array(column(orders, participant), participant, allow_missing=True)
+        return _Columns(keys, np.ascontiguousarray(ticks, dtype=np.int64), per_day, values), present
+
+    @staticmethod
+    def _checked(cols: _Columns, present: Optional[np.ndarray], index: pd.Index, participant: str, date: str,
+                 amount: Optional[str], missing: str) -> tuple[_Columns, np.ndarray]:
+        """The columns without the rows that miss a participant or date (an error unless
+        ``missing="drop"``), and the dropped rows. Dates outside the supported range and
+        non-finite amounts are errors either way (a refund is a negative amount, not a
+        missing one)."""
+        n_nat, n_bad_amounts, n_far = _core.scan_orders(cols.ticks, cols.amount, cols.per_day)
+        check_ticks(cols.ticks, cols.per_day, date, n_far, index)
+        # None when no row can lack a participant or date (no mask of every row)
+        absent = cols.ticks == np.iinfo(np.int64).min if n_nat else None
+        if present is not None:
+            absent = ~present if absent is None else absent | ~present
+        if n_bad_amounts:
+            bad = ~np.isfinite(cols.amount)
+            if missing == "drop" and absent is not None:
+                bad &= ~absent
+            if bad.any():
+                rows = np.flatnonzero(bad)
+                where, ids = at_rows(rows, index)
+                raise InputError(f"column {amount!r} has {len(rows)} missing or infinite value(s) at {where}",
+                                 ids=ids)
+        if absent is None or not absent.any():
+            return cols, np.empty(0, dtype=np.int64)
+        rows = np.flatnonzero(absent)
+        where, ids = at_rows(rows, index)
+        msg = f"{len(rows)} order(s) with a missing {participant!r} or {date!r} at {where}"
+        if missing == "raise":
+            raise InputError(msg + " (pass missing='drop' to drop them)", ids=ids)
+        warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=4)
+        keep = ~absent
+        return _Columns(cols.ids[keep], np.ascontiguousarray(cols.ticks[keep]), cols.per_day,
+                        None if cols.amount is None else np.ascontiguousarray(cols.amount[keep])), rows
+
+    def _keyed(self, keys: np.ndarray, participants: Optional[pd.Index]) -> None:
+        """Sets how the kernels find customers: ``by_id`` (int64 ``keys`` grouped in C++,
+        ``universe`` the allowed ids or None for every id with an order) or ``codes`` into
+        ``ids`` (found here with pandas: label ids, or a universe of labels)."""
+        self.by_id = keys.dtype == np.int64
+        self.universe: Optional[np.ndarray] = None
+        self.ids: Optional[pd.Index] = None
         if participants is None:
-            if self._fast:
-                self.keys, self.ids = keys, None  # ids: the first summary's ascending ids
+            if self.by_id:
+                self.keys = keys  # the customers: found by the first summary
             else:
-                self.codes, self.ids = factorize_ids(keys, participant)
+                self.codes, self.ids = factorize_ids(keys, self._participant)
             return
-        universe = pd.Index(participants)
-        self.ids = pd.Index(universe, name=participant)
-        if self._fast and universe.dtype == np.int64:
+        universe = id_index(participants, "participants")
+        self.ids = pd.Index(universe, name=self._participant)
+        if self.by_id and universe.dtype == np.int64:
             self.keys = keys
-            self._universe = np.ascontiguousarray(universe.to_numpy(), dtype=np.int64)
+            self.universe = np.ascontiguousarray(universe.to_numpy(), dtype=np.int64)
             return  # duplicates and unknown ids are found while grouping
-        self._fast = False
+        self.by_id = False
         if universe.has_duplicates:
             dup = list(pd.unique(universe[universe.duplicated()]))
             raise InputError(f"participants have duplicate ids: {_show(dup)}", kind="duplicate_id", ids=dup)
         codes = self.ids.get_indexer(keys)
-        if (codes < 0).any():
-            bad = codes < 0
-            self._report_unknown(int(bad.sum()), list(pd.unique(keys[bad])))
-            keep = ~bad
-            codes, self.ticks = codes[keep], self.ticks[keep]
+        unknown = codes < 0
+        if unknown.any():
+            self._report_unknown(int(unknown.sum()), list(pd.unique(keys[unknown])))
+            known = ~unknown
+            codes, self.ticks = codes[known], self.ticks[known]
             if self.amount is not None:
-                self.amount = self.amount[keep]
+                self.amount = self.amount[known]
         self.codes = np.ascontiguousarray(codes, dtype=np.int64)
 
+    # ------------------------------------------------------------------ results
+    def customers(self, summary: Optional[_core.OrderSummary] = None) -> pd.Index:
+        """The customers, in the order of every per-customer result: :attr:`ids`, or the
+        ids a summary found when the customers are every id with an order."""
+        if self.ids is not None:
+            return self.ids
+        if summary is None:
+            raise InputError("the customers are known once the orders are summarised")
+        return pd.Index(summary.ids, name=self._participant)
+
     def _report_unknown(self, n_orders: int, ids: list) -> None:
-        msg = f"{n_orders} order(s) of {len(ids)} participant(s) not among the participants: {_show(ids)}"
+        msg = (f"{n_orders} order(s) of {len(ids)} participant(s) not among the participants: "
+               f"{_show(ids, plain_numbers=text_only(self.ids))}")
         if self.ids is not None:
             msg += _space_hint(ids, self.ids)
         if self._unknown == "raise":
@@ -127,15 +171,11 @@ class Orders:
             warnings.warn("dropped " + msg, DroppedRowsWarning, stacklevel=4)
             self._warned = True
 
-    def order_codes(self) -> np.ndarray:
-        """Every kept order's customer position in ``ids`` (-1: not a customer)."""
-        return self.codes if not self._fast else self.ids.get_indexer(self.keys)
-
     def kernel_inputs(self) -> tuple[np.ndarray, Optional[np.ndarray]]:
         """(int64 customer keys of the kept orders, the universe of keys or None: every key
         with an order) for the C++ kernels that read the order columns as they are."""
-        if self._fast:
-            return self.keys, self._universe
+        if self.by_id:
+            return self.keys, self.universe
         return self.codes, np.arange(len(self.ids), dtype=np.int64)
 
     def checked(self, run, who: str = "participants", report_unknown: bool = True):
@@ -148,8 +188,8 @@ class Orders:
                 raise InputError(f"{who} have duplicate ids: {_show(exc.ids)}", kind="duplicate_id",
                                  ids=exc.ids) from None
             raise
-        if report_unknown and res["unknown_orders"]:
-            self._report_unknown(int(res["unknown_orders"]), res["unknown_ids"].tolist())
+        if report_unknown and res.unknown.orders:
+            self._report_unknown(int(res.unknown.orders), res.unknown.ids.tolist())
         return res
 
     def last_day(self) -> int:
@@ -158,19 +198,16 @@ class Orders:
         return int(self.ticks.max() // self.per_day)
 
     def summary(self, as_of_day: int, positive_only: bool = False,
-                fields: Optional[Sequence[str]] = None) -> dict:
+                fields: Optional[Sequence[str]] = None) -> _core.OrderSummary:
         """Per-customer arrays up to as_of_day; with positive_only, rows with amount <= 0
         (refunds) add to ``amount`` but are not orders (DOMAIN.md: not activity).
         ``fields`` names the arrays needed (of orders, days, first, last, amount,
         first_day_amount; None: all): the others may be left out, which saves their memory."""
-        if not self._fast:
+        if not self.by_id:
             amount = self.amount if self.amount is not None else np.zeros(len(self.ticks))
             return _core.summarize_orders(self.codes, self.ticks, self.per_day, amount, len(self.ids),
                                           int(as_of_day), bool(positive_only))
         want = None if fields is None else list(fields)
-        s = self.checked(lambda: _core.summarize_by_id(self.keys, self.ticks, self.per_day, self.amount,
-                                                        int(as_of_day), bool(positive_only), self._universe,
-                                                        want))
-        if self._universe is None and self.ids is None:
-            self.ids = pd.Index(s.pop("ids"), name=self._participant)
-        return s
+        return self.checked(lambda: _core.summarize_by_id(self.keys, self.ticks, self.per_day, self.amount,
+                                                           int(as_of_day), bool(positive_only), self.universe,
+                                                           want))

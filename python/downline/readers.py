@@ -1,7 +1,11 @@
 """Reading participants and orders from CSV files with downline's C++ readers.
 
-The readers take RFC 4180 files (quoted fields, ``\\r\\n`` line ends, a UTF-8 byte order
-mark) with integer ids and ISO dates (``YYYY-MM-DD``, a time after the date is ignored).
+The readers take RFC 4180 files (quoted fields, ``\\r\\n`` line ends) in UTF-8, with or
+without a byte order mark, with integer ids (``17850`` or, as pandas writes a float column,
+``17850.0``) and ISO dates (``YYYY-MM-DD``, a time after the date is ignored). Any other
+encoding (UTF-16, Latin-1...) and anything that is not text (NUL bytes, a binary file, a
+directory, ``/dev/zero``) is an :class:`InputError` naming the file, line and byte offset
+and how to convert the file (``iconv -f latin1 -t utf-8 in.csv > out.csv``).
 Plain files (no quotes, no blank lines, no spaces around fields) are read on every thread
 (see :func:`downline.set_num_threads`); errors name the file, line and column. Only the
 columns asked for are read; the file may hold others in any order.
@@ -10,7 +14,7 @@ columns asked for are read; the file may hold others in any order.
 from __future__ import annotations
 
 import os
-from typing import Optional, Sequence
+from typing import Any, Callable, Optional, Sequence, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -51,6 +55,28 @@ def _dates(ticks: np.ndarray) -> np.ndarray:
     return ticks.view("datetime64[ns]")
 
 
+_RAISES = """
+    Raises
+    ------
+    InputError
+        A file that cannot be read, a missing column, a field that does not parse: the
+        message names the file, line and column. A file that is not UTF-8 text (UTF-16,
+        Latin-1, NUL bytes, a binary file, a directory): the message names the file, line
+        and byte offset and says how to convert it.
+    """
+
+
+_Reader = TypeVar("_Reader", bound=Callable[..., Any])
+
+
+def _raises_input_error(reader: _Reader) -> _Reader:
+    """Ends a reader's docstring with the errors both readers raise (_RAISES)."""
+    if reader.__doc__:  # None under python -OO
+        reader.__doc__ += _RAISES
+    return reader
+
+
+@_raises_input_error
 def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: str = "sponsor_id",
                       enrolled_on: Optional[str] = None, kind: Optional[str] = None,
                       categories: Sequence[str] = ()) -> pd.DataFrame:
@@ -59,8 +85,10 @@ def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: s
     Parameters
     ----------
     path : str or path-like
+        A CSV file in UTF-8, with or without a byte order mark.
     id, sponsor : str
-        Columns of participant ids and sponsor ids (integers; an empty sponsor marks a root).
+        Columns of participant ids and sponsor ids (integers, also written as whole
+        decimals such as ``17850.0``; an empty sponsor marks a root).
     enrolled_on, kind : str, optional
         Enrolment date and kind columns. By default ``enrolled_on`` and ``kind`` are read
         when the file has them; a name given here must be in the file.
@@ -74,12 +102,6 @@ def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: s
     nullable Int64 (missing for roots), enrolment dates as datetime64[ns], kinds and the
     ``categories`` as pandas categoricals (sorted categories, as ``pandas.read_csv`` with
     ``dtype="category"`` gives; empty fields missing).
-
-    Raises
-    ------
-    InputError
-        A file that cannot be read, a missing column, a field that does not parse: the
-        message names the file, line and column.
     """
     enrolled_name, need_enrolled = _optional(enrolled_on, "enrolled_on", "enrolled_on")
     kind_name, need_kind = _optional(kind, "kind", "kind")
@@ -98,6 +120,7 @@ def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: s
     return pd.DataFrame(columns, copy=False)
 
 
+@_raises_input_error
 def read_orders(path: "str | os.PathLike[str]", participant: str = "participant_id", date: str = "ordered_on",
                 amount: Optional[str] = None, pv: Optional[str] = None) -> pd.DataFrame:
     """Reads an orders CSV file into the frame :meth:`Network.volumes` and the
@@ -106,8 +129,10 @@ def read_orders(path: "str | os.PathLike[str]", participant: str = "participant_
     Parameters
     ----------
     path : str or path-like
+        A CSV file in UTF-8, with or without a byte order mark.
     participant, date : str
-        Columns of participant ids (integers) and order dates.
+        Columns of participant ids (integers, also written as whole decimals such as
+        ``17850.0``) and order dates.
     amount, pv : str, optional
         Money and point-value columns. By default ``amount`` and ``pv`` are read when the
         file has them (at least one must be there); a name given here must be in the file.
@@ -116,12 +141,6 @@ def read_orders(path: "str | os.PathLike[str]", participant: str = "participant_
     -------
     DataFrame with the columns found, named as in the file: participant ids as int64,
     dates as datetime64[ns], amounts and pv as float64 (finite; negative ones are refunds).
-
-    Raises
-    ------
-    InputError
-        A file that cannot be read, a missing column, a field that does not parse: the
-        message names the file, line and column.
     """
     amount_name, need_amount = _optional(amount, "amount", "amount")
     pv_name, need_pv = _optional(pv, "pv", "pv")

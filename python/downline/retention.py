@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import check_days, column, date_ticks, dates_of_days, day_number
+from ._convert import check_days, column, date_ticks, dates_of_days, day_number, flag, whole_number
 from ._messages import show as _show
 from .errors import InputError
+from .ids import id_index
 from .network import Network
 from .orders import Orders
 from .survival import KaplanMeier
@@ -30,13 +31,14 @@ def participants_enrolment(participants: Any, id: str, enrolled_on: str) -> tupl
         return participants.ids, np.asarray(days)
     if not isinstance(participants, pd.DataFrame):
         raise InputError(f"participants must be a Network or a pandas DataFrame, not {type(participants).__name__}")
-    ids = pd.Index(column(participants, id), name=id)
-    ticks, per_day = date_ticks(column(participants, enrolled_on), enrolled_on)
+    ids = id_index(column(participants, id), id)  # missing ids are named by row
+    dates = column(participants, enrolled_on)
+    ticks, per_day = date_ticks(dates, enrolled_on)
     days, n_nat = _core.day_numbers(ticks, per_day)
-    if n_nat or ids.hasnans:
-        bad = ids[(ticks == np.iinfo(np.int64).min) | ids.isna()].tolist()
-        raise InputError(f"participants with a missing id or {enrolled_on!r}: {_show(bad)}", ids=bad)
-    check_days(days, enrolled_on)  # 1900-01-01 .. 2200-12-31
+    if n_nat:
+        bad = ids[ticks == np.iinfo(np.int64).min].tolist()
+        raise InputError(f"participants with a missing {enrolled_on!r}: {_show(bad)}", ids=bad)
+    check_days(days, enrolled_on, dates.index)  # 1900-01-01 .. 2200-12-31
     # duplicate ids are found (and named) where the orders are matched to the participants
     return ids, days
 
@@ -45,8 +47,7 @@ def _churn_arrays(participants: Any, orders: pd.DataFrame, as_of: Any, churn_aft
                   date: str, amount: Optional[str], id: str, enrolled_on: str, missing: str, unknown: str) -> dict:
     """churn()'s figures for every participant in the order of ``participants`` (ids,
     enrolment and last activity days, duration, churned) and ``keep``: enrolled by as_of."""
-    if isinstance(churn_after, bool) or not isinstance(churn_after, (int, np.integer)) or churn_after < 0:
-        raise InputError(f"churn_after must be a whole number of days >= 0, not {churn_after!r}")
+    churn_after = whole_number(churn_after, "churn_after")  # days
     ids, enrol = participants_enrolment(participants, id, enrolled_on)
     as_of_day = day_number(as_of, "as_of")
     o = Orders(orders, participant, date, amount, missing, ids, unknown)
@@ -54,8 +55,8 @@ def _churn_arrays(participants: Any, orders: pd.DataFrame, as_of: Any, churn_aft
     enrol = np.ascontiguousarray(enrol, dtype=np.int32)
     res = o.checked(lambda: _core.churn_status(keys, o.ticks, o.per_day, o.amount, universe, enrol, as_of_day,
                                                int(churn_after)))
-    return {"ids": ids, "enrol": enrol, "last": res["last"], "churned": res["churned"].view(bool),
-            "duration": res["duration"], "keep": enrol <= as_of_day}
+    return {"ids": ids, "enrol": enrol, "last": res.last, "churned": res.churned.view(bool),
+            "duration": res.duration, "keep": enrol <= as_of_day}
 
 
 def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int = 90,
@@ -109,7 +110,7 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
     per leader (labelled by leader id): ``survival_function_``, ``event_table_``,
     ``median_survival_time_``, ``plot()``...
     """
-    if not self._core.has_enrolment:
+    if not self._has_enrolment:
         raise InputError("retention needs enrolment dates: build the network with enrolled_on=...")
     km = KaplanMeier(alpha=alpha, ci=ci)  # checks alpha and ci first
     c = _churn_arrays(self, orders, as_of, churn_after, participant, date, amount, "id", "enrolled_on",
@@ -126,7 +127,7 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
     time = c["duration"][order]  # int32 whole days: C++ reads them as they are
     event = c["churned"][order].view(np.uint8)
     ends = core.ends.astype(np.int64)
-    first = np.arange(n, dtype=np.int64) + (0 if include_self else 1)
+    first = np.arange(n, dtype=np.int64) + (0 if flag(include_self, "include_self") else 1)
 
     def sizes(p: np.ndarray) -> np.ndarray:  # organisation sizes of preorder positions
         return before[ends[p]] - before[np.minimum(first[p], ends[p])]
@@ -149,8 +150,7 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
             raise InputError(f"leaders with nobody in their downline as of as_of: {_show(bad)}", ids=bad)
         labels = self._ids[rows]
     else:
-        if isinstance(top, bool) or not isinstance(top, (int, np.integer)) or top < 1:
-            raise InputError(f"top must be a whole number >= 1, not {top!r}")
+        top = whole_number(top, "top", 1)
         size_rows = np.where(c["keep"], sizes(pos.astype(np.int64)), 0)
         k = int(min(top, int((size_rows > 0).sum())))
         if k == 0:

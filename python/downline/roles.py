@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import day_number
+from ._convert import day_number, whole_number
 from .errors import InputError
 from .network import Activity, Network
 
@@ -17,12 +17,6 @@ __all__ = ["TYPES", "participant_types"]
 #: Type names from the weakest to the strongest claim (the categories' order).
 TYPES = ("inactive", "consumer", "subscriber", "builder", "leader")
 _NOT_ENROLLED = len(TYPES)
-
-
-def _whole(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise InputError(f"{name} must be a whole number >= {low}, not {value!r}")
-    return int(value)
 
 
 def participant_types(network: Network, orders: Any, as_of: Any, participant: str = "participant_id",
@@ -53,15 +47,13 @@ def participant_types(network: Network, orders: Any, as_of: Any, participant: st
     if not isinstance(network, Network):
         raise InputError(f"network must be a downline.Network, not {type(network).__name__}")
     day = day_number(as_of, "as_of")
-    lookback = _whole(lookback_days, "lookback_days", 1)
-    months = _whole(subscriber_window, "subscriber_window", 1)
-    if months > 32:
-        raise InputError(f"subscriber_window must be at most 32 months, not {months}")
-    k = _whole(subscriber_months, "subscriber_months", 1)
+    lookback = whole_number(lookback_days, "lookback_days", 1)
+    months = whole_number(subscriber_window, "subscriber_window", 1, 32)
+    k = whole_number(subscriber_months, "subscriber_months", 1)
     if k > months:
         raise InputError(f"subscriber_months ({k}) cannot exceed subscriber_window ({months})")
-    leader = _whole(leader_downline, "leader_downline", 1)
-    if not network._core.has_enrolment:
+    leader = whole_number(leader_downline, "leader_downline", 1)
+    if not network._has_enrolment:
         raise InputError("participant types need enrolment dates: build the network with enrolled_on=... "
                          "(a builder recruited someone in the lookback window)")
     if isinstance(orders, Activity):
@@ -74,8 +66,11 @@ def participant_types(network: Network, orders: Any, as_of: Any, participant: st
         first = min(day - lookback + 1, day_number(month.start_time, "as_of"))
         act = network.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
                                _window=(first, day + 1))
-    codes = _core.participant_types(network._core, act._core, day, lookback, k, months, leader)
-    codes = codes.astype(np.int8)
+    if len(network) == 0:  # the core cannot tell that an empty network has enrolment dates
+        codes = np.empty(0, dtype=np.int8)
+    else:
+        codes = _core.participant_types(network._core, act._core, day, lookback, k, months, leader)
+        codes = codes.astype(np.int8)
     codes[codes == _NOT_ENROLLED] = -1
     return pd.Series(pd.Categorical.from_codes(codes, categories=list(TYPES), ordered=True),
                      index=network.ids, name="type")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import pandas as pd
 
 from . import _core
+from ._convert import flag, real_number, whole_number
 
 
 def sample(participants: int = 100_000, orders_per_participant: float = 8.0, seed: int = 42,
            shuffle: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Generates a sample company: heavy-tailed recruiting, several years of orders.
+
+    ``participants``: 0 to 2**31 - 1; ``orders_per_participant``: the mean, from 0 to
+    1,000; ``seed``: 0 to 2**64 - 1; ``shuffle``: True or False.
 
     The same arguments give the same data on every machine.
 
@@ -22,7 +26,11 @@ def sample(participants: int = 100_000, orders_per_participant: float = 8.0, see
         ``participant_id``, ``ordered_on`` (datetime64), ``amount``, ``pv``; about 2 % of the
         rows are refunds (negative amounts).
     """
-    p, o = _core.sample(participants, orders_per_participant, seed, shuffle)
+    participants = whole_number(participants, "participants")
+    # an infinite or huge mean would draw orders for ever
+    orders_per_participant = real_number(orders_per_participant, "orders_per_participant", 0.0, 1000.0)
+    seed = whole_number(seed, "seed", 0, 2**64 - 1)
+    p, o = _core.sample(participants, orders_per_participant, seed, flag(shuffle, "shuffle"))
     sponsor = pd.arrays.IntegerArray(p["sponsor_id"], p["has_sponsor"] == 0)
     people = pd.DataFrame({
         "id": p["id"],

@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import dates_of_days, day_number, timestamp
+from ._convert import dates_of_days, day_number, flag, timestamp, whole_number
 from ._html import summary_html
 from .errors import InputError
+from .ids import id_index
 from .network import Network
 from .orders import Orders
 
@@ -25,6 +26,11 @@ __all__ = ["Lifecycle", "Migration", "lifecycle", "migration", "order_summary", 
 FREQUENCY_TIERS = (("New", 1), ("Promising", 2), ("Constant", 4))
 #: Default recency tiers: (name, most days since the last order; None = no bound).
 RECENCY_TIERS = (("Active", 30), ("Sleeping", 90), ("Lost", None))
+#: The most life-cycle segments (frequency tiers x recency tiers).
+MAX_SEGMENTS = 32_767
+#: The migration states of customers without a segment (names no segment label may take).
+NO_PURCHASE = "no purchase"
+NOT_ENROLLED = "not yet enrolled"
 
 
 
@@ -33,7 +39,7 @@ def customers(participants: Any) -> Optional[pd.Index]:
     or None (every customer with an order)."""
     if participants is None:
         return None
-    return participants.ids if isinstance(participants, Network) else pd.Index(participants)
+    return participants.ids if isinstance(participants, Network) else id_index(participants, "participants")
 
 
 def order_summary(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant_id",
@@ -65,10 +71,10 @@ def order_summary(orders: pd.DataFrame, as_of: Any = None, participant: str = "p
     o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
     s = o.summary(as_of_day, fields=("orders", "days", "first", "last", "amount"))
-    present = s["days"] > 0
-    return pd.DataFrame({"orders": s["orders"], "order_days": s["days"],
-                         "first_order": dates_of_days(s["first"], present), "last_order": dates_of_days(s["last"], present),
-                         "amount": s["amount"]}, index=o.ids)
+    present = s.days > 0
+    return pd.DataFrame({"orders": s.orders, "order_days": s.days,
+                         "first_order": dates_of_days(s.first, present), "last_order": dates_of_days(s.last, present),
+                         "amount": s.amount}, index=o.customers(s))
 
 
 def rfm_summary(transactions: pd.DataFrame, customer_id_col: str, datetime_col: str,
@@ -91,21 +97,23 @@ def rfm_summary(transactions: pd.DataFrame, customer_id_col: str, datetime_col: 
     customers without an order by then are left out. Times of day are dropped (days are
     the period). Only ``freq='D'`` with ``freq_multiplier=1`` is supported.
     """
-    if freq != "D" or freq_multiplier != 1:
+    if not isinstance(freq, str) or freq != "D" or isinstance(freq_multiplier, (bool, np.bool_)) \
+            or not isinstance(freq_multiplier, (int, np.integer)) or freq_multiplier != 1:
         raise InputError(f"rfm_summary supports freq='D' with freq_multiplier=1 only, not freq={freq!r}, "
                          f"freq_multiplier={freq_multiplier!r}")
+    include_first_transaction = flag(include_first_transaction, "include_first_transaction")
     o = Orders(transactions, customer_id_col, datetime_col, monetary_value_col, "raise",
                date_format=datetime_format)
     end = o.last_day() if observation_period_end is None else day_number(observation_period_end,
                                                                           "observation_period_end")
     s = o.summary(end)
-    keep = s["days"] > 0
-    days = s["days"][keep].astype(np.float64)
-    first = s["first"][keep].astype(np.float64)
-    out = pd.DataFrame({"frequency": days - 1.0, "recency": s["last"][keep] - first, "T": end - first},
-                       index=o.ids[keep])
+    keep = s.days > 0
+    days = s.days[keep].astype(np.float64)
+    first = s.first[keep].astype(np.float64)
+    out = pd.DataFrame({"frequency": days - 1.0, "recency": s.last[keep] - first, "T": end - first},
+                       index=o.customers(s)[keep])
     if monetary_value_col is not None:
-        total, first_total = s["amount"][keep], s["first_day_amount"][keep]
+        total, first_total = s.amount[keep], s.first_day_amount[keep]
         if include_first_transaction:
             out["monetary_value"] = total / days
         else:
@@ -172,9 +180,7 @@ def _tiers(tiers: Any, what: str, lower: bool) -> tuple[list[str], np.ndarray]:
         if b is None and not lower and i == len(pairs) - 1:
             bounds.append(np.inf)
             continue
-        if isinstance(b, bool) or not isinstance(b, (int, np.integer)):
-            raise InputError(f"{what}: the bound of tier {name!r} must be a whole number, not {b!r}")
-        bounds.append(float(b))
+        bounds.append(float(whole_number(b, f"{what}: the bound of tier {name!r}", 0)))
     arr = np.asarray(bounds)
     if (np.diff(arr) <= 0).any():
         raise InputError(f"{what}: bounds must increase, got {bounds}")
@@ -194,15 +200,31 @@ def _checked_tiers(frequency_tiers: Sequence, recency_tiers: Sequence) -> tuple:
     if np.isfinite(r_hi[-1]):
         raise InputError("recency_tiers: the last tier's bound must be None (no limit) so that every buyer "
                          "has a tier")
+    if len(f_names) * len(r_names) > MAX_SEGMENTS:  # the core's int16 segment codes
+        raise InputError(f"tiers: at most {MAX_SEGMENTS:,} segments (frequency tiers x recency tiers), got "
+                         f"{len(f_names) * len(r_names):,}")
+    # segment labels are "<frequency tier> <recency tier>": each must name one cell, and
+    # none may be taken for a state without a segment
+    seen: dict = {}
+    for f in f_names:
+        for r in r_names:
+            label = f"{f} {r}"
+            if label in seen:
+                raise InputError(f"tiers: the segments ({seen[label][0]!r}, {seen[label][1]!r}) and ({f!r}, {r!r}) "
+                                 f"would both be labelled {label!r}: rename a tier")
+            if label in (NO_PURCHASE, NOT_ENROLLED):
+                raise InputError(f"tiers: the segment ({f!r}, {r!r}) would be labelled {label!r}, the name of the "
+                                 "state without a segment: rename a tier")
+            seen[label] = (f, r)
     return f_names, f_lo, r_names, r_hi
 
 
-def _segment_codes(s: dict, as_of_day: int, f_lo: np.ndarray, r_hi: np.ndarray) -> dict:
+def _segment_codes(s: _core.OrderSummary, as_of_day: int, f_lo: np.ndarray, r_hi: np.ndarray) -> Any:
     """Life-cycle cells in C++ (``lifecycle_codes``): ``recency`` (0 without an order),
     ``frequency_tier``, ``recency_tier``, ``segment`` (-1 without an order) and ``counts``
     (customers per segment, frequency-major)."""
     top = np.iinfo(np.int64).max
-    return _core.lifecycle_codes(s["days"], s["last"], int(as_of_day), [int(x) for x in f_lo],
+    return _core.lifecycle_codes(s.days, s.last, int(as_of_day), [int(x) for x in f_lo],
                                  [int(x) if np.isfinite(x) else top for x in r_hi])
 
 
@@ -233,13 +255,13 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     c = _segment_codes(s, as_of_day, f_lo, r_hi)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
     segments = pd.DataFrame({
-        "frequency": s["days"].astype(np.int64),
-        "recency": pd.arrays.IntegerArray(c["recency"], s["days"] == 0),
-        "frequency_tier": pd.Categorical.from_codes(c["frequency_tier"], categories=f_names, ordered=True),
-        "recency_tier": pd.Categorical.from_codes(c["recency_tier"], categories=r_names, ordered=True),
-        "segment": pd.Categorical.from_codes(c["segment"], categories=labels, ordered=True),
-    }, index=o.ids, copy=False)  # copy=False: the new columns are not copied into 2-D blocks
-    counts = c["counts"].reshape(len(f_names), len(r_names))
+        "frequency": s.days.astype(np.int64),
+        "recency": pd.arrays.IntegerArray(c.recency, s.days == 0),
+        "frequency_tier": pd.Categorical.from_codes(c.frequency_tier, categories=f_names, ordered=True),
+        "recency_tier": pd.Categorical.from_codes(c.recency_tier, categories=r_names, ordered=True),
+        "segment": pd.Categorical.from_codes(c.segment, categories=labels, ordered=True),
+    }, index=o.customers(s), copy=False)  # copy=False: the new columns are not copied into 2-D blocks
+    counts = c.counts.reshape(len(f_names), len(r_names))
     matrix = pd.DataFrame(counts, index=pd.Index(f_names, name="frequency_tier"),
                           columns=pd.Index(r_names, name="recency_tier"))
     return Lifecycle(segments, matrix, timestamp(as_of_day))
@@ -294,9 +316,15 @@ def _rules(segments: Sequence) -> list[tuple[str, dict]]:
                              f"got {rule!r}")
         ranges = {}
         for k, v in rule.items():
-            lo, hi = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-            if not (1 <= lo <= hi <= 5):
-                raise InputError(f"segments: {name!r} {k} range must be within 1..5 with low <= high, got {v!r}")
+            pair = (v, v) if isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) else v
+            try:
+                lo, hi = pair
+            except (TypeError, ValueError):
+                raise InputError(f"segments: {name!r} {k} must be a score or a (low, high) pair, got {v!r}") from None
+            whole = all(isinstance(x, (int, np.integer)) and not isinstance(x, (bool, np.bool_)) for x in (lo, hi))
+            if not (whole and 1 <= lo <= hi <= 5):
+                raise InputError(f"segments: {name!r} {k} range must be whole scores within 1..5 with low <= high, "
+                                 f"got {v!r}")
             ranges[k] = (int(lo), int(hi))
         out.append((str(name), ranges))
     names = [n for n, _ in out]
@@ -331,6 +359,8 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
     Returns a DataFrame indexed by customer id.
     """
     rules = _rules(segments)
+    if not isinstance(other, str) or other in [n for n, _ in rules]:
+        raise InputError(f"other: expected a segment name that no rule has, got {other!r}")
     if bins is not None and (not isinstance(bins, dict) or not set(bins) <= {"R", "F", "M"}):
         raise InputError(f"bins: expected a dict with keys among 'R', 'F', 'M', got {bins!r}")
     bins = bins or {}
@@ -340,25 +370,23 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
     cuts = [_cut_edges(bins[k], k) if k in bins else None for k in ("R", "F", "M")]
     # scores (the tie rule), score codes and the first matching rule: C++ (rfm_scores)
     ranges = [tuple(zip(*(rule.get(k, (1, 5)) for k in "RFM"))) for _, rule in rules]  # (lows, highs)
-    r = _core.rfm_scores(s["days"], s["last"], s["amount"], int(as_of_day), cuts, ranges)
-    absent = s["days"] == 0  # each column gets its own mask: editing one must not edit the others
+    r = _core.rfm_scores(s.days, s.last, s.amount, int(as_of_day), cuts, ranges)
+    absent = s.days == 0  # each column gets its own mask: editing one must not edit the others
     out = pd.DataFrame({
-        "recency": pd.arrays.IntegerArray(r["recency"], absent.copy()),
-        "frequency": s["days"].astype(np.int64),
-        "monetary": s["amount"],
-        "R": pd.arrays.IntegerArray(r["R"], absent.copy()),
-        "F": pd.arrays.IntegerArray(r["F"], absent.copy()),
-        "M": pd.arrays.IntegerArray(r["M"], absent),
-        "score": pd.Categorical.from_codes(r["score"], categories=_SCORE_STRINGS),
-        "segment": pd.Categorical.from_codes(r["segment"], categories=[n_ for n_, _ in rules] + [other]),
-    }, index=o.ids, copy=False)  # copy=False: the new columns are not copied into 2-D blocks
+        "recency": pd.arrays.IntegerArray(r.recency, absent.copy()),
+        "frequency": s.days.astype(np.int64),
+        "monetary": s.amount,
+        "R": pd.arrays.IntegerArray(r.R, absent.copy()),
+        "F": pd.arrays.IntegerArray(r.F, absent.copy()),
+        "M": pd.arrays.IntegerArray(r.M, absent),
+        "score": pd.Categorical.from_codes(r.score, categories=_SCORE_STRINGS),
+        "segment": pd.Categorical.from_codes(r.segment, categories=[n_ for n_, _ in rules] + [other]),
+    }, index=o.customers(s), copy=False)  # copy=False: the new columns are not copied into 2-D blocks
     return out
 
 
 # --------------------------------------------------------------------------- migration
 
-NO_PURCHASE = "no purchase"
-NOT_ENROLLED = "not yet enrolled"
 
 
 class Migration:
@@ -431,16 +459,17 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
                                                                     positive_only=rows_rule,
                                                                     fields=("days", "first"))
         never = np.iinfo(np.int32).max if participants is None else np.iinfo(np.int32).min
-        enrolled = np.where(first["days"] > 0, first["first"], never)
+        enrolled = np.where(first.days > 0, first.first, never)
     codes = []
     for day in (d0, d1):
-        seg = _segment_codes(summaries[day], day, f_lo, r_hi)["segment"].astype(np.int64)
+        seg = _segment_codes(summaries[day], day, f_lo, r_hi).segment.astype(np.int64)
         code = np.where(seg >= 0, seg, len(labels))
         code[enrolled > day] = len(labels) + 1
         codes.append(code)
     kind = pd.CategoricalDtype(states, ordered=False)
     transitions = pd.DataFrame({"from": pd.Categorical.from_codes(codes[0], dtype=kind),
-                                "to": pd.Categorical.from_codes(codes[1], dtype=kind)}, index=o.ids)
+                                "to": pd.Categorical.from_codes(codes[1], dtype=kind)},
+                               index=o.customers(summaries[d1]))
     counts = np.bincount(codes[0] * len(states) + codes[1], minlength=len(states) ** 2)
     matrix = pd.DataFrame(counts.reshape(len(states), len(states)),
                           index=pd.Index(states, name=f"segment at {timestamp(d0).date()}"),

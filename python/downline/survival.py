@@ -20,13 +20,16 @@ from scipy.special import chdtrc
 
 from . import _core
 from ._base import Estimator
+from ._convert import choice, real_array, real_number
 from ._html import summary_html
-from ._messages import show as _show
+from ._messages import at_rows, relabelled, show as _show
 from .errors import InputError
 
 __all__ = ["KaplanMeier", "LogrankResult", "logrank_test"]
 
 _TOLERANCE = math.sqrt(np.finfo(float).eps)  # R's tolerance for "S is exactly p"
+#: The alphas whose intervals can be computed: z = Phi^-1(1 - alpha / 2) finite and > 0.
+ALPHA_RANGE = (1e-15, 1 - 1e-15)
 
 
 def _vector(values: Any, name: str, n: Optional[int] = None) -> np.ndarray:
@@ -39,13 +42,27 @@ def _vector(values: Any, name: str, n: Optional[int] = None) -> np.ndarray:
 
 
 def _float_vector(values: Any, name: str, n: Optional[int] = None) -> np.ndarray:
+    """Numbers, one per subject, as float64 (no copy when already float64); text, bools,
+    complex numbers and other objects are errors (missing values are left to the core,
+    which names their rows)."""
     arr = _vector(values, name, n)
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-        try:
-            arr = arr.astype(np.float64)
-        except (TypeError, ValueError):
-            raise InputError(f"{name}: expected numbers, got {arr.dtype}") from None
-    return np.ascontiguousarray(arr, dtype=np.float64)  # no copy when already float64
+    if arr.dtype == bool:
+        raise InputError(f"{name}: expected numbers, got booleans")
+    return np.ascontiguousarray(real_array(arr, name, pd.RangeIndex(len(arr)), who="row(s)"))
+
+
+def _times(times: Any) -> np.ndarray:
+    """One time or many (a scalar is a list of one) as float64; NaN is no time."""
+    at = _float_vector([times] if pd.api.types.is_scalar(times) else times, "times")
+    if np.isnan(at).any():
+        rows = np.flatnonzero(np.isnan(at)).tolist()
+        raise InputError(f"times: missing values at rows {_show(rows)}", ids=rows)
+    return at
+
+
+def _index(values: Any) -> Optional[pd.Index]:
+    """The index of a Series (its rows are named by label too in messages), else None."""
+    return values.index if isinstance(values, pd.Series) else None
 
 
 def _events(values: Any, n: int) -> np.ndarray:
@@ -58,8 +75,8 @@ def _events(values: Any, n: int) -> np.ndarray:
         raise InputError(f"event_observed: expected booleans or 0/1, got {arr.dtype}")
     bad = ~np.isin(arr, (0, 1))
     if bad.any():
-        rows = np.flatnonzero(bad).tolist()
-        raise InputError(f"event_observed: values other than 0/1 at rows {_show(rows)}", ids=rows)
+        where, rows = at_rows(np.flatnonzero(bad), _index(values))
+        raise InputError(f"event_observed: values other than 0/1 at {where}", ids=rows)
     return arr.astype(np.uint8)
 
 
@@ -67,40 +84,34 @@ def _group_codes(groups: Any, n: int) -> tuple[Optional[np.ndarray], pd.Index]:
     """(int32 group codes, the label of each code). Every label has subjects, except with
     small whole numbers: they are their own codes (code c is label lo + c, no counting over
     every subject), so the labels of the range without subjects are dropped by
-    _drop_empty_groups() once the table is fitted."""
+    the table's drop_empty_groups() once it is fitted."""
     if groups is None:
         return None, pd.Index(["KM_estimate"])
-    arr = _vector(groups, "groups", n)
+    # a list as pandas reads it: ["a", 1] keeps the number 1 (numpy would make it "1")
+    arr = _vector(pd.Series(groups) if isinstance(groups, (list, tuple)) else groups, "groups", n)
     if arr.dtype.kind in "iu" and n > 0:
         lo, hi = int(arr.min()), int(arr.max())
-        if hi - lo < 4096:  # a few whole numbers (regions, months): the values are the codes
-            codes = arr if lo == 0 and arr.dtype == np.int32 else (arr - lo).astype(np.int32)
-            return codes, pd.Index(np.arange(hi - lo + 1) + lo, dtype=arr.dtype)
-        if _core.direct_range(hi - lo, n):  # whole numbers in a range: codes by a table, no hashing
-            present = np.bincount(arr - lo if lo else arr, minlength=hi - lo + 1) > 0
-            labels = pd.Index(np.flatnonzero(present) + lo, dtype=arr.dtype)
-            code_of = np.cumsum(present, dtype=np.int32) - 1
-            return code_of[arr - lo if lo else arr], labels
+        if hi <= np.iinfo(np.int64).max:
+            # arr - lo in a wide type: in int8 or int16, -128 - 127 would wrap round
+            wide = arr if arr.dtype.itemsize >= 4 and arr.dtype != np.uint64 else arr.astype(np.int64)
+            if hi - lo < 4096:  # a few whole numbers (regions, months): the values are the codes
+                codes = wide if lo == 0 and wide.dtype == np.int32 else (wide - lo).astype(np.int32)
+                return codes, pd.Index(np.arange(hi - lo + 1) + lo, dtype=arr.dtype)
+            if _core.direct_range(hi - lo, n):  # whole numbers in a range: codes by a table, no hashing
+                offsets = (wide - lo if lo else wide).astype(np.intp, copy=False)
+                present = np.bincount(offsets, minlength=hi - lo + 1) > 0
+                labels = pd.Index(np.flatnonzero(present) + lo, dtype=arr.dtype)
+                code_of = np.cumsum(present, dtype=np.int32) - 1
+                return code_of[offsets], labels
     codes, uniques = pd.factorize(arr, sort=True)
     if (codes < 0).any():
-        rows = np.flatnonzero(codes < 0).tolist()
-        raise InputError(f"groups: missing group labels at rows {_show(rows)}", ids=rows)
+        where, rows = at_rows(np.flatnonzero(codes < 0), _index(groups))
+        raise InputError(f"groups: missing group labels at {where}", ids=rows)
     return codes.astype(np.int32), pd.Index(uniques)
 
 
-def _drop_empty_groups(tab: dict, labels: pd.Index) -> pd.Index:
-    """The labels of the groups with rows in a fitted table; the others are dropped from
-    the table's group codes and starts (in place)."""
-    start = tab["group_start"]
-    present = start[1:] > start[:-1]
-    if present.all():
-        return labels
-    tab["group"] = (np.cumsum(present, dtype=np.int32) - 1)[tab["group"]]
-    tab["group_start"] = start[np.concatenate(([0], np.flatnonzero(present) + 1))]
-    return labels[present]
-
-
-def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -> tuple[dict, pd.Index]:
+def _fit_table(durations: Any, event_observed: Any, groups: Any,
+               weights: Any) -> tuple[_core.SurvivalTable, pd.Index]:
     """Checked inputs -> (the C++ Kaplan-Meier table, the group labels). Every label has
     rows, since the labels are those found in ``groups``."""
     t = _vector(durations, "durations")
@@ -112,13 +123,16 @@ def _fit_table(durations: Any, event_observed: Any, groups: Any, weights: Any) -
     e = _events(event_observed, n)
     codes, labels = _group_codes(groups, n)
     w = None if weights is None else _float_vector(weights, "weights", n)
-    tab = _core.kaplan_meier(t, e, codes, w, len(labels))
-    return tab, _drop_empty_groups(tab, labels)
+    try:
+        tab = _core.kaplan_meier(t, e, codes, w, len(labels))
+    except InputError as exc:  # rows of bad durations or weights, by label too
+        raise relabelled(exc, _index(durations) if _index(durations) is not None else _index(weights)) from None
+    return tab, labels[tab.drop_empty_groups()]
 
 
-def _group_slice(tab: dict, g: int) -> slice:
+def _group_slice(tab: _core.SurvivalTable, g: int) -> slice:
     """The rows of group g in a Kaplan-Meier table."""
-    return slice(int(tab["group_start"][g]), int(tab["group_start"][g + 1]))
+    return slice(int(tab.group_start[g]), int(tab.group_start[g + 1]))
 
 
 def _step_values(times: np.ndarray, values: np.ndarray, at: np.ndarray, before: float) -> np.ndarray:
@@ -134,7 +148,8 @@ class KaplanMeier(Estimator):
     Parameters
     ----------
     alpha : float
-        The intervals are 1 - alpha (default 95 %).
+        The intervals are 1 - alpha (default 95 %); from 1e-15 to 1 - 1e-15 (beyond, the
+        normal quantile is infinite or 0 in double precision).
     ci : {"log-log", "log"}
         Interval form: ``"log-log"`` (lifelines' and statsmodels' default) or ``"log"``
         (R's default, upper bound capped at 1). Both use Greenwood's variance.
@@ -164,11 +179,10 @@ class KaplanMeier(Estimator):
     """
 
     def __init__(self, alpha: float = 0.05, ci: str = "log-log") -> None:
-        if not (isinstance(alpha, (int, float)) and 0.0 < float(alpha) < 1.0):
-            raise InputError(f"alpha must be between 0 and 1, not {alpha!r}")
-        if ci not in ("log-log", "log"):
-            raise InputError(f"ci must be 'log-log' or 'log', not {ci!r}")
-        self.alpha = float(alpha)
+        # outside [1e-15, 1 - 1e-15], z = Phi^-1(1 - alpha / 2) is infinite or 0 in doubles
+        alpha = real_number(alpha, "alpha", ALPHA_RANGE[0], ALPHA_RANGE[1])
+        choice(ci, "ci", ("log-log", "log"))
+        self.alpha = alpha
         self.ci = ci
 
     # ------------------------------------------------------------------ fit
@@ -183,7 +197,7 @@ class KaplanMeier(Estimator):
         tab, labels = _fit_table(durations, event_observed, groups, weights)
         return self._set_table(tab, labels, groups is not None)
 
-    def _set_table(self, tab: dict, labels: pd.Index, grouped: bool) -> "KaplanMeier":
+    def _set_table(self, tab: _core.SurvivalTable, labels: pd.Index, grouped: bool) -> "KaplanMeier":
         """Takes a C++ Kaplan-Meier table (every group with rows) and its group labels."""
         self._tab, self._labels, self._grouped = tab, labels, grouped
         self._build()
@@ -192,22 +206,22 @@ class KaplanMeier(Estimator):
 
     def _build(self) -> None:
         tab = self._tab
-        s = tab["survival"]
+        s = tab.survival
         z = NormalDist().inv_cdf(1.0 - self.alpha / 2.0)
-        std_err, lower, upper = _core.km_intervals(s, tab["greenwood"], z, self.ci == "log")
+        std_err, lower, upper = _core.km_intervals(s, tab.greenwood, z, self.ci == "log")
         if self._grouped:
             # from the codes the table holds: what MultiIndex.from_arrays would find by
             # factorizing both columns (the sorted labels, the sorted distinct times)
-            labels, group = self._labels, tab["group"]
+            labels, group = self._labels, tab.group
             if not (labels.is_unique and labels.is_monotonic_increasing):
                 order, labels = pd.factorize(labels, sort=True)
                 group = order[group]
-            index = pd.MultiIndex(levels=[labels, tab["distinct_time"]], codes=[group, tab["time_code"]],
+            index = pd.MultiIndex(levels=[labels, tab.distinct_time], codes=[group, tab.time_code],
                                   names=["group", "time"], verify_integrity=False)
         else:
-            index = pd.Index(tab["time"], name="time")
-        events = {"at_risk": tab["at_risk"], "observed": tab["observed"], "censored": tab["censored"],
-                  "removed": tab["observed"] + tab["censored"]}
+            index = pd.Index(tab.time, name="time")
+        events = {"at_risk": tab.at_risk, "observed": tab.observed, "censored": tab.censored,
+                  "removed": tab.observed + tab.censored}
         self.survival_table_ = pd.DataFrame({**events, "survival": s, "std_err": std_err, "lower": lower,
                                              "upper": upper}, index=index, copy=False)
         self._event_table = None  # built when first read
@@ -220,8 +234,7 @@ class KaplanMeier(Estimator):
     def event_table_(self) -> pd.DataFrame:
         """``at_risk, observed, censored, removed`` by (group, time): the counts of
         ``survival_table_``, in a frame of their own (the two do not share memory)."""
-        if not self._is_fitted:  # an attribute set by fit(), as in lifelines
-            raise AttributeError("event_table_: call fit(...) first")
+        self._check_fitted("event_table_")  # an AttributeError too, as in lifelines
         if self._event_table is None:
             # selecting the columns from survival_table_ would first consolidate all eight
             # into one 2-D block
@@ -236,7 +249,7 @@ class KaplanMeier(Estimator):
 
     def _median(self, g: int) -> float:
         r = self._rows(g)
-        time, s, d = self._tab["time"][r], self._tab["survival"][r], self._tab["observed"][r]
+        time, s, d = self._tab.time[r], self._tab.survival[r], self._tab.observed[r]
         hit = np.flatnonzero(s <= 0.5 + _TOLERANCE)
         if len(hit) == 0:
             return math.inf
@@ -244,7 +257,7 @@ class KaplanMeier(Estimator):
         if abs(s[j] - 0.5) < _TOLERANCE:
             later = np.flatnonzero(d[j + 1:] > 0)
             if len(later):
-                return float((time[j] + time[j + 1 + later[0]]) / 2.0)
+                return float(time[j] + (time[j + 1 + later[0]] - time[j]) / 2.0)  # no overflow near 1e308
         return float(time[j])
 
     # --------------------------------------------------------------- curves
@@ -252,7 +265,7 @@ class KaplanMeier(Estimator):
     def timeline(self) -> np.ndarray:
         """0 and every distinct time of any group, ascending."""
         self._check_fitted()
-        distinct = self._tab["distinct_time"]
+        distinct = self._tab.distinct_time
         return distinct.copy() if len(distinct) and distinct[0] == 0.0 else np.concatenate(([0.0], distinct))
 
     def _curves(self, at: np.ndarray) -> dict:
@@ -260,7 +273,7 @@ class KaplanMeier(Estimator):
         out = {}
         for g, label in enumerate(self._labels):
             r = self._rows(g)
-            times = self._tab["time"][r]
+            times = self._tab.time[r]
             st = self.survival_table_.iloc[r]
             out[label] = (_step_values(times, st["survival"].to_numpy(), at, 1.0),
                           _step_values(times, st["lower"].to_numpy(), at, 1.0),
@@ -296,7 +309,7 @@ class KaplanMeier(Estimator):
     def survival_at(self, times: Any) -> Any:
         """S at the given times: a Series without groups, else a DataFrame (times x groups)."""
         self._check_fitted()
-        at = _float_vector(np.atleast_1d(np.asarray(times, dtype=np.float64)), "times")
+        at = _times(times)
         frame = pd.DataFrame({label: c[0] for label, c in self._curves(at).items()},
                              index=pd.Index(at, name="time"))
         return frame if self._grouped else frame.iloc[:, 0].rename("KM_estimate")
@@ -304,19 +317,19 @@ class KaplanMeier(Estimator):
     def at_risk_at(self, times: Any) -> pd.DataFrame:
         """Subjects at risk (duration >= t) of every group at the given times."""
         self._check_fitted()
-        at = np.atleast_1d(np.asarray(times, dtype=np.float64))
+        at = _times(times)
         cols = {}
         for g, label in enumerate(self._labels):
             r = self._rows(g)
-            times_g, risk = self._tab["time"][r], self._tab["at_risk"][r]
+            times_g, risk = self._tab.time[r], self._tab.at_risk[r]
             j = np.searchsorted(times_g, at, side="left")
             cols[label] = np.where(j < len(times_g), risk[np.minimum(j, len(risk) - 1)], 0.0)
         return pd.DataFrame(cols, index=pd.Index(at, name="time"))
 
     # ----------------------------------------------------------------- plot
     def _fit_summary(self) -> str:
-        n = float(self._tab["observed"].sum() + self._tab["censored"].sum())
-        return f"{len(self._labels)} group(s), {n:g} subjects, {int(self._tab['observed'].sum()):d} events"
+        n = float(self._tab.observed.sum() + self._tab.censored.sum())
+        return f"{len(self._labels)} group(s), {n:g} subjects, {int(self._tab.observed.sum()):d} events"
 
     def _repr_html_(self) -> str:
         if not self._is_fitted:
@@ -360,13 +373,13 @@ def logrank_test(durations: Any, event_observed: Any, groups: Any, weights: Any 
     G = len(labels)
     if G < 2:
         raise InputError(f"logrank_test: needs two or more groups, got {G}")
-    event_times = np.unique(tab["time"][tab["observed"] > 0])
+    event_times = np.unique(tab.time[tab.observed > 0])
     T = len(event_times)
     n = np.zeros((G, T))
     d = np.zeros((G, T))
     for g in range(G):
         r = _group_slice(tab, g)
-        times_g, risk, obs = tab["time"][r], tab["at_risk"][r], tab["observed"][r]
+        times_g, risk, obs = tab.time[r], tab.at_risk[r], tab.observed[r]
         j = np.searchsorted(times_g, event_times, side="left")
         inside = j < len(times_g)
         n[g, inside] = risk[j[inside]]

@@ -26,6 +26,19 @@ Array<std::int64_t> nanoseconds(const Array<day_t>& days) {
   return ns;
 }
 
+/// Reads a file with `read` without the GIL and takes the table's `days` column out as
+/// datetime64[ns] ticks (converted on every thread).
+template <class Table, class Columns>
+std::pair<Table, Array<std::int64_t>> read_without_gil(
+    Table (*read)(const std::string&, const Columns&), const std::string& path, const Columns& cols,
+    Array<day_t> Table::*days) {
+  py::gil_scoped_release release;
+  Table t = read(path, cols);
+  Array<std::int64_t> ticks = nanoseconds(t.*days);
+  t.*days = {};
+  return {std::move(t), std::move(ticks)};
+}
+
 /// {"codes": int32 array (-1: empty field), "names": list of str}
 py::dict category(std::vector<std::string>&& names, Array<std::int32_t>&& codes) {
   py::dict d;
@@ -50,14 +63,8 @@ void bind_io(py::module_& m) {
         cols.kind = kind;
         cols.require_kind = require_kind;
         cols.categories = categories;
-        io::ParticipantTable t;
-        Array<std::int64_t> enrolled;
-        {
-          py::gil_scoped_release release;
-          t = io::read_participants(path, cols);
-          enrolled = nanoseconds(t.enrolled_on);
-          t.enrolled_on = {};
-        }
+        auto [t, enrolled] =
+            read_without_gil(io::read_participants, path, cols, &io::ParticipantTable::enrolled_on);
         py::dict d;
         d["id"] = to_numpy(std::move(t.id));
         d["sponsor"] = to_numpy(std::move(t.sponsor));
@@ -85,14 +92,7 @@ void bind_io(py::module_& m) {
         cols.require_amount = require_amount;
         cols.pv = pv;
         cols.require_pv = require_pv;
-        io::OrderTable t;
-        Array<std::int64_t> ticks;
-        {
-          py::gil_scoped_release release;
-          t = io::read_orders(path, cols);
-          ticks = nanoseconds(t.day);
-          t.day = {};
-        }
+        auto [t, ticks] = read_without_gil(io::read_orders, path, cols, &io::OrderTable::day);
         py::dict d;
         d["participant"] = to_numpy(std::move(t.participant));
         d["date"] = to_numpy(std::move(ticks));

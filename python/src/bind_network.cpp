@@ -22,22 +22,15 @@ using downline::python::py_strings;
 using downline::python::PyIds;
 using downline::python::PyStrings;
 using downline::python::to_numpy;
+using downline::python::view;
 
 namespace {
 
-/// A read-only numpy view of a network-owned vector; `owner` keeps the network alive.
-template <class T, class A>
-py::array_t<T> view(const std::vector<T, A>& v, py::handle owner) {
-  py::array_t<T> a({static_cast<py::ssize_t>(v.size())}, {static_cast<py::ssize_t>(sizeof(T))},
-                   v.data(), owner);
-  py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
-  return a;
-}
-
-/// A property getter returning a read-only view of one of the network's arrays.
-template <class T>
-auto network_view(const Array<T>& (Network::*array)() const noexcept) {
-  return [array](py::object self) { return view((self.cast<const Network&>().*array)(), self); };
+/// A property getter returning a read-only view of one of a network's or an activity's
+/// arrays.
+template <class C, class T>
+auto member_view(const Array<T>& (C::*array)() const noexcept) {
+  return [array](py::object self) { return view((self.cast<const C&>().*array)(), self); };
 }
 
 std::vector<index_t> rows_of(const Network& net, const std::vector<index_t>& positions) {
@@ -126,13 +119,13 @@ void bind_network(py::module_& m) {
       .def_property_readonly("memory_bytes", &Network::memory_bytes)
       .def_property_readonly("has_enrolment", &Network::has_enrolment)
       // Views in preorder (no copies).
-      .def_property_readonly("ids_preorder", network_view(&Network::ids))
-      .def_property_readonly("parents", network_view(&Network::parents))
-      .def_property_readonly("ends", network_view(&Network::ends))
-      .def_property_readonly("depths", network_view(&Network::depths))
-      .def_property_readonly("enrolment_days", network_view(&Network::enrolment_days))
-      .def_property_readonly("position_of_row", network_view(&Network::position_of_row))
-      .def_property_readonly("row_of_position", network_view(&Network::row_of_position))
+      .def_property_readonly("ids_preorder", member_view(&Network::ids))
+      .def_property_readonly("parents", member_view(&Network::parents))
+      .def_property_readonly("ends", member_view(&Network::ends))
+      .def_property_readonly("depths", member_view(&Network::depths))
+      .def_property_readonly("enrolment_days", member_view(&Network::enrolment_days))
+      .def_property_readonly("position_of_row", member_view(&Network::position_of_row))
+      .def_property_readonly("row_of_position", member_view(&Network::row_of_position))
       .def("find_rows", &find_rows, py::arg("ids"),
            "Input rows of the given ids (int64, or str objects), -1 where not in the network")
       .def(
@@ -184,5 +177,12 @@ void bind_network(py::module_& m) {
           "dropped_rows", [](const Activity& a) { return std::vector<id_type>(a.dropped_rows()); })
       .def_property_readonly(
           "dropped_ids", [](const Activity& a) { return std::vector<id_type>(a.dropped_ids()); })
-      .def_property_readonly("network_size", &Activity::network_size);
+      .def_property_readonly("network_size", &Activity::network_size)
+      // Views of the mapped orders (no copies), to pickle an Activity: each order's
+      // participant (preorder position), day and volume, and the day window kept.
+      .def_property_readonly("nodes", member_view(&Activity::nodes))
+      .def_property_readonly("days", member_view(&Activity::days))
+      .def_property_readonly("volumes", member_view(&Activity::volumes))
+      .def_property_readonly("window",
+                             [](const Activity& a) { return py::make_tuple(a.window_start(), a.window_end()); });
 }

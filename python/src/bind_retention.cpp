@@ -1,4 +1,4 @@
-// Retention: last activity and cohort retention counts straight from the order columns.
+// Retention: churn status and cohort retention counts straight from the order columns.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
@@ -12,6 +12,7 @@ namespace py = pybind11;
 using namespace downline;
 using downline::python::carray;
 using downline::python::checked;
+using downline::python::def_view;
 using downline::python::output_array;
 using downline::python::to_numpy;
 
@@ -29,61 +30,35 @@ OrderColumns order_columns(const carray<id_type>& ids, const carray<std::int64_t
   return o;
 }
 
-void put_unknown(py::dict& out, UnknownOrders&& u) {
-  out["unknown_ids"] = to_numpy(std::move(u.ids));
-  out["unknown_orders"] = u.orders;
-}
+/// churn_status()'s results as numpy arrays written by the kernel (uninitialised blocks,
+/// reused from the block cache when large) and the unknown orders.
+struct ChurnArrays {
+  py::array last, duration, churned;
+  UnknownOrders unknown;
+};
 
 }  // namespace
 
 void bind_retention(py::module_& m) {
-  m.def(
-      "day_ticks",
-      [](const carray<day_t>& days, const std::optional<carray<std::uint8_t>>& present) {
-        const std::size_t n = static_cast<std::size_t>(days.size());
-        const day_t* d = checked(days, n, "days");
-        const std::uint8_t* p = present ? checked(*present, n, "present flags") : nullptr;
-        auto [out, o] = output_array<std::int64_t>(n);
-        {
-          py::gil_scoped_release release;
-          day_ticks(d, p, std::int64_t{86400} * 1000000000, n, o);
-        }
-        return out;
-      },
-      py::arg("days"), py::arg("present") = py::none(),
-      "int64 nanosecond ticks (datetime64[ns]) of int32 day numbers; NaT where present is 0");
-  m.def(
-      "day_numbers",
-      [](const carray<std::int64_t>& ticks, std::int64_t ticks_per_day) {
-        const std::size_t n = static_cast<std::size_t>(ticks.size());
-        const std::int64_t* t = checked(ticks, n, "dates");
-        auto [out, o] = output_array<day_t>(n);
-        std::int64_t missing = 0;
-        {
-          py::gil_scoped_release release;
-          missing = day_numbers(t, ticks_per_day, n, o);
-        }
-        return py::make_tuple(out, missing);
-      },
-      py::arg("ticks"), py::arg("ticks_per_day"),
-      "(int32 day numbers of date ticks, the int32 minimum for NaT; how many were NaT)");
-  m.def(
-      "scan_orders",
-      [](const carray<std::int64_t>& ticks, const std::optional<carray<double>>& amount,
-         std::int64_t ticks_per_day) {
-        const std::size_t n = static_cast<std::size_t>(ticks.size());
-        const std::int64_t* t = checked(ticks, n, "dates");
-        const double* a = amount ? checked(*amount, n, "amounts") : nullptr;
-        OrderScan r;
-        {
-          py::gil_scoped_release release;
-          r = scan_orders(t, a, n, ticks_per_day);
-        }
-        return py::make_tuple(r.missing_dates, r.bad_amounts, r.unsupported_dates);
-      },
-      py::arg("ticks"), py::arg("amount"), py::arg("ticks_per_day") = 0,
-      "(orders without a date, orders with a NaN or infinite amount, orders dated outside "
-      "1900-01-01 to 2200-12-31 when ticks_per_day is given), counted in one parallel pass");
+  py::class_<ChurnArrays>(m, "ChurnStatus", "Churn status of every participant")
+      .def_readonly("last", &ChurnArrays::last, "last activity day (int32 days since 1970)")
+      .def_readonly("duration", &ChurnArrays::duration, "days from enrolment to the event or as_of")
+      .def_readonly("churned", &ChurnArrays::churned, "1: churned")
+      .def_readonly("unknown", &ChurnArrays::unknown, "orders of ids that are no participant's");
+  py::class_<CohortRows, std::shared_ptr<CohortRows>> cohorts(
+      m, "CohortRows", "Cohort retention counts of the (group, cohort) rows with customers");
+  cohorts.def_readonly("first_month", &CohortRows::first_month, "months since 1970-01 of cohort 0")
+      .def_readonly("months", &CohortRows::months, "cohorts up to as_of's month")
+      .def_readonly("unknown", &CohortRows::unknown, "orders of ids that are no customer's");
+  def_view(cohorts, "group", &CohortRows::group, "each row's group", true);
+  def_view(cohorts, "cohort", &CohortRows::cohort, "each row's cohort", true);
+  def_view(cohorts, "sizes", &CohortRows::sizes, "each row's customers", true);
+  def_view(cohorts, "start", &CohortRows::start, "rows + 1 offsets into counts", true);
+  def_view(cohorts, "counts", &CohortRows::counts,
+           "row r's active customers k = 0.. months after its cohort: counts[start[r]:start[r + 1]]",
+           true);
+  def_view(cohorts, "ungrouped", &CohortRows::ungrouped,
+           "positions of customers in a cohort without a group", true);
   m.def(
       "churn_status",
       [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
@@ -102,18 +77,13 @@ void bind_retention(py::module_& m) {
           py::gil_scoped_release release;
           unknown = churn_status(o, u, en, nu, as_of, churn_after, l, d, c);
         }
-        py::dict out;
-        out["last"] = last;
-        out["duration"] = duration;
-        out["churned"] = churned;
-        put_unknown(out, std::move(unknown));
-        return out;
+        return ChurnArrays{last, duration, churned, std::move(unknown)};
       },
       py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
       py::arg("universe"), py::arg("enrolled"), py::arg("as_of"), py::arg("churn_after"),
       "Churn status of every universe participant: last activity, duration, churned");
   m.def(
-      "cohort_counts",
+      "cohort_rows",
       [](const carray<id_type>& ids, const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
          const std::optional<carray<double>>& amount,
          const std::optional<carray<id_type>>& universe, day_t as_of,
@@ -130,22 +100,16 @@ void bind_retention(py::module_& m) {
         const day_t* cd = cohort_day ? checked(*cohort_day, nu, "cohort days") : nullptr;
         const std::int32_t* g = group ? checked(*group, nu, "groups") : nullptr;
         if (n_groups < 1) throw InputError(ErrorKind::bad_value, "n_groups must be >= 1");
-        CohortCounts r;
+        auto r = std::make_shared<CohortRows>();
         {
           py::gil_scoped_release release;
-          r = cohort_counts(o, u, nu, as_of, cd, g, static_cast<std::size_t>(n_groups));
+          *r = cohort_rows(o, u, nu, as_of, cd, g, static_cast<std::size_t>(n_groups));
         }
-        py::dict out;
-        out["first_month"] = r.first_month;
-        out["months"] = r.months;
-        out["counts"] = to_numpy(std::move(r.counts));
-        out["sizes"] = to_numpy(std::move(r.sizes));
-        out["ungrouped"] = to_numpy(std::move(r.ungrouped));
-        put_unknown(out, std::move(r.unknown));
-        return out;
+        return r;
       },
       py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
       py::arg("universe"), py::arg("as_of"), py::arg("cohort_day") = py::none(),
       py::arg("group") = py::none(), py::arg("n_groups") = 1,
-      "Cohort retention counts [group][cohort][k] and cohort sizes [group][cohort]");
+      "Cohort retention rows with customers (group, cohort, size), each with its counts for "
+      "k = 0 .. months - 1 - cohort at counts[start[r]:start[r + 1]]");
 }

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <unordered_set>
 #include <vector>
 
 #include "common.hpp"
@@ -17,111 +18,105 @@ namespace py = pybind11;
 using namespace downline;
 using downline::python::carray;
 using downline::python::to_numpy;
+using downline::python::view;
+
+namespace {
+
+/// A numpy view of a result column that `owner` keeps alive (writeable: it is the
+/// caller's frame's own column).
+template <class T>
+py::array column_view(const RowColumn<T>& c, py::handle owner) {
+  return py::array_t<T>({static_cast<py::ssize_t>(c.size)}, {static_cast<py::ssize_t>(sizeof(T))},
+                        c.data(), owner);
+}
+
+/// Binds a RowColumn member as a property: its view, or None when it was not asked for.
+template <class T>
+void def_column(py::class_<VolumeRows, std::shared_ptr<VolumeRows>>& cls, const char* name,
+                RowColumn<T> VolumeRows::*member) {
+  cls.def_property_readonly(
+      name,
+      [member](py::object self) -> py::object {
+        const RowColumn<T>& c = self.cast<const VolumeRows&>().*member;
+        if (c.empty()) return py::none();
+        return column_view(c, self);
+      },
+      "the column, or None when it was not asked for");
+}
+
+}  // namespace
 
 void bind_rollup(py::module_& m) {
+  py::class_<VolumeRows, std::shared_ptr<VolumeRows>> rows(
+      m, "VolumeRows", "The volumes table's columns in input row order (numpy views)");
+  rows.def_readonly("levels", &VolumeRows::levels, "level columns asked for")
+      .def_readonly("every_row", &VolumeRows::every_row, "whether the table has every input row")
+      .def_property_readonly(
+          "rows", [](py::object self) { return view(self.cast<const VolumeRows&>().rows, self); },
+          "the input rows in the table, unless every_row")
+      .def(
+          "level",
+          [](py::object self, int l) -> py::object {
+            const VolumeRows& t = self.cast<const VolumeRows&>();
+            if (l < 1 || static_cast<std::size_t>(l) > t.level.size()) return py::none();
+            return column_view(t.level[static_cast<std::size_t>(l - 1)], self);
+          },
+          py::arg("l"), "level l's column, or None above the network's height (all zeros)");
+  def_column(rows, "pv", &VolumeRows::pv);
+  def_column(rows, "gv", &VolumeRows::gv);
+  def_column(rows, "power_leg", &VolumeRows::power_leg);
+  def_column(rows, "lesser_legs", &VolumeRows::lesser_legs);
+  def_column(rows, "downline", &VolumeRows::downline);
+  def_column(rows, "active_downline", &VolumeRows::active_downline);
+  def_column(rows, "frontline", &VolumeRows::frontline);
+  def_column(rows, "depth", &VolumeRows::depth);
+  def_column(rows, "height", &VolumeRows::height);
+  def_column(rows, "active", &VolumeRows::active);
   m.def(
       "volumes",
       [](const Network& net, const Activity& act, day_t start, day_t end,
-         std::optional<day_t> as_of, int levels, std::optional<double> min_pv,
-         const std::vector<std::string>& columns) {
+         std::optional<day_t> as_of, int levels, std::optional<double> min_pv, unsigned columns) {
         VolumeOptions opt;
         opt.start = start;
         opt.end = end;
         opt.as_of = as_of;
         opt.levels = levels;
         opt.min_pv = min_pv;
-        auto wanted = [&](const std::string& c) {
-          return std::find(columns.begin(), columns.end(), c) != columns.end();
-        };
-        // PV and GV alone (no as_of): one scatter of the orders and one reverse pass,
-        // without the rest of the table.
-        const bool lean = !as_of && std::all_of(columns.begin(), columns.end(), [](const auto& c) {
-          return c == "pv" || c == "gv";
-        });
-        const std::size_t n = static_cast<std::size_t>(net.size());
-        py::dict out;
-        VolumeTable t;
-        std::vector<index_t> rows;  // included input rows, only when as_of filters
-        Array<double> pv_rows;      // lean: PV straight in input row order
-        detail::ScratchBuffer<double> pv_both, gv_rows;  // lean, both columns: PV, GV in rows
-        {
-          py::gil_scoped_release release;
-          if (lean) {
-            // PV straight into row order (no gather); GV from PV in preorder, rolled up in
-            // place. Both from one pass over the period's orders when both are asked for.
-            const index_t* row = net.row_of_position().data();
-            detail::ScratchBuffer<double> pre;  // PV in preorder, then GV (in place)
-            if (wanted("pv") && wanted("gv")) {
-              pre = detail::scratch_buffer<double>(n);
-              pv_both = detail::scratch_buffer<double>(n);
-              act.personal_volume_twice(start, end, row, pre.get(), pv_both.get());
-            } else if (wanted("pv")) {
-              pv_rows.resize(n);
-              act.personal_volume_to(start, end, row, pv_rows.data());
-            } else {
-              pre = detail::scratch_buffer<double>(n);
-              act.personal_volume(start, end, pre.get(), nullptr);
-            }
-            if (wanted("gv")) {
-              subtree_sum(net, pre.get(), pre.get());
-              gv_rows = detail::scratch_buffer<double>(n);
-              net.preorder_to_rows(pre.get(), gv_rows.get());
-            }
-          } else {
-            t = volumes(net, act, opt);
-          }
-          if (as_of) {
-            const index_t* pos = net.position_of_row().data();
-            for (index_t r = 0; r < net.size(); ++r)
-              if (t.included[pos[r]]) rows.push_back(r);
-          }
-        }
-        const bool filter = as_of && rows.size() != n;
-        // Every column asked for is gathered once, straight into input row order (only the
-        // included rows when as_of filters) and into memory first touched there, on every
-        // thread; the GIL is held only to wrap the arrays.
-        const index_t* pos = net.position_of_row().data();
-        auto put = [&](const std::string& name, const auto* pre) {
-          if (!wanted(name)) return;
-          using T = std::remove_const_t<std::remove_pointer_t<decltype(pre)>>;
-          const std::size_t count = filter ? rows.size() : n;
-          detail::ScratchBuffer<T> r = detail::scratch_buffer<T>(count);
-          {
-            py::gil_scoped_release release;
-            if (!filter) {
-              net.preorder_to_rows(pre, r.get());
-            } else {
-              for (std::size_t i = 0; i < count; ++i) r[i] = pre[pos[rows[i]]];
-            }
-          }
-          out[py::str(name)] = to_numpy(std::move(r), count);
-        };
-        if (lean) {
-          if (pv_both) out["pv"] = to_numpy(std::move(pv_both), n);
-          else if (wanted("pv")) out["pv"] = to_numpy(std::move(pv_rows));
-          if (gv_rows) out["gv"] = to_numpy(std::move(gv_rows), n);
-        } else {
-          put("pv", t.pv.data());
-          put("gv", t.gv.data());
-        }
-        for (int l = 1; l <= levels; ++l) {
-          const std::string name = "level_" + std::to_string(l);
-          if (wanted(name)) put(name, t.level.data() + static_cast<std::size_t>(l - 1) * n);
-        }
-        put("power_leg", t.power_leg.data());
-        put("lesser_legs", t.lesser_legs.data());
-        put("downline", t.downline.data());
-        put("active_downline", t.active_downline.data());
-        put("frontline", t.frontline.data());
-        put("depth", t.depth.data());
-        put("height", t.height.data());
-        put("active", t.active.data());
-        if (filter) out["rows"] = to_numpy(std::move(rows));
+        auto out = std::make_shared<VolumeRows>();
+        py::gil_scoped_release release;
+        *out = volumes_by_row(net, act, opt, columns);
         return out;
       },
       py::arg("network"), py::arg("activity"), py::arg("start"), py::arg("end"),
       py::arg("as_of") = py::none(), py::arg("levels") = 3, py::arg("min_pv") = py::none(),
-      py::arg("columns"), "The volumes table's columns named in `columns`, in input row order");
+      py::arg("columns") = VolumeColumns::all,
+      "The volumes table's columns (VolumeColumns flags) in input row order");
+  py::dict flags;
+  for (const auto& [name, flag] : {std::pair{"pv", VolumeColumns::pv}, {"gv", VolumeColumns::gv},
+                                   {"levels", VolumeColumns::levels},
+                                   {"power_leg", VolumeColumns::power_leg},
+                                   {"lesser_legs", VolumeColumns::lesser_legs},
+                                   {"downline", VolumeColumns::downline},
+                                   {"active_downline", VolumeColumns::active_downline},
+                                   {"frontline", VolumeColumns::frontline},
+                                   {"depth", VolumeColumns::depth},
+                                   {"height", VolumeColumns::height},
+                                   {"active", VolumeColumns::active}})
+    flags[name] = flag;
+  m.attr("volume_columns") = flags;
+
+  m.attr("max_level_columns") = max_level_columns;
+  m.def(
+      "check_levels",
+      [](const Network& net, const py::int_& levels) {
+        int overflow = 0;  // any Python int: one beyond the int64 range is named as written
+        const long long l = PyLong_AsLongLongAndOverflow(levels.ptr(), &overflow);
+        if (overflow > 0) throw detail::too_many_levels(net, py::repr(levels));
+        return stored_levels(net, overflow < 0 ? -1 : l);
+      },
+      py::arg("network"), py::arg("levels"),
+      "How many of `levels` level columns can be non-zero (those up to the network's height); "
+      "InputError naming levels and the height when the table cannot be made");
 
   m.def(
       "rollup",

@@ -11,6 +11,7 @@
 #include "common.hpp"
 #include "downline/date.hpp"
 #include "downline/rfm.hpp"
+#include "downline/retention.hpp"
 #include "downline/segment.hpp"
 #include "downline/types.hpp"
 
@@ -18,8 +19,10 @@ namespace py = pybind11;
 using namespace downline;
 using downline::python::carray;
 using downline::python::checked;
+using downline::python::def_view;
 using downline::python::to_numpy;
 using downline::python::to_rows;
+using downline::python::view;
 
 namespace {
 /// The SummaryFields flag of an order-summary array's name.
@@ -34,9 +37,54 @@ unsigned summary_field(const std::string& name) {
                    "unknown summary field '" + name +
                        "' (expected orders, days, first, last, amount or first_day_amount)");
 }
+/// Binds a LifecycleCodesOf<Code> (int8 or int16 codes) as the class `name`.
+template <class Code>
+void bind_lifecycle_codes(py::module_& m, const char* name) {
+  py::class_<LifecycleCodesOf<Code>, std::shared_ptr<LifecycleCodesOf<Code>>> c(
+      m, name, "Life-cycle recency, tiers and segment codes of every customer");
+  def_view(c, "recency", &LifecycleCodesOf<Code>::recency, "days since the last order", true);
+  def_view(c, "frequency_tier", &LifecycleCodesOf<Code>::frequency_tier, "tier codes", true);
+  def_view(c, "recency_tier", &LifecycleCodesOf<Code>::recency_tier, "tier codes", true);
+  def_view(c, "segment", &LifecycleCodesOf<Code>::segment, "segment codes (-1: none)", true);
+  def_view(c, "counts", &LifecycleCodesOf<Code>::counts, "customers per segment", true);
+}
+
 }  // namespace
 
 void bind_segment(py::module_& m) {
+  py::class_<IdOrderSummary, std::shared_ptr<IdOrderSummary>> summary(
+      m, "OrderSummary",
+      "Per-customer order summaries; arrays not asked for are empty (numpy views)");
+  def_view(summary, "ids", &IdOrderSummary::ids,
+           "the customers' ids when they were found from the orders (else empty)", true);
+  const auto field = [&](const char* name, auto member, const char* doc) {
+    summary.def_property_readonly(
+        name,
+        [member](py::object self) {
+          return view(self.cast<const IdOrderSummary&>().summary.*member, self, true);
+        },
+        doc);
+  };
+  field("orders", &OrderSummary::orders, "order rows");
+  field("days", &OrderSummary::days, "distinct order days");
+  field("first", &OrderSummary::first, "first order day");
+  field("last", &OrderSummary::last, "last order day");
+  field("amount", &OrderSummary::amount, "sum of amounts");
+  field("first_day_amount", &OrderSummary::first_day_amount, "sum of the first day's amounts");
+  summary.def_property_readonly(
+      "unknown",
+      [](const IdOrderSummary& s) { return UnknownOrders{s.unknown_ids, s.unknown_orders}; },
+      "orders of ids outside the universe");
+  bind_lifecycle_codes<std::int8_t>(m, "LifecycleCodes8");
+  bind_lifecycle_codes<std::int16_t>(m, "LifecycleCodes16");
+  py::class_<RfmScores, std::shared_ptr<RfmScores>> rfm(
+      m, "RfmScores", "RFM recency, scores, score codes and segments of every customer");
+  def_view(rfm, "recency", &RfmScores::recency, "days since the last order", true);
+  def_view(rfm, "R", &RfmScores::r, "recency score 1..5 (0: no order)", true);
+  def_view(rfm, "F", &RfmScores::f, "frequency score 1..5", true);
+  def_view(rfm, "M", &RfmScores::m, "monetary score 1..5", true);
+  def_view(rfm, "score", &RfmScores::score, "score codes", true);
+  def_view(rfm, "segment", &RfmScores::segment, "the first rule that matches", true);
   m.def(
       "summarize_orders",
       [](const carray<std::int64_t>& customer, const carray<std::int64_t>& ticks,
@@ -49,7 +97,8 @@ void bind_segment(py::module_& m) {
         if (ticks_per_day <= 0)
           throw InputError(ErrorKind::bad_value, "ticks_per_day must be positive");
         if (n_customers < 0) throw InputError(ErrorKind::bad_value, "n_customers must be >= 0");
-        OrderSummary s;
+        auto out = std::make_shared<IdOrderSummary>();
+        OrderSummary& s = out->summary;
         {
           py::gil_scoped_release release;
           // Days (floored) of every order; missing dates were rejected by the caller, and
@@ -65,13 +114,6 @@ void bind_segment(py::module_& m) {
           s = summarize_orders(c, day.data(), a, n, static_cast<std::size_t>(n_customers), as_of,
                                positive_only ? OrderRows::positive : OrderRows::all);
         }
-        py::dict out;
-        out["orders"] = to_numpy(std::move(s.orders));
-        out["days"] = to_numpy(std::move(s.days));
-        out["first"] = to_numpy(std::move(s.first));
-        out["last"] = to_numpy(std::move(s.last));
-        out["amount"] = to_numpy(std::move(s.amount));
-        out["first_day_amount"] = to_numpy(std::move(s.first_day_amount));
         return out;
       },
       py::arg("customer"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
@@ -99,24 +141,13 @@ void bind_segment(py::module_& m) {
           nu = static_cast<std::size_t>(universe->size());
           u = checked(*universe, nu, "universe");
         }
-        IdOrderSummary r;
+        auto r = std::make_shared<IdOrderSummary>();
         {
           py::gil_scoped_release release;
-          r = summarize_by_id(id, t, ticks_per_day, a, n, as_of,
-                              positive_only ? OrderRows::positive : OrderRows::all, u, nu, want);
+          *r = summarize_by_id(id, t, ticks_per_day, a, n, as_of,
+                               positive_only ? OrderRows::positive : OrderRows::all, u, nu, want);
         }
-        py::dict out;
-        if (!universe) out["ids"] = to_numpy(std::move(r.ids));
-        if (want & SummaryFields::orders) out["orders"] = to_numpy(std::move(r.summary.orders));
-        if (want & SummaryFields::days) out["days"] = to_numpy(std::move(r.summary.days));
-        if (want & SummaryFields::first) out["first"] = to_numpy(std::move(r.summary.first));
-        if (want & SummaryFields::last) out["last"] = to_numpy(std::move(r.summary.last));
-        if (want & SummaryFields::amount) out["amount"] = to_numpy(std::move(r.summary.amount));
-        if (want & SummaryFields::first_day_amount)
-          out["first_day_amount"] = to_numpy(std::move(r.summary.first_day_amount));
-        out["unknown_ids"] = to_numpy(std::move(r.unknown_ids));
-        out["unknown_orders"] = r.unknown_orders;
-        return out;
+        return r;
       },
       py::arg("ids"), py::arg("ticks"), py::arg("ticks_per_day"), py::arg("amount"),
       py::arg("as_of"), py::arg("positive_only") = false, py::arg("universe") = py::none(),
@@ -140,13 +171,7 @@ void bind_segment(py::module_& m) {
             py::gil_scoped_release release;
             c = lifecycle_codes<Code>(d, l, n, as_of, f_lo, r_hi);
           }
-          py::dict out;
-          out["recency"] = to_numpy(std::move(c.recency));
-          out["frequency_tier"] = to_numpy(std::move(c.frequency_tier));
-          out["recency_tier"] = to_numpy(std::move(c.recency_tier));
-          out["segment"] = to_numpy(std::move(c.segment));
-          out["counts"] = to_numpy(std::move(c.counts));
-          return out;
+          return py::cast(std::make_shared<LifecycleCodesOf<Code>>(std::move(c)));
         };
         if (f_lo.size() * r_hi.size() < 127) return run(std::int8_t{0});
         return run(std::int16_t{0});
@@ -174,19 +199,12 @@ void bind_segment(py::module_& m) {
           }
           opt.rules.push_back(rule);
         }
-        RfmScores r;
+        auto r = std::make_shared<RfmScores>();
         {
           py::gil_scoped_release release;
-          r = rfm_scores(d, l, a, n, as_of, opt);
+          *r = rfm_scores(d, l, a, n, as_of, opt);
         }
-        py::dict out;
-        out["recency"] = to_numpy(std::move(r.recency));
-        out["R"] = to_numpy(std::move(r.r));
-        out["F"] = to_numpy(std::move(r.f));
-        out["M"] = to_numpy(std::move(r.m));
-        out["score"] = to_numpy(std::move(r.score));
-        out["segment"] = to_numpy(std::move(r.segment));
-        return out;
+        return r;
       },
       py::arg("days"), py::arg("last"), py::arg("amount"), py::arg("as_of"), py::arg("cuts"),
       py::arg("rules"),

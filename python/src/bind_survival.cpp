@@ -13,25 +13,11 @@ namespace py = pybind11;
 using namespace downline;
 using downline::python::carray;
 using downline::python::checked;
+using downline::python::def_view;
 using downline::python::output_array;
 using downline::python::to_numpy;
 
 namespace {
-
-py::dict table_dict(SurvivalTable&& s) {
-  py::dict out;
-  out["group"] = to_numpy(std::move(s.group));
-  out["time"] = to_numpy(std::move(s.time));
-  out["at_risk"] = to_numpy(std::move(s.at_risk));
-  out["observed"] = to_numpy(std::move(s.observed));
-  out["censored"] = to_numpy(std::move(s.censored));
-  out["survival"] = to_numpy(std::move(s.survival));
-  out["greenwood"] = to_numpy(std::move(s.greenwood));
-  out["group_start"] = to_numpy(std::move(s.group_start));
-  out["distinct_time"] = to_numpy(std::move(s.distinct_time));
-  out["time_code"] = to_numpy(std::move(s.time_code));
-  return out;
-}
 
 /// Durations of type Time: int32 whole days read as they are (no forcecast: only arrays
 /// that cast to int32 safely), or anything else as float64. Each entry point is bound for
@@ -42,7 +28,7 @@ using times =
                                                         : py::array::c_style>;
 
 template <class Time>
-py::dict kaplan_meier_of(const times<Time>& time, const carray<std::uint8_t>& event,
+std::shared_ptr<SurvivalTable> kaplan_meier_of(const times<Time>& time, const carray<std::uint8_t>& event,
                          const std::optional<carray<std::int32_t>>& group,
                          const std::optional<carray<double>>& weight, std::int64_t n_groups) {
   const std::size_t n = static_cast<std::size_t>(time.size());
@@ -56,11 +42,11 @@ py::dict kaplan_meier_of(const times<Time>& time, const carray<std::uint8_t>& ev
     py::gil_scoped_release release;
     s = kaplan_meier(t, e, g, w, n, static_cast<std::size_t>(n_groups));
   }
-  return table_dict(std::move(s));
+  return std::make_shared<SurvivalTable>(std::move(s));
 }
 
 template <class Time>
-py::dict kaplan_meier_ranges_of(const times<Time>& time, const carray<std::uint8_t>& event,
+std::shared_ptr<SurvivalTable> kaplan_meier_ranges_of(const times<Time>& time, const carray<std::uint8_t>& event,
                                 const std::optional<carray<double>>& weight,
                                 const carray<std::int64_t>& begin,
                                 const carray<std::int64_t>& end) {
@@ -76,12 +62,35 @@ py::dict kaplan_meier_ranges_of(const times<Time>& time, const carray<std::uint8
     py::gil_scoped_release release;
     s = kaplan_meier_ranges(t, e, w, n, b, en, g);
   }
-  return table_dict(std::move(s));
+  return std::make_shared<SurvivalTable>(std::move(s));
 }
 
 }  // namespace
 
 void bind_survival(py::module_& m) {
+  py::class_<SurvivalTable, std::shared_ptr<SurvivalTable>> table(
+      m, "SurvivalTable",
+      "Kaplan-Meier table: one row per (group, distinct time); the columns are numpy views");
+  // writeable: the estimator's survival_table_ frame shares these arrays, as pandas frames
+  // built from numpy arrays are writeable
+  def_view(table, "group", &SurvivalTable::group, "group code of each row", true);
+  def_view(table, "time", &SurvivalTable::time, "the row's time", true);
+  def_view(table, "at_risk", &SurvivalTable::at_risk, "subjects at risk at the time", true);
+  def_view(table, "observed", &SurvivalTable::observed, "events at the time", true);
+  def_view(table, "censored", &SurvivalTable::censored, "censorings at the time", true);
+  def_view(table, "survival", &SurvivalTable::survival, "S(time)", true);
+  def_view(table, "greenwood", &SurvivalTable::greenwood, "Greenwood's sum", true);
+  def_view(table, "group_start", &SurvivalTable::group_start,
+           "offsets: the rows of group g are [group_start[g], group_start[g + 1])", true);
+  def_view(table, "distinct_time", &SurvivalTable::distinct_time,
+           "the distinct times of all groups, ascending", true);
+  def_view(table, "time_code", &SurvivalTable::time_code,
+           "each row's time as a position in distinct_time", true);
+  table.def(
+      "drop_empty_groups",
+      [](SurvivalTable& t) { return to_numpy(drop_empty_groups(t)); },
+      "Drops the groups without rows (renumbering the rest); returns the old codes of the "
+      "groups kept");
   m.def(
       "km_intervals",
       [](const carray<double>& survival, const carray<double>& greenwood, double z, bool log_form) {

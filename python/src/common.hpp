@@ -210,6 +210,30 @@ std::pair<py::array_t<T>, T*> output_array(std::size_t n) {
   return {to_numpy(std::move(buf), n), data};
 }
 
+/// A numpy view of a vector that `owner` (a Python object) keeps alive: no copy. Read-only
+/// unless `writeable`.
+template <class T, class A>
+py::array_t<T> view(const std::vector<T, A>& v, py::handle owner, bool writeable = false) {
+  py::array_t<T> a({static_cast<py::ssize_t>(v.size())}, {static_cast<py::ssize_t>(sizeof(T))},
+                   v.data(), owner);
+  if (!writeable)
+    py::detail::array_proxy(a.ptr())->flags &= ~py::detail::npy_api::NPY_ARRAY_WRITEABLE_;
+  return a;
+}
+
+/// Binds an array member of a result struct as a property: a numpy view of it that keeps
+/// the struct (held by shared_ptr) alive.
+template <class Struct, class T, class A, class... Options>
+void def_view(py::class_<Struct, Options...>& cls, const char* name,
+              std::vector<T, A> Struct::*member, const char* doc, bool writeable = false) {
+  cls.def_property_readonly(
+      name,
+      [member, writeable](py::object self) {
+        return view(self.cast<const Struct&>().*member, self, writeable);
+      },
+      doc);
+}
+
 template <class T, int Flags>
 const T* checked(const py::array_t<T, Flags>& a, std::size_t n, const char* what) {
   if (a.ndim() != 1 || static_cast<std::size_t>(a.shape(0)) != n)

@@ -277,3 +277,119 @@ TEST_CASE("participants: spaces around a field are not part of it, in a plain fi
   CHECK(t.categories[0].names == std::vector<std::string>{"north", "south"});
   CHECK(t.sponsor[2] == 1);
 }
+
+// ------------------------------------------------------------------ encodings (issue 23)
+TEST_CASE("text: UTF-8 with or without a byte order mark is read, its characters kept") {
+  // U+00E9, U+10FFFF (the last code point), U+1F600, U+0800 and U+D7FF (first and last
+  // three-byte characters around the surrogates): well-formed by Unicode's Table 3-7
+  const std::vector<std::string> kinds = {"caf\xC3\xA9", "\xF4\x8F\xBF\xBF", "\xF0\x9F\x98\x80",
+                                          "\xE0\xA0\x80", "\xED\x9F\xBF"};
+  for (const std::string bom : {"", "\xEF\xBB\xBF"}) {
+    std::string text = bom + "id,sponsor_id,kind\n";
+    for (std::size_t i = 0; i < kinds.size(); ++i) text += std::to_string(i + 1) + ",," + kinds[i] + "\n";
+    CHECK(P(text).kind_names == kinds);
+  }
+}
+
+TEST_CASE("text: other encodings and binary bytes are named with the line and the byte offset") {
+  // the header "id,sponsor_id,kind\n" is 19 bytes: line 2 starts at byte offset 19
+  const std::string head = "id,sponsor_id,kind\n";
+  // bytes that begin no well-formed UTF-8 character (Table 3-7), after "1,,x" at offsets 19..22
+  const std::vector<std::string> bad = {
+      "\xE9",              // Latin-1 e-acute before a comma-free end of line
+      "\xC0\xAF",          // overlong '/'
+      "\xE0\x9F\xBF",      // overlong three-byte form
+      "\xED\xA0\x80",      // a surrogate (U+D800)
+      "\xF4\x90\x80\x80",  // above U+10FFFF
+      "\x80",              // a continuation byte alone
+      "\xF5\x80\x80\x80",  // F5..FF never occur
+      "\xC3x",             // a lead byte without its continuation
+  };
+  for (const std::string& b : bad) {
+    const std::string what = error_of(head + "1,,x" + b + "y\n", false);
+    INFO(what);
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(b[0])));
+    CHECK(what.find("p.csv:2:5: not UTF-8 text: byte " + std::string(byte) + " at byte offset 23") !=
+          std::string::npos);
+    CHECK(what.find("iconv -f latin1 -t utf-8 in.csv > out.csv") != std::string::npos);
+  }
+  // a character cut short by the end of the file (line 2, offset 23), in orders too
+  CHECK(error_of(head + "1,,x\xE2\x82", false).find("p.csv:2:5: not UTF-8 text: byte 0xE2 at byte offset 23 begins "
+                                                     "a character that the end of the file cuts short") !=
+        std::string::npos);
+  CHECK(error_of("participant_id,ordered_on,pv\n1,2020-01-01,\xE9\n", true)
+            .find("o.csv:2:14: not UTF-8 text: byte 0xE9 at byte offset 42") != std::string::npos);
+  // UTF-16 with either byte order mark, and without one (NUL bytes)
+  const std::string le = std::string("\xFF\xFEi\0d\0,\0", 8), be = std::string("\xFE\xFF\0i\0d\0,", 8);
+  CHECK(error_of(le, false).find("p.csv:1:1: not UTF-8 text but UTF-16: it starts with the UTF-16 byte order mark "
+                                 "FF FE (byte offset 0)") != std::string::npos);
+  CHECK(error_of(be, false).find("FE FF (byte offset 0)") != std::string::npos);
+  CHECK(error_of(le, false).find("iconv -f utf-16 -t utf-8 in.csv > out.csv") != std::string::npos);
+  CHECK(error_of(le.substr(2), false).find("p.csv:1:2: a NUL byte at byte offset 1: not CSV text") !=
+        std::string::npos);
+  CHECK(error_of(be.substr(2), true).find("o.csv:1:1: a NUL byte at byte offset 0") != std::string::npos);
+  // a NUL after CRLF and lone-CR line ends: line 3 starts at offset 18, the NUL at 21 (in
+  // the third 8-byte word of the ASCII fast path)
+  CHECK(error_of(std::string("id,sponsor_id\r\n1,\r2,1\0\n3,1\n", 27), false)
+            .find("p.csv:3:4: a NUL byte at byte offset 21") != std::string::npos);
+}
+
+TEST_CASE("text: a bad byte deep in a file read on 1, 2 and 3 threads is the first one, exactly placed") {
+  ThreadsGuard guard;
+  // 300,000 lines of 30 bytes (9 MB: parts of several MB), each with a two-byte and a
+  // four-byte character (bytes 17-20), so that the parts are cut inside characters; then
+  // a Latin-1 byte and, after it, a NUL: the first is named
+  const std::string line = "123456,123,caf\xC3\xA9 \xF0\x9F\x98\x80 abcdefg\n";
+  REQUIRE(line.size() == 30);
+  std::string text = "\xEF\xBB\xBFid,sponsor_id,kind\n";  // data from byte 22: 2 parts cut at byte 19 of a line
+  for (int i = 0; i < 300000; ++i) text += line;
+  std::string bad = text;
+  const std::size_t at = 22 + 30 * 200000 + 13;  // line 200,002: "caf\xC3\xA9" -> "ca\xE9x\xA9"
+  bad[at] = '\xE9';
+  bad[at + 1] = 'x';
+  bad[22 + 30 * 250000] = '\0';
+  for (const int n : {1, 2, 3}) {
+    set_num_threads(n);
+    CHECK(P(text).id.size() == 300000);  // parts cut inside characters are still read
+    CHECK(error_of(bad, false).find("p.csv:200002:14: not UTF-8 text: byte 0xE9 at byte offset " +
+                                    std::to_string(at)) != std::string::npos);
+  }
+}
+
+TEST_CASE("text: /dev/zero, a pipe that never ends, a directory and a missing file stop at once, named") {
+  // /dev/zero: the first chunk's NUL, not a read to the end of the device
+  CHECK_THROWS_WITH(io::read_orders("/dev/zero"),
+                    doctest::Contains("/dev/zero:1:1: a NUL byte at byte offset 0: not CSV text"));
+  const std::string dir = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+  CHECK_THROWS_WITH(io::read_participants(dir), doctest::Contains((dir + ": is a directory, not a CSV file").c_str()));
+  CHECK_THROWS_WITH(io::read_participants(dir + "/no/such.csv"),
+                    doctest::Contains((dir + "/no/such.csv: cannot open file: No such file or directory").c_str()));
+  // a binary regular file
+  const std::string bin = dir + "/downline_test_binary.csv";
+  {
+    std::FILE* f = std::fopen(bin.c_str(), "wb");
+    REQUIRE(f);
+    const std::string head = std::string("id,sponsor_id\n\x89PNG\0", 19);
+    std::fwrite(head.data(), 1, head.size(), f);
+    std::fclose(f);
+  }
+  CHECK_THROWS_WITH(io::read_participants(bin),
+                    doctest::Contains((bin + ":2:1: not UTF-8 text: byte 0x89 at byte offset 14").c_str()));
+  std::remove(bin.c_str());
+}
+
+TEST_CASE("ids: whole numbers written with a fraction of zeros, as pandas writes a float column") {
+  // a plain file (the fast path) and the same with spaces (the exact reader)
+  for (const std::string pad : {"", " "}) {
+    const auto p = P("id,sponsor_id\n" + pad + "17850.0,\n17851.00," + pad + "17850.\n-3.0,17851\n0.000,-3\n");
+    CHECK(p.id == std::vector<id_type>{17850, 17851, -3, 0});
+    CHECK(p.sponsor == std::vector<id_type>{0, 17850, 17851, -3});
+    CHECK(p.has_sponsor == std::vector<std::uint8_t>{0, 1, 1, 1});
+    CHECK(O("participant_id,ordered_on,pv\n" + pad + "9223372036854775807.0,2020-01-01,1\n").participant ==
+          std::vector<id_type>{std::numeric_limits<id_type>::max()});
+  }
+  for (const std::string bad : {"17850.5", "1.0.0", ".0", ".", "-.0", "1e3", "17850.01"})
+    CHECK(error_of("id,sponsor_id\n" + bad + ",\n", false).find("p.csv:2:1: column 'id': '" + bad +
+                                                                 "' is not an integer id") != std::string::npos);
+}

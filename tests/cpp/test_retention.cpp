@@ -297,3 +297,58 @@ TEST_CASE("scan_orders, day_numbers and day_ticks equal a plain loop") {
   }
   set_num_threads(0);
 }
+
+TEST_CASE("cohort_rows over 300 years and 40 groups: the rows that exist, against brute force") {
+  // issue 23: the dense matrix was groups x months x months (40 x 3612^2 counts here)
+  std::mt19937_64 rng(12);
+  const day_t d0 = days_from_civil(1900, 1, 1), d1 = days_from_civil(2200, 12, 31);
+  std::vector<id_type> ids;
+  std::vector<std::int32_t> group;
+  Orders o;
+  for (id_type c = 0; c < 80; ++c) {
+    ids.push_back(1000 + 7 * c);
+    group.push_back(static_cast<std::int32_t>(rng() % 40));
+    const day_t first =
+        c == 0 ? d0 : d0 + static_cast<day_t>(rng() % static_cast<unsigned>(d1 - d0));
+    for (int j = 0; j < 6; ++j) {
+      const day_t d = j == 0 ? first : first + static_cast<day_t>(rng() % 4000);
+      o.id.push_back(ids.back());
+      o.ticks.push_back(std::int64_t{std::min(d, d1)} * ns_per_day + 5);
+      o.amount.push_back(1.0);
+    }
+  }
+  const day_t as_of = d1;
+  // brute force: (group, cohort month) -> size; (group, cohort, k) -> count
+  std::map<id_type, std::set<std::int64_t>> months;
+  for (std::size_t i = 0; i < o.id.size(); ++i)
+    months[o.id[i]].insert(month_of(day_of(o.ticks[i])));
+  std::map<std::pair<int, std::int64_t>, std::int64_t> size;
+  std::map<std::tuple<int, std::int64_t, std::int64_t>, std::int64_t> cell;
+  for (std::size_t c = 0; c < ids.size(); ++c) {
+    const std::int64_t cohort = *months[ids[c]].begin();
+    ++size[{group[c], cohort}];
+    for (std::int64_t m : months[ids[c]]) ++cell[{group[c], cohort, m - cohort}];
+  }
+  const std::int64_t lo = month_of(d0), hi = month_of(as_of);
+  const CohortRows got =
+      cohort_rows(o.columns(false), ids.data(), ids.size(), as_of, nullptr, group.data(), 40);
+  CHECK(got.first_month == lo);
+  REQUIRE(got.months == static_cast<std::size_t>(hi - lo + 1));  // 3612
+  REQUIRE(got.sizes.size() == size.size());  // only the rows with customers, in key order
+  std::size_t r = 0, bad = 0, cells = 0;
+  for (const auto& [key, n] : size) {
+    bad += got.group[r] != key.first || lo + got.cohort[r] != key.second || got.sizes[r] != n;
+    const std::int64_t len = hi - key.second + 1;  // months from the cohort's to as_of's
+    bad += got.start[r + 1] - got.start[r] != len;
+    for (std::int64_t k = 0; k < len; ++k) {
+      const auto x = cell.find({key.first, key.second, k});
+      bad += got.counts[static_cast<std::size_t>(got.start[r] + k)] !=
+             (x == cell.end() ? 0 : x->second);
+    }
+    cells += static_cast<std::size_t>(len);
+    ++r;
+  }
+  CHECK(bad == 0);
+  CHECK(got.counts.size() == cells);  // no cell beyond the ones that exist
+  CHECK(got.ungrouped.empty());
+}

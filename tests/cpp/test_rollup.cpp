@@ -128,6 +128,37 @@ void check_case(const Forest& f, const VolumeOptions& opt) {
     REQUIRE(t.depth[k] == r.depth);
     REQUIRE(t.height[k] == r.height);
   }
+  // The same table in input row order, every column or a few (PV and GV alone take the
+  // short road without as_of): the included rows, ascending, with the reference's values.
+  for (unsigned columns : {VolumeColumns::all, VolumeColumns::pv | VolumeColumns::gv,
+                           VolumeColumns::pv, VolumeColumns::gv,
+                           VolumeColumns::levels | VolumeColumns::height}) {
+    CAPTURE(columns);
+    const VolumeRows v = volumes_by_row(net, act, opt, columns);
+    std::vector<std::size_t> rows;
+    for (std::size_t i = 0; i < n; ++i)
+      if (ref.at(f.ids[i]).included) rows.push_back(i);
+    REQUIRE(v.every_row == (rows.size() == n));
+    if (!v.every_row) REQUIRE(std::vector<std::size_t>(v.rows.begin(), v.rows.end()) == rows);
+    const auto has = [&](unsigned c) { return (columns & c) != 0; };
+    REQUIRE(v.pv.empty() == !has(VolumeColumns::pv));
+    REQUIRE(v.gv.empty() == !has(VolumeColumns::gv));
+    REQUIRE(v.height.empty() == !has(VolumeColumns::height));
+    REQUIRE(v.downline.empty() == !has(VolumeColumns::downline));
+    REQUIRE(v.level.size() == (has(VolumeColumns::levels) ? std::min<std::size_t>(
+                                                               static_cast<std::size_t>(opt.levels),
+                                                               static_cast<std::size_t>(net.max_depth()))
+                                                         : 0));
+    for (std::size_t j = 0; j < rows.size(); ++j) {
+      const Ref& r = ref.at(f.ids[rows[j]]);
+      INFO("row ", rows[j]);
+      if (has(VolumeColumns::pv)) REQUIRE(close(v.pv.data()[j], r.pv));
+      if (has(VolumeColumns::gv)) REQUIRE(close(v.gv.data()[j], r.gv));
+      if (has(VolumeColumns::height)) REQUIRE(v.height.data()[j] == r.height);
+      if (has(VolumeColumns::downline)) REQUIRE(v.downline.data()[j] == r.downline);
+      for (std::size_t l = 0; l < v.level.size(); ++l) REQUIRE(close(v.level[l].data()[j], r.level[l]));
+    }
+  }
 }
 
 }  // namespace
@@ -359,4 +390,96 @@ TEST_CASE("per-period volumes from one mapping") {
   CHECK(m[1 * n + net.at(2)] == 30);
   CHECK(m[2 * n + net.at(1)] == 40);
   CHECK(m[0 * n + net.at(1)] == 0);
+}
+
+TEST_CASE("level sums equal an ancestor walk below, at and above the network's height") {
+  std::mt19937_64 rng(23);
+  for (int shape = 0; shape < 5; ++shape)
+    for (int n : {1, 2, 40, 300}) {
+      CAPTURE(shape);
+      CAPTURE(n);
+      const Forest f = make_forest(n, shape, rng);
+      const Network net(f.ids, f.sponsors, f.enrolled);
+      const std::size_t un = static_cast<std::size_t>(n);
+      // whole-number volumes, so that every order of summation gives the same sums
+      std::vector<double> v_row(un), v(un);
+      for (double& x : v_row) x = static_cast<double>(rng() % 1000) - 200.0;
+      for (std::size_t r = 0; r < un; ++r)
+        v[static_cast<std::size_t>(net.position_of_row()[r])] = v_row[r];
+      // the height, and the level sums by walking up from every position
+      const index_t* parent = net.parents().data();
+      int height = 0;
+      for (index_t k = 0; k < net.size(); ++k) {
+        int d = 0;
+        for (index_t a = parent[k]; a != npos; a = parent[a]) ++d;
+        height = std::max(height, d);
+      }
+      const Activity act(net, f.ids, std::vector<day_t>(un, 10), v_row);
+      for (int levels : {0, 1, height - 1, height, height + 1, height + 7}) {
+        if (levels < 0) continue;
+        CAPTURE(levels);
+        std::vector<double> want(un * static_cast<std::size_t>(levels), 0.0);
+        for (index_t k = 0; k < net.size(); ++k) {
+          int d = 1;
+          for (index_t a = parent[k]; a != npos && d <= levels; a = parent[a], ++d)
+            want[static_cast<std::size_t>(d - 1) * un + static_cast<std::size_t>(a)] += v[k];
+        }
+        std::vector<double> got(want.size(), -1.0);  // every value is written
+        level_sums(net, v.data(), levels, got.data());
+        CHECK(got == want);
+        // volumes(): the same table, only the levels up to the height stored
+        VolumeOptions opt;
+        opt.levels = levels;
+        const VolumeTable t = volumes(net, act, opt);
+        CHECK(t.level.stored == std::min(levels, height));
+        CHECK(t.level.values.size() == un * static_cast<std::size_t>(std::min(levels, height)));
+        std::size_t bad = 0;
+        for (int l = 1; l <= levels; ++l) {
+          const double* col = t.level.column(l);
+          bad += (col != nullptr) != (l <= height);
+          for (std::size_t k = 0; k < un; ++k) {
+            const std::size_t i = static_cast<std::size_t>(l - 1) * un + k;
+            bad += t.level[i] != want[i] || (col != nullptr && col[k] != want[i]);
+          }
+        }
+        CHECK(bad == 0);
+      }
+    }
+}
+
+TEST_CASE("levels: a table that cannot be made is an error naming levels and the height") {
+  const Forest star = [] {
+    std::mt19937_64 rng(5);
+    return make_forest(1000, 2, rng);
+  }();
+  const Network net(star.ids, star.sponsors);
+  REQUIRE(net.max_depth() == 1);
+  CHECK(stored_levels(net, 0) == 0);
+  CHECK(stored_levels(net, 1) == 1);
+  CHECK(stored_levels(net, max_level_columns) == 1);  // a million zero columns: allowed
+  CHECK_THROWS_WITH_AS(stored_levels(net, 1000000000),
+                       "levels = 1000000000 is more than the 1048576 level columns a table can "
+                       "have; the network's height is 1, so levels above 1 are all zeros",
+                       InputError);
+  CHECK_THROWS_WITH_AS(stored_levels(net, -1), "levels must be >= 0", InputError);
+  // a chain of 70,000: 65,536 levels up to its height would be 4.6e9 values
+  std::vector<id_type> ids(70000), sponsors(70000);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    ids[i] = static_cast<id_type>(i) + 1;
+    sponsors[i] = i == 0 ? no_sponsor : static_cast<id_type>(i);
+  }
+  const Network chain(ids, sponsors);
+  CHECK(stored_levels(chain, 61356) == 61356);  // 61356 * 70000 < 2^32
+  CHECK_THROWS_WITH_AS(stored_levels(chain, 65536),
+                       "levels = 65536 on 70000 participants needs 4587520000 level values, more "
+                       "than 4294967296; the network's height is 69999, so levels above 69999 are "
+                       "all zeros",
+                       InputError);
+  VolumeOptions opt;
+  opt.levels = 65536;
+  CHECK_THROWS_AS(volumes(chain,
+                          Activity(chain, ids, std::vector<day_t>(ids.size(), 1),
+                                   std::vector<double>(ids.size(), 1.0)),
+                          opt),
+                  InputError);
 }

@@ -261,3 +261,23 @@ TEST_CASE("Kaplan-Meier: bad durations, weights and groups name their rows") {
     CHECK(err.ids() == std::vector<id_type>{2});
   }
 }
+
+TEST_CASE("drop_empty_groups: the table of the groups with subjects, renumbered") {
+  // groups 0, 2 and 4 of 5 have subjects; fitted with 5 groups then dropped, the table
+  // must equal the one fitted on the codes 0, 1, 2 directly
+  const std::vector<double> t{3, 1, 4, 1, 5, 9, 2, 6, 5, 3};
+  const std::vector<std::uint8_t> e{1, 0, 1, 1, 0, 1, 1, 0, 1, 1};
+  const std::vector<std::int32_t> sparse{0, 2, 4, 0, 2, 4, 4, 0, 2, 0};
+  std::vector<std::int32_t> dense(sparse.size());
+  for (std::size_t i = 0; i < sparse.size(); ++i) dense[i] = sparse[i] / 2;
+  SurvivalTable s = kaplan_meier(t.data(), e.data(), sparse.data(), nullptr, t.size(), 5);
+  const SurvivalTable want = kaplan_meier(t.data(), e.data(), dense.data(), nullptr, t.size(), 3);
+  CHECK(drop_empty_groups(s) == std::vector<std::int64_t>{0, 2, 4});
+  CHECK(s.group == want.group);
+  CHECK(s.group_start == want.group_start);
+  CHECK(s.time == want.time);
+  CHECK(s.survival == want.survival);
+  // nothing to drop: unchanged
+  CHECK(drop_empty_groups(s) == std::vector<std::int64_t>{0, 1, 2});
+  CHECK(s.group_start == want.group_start);
+}

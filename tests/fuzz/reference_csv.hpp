@@ -4,14 +4,18 @@
 // spaces and tabs around a field ignored, the first header column of a name used.
 // Values: ids are [-]digits within int64; dates are a valid YYYY-MM-DD within the
 // supported dates of date.hpp, optionally followed by ' ' or 'T' and a time that is
-// ignored; numbers are decimal [+-]digits[.digits][e[+-]digits] and finite. The fuzz
+// ignored; numbers are decimal [+-]digits[.digits][e[+-]digits] and finite; ids may end
+// in '.' and zeros ("17850.0"). The text is UTF-8 without NUL bytes, else an error names
+// the byte offset of the first NUL or bad sequence (utf8_error_at). The fuzz
 // targets compare the readers with it on every input; check_parse_error() checks the
-// errors they throw.
+// errors they throw, parsed() runs a reader as both targets do.
 #pragma once
 
 #include <cerrno>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -85,7 +89,38 @@ inline bool all_digits(const std::string& s) {
   return true;
 }
 
-inline std::optional<std::int64_t> id(const std::string& s) {
+/// Offset of the first NUL byte or of the first byte of an ill-formed UTF-8 sequence (a
+/// code point decoded and checked against its shortest form, the surrogates and U+10FFFF).
+inline std::optional<std::size_t> utf8_error_at(std::string_view text) {
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = 0;
+    std::uint32_t cp = 0, min = 0;
+    if (c == 0) return i;
+    if (c < 0x80) len = 1, cp = c;
+    else if ((c >> 5) == 0x6) len = 2, cp = c & 0x1Fu, min = 0x80;
+    else if ((c >> 4) == 0xE) len = 3, cp = c & 0x0Fu, min = 0x800;
+    else if ((c >> 3) == 0x1E) len = 4, cp = c & 0x07u, min = 0x10000;
+    else return i;
+    if (i + len > text.size()) return i;
+    for (std::size_t k = 1; k < len; ++k) {
+      const auto d = static_cast<unsigned char>(text[i + k]);
+      if ((d >> 6) != 0x2) return i;
+      cp = (cp << 6) | (d & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::nullopt;
+}
+
+inline std::optional<std::int64_t> id(std::string s) {
+  const std::size_t dot = s.find('.');  // "17850.0": a fraction of zeros only
+  if (dot != std::string::npos) {
+    if (s.find_first_not_of('0', dot + 1) != std::string::npos) return std::nullopt;
+    s.resize(dot);
+  }
   const bool neg = !s.empty() && s[0] == '-';
   const std::string digits = neg ? s.substr(1) : s;
   if (!all_digits(digits)) return std::nullopt;
@@ -162,6 +197,20 @@ inline Number number(const std::string& s) {
   return {errno == ERANGE ? Number::either : Number::accept, v};
 }
 
+/// The records of a text the readers may accept: UTF-8 text, sound quoting, a header
+/// line, every record as wide as the header; or nothing.
+inline std::optional<std::vector<Record>> records(std::string_view text) {
+  if (utf8_error_at(text)) return std::nullopt;
+  auto out = split(text);
+  if (!out || out->empty()) return std::nullopt;
+  for (const Record& r : *out)
+    if (r.size() != out->front().size()) return std::nullopt;
+  return out;
+}
+
+/// Field `c` (a column found by column()) of a record.
+inline const std::string& field(const Record& r, int c) { return r[static_cast<std::size_t>(c)]; }
+
 /// Position of the first column named `name`, or -1.
 inline int column(const Record& header, const std::string& name) {
   for (std::size_t i = 0; i < header.size(); ++i)
@@ -191,6 +240,48 @@ inline void check_parse_error(const downline::InputError& e, std::string_view te
     lines += text[j] == '\n' || (text[j] == '\r' && (j + 1 == text.size() || text[j + 1] != '\n'));
   FUZZ_CHECK(line >= 1 && line <= lines);
   FUZZ_CHECK(col >= 1);
+  // text that is not UTF-8: the first bad byte, and its line and column, are named
+  const auto bad = utf8_error_at(text);
+  const std::string rest = what.substr(i + 1);  // after "NAME:LINE:COLUMN: "
+  const bool text_error = rest.rfind("a NUL byte", 0) == 0 || rest.rfind("not UTF-8 text", 0) == 0;
+  FUZZ_CHECK(bad.has_value() == text_error);
+  if (!bad) return;
+  const std::string want = "byte offset " + std::to_string(*bad);
+  const std::size_t named = rest.find("byte offset ");
+  FUZZ_CHECK(named != std::string::npos && rest.compare(named, want.size(), want) == 0);
+  FUZZ_CHECK(named + want.size() == rest.size() || rest[named + want.size()] < '0' ||
+             rest[named + want.size()] > '9');
+  std::size_t bad_line = 1, line_start = 0;
+  for (std::size_t j = 0; j < *bad; ++j)
+    if (text[j] == '\n' || (text[j] == '\r' && text[j + 1] != '\n')) ++bad_line, line_start = j + 1;
+  FUZZ_CHECK(line == bad_line && col == *bad - line_start + 1);
+}
+
+/// A fuzz target's call of a reader (parse_participants or parse_orders) on `text`: its
+/// table, or nothing when it throws InputError. The error is checked (check_parse_error),
+/// and traps when `must_accept` (the reference reads the text).
+template <class Table, class Columns>
+std::optional<Table> parsed(Table (*parse)(const char*, std::size_t, const std::string&,
+                                           const Columns&),
+                            std::string_view text, bool must_accept) {
+  try {
+    return parse(text.data(), text.size(), "fuzz", Columns{});
+  } catch (const downline::InputError& e) {
+    check_parse_error(e, text, "fuzz");
+    if (must_accept) {
+      std::fprintf(stderr, "the reader rejects a valid file: %s\n", e.what());
+      __builtin_trap();
+    }
+    return std::nullopt;
+  }
+}
+
+/// Traps when a reader has accepted a text that the reference rejects.
+inline void check_reference_accepts(bool reference_ok) {
+  if (!reference_ok) {
+    std::fprintf(stderr, "the reader accepts a file that the reference rejects\n");
+    __builtin_trap();
+  }
 }
 
 }  // namespace reference

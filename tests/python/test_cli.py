@@ -127,3 +127,90 @@ def test_bad_input_is_named_with_exit_code_2(company, tmp_path):
     assert r.returncode == 2 and "own sponsor" in r.stderr and lines[3].split(",")[0] in r.stderr
     r = _run("report", "--participants", "p", "--orders", "o", "--as-of", "yesterday-ish", "--out", "x")
     assert r.returncode == 2 and "not a date" in r.stderr
+
+
+# ------------------------------------------------------------------ issue 23
+def _error_line(r: subprocess.CompletedProcess) -> str:
+    """The error of a failed run: exit status 2, no traceback, the last stderr line."""
+    assert r.returncode == 2, (r.returncode, r.stderr)
+    assert "Traceback" not in r.stderr
+    return r.stderr.strip().splitlines()[-1]
+
+
+def test_bad_options_are_one_line_errors_with_exit_status_2(company, tmp_path):
+    d, _, _ = company
+    report = ["report", "--participants", str(d / "people.csv"), "--orders", str(d / "orders.csv"),
+              "--as-of", AS_OF, "--quiet"]
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    assert _error_line(_run(*report, "--out", str(a_file))) == \
+        f"downline report: error: argument --out: '{a_file}' exists and is not a directory"
+    assert _error_line(_run(*report, "--out", str(a_file / "sub"))) == \
+        f"downline report: error: argument --out: cannot create '{a_file / 'sub'}': '{a_file}' is not a directory"
+    line = _error_line(_run(*report, "--out", "/proc/downline-report"))  # /proc takes no new files, even for root
+    assert line.startswith("downline report: error: argument --out: cannot create '/proc/downline-report' in '/proc'")
+    assert not (tmp_path / "r").exists()
+    assert _error_line(_run(*report, "--out", str(tmp_path / "r"), "--top", "-5")) == \
+        "downline report: error: argument --top: expected a whole number >= 1, not '-5'"
+    assert not (tmp_path / "r").exists()  # nothing written on a bad option
+    for args, line in ((("--participants", "0"), "argument --participants: expected a whole number >= 1, not '0'"),
+                       (("--participants", "1e5"), "argument --participants: expected a whole number >= 1, not '1e5'"),
+                       (("--top", "-5"), "argument --top: expected a whole number >= 1, not '-5'"),
+                       (("--seed", "-1"), "argument --seed: expected a whole number >= 0, not '-1'")):
+        assert _error_line(_run("demo", *args)) == "downline demo: error: " + line
+
+
+def _report_of(people_csv, orders_csv, out) -> None:
+    assert main(["report", "--participants", str(people_csv), "--orders", str(orders_csv), "--as-of", AS_OF,
+                 "--out", str(out), "--quiet"]) == 0
+
+
+def test_whole_float_ids_give_the_report_of_the_integer_ids(company, report, tmp_path):
+    """As pandas writes them: a sponsor column with missing values is float (17850.0), and
+    so are the order ids of a frame that had a missing one (the Online Retail CustomerID).
+    As text, "17850.0" in the orders would not match "17850" in the participants."""
+    d, people, orders = company
+    people.assign(sponsor_id=people["sponsor_id"].astype("float64"),
+                  enrolled_on=people["enrolled_on"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "p.csv", index=False)
+    orders.assign(participant_id=orders["participant_id"].astype("float64"),
+                  ordered_on=orders["ordered_on"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "o.csv", index=False)
+    assert ".0," in (tmp_path / "o.csv").read_text()[:200]
+    _report_of(tmp_path / "p.csv", tmp_path / "o.csv", tmp_path / "r")
+    got = pd.read_csv(tmp_path / "r" / "volumes.csv", index_col=0)
+    want = brute_volumes(people, orders, start="2023-06-01", end="2023-07-01", as_of=AS_OF)
+    assert got.index.dtype == np.int64 and sorted(got.index) == sorted(want.index)
+    np.testing.assert_allclose(got.loc[want.index, "gv"].to_numpy(), want["gv"].to_numpy(), atol=1e-6)
+    for name in ("volumes", "lifecycle_matrix", "churn", "survival_table", "cohort_counts"):
+        assert (tmp_path / "r" / f"{name}.csv").read_text() == (report / f"{name}.csv").read_text(), name
+
+
+def test_text_ids_are_still_read_as_text(company, tmp_path):
+    """downline's readers take integer ids only: the command reads such files as text."""
+    _, people, orders = company
+    label = lambda col: "P-" + col.astype("Int64").astype(str)  # noqa: E731
+    people = people.assign(id=label(people["id"]),
+                           sponsor_id=label(people["sponsor_id"]).where(people["sponsor_id"].notna(), None))
+    orders = orders.assign(participant_id=label(orders["participant_id"]))
+    people.assign(enrolled_on=people["enrolled_on"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "p.csv", index=False)
+    orders.assign(ordered_on=orders["ordered_on"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "o.csv", index=False)
+    _report_of(tmp_path / "p.csv", tmp_path / "o.csv", tmp_path / "r")
+    got = pd.read_csv(tmp_path / "r" / "volumes.csv", index_col=0)
+    want = brute_volumes(people, orders, start="2023-06-01", end="2023-07-01", as_of=AS_OF)
+    assert sorted(got.index) == sorted(want.index)
+    np.testing.assert_allclose(got.loc[want.index, "gv"].to_numpy(), want["gv"].to_numpy(), atol=1e-6)
+
+
+def test_files_that_are_not_utf8_text_are_named_by_the_reader(company, tmp_path):
+    d, _, _ = company
+    base = ["report", "--orders", str(d / "orders.csv"), "--as-of", AS_OF, "--out", str(tmp_path / "r"), "--quiet"]
+    text = (d / "people.csv").read_text()
+    latin1 = tmp_path / "latin1.csv"
+    first = text.index("\n") + 1  # the header's length: the kind of line 2 gets an é
+    line2 = text[first:text.index("\n", first)]
+    latin1.write_bytes((text[:first] + line2 + "\u00e9" + text[first + len(line2):]).encode("latin-1"))
+    assert _error_line(_run(*base, "--participants", str(latin1))).startswith(
+        f"downline: error: {latin1}:2:{len(line2) + 1}: not UTF-8 text: byte 0xE9 at byte offset {first + len(line2)}")
+    nul = tmp_path / "nul.csv"  # pandas would cut the kind at the NUL and go on
+    nul.write_bytes((text[:first] + line2 + "\0" + text[first + len(line2):]).encode())
+    assert f"{nul}:2:{len(line2) + 1}: a NUL byte" in _error_line(_run(*base, "--participants", str(nul)))
+    assert f"{tmp_path}: is a directory" in _error_line(_run(*base, "--participants", str(tmp_path)))

@@ -130,3 +130,76 @@ def _people(tmp_path, text="id,sponsor_id\n1,\n2,1\n"):
     path = tmp_path / "people.csv"
     path.write_text(text)
     return path
+
+
+# ------------------------------------------------------------------ encodings (issue 23)
+PEOPLE = "id,sponsor_id,kind\n1,,café\n2,1,caf\u00e9 \U0001F600\n"
+
+
+def test_utf8_with_or_without_a_byte_order_mark_is_read_as_python_decodes_it(tmp_path):
+    for encoding in ("utf-8", "utf-8-sig"):
+        path = tmp_path / f"{encoding}.csv"
+        path.write_text(PEOPLE, encoding=encoding)
+        got = dl.read_participants(path)
+        want = pd.read_csv(path, encoding="utf-8-sig", dtype={"kind": "category"})
+        assert list(got["kind"].cat.categories) == list(want["kind"].cat.categories) == ["café", "café 😀"]
+        assert got["kind"].tolist() == want["kind"].tolist()
+
+
+def _error(read, path) -> dl.InputError:
+    with pytest.raises(dl.InputError) as info:
+        read(path)
+    assert info.value.kind == "parse"
+    return info.value
+
+
+def test_latin1_and_utf16_files_are_named_with_line_byte_offset_and_a_way_to_convert(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text(PEOPLE.replace(" \U0001F600", ""), encoding="latin-1")  # é is 0xE9 after 19 + 6 bytes
+    msg = str(_error(dl.read_participants, path))
+    assert msg.startswith(f"{path}:2:7: not UTF-8 text: byte 0xE9 at byte offset 25")
+    assert "iconv -f latin1 -t utf-8 in.csv > out.csv" in msg
+    for encoding, bom in (("utf-16", None), ("utf-16-le", "FF FE"), ("utf-16-be", "FE FF")):
+        text = PEOPLE if encoding == "utf-16" else "\ufeff" + PEOPLE  # "utf-16" writes its own mark
+        path.write_text(text, encoding=encoding)
+        msg = str(_error(dl.read_participants, path))
+        bom = bom or ("FF FE" if path.read_bytes()[:2] == b"\xff\xfe" else "FE FF")
+        assert msg.startswith(f"{path}:1:1: not UTF-8 text but UTF-16: it starts with the UTF-16 byte order mark "
+                              f"{bom} (byte offset 0)"), msg
+        assert "iconv -f utf-16 -t utf-8 in.csv > out.csv" in msg
+    path.write_text("participant_id,ordered_on,pv\n1,2020-01-01,5\n", encoding="utf-16-le")  # no mark: NULs
+    msg = str(_error(dl.read_orders, path))
+    assert msg.startswith(f"{path}:1:2: a NUL byte at byte offset 1: not CSV text")
+
+
+def test_what_is_not_text_stops_at_once_naming_the_file(tmp_path):
+    png = tmp_path / "plot.png"
+    png.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 1000)
+    assert str(_error(dl.read_orders, png)).startswith(f"{png}:1:1: not UTF-8 text: byte 0x89 at byte offset 0")
+    assert str(_error(dl.read_orders, "/dev/zero")).startswith("/dev/zero:1:1: a NUL byte at byte offset 0")
+    assert str(_error(dl.read_participants, tmp_path)) == f"{tmp_path}: is a directory, not a CSV file"
+    assert str(_error(dl.read_participants, tmp_path / "none.csv")).startswith(
+        f"{tmp_path / 'none.csv'}: cannot open file: No such file or directory")
+    nul = tmp_path / "nul.csv"
+    nul.write_bytes(b"id,sponsor_id,kind\n1,,a\x00b\n")  # pandas would cut the kind at the NUL
+    assert str(_error(dl.read_participants, nul)).startswith(f"{nul}:2:5: a NUL byte at byte offset 23")
+
+
+def test_whole_float_ids_read_as_pandas_reads_them(tmp_path):
+    people = pd.DataFrame({"id": [17850.0, 17851.0, 13047.0, -2.0],
+                           "sponsor_id": [np.nan, 17850.0, 17850.0, 13047.0]})
+    orders = pd.DataFrame({"participant_id": [17851.0, 13047.0, -2.0], "ordered_on": ["2011-12-01"] * 3,
+                           "amount": [1.5, 2.0, 3.0]})
+    pp, op = tmp_path / "people.csv", tmp_path / "orders.csv"
+    people.to_csv(pp, index=False)  # pandas writes 17850.0
+    orders.to_csv(op, index=False)
+    assert "17850.0" in pp.read_text()
+    got = dl.read_participants(pp)
+    want = pd.read_csv(pp)
+    np.testing.assert_array_equal(got["id"].to_numpy(), want["id"].astype(np.int64).to_numpy())
+    np.testing.assert_array_equal(got["sponsor_id"].to_numpy(dtype=float, na_value=np.nan),
+                                  want["sponsor_id"].to_numpy())
+    np.testing.assert_array_equal(dl.read_orders(op)["participant_id"].to_numpy(),
+                                  pd.read_csv(op)["participant_id"].astype(np.int64).to_numpy())
+    pp.write_text("id,sponsor_id\n1,\n2.5,1\n")
+    assert "'2.5' is not an integer id" in str(_error(dl.read_participants, pp))

@@ -12,6 +12,10 @@ The data are large enough for every parallel step to cut its input into several 
 
 from __future__ import annotations
 
+import os
+import re
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -182,3 +186,80 @@ def test_one_network_queried_from_eight_threads(company):
     assert len(seen_threads) == 8
     for name, got in results:
         assert_identical(got, reference[name], f"{name} from 8 threads")
+
+
+def test_a_running_call_keeps_its_thread_count_while_another_thread_sets_it():
+    # issue 23: buffers sized from the thread count read once, loops re-reading the live
+    # setting, crashed these within a second; each run must equal the one-thread result
+    people, orders = dl.sample(50_000, seed=3)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    runs = {
+        "lifecycle": lambda: dl.lifecycle(orders, AS_OF),
+        "rfm": lambda: dl.rfm(orders, AS_OF),
+        "order_summary": lambda: dl.order_summary(orders, AS_OF),
+        "rfm_summary": lambda: dl.rfm_summary(orders, "participant_id", "ordered_on", "amount",
+                                              observation_period_end=AS_OF),
+        "migration": lambda: dl.migration(orders, "2023-06-30", AS_OF),
+        "cohort_retention": lambda: dl.cohort_retention(orders, AS_OF),
+        "cohort_retention (enrolment)": lambda: dl.cohort_retention(
+            orders, AS_OF, cohort="enrolment", participants=net),
+    }
+    before = dl.num_threads()
+    dl.set_num_threads(1)
+    reference = {name: run() for name, run in runs.items()}
+    stop = threading.Event()
+    flips = 0
+
+    def flip():
+        nonlocal flips
+        while not stop.is_set():
+            dl.set_num_threads(1 + flips % 8)
+            flips += 1
+
+    flipper = threading.Thread(target=flip)
+    flipper.start()
+    try:
+        for rep in range(6):
+            for name, run in runs.items():
+                assert_identical(run(), reference[name], f"{name}, run {rep}")
+    finally:
+        stop.set()
+        flipper.join()
+        dl.set_num_threads(0 if before == dl.num_threads() else before)
+    assert flips > 1000
+
+
+def test_thread_count_inputs_are_checked():
+    # set_num_threads: whole numbers 0..1024, anything else an InputError naming it
+    # (integers beyond int32 used to escape as pybind11's TypeError)
+    before = dl.num_threads()
+    try:
+        for bad in (-1, 1025, 2**31, 2**40, 10**30, 2.0, "4", True, None):
+            with pytest.raises(dl.InputError, match=rf"from 0 to 1,024, not {re.escape(repr(bad))}$"):
+                dl.set_num_threads(bad)
+        dl.set_num_threads(1024)
+        assert dl.num_threads() == 1024
+    finally:
+        dl.set_num_threads(0)
+    assert dl.num_threads() == before
+
+    # DOWNLINE_NUM_THREADS: plain digits 0..1024; anything else is ignored with one line on
+    # stderr, and the default (every core) is used
+    def run(value):
+        env = {k: v for k, v in os.environ.items() if k != "DOWNLINE_NUM_THREADS"}
+        if value is not None:
+            env["DOWNLINE_NUM_THREADS"] = value
+        r = subprocess.run([sys.executable, "-c", "import downline as dl; print(dl.num_threads())"],
+                           capture_output=True, text=True, env=env, check=True)
+        return int(r.stdout), r.stderr
+
+    default, err = run(None)
+    assert err == ""
+    assert run("3") == (3, "")
+    assert run("0") == (default, "")
+    assert run("") == (default, "")
+    for bad in ("-2", "abc", "4x", " 4", "1025", "99999999999999999999"):
+        got, err = run(bad)
+        assert got == default, bad
+        assert err == (f'downline: DOWNLINE_NUM_THREADS="{bad}" ignored: expected a whole number '
+                       "from 0 to 1024; using every hardware thread\n"), bad

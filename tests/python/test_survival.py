@@ -3,6 +3,7 @@ Table 1 and statsmodels on random data; log-rank against statsmodels' survdiff; 
 cohort matrices against brute force written here and the CDNOW reference."""
 
 import math
+import time
 
 import numpy as np
 import pandas as pd
@@ -389,6 +390,49 @@ def test_cohort_retention_split_without_participants_and_string_ids():
     assert set(err.value.ids) <= set(by.index[:2])
     with pytest.raises(dl.InputError, match="no group label"):
         dl.cohort_retention(so, as_of, by=sby.drop(sby.index[:2]))
+
+
+def test_cohort_retention_over_300_years_and_40_groups_equals_pandas():
+    # issue 23: cells were allocated for groups x months x months (40 x 3612^2 here); now
+    # only the rows with customers, each with its months up to as_of
+    rng = np.random.default_rng(300)
+    n = 80
+    ids = np.arange(500, 500 + n)
+    first = np.datetime64("1900-01-01") + rng.integers(0, 109_500, n).astype("timedelta64[D]")
+    first[0] = np.datetime64("1900-01-01")
+    later = np.repeat(first, 5) + rng.integers(0, 4000, 5 * n).astype("timedelta64[D]")
+    orders = pd.DataFrame({"participant_id": np.concatenate([ids, np.repeat(ids, 5)]),
+                           "ordered_on": np.concatenate([first, later]).astype("datetime64[ns]")})
+    as_of = pd.Timestamp("2200-12-31")
+    orders = orders[orders["ordered_on"] <= as_of]
+    by = pd.Series(rng.integers(0, 40, n), index=ids)
+    start = time.perf_counter()
+    got = dl.cohort_retention(orders, as_of, by=by)
+    seconds = time.perf_counter() - start
+
+    # pandas: months as whole numbers, a customer's cohort its first month
+    month = orders["ordered_on"].dt.year * 12 + orders["ordered_on"].dt.month - 1
+    act = pd.DataFrame({"pid": orders["participant_id"], "month": month}).drop_duplicates()
+    cohort = act.groupby("pid")["month"].min()
+    act["group"] = act["pid"].map(by)
+    act["cohort"] = act["pid"].map(cohort)
+    act["k"] = act["month"] - act["cohort"]
+    cells = act.groupby(["group", "cohort", "k"])["pid"].nunique()
+    sizes = cohort.groupby([by.reindex(cohort.index).to_numpy(), cohort.to_numpy()]).size()
+    last = as_of.year * 12 + as_of.month - 1
+    lo = int(cohort.min())
+    assert got.counts.shape == (len(sizes), last - lo + 1)  # the rows with customers: 3612 months
+    labels = [(g, (c.year * 12 + c.month - 1)) for g, c in got.sizes.index]
+    assert labels == list(sizes.index)
+    np.testing.assert_array_equal(got.sizes.to_numpy(), sizes.to_numpy())
+    want = np.full(got.counts.shape, -1.0)  # -1: after as_of (missing)
+    row = {key: r for r, key in enumerate(labels)}
+    for r, (g, c) in enumerate(labels):
+        want[r, :last - c + 1] = 0
+    for (g, c, k), v in cells.items():
+        want[row[(g, c)], k] = v
+    np.testing.assert_array_equal(got.counts.to_numpy(dtype=float, na_value=-1.0), want)
+    assert seconds < 1.0, seconds
 
 
 # ------------------------------------------------------------ retention by organisation

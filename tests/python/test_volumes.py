@@ -1,5 +1,8 @@
 """Network.volumes and Network.rollup against the brute-force reference."""
 
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -160,3 +163,58 @@ def test_pv_gv_alone_equal_the_brute_force(columns):
     assert list(got.columns) == columns
     assert got.index.equals(want.index)
     np.testing.assert_allclose(got.to_numpy(), want.to_numpy(dtype=float), rtol=1e-12, atol=1e-9)
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_levels_below_at_and_above_the_height(shape):
+    # issue 23: levels beyond the network's height are zeros that cost nothing; the values
+    # come from the brute force (every participant added up its sponsor links)
+    rng = np.random.default_rng(len(shape))
+    people, orders = random_company(60, shape, rng)
+    height = int(brute_volumes(people, orders, levels=0)["depth"].max())
+    for levels in sorted({max(height - 1, 0), height, height + 1, height + 6}):
+        check(people, orders, levels=levels)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    for as_of in (None, "2021-01-20"):  # as_of: the zero columns have the included rows' length
+        v = net.volumes(orders, levels=height + 6, as_of=as_of) if as_of else net.volumes(orders, levels=height + 6)
+        above = [v[f"level_{l}"].to_numpy() for l in range(height + 1, height + 7)]
+        assert all(len(a) == len(v) and not a.any() and not a.flags.writeable for a in above)
+        assert all(np.shares_memory(a, above[0]) for a in above)  # one array for them all
+        if height > 0:
+            assert not np.shares_memory(v[f"level_{height}"].to_numpy(), above[0])
+
+
+def test_levels_above_the_height_take_no_memory_and_absurd_ones_are_refused():
+    # a 200,000-participant star (height 1) with 1,000 levels: 1.6 GB of zeros before
+    code = """
+import resource
+import numpy as np, pandas as pd
+import downline as dl
+n = 200_000
+people = pd.DataFrame({"id": np.arange(1, n + 1),
+                       "sponsor_id": pd.array([None] + [1] * (n - 1), dtype="Int64")})
+orders = pd.DataFrame({"participant_id": np.arange(1, n + 1),
+                       "ordered_on": pd.Timestamp("2023-01-05"), "pv": np.ones(n)})
+net = dl.Network.from_frame(people)
+act = net.activity(orders)
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+v = net.volumes(act, levels=1000)
+grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before
+print(grew // 1024, v.shape[1], v.loc[1, "level_1"], v["level_1000"].abs().sum())
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    grew_mb, columns, level_1, level_1000 = r.stdout.split()
+    assert (int(columns), float(level_1), float(level_1000)) == (1009, 199_999.0, 0.0)
+    assert int(grew_mb) < 200, r.stdout  # ten 1.6 MB columns and the gathers, not 1.6 GB
+
+    people = pd.DataFrame({"id": [1, 2, 3, 4], "sponsor_id": pd.array([None, 1, 2, 3], dtype="Int64")})
+    orders = pd.DataFrame({"participant_id": [4], "ordered_on": [pd.Timestamp("2023-01-05")], "pv": [2.0]})
+    net = dl.Network.from_frame(people)
+    v = net.volumes(orders, levels=100_000)  # four participants: zeros from level 4 on
+    assert v.shape == (4, 100_009)
+    assert v.loc[1, "level_3"] == 2.0 and v["level_4"].sum() == 0 and v["level_100000"].sum() == 0
+    for levels in (10**9, 2**20 + 1, 10**30):
+        with pytest.raises(dl.InputError, match=rf"^levels = {levels} is more than the 1048576 level "
+                                                "columns a table can have; the network's height is 3, "
+                                                "so levels above 3 are all zeros$"):
+            net.volumes(orders, levels=levels)

@@ -56,7 +56,7 @@ struct Partitioning {
     const std::size_t P = parts();
     slices_ = parallel_parts(n, grain);
     next_.assign(slices_ * P, 0);
-    parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    parallel_for_parts(n, slices_, [&](std::size_t s, std::size_t b, std::size_t e) {
       std::size_t* c = next_.data() + s * P;
       for (std::size_t i = b; i < e; ++i) ++c[part_of(i)];
     });
@@ -96,11 +96,12 @@ struct Partitioning {
         if (cut[t] < cut[t + 1]) f(t, cut[t], cut[t + 1]);
     });
   }
-  /// Calls put(i, position) for every row.
+  /// Calls put(i, position) for every row, in the slices count() cut (the grain given
+  /// there).
   template <class PartOf, class Put>
-  void place(std::size_t n, std::size_t grain, PartOf part_of, Put put) {
+  void place(std::size_t n, std::size_t /* grain */, PartOf part_of, Put put) {
     const std::size_t P = parts();
-    parallel_for(n, grain, [&](std::size_t s, std::size_t b, std::size_t e) {
+    parallel_for_parts(n, slices_, [&](std::size_t s, std::size_t b, std::size_t e) {
       std::size_t* next = next_.data() + s * P;
       for (std::size_t i = b; i < e; ++i) put(i, next[part_of(i)]++);
     });

@@ -9,7 +9,6 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -17,43 +16,51 @@
 #include <utility>
 #include <vector>
 
+#include "../threads.hpp"
+
 #if defined(__unix__) || defined(__APPLE__)
 #include <unistd.h>
 #endif
 
 namespace downline {
 namespace detail {
-inline std::atomic<int>& thread_setting() noexcept {
-  static std::atomic<int> threads{0};
-  return threads;
-}
-}  // namespace detail
 
-/// Sets how many threads the parallel parts of downline use (network build, order
-/// mapping). 0 restores the default: DOWNLINE_NUM_THREADS from the environment when set,
-/// else every hardware thread. Results are identical whatever the setting.
-inline void set_num_threads(int n) noexcept { detail::thread_setting().store(n < 0 ? 0 : n); }
-
-/// Threads the parallel parts use (see set_num_threads).
-inline int num_threads() noexcept {
-  const int set = detail::thread_setting().load();
-  if (set > 0) return set;
-  static const int fallback = [] {
-    if (const char* env = std::getenv("DOWNLINE_NUM_THREADS")) {
-      const int v = std::atoi(env);
-      if (v > 0) return v;
-    }
-    const unsigned hw = std::thread::hardware_concurrency();
-    return hw ? static_cast<int>(hw) : 1;
-  }();
-  return fallback;
+/// The thread count of the call running on this thread (0: no call has pinned one).
+inline int& pinned_threads() noexcept {
+  static thread_local int n = 0;
+  return n;
 }
 
-namespace detail {
+/// Pins the thread count of one call: made first thing in a kernel, it reads the setting
+/// once, and every parallel step of that call (on this thread, and inside its slices on
+/// other threads) uses that count until it is destroyed, whatever set_num_threads() does
+/// meanwhile: per-slice state sized in one step fits the slices of the next. Nested pins
+/// keep the outermost count.
+class CallThreads {
+ public:
+  CallThreads() noexcept : outer_(pinned_threads()) {
+    if (outer_ == 0) pinned_threads() = num_threads();
+  }
+  /// Pins `n` (> 0) on this thread: a slice takes its caller's count.
+  explicit CallThreads(int n) noexcept : outer_(pinned_threads()) { pinned_threads() = n; }
+  ~CallThreads() { pinned_threads() = outer_; }
+  CallThreads(const CallThreads&) = delete;
+  CallThreads& operator=(const CallThreads&) = delete;
 
-/// Number of slices parallel_for cuts [0, n) into: one per thread, each at least `grain`.
+ private:
+  int outer_;
+};
+
+/// The thread count of the running call (see CallThreads), else the setting.
+inline int call_threads() noexcept {
+  const int pinned = pinned_threads();
+  return pinned > 0 ? pinned : num_threads();
+}
+
+/// Number of slices parallel_for cuts [0, n) into: one per thread of the call, each at
+/// least `grain`.
 inline std::size_t parallel_parts(std::size_t n, std::size_t grain) noexcept {
-  const std::size_t t = static_cast<std::size_t>(num_threads());
+  const std::size_t t = static_cast<std::size_t>(call_threads());
   const std::size_t by_size = n / std::max<std::size_t>(grain, 1);
   return std::max<std::size_t>(1, std::min(t, by_size));
 }
@@ -224,8 +231,8 @@ class ThreadPool {
 /// Calls f(part, begin, end) for `parts` (>= 1) near-equal slices of [0, n), one thread
 /// each, the first on the calling thread, the others on the ThreadPool's workers (or on
 /// threads started for the call when the pool is busy). For callers that sized
-/// per-slice state beforehand: the count cannot change under them (set_num_threads()
-/// from another thread). An exception thrown by a slice is rethrown (the lowest slice's)
+/// per-slice state beforehand. Each slice runs under the caller's thread count (see
+/// CallThreads). An exception thrown by a slice is rethrown (the lowest slice's)
 /// after every thread has finished.
 template <class F>
 void parallel_for_parts(std::size_t n, std::size_t parts, F&& f) {
@@ -234,7 +241,9 @@ void parallel_for_parts(std::size_t n, std::size_t parts, F&& f) {
     return;
   }
   std::vector<std::exception_ptr> errors(parts);
+  const int count = call_threads();  // the slices' parallel steps use the caller's count
   auto run = [&](std::size_t i) noexcept {
+    const CallThreads pin(count);
     try {
       f(i, slice_begin(n, parts, i), slice_begin(n, parts, i + 1));
     } catch (...) {

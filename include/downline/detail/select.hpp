@@ -8,11 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
-#define DOWNLINE_X86_DISPATCH 1
-#else
-#define DOWNLINE_X86_DISPATCH 0
-#endif
+#include "../config.hpp"
 
 namespace downline {
 namespace detail {
@@ -31,12 +27,6 @@ struct TickSelection {
 
 /// Rows of at most this many are selected at a time (the flags live on the stack).
 constexpr std::size_t select_chunk = 4096;
-
-#if defined(__GNUC__) || defined(__clang__)
-#define DOWNLINE_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define DOWNLINE_ALWAYS_INLINE inline
-#endif
 
 /// The body of select_ticks: one branch-free pass of range checks (as unsigned
 /// differences, so each range is one compare) writing a flag per row, then the flagged

@@ -1,5 +1,14 @@
-// Fast readers for participant and order CSV files (RFC 4180 quoting, CRLF, UTF-8 BOM,
-// ISO dates). Errors name the file, line and column.
+// Fast readers for participant and order CSV files (RFC 4180 quoting, CRLF, ISO dates).
+// Errors name the file, line and column.
+//
+// The files are UTF-8 text, with or without a byte order mark. Anything else (UTF-16
+// with or without its byte order mark, Latin-1 or any invalid UTF-8, NUL bytes, a binary
+// file, a directory) is an InputError(parse) naming the file, line and byte offset, and
+// how to convert the file; it is checked before any field is read, on the first 64 KiB
+// of a file before the rest is read, and a pipe or a device (/dev/zero) is read in
+// chunks that stop at the first NUL. Text columns are therefore valid UTF-8.
+// Ids are integers in the int64 range, also when written with a fraction of zeros
+// ("17850.0", as pandas writes a float column).
 //
 // Plain files (no quotes, no blank lines, no spaces around fields, "\n" or "\r\n" line
 // ends: what databases and pandas write) are read on every thread (see set_num_threads),
