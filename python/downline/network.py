@@ -17,6 +17,7 @@ from ._messages import (at_rows, is_default_index, label as _label, relabelled, 
                         space_hint as _space_hint, text_only)
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .ids import id_array, owned, refuse_bools, scalar_key
+from .orders import _Columns
 
 __all__ = ["Network", "Activity"]
 
@@ -60,7 +61,11 @@ class Activity:
     """Orders mapped onto a :class:`Network` once.
 
     Build it with :meth:`Network.activity` and pass it to :meth:`Network.volumes` as often
-    as needed (many periods, many dates) without mapping the ids again.
+    as needed (many periods, many dates) without mapping the ids again. The analyses of
+    orders (:func:`order_summary`, :func:`lifecycle`, :func:`rfm`, :func:`migration`,
+    :func:`churn`, :func:`cohort_retention`) take it in place of an order frame: its
+    participants, dates and volumes (which stand as the ``amount`` where one is named) are
+    used as mapped, and ``participant`` names the customers' index.
 
     Attributes
     ----------
@@ -95,6 +100,21 @@ class Activity:
     def __deepcopy__(self, memo: dict) -> "Activity":
         network = copy.deepcopy(self.network, memo)  # shares the core network: this core fits it
         return Activity(network, self._core, self.dropped_rows.copy(), list(self.dropped_ids))
+
+    def _order_columns(self, with_amount: bool) -> _Columns:
+        """The mapped orders as the per-customer analyses read order columns (see
+        :class:`downline.orders.Orders`): the participants' ids, the days (ticks of one a
+        day), and the volumes as the amounts (``with_amount``) or None. They were checked
+        when mapped; an Activity of one period is refused (it lacks the other orders)."""
+        core, net = self._core, self.network._core
+        if core.window != (_DAY_MIN, _DAY_MAX):
+            raise InputError("orders: this Activity holds only the orders of one period (start/end); the "
+                             "per-customer analyses need every order: map them with Network.activity(orders)")
+        if self.network._keys == "int":
+            ids = net.ids_preorder[core.nodes]  # int64, one gather
+        else:
+            ids = self.network.ids.to_numpy()[net.row_of_position[core.nodes]]
+        return _Columns(ids, core.days.astype(np.int64), 1, core.volumes if with_amount else None)
 
     def __repr__(self) -> str:
         return (f"<downline.Activity: {len(self):,} orders on {len(self.network):,} participants, "

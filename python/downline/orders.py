@@ -29,7 +29,9 @@ class _Columns(NamedTuple):
 
 
 class Orders:
-    """Order columns checked once and keyed by customer, in four named phases:
+    """Order columns checked once and keyed by customer, in four named phases (an Activity,
+    whose orders were mapped and checked once, enters at phase 3 with its ids, days and
+    volumes as the amounts):
 
     1. ``_read``: the columns (ids by the rules of :mod:`downline.ids`, dates as ticks,
        amounts as float64), with no copy where they already are so;
@@ -49,14 +51,19 @@ class Orders:
     def __init__(self, orders: pd.DataFrame, participant: str, date: str, amount: Optional[str],
                  missing: str, participants: Optional[pd.Index] = None, unknown: str = "raise",
                  date_format: Optional[str] = None) -> None:
-        if not isinstance(orders, pd.DataFrame):
-            raise InputError(f"orders must be a pandas DataFrame, not {type(orders).__name__}")
+        # an Activity (of the network layer, above): its orders mapped and checked once
+        mapped = getattr(orders, "_order_columns", None)
+        if mapped is None and not isinstance(orders, pd.DataFrame):
+            raise InputError(f"orders must be a pandas DataFrame or a downline Activity, not {type(orders).__name__}")
         choice(missing, "missing", ("raise", "drop"))
         self._unknown = choice(unknown, "unknown", ("raise", "drop"))
         self._participant = participant
         self._warned = False
-        cols, present = self._read(orders, participant, date, amount, date_format)
-        cols, self.dropped_rows = self._checked(cols, present, orders.index, participant, date, amount, missing)
+        if mapped is not None:
+            cols, self.dropped_rows = mapped(amount is not None), np.empty(0, dtype=np.int64)
+        else:
+            cols, present = self._read(orders, participant, date, amount, date_format)
+            cols, self.dropped_rows = self._checked(cols, present, orders.index, participant, date, amount, missing)
         self.ticks, self.per_day, self.amount = cols.ticks, cols.per_day, cols.amount
         self._keyed(cols.ids, participants)
 

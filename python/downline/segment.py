@@ -49,9 +49,10 @@ def order_summary(orders: pd.DataFrame, as_of: Any = None, participant: str = "p
 
     Parameters
     ----------
-    orders : DataFrame
+    orders : DataFrame or Activity
         One row per order, with columns named by ``participant``, ``date`` and ``amount``
-        (``amount=None``: no money column; ``amount`` is then 0).
+        (``amount=None``: no money column; ``amount`` is then 0); or an :class:`Activity`
+        (orders mapped onto a network once), whose volumes stand as the amount.
     as_of : date-like, optional
         Orders after this day are left out. Default: the last order's day.
     participants : Network or sequence of ids, optional
