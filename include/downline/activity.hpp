@@ -86,19 +86,10 @@ class Activity {
            std::int64_t ticks_per_day, const double* pv,
            UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
     if (ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
-    constexpr std::int64_t ns_per_day = 86400LL * 1000000000LL;
-    // The common units get a compile-time divisor (a multiplication, not a division).
-    if (ticks_per_day == ns_per_day)
-      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, ns_per_day>{}, pv,
-                policy, from, to);
-    else if (ticks_per_day == 86400)
-      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, 86400>{}, pv, policy,
-                from, to);
-    else if (ticks_per_day == 1)
-      map_ticks(net, participant, ticks, std::integral_constant<std::int64_t, 1>{}, pv, policy,
-                from, to);
-    else
-      map_ticks(net, participant, ticks, ticks_per_day, pv, policy, from, to);
+    // the common units divide by a compile-time constant (a multiplication)
+    detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
+      map_ticks(net, participant, ticks, per_day, pv, policy, from, to);
+    });
   }
 
   /// The int64 value that marks a missing date in tick arrays (numpy's NaT).
@@ -261,25 +252,14 @@ class Activity {
     std::vector<id_type> bad_day, bad_pv, unknown_rows;
   };
 
-  /// Day ticks: first tick of day d, saturated to the int64 range.
-  template <class PerDay>
-  static std::int64_t first_tick(std::int64_t d, PerDay per_day) noexcept {
-    const std::int64_t p = per_day;
-    constexpr std::int64_t lo = std::numeric_limits<std::int64_t>::min() + 1;
-    constexpr std::int64_t hi = std::numeric_limits<std::int64_t>::max();
-    if (d > 0 && d > hi / p) return hi;
-    if (d < 0 && d < lo / p) return lo;
-    return d * p;
-  }
-
   template <class PerDay>
   void map_ticks(const Network& net, const IdColumn& participant, const std::int64_t* ticks,
                  PerDay per_day, const double* pv, UnknownPolicy policy, day_t from, day_t to) {
-    // Valid ticks: the supported days. Window: [first_tick(from), first_tick(to)).
-    const std::int64_t valid_lo = first_tick(first_supported_day, per_day);
-    const std::int64_t valid_hi_excl = first_tick(last_supported_day + 1, per_day);
-    const std::int64_t win_lo = std::max(first_tick(from, per_day), valid_lo);
-    const std::int64_t win_hi = std::min(first_tick(to, per_day), valid_hi_excl);
+    // Valid ticks: the supported days. Window: the ticks of days [from, to).
+    const std::int64_t valid_lo = first_tick_of_day(first_supported_day, per_day);
+    const std::int64_t valid_hi_excl = first_tick_of_day(last_supported_day + 1, per_day);
+    const std::int64_t win_lo = std::max(first_tick_of_day(from, per_day), valid_lo);
+    const std::int64_t win_hi = std::min(first_tick_of_day(to, per_day), valid_hi_excl);
     map(
         net, participant, policy, from, to,
         [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,

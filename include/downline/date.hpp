@@ -3,7 +3,9 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <limits>
 #include <string>
+#include <type_traits>
 
 #include "fwd.hpp"
 
@@ -16,6 +18,30 @@ constexpr std::int64_t floor_div(std::int64_t x, Divisor d) noexcept {
   const std::int64_t q = x / d;
   return x % d < 0 ? q - 1 : q;
 }
+
+/// The first tick of day d (`per_day` > 0 ticks a day), saturated to the int64 range.
+template <class Divisor>
+constexpr std::int64_t first_tick_of_day(std::int64_t d, Divisor per_day) noexcept {
+  const std::int64_t p = per_day;
+  constexpr std::int64_t lo = std::numeric_limits<std::int64_t>::min();
+  constexpr std::int64_t hi = std::numeric_limits<std::int64_t>::max();
+  return d > 0 && d > hi / p ? hi : d < 0 && d < lo / p ? lo : d * p;
+}
+
+namespace detail {
+/// Calls f(per_day) with a compile-time constant for the common datetime64 units (so that
+/// the floor division by it compiles to a multiplication), else with the runtime value.
+template <class F>
+decltype(auto) with_ticks_per_day(std::int64_t per_day, F&& f) {
+  constexpr std::int64_t s = 86400;
+  if (per_day == s * 1000000000) return f(std::integral_constant<std::int64_t, s * 1000000000>{});
+  if (per_day == s * 1000000) return f(std::integral_constant<std::int64_t, s * 1000000>{});
+  if (per_day == s * 1000) return f(std::integral_constant<std::int64_t, s * 1000>{});
+  if (per_day == s) return f(std::integral_constant<std::int64_t, s>{});
+  if (per_day == 1) return f(std::integral_constant<std::int64_t, 1>{});
+  return f(per_day);
+}
+}  // namespace detail
 
 /// The day of a tick count (`per_day` ticks a day), clamped to (min_day, max_day]: days
 /// beyond the range only ever compare with a cut-off day.

@@ -11,6 +11,7 @@
 #include "graph.hpp"
 #include "io/csv.hpp"
 #include "network.hpp"
+#include "orders.hpp"
 #include "retention.hpp"
 #include "rfm.hpp"
 #include "rollup.hpp"

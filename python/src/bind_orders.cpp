@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "common.hpp"
-#include "downline/retention.hpp"
+#include "downline/orders.hpp"
 
 namespace py = pybind11;
 using namespace downline;

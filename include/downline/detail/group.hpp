@@ -9,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "../date.hpp"
 #include "../fwd.hpp"
 #include "../ids.hpp"
 #include "parallel.hpp"
@@ -19,19 +20,6 @@ namespace downline::detail {
 /// the slot inside it; consecutive ids spread evenly.
 inline std::uint64_t id_hash(id_type id) noexcept {
   return static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull;
-}
-
-/// Calls f(per_day) with a compile-time constant for the common datetime64 units (so that
-/// the floor division by it compiles to a multiplication), else with the runtime value.
-template <class F>
-decltype(auto) with_ticks_per_day(std::int64_t per_day, F&& f) {
-  constexpr std::int64_t s = 86400;
-  if (per_day == s * 1000000000) return f(std::integral_constant<std::int64_t, s * 1000000000>{});
-  if (per_day == s * 1000000) return f(std::integral_constant<std::int64_t, s * 1000000>{});
-  if (per_day == s * 1000) return f(std::integral_constant<std::int64_t, s * 1000>{});
-  if (per_day == s) return f(std::integral_constant<std::int64_t, s>{});
-  if (per_day == 1) return f(std::integral_constant<std::int64_t, 1>{});
-  return f(per_day);
 }
 
 inline unsigned log2_ceil(std::size_t x) noexcept {
