@@ -5,9 +5,11 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -343,12 +345,13 @@ class StringArena {
   std::size_t bytes_size_ = 0;
 };
 
-struct Factorized;
-inline Factorized factorize(const IdColumn& keys, bool sorted = false);
-
 /// How an IdIndex lays out int ids: by direct_range() (automatic), or forced (for the
 /// benchmark that chose the rule, and tests). String ids are always hashed.
 enum class IdLayout { automatic, direct, hashed };
+
+struct Factorized;
+inline Factorized factorize(const IdColumn& keys, bool sorted = false,
+                            IdLayout layout = IdLayout::automatic);
 
 /// Index from ids to positions: int64 ids (directly addressed when direct_range() says so,
 /// else hashed) or strings (hashed). The index owns a copy of its keys: position p holds
@@ -801,7 +804,7 @@ class IdIndex {
   std::size_t mask_ = 15, region_mask_ = 15;
   std::uint64_t seed_ = 0;  // 0, or the seed hashes are mixed with again (see build())
 
-  friend Factorized factorize(const IdColumn& keys, bool sorted);
+  friend Factorized factorize(const IdColumn& keys, bool sorted, IdLayout layout);
 };
 
 /// Each row's code and the distinct keys: what factorize() returns.
@@ -841,13 +844,86 @@ void parallel_sort(std::vector<T>& v, Less less) {
 /// follow the ids' ascending order instead: ints by value, strings by their bytes (for
 /// UTF-8, the order of their code points, as Python sorts str). In parallel; the result
 /// does not depend on the thread count.
-inline Factorized factorize(const IdColumn& keys, bool sorted) {
+namespace detail {
+/// About how many distinct values among n words (HyperLogLog, 2^14 registers: within a
+/// few percent), in one parallel pass; the same answer whatever the thread count.
+inline double estimate_distinct(const std::uint64_t* v, std::size_t n) {
+  constexpr unsigned bits = 14;
+  constexpr std::size_t m = std::size_t{1} << bits;
+  const std::size_t parts = parallel_parts(n, std::size_t{1} << 18);
+  std::vector<std::vector<std::uint8_t>> regs(parts, std::vector<std::uint8_t>(m, 0));
+  parallel_for_parts(n, parts, [&](std::size_t t, std::size_t b, std::size_t e) {
+    std::uint8_t* reg = regs[t].data();
+    for (std::size_t i = b; i < e; ++i) {
+      const std::uint64_t h = mix64(v[i]);
+      const std::uint64_t rest = (h << bits) | (std::uint64_t{1} << (bits - 1));
+      const auto rank = static_cast<std::uint8_t>(__builtin_clzll(rest) + 1);
+      std::uint8_t& r = reg[h >> (64 - bits)];
+      r = rank > r ? rank : r;
+    }
+  });
+  double sum = 0;
+  std::size_t zeros = 0;
+  for (std::size_t j = 0; j < m; ++j) {
+    std::uint8_t r = 0;
+    for (const auto& reg : regs) r = reg[j] > r ? reg[j] : r;
+    sum += std::ldexp(1.0, -static_cast<int>(r));
+    zeros += r == 0;
+  }
+  const double md = static_cast<double>(m);
+  const double e = 0.7213 / (1 + 1.079 / md) * md * md / sum;
+  // few values: linear counting is the better estimate
+  return e < 2.5 * md && zeros > 0 ? md * std::log(md / static_cast<double>(zeros)) : e;
+}
+
+/// factorize() of string objects through their identity: rows that hold the same object
+/// hold the same string, so the objects are factorized first (their addresses, hashed: no
+/// string read) and only the distinct objects' strings after. Empty when most objects are
+/// distinct (then reading every row's string directly is the cheaper way).
+inline std::optional<Factorized> factorize_by_object(const StringColumn& s, bool sorted) {
+  const std::size_t n = s.n;
+  static_assert(sizeof(const void*) == sizeof(id_type));
+  if (2 * estimate_distinct(reinterpret_cast<const std::uint64_t*>(s.objects), n) >
+      static_cast<double>(n))
+    return std::nullopt;
+  const Factorized objects =
+      factorize(IdColumn(reinterpret_cast<const id_type*>(s.objects), n), false, IdLayout::hashed);
+  const std::size_t k = objects.first_rows.size();
+  if (2 * k > n) return std::nullopt;
+  std::vector<const char*> ptrs(k);  // the distinct objects' strings, read once each
+  std::vector<std::int64_t> lens(k);
+  for (std::size_t c = 0; c < k; ++c) {
+    const std::string_view v = s.get(s.objects[static_cast<std::size_t>(objects.first_rows[c])]);
+    ptrs[c] = v.data();
+    lens[c] = static_cast<std::int64_t>(v.size());
+  }
+  Factorized strings = factorize(StringColumn::pointers(ptrs.data(), lens.data(), k), sorted);
+  // a row's code: its object's string's; a string's first row: its first object's
+  Factorized out;
+  out.codes.resize(n);
+  parallel_for(n, std::size_t{1} << 16, [&](std::size_t, std::size_t b, std::size_t e) {
+    for (std::size_t r = b; r < e; ++r)
+      out.codes[r] = strings.codes[static_cast<std::size_t>(objects.codes[r])];
+  });
+  out.first_rows.resize(strings.first_rows.size());
+  for (std::size_t c = 0; c < out.first_rows.size(); ++c)
+    out.first_rows[c] = objects.first_rows[static_cast<std::size_t>(strings.first_rows[c])];
+  out.keys = std::move(strings.keys);
+  return out;
+}
+}  // namespace detail
+
+inline Factorized factorize(const IdColumn& keys, bool sorted, IdLayout layout) {
+  if (keys.is_strings && keys.strings.objects != nullptr && keys.n > 1) {
+    std::optional<Factorized> f = detail::factorize_by_object(keys.strings, sorted);
+    if (f) return std::move(*f);
+  }
   Factorized out;
   IdIndex& index = out.keys;
   detail::ScratchBuffer<index_t> first = detail::scratch_buffer<index_t>(keys.n);
   IdIndex::Found found;
   found.first = first.get();
-  index.build(keys, IdLayout::automatic, found, false);
+  index.build(keys, layout, found, false);
   const std::size_t n = keys.n;
   out.codes.resize(n);
   index_t* code = out.codes.data();

@@ -295,6 +295,9 @@ def scan_orders(ticks: NDArray[numpy.int64], amount: Optional[NDArray[numpy.floa
 # Threads for the parallel steps, 0..max_threads (0: DOWNLINE_NUM_THREADS or every core)
 def set_num_threads(n: int) -> None: ...
 
+# For an object array of str and missing values (None, NaN, pandas.NA, pandas.NaT): False when none is missing, else the bool mask of the missing ones; None when some elements are neither (then ask pand
+def str_or_missing(values: NDArray[Any]) -> object: ...
+
 # Order summaries grouped by int64 customer id (ascending ids, or the universe's order); fields: the arrays to compute (orders, days, first, last, amount, first_day_amount; None: all)
 def summarize_by_id(ids: NDArray[numpy.int64], ticks: NDArray[numpy.int64], ticks_per_day: int, amount: Optional[NDArray[numpy.float64]], as_of: int, positive_only: bool = False, universe: Optional[NDArray[numpy.int64]] = None, fields: Optional[List[str]] = None) -> OrderSummary: ...
 

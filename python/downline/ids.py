@@ -47,8 +47,10 @@ def id_array(col: pd.Series, name: str, allow_missing: bool = False) -> tuple[np
     numeric = pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_float_dtype(dtype)
     missing = None
     if not (isinstance(dtype, np.dtype) and dtype.kind in "iu"):  # a numpy integer column has none
-        missing = col.isna().to_numpy()
-        if not missing.any():
+        # str ids: checked in C++ on every thread; other objects: by pandas
+        found = _core.str_or_missing(col.to_numpy()) if dtype == object else None
+        missing = col.isna().to_numpy() if found is None else found
+        if missing is False or not missing.any():
             missing = None
     if missing is not None and not allow_missing:
         where, ids = at_rows(_rows(missing), col.index)

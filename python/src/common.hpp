@@ -68,13 +68,28 @@ inline bool is_object_array(const py::handle& a) {
   return arr.dtype().kind() == 'O' && arr.ndim() == 1;
 }
 
+/// pandas' markers of a missing value among objects: None, a NaN float, pandas.NA and
+/// pandas.NaT. The first call needs the GIL (it imports pandas); the test does not.
+struct MissingObjects {
+  PyObject* na;
+  PyObject* nat;
+  bool operator()(PyObject* o) const noexcept {
+    return o == Py_None || o == na || o == nat ||
+           (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o)));
+  }
+};
+inline const MissingObjects& missing_objects() {
+  static const MissingObjects m{
+      py::object(py::module_::import("pandas").attr("NA")).release().ptr(),
+      py::object(py::module_::import("pandas").attr("NaT")).release().ptr()};
+  return m;
+}
+
 /// Reads the object array `a` (1-D); `what` names its column in messages ("column 'id'").
 inline PyStrings py_strings(const py::array& a, const std::string& what, Missing missing) {
   if (a.dtype().kind() != 'O' || a.ndim() != 1)
     throw InputError(ErrorKind::bad_value, what + ": expected a 1-D array of str objects");
-  static PyObject* const na = py::object(py::module_::import("pandas").attr("NA")).release().ptr();
-  static PyObject* const nat =
-      py::object(py::module_::import("pandas").attr("NaT")).release().ptr();
+  const MissingObjects& is_missing = missing_objects();
   PyStrings out;
   out.array = py::array::ensure(a, py::array::c_style);  // object pointers side by side
   out.n = static_cast<std::size_t>(a.shape(0));
@@ -97,9 +112,7 @@ inline PyStrings py_strings(const py::array& a, const std::string& what, Missing
                 found[t].emplace_back(r, empty);
               continue;
             }
-            const bool is_na = o == Py_None || o == na || o == nat ||
-                               (PyFloat_Check(o) && std::isnan(PyFloat_AS_DOUBLE(o)));
-            found[t].emplace_back(r, is_na ? na_value : other);
+            found[t].emplace_back(r, is_missing(o) ? na_value : other);
           }
         });
   }

@@ -456,6 +456,38 @@ TEST_CASE("factorize: codes in first-appearance or key order, equal to maps") {
     for (const auto& kv : seen_code) sorted_code[kv.first] = sorted.at(code_points(kv.first));
     std::vector<index_t> want_sorted(rows.size());
     for (std::size_t r = 0; r < rows.size(); ++r) want_sorted[r] = sorted_code.at(rows[r]);
+    // the same rows as objects shared the way pandas shares str objects: one object per
+    // distinct string, and for every fifth string a second object holding it too
+    std::vector<std::string> pool;
+    pool.reserve(2 * seen_code.size());
+    std::unordered_map<std::string, std::pair<std::size_t, std::size_t>> object_of;
+    for (const std::string& s : rows) {
+      if (object_of.count(s)) continue;
+      pool.push_back(s);
+      const std::size_t first = pool.size() - 1;
+      if (object_of.size() % 5 == 0) pool.push_back(s);
+      object_of[s] = {first, pool.size() - 1};
+    }
+    std::vector<const void*> shared(rows.size());
+    for (std::size_t r = 0; r < rows.size(); ++r) {
+      const auto& [first, second] = object_of.at(rows[r]);
+      shared[r] = &pool[r % 2 ? second : first];
+    }
+    const IdColumn by_object(StringColumn::of_objects(shared.data(), &Objects::get, rows.size()));
+    std::vector<index_t> want_first(seen_code.size());
+    for (std::size_t r = rows.size(); r-- > 0;)
+      want_first[static_cast<std::size_t>(want[r])] = static_cast<index_t>(r);
+    for (const int t : {1, 2, 3}) {
+      const Threads threads(t);
+      const Factorized o = factorize(by_object);
+      CHECK(o.codes == want);
+      CHECK(o.first_rows == want_first);
+      const Factorized os = factorize(by_object, true);
+      CHECK(os.codes == want_sorted);
+      std::size_t wrong = 0;
+      for (const auto& kv : sorted_code) wrong += os.keys.find(kv.first) != kv.second;
+      CHECK(wrong == 0);
+    }
     for (const int t : {1, 2, 3}) {
       const Threads threads(t);
       const Factorized f = factorize(IdColumn(p.column()));
@@ -655,4 +687,24 @@ TEST_CASE("an Activity of string ids equals the one of the same ids numbered") {
   const Activity none(ref, IdColumn(bp.column()), day.data(), 1, pv.data(), UnknownPolicy::drop);
   CHECK(none.size() == 0);
   CHECK(none.dropped_rows().size() == 20);
+}
+
+TEST_CASE("estimate_distinct: within 5 % of the count, whatever the thread count") {
+  std::mt19937_64 rng(5);
+  for (const std::size_t d : {std::size_t{10}, std::size_t{3000}, std::size_t{200000}}) {
+    std::vector<std::uint64_t> values;
+    for (std::size_t i = 0; i < d; ++i) values.push_back(rng());
+    const std::size_t n = 4 * d;  // each value four times, shuffled
+    std::vector<std::uint64_t> v;
+    for (std::size_t i = 0; i < n; ++i) v.push_back(values[i % d]);
+    std::shuffle(v.begin(), v.end(), rng);
+    double first = -1;
+    for (const int t : {1, 2, 3}) {
+      const Threads threads(t);
+      const double e = detail::estimate_distinct(v.data(), n);
+      CHECK(std::abs(e - static_cast<double>(d)) <= 0.05 * static_cast<double>(d));
+      if (first < 0) first = e;
+      CHECK(e == first);
+    }
+  }
 }

@@ -187,3 +187,19 @@ def test_segments_of_string_customers_equal_the_numbered_ones():
     assert list(got.index) == sorted(name_of[x] for x in want.index)  # sorted by code point
     want.index = [name_of[x] for x in want.index]
     pd.testing.assert_frame_equal(got, want.loc[got.index], check_names=False)
+
+
+@pytest.mark.parametrize("absent", [None, float("nan"), pd.NA, pd.NaT])
+def test_str_order_ids_with_missing_ones_are_named_or_dropped(absent):
+    orders = pd.DataFrame({"participant_id": pd.Series(["a", absent, "b", "a", absent], dtype=object),
+                           "ordered_on": pd.to_datetime(["2024-01-02", "2024-01-03", "2024-01-05", "2024-01-09",
+                                                         "2024-01-09"])})
+    with pytest.raises(dl.InputError, match="2 order\\(s\\) with a missing 'participant_id' or 'ordered_on' at "
+                                            "rows 1, 4"):
+        dl.order_summary(orders, amount=None)
+    with pytest.warns(dl.DroppedRowsWarning, match="rows 1, 4"):
+        got = dl.order_summary(orders, amount=None, missing="drop")
+    kept = orders.iloc[[0, 2, 3]]  # the reference: pandas on the rows with an id
+    assert list(got.index) == ["a", "b"]
+    assert list(got["orders"]) == list(kept.groupby("participant_id").size())
+    assert list(got["last_order"]) == list(kept.groupby("participant_id")["ordered_on"].max())
