@@ -229,7 +229,12 @@ TEST_CASE("int ids: the index equals a map for every shape, on 1, 2 and 3 thread
       const std::vector<id_type> rows = with_duplicates(distinct, n / 3, rng);
       std::vector<id_type> absent(keys.begin() + static_cast<std::ptrdiff_t>(n), keys.end());
       const auto [lo, hi] = std::minmax_element(distinct.begin(), distinct.end());
-      for (const id_type x : {*lo - 1, *hi + 1, i64_min, i64_max, id_type{0}})
+      // the neighbours of the extremes, wrapping round at the int64 limits (no overflow)
+      const auto step = [](id_type x, std::uint64_t d) {
+        return static_cast<id_type>(static_cast<std::uint64_t>(x) + d);
+      };
+      const id_type below = step(*lo, ~std::uint64_t{0}), above = step(*hi, 1);
+      for (const id_type x : {below, above, i64_min, i64_max, id_type{0}})
         if (std::find(distinct.begin(), distinct.end(), x) == distinct.end()) absent.push_back(x);
       std::vector<Seen> runs;
       for (const int t : {1, 2, 3}) {
