@@ -96,7 +96,9 @@ def stub_text() -> str:
                 if attr.startswith("_") and attr not in ("__len__", "__init__"):
                     continue
                 member = vars(obj)[attr]
-                if isinstance(member, property):
+                if isinstance(member, int):
+                    out.append(f"    {attr}: int")
+                elif isinstance(member, property):
                     ret = re.search(r"-> (.*)$", (member.fget.__doc__ or "").strip().split("\n")[0])
                     out.append("    @property")
                     out.append(f"    def {attr}(self) -> {_annotation(ret.group(1)) if ret else 'Any'}: ...")

@@ -53,6 +53,18 @@ struct BuildProfile {
   double relabel = 0;   ///< the ids and their index moved to preorder positions
 };
 
+namespace detail::network_build {
+/// Rows per thread, at least, in the passes over every row.
+inline constexpr std::size_t row_grain = std::size_t{1} << 16;
+/// Nodes per thread, at least, in the passes over one breadth-first level.
+inline constexpr std::size_t level_grain = std::size_t{1} << 15;
+/// How many nodes ahead the breadth-first passes prefetch.
+inline constexpr index_t prefetch_distance = 16;
+/// The most participants a network holds (positions and npos fit in index_t).
+inline constexpr std::size_t max_participants =
+    static_cast<std::size_t>(std::numeric_limits<index_t>::max()) - 1;
+}  // namespace detail::network_build
+
 class Network {
  public:
   Network() = default;
@@ -188,7 +200,7 @@ class Network {
   template <class T>
   void rows_to_preorder(const T* in, T* out) const {
     const index_t* pos = pos_of_row_.data();
-    detail::parallel_for(pos_of_row_.size(), std::size_t{1} << 16,
+    detail::parallel_for(pos_of_row_.size(), detail::network_build::row_grain,
                          [&](std::size_t, std::size_t b, std::size_t e) {
                            for (std::size_t r = b; r < e; ++r) out[pos[r]] = in[r];
                          });
@@ -198,7 +210,7 @@ class Network {
   template <class T>
   void preorder_to_rows(const T* in, T* out) const {
     const index_t* pos = pos_of_row_.data();
-    detail::parallel_for(pos_of_row_.size(), std::size_t{1} << 16,
+    detail::parallel_for(pos_of_row_.size(), detail::network_build::row_grain,
                          [&](std::size_t, std::size_t b, std::size_t e) {
                            for (std::size_t r = b; r < e; ++r) out[r] = in[pos[r]];
                          });
@@ -216,81 +228,113 @@ class Network {
 };
 
 // ------------------------------------------------------------------------------------
-inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
-  const detail::CallThreads threads;
-  constexpr std::size_t max_n = static_cast<std::size_t>(std::numeric_limits<index_t>::max()) - 1;
-  if (in.n > max_n)
-    throw InputError(
-        ErrorKind::too_large,
-        std::to_string(in.n) + " participants exceed the limit of " + std::to_string(max_n));
-  const index_t n = static_cast<index_t>(in.n);
+// Network::build in phases, each a function of the previous phases' results. Rows are
+// input rows; slots are positions in breadth-first order; positions are preorder ones.
+namespace detail::network_build {
+
+/// Times the phases into a BuildProfile, when one is given.
+class PhaseClock {
+ public:
+  explicit PhaseClock(BuildProfile* profile) : profile_(profile) {}
+  /// Stores the time since the last lap in `field`.
+  void lap(double BuildProfile::*field) {
+    if (!profile_) return;
+    const auto now = std::chrono::steady_clock::now();
+    profile_->*field = std::chrono::duration<double>(now - start_).count();
+    start_ = now;
+  }
+
+ private:
+  BuildProfile* profile_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+/// The input's id columns (int or string ids) and how errors name their values.
+struct Columns {
+  const NetworkInput& in;
+  bool strings;  ///< string ids (id_strings, sponsor_strings), else int64 ones
+  IdColumn ids, sponsors;
+
+  /// What errors carry: int ids, or for string ids the rows.
+  std::vector<id_type> error_ids(const std::vector<index_t>& rows) const {
+    std::vector<id_type> out(rows.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) out[i] = strings ? rows[i] : ids.ints[rows[i]];
+    return out;
+  }
+  /// How messages show what errors carry.
+  std::string show(id_type x) const {
+    return strings ? ids.show(static_cast<std::size_t>(x)) : std::to_string(x);
+  }
+  /// show() appended to a message (errors::listed_with's `put`).
+  auto put() const {
+    return [this](std::string& s, id_type x) { s += show(x); };
+  }
+  /// Whether row r names a sponsor: has_sponsor, else a sponsor other than the marker.
+  bool has_sponsor(std::size_t r) const {
+    return in.has_sponsor ? in.has_sponsor[r] != 0
+           : strings      ? !in.sponsor_strings[r].empty()
+                          : in.sponsors[r] != no_sponsor;
+  }
+};
+
+/// Phase 0: the id columns, checked for size.
+inline Columns columns_of(const NetworkInput& in) {
+  if (in.n > max_participants)
+    throw InputError(ErrorKind::too_large, std::to_string(in.n) +
+                                               " participants exceed the limit of " +
+                                               std::to_string(max_participants));
   const bool strings = in.ids == nullptr && in.id_strings.given();
   if (strings && (in.id_strings.n != in.n || in.sponsor_strings.n != in.n))
     throw InputError(ErrorKind::bad_value, "id_strings and sponsor_strings must hold " +
                                                std::to_string(in.n) + " strings each, not " +
                                                std::to_string(in.id_strings.n) + " and " +
                                                std::to_string(in.sponsor_strings.n));
-  const IdColumn ids = strings ? IdColumn(in.id_strings) : IdColumn(in.ids, in.n);
-  const IdColumn sponsors = strings ? IdColumn(in.sponsor_strings) : IdColumn(in.sponsors, in.n);
-  // what errors carry: int ids, or for string ids the rows
-  auto error_ids = [&](const std::vector<index_t>& rows) {
-    std::vector<id_type> out(rows.size());
-    for (std::size_t i = 0; i < rows.size(); ++i) out[i] = strings ? rows[i] : ids.ints[rows[i]];
-    return out;
-  };
-  // how messages show what errors carry
-  auto show = [&](id_type x) {
-    return strings ? ids.show(static_cast<std::size_t>(x)) : std::to_string(x);
-  };
-  auto put = [&](std::string& s, id_type x) { s += show(x); };
-  constexpr std::size_t grain = std::size_t{1} << 16;  // rows per thread, at least
-  auto clock = std::chrono::steady_clock::now();
-  auto lap = [&](double BuildProfile::*field) {
-    if (!profile) return;
-    const auto now = std::chrono::steady_clock::now();
-    profile->*field = std::chrono::duration<double>(now - clock).count();
-    clock = now;
-  };
+  return Columns{in, strings, strings ? IdColumn(in.id_strings) : IdColumn(in.ids, in.n),
+                 strings ? IdColumn(in.sponsor_strings) : IdColumn(in.sponsors, in.n)};
+}
 
-  // 1. id -> row, rejecting duplicates (named by their first rows, in id order).
+/// Phase 1: id -> row, rejecting duplicates (named by their first rows, in id order) and,
+/// without has_sponsor, an id equal to the no-sponsor marker.
+inline IdIndex index_ids(const Columns& c) {
   std::vector<index_t> dups;
   IdIndex index(
-      ids, [&](index_t r) { dups.push_back(r); }, IdIndex::BorrowKeys{});
+      c.ids, [&](index_t r) { dups.push_back(r); }, IdIndex::BorrowKeys{});
   if (!dups.empty()) {
-    for (index_t& r : dups) r = index.find(ids, static_cast<std::size_t>(r));
+    for (index_t& r : dups) r = index.find(c.ids, static_cast<std::size_t>(r));
     index.sort_by_key(dups);
     dups.erase(std::unique(dups.begin(), dups.end()), dups.end());
-    throw errors::listed_with(ErrorKind::duplicate_id, "participant id(s) appear more than once:",
-                              error_ids(dups), put);
+    throw errors::listed_with(ErrorKind::duplicate_id,
+                              "participant id(s) appear more than once:", c.error_ids(dups),
+                              c.put());
   }
-  if (!in.has_sponsor) {
-    const index_t marked = strings ? index.find(std::string_view()) : index.find(no_sponsor);
+  if (!c.in.has_sponsor) {
+    const index_t marked = c.strings ? index.find(std::string_view()) : index.find(no_sponsor);
     if (marked != npos)
       throw InputError(ErrorKind::bad_value,
-                       "participant id " + ids.show(static_cast<std::size_t>(marked)) +
-                           (strings ? " is also the no-sponsor marker (an empty sponsor)"
-                                    : " is also the no_sponsor marker") +
+                       "participant id " + c.ids.show(static_cast<std::size_t>(marked)) +
+                           (c.strings ? " is also the no-sponsor marker (an empty sponsor)"
+                                      : " is also the no_sponsor marker") +
                            ", so roots and this participant's recruits cannot be told apart: "
                            "give NetworkInput::has_sponsor",
-                       error_ids({marked}));
+                       c.error_ids({marked}));
   }
-  lap(&BuildProfile::index);
+  return index;
+}
 
-  // 2. sponsor row of every row (batched lookups on every thread), then roots, own
-  //    sponsors and unknown sponsors.
-  detail::ScratchBuffer<index_t> prow = detail::scratch_buffer<index_t>(in.n);
-  const std::size_t lookup_parts = detail::parallel_parts(in.n, grain);
-  std::vector<std::vector<index_t>> own_of(lookup_parts), unknown_of(lookup_parts);
-  detail::parallel_for_parts(in.n, lookup_parts, [&](std::size_t t, std::size_t b, std::size_t e) {
-    if (strings)
+/// Phase 2: the sponsor row of every row, npos for a root (batched lookups on every
+/// thread). Throws for own sponsors, then for unknown sponsors (rows in row order).
+inline ScratchBuffer<index_t> sponsor_rows(const Columns& c, const IdIndex& index) {
+  const NetworkInput& in = c.in;
+  ScratchBuffer<index_t> prow = scratch_buffer<index_t>(in.n);
+  const std::size_t parts = parallel_parts(in.n, row_grain);
+  std::vector<std::vector<index_t>> own_of(parts), unknown_of(parts);
+  parallel_for_parts(in.n, parts, [&](std::size_t t, std::size_t b, std::size_t e) {
+    if (c.strings)
       index.find_many(in.sponsor_strings.slice(b, e), prow.get() + b);
     else
       index.find_many(in.sponsors + b, e - b, prow.get() + b);
     for (std::size_t r = b; r < e; ++r) {
-      const bool has = in.has_sponsor ? in.has_sponsor[r] != 0
-                       : strings      ? !in.sponsor_strings[r].empty()
-                                      : in.sponsors[r] != no_sponsor;
-      if (!has) {
+      if (!c.has_sponsor(r)) {
         prow[r] = npos;
       } else if (prow[r] == static_cast<index_t>(r)) {  // ids are unique: the own id
         own_of[t].push_back(static_cast<index_t>(r));
@@ -301,224 +345,335 @@ inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
     }
   });
   std::vector<index_t> unknown, own;  // rows, in row order
-  for (std::size_t t = 0; t < lookup_parts; ++t) {
+  for (std::size_t t = 0; t < parts; ++t) {
     own.insert(own.end(), own_of[t].begin(), own_of[t].end());
     unknown.insert(unknown.end(), unknown_of[t].begin(), unknown_of[t].end());
   }
   if (!own.empty())
-    throw errors::listed_with(ErrorKind::own_sponsor, "participant(s) are their own sponsor:",
-                              error_ids(own), put);
+    throw errors::listed_with(ErrorKind::own_sponsor,
+                              "participant(s) are their own sponsor:", c.error_ids(own), c.put());
   if (!unknown.empty()) {
     const auto sponsor_of = [&](id_type x) {  // x: an int id, or the row of a string id
-      return sponsors.show(static_cast<std::size_t>(strings ? x : index.find(x)));
+      return c.sponsors.show(static_cast<std::size_t>(c.strings ? x : index.find(x)));
     };
-    throw errors::unknown_sponsors(error_ids(unknown), sponsor_of, show);
+    throw errors::unknown_sponsors(c.error_ids(unknown), sponsor_of,
+                                   [&](id_type x) { return c.show(x); });
   }
-  lap(&BuildProfile::sponsors);
+  return prow;
+}
 
-  // 3. children in CSR form, in input order (a counting sort by sponsor row). Each thread
-  //    owns a slice of the sponsor rows (detail::for_each_by_key_slice), so no counter is
-  //    touched by two threads and every sponsor's recruits come in input order. Counts go
-  //    to first[p + 2] so that, after the prefix sum, first[p + 1] is where p's recruits
-  //    start and, used as the filing cursor, ends up where they end: first[p] ..
-  //    first[p + 1] without a second array.
-  const std::size_t parts = detail::parallel_parts(in.n, grain);
-  Array<index_t> first(in.n + 2, 0);
-  detail::ScratchBuffer<index_t> child;
+/// Every row's recruits, in input order: child[first[p]] .. child[first[p + 1]] for
+/// sponsor row p (first has n + 2 entries: see children_of()).
+struct Children {
+  Array<index_t> first;
+  ScratchBuffer<index_t> child;
+};
+
+/// Phase 3: the children lists, a counting sort by sponsor row. Each thread owns a slice
+/// of the sponsor rows (for_each_by_key_slice), so no counter is touched by two threads
+/// and every sponsor's recruits come in input order. Counts go to first[p + 2] so that,
+/// after the prefix sum, first[p + 1] is where p's recruits start and, used as the filing
+/// cursor, ends up where they end: first[p] .. first[p + 1] without a second array.
+inline Children children_of(const index_t* sponsor_row, std::size_t n) {
+  const std::size_t parts = parallel_parts(n, row_grain);
+  Children out{Array<index_t>(n + 2, 0), {}};
+  Array<index_t>& first = out.first;
   auto by_sponsor = [&](auto visit) {  // visit(row, sponsor row); a root's npos is no key
-    detail::for_each_by_key_slice(
-        in.n, in.n, parts,
+    for_each_by_key_slice(
+        n, n, parts,
         [&](std::size_t r) {
-          return static_cast<std::uint64_t>(static_cast<std::uint32_t>(prow[r]));
+          return static_cast<std::uint64_t>(static_cast<std::uint32_t>(sponsor_row[r]));
         },
         [&](std::uint64_t p) { __builtin_prefetch(&first[p + 1], 1); },
         [&](std::size_t, std::size_t r, std::uint64_t p) { visit(static_cast<index_t>(r), p); });
   };
   by_sponsor([&](index_t, std::uint64_t p) { ++first[p + 2]; });
-  for (std::size_t p = 2; p < in.n + 2; ++p) first[p] += first[p - 1];
-  child = detail::scratch_buffer<index_t>(static_cast<std::size_t>(first[in.n + 1]));
+  for (std::size_t p = 2; p < n + 2; ++p) first[p] += first[p - 1];
+  out.child = scratch_buffer<index_t>(static_cast<std::size_t>(first[n + 1]));
+  index_t* child = out.child.get();
   by_sponsor([&](index_t r, std::uint64_t p) { child[first[p + 1]++] = r; });
-  lap(&BuildProfile::children);
+  return out;
+}
 
-  // 4. breadth-first order from the roots (in input order), each node's children in input
-  //    order, one level at a time: every thread counts the children of its part of the
-  //    level (noting where they start), then, after a prefix sum, copies them. The nodes
-  //    each pass visits are known ahead, so their child ranges are prefetched (a
-  //    depth-first walk would wait on each miss in turn). In breadth-first order the
-  //    children of a node are contiguous and their sponsors' positions never decrease,
-  //    which makes the passes after it streaming ones.
-  //    Four of these arrays become the network's own in step 7 (their memory is then
-  //    reused rather than freed while fresh memory is touched for the result).
-  Array<index_t> queue(in.n), qparent(in.n), qdepth(in.n), qsize(in.n);
-  detail::ScratchBuffer<index_t> qpre = detail::scratch_buffer<index_t>(in.n);
+/// Memory of n index_t a phase is done with, which a later phase takes for its own
+/// arrays (pages already touched: fresh ones cost a fault each).
+struct Spare {
+  Array<index_t> array;
+  ScratchBuffer<index_t> buffer;
+};
+
+/// The rows reached from the roots, in breadth-first order: one slot per row.
+struct BreadthFirst {
+  Array<index_t> row;     ///< each slot's input row
+  Array<index_t> parent;  ///< the sponsor's slot (npos for a root)
+  Array<index_t> depth;
+  index_t roots = 0;    ///< slots [0, roots) hold the roots, in input order
+  index_t reached = 0;  ///< slots filled: fewer than n when rows hang below a cycle
+  Spare spare;          ///< the level passes' scratch
+};
+
+/// Phase 4: breadth-first order from the roots (in input order), each node's children in
+/// input order, one level at a time: every thread counts the children of its part of the
+/// level (noting where they start), then, after a prefix sum, copies them. The nodes
+/// each pass visits are known ahead, so their child ranges are prefetched (a depth-first
+/// walk would wait on each miss in turn). In breadth-first order the children of a node
+/// are contiguous and their sponsors' slots never decrease, which makes the passes after
+/// it streaming ones.
+inline BreadthFirst breadth_first(const index_t* sponsor_row, std::size_t n,
+                                  const Children& children) {
+  BreadthFirst out;
+  out.row.resize(n);
+  out.parent.resize(n);
+  out.depth.resize(n);
+  out.spare = Spare{Array<index_t>(n), scratch_buffer<index_t>(n)};
+  index_t* queue = out.row.data();
+  index_t* qparent = out.parent.data();
+  index_t* qdepth = out.depth.data();
+  const index_t* first = children.first.data();
+  const index_t* child = children.child.get();
   index_t tail = 0;
-  for (index_t r = 0; r < n; ++r)
-    if (prow[r] == npos) {
+  for (index_t r = 0; r < static_cast<index_t>(n); ++r)
+    if (sponsor_row[r] == npos) {
       queue[tail] = r;
       qparent[tail] = npos;
       qdepth[tail] = 0;
       ++tail;
     }
-  const index_t roots = tail;
-  {
-    // per level: qsize[i] = the first child's slot in `child`, qpre[i] = where i's
-    // children go in the queue (both scratch until step 6)
-    index_t* start = qsize.data();
-    index_t* dest = qpre.get();
-    constexpr std::size_t level_grain = std::size_t{1} << 15;
-    for (index_t lb = 0, le = tail, d = 1; lb < le; lb = le, le = tail, ++d) {
-      const std::size_t width = static_cast<std::size_t>(le - lb);
-      detail::parallel_for(width, level_grain, [&](std::size_t, std::size_t b, std::size_t e) {
-        constexpr std::size_t ahead = 16;
-        for (std::size_t j = b; j < e; ++j) {
-          if (j + ahead < e) __builtin_prefetch(&first[queue[lb + j + ahead]]);
-          const index_t u = queue[lb + j];
-          start[lb + j] = first[u];
-          dest[lb + j] = first[u + 1] - first[u];
-        }
-      });
-      for (index_t i = lb; i < le; ++i) {
-        const index_t c = dest[i];
-        dest[i] = tail;
-        tail += c;
+  out.roots = tail;
+  // per level: start[i] = the first child's slot in `child`, dest[i] = where i's children
+  // go in the queue
+  index_t* start = out.spare.array.data();
+  index_t* dest = out.spare.buffer.get();
+  for (index_t lb = 0, le = tail, d = 1; lb < le; lb = le, le = tail, ++d) {
+    const std::size_t width = static_cast<std::size_t>(le - lb);
+    parallel_for(width, level_grain, [&](std::size_t, std::size_t b, std::size_t e) {
+      for (std::size_t j = b; j < e; ++j) {
+        if (j + prefetch_distance < e)
+          __builtin_prefetch(&first[queue[lb + j + prefetch_distance]]);
+        const index_t u = queue[lb + j];
+        start[lb + j] = first[u];
+        dest[lb + j] = first[u + 1] - first[u];
       }
-      if (tail == le) break;
-      // The next level's slots [le, tail): each node with recruits marks the slot of its
-      // first recruit with its own queue position; then every slot takes the largest mark
-      // so far (its sponsor) and the recruit it stands for. Neither pass has a branch
-      // that depends on the data (most nodes have no recruits, the rest any number).
-      const std::size_t next = static_cast<std::size_t>(tail - le);
-      std::fill(qparent.data() + le, qparent.data() + tail, npos);
-      detail::parallel_for(width, level_grain, [&](std::size_t, std::size_t b, std::size_t e) {
-        // A node without recruits marks the slot of the next node's first recruit, which
-        // that node (later in this loop) marks again; the slice's trailing nodes without
-        // recruits would mark the next slice's first slot, so they are left out.
-        const index_t stop = e < width ? dest[lb + static_cast<index_t>(e)] : tail;
-        std::size_t last = e;
-        while (last > b && dest[lb + static_cast<index_t>(last) - 1] == stop) --last;
-        for (std::size_t j = b; j < last; ++j)
-          qparent[dest[lb + static_cast<index_t>(j)]] = lb + static_cast<index_t>(j);
-      });
-      detail::parallel_for(next, level_grain, [&](std::size_t, std::size_t b, std::size_t e) {
-        const index_t ob = le + static_cast<index_t>(b);
-        // the sponsor of the slice's first slot: the last node whose recruits start at or before it
-        index_t p = static_cast<index_t>(std::upper_bound(dest + lb, dest + le, ob) - dest) - 1;
-        constexpr index_t ahead = 16;
-        for (index_t o = ob, oe = le + static_cast<index_t>(e); o < oe; ++o) {
-          p = std::max(p, qparent[o]);
-          qparent[o] = p;
-          if (o + ahead < oe) {  // a mark ahead: its recruits' range (else a cached line)
-            const index_t m = qparent[o + ahead];
-            __builtin_prefetch(child.get() + start[m < 0 ? lb : m]);
-          }
-          queue[o] = child[start[p] + (o - dest[p])];
-          qdepth[o] = d;
+    });
+    for (index_t i = lb; i < le; ++i) {
+      const index_t c = dest[i];
+      dest[i] = tail;
+      tail += c;
+    }
+    if (tail == le) break;
+    // The next level's slots [le, tail): each node with recruits marks the slot of its
+    // first recruit with its own queue position; then every slot takes the largest mark
+    // so far (its sponsor) and the recruit it stands for. Neither pass has a branch
+    // that depends on the data (most nodes have no recruits, the rest any number).
+    const std::size_t next = static_cast<std::size_t>(tail - le);
+    std::fill(qparent + le, qparent + tail, npos);
+    parallel_for(width, level_grain, [&](std::size_t, std::size_t b, std::size_t e) {
+      // A node without recruits marks the slot of the next node's first recruit, which
+      // that node (later in this loop) marks again; the slice's trailing nodes without
+      // recruits would mark the next slice's first slot, so they are left out.
+      const index_t stop = e < width ? dest[lb + static_cast<index_t>(e)] : tail;
+      std::size_t last = e;
+      while (last > b && dest[lb + static_cast<index_t>(last) - 1] == stop) --last;
+      for (std::size_t j = b; j < last; ++j)
+        qparent[dest[lb + static_cast<index_t>(j)]] = lb + static_cast<index_t>(j);
+    });
+    parallel_for(next, level_grain, [&](std::size_t, std::size_t b, std::size_t e) {
+      const index_t ob = le + static_cast<index_t>(b);
+      // the sponsor of the slice's first slot: the last node whose recruits start at or before it
+      index_t p = static_cast<index_t>(std::upper_bound(dest + lb, dest + le, ob) - dest) - 1;
+      for (index_t o = ob, oe = le + static_cast<index_t>(e); o < oe; ++o) {
+        p = std::max(p, qparent[o]);
+        qparent[o] = p;
+        if (o + prefetch_distance < oe) {  // a mark ahead: its recruits' range (else a cached line)
+          const index_t m = qparent[o + prefetch_distance];
+          __builtin_prefetch(child + start[m < 0 ? lb : m]);
         }
-      });
-    }
+        queue[o] = child[start[p] + (o - dest[p])];
+        qdepth[o] = d;
+      }
+    });
   }
-  child.reset();
+  out.reached = tail;
+  return out;
+}
 
-  // 5. rows never reached hang below a cycle: report one cycle by its ids.
-  if (tail != n) {
-    std::vector<char> reached(in.n, 0);
-    for (index_t i = 0; i < tail; ++i) reached[queue[i]] = 1;
-    index_t start = 0;
-    while (reached[start]) ++start;
-    // Walk up from `start`; stamp each row with the step it was met on.
-    std::vector<index_t> seen_at(in.n, npos);
-    index_t v = start, step = 0;
-    while (seen_at[v] == npos) {
-      seen_at[v] = step++;
-      v = prow[v];
-    }
-    std::vector<index_t> cyc;
-    const index_t u = v;
-    do {
-      cyc.push_back(v);
-      v = prow[v];
-    } while (v != u);
-    const std::size_t caught = in.n - static_cast<std::size_t>(tail);
-    throw errors::cycle(error_ids(cyc), caught, show);
+/// Phase 5: rows the breadth-first order did not reach hang below a cycle: throws
+/// naming one cycle by its ids.
+inline void check_reached(const Columns& c, const BreadthFirst& bfs, const index_t* sponsor_row) {
+  const std::size_t n = c.in.n;
+  if (static_cast<std::size_t>(bfs.reached) == n) return;
+  std::vector<char> reached(n, 0);
+  for (index_t i = 0; i < bfs.reached; ++i) reached[bfs.row[i]] = 1;
+  index_t start = 0;
+  while (reached[start]) ++start;
+  // Walk up from `start`; stamp each row with the step it was met on.
+  std::vector<index_t> seen_at(n, npos);
+  index_t v = start, step = 0;
+  while (seen_at[v] == npos) {
+    seen_at[v] = step++;
+    v = sponsor_row[v];
   }
-  prow.reset();
+  std::vector<index_t> cyc;
+  const index_t u = v;
+  do {
+    cyc.push_back(v);
+    v = sponsor_row[v];
+  } while (v != u);
+  const std::size_t caught = n - static_cast<std::size_t>(bfs.reached);
+  throw errors::cycle(c.error_ids(cyc), caught, [&](id_type x) { return c.show(x); });
+}
 
-  // 6. subtree sizes (bottom-up: sponsors' queue positions only decrease), then preorder
-  //    positions (top-down: a node's first child follows it, each next sibling follows the
-  //    previous sibling's subtree). Both are streaming passes in queue order.
-  std::fill(qsize.begin(), qsize.end(), index_t{1});
-  for (index_t i = n; i-- > roots;) qsize[qparent[i]] += qsize[i];
-  {
-    index_t at = 0, last = npos;
-    for (index_t i = 0; i < roots; ++i) {
-      qpre[i] = at;
-      at += qsize[i];
-    }
-    for (index_t i = roots; i < n; ++i) {  // without branches: siblings come in any pattern
-      const index_t p = qparent[i], after_sponsor = qpre[p] + 1;
-      at = p != last ? after_sponsor : at;
-      last = p;
-      qpre[i] = at;
-      at += qsize[i];
-    }
+/// Each slot's subtree and preorder position.
+struct Subtrees {
+  Array<index_t> size;              ///< nodes in the slot's subtree, itself included
+  ScratchBuffer<index_t> position;  ///< the slot's preorder position
+};
+
+/// Phase 6: subtree sizes (bottom-up: sponsors' slots only decrease), then preorder
+/// positions (top-down: a node's first child follows it, each next sibling follows the
+/// previous sibling's subtree). Both are streaming passes in slot order; they fill the
+/// breadth-first phase's spare memory.
+inline Subtrees subtrees_of(const BreadthFirst& bfs, std::size_t n, Spare spare) {
+  Subtrees out{std::move(spare.array), std::move(spare.buffer)};
+  index_t* size = out.size.data();
+  index_t* pre = out.position.get();
+  const index_t* parent = bfs.parent.data();
+  const index_t count = static_cast<index_t>(n), roots = bfs.roots;
+  std::fill(size, size + n, index_t{1});
+  for (index_t i = count; i-- > roots;) size[parent[i]] += size[i];
+  index_t at = 0, last = npos;
+  for (index_t i = 0; i < roots; ++i) {
+    pre[i] = at;
+    at += size[i];
   }
-  lap(&BuildProfile::preorder);
+  for (index_t i = roots; i < count; ++i) {  // without branches: siblings come in any pattern
+    const index_t p = parent[i], after_sponsor = pre[p] + 1;
+    at = p != last ? after_sponsor : at;
+    last = p;
+    pre[i] = at;
+    at += size[i];
+  }
+  return out;
+}
 
-  // 7. arrays in preorder: every node's values scattered to its position, on every thread
-  //    (positions are a permutation: slices write disjoint elements). Siblings that are
-  //    leaves sit side by side in both orders, so the scatter is not wholly random.
-  //    (Partitioning the records by position first, so that each part of the arrays is
-  //    written while in cache, measured slower: 139 ms against 110 ms at 10M.)
-  //    The four values that go to position k are scattered as one 16-byte record (one
-  //    cache line written at random instead of four), then split into their arrays by a
-  //    streaming pass.
+/// The network's links in preorder.
+struct PreorderArrays {
+  Array<index_t> parent, depth, end;  ///< by position
+  Array<index_t> row_of_position, position_of_row;
+  index_t max_depth = 0;
+};
+
+/// Phase 7: the arrays in preorder: every slot's values scattered to its position, on
+/// every thread (positions are a permutation: slices write disjoint elements). Siblings
+/// that are leaves sit side by side in both orders, so the scatter is not wholly random.
+/// (Partitioning the records by position first, so that each part of the arrays is
+/// written while in cache, was slower.) The four values that go to a position are
+/// scattered as one 16-byte record (one cache line written at random instead of four),
+/// then split into their arrays by a streaming pass. The breadth-first arrays, all read
+/// by then, hold the preorder ones; `storage` (n values or more, done with) holds
+/// position_of_row.
+inline PreorderArrays preorder_arrays(BreadthFirst&& bfs, Subtrees&& sub, std::size_t n,
+                                      Array<index_t>&& storage) {
   struct At {
     index_t row, parent, depth, end;
   };
-  Array<index_t> pos = std::move(first);  // first's memory, no longer needed
-  pos.resize(in.n);
+  PreorderArrays out;
+  out.position_of_row = std::move(storage);
+  out.position_of_row.resize(n);
+  index_t* pos = out.position_of_row.data();
+  ScratchBuffer<At> at = scratch_buffer<At>(n);
   {
-    detail::ScratchBuffer<At> at = detail::scratch_buffer<At>(in.n);
-    detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
+    const index_t* queue = bfs.row.data();
+    const index_t* qparent = bfs.parent.data();
+    const index_t* qdepth = bfs.depth.data();
+    const index_t* qsize = sub.size.data();
+    const index_t* qpre = sub.position.get();
+    parallel_for(n, row_grain, [&](std::size_t, std::size_t b, std::size_t e) {
       for (std::size_t i = b; i < e; ++i) {
         const index_t k = qpre[i], r = queue[i];
         pos[r] = k;
         at[k] = At{r, qparent[i] == npos ? npos : qpre[qparent[i]], qdepth[i], k + qsize[i]};
       }
     });
-    qpre.reset();
-    max_depth_ = in.n ? qdepth[in.n - 1] : 0;  // breadth-first: the last is the deepest
-    // the breadth-first arrays, all read, take the preorder ones
-    parent_ = std::move(qparent);
-    depth_ = std::move(qdepth);
-    end_ = std::move(qsize);
-    row_of_pos_ = std::move(queue);
-    index_t* order = row_of_pos_.data();
-    detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
-      for (std::size_t k = b; k < e; ++k) {
-        order[k] = at[k].row;
-        parent_[k] = at[k].parent;
-        depth_[k] = at[k].depth;
-        end_[k] = at[k].end;
-      }
-    });
   }
-  if (in.enrolled_on) enrolled_.resize(in.n);
-  if (in.kind) kind_.resize(in.n);
-  // the caller's columns are read in row order (their pages may be small ones: read at
-  // random they would cost a TLB miss each)
-  detail::parallel_for(in.n, grain, [&](std::size_t, std::size_t b, std::size_t e) {
-    if (in.enrolled_on)
-      for (std::size_t r = b; r < e; ++r) enrolled_[pos[r]] = in.enrolled_on[r];
-    if (in.kind)
-      for (std::size_t r = b; r < e; ++r) kind_[pos[r]] = in.kind[r];
+  sub.position.reset();
+  out.max_depth = n ? bfs.depth[n - 1] : 0;  // breadth-first: the last is the deepest
+  out.parent = std::move(bfs.parent);
+  out.depth = std::move(bfs.depth);
+  out.end = std::move(sub.size);
+  out.row_of_position = std::move(bfs.row);
+  index_t* order = out.row_of_position.data();
+  index_t* parent = out.parent.data();
+  index_t* depth = out.depth.data();
+  index_t* end = out.end.data();
+  parallel_for(n, row_grain, [&](std::size_t, std::size_t b, std::size_t e) {
+    for (std::size_t k = b; k < e; ++k) {
+      order[k] = at[k].row;
+      parent[k] = at[k].parent;
+      depth[k] = at[k].depth;
+      end[k] = at[k].end;
+    }
   });
+  return out;
+}
+
+/// The participants' attributes in preorder (each empty when not given).
+struct Attributes {
+  Array<day_t> enrolled_on;
+  Array<std::int32_t> kind;
+};
+
+/// Phase 7 (continued): the caller's attribute columns moved to preorder positions `pos`.
+/// They are read in row order: their pages may be small ones, and read at random they
+/// would cost a TLB miss each.
+inline Attributes attributes_in_preorder(const NetworkInput& in, const index_t* pos) {
+  Attributes out;
+  if (in.enrolled_on) out.enrolled_on.resize(in.n);
+  if (in.kind) out.kind.resize(in.n);
+  parallel_for(in.n, row_grain, [&](std::size_t, std::size_t b, std::size_t e) {
+    if (in.enrolled_on)
+      for (std::size_t r = b; r < e; ++r) out.enrolled_on[pos[r]] = in.enrolled_on[r];
+    if (in.kind)
+      for (std::size_t r = b; r < e; ++r) out.kind[pos[r]] = in.kind[r];
+  });
+  return out;
+}
+
+}  // namespace detail::network_build
+
+inline void Network::build(const NetworkInput& in, BuildProfile* profile) {
+  using namespace detail::network_build;
+  const detail::CallThreads threads;
+  const Columns cols = columns_of(in);
+  PhaseClock clock(profile);
+  IdIndex index = index_ids(cols);
+  clock.lap(&BuildProfile::index);
+  detail::ScratchBuffer<index_t> sponsor_row = sponsor_rows(cols, index);
+  clock.lap(&BuildProfile::sponsors);
+  Children children = children_of(sponsor_row.get(), in.n);
+  clock.lap(&BuildProfile::children);
+  BreadthFirst bfs = breadth_first(sponsor_row.get(), in.n, children);
+  children.child.reset();  // read; children.first's memory is kept for position_of_row
+  check_reached(cols, bfs, sponsor_row.get());
+  sponsor_row.reset();
+  Subtrees sub = subtrees_of(bfs, in.n, std::move(bfs.spare));
+  clock.lap(&BuildProfile::preorder);
+  PreorderArrays arrays =
+      preorder_arrays(std::move(bfs), std::move(sub), in.n, std::move(children.first));
+  Attributes attributes = attributes_in_preorder(in, arrays.position_of_row.data());
+  parent_ = std::move(arrays.parent);
+  depth_ = std::move(arrays.depth);
+  end_ = std::move(arrays.end);
+  row_of_pos_ = std::move(arrays.row_of_position);
+  max_depth_ = arrays.max_depth;
+  enrolled_ = std::move(attributes.enrolled_on);
+  kind_ = std::move(attributes.kind);
   if (in.kind) kind_names_ = in.kind_names;
-  lap(&BuildProfile::arrays);
-  index.relabel(pos.data(), in.n);  // ids and index in preorder
+  clock.lap(&BuildProfile::arrays);
+  index.relabel(arrays.position_of_row.data(), in.n);  // ids and index in preorder
   index_ = std::move(index);
-  pos_of_row_ = std::move(pos);
-  lap(&BuildProfile::relabel);
+  pos_of_row_ = std::move(arrays.position_of_row);
+  clock.lap(&BuildProfile::relabel);
 }
 
 }  // namespace downline

@@ -616,7 +616,7 @@ class Network:
             snap, hi = None, max(lo, min(hi, snap + 1))
         flags = 0
         for c in columns:
-            flags |= _core.volume_columns["levels" if c.startswith("level_") else c]
+            flags |= getattr(_core.VolumeColumns, "levels" if c.startswith("level_") else c)
         t = _core.volumes(self._core, act._core, lo, hi, snap, levels, min_pv, flags)
         index = self._ids if t.every_row else self._ids[t.rows]
         zeros = None  # every level above the network's height: one shared read-only array

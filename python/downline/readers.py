@@ -40,15 +40,15 @@ def _optional(name: Optional[str], default: str, what: str) -> tuple[str, bool]:
     return name, True
 
 
-def _categorical(d: dict) -> pd.Categorical:
+def _categorical(codes: np.ndarray, names: "list[str]") -> pd.Categorical:
     """Codes in order of first appearance -> a categorical with sorted categories (as
     ``pandas.read_csv(dtype="category")`` gives)."""
-    names = np.asarray(d["names"], dtype=object)
-    order = np.argsort(names, kind="stable")
-    rank = np.empty(len(names) + 1, dtype=np.int32)
-    rank[order] = np.arange(len(names), dtype=np.int32)
+    labels = np.asarray(names, dtype=object)
+    order = np.argsort(labels, kind="stable")
+    rank = np.empty(len(labels) + 1, dtype=np.int32)
+    rank[order] = np.arange(len(labels), dtype=np.int32)
     rank[-1] = -1  # code -1 (an empty field) stays missing
-    return pd.Categorical.from_codes(rank[d["codes"]], categories=names[order])
+    return pd.Categorical.from_codes(rank[codes], categories=labels[order])
 
 
 def _dates(ticks: np.ndarray) -> np.ndarray:
@@ -108,15 +108,15 @@ def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: s
     if isinstance(categories, str):
         raise InputError(f"categories must be a list of column names, not the string {categories!r}")
     categories = list(categories)
-    d = _core.read_participants(_path(path), id, sponsor, enrolled_name, need_enrolled, kind_name, need_kind,
+    f = _core.read_participants(_path(path), id, sponsor, enrolled_name, need_enrolled, kind_name, need_kind,
                                 categories)
-    columns = {id: d["id"], sponsor: pd.arrays.IntegerArray(d["sponsor"], d["has_sponsor"] == 0)}
-    if "enrolled_on" in d:
-        columns[enrolled_name] = _dates(d["enrolled_on"])
-    if "kind" in d:
-        columns[kind_name] = _categorical(d["kind"])
-    for name, cat in d["categories"]:
-        columns[name] = _categorical(cat)
+    columns = {id: f.id, sponsor: pd.arrays.IntegerArray(f.sponsor, f.has_sponsor == 0)}
+    if f.has_enrolled_on:
+        columns[enrolled_name] = _dates(f.enrolled_on)
+    if f.has_kind:
+        columns[kind_name] = _categorical(f.kind, f.kind_names)
+    for cat in f.categories:
+        columns[cat.column] = _categorical(cat.codes, cat.names)
     return pd.DataFrame(columns, copy=False)
 
 
@@ -144,10 +144,10 @@ def read_orders(path: "str | os.PathLike[str]", participant: str = "participant_
     """
     amount_name, need_amount = _optional(amount, "amount", "amount")
     pv_name, need_pv = _optional(pv, "pv", "pv")
-    d = _core.read_orders(_path(path), participant, date, amount_name, need_amount, pv_name, need_pv)
-    columns = {participant: d["participant"], date: _dates(d["date"])}
-    if "amount" in d:
-        columns[amount_name] = d["amount"]
-    if "pv" in d:
-        columns[pv_name] = d["pv"]
+    f = _core.read_orders(_path(path), participant, date, amount_name, need_amount, pv_name, need_pv)
+    columns = {participant: f.participant, date: _dates(f.date)}
+    if f.has_amount:
+        columns[amount_name] = f.amount
+    if f.has_pv:
+        columns[pv_name] = f.pv
     return pd.DataFrame(columns, copy=False)

@@ -1,10 +1,12 @@
 // downline._core.read_participants / read_orders: the C++ CSV readers (every thread on a
-// plain file), columns handed to numpy without copies; dates as datetime64[ns] ticks.
+// plain file), their tables handed to numpy as views without copies; dates as
+// datetime64[ns] ticks.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -15,9 +17,19 @@
 
 namespace py = pybind11;
 using namespace downline;
-using downline::python::to_numpy;
+using downline::python::def_view;
 
 namespace {
+
+/// An orders file as read: the reader's table with its days as datetime64[ns] ticks.
+struct OrderFile : io::OrderTable {
+  Array<std::int64_t> date_ticks;
+};
+/// A participants file as read: the reader's table with its enrolment days as
+/// datetime64[ns] ticks.
+struct ParticipantFile : io::ParticipantTable {
+  Array<std::int64_t> enrolled_ticks;
+};
 
 /// Days since 1970-01-01 -> nanoseconds (numpy's datetime64[ns] ticks), on every thread.
 Array<std::int64_t> nanoseconds(const Array<day_t>& days) {
@@ -26,30 +38,57 @@ Array<std::int64_t> nanoseconds(const Array<day_t>& days) {
   return ns;
 }
 
-/// Reads a file with `read` without the GIL and takes the table's `days` column out as
-/// datetime64[ns] ticks (converted on every thread).
-template <class Table, class Columns>
-std::pair<Table, Array<std::int64_t>> read_without_gil(
-    Table (*read)(const std::string&, const Columns&), const std::string& path, const Columns& cols,
-    Array<day_t> Table::*days) {
+/// Reads a file with `read` without the GIL; the table's `days` column becomes `ticks`
+/// (converted on every thread; the days are released).
+template <class File, class Table, class Columns>
+std::shared_ptr<File> read_without_gil(Table (*read)(const std::string&, const Columns&),
+                                       const std::string& path, const Columns& cols,
+                                       Array<day_t> Table::*days,
+                                       Array<std::int64_t> File::*ticks) {
+  auto out = std::make_shared<File>();
   py::gil_scoped_release release;
-  Table t = read(path, cols);
-  Array<std::int64_t> ticks = nanoseconds(t.*days);
-  t.*days = {};
-  return {std::move(t), std::move(ticks)};
-}
-
-/// {"codes": int32 array (-1: empty field), "names": list of str}
-py::dict category(std::vector<std::string>&& names, Array<std::int32_t>&& codes) {
-  py::dict d;
-  d["codes"] = to_numpy(std::move(codes));
-  d["names"] = std::move(names);
-  return d;
+  static_cast<Table&>(*out) = read(path, cols);
+  (*out).*ticks = nanoseconds((*out).*days);
+  (*out).*days = {};
+  return out;
 }
 
 }  // namespace
 
+// The views are writeable: they become the columns of the frames the readers return.
 void bind_io(py::module_& m) {
+  py::class_<io::CategoryColumn> category(
+      m, "CategoryColumn", "A text column read as codes into its names (numpy view)");
+  category.def_readonly("column", &io::CategoryColumn::column, "its header name")
+      .def_readonly("names", &io::CategoryColumn::names, "the names, in order of first appearance");
+  def_view(category, "codes", &io::CategoryColumn::codes,
+           "int32 codes into names (-1: an empty field)", true);
+
+  py::class_<ParticipantFile, std::shared_ptr<ParticipantFile>> people(
+      m, "ParticipantFile", "A participants CSV file's columns in file order (numpy views)");
+  def_view(people, "id", &ParticipantFile::id, "participant ids", true);
+  def_view(people, "sponsor", &ParticipantFile::sponsor,
+           "sponsor ids (meaningful where has_sponsor)", true);
+  def_view(people, "has_sponsor", &ParticipantFile::has_sponsor, "0: an empty sponsor (a root)",
+           true);
+  people
+      .def_readonly("has_enrolled_on", &ParticipantFile::has_enrolled_on,
+                    "whether enrolled_on was read")
+      .def_readonly("has_kind", &ParticipantFile::has_kind, "whether kind was read")
+      .def_readonly("kind_names", &ParticipantFile::kind_names,
+                    "the kinds' names (kind's codes index them)")
+      .def_property_readonly(
+          "categories",
+          [](const ParticipantFile& f) {  // each keeps the file alive (reference_internal)
+            std::vector<const io::CategoryColumn*> out;
+            for (const io::CategoryColumn& c : f.categories) out.push_back(&c);
+            return out;
+          },
+          "the category columns asked for, in that order");
+  def_view(people, "enrolled_on", &ParticipantFile::enrolled_ticks,
+           "enrolment dates as datetime64[ns] ticks (empty unless has_enrolled_on)", true);
+  def_view(people, "kind", &ParticipantFile::kind,
+           "int32 codes into kind_names, -1: an empty field (empty unless has_kind)", true);
   m.def(
       "read_participants",
       [](const std::string& path, const std::string& id, const std::string& sponsor,
@@ -63,24 +102,24 @@ void bind_io(py::module_& m) {
         cols.kind = kind;
         cols.require_kind = require_kind;
         cols.categories = categories;
-        auto [t, enrolled] =
-            read_without_gil(io::read_participants, path, cols, &io::ParticipantTable::enrolled_on);
-        py::dict d;
-        d["id"] = to_numpy(std::move(t.id));
-        d["sponsor"] = to_numpy(std::move(t.sponsor));
-        d["has_sponsor"] = to_numpy(std::move(t.has_sponsor));
-        if (t.has_enrolled_on) d["enrolled_on"] = to_numpy(std::move(enrolled));
-        if (t.has_kind) d["kind"] = category(std::move(t.kind_names), std::move(t.kind));
-        py::list cats;
-        for (io::CategoryColumn& c : t.categories)
-          cats.append(py::make_tuple(c.column, category(std::move(c.names), std::move(c.codes))));
-        d["categories"] = cats;
-        return d;
+        return read_without_gil(io::read_participants, path, cols,
+                                &io::ParticipantTable::enrolled_on,
+                                &ParticipantFile::enrolled_ticks);
       },
       py::arg("path"), py::arg("id"), py::arg("sponsor"), py::arg("enrolled_on"),
       py::arg("require_enrolled_on"), py::arg("kind"), py::arg("require_kind"), py::arg("categories"),
-      "A participants CSV file as columns: id, sponsor, has_sponsor, enrolled_on (datetime64[ns] ticks, "
+      "A participants CSV file's columns: id, sponsor, has_sponsor, enrolled_on (datetime64[ns] ticks, "
       "when read), kind and categories (codes and names)");
+
+  py::class_<OrderFile, std::shared_ptr<OrderFile>> orders(
+      m, "OrderFile", "An orders CSV file's columns in file order (numpy views)");
+  def_view(orders, "participant", &OrderFile::participant, "participant ids", true);
+  def_view(orders, "date", &OrderFile::date_ticks, "order dates as datetime64[ns] ticks", true);
+  def_view(orders, "amount", &OrderFile::amount, "amounts (empty unless has_amount)", true);
+  def_view(orders, "pv", &OrderFile::pv, "point values (empty unless has_pv)", true);
+  orders
+      .def_readonly("has_amount", &OrderFile::has_amount, "whether the file has the amount column")
+      .def_readonly("has_pv", &OrderFile::has_pv, "whether the file has the pv column");
   m.def(
       "read_orders",
       [](const std::string& path, const std::string& participant, const std::string& date,
@@ -92,15 +131,13 @@ void bind_io(py::module_& m) {
         cols.require_amount = require_amount;
         cols.pv = pv;
         cols.require_pv = require_pv;
-        auto [t, ticks] = read_without_gil(io::read_orders, path, cols, &io::OrderTable::day);
-        py::dict d;
-        d["participant"] = to_numpy(std::move(t.participant));
-        d["date"] = to_numpy(std::move(ticks));
-        if (t.has_amount) d["amount"] = to_numpy(std::move(t.amount));
-        if (t.has_pv) d["pv"] = to_numpy(std::move(t.pv));
-        return d;
+        auto f = read_without_gil(io::read_orders, path, cols, &io::OrderTable::day,
+                                  &OrderFile::date_ticks);
+        if (!f->has_pv) f->pv = {};  // the reader's copy of amount: the frame does not use it
+        return f;
       },
       py::arg("path"), py::arg("participant"), py::arg("date"), py::arg("amount"),
       py::arg("require_amount"), py::arg("pv"), py::arg("require_pv"),
-      "An orders CSV file as columns: participant, date (datetime64[ns] ticks), amount and pv (when read)");
+      "An orders CSV file's columns: participant, date (datetime64[ns] ticks), amount and pv (when "
+      "read)");
 }

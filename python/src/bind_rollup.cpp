@@ -91,8 +91,10 @@ void bind_rollup(py::module_& m) {
       py::arg("as_of") = py::none(), py::arg("levels") = 3, py::arg("min_pv") = py::none(),
       py::arg("columns") = VolumeColumns::all,
       "The volumes table's columns (VolumeColumns flags) in input row order");
-  py::dict flags;
-  for (const auto& [name, flag] : {std::pair{"pv", VolumeColumns::pv}, {"gv", VolumeColumns::gv},
+  py::class_<VolumeColumns> flags(m, "VolumeColumns",
+                                  "The volumes table's columns as bit flags (volumes' `columns`)");
+  for (const auto& [name, flag] : {std::pair{"pv", VolumeColumns::pv},
+                                   {"gv", VolumeColumns::gv},
                                    {"levels", VolumeColumns::levels},
                                    {"power_leg", VolumeColumns::power_leg},
                                    {"lesser_legs", VolumeColumns::lesser_legs},
@@ -101,9 +103,9 @@ void bind_rollup(py::module_& m) {
                                    {"frontline", VolumeColumns::frontline},
                                    {"depth", VolumeColumns::depth},
                                    {"height", VolumeColumns::height},
-                                   {"active", VolumeColumns::active}})
-    flags[name] = flag;
-  m.attr("volume_columns") = flags;
+                                   {"active", VolumeColumns::active},
+                                   {"all", VolumeColumns::all}})
+    flags.attr(name) = flag;
 
   m.attr("max_level_columns") = max_level_columns;
   m.def(

@@ -9,6 +9,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -234,11 +235,12 @@ py::array_t<T> view(const std::vector<T, A>& v, py::handle owner, bool writeable
   return a;
 }
 
-/// Binds an array member of a result struct as a property: a numpy view of it that keeps
-/// the struct (held by shared_ptr) alive.
-template <class Struct, class T, class A, class... Options>
+/// Binds an array member of a result struct (or of its base) as a property: a numpy view
+/// of it that keeps the struct (held by shared_ptr) alive.
+template <class Struct, class Base, class T, class A, class... Options>
 void def_view(py::class_<Struct, Options...>& cls, const char* name,
-              std::vector<T, A> Struct::*member, const char* doc, bool writeable = false) {
+              std::vector<T, A> Base::*member, const char* doc, bool writeable = false) {
+  static_assert(std::is_base_of<Base, Struct>::value, "a member of the bound struct");
   cls.def_property_readonly(
       name,
       [member, writeable](py::object self) {

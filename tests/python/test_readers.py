@@ -4,6 +4,8 @@ mark, blank lines and spaces that take the exact reader), and the errors they ra
 
 from __future__ import annotations
 
+import gc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -89,6 +91,28 @@ def test_the_exact_reader_takes_what_the_fast_one_does_not(tmp_path, threads):
             "pv": [1.5, 3.0, 0.0],
         })
         pd.testing.assert_frame_equal(got, want)
+
+
+def test_the_frames_outlive_the_reader_and_are_the_callers_to_change(tmp_path):
+    people, orders = random_company(2_000, seed=11)
+    orders = orders.drop(columns="pv")  # an orders file without pv: no pv column read
+    pp, op = tmp_path / "people.csv", tmp_path / "orders.csv"
+    people.to_csv(pp, index=False, date_format="%Y-%m-%d")
+    orders.to_csv(op, index=False, date_format="%Y-%m-%d", float_format="%.17g")
+    got_p = dl.read_participants(pp, categories=["region"])
+    got_o = dl.read_orders(op)
+    gc.collect()  # the compiled reader's results are gone but for what the frames hold
+    pd.testing.assert_frame_equal(got_p, people)
+    pd.testing.assert_frame_equal(got_o, orders)
+    for frame, want in ((got_p, people), (got_o, orders)):
+        for column in frame.columns:
+            if frame[column].dtype.kind in "iMf":  # numpy columns (not Int64, categorical)
+                frame.loc[3, column] = want.loc[4, column]
+                want.loc[3, column] = want.loc[4, column]
+    got_p.loc[5, "sponsor_id"] = pd.NA
+    people.loc[5, "sponsor_id"] = pd.NA
+    pd.testing.assert_frame_equal(got_p, people)
+    pd.testing.assert_frame_equal(got_o, orders)
 
 
 def test_optional_columns_and_the_frame_for_from_frame(tmp_path):
