@@ -181,81 +181,67 @@ constexpr std::int64_t month_of_day(day_t day) noexcept {
   return (static_cast<std::int64_t>(c.year) - 1970) * 12 + static_cast<std::int64_t>(c.month) - 1;
 }
 
-/// The customers: positions of a universe of distinct ids (InputError naming duplicates),
-/// or, when `from_orders`, the order ids themselves (dense ids are their own slot; other
-/// ids are the sorted distinct ids).
-///
-/// Per-customer work is indexed by a *key*. Dense ids (direct_range(), as member numbers
-/// give) are their own key, the id's slot in the range:
-/// an order then touches one random cache line (its slot's entry), after a test in a bit
-/// set of the customers' slots that stays in cache, or none when the entry itself tells
-/// (see fill_keys()). Other ids are hashed to their position, which is the key.
+/// The customers and the *key* per-customer work is indexed by. Customers are a universe
+/// of distinct ids (InputError naming duplicates) or every id with an order; their ids are
+/// held in an IdIndex, the one id table. When it addresses them directly, an id's key is
+/// its slot in the index's range: an order then touches one random cache line (its slot's
+/// entry), after a test in a bit set of the customers' slots that stays in cache, or none
+/// when the entry itself tells (see fill_keys()). Hashed ids have their position as key.
+/// Order ids that direct_range() calls dense need no index: every slot of their range is
+/// a customer (with or without an order).
 class Customers {
  public:
-  Customers(const OrderColumns& o, const id_type* universe, std::size_t n_universe,
-            bool from_orders) {
-    if (from_orders) {
-      const auto [lo, range] = id_range(o.id, o.n);
-      if (o.n == 0 || dense(range, o.n)) {
-        base_ = lo;
-        size_ = span_ = o.n == 0 ? 0 : static_cast<std::size_t>(range) + 1;
-        mode_ = Mode::slot;
-        return;
-      }
-      own_.assign(o.id, o.id + o.n);
-      std::sort(own_.begin(), own_.end());
-      own_.erase(std::unique(own_.begin(), own_.end()), own_.end());
-      universe = own_.data();
-      n_universe = own_.size();
-    }
-    if (n_universe >= static_cast<std::size_t>(std::numeric_limits<index_t>::max()))
-      throw InputError(ErrorKind::too_large, "more than 2^31 - 2 customers");
-    size_ = n_universe;
-    keys_ = universe;
+  /// The n ids of `universe` (kept by pointer: it must outlive the customers).
+  static Customers of_universe(const id_type* universe, std::size_t n) {
+    if (n >= max_keys) throw InputError(ErrorKind::too_large, "more than 2^31 - 2 customers");
+    Customers c;
     std::vector<id_type> dups;
-    const auto [lo, range] = id_range(universe, n_universe);
-    if (n_universe > 0 && dense(range, n_universe)) {
-      mode_ = Mode::table;
-      base_ = lo;
-      span_ = static_cast<std::size_t>(range) + 1;
-      member_.assign((span_ + 63) / 64, 0);
-      for (std::size_t r = 0; r < n_universe; ++r) {
-        const std::uint64_t slot = slot_of(universe[r]);
-        std::uint64_t& word = member_[static_cast<std::size_t>(slot >> 6)];
-        if ((word >> (slot & 63)) & 1) dups.push_back(universe[r]);
-        word |= std::uint64_t{1} << (slot & 63);
-      }
-    } else {
-      mode_ = Mode::hash;
-      span_ = n_universe;
-      index_ =
-          IdIndex(IdColumn(universe, n_universe), [&](index_t r) { dups.push_back(universe[r]); });
-    }
+    c.index_ = IdIndex(
+        IdColumn(universe, n), [&](index_t r) { dups.push_back(universe[r]); },
+        IdIndex::BorrowKeys{});
     if (!dups.empty()) throw errors::duplicate_ids("customer", std::move(dups));
+    c.keyed_by_index(universe);
+    return c;
   }
+  /// Every id with an order.
+  static Customers of_orders(const OrderColumns& o) {
+    Customers c;
+    if (o.n == 0) return c;
+    const auto [lo, hi] = id_bounds(o.id, o.n);
+    const std::uint64_t range = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+    if (direct_range(range, o.n) && range < max_keys) {
+      c.keys_ = Keys::every_slot;
+      c.base_ = static_cast<std::uint64_t>(lo);
+      c.size_ = c.span_ = static_cast<std::size_t>(range) + 1;
+      return c;
+    }
+    if (o.n >= max_keys) throw InputError(ErrorKind::too_large, "more than 2^31 - 2 orders");
+    c.index_ = std::move(factorize(IdColumn(o.id, o.n)).keys);
+    c.keyed_by_index(c.index_.int_keys().data());
+    return c;
+  }
+
   /// Customers (positions 0..size-1).
   std::size_t size() const noexcept { return size_; }
   /// Keys 0..keys-1 (some may be no customer's).
   std::size_t keys() const noexcept { return span_; }
 
-  /// Whether keys are found without hashing (find_direct()).
-  bool direct() const noexcept { return mode_ != Mode::hash; }
-  /// The key of `id`, or -1 when it is not a customer's id; direct() only.
-  index_t find_direct(id_type id) const noexcept {
-    const std::uint64_t s = slot_of(id);
-    if (mode_ == Mode::slot) return static_cast<index_t>(s);
-    return s < span_ && member(static_cast<std::size_t>(s)) ? static_cast<index_t>(s) : npos;
-  }
+  /// Whether keys are slots of the id range, found without a lookup (see slots()).
+  bool direct() const noexcept { return keys_ != Keys::position; }
   /// out[i] = the key of q[i], or -1 when q[i] is not a customer's id, for i < m.
   void find_block(const id_type* q, std::size_t m, index_t* out) const noexcept {
-    if (direct())
-      for (std::size_t i = 0; i < m; ++i) out[i] = find_direct(q[i]);
-    else
+    if (!direct()) {
       index_.find_many(q, m, out);
+      return;
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::uint64_t s = slots().of(q[i]);
+      out[i] = s < span_ && member(static_cast<std::size_t>(s)) ? static_cast<index_t>(s) : npos;
+    }
   }
   /// The key of customer position p.
   std::size_t key_of(std::size_t p) const noexcept {
-    return mode_ == Mode::table ? static_cast<std::size_t>(slot_of(keys_[p])) : p;
+    return keys_ == Keys::slot ? static_cast<std::size_t>(slots().of(ids_[p])) : p;
   }
   /// Slots of ids in the id range (direct() only): `of(id)` is the id's slot, a
   /// customer's key when it is below `span` and member() says so.
@@ -263,17 +249,17 @@ class Customers {
     std::uint64_t base, span;
     std::uint64_t of(id_type id) const noexcept { return static_cast<std::uint64_t>(id) - base; }
   };
-  Slots slots() const noexcept { return {static_cast<std::uint64_t>(base_), span_}; }
+  Slots slots() const noexcept { return {base_, span_}; }
   /// Whether slot/key k (< keys()) is a customer's.
   bool member(std::size_t k) const noexcept {
-    return mode_ != Mode::table || ((member_[k >> 6] >> (k & 63)) & 1);
+    return keys_ != Keys::slot || ((member_[k >> 6] >> (k & 63)) & 1);
   }
   /// a[k] = customer for the keys of customers, `other` for the other keys < keys(), in
   /// parallel and in key order (no random access).
   template <class T>
   void fill_keys(T* a, T customer, T other) const {
     parallel_for(span_, std::size_t{1} << 18, [&](std::size_t, std::size_t b, std::size_t e) {
-      if (mode_ != Mode::table) {
+      if (keys_ != Keys::slot) {
         std::fill(a + b, a + e, customer);
         return;
       }
@@ -282,27 +268,38 @@ class Customers {
   }
 
  private:
-  enum class Mode { slot, table, hash };
-  /// (smallest id, largest - smallest).
-  static std::pair<id_type, std::uint64_t> id_range(const id_type* v, std::size_t n) {
-    if (n == 0) return {0, 0};
-    const auto [lo, hi] = id_bounds(v, n);
-    return {lo, static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo)};
+  /// every_slot: every id of the range is a customer, its slot the key (no index);
+  /// slot: the index addresses ids directly, keys are their slots; position: hashed.
+  enum class Keys { every_slot, slot, position };
+  /// Keys are index_t values 0..max_keys - 1 (so at most 2^31 - 2 customers, who need
+  /// a key each, and slots too).
+  static constexpr std::size_t max_keys = static_cast<std::size_t>(std::numeric_limits<index_t>::max());
+
+  Customers() = default;
+  /// Keys from index_, whose position p holds ids[p].
+  void keyed_by_index(const id_type* ids) {
+    ids_ = ids;
+    size_ = index_.size();
+    if (index_.direct() && index_.direct_span() <= max_keys) {
+      keys_ = Keys::slot;
+      base_ = static_cast<std::uint64_t>(index_.direct_base());
+      span_ = index_.direct_span();
+      member_.assign((span_ + 63) / 64, 0);
+      for (std::size_t p = 0; p < size_; ++p) {
+        const std::uint64_t s = slots().of(ids[p]);
+        member_[static_cast<std::size_t>(s >> 6)] |= std::uint64_t{1} << (s & 63);
+      }
+    } else {
+      keys_ = Keys::position;
+      span_ = size_;
+    }
   }
-  static bool dense(std::uint64_t range, std::size_t n) noexcept {
-    return direct_range(range, n) &&
-           range <
-               static_cast<std::uint64_t>(std::numeric_limits<index_t>::max());  // keys are index_t
-  }
-  std::uint64_t slot_of(id_type id) const noexcept {
-    return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(base_);
-  }
-  Mode mode_ = Mode::slot;
-  id_type base_ = 0;
+
+  Keys keys_ = Keys::every_slot;
+  std::uint64_t base_ = 0;
   std::size_t size_ = 0, span_ = 0;
-  std::vector<std::uint64_t> member_;  // table: bit per slot, set for the customers' slots
-  const id_type* keys_ = nullptr;
-  std::vector<id_type> own_;
+  std::vector<std::uint64_t> member_;  // slot: bit per slot, set for the customers' slots
+  const id_type* ids_ = nullptr;       // slot: the id of every position
   IdIndex index_;
 };
 
@@ -491,7 +488,7 @@ void for_each_last(const Customers& customers, const LastByKey& last, F f) {
 inline LastActivity last_activity(const OrderColumns& o, const id_type* universe,
                                   std::size_t n_universe, day_t as_of) {
   const detail::CallThreads threads;
-  const detail::Customers customers(o, universe, n_universe, false);
+  const detail::Customers customers = detail::Customers::of_universe(universe, n_universe);
   detail::LastByKey last = detail::last_by_key(o, customers, as_of);
   LastActivity out;
   out.last.resize(customers.size());
@@ -521,7 +518,7 @@ inline UnknownOrders churn_status(const OrderColumns& o, const id_type* universe
                                   std::uint8_t* churned) {
   if (churn_after < 0) throw errors::bad_value("churn_after", "must be >= 0 days");
   const detail::CallThreads threads;
-  const detail::Customers customers(o, universe, n, false);
+  const detail::Customers customers = detail::Customers::of_universe(universe, n);
   detail::LastByKey by_key = detail::last_by_key(o, customers, as_of);
   detail::for_each_last(customers, by_key, [&](std::size_t p, day_t day) {
     const day_t l = std::max(day, enrolled[p]);
@@ -569,7 +566,9 @@ inline CohortRows cohort_rows(const OrderColumns& o, const id_type* universe,
   if (group == nullptr) n_groups = 1;
   if (n_groups == 0 || n_groups >= (std::size_t{1} << 31))
     throw InputError(ErrorKind::bad_value, "cohort_counts: between 1 and 2^31 - 1 groups");
-  const detail::Customers customers(o, universe, n_universe, universe == nullptr);
+  const detail::Customers customers = universe == nullptr
+                                              ? detail::Customers::of_orders(o)
+                                              : detail::Customers::of_universe(universe, n_universe);
   const std::size_t nc = customers.size();
   constexpr std::size_t grain = std::size_t{1} << 16;
   const std::int64_t last_month = detail::month_of_day(as_of);
