@@ -234,6 +234,9 @@ constexpr unsigned partition_rows_log2 = 15, max_partition_bits = 11;
 /// A partition by id range may hold this many times its share of the orders (plus the
 /// slack) before the ids are partitioned by hash instead.
 constexpr std::size_t fair_share_factor = 8, fair_share_slack = 4096;
+/// Partitions by id range are addressed directly up to this many slots per row of their
+/// share, plus the slack (see IdPartitions::direct()).
+constexpr std::size_t direct_span_factor = 4, direct_span_slack = 4096;
 /// Packed records have at most 2^14 day values (44 years), so that a partition's count
 /// per day stays small.
 constexpr unsigned max_packed_day_bits = 14;
@@ -308,6 +311,13 @@ struct IdPartitions {
   /// By id range: the ids a partition spans, when a slot fits 32 bits (else 0).
   std::size_t span() const noexcept {
     return by_value && range_shift < 32 ? std::size_t{1} << range_shift : 0;
+  }
+  /// Whether partitions by id range are addressed directly: a partition spans at most
+  /// direct_span_factor times its share of the `rows` (plus direct_span_slack). Not
+  /// direct_range(): a slot here costs several per-partition arrays, not one 4-byte
+  /// entry, and that rule was slower for sparse ids (benchmarks/README.md).
+  bool direct(std::size_t rows) const noexcept {
+    return span() != 0 && span() <= direct_span_factor * (rows / count() + 1) + direct_span_slack;
   }
   /// An id's slot in its partition's range (span() > 0 only).
   std::uint32_t slot(id_type x) const noexcept {
@@ -816,7 +826,7 @@ inline void summarize_direct_orders(const id_type* id, const std::int64_t* ticks
 /// Results are identical to summarize_orders() on the same grouping, whatever the thread
 /// count. `amount` may be null (no money column: amounts are 0).
 ///
-/// Dense ids (direct_range() of the ids' range and the orders and universe ids, as
+/// Dense ids (a partition's id range at most about 4 times its share of rows, as
 /// consecutive member numbers give) are grouped by direct addressing inside each
 /// partition. Its records pack a slot and a day into 32 bits when the days from the first
 /// order to as_of + 1 (at most 2^14 of them) and the slots fit: 4 bytes an order, 12 with
@@ -841,16 +851,15 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
 
   // 1. The ids' range; partitions by id range (then every partition's customers, sorted,
   //    follow the previous partition's: no global sort) or, when clustered, by hash.
-  //    Dense ids (direct_range(), as member numbers give) are addressed directly inside
-  //    each partition: a row needs only its slot in the partition's range (no table, no
-  //    sort); other ids with a small hash table per partition.
+  //    Dense ids (as member numbers give) are addressed directly inside each partition:
+  //    a row needs only its slot in the partition's range (no table, no sort); other ids
+  //    with a small hash table per partition.
   const detail::OrderIdRange range = detail::order_id_range(id, ticks, n, universe, n_universe);
-  const bool dense = direct_range(range.hi_id - range.lo_id, n + n_universe);
   detail::Partitioning orders_part, uni_part;
   const detail::IdPartitions ip = detail::partition_orders(id, n, n_universe, range, orders_part);
   const std::vector<std::pair<id_type, std::int64_t>> uni =
       detail::partition_universe(universe, n_universe, ip, uni_part);
-  const bool direct = dense && ip.span() != 0;
+  const bool direct = ip.direct(n + n_universe);
 
   // 2. Every partition on its own.
   IdOrderSummary out;
