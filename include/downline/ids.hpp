@@ -392,6 +392,10 @@ class IdIndex {
   bool strings() const noexcept { return strings_; }
   /// Whether int ids are addressed directly (an array over their range).
   bool direct() const noexcept { return direct_; }
+  /// Direct addressing: the smallest key; key k has slot k - direct_base().
+  id_type direct_base() const noexcept { return base_; }
+  /// Direct addressing: the slots (largest key - smallest + 1); 0 when hashed.
+  std::size_t direct_span() const noexcept { return direct_ ? nslots_ : 0; }
   /// The int keys by position (empty for string keys).
   const Array<id_type>& int_keys() const noexcept { return ints_; }
   /// The string key at position p (string keys only).

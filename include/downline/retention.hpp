@@ -70,81 +70,77 @@ constexpr std::int64_t month_of_day(day_t day) noexcept {
   return (static_cast<std::int64_t>(c.year) - 1970) * 12 + static_cast<std::int64_t>(c.month) - 1;
 }
 
-/// The customers: positions of a universe of distinct ids (InputError naming duplicates),
-/// or, when `from_orders`, the order ids themselves (dense ids are their own slot; other
-/// ids are the sorted distinct ids).
-///
-/// Per-customer work is indexed by a *key*. Dense ids (direct_range(), as member numbers
-/// give) are their own key, the id's slot in the range:
-/// an order then touches one random cache line (its slot's entry), after a test in a bit
-/// set of the customers' slots that stays in cache, or none when the entry itself tells
-/// (see fill_keys()). Other ids are hashed to their position, which is the key.
+/// The customers and the *key* per-customer work is indexed by. Customers are a universe
+/// of distinct ids (InputError naming duplicates) or every id with an order; their ids are
+/// held in an IdIndex, the one id table. When it addresses them directly, an id's key is
+/// its slot in the index's range: an order then touches one random cache line (its slot's
+/// entry), after a test in a bit set of the customers' slots that stays in cache, or none
+/// when the entry itself tells (see fill_keys()). Hashed ids have their position as key.
+/// Order ids that direct_range() calls dense need no index: every slot of their range is
+/// a customer (with or without an order).
 class Customers {
  public:
-  Customers(const OrderColumns& o, const id_type* universe, std::size_t n_universe,
-            bool from_orders) {
-    if (from_orders) {
-      const auto [lo, range] = id_range(o.id, o.n);
-      if (o.n == 0 || dense(range, o.n)) {
-        base_ = lo;
-        size_ = span_ = o.n == 0 ? 0 : static_cast<std::size_t>(range) + 1;
-        mode_ = Mode::slot;
-        return;
-      }
-      own_.assign(o.id, o.id + o.n);
-      std::sort(own_.begin(), own_.end());
-      own_.erase(std::unique(own_.begin(), own_.end()), own_.end());
-      universe = own_.data();
-      n_universe = own_.size();
-    }
-    if (n_universe >= static_cast<std::size_t>(std::numeric_limits<index_t>::max()))
-      throw InputError(ErrorKind::too_large, "more than 2^31 - 2 customers");
-    size_ = n_universe;
-    keys_ = universe;
+  /// The n ids of `universe` (kept by pointer: it must outlive the customers).
+  static Customers of_universe(const id_type* universe, std::size_t n) {
+    if (n >= max_keys) throw InputError(ErrorKind::too_large, "more than 2^31 - 2 customers");
+    Customers c;
     std::vector<id_type> dups;
-    const auto [lo, range] = id_range(universe, n_universe);
-    if (n_universe > 0 && dense(range, n_universe)) {
-      mode_ = Mode::table;
-      base_ = lo;
-      span_ = static_cast<std::size_t>(range) + 1;
-      member_.assign((span_ + 63) / 64, 0);
-      for (std::size_t r = 0; r < n_universe; ++r) {
-        const std::uint64_t slot = slot_of(universe[r]);
-        std::uint64_t& word = member_[static_cast<std::size_t>(slot >> 6)];
-        if ((word >> (slot & 63)) & 1) dups.push_back(universe[r]);
-        word |= std::uint64_t{1} << (slot & 63);
-      }
-    } else {
-      mode_ = Mode::hash;
-      span_ = n_universe;
-      index_ =
-          IdIndex(IdColumn(universe, n_universe), [&](index_t r) { dups.push_back(universe[r]); });
-    }
+    c.index_ = IdIndex(
+        IdColumn(universe, n), [&](index_t r) { dups.push_back(universe[r]); },
+        IdIndex::BorrowKeys{});
     if (!dups.empty()) throw errors::duplicate_ids("customer", std::move(dups));
+    c.keyed_by_index(universe);
+    return c;
   }
+  /// Every id with an order.
+  static Customers of_orders(const OrderColumns& o) {
+    Customers c;
+    if (o.n == 0) return c;
+    const auto [lo, hi] = id_bounds(o.id, o.n);
+    const std::uint64_t range = static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo);
+    if (direct_range(range, o.n) && range < max_keys) {
+      c.keys_ = Keys::every_slot;
+      c.base_ = static_cast<std::uint64_t>(lo);
+      c.size_ = c.span_ = static_cast<std::size_t>(range) + 1;
+      return c;
+    }
+    // the distinct ids sorted (the index is then sized for them, not for the orders)
+    c.own_.assign(o.id, o.id + o.n);
+    std::sort(c.own_.begin(), c.own_.end());
+    c.own_.erase(std::unique(c.own_.begin(), c.own_.end()), c.own_.end());
+    if (c.own_.size() >= max_keys)
+      throw InputError(ErrorKind::too_large, "more than 2^31 - 2 customers");
+    c.index_ = IdIndex(
+        IdColumn(c.own_.data(), c.own_.size()), [](index_t) {}, IdIndex::BorrowKeys{});
+    c.keyed_by_index(c.own_.data());
+    return c;
+  }
+
+  Customers(Customers&&) noexcept = default;  // the index may read own_'s buffer: no copies
+  Customers(const Customers&) = delete;
+  Customers& operator=(const Customers&) = delete;
+
   /// Customers (positions 0..size-1).
   std::size_t size() const noexcept { return size_; }
   /// Keys 0..keys-1 (some may be no customer's).
   std::size_t keys() const noexcept { return span_; }
 
-  /// Whether keys are found without hashing (find_direct()).
-  bool direct() const noexcept { return mode_ != Mode::hash; }
-  /// The key of `id`, or -1 when it is not a customer's id; direct() only.
-  index_t find_direct(id_type id) const noexcept {
-    const std::uint64_t s = slot_of(id);
-    if (mode_ == Mode::slot) return static_cast<index_t>(s);
-    return s < span_ && member(static_cast<std::size_t>(s)) ? static_cast<index_t>(s) : npos;
-  }
+  /// Whether keys are slots of the id range, found without a lookup (see slots()).
+  bool direct() const noexcept { return keys_ != Keys::position; }
   /// out[i] = the key of q[i], or -1 when q[i] is not a customer's id, for i < m.
   void find_block(const id_type* q, std::size_t m, index_t* out) const noexcept {
-    if (direct())
-      for (std::size_t i = 0; i < m; ++i) out[i] = find_direct(q[i]);
-    else
+    if (!direct()) {
       index_.find_many(q, m, out);
+      return;
+    }
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::uint64_t s = slots().of(q[i]);
+      out[i] = s < span_ && member(static_cast<std::size_t>(s)) ? static_cast<index_t>(s) : npos;
+    }
   }
   /// The key of customer position p.
   std::size_t key_of(std::size_t p) const noexcept {
-    return mode_ == Mode::table ? static_cast<std::size_t>(slot_of(keys_[p])) : p;
+    return keys_ == Keys::slot ? static_cast<std::size_t>(slots().of(ids_[p])) : p;
   }
   /// Slots of ids in the id range (direct() only): `of(id)` is the id's slot, a
   /// customer's key when it is below `span` and member() says so.
@@ -152,17 +148,17 @@ class Customers {
     std::uint64_t base, span;
     std::uint64_t of(id_type id) const noexcept { return static_cast<std::uint64_t>(id) - base; }
   };
-  Slots slots() const noexcept { return {static_cast<std::uint64_t>(base_), span_}; }
+  Slots slots() const noexcept { return {base_, span_}; }
   /// Whether slot/key k (< keys()) is a customer's.
   bool member(std::size_t k) const noexcept {
-    return mode_ != Mode::table || ((member_[k >> 6] >> (k & 63)) & 1);
+    return keys_ != Keys::slot || ((member_[k >> 6] >> (k & 63)) & 1);
   }
   /// a[k] = customer for the keys of customers, `other` for the other keys < keys(), in
   /// parallel and in key order (no random access).
   template <class T>
   void fill_keys(T* a, T customer, T other) const {
     parallel_for(span_, std::size_t{1} << 18, [&](std::size_t, std::size_t b, std::size_t e) {
-      if (mode_ != Mode::table) {
+      if (keys_ != Keys::slot) {
         std::fill(a + b, a + e, customer);
         return;
       }
@@ -171,27 +167,40 @@ class Customers {
   }
 
  private:
-  enum class Mode { slot, table, hash };
-  /// (smallest id, largest - smallest).
-  static std::pair<id_type, std::uint64_t> id_range(const id_type* v, std::size_t n) {
-    if (n == 0) return {0, 0};
-    const auto [lo, hi] = id_bounds(v, n);
-    return {lo, static_cast<std::uint64_t>(hi) - static_cast<std::uint64_t>(lo)};
+  /// every_slot: every id of the range is a customer, its slot the key (no index);
+  /// slot: the index addresses ids directly, keys are their slots; position: hashed.
+  enum class Keys { every_slot, slot, position };
+  /// Keys are index_t values 0..max_keys - 1 (so at most 2^31 - 2 customers, who need
+  /// a key each, and slots too).
+  static constexpr std::size_t max_keys =
+      static_cast<std::size_t>(std::numeric_limits<index_t>::max());
+
+  Customers() = default;
+  /// Keys from index_, whose position p holds ids[p].
+  void keyed_by_index(const id_type* ids) {
+    ids_ = ids;
+    size_ = index_.size();
+    if (index_.direct() && index_.direct_span() <= max_keys) {
+      keys_ = Keys::slot;
+      base_ = static_cast<std::uint64_t>(index_.direct_base());
+      span_ = index_.direct_span();
+      member_.assign((span_ + 63) / 64, 0);
+      for (std::size_t p = 0; p < size_; ++p) {
+        const std::uint64_t s = slots().of(ids[p]);
+        member_[static_cast<std::size_t>(s >> 6)] |= std::uint64_t{1} << (s & 63);
+      }
+    } else {
+      keys_ = Keys::position;
+      span_ = size_;
+    }
   }
-  static bool dense(std::uint64_t range, std::size_t n) noexcept {
-    return direct_range(range, n) &&
-           range <
-               static_cast<std::uint64_t>(std::numeric_limits<index_t>::max());  // keys are index_t
-  }
-  std::uint64_t slot_of(id_type id) const noexcept {
-    return static_cast<std::uint64_t>(id) - static_cast<std::uint64_t>(base_);
-  }
-  Mode mode_ = Mode::slot;
-  id_type base_ = 0;
+
+  Keys keys_ = Keys::every_slot;
+  std::uint64_t base_ = 0;
   std::size_t size_ = 0, span_ = 0;
-  std::vector<std::uint64_t> member_;  // table: bit per slot, set for the customers' slots
-  const id_type* keys_ = nullptr;
-  std::vector<id_type> own_;
+  std::vector<std::uint64_t> member_;  // slot: bit per slot, set for the customers' slots
+  const id_type* ids_ = nullptr;       // slot: the id of every position
+  std::vector<id_type> own_;           // of_orders(): the distinct ids when hashed
   IdIndex index_;
 };
 
@@ -380,7 +389,7 @@ void for_each_last(const Customers& customers, const LastByKey& last, F f) {
 inline LastActivity last_activity(const OrderColumns& o, const id_type* universe,
                                   std::size_t n_universe, day_t as_of) {
   const detail::CallThreads threads;
-  const detail::Customers customers(o, universe, n_universe, false);
+  const detail::Customers customers = detail::Customers::of_universe(universe, n_universe);
   detail::LastByKey last = detail::last_by_key(o, customers, as_of);
   LastActivity out;
   out.last.resize(customers.size());
@@ -410,7 +419,7 @@ inline UnknownOrders churn_status(const OrderColumns& o, const id_type* universe
                                   std::uint8_t* churned) {
   if (churn_after < 0) throw errors::bad_value("churn_after", "must be >= 0 days");
   const detail::CallThreads threads;
-  const detail::Customers customers(o, universe, n, false);
+  const detail::Customers customers = detail::Customers::of_universe(universe, n);
   detail::LastByKey by_key = detail::last_by_key(o, customers, as_of);
   detail::for_each_last(customers, by_key, [&](std::size_t p, day_t day) {
     const day_t l = std::max(day, enrolled[p]);
@@ -435,6 +444,267 @@ inline ChurnStatus churn_status(const OrderColumns& o, const id_type* universe,
   return out;
 }
 
+namespace detail {
+
+/// Cohort months span at most 1,000 years (12,000 months): more means wrong dates.
+constexpr std::size_t cohort_max_months = 12000;
+/// Activity bits held at once, in 64-bit words (1 GiB): keys beyond are done in blocks.
+constexpr std::size_t cohort_bit_words = std::size_t{1} << 27;
+/// Customers per slice of the pass over the customers, at least.
+constexpr std::size_t cohort_slice_grain = std::size_t{1} << 14;
+
+/// The months cohort_rows() counts: bit m of a customer's `words` words is month lo + m,
+/// for the `span` months from lo to as_of's.
+struct MonthGrid {
+  std::int64_t lo = 0;  ///< months since 1970-01 of bit 0
+  std::size_t span = 1, words = 1;
+  day_t lo_day = 0;                       ///< the first day of month lo
+  std::vector<std::uint16_t> bit_of_day;  ///< [day - lo_day], up to as_of: the day's bit
+};
+
+/// The earliest month (since 1970-01) that can hold a cohort: of the cohort days up to
+/// as_of, or of the first activity (the first order with a date, and an amount > 0 when
+/// there are amounts) when there are none; the int64 maximum when there is none.
+inline std::int64_t earliest_cohort_month(const OrderColumns& o, std::size_t n_customers,
+                                          day_t as_of, const day_t* cohort_day) {
+  constexpr std::int64_t none_yet = std::numeric_limits<std::int64_t>::max();
+  std::int64_t lo = none_yet;
+  if (cohort_day != nullptr) {
+    for (std::size_t c = 0; c < n_customers; ++c)
+      if (cohort_day[c] <= as_of) lo = std::min(lo, month_of_day(cohort_day[c]));
+    return lo;
+  }
+  // the day of the earliest tick (days are monotonic in ticks: no division per order)
+  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+  const std::size_t parts = parallel_parts(o.n, activity_grain);
+  std::vector<std::int64_t> first(parts, none_yet);
+  parallel_for_parts(o.n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
+    std::int64_t f = none_yet;
+    if (o.amount == nullptr) {
+      for (std::size_t i = b; i < e; ++i) {
+        const std::int64_t t = o.ticks[i] == nat ? none_yet : o.ticks[i];
+        f = t < f ? t : f;
+      }
+    } else {
+      for (std::size_t i = b; i < e; ++i) {
+        const bool skip = o.ticks[i] == nat || !(o.amount[i] > 0.0);
+        const std::int64_t t = skip ? none_yet : o.ticks[i];
+        f = t < f ? t : f;
+      }
+    }
+    first[s] = f;
+  });
+  const std::int64_t earliest = *std::min_element(first.begin(), first.end());
+  if (earliest == none_yet) return lo;
+  const day_t f = with_ticks_per_day(o.ticks_per_day,
+                                     [&](auto per_day) { return clamped_day(earliest, per_day); });
+  return f <= as_of ? month_of_day(f) : lo;
+}
+
+/// The months from `lo` (none: the int64 maximum, then as_of's month alone) to as_of's.
+inline MonthGrid month_grid(std::int64_t lo, day_t as_of) {
+  const std::int64_t last_month = month_of_day(as_of);
+  MonthGrid g;
+  if (lo <= last_month) {
+    g.span = static_cast<std::size_t>(last_month - lo) + 1;
+    if (g.span > cohort_max_months)
+      throw InputError(ErrorKind::bad_value,
+                       "cohort_counts: the cohorts from year " +
+                           std::to_string(1970 + floor_div(lo, std::int64_t{12})) +
+                           " to as_of span more than 1,000 years: check the dates");
+  }
+  g.lo = std::min(lo, last_month);
+  g.words = (g.span + 63) / 64;
+  const std::int64_t year = floor_div(g.lo, std::int64_t{12});
+  g.lo_day = days_from_civil(static_cast<int>(1970 + year),
+                             static_cast<unsigned>(g.lo - 12 * year) + 1, 1);
+  g.bit_of_day.resize(static_cast<std::size_t>(std::max(as_of - g.lo_day + 1, 0)));
+  for (std::size_t d = 0; d < g.bit_of_day.size(); ++d)
+    g.bit_of_day[d] = static_cast<std::uint16_t>(
+        month_of_day(static_cast<day_t>(g.lo_day + static_cast<day_t>(d))) - g.lo);
+  return g;
+}
+
+/// Keys [c0, c1) of the customers: those whose activity bits are held at once.
+struct KeyBlock {
+  std::size_t c0, c1;
+  bool holds(std::size_t key) const noexcept { return key >= c0 && key < c1; }
+};
+
+/// Every block key's active months up to as_of: bits[s] holds order slice s's (plain
+/// stores, no locked instructions; OR-ed when read), key c0 + i at words i * words.
+/// Returns the orders of ids that are no customer's.
+inline UnknownOrders active_months(const OrderColumns& o, const Customers& customers, day_t as_of,
+                                   const MonthGrid& grid, KeyBlock block,
+                                   std::vector<ScratchBuffer<std::uint64_t>>& bits) {
+  for (auto& b : bits) b = filled_buffer<std::uint64_t>((block.c1 - block.c0) * grid.words, 0);
+  struct Visitor {
+    std::uint64_t* bits;
+    const MonthGrid* grid;
+    const Customers* customers;
+    KeyBlock block;
+    const std::uint64_t* target(std::size_t c) const noexcept {
+      return bits + (block.holds(c) ? (c - block.c0) * grid->words : 0);
+    }
+    bool member(std::size_t c) const noexcept { return customers->member(c); }
+    void visit(std::size_t c, day_t day) const noexcept {
+      if (!block.holds(c)) return;
+      if (day < grid->lo_day) return;  // before the earliest cohort (enrolment cohorts)
+      const unsigned m = grid->bit_of_day[static_cast<std::size_t>(day - grid->lo_day)];
+      bits[(c - block.c0) * grid->words + (m >> 6)] |= std::uint64_t{1} << (m & 63);
+    }
+  };
+  return for_each_activity(o, customers, as_of, bits.size(), [&](std::size_t s) {
+    return Visitor{bits[s].get(), &grid, &customers, block};
+  });
+}
+
+/// What a cohort_rows() pass needs of the customers beyond their ids.
+struct CohortInputs {
+  day_t as_of;
+  const day_t* cohort_day;    ///< null: the month of the first activity
+  const std::int32_t* group;  ///< null: one group
+  std::size_t n_groups;
+};
+
+/// The customers of a slice (and key block) that are in a cohort and a group: each one's
+/// row key (group * span + cohort), cohort and active months (`words` words each).
+struct SliceCohorts {
+  std::vector<std::int64_t> row_key, cohort;
+  std::vector<std::uint64_t> months;
+  std::vector<std::int64_t> ungrouped;  ///< positions of customers in a cohort, no group
+};
+
+/// Customers [b, e) whose key is in the block: their active months (the order slices'
+/// bits OR-ed) and cohorts; those without a cohort are left out.
+inline SliceCohorts slice_cohorts(const Customers& customers,
+                                  const std::vector<ScratchBuffer<std::uint64_t>>& bits,
+                                  const MonthGrid& grid, KeyBlock block, const CohortInputs& in,
+                                  std::size_t b, std::size_t e) {
+  constexpr std::size_t ahead = 16;  // customers whose bits are prefetched ahead
+  const std::size_t words = grid.words;
+  SliceCohorts out;
+  std::vector<std::uint64_t> w(words);
+  for (std::size_t c = b; c < e; ++c) {
+    const std::size_t key = customers.key_of(c);
+    if (!block.holds(key)) continue;
+    if (c + ahead < e) {
+      const std::size_t next = customers.key_of(c + ahead);
+      if (block.holds(next))
+        for (const auto& bs : bits) __builtin_prefetch(bs.get() + (next - block.c0) * words);
+    }
+    const std::size_t i = key - block.c0;
+    for (std::size_t k = 0; k < words; ++k) {
+      std::uint64_t v = bits[0][i * words + k];
+      for (std::size_t t = 1; t < bits.size(); ++t) v |= bits[t][i * words + k];
+      w[k] = v;
+    }
+    std::int64_t cohort = -1;
+    if (in.cohort_day != nullptr) {
+      if (in.cohort_day[c] > in.as_of) continue;
+      cohort = month_of_day(in.cohort_day[c]) - grid.lo;
+    } else {
+      for (std::size_t k = 0; k < words; ++k)
+        if (w[k] != 0) {
+          cohort = static_cast<std::int64_t>(k * 64) + __builtin_ctzll(w[k]);
+          break;
+        }
+      if (cohort < 0) continue;  // no activity up to as_of
+    }
+    const std::int64_t g = in.group != nullptr ? in.group[c] : 0;
+    if (g < 0 || static_cast<std::size_t>(g) >= in.n_groups) {
+      out.ungrouped.push_back(static_cast<std::int64_t>(c));
+      continue;
+    }
+    out.row_key.push_back(g * static_cast<std::int64_t>(grid.span) + cohort);
+    out.cohort.push_back(cohort);
+    out.months.insert(out.months.end(), w.begin(), w.end());
+  }
+  return out;
+}
+
+/// The (group, cohort) rows a slice of the customers meets, by ascending row key, each
+/// with its customers (size) and its span - cohort counts at counts[start[r] ..).
+struct SliceRows {
+  std::vector<std::int64_t> key, size, start, counts;
+};
+
+/// The slice's rows (its row keys indexed in key order) and their counts: each customer
+/// adds 1 to its row's count k for every active month cohort + k.
+inline SliceRows slice_rows(const SliceCohorts& sc, const MonthGrid& grid) {
+  const std::size_t n = sc.row_key.size();
+  const Factorized rows = factorize(IdColumn(sc.row_key.data(), n), true);
+  const Array<id_type>& keys = rows.keys.int_keys();
+  SliceRows out;
+  out.key.assign(keys.begin(), keys.end());
+  out.size.assign(keys.size(), 0);
+  out.start.assign(keys.size() + 1, 0);
+  const auto span = static_cast<std::int64_t>(grid.span);
+  for (std::size_t r = 0; r < keys.size(); ++r)
+    out.start[r + 1] = out.start[r] + span - keys[r] % span;
+  out.counts.assign(static_cast<std::size_t>(out.start.back()), 0);
+  for (std::size_t j = 0; j < n; ++j) {
+    const auto r = static_cast<std::size_t>(rows.codes[j]);
+    const std::int64_t cohort = sc.cohort[j];
+    const std::uint64_t* w = sc.months.data() + j * grid.words;
+    ++out.size[r];
+    std::int64_t* cells = out.counts.data() + out.start[r];
+    const std::size_t first_word = static_cast<std::size_t>(cohort) >> 6;
+    for (std::size_t k = first_word; k < grid.words; ++k) {
+      std::uint64_t v = w[k];
+      if (k == first_word) v &= ~std::uint64_t{0} << (cohort & 63);
+      while (v != 0) {
+        const std::int64_t m = static_cast<std::int64_t>(k * 64) + __builtin_ctzll(v);
+        ++cells[m - cohort];
+        v &= v - 1;
+      }
+    }
+  }
+  return out;
+}
+
+/// The rows of every slice, by group then cohort, their sizes and counts summed; cohorts
+/// from the earliest non-empty one (over all groups) to as_of's month.
+inline void merge_rows(const std::vector<SliceRows>& slices, const MonthGrid& grid,
+                       CohortRows& out) {
+  std::vector<std::int64_t> keys;
+  for (const SliceRows& r : slices) keys.insert(keys.end(), r.key.begin(), r.key.end());
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  if (keys.empty()) {  // no customer in any cohort: months = 0
+    out.first_month = grid.lo + static_cast<std::int64_t>(grid.span) - 1;
+    out.start.assign(1, 0);
+    return;
+  }
+  const auto span = static_cast<std::int64_t>(grid.span);
+  std::int64_t first = span;
+  for (std::int64_t k : keys) first = std::min(first, k % span);
+  out.first_month = grid.lo + first;
+  out.months = grid.span - static_cast<std::size_t>(first);
+  const std::size_t rows = keys.size();
+  out.group.resize(rows);
+  out.cohort.resize(rows);
+  out.sizes.assign(rows, 0);
+  out.start.assign(rows + 1, 0);
+  for (std::size_t r = 0; r < rows; ++r) {
+    out.group[r] = static_cast<std::int32_t>(keys[r] / span);
+    out.cohort[r] = static_cast<std::int32_t>(keys[r] % span - first);
+    out.start[r + 1] = out.start[r] + span - keys[r] % span;
+  }
+  out.counts.assign(static_cast<std::size_t>(out.start[rows]), 0);
+  for (const SliceRows& sr : slices)
+    for (std::size_t j = 0; j < sr.key.size(); ++j) {
+      const auto r = static_cast<std::size_t>(
+          std::lower_bound(keys.begin(), keys.end(), sr.key[j]) - keys.begin());
+      out.sizes[r] += sr.size[j];
+      const std::int64_t* from = sr.counts.data() + sr.start[j];
+      std::int64_t* to = out.counts.data() + out.start[r];
+      for (std::int64_t k = 0; k < out.start[r + 1] - out.start[r]; ++k) to[k] += from[k];
+    }
+}
+
+}  // namespace detail
+
 /// The cohort retention matrix (DOMAIN.md) as its rows with customers: every customer's
 /// active months up to as_of's month as bits (one parallel pass over the orders), then
 /// one pass over the customers. Memory is in the rows that exist (a row of a cohort has
@@ -448,6 +718,11 @@ inline ChurnStatus churn_status(const OrderColumns& o, const id_type* universe,
 /// out). `group[c]` in [0, n_groups) splits the cohorts (null: one group); customers in a
 /// cohort with a negative group are listed in `ungrouped` and not counted. Counts are
 /// integers, so the result does not depend on the thread count.
+///
+/// Phases: the earliest cohort month, the month grid from it to as_of's, then per block
+/// of keys (their activity bits at most cohort_bit_words) the active months of the
+/// block's keys and, per slice of the customers, their cohorts and rows; at the end the
+/// slices' rows merged.
 inline CohortRows cohort_rows(const OrderColumns& o, const id_type* universe,
                               std::size_t n_universe, day_t as_of, const day_t* cohort_day,
                               const std::int32_t* group, std::size_t n_groups) {
@@ -458,210 +733,41 @@ inline CohortRows cohort_rows(const OrderColumns& o, const id_type* universe,
   if (group == nullptr) n_groups = 1;
   if (n_groups == 0 || n_groups >= (std::size_t{1} << 31))
     throw InputError(ErrorKind::bad_value, "cohort_counts: between 1 and 2^31 - 1 groups");
-  const detail::Customers customers(o, universe, n_universe, universe == nullptr);
+  const detail::Customers customers = universe == nullptr
+                                          ? detail::Customers::of_orders(o)
+                                          : detail::Customers::of_universe(universe, n_universe);
   const std::size_t nc = customers.size();
-  constexpr std::size_t grain = std::size_t{1} << 16;
-  const std::int64_t last_month = detail::month_of_day(as_of);
+  const detail::MonthGrid grid =
+      detail::month_grid(detail::earliest_cohort_month(o, nc, as_of, cohort_day), as_of);
+  const detail::CohortInputs in{as_of, cohort_day, group, n_groups};
 
-  // 1. The earliest month that can hold a cohort.
-  std::int64_t lo = std::numeric_limits<std::int64_t>::max();
-  if (cohort_day != nullptr) {
-    for (std::size_t c = 0; c < nc; ++c)
-      if (cohort_day[c] <= as_of) lo = std::min(lo, detail::month_of_day(cohort_day[c]));
-  } else {
-    // the day of the earliest tick (days are monotonic in ticks: no division per order)
-    constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
-    constexpr std::int64_t none_yet = std::numeric_limits<std::int64_t>::max();
-    const std::size_t parts = detail::parallel_parts(o.n, grain);
-    std::vector<std::int64_t> first(parts, none_yet);
-    detail::parallel_for_parts(o.n, parts, [&](std::size_t s, std::size_t b, std::size_t e) {
-      std::int64_t f = none_yet;
-      if (o.amount == nullptr) {
-        for (std::size_t i = b; i < e; ++i) {
-          const std::int64_t t = o.ticks[i] == nat ? none_yet : o.ticks[i];
-          f = t < f ? t : f;
-        }
-      } else {
-        for (std::size_t i = b; i < e; ++i) {
-          const bool skip = o.ticks[i] == nat || !(o.amount[i] > 0.0);
-          const std::int64_t t = skip ? none_yet : o.ticks[i];
-          f = t < f ? t : f;
-        }
-      }
-      first[s] = f;
-    });
-    const std::int64_t earliest = *std::min_element(first.begin(), first.end());
-    if (earliest != none_yet) {
-      const day_t f = detail::with_ticks_per_day(
-          o.ticks_per_day, [&](auto per_day) { return clamped_day(earliest, per_day); });
-      if (f <= as_of) lo = detail::month_of_day(f);
-    }
-  }
+  const std::size_t nk = customers.keys();
+  std::vector<detail::ScratchBuffer<std::uint64_t>> bits(detail::activity_visitors(o));
+  const std::size_t keys_per_block =
+      std::max<std::size_t>(1, detail::cohort_bit_words / (grid.words * bits.size()));
+  const std::size_t slices = detail::parallel_parts(nc, detail::cohort_slice_grain);
+  std::vector<detail::SliceRows> rows;  // per block and slice
+  std::vector<std::vector<std::int64_t>> ungrouped(slices);
   CohortRows out;
   out.groups = n_groups;
-  const bool none = lo > last_month;
-  const std::size_t span = none ? 1 : static_cast<std::size_t>(last_month - lo) + 1;
-  const std::int64_t lo_year = 1970 + floor_div(lo, std::int64_t{12});
-  if (span > 12000)
-    throw InputError(ErrorKind::bad_value,
-                     "cohort_counts: the cohorts from year " + std::to_string(lo_year) +
-                         " to as_of span more than 1,000 years: check the dates");
-  const std::size_t words = (span + 63) / 64;
-  if (none) lo = last_month;
-  // The month (bit) of every day from the first day of month lo to as_of.
-  const day_t lo_day =
-      days_from_civil(static_cast<int>(1970 + floor_div(lo, std::int64_t{12})),
-                      static_cast<unsigned>(lo - 12 * floor_div(lo, std::int64_t{12})) + 1, 1);
-  std::vector<std::uint16_t> bit_of_day(static_cast<std::size_t>(std::max(as_of - lo_day + 1, 0)));
-  for (std::size_t d = 0; d < bit_of_day.size(); ++d)
-    bit_of_day[d] = static_cast<std::uint16_t>(
-        detail::month_of_day(static_cast<day_t>(lo_day + static_cast<day_t>(d))) - lo);
-
-  // 2. Active months: bit m of key c's words is month lo + m, one bit array per slice of
-  //    the orders (plain stores, no locked instructions), OR-ed when read. Keys are done
-  //    in blocks of at most 2^27 words (1 GiB) in all, each block one pass over the orders.
-  const std::size_t nk = customers.keys();
-  const std::size_t order_slices = detail::activity_visitors(o);
-  const std::size_t block =
-      std::max<std::size_t>(1, (std::size_t{1} << 27) / (words * order_slices));
-  // 3. Per slice of the customers, the rows it meets: row key g * span + cohort, found
-  //    through a small hash table, each row with its size and its span - cohort counts.
-  struct SliceRows {
-    detail::SmallIdTable index;  // row key -> local row
-    std::vector<std::int64_t> key, size, start{0}, counts;
-  };
-  const std::size_t slices = detail::parallel_parts(nc, std::size_t{1} << 14);
-  std::vector<SliceRows> slice_rows(slices);
-  for (SliceRows& r : slice_rows) r.index.reset(64, 0);
-  std::vector<std::vector<std::int64_t>> slice_ungrouped(slices);
-  std::vector<detail::ScratchBuffer<std::uint64_t>> bits(order_slices);
-  for (std::size_t c0 = 0; c0 < nk || (c0 == 0 && nk == 0); c0 += block) {
-    const std::size_t c1 = std::min(nk, c0 + block);
-    for (auto& b : bits) b = detail::filled_buffer<std::uint64_t>((c1 - c0) * words, 0);
-    struct Visitor {
-      std::uint64_t* bits;
-      const std::uint16_t* bit_of_day;
-      const detail::Customers* customers;
-      std::size_t c0, c1, words;
-      day_t lo_day;
-      const std::uint64_t* target(std::size_t c) const noexcept {
-        return bits + (c < c0 || c >= c1 ? 0 : (c - c0) * words);
-      }
-      bool member(std::size_t c) const noexcept { return customers->member(c); }
-      void visit(std::size_t c, day_t day) const noexcept {
-        if (c < c0 || c >= c1) return;
-        if (day < lo_day) return;  // before the earliest cohort (enrolment cohorts)
-        const unsigned m = bit_of_day[static_cast<std::size_t>(day - lo_day)];
-        bits[(c - c0) * words + (m >> 6)] |= std::uint64_t{1} << (m & 63);
-      }
-    };
-    UnknownOrders unknown =
-        detail::for_each_activity(o, customers, as_of, order_slices, [&](std::size_t s) {
-          return Visitor{bits[s].get(), bit_of_day.data(), &customers, c0, c1, words, lo_day};
-        });
+  for (std::size_t c0 = 0; c0 < nk || (c0 == 0 && nk == 0); c0 += keys_per_block) {
+    const detail::KeyBlock block{c0, std::min(nk, c0 + keys_per_block)};
+    UnknownOrders unknown = detail::active_months(o, customers, as_of, grid, block, bits);
     if (c0 == 0) out.unknown = std::move(unknown);
-    // Every customer whose key is in the block: its cohort, then its active months after it.
+    std::vector<detail::SliceRows> block_rows(slices);
     detail::parallel_for_parts(nc, slices, [&](std::size_t s, std::size_t b, std::size_t e) {
-      SliceRows& rows = slice_rows[s];
-      std::vector<std::uint64_t> w(words);
-      constexpr std::size_t ahead = 16;
-      for (std::size_t c = b; c < e; ++c) {
-        const std::size_t key = customers.key_of(c);
-        if (key < c0 || key >= c1) continue;
-        if (c + ahead < e) {
-          const std::size_t next = customers.key_of(c + ahead);
-          if (next >= c0 && next < c1)
-            for (const auto& bs : bits) __builtin_prefetch(bs.get() + (next - c0) * words);
-        }
-        const std::size_t i = key - c0;
-        for (std::size_t k = 0; k < words; ++k) {
-          std::uint64_t v = bits[0][i * words + k];
-          for (std::size_t t = 1; t < order_slices; ++t) v |= bits[t][i * words + k];
-          w[k] = v;
-        }
-        std::int64_t cohort = -1;
-        if (cohort_day != nullptr) {
-          if (cohort_day[c] > as_of) continue;
-          cohort = detail::month_of_day(cohort_day[c]) - lo;
-        } else {
-          for (std::size_t k = 0; k < words; ++k)
-            if (w[k] != 0) {
-              cohort = static_cast<std::int64_t>(k * 64) + __builtin_ctzll(w[k]);
-              break;
-            }
-          if (cohort < 0) continue;  // no activity up to as_of
-        }
-        const std::int64_t g = group != nullptr ? group[c] : 0;
-        if (g < 0 || static_cast<std::size_t>(g) >= n_groups) {
-          slice_ungrouped[s].push_back(static_cast<std::int64_t>(c));
-          continue;
-        }
-        const std::int64_t row_key = g * static_cast<std::int64_t>(span) + cohort;
-        bool added = false;
-        const auto r = static_cast<std::size_t>(
-            rows.index.find_or_insert(row_key, static_cast<std::int32_t>(rows.key.size()), added));
-        if (added) {
-          rows.key.push_back(row_key);
-          rows.size.push_back(0);
-          rows.start.push_back(rows.start.back() + static_cast<std::int64_t>(span) - cohort);
-          rows.counts.resize(static_cast<std::size_t>(rows.start.back()), 0);
-        }
-        ++rows.size[r];
-        std::int64_t* cells = rows.counts.data() + rows.start[r];
-        for (std::size_t k = static_cast<std::size_t>(cohort) >> 6; k < words; ++k) {
-          std::uint64_t v = w[k];
-          if (k == static_cast<std::size_t>(cohort) >> 6) v &= ~std::uint64_t{0} << (cohort & 63);
-          while (v != 0) {
-            const std::int64_t m = static_cast<std::int64_t>(k * 64) + __builtin_ctzll(v);
-            ++cells[m - cohort];
-            v &= v - 1;
-          }
-        }
-      }
+      const detail::CallThreads one(1);  // a slice of a parallel step: no nested threads
+      detail::SliceCohorts sc = detail::slice_cohorts(customers, bits, grid, block, in, b, e);
+      ungrouped[s].insert(ungrouped[s].end(), sc.ungrouped.begin(), sc.ungrouped.end());
+      block_rows[s] = detail::slice_rows(sc, grid);
     });
+    for (auto& r : block_rows) rows.push_back(std::move(r));
     if (nk == 0) break;
   }
   bits.clear();
-  for (std::size_t s = 0; s < slices; ++s)
-    out.ungrouped.insert(out.ungrouped.end(), slice_ungrouped[s].begin(), slice_ungrouped[s].end());
+  for (const auto& u : ungrouped) out.ungrouped.insert(out.ungrouped.end(), u.begin(), u.end());
   std::sort(out.ungrouped.begin(), out.ungrouped.end());
-
-  // 4. The rows of every slice, by group then cohort, their counts summed; cohorts from the
-  //    earliest non-empty one (over all groups) to as_of's month.
-  std::vector<std::int64_t> keys;
-  for (const SliceRows& r : slice_rows) keys.insert(keys.end(), r.key.begin(), r.key.end());
-  std::sort(keys.begin(), keys.end());
-  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
-  if (keys.empty()) {
-    out.first_month = last_month;
-    out.start.assign(1, 0);
-    return out;  // no customer in any cohort: months = 0
-  }
-  const auto sp = static_cast<std::int64_t>(span);
-  std::int64_t first = sp;
-  for (std::int64_t k : keys) first = std::min(first, k % sp);
-  out.first_month = lo + first;
-  out.months = span - static_cast<std::size_t>(first);
-  const std::size_t rows = keys.size();
-  out.group.resize(rows);
-  out.cohort.resize(rows);
-  out.sizes.assign(rows, 0);
-  out.start.assign(rows + 1, 0);
-  for (std::size_t r = 0; r < rows; ++r) {
-    out.group[r] = static_cast<std::int32_t>(keys[r] / sp);
-    out.cohort[r] = static_cast<std::int32_t>(keys[r] % sp - first);
-    out.start[r + 1] = out.start[r] + sp - keys[r] % sp;
-  }
-  out.counts.assign(static_cast<std::size_t>(out.start[rows]), 0);
-  for (const SliceRows& sr : slice_rows)
-    for (std::size_t j = 0; j < sr.key.size(); ++j) {
-      const auto r = static_cast<std::size_t>(
-          std::lower_bound(keys.begin(), keys.end(), sr.key[j]) - keys.begin());
-      out.sizes[r] += sr.size[j];
-      const std::int64_t* from = sr.counts.data() + sr.start[j];
-      std::int64_t* to = out.counts.data() + out.start[r];
-      for (std::int64_t k = 0; k < out.start[r + 1] - out.start[r]; ++k) to[k] += from[k];
-    }
+  detail::merge_rows(rows, grid, out);
   return out;
 }
 

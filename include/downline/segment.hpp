@@ -16,6 +16,7 @@
 #include "detail/parallel.hpp"
 #include "error.hpp"
 #include "fwd.hpp"
+#include "ids.hpp"
 
 namespace downline {
 
@@ -225,6 +226,204 @@ struct IdPart {
   std::int64_t unknown_orders = 0;
 };
 
+/// Rows per slice of summarize_by_id()'s streaming passes, at least.
+constexpr std::size_t summary_grain = std::size_t{1} << 16;
+/// About 2^15 orders per partition (its table and its orders stay in L2), in at most
+/// 2^11 partitions.
+constexpr unsigned partition_rows_log2 = 15, max_partition_bits = 11;
+/// A partition by id range may hold this many times its share of the orders (plus the
+/// slack) before the ids are partitioned by hash instead.
+constexpr std::size_t fair_share_factor = 8, fair_share_slack = 4096;
+/// Partitions by id range are addressed directly up to this many slots per row of their
+/// share, plus the slack (see IdPartitions::direct()).
+constexpr std::size_t direct_span_factor = 4, direct_span_slack = 4096;
+/// Packed records have at most 2^14 day values (44 years), so that a partition's count
+/// per day stays small.
+constexpr unsigned max_packed_day_bits = 14;
+
+/// An id in unsigned order (the sign bit flipped), as id ranges are measured.
+inline std::uint64_t unsigned_order(id_type x) noexcept {
+  return static_cast<std::uint64_t>(x) ^ (std::uint64_t{1} << 63);
+}
+
+/// What summarize_by_id() reads first: the range of the order and universe ids (in
+/// unsigned order) and the first order's ticks.
+struct OrderIdRange {
+  std::uint64_t lo_id = ~std::uint64_t{0}, hi_id = 0;
+  std::int64_t min_ticks = std::numeric_limits<std::int64_t>::max();
+};
+
+/// The ids' range and the first ticks in one parallel pass; InputError naming the rows
+/// without a date (NaT, the int64 minimum).
+inline OrderIdRange order_id_range(const id_type* id, const std::int64_t* ticks, std::size_t n,
+                                   const id_type* universe, std::size_t n_universe) {
+  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
+  const std::size_t slices = parallel_parts(n, summary_grain);
+  std::vector<OrderIdRange> part(slices);
+  std::vector<char> no_date(slices, 0);
+  parallel_for_parts(n, slices, [&](std::size_t sl, std::size_t b, std::size_t e) {
+    OrderIdRange r;
+    bool bad = false;
+    for (std::size_t i = b; i < e; ++i) {
+      const std::uint64_t u = unsigned_order(id[i]);
+      r.lo_id = std::min(r.lo_id, u);
+      r.hi_id = std::max(r.hi_id, u);
+      bad |= ticks[i] == nat;
+      r.min_ticks = std::min(r.min_ticks, ticks[i]);
+    }
+    part[sl] = r;
+    no_date[sl] = bad;
+  });
+  if (std::find(no_date.begin(), no_date.end(), 1) != no_date.end()) {
+    std::vector<id_type> rows_bad;
+    for (std::size_t i = 0; i < n; ++i)
+      if (ticks[i] == nat) rows_bad.push_back(static_cast<id_type>(i));
+    throw errors::missing_dates(std::move(rows_bad));
+  }
+  OrderIdRange out;
+  for (const OrderIdRange& r : part) {
+    out.lo_id = std::min(out.lo_id, r.lo_id);
+    out.hi_id = std::max(out.hi_id, r.hi_id);
+    out.min_ticks = std::min(out.min_ticks, r.min_ticks);
+  }
+  for (std::size_t i = 0; i < n_universe; ++i) {
+    out.lo_id = std::min(out.lo_id, unsigned_order(universe[i]));
+    out.hi_id = std::max(out.hi_id, unsigned_order(universe[i]));
+  }
+  return out;
+}
+
+/// How summarize_by_id() splits ids into 2^bits partitions: by id range (partition p
+/// holds the ids lo_id + (p << range_shift) + slot, slot < 2^range_shift, in unsigned
+/// order), or by hash.
+struct IdPartitions {
+  unsigned bits = 0;
+  std::uint64_t lo_id = 0;
+  unsigned range_shift = 0;  ///< 64 when the ids span the whole int64 range
+  bool by_value = true;
+
+  std::size_t count() const noexcept { return std::size_t{1} << bits; }
+  std::size_t of(id_type x) const noexcept {
+    if (bits == 0) return 0;
+    if (by_value) return static_cast<std::size_t>((unsigned_order(x) - lo_id) >> range_shift);
+    return static_cast<std::size_t>(id_hash(x) >> (64 - bits));
+  }
+  /// By id range: the ids a partition spans, when a slot fits 32 bits (else 0).
+  std::size_t span() const noexcept {
+    return by_value && range_shift < 32 ? std::size_t{1} << range_shift : 0;
+  }
+  /// Whether partitions by id range are addressed directly: a partition spans at most
+  /// direct_span_factor times its share of the `rows` (plus direct_span_slack). Not
+  /// direct_range(): a slot here costs several per-partition arrays, not one 4-byte
+  /// entry, and that rule was slower for sparse ids (benchmarks/README.md).
+  bool direct(std::size_t rows) const noexcept {
+    return span() != 0 && span() <= direct_span_factor * (rows / count() + 1) + direct_span_slack;
+  }
+  /// An id's slot in its partition's range (span() > 0 only).
+  std::uint32_t slot(id_type x) const noexcept {
+    return static_cast<std::uint32_t>((unsigned_order(x) - lo_id) & (span() - 1));
+  }
+};
+
+/// The partitions of n orders and n_universe universe ids in `range`, by id range unless
+/// the ids are so clustered that a partition would hold more than fair_share_factor times
+/// its share; `orders_part` counted accordingly.
+inline IdPartitions partition_orders(const id_type* id, std::size_t n, std::size_t n_universe,
+                                     const OrderIdRange& range, Partitioning& orders_part) {
+  IdPartitions parts;
+  parts.bits =
+      std::min(max_partition_bits,
+               log2_ceil(std::max<std::size_t>(1, (n + n_universe) >> partition_rows_log2)));
+  parts.lo_id = range.lo_id;
+  const std::size_t P = parts.count();
+  if (n + n_universe > 0)
+    while (parts.range_shift < 64 && ((range.hi_id - range.lo_id) >> parts.range_shift) >= P)
+      ++parts.range_shift;
+  orders_part.bits = parts.bits;
+  const auto part_of = [&](std::size_t i) { return parts.of(id[i]); };
+  const std::size_t fair =
+      std::max<std::size_t>((n + P - 1) / P, 1) * fair_share_factor + fair_share_slack;
+  if (orders_part.count(n, summary_grain, part_of) > fair) {
+    parts.by_value = false;
+    orders_part.count(n, summary_grain, part_of);
+  }
+  return parts;
+}
+
+/// The universe partitioned like the orders, each id with its position.
+inline std::vector<std::pair<id_type, std::int64_t>> partition_universe(const id_type* universe,
+                                                                        std::size_t n_universe,
+                                                                        const IdPartitions& parts,
+                                                                        Partitioning& uni_part) {
+  std::vector<std::pair<id_type, std::int64_t>> uni(n_universe);
+  uni_part.bits = parts.bits;
+  if (universe == nullptr) return uni;
+  const auto part_u = [&](std::size_t i) { return parts.of(universe[i]); };
+  uni_part.count(n_universe, summary_grain, part_u);
+  uni_part.place(n_universe, summary_grain, part_u, [&](std::size_t i, std::size_t at) {
+    uni[at] = {universe[i], static_cast<std::int64_t>(i)};
+  });
+  return uni;
+}
+
+/// The partitions' reports in `out`: unknown ids (ascending) and their orders; InputError
+/// naming duplicate universe ids.
+inline void collect_reports(const std::vector<IdPart>& parts, IdOrderSummary& out) {
+  std::vector<id_type> duplicate;
+  for (const IdPart& part : parts) {
+    duplicate.insert(duplicate.end(), part.duplicate.begin(), part.duplicate.end());
+    out.unknown_ids.insert(out.unknown_ids.end(), part.unknown.begin(), part.unknown.end());
+    out.unknown_orders += part.unknown_orders;
+  }
+  if (!duplicate.empty()) throw errors::duplicate_ids("customer", std::move(duplicate));
+  std::sort(out.unknown_ids.begin(), out.unknown_ids.end());
+}
+
+/// The partitions' customers (summarize_hashed() without a universe) in `out`, in
+/// ascending id order: a concatenation when partitions are by id range (each sorted),
+/// else one radix sort.
+inline void concatenate_parts(const std::vector<IdPart>& parts, bool by_value, unsigned fields,
+                              IdOrderSummary& out) {
+  const std::size_t P = parts.size();
+  std::vector<std::size_t> offset(P + 1, 0);
+  for (std::size_t p = 0; p < P; ++p) offset[p + 1] = offset[p] + parts[p].ids.size();
+  const std::size_t K = offset[P];
+  out.ids.resize(K);
+  OrderSummary& s = out.summary;
+  resize_summary(s, K, fields);
+  auto put = [&](std::size_t i, const IdPart& part, std::size_t j) {
+    out.ids[i] = part.ids[j];
+    const OrderSummary& ps = part.s;
+    put_summary(s, i, ps.orders.empty() ? 0 : ps.orders[j], ps.days.empty() ? 0 : ps.days[j],
+                ps.first.empty() ? min_day : ps.first[j], ps.last.empty() ? min_day : ps.last[j],
+                ps.amount.empty() ? 0.0 : ps.amount[j],
+                ps.first_day_amount.empty() ? 0.0 : ps.first_day_amount[j]);
+  };
+  if (by_value) {
+    parallel_for(P, 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
+      for (std::size_t p = pb; p < pe; ++p)
+        for (std::size_t j = 0; j < parts[p].ids.size(); ++j) put(offset[p] + j, parts[p], j);
+    });
+    return;
+  }
+  std::vector<id_type> ids(K);
+  std::vector<std::uint32_t> from_part(K);
+  for (std::size_t p = 0; p < P; ++p) {
+    std::copy(parts[p].ids.begin(), parts[p].ids.end(),
+              ids.begin() + static_cast<std::ptrdiff_t>(offset[p]));
+    std::fill(from_part.begin() + static_cast<std::ptrdiff_t>(offset[p]),
+              from_part.begin() + static_cast<std::ptrdiff_t>(offset[p + 1]),
+              static_cast<std::uint32_t>(p));
+  }
+  const std::vector<std::uint32_t> order = sort_permutation(ids.data(), K);
+  parallel_for(K, summary_grain, [&](std::size_t, std::size_t b, std::size_t e) {
+    for (std::size_t i = b; i < e; ++i) {
+      const std::size_t g = order[i];
+      put(i, parts[from_part[g]], g - offset[from_part[g]]);
+    }
+  });
+}
+
 /// An order in a partition of dense ids: its slot in the partition's id range and its day
 /// (and amount, when there is an amount column).
 struct SlotDay {
@@ -287,20 +486,19 @@ struct PlainDays {
 /// direct addressing (no table, no sort: slots are in id order). part_of(i) is order i's
 /// partition, make(i, day) its record.
 template <class Rec, class Codec, class PartOf, class Make>
-void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t ticks_per_day,
-                     day_t as_of, bool positive_only, Partitioning& orders_part,
-                     const Partitioning& uni_part,
-                     const std::vector<std::pair<id_type, std::int64_t>>& uni, std::uint64_t lo_id,
-                     unsigned shift, bool has_universe, IdOrderSummary& out,
-                     std::vector<IdPart>& parts, unsigned fields, Codec codec, PartOf part_of,
-                     Make make) {
+void summarize_direct(std::size_t n, const std::int64_t* ticks, std::int64_t ticks_per_day,
+                      day_t as_of, bool positive_only, Partitioning& orders_part,
+                      const Partitioning& uni_part,
+                      const std::vector<std::pair<id_type, std::int64_t>>& uni, std::uint64_t lo_id,
+                      unsigned shift, bool has_universe, IdOrderSummary& out,
+                      std::vector<IdPart>& parts, unsigned fields, Codec codec, PartOf part_of,
+                      Make make) {
   constexpr bool packed = std::is_same<Rec, std::uint32_t>::value;
-  constexpr std::size_t grain = std::size_t{1} << 16;
   constexpr std::uint64_t sign = std::uint64_t{1} << 63;
   const std::size_t span = std::size_t{1} << shift;
   detail::ScratchBuffer<Rec> rec = detail::scratch_buffer<Rec>(n);
   with_ticks_per_day(ticks_per_day, [&](auto per_day) {
-    orders_part.place(n, grain, part_of, [&](std::size_t i, std::size_t at) {
+    orders_part.place(n, summary_grain, part_of, [&](std::size_t i, std::size_t at) {
       rec[at] = make(i, clamped_day(ticks[i], per_day));
     });
   });
@@ -466,6 +664,153 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
   });
 }
 
+/// An order in summarize_hashed(): its id, amount (0 without amounts) and day.
+struct IdDayAmount {
+  id_type id;
+  double amount;
+  day_t day;
+};
+
+/// summarize_by_id() when ids are not dense: every partition's ids mapped to local codes
+/// by a small table that grows as ids arrive (the universe's first, then the orders'; an
+/// IdIndex per partition, sized for its orders, was slower: see benchmarks/README.md),
+/// then its orders grouped by a counting sort and each customer summarised.
+inline void summarize_hashed(const id_type* id, const std::int64_t* ticks,
+                             std::int64_t ticks_per_day, const double* amount, std::size_t n,
+                             day_t as_of, bool positive_only, Partitioning& orders_part,
+                             const Partitioning& uni_part,
+                             const std::vector<std::pair<id_type, std::int64_t>>& uni,
+                             bool has_universe, const IdPartitions& ip, IdOrderSummary& out,
+                             std::vector<IdPart>& parts, unsigned fields) {
+  // Orders as records, days floored on the way (no zero-filling first).
+  ScratchBuffer<IdDayAmount> rec = scratch_buffer<IdDayAmount>(n);
+  with_ticks_per_day(ticks_per_day, [&](auto per_day) {
+    orders_part.place(
+        n, summary_grain, [&](std::size_t i) { return ip.of(id[i]); },
+        [&](std::size_t i, std::size_t at) {
+          rec[at] = IdDayAmount{id[i], amount ? amount[i] : 0.0, clamped_day(ticks[i], per_day)};
+        });
+  });
+  // partitions by hash took the hash's first bits: the table's slots come from the next
+  const unsigned skip = ip.by_value ? 0 : ip.bits;
+  constexpr std::int32_t unknown = -2;  // the code of an order id outside the universe
+  orders_part.for_each_range([&](std::size_t, std::size_t pb, std::size_t pe) {
+    SmallIdTable table;
+    std::vector<std::int32_t> code, rank;
+    std::vector<std::int64_t> start, target;
+    std::vector<std::pair<id_type, std::int32_t>> sorted;
+    std::vector<day_t> dd;
+    std::vector<double> aa;
+    std::vector<std::pair<day_t, double>> big;
+    for (std::size_t p = pb; p < pe; ++p) {
+      IdPart& part = parts[p];
+      const IdDayAmount* r = rec.get() + orders_part.begin[p];
+      const std::size_t m = orders_part.begin[p + 1] - orders_part.begin[p];
+      const std::size_t mu = has_universe ? uni_part.begin[p + 1] - uni_part.begin[p] : 0;
+      const auto* u = has_universe ? uni.data() + uni_part.begin[p] : nullptr;
+      table.reset(mu + m / 4 + 16, skip);
+      std::int32_t k = 0;
+      bool inserted = false;
+      target.clear();  // with a universe: the position of each local code
+      for (std::size_t j = 0; j < mu; ++j) {
+        table.find_or_insert(u[j].first, k, inserted);
+        if (!inserted) {
+          part.duplicate.push_back(u[j].first);
+          continue;
+        }
+        target.push_back(u[j].second);
+        ++k;
+      }
+      code.resize(m);
+      for (std::size_t i = 0; i < m; ++i) {
+        const std::int32_t c = table.find_or_insert(r[i].id, has_universe ? unknown : k, inserted);
+        if (inserted) {
+          if (has_universe) {
+            part.unknown.push_back(r[i].id);
+          } else {
+            part.ids.push_back(r[i].id);
+            ++k;
+          }
+        }
+        part.unknown_orders += c == unknown;
+        code[i] = c;
+      }
+      const std::size_t kk = static_cast<std::size_t>(k);
+      // Without a universe, by id range: local codes renumbered in id order.
+      if (!has_universe && ip.by_value) {
+        sorted.resize(kk);
+        for (std::size_t c = 0; c < kk; ++c)
+          sorted[c] = {part.ids[c], static_cast<std::int32_t>(c)};
+        std::sort(sorted.begin(), sorted.end());
+        rank.resize(kk);
+        for (std::size_t j = 0; j < kk; ++j) {
+          rank[static_cast<std::size_t>(sorted[j].second)] = static_cast<std::int32_t>(j);
+          part.ids[j] = sorted[j].first;
+        }
+        for (std::size_t i = 0; i < m; ++i) code[i] = rank[static_cast<std::size_t>(code[i])];
+      }
+      group_orders(
+          m, kk, as_of, [&](std::size_t i) { return code[i]; },
+          [&](std::size_t i) { return r[i].day; }, [&](std::size_t i) { return r[i].amount; },
+          start, dd, aa);
+      OrderSummary& s = has_universe ? out.summary : part.s;
+      if (!has_universe) resize_summary(s, kk, fields);
+      for (std::size_t c = 0; c < kk; ++c) {
+        const std::size_t lo = static_cast<std::size_t>(start[c]);
+        const std::size_t hi = static_cast<std::size_t>(start[c + 1]);
+        if (lo == hi) continue;
+        const std::size_t at = has_universe ? static_cast<std::size_t>(target[c]) : c;
+        summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, s, at);
+      }
+    }
+  });
+}
+
+/// summarize_by_id() when the ids are dense and partitioned by id range: its records
+/// chosen, then summarize_direct(). Without amounts, days from `base` (the first order's
+/// day, or as_of + 1 if later) to as_of + 1 (every order after as_of) and a slot fit in
+/// 32 bits in nearly every case: 4 bytes an order, 12 with amounts (else 8 and 16).
+inline void summarize_direct_orders(const id_type* id, const std::int64_t* ticks,
+                                    std::int64_t ticks_per_day, const double* amount, std::size_t n,
+                                    day_t as_of, bool positive_only, std::int64_t min_ticks,
+                                    const IdPartitions& ip, Partitioning& orders_part,
+                                    const Partitioning& uni_part,
+                                    const std::vector<std::pair<id_type, std::int64_t>>& uni,
+                                    bool has_universe, IdOrderSummary& out,
+                                    std::vector<IdPart>& parts, unsigned fields) {
+  const auto part_of = [&](std::size_t i) { return ip.of(id[i]); };
+  const std::int64_t first_day =
+      n == 0 ? std::int64_t{as_of} + 1
+             : with_ticks_per_day(ticks_per_day, [&](auto per_day) -> std::int64_t {
+                 return clamped_day(min_ticks, per_day);
+               });
+  const std::int64_t base = std::min<std::int64_t>(first_day, std::int64_t{as_of} + 1);
+  const unsigned day_bits = log2_ceil(
+      static_cast<std::size_t>(std::int64_t{as_of} + 2 - base));  // values 0..as_of+1-base
+  const bool packs =
+      as_of < max_day && ip.range_shift + day_bits <= 32 && day_bits <= max_packed_day_bits;
+  const PackedDays codec{day_bits, static_cast<day_t>(base),
+                         static_cast<std::uint32_t>(std::int64_t{as_of} + 1 - base)};
+  const auto run = [&](auto record, auto days, auto make) {
+    summarize_direct<decltype(record)>(n, ticks, ticks_per_day, as_of, positive_only, orders_part,
+                                       uni_part, uni, ip.lo_id, ip.range_shift, has_universe, out,
+                                       parts, fields, days, part_of, make);
+  };
+  if (packs && amount != nullptr)
+    run(PackedDayAmount{}, codec, [&](std::size_t i, day_t d) {
+      return PackedDayAmount{codec.key(ip.slot(id[i]), d), amount[i]};
+    });
+  else if (packs)
+    run(std::uint32_t{}, codec,
+        [&](std::size_t i, day_t d) { return codec.key(ip.slot(id[i]), d); });
+  else if (amount != nullptr)
+    run(SlotDayAmount{}, PlainDays{}, [&](std::size_t i, day_t d) {
+      return SlotDayAmount{ip.slot(id[i]), d, amount[i]};
+    });
+  else
+    run(SlotDay{}, PlainDays{}, [&](std::size_t i, day_t d) { return SlotDay{ip.slot(id[i]), d}; });
+}
+
 }  // namespace detail
 
 /// Groups n orders by customer id and summarises them as summarize_orders() does, without
@@ -485,16 +830,14 @@ void summarize_dense(std::size_t n, const std::int64_t* ticks, std::int64_t tick
 /// consecutive member numbers give) are grouped by direct addressing inside each
 /// partition. Its records pack a slot and a day into 32 bits when the days from the first
 /// order to as_of + 1 (at most 2^14 of them) and the slots fit: 4 bytes an order, 12 with
-/// amounts (else 8 and 16); other ids with a small hash table per
-/// partition. `fields` (SummaryFields flags) names the summary arrays to fill; the others
-/// are left empty.
+/// amounts (else 8 and 16); other ids with a small hash table per partition. `fields`
+/// (SummaryFields flags) names the summary arrays to fill; the others are left empty.
 inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* ticks,
                                       std::int64_t ticks_per_day, const double* amount,
                                       std::size_t n, day_t as_of, OrderRows rows = OrderRows::all,
                                       const id_type* universe = nullptr, std::size_t n_universe = 0,
                                       unsigned fields = SummaryFields::all) {
   const detail::CallThreads threads;
-  constexpr std::int64_t nat = std::numeric_limits<std::int64_t>::min();
   if (ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
   if (amount == nullptr && n > 0 && rows == OrderRows::positive)
     throw InputError(
@@ -505,290 +848,38 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
                      "summarize_by_id: at most 2^31 - 1 orders and customers");
   const bool positive_only = rows == OrderRows::positive;
   const bool has_universe = universe != nullptr;
-  // About 32K orders per partition: its table and its orders stay in L2.
-  const unsigned bits =
-      std::min(11u, detail::log2_ceil(std::max<std::size_t>(1, (n + n_universe) >> 15)));
-  const std::size_t P = std::size_t{1} << bits;
-  constexpr std::size_t grain = std::size_t{1} << 16;
 
-  // 1. Partitions by id range (then every partition's customers, sorted, follow the
-  //    previous partition's: no global sort), unless the ids are so clustered that a
-  //    partition would hold more than 8 times its share; then by hash, and one radix sort
-  //    of the customers at the end.
-  std::uint64_t lo_id = ~std::uint64_t{0}, hi_id = 0;  // ids shifted to unsigned order
-  std::int64_t min_ticks = std::numeric_limits<std::int64_t>::max();  // the first order's
-  {
-    const std::size_t slices = detail::parallel_parts(n, grain);
-    std::vector<std::uint64_t> lo(slices, ~std::uint64_t{0});
-    std::vector<std::uint64_t> hi(lo.size(), 0);
-    std::vector<char> no_date(lo.size(), 0);
-    std::vector<std::int64_t> tlo(lo.size(), std::numeric_limits<std::int64_t>::max());
-    detail::parallel_for_parts(n, slices, [&](std::size_t sl, std::size_t b, std::size_t e) {
-      std::uint64_t l = lo[sl], h = hi[sl];
-      std::int64_t t = tlo[sl];
-      bool bad = false;
-      for (std::size_t i = b; i < e; ++i) {
-        const std::uint64_t u = static_cast<std::uint64_t>(id[i]) ^ (std::uint64_t{1} << 63);
-        l = std::min(l, u);
-        h = std::max(h, u);
-        bad |= ticks[i] == nat;
-        t = std::min(t, ticks[i]);
-      }
-      lo[sl] = l;
-      hi[sl] = h;
-      tlo[sl] = t;
-      no_date[sl] = bad;
-    });
-    for (const std::int64_t t : tlo) min_ticks = std::min(min_ticks, t);
-    if (std::find(no_date.begin(), no_date.end(), 1) != no_date.end()) {
-      std::vector<id_type> rows_bad;
-      for (std::size_t i = 0; i < n; ++i)
-        if (ticks[i] == nat) rows_bad.push_back(static_cast<id_type>(i));
-      throw errors::missing_dates(std::move(rows_bad));
-    }
-    for (std::size_t i = 0; i < lo.size(); ++i) {
-      lo_id = std::min(lo_id, lo[i]);
-      hi_id = std::max(hi_id, hi[i]);
-    }
-    for (std::size_t i = 0; i < n_universe; ++i) {
-      const std::uint64_t u = static_cast<std::uint64_t>(universe[i]) ^ (std::uint64_t{1} << 63);
-      lo_id = std::min(lo_id, u);
-      hi_id = std::max(hi_id, u);
-    }
-  }
-  unsigned range_shift = 0;
-  if (n + n_universe > 0)
-    while (range_shift < 64 && ((hi_id - lo_id) >> range_shift) >= P) ++range_shift;
-  bool by_value = true;
-  auto part_of_id = [&](id_type x) -> std::size_t {
-    if (bits == 0) return 0;
-    if (by_value)
-      return static_cast<std::size_t>(
-          ((static_cast<std::uint64_t>(x) ^ (std::uint64_t{1} << 63)) - lo_id) >> range_shift);
-    return static_cast<std::size_t>(detail::id_hash(x) >> (64 - bits));
-  };
+  // 1. The ids' range; partitions by id range (then every partition's customers, sorted,
+  //    follow the previous partition's: no global sort) or, when clustered, by hash.
+  //    Dense ids (as member numbers give) are addressed directly inside each partition:
+  //    a row needs only its slot in the partition's range (no table, no sort); other ids
+  //    with a small hash table per partition.
+  const detail::OrderIdRange range = detail::order_id_range(id, ticks, n, universe, n_universe);
   detail::Partitioning orders_part, uni_part;
-  orders_part.bits = uni_part.bits = bits;
-  {
-    const std::size_t fair = std::max<std::size_t>((n + P - 1) / P, 1) * 8 + 4096;
-    const std::size_t largest =
-        orders_part.count(n, grain, [&](std::size_t i) { return part_of_id(id[i]); });
-    if (largest > fair) {
-      by_value = false;
-      orders_part.count(n, grain, [&](std::size_t i) { return part_of_id(id[i]); });
-    }
-  }
-  // Dense ids (the usual member numbers): a partition's id range is small enough to
-  // address directly, so a row needs only its slot in that range (no hash table, no sort).
-  // ids per partition, by value (range_shift reaches 64 when the ids span the whole int64
-  // range: no direct addressing then, and no shift by 64)
-  const std::size_t span = range_shift < 32 ? std::size_t{1} << range_shift : 0;
-  const bool direct = by_value && span != 0 && span <= 4 * ((n + n_universe) / P + 1) + 4096;
+  const detail::IdPartitions ip = detail::partition_orders(id, n, n_universe, range, orders_part);
+  const std::vector<std::pair<id_type, std::int64_t>> uni =
+      detail::partition_universe(universe, n_universe, ip, uni_part);
+  const bool direct = ip.direct(n + n_universe);
 
-  // The universe, partitioned like the orders, with each id's position.
-  std::vector<std::pair<id_type, std::int64_t>> uni(n_universe);
-  if (has_universe) {
-    auto part_u = [&](std::size_t i) { return part_of_id(universe[i]); };
-    uni_part.count(n_universe, grain, part_u);
-    uni_part.place(n_universe, grain, part_u, [&](std::size_t i, std::size_t at) {
-      uni[at] = {universe[i], static_cast<std::int64_t>(i)};
-    });
-  }
-
+  // 2. Every partition on its own.
   IdOrderSummary out;
   if (has_universe) {
     out.ids.assign(universe, universe + n_universe);
     detail::resize_summary(out.summary, n_universe, fields);
   }
-  std::vector<detail::IdPart> parts(P);
-  if (direct) {
-    const auto slot_of = [&](id_type x) {
-      return static_cast<std::uint32_t>(
-          ((static_cast<std::uint64_t>(x) ^ (std::uint64_t{1} << 63)) - lo_id) & (span - 1));
-    };
-    const auto part_of = [&](std::size_t i) { return part_of_id(id[i]); };
-    // Without amounts, days from `base` (the first order's day, or as_of + 1 if later) to
-    // as_of + 1 (every order after as_of) and a slot fit in 32 bits in nearly every case;
-    // at most 2^14 day values (44 years), so that a partition's count per day stays small.
-    const std::int64_t first_day =
-        n == 0 ? std::int64_t{as_of} + 1
-               : detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) -> std::int64_t {
-                   return clamped_day(min_ticks, per_day);
-                 });
-    const std::int64_t base = std::min<std::int64_t>(first_day, std::int64_t{as_of} + 1);
-    const unsigned day_bits = detail::log2_ceil(
-        static_cast<std::size_t>(std::int64_t{as_of} + 2 - base));  // values 0..as_of+1-base
-    const bool packs = as_of < max_day && range_shift + day_bits <= 32 && day_bits <= 14;
-    const detail::PackedDays codec{day_bits, static_cast<day_t>(base),
-                                   static_cast<std::uint32_t>(std::int64_t{as_of} + 1 - base)};
-    if (packs && amount != nullptr) {
-      detail::summarize_dense<detail::PackedDayAmount>(
-          n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
-          range_shift, has_universe, out, parts, fields, codec, part_of,
-          [&](std::size_t i, day_t d) {
-            return detail::PackedDayAmount{codec.key(slot_of(id[i]), d), amount[i]};
-          });
-    } else if (packs) {
-      detail::summarize_dense<std::uint32_t>(
-          n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
-          range_shift, has_universe, out, parts, fields, codec, part_of,
-          [&](std::size_t i, day_t d) { return codec.key(slot_of(id[i]), d); });
-    } else if (amount != nullptr)
-      detail::summarize_dense<detail::SlotDayAmount>(
-          n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
-          range_shift, has_universe, out, parts, fields, detail::PlainDays{}, part_of,
-          [&](std::size_t i, day_t d) {
-            return detail::SlotDayAmount{slot_of(id[i]), d, amount[i]};
-          });
-    else
-      detail::summarize_dense<detail::SlotDay>(
-          n, ticks, ticks_per_day, as_of, positive_only, orders_part, uni_part, uni, lo_id,
-          range_shift, has_universe, out, parts, fields, detail::PlainDays{}, part_of,
-          [&](std::size_t i, day_t d) {
-            return detail::SlotDay{slot_of(id[i]), d};
-          });
-  } else {
-    // Orders as (id, amount, day) records, days floored on the way (no zero-filling first).
-    struct Rec {
-      id_type id;
-      double amount;
-      day_t day;
-    };
-    detail::ScratchBuffer<Rec> rec = detail::scratch_buffer<Rec>(n);
-    detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
-      orders_part.place(
-          n, grain, [&](std::size_t i) { return part_of_id(id[i]); },
-          [&](std::size_t i, std::size_t at) {
-            rec[at] = Rec{id[i], amount ? amount[i] : 0.0, clamped_day(ticks[i], per_day)};
-          });
-    });
+  std::vector<detail::IdPart> parts(ip.count());
+  if (direct)
+    detail::summarize_direct_orders(id, ticks, ticks_per_day, amount, n, as_of, positive_only,
+                                    range.min_ticks, ip, orders_part, uni_part, uni, has_universe,
+                                    out, parts, fields);
+  else
+    detail::summarize_hashed(id, ticks, ticks_per_day, amount, n, as_of, positive_only, orders_part,
+                             uni_part, uni, has_universe, ip, out, parts, fields);
 
-    // 2. Every partition on its own: ids -> local codes, counting sort, per-customer pass.
-    const unsigned skip = by_value ? 0 : bits;
-    orders_part.for_each_range([&](std::size_t, std::size_t pb, std::size_t pe) {
-      detail::SmallIdTable table;
-      std::vector<std::int32_t> code, rank;
-      std::vector<std::int64_t> start, target;
-      std::vector<std::pair<id_type, std::int32_t>> sorted;
-      std::vector<day_t> dd;
-      std::vector<double> aa;
-      std::vector<std::pair<day_t, double>> big;
-      for (std::size_t p = pb; p < pe; ++p) {
-        detail::IdPart& part = parts[p];
-        const Rec* r = rec.get() + orders_part.begin[p];
-        const std::size_t m = orders_part.begin[p + 1] - orders_part.begin[p];
-        const std::size_t mu = has_universe ? uni_part.begin[p + 1] - uni_part.begin[p] : 0;
-        const auto* u = has_universe ? uni.data() + uni_part.begin[p] : nullptr;
-        table.reset(mu + m / 4 + 16, skip);
-        std::int32_t k = 0;
-        bool inserted = false;
-        target.clear();  // with a universe: the position of each local code
-        for (std::size_t j = 0; j < mu; ++j) {
-          table.find_or_insert(u[j].first, k, inserted);
-          if (!inserted) {
-            part.duplicate.push_back(u[j].first);
-            continue;
-          }
-          target.push_back(u[j].second);
-          ++k;
-        }
-        code.resize(m);
-        for (std::size_t i = 0; i < m; ++i) {
-          const std::int32_t c = table.find_or_insert(r[i].id, has_universe ? -2 : k, inserted);
-          if (inserted) {
-            if (has_universe) {
-              part.unknown.push_back(r[i].id);
-            } else {
-              part.ids.push_back(r[i].id);
-              ++k;
-            }
-          }
-          part.unknown_orders += c == -2;
-          code[i] = c;
-        }
-        const std::size_t kk = static_cast<std::size_t>(k);
-        // Without a universe, by id range: local codes renumbered in id order.
-        const bool renumber = !has_universe && by_value;
-        if (renumber) {
-          sorted.resize(kk);
-          for (std::size_t c = 0; c < kk; ++c)
-            sorted[c] = {part.ids[c], static_cast<std::int32_t>(c)};
-          std::sort(sorted.begin(), sorted.end());
-          rank.resize(kk);
-          for (std::size_t j = 0; j < kk; ++j) {
-            rank[static_cast<std::size_t>(sorted[j].second)] = static_cast<std::int32_t>(j);
-            part.ids[j] = sorted[j].first;
-          }
-          for (std::size_t i = 0; i < m; ++i) code[i] = rank[static_cast<std::size_t>(code[i])];
-        }
-        detail::group_orders(
-            m, kk, as_of, [&](std::size_t i) { return code[i]; },
-            [&](std::size_t i) { return r[i].day; }, [&](std::size_t i) { return r[i].amount; },
-            start, dd, aa);
-        OrderSummary& s = has_universe ? out.summary : part.s;
-        if (!has_universe) detail::resize_summary(s, kk, fields);
-        for (std::size_t c = 0; c < kk; ++c) {
-          const std::size_t lo = static_cast<std::size_t>(start[c]);
-          const std::size_t hi = static_cast<std::size_t>(start[c + 1]);
-          if (lo < hi) {
-            const std::size_t at = has_universe ? static_cast<std::size_t>(target[c]) : c;
-            detail::summarize_group(dd.data() + lo, aa.data() + lo, hi - lo, positive_only, big, s,
-                                    at);
-          }
-        }
-      }
-    });
-  }
-
-  // 3. Reports, and without a universe the customers in ascending id order.
-  std::vector<id_type> duplicate;
-  for (detail::IdPart& part : parts) {
-    duplicate.insert(duplicate.end(), part.duplicate.begin(), part.duplicate.end());
-    out.unknown_ids.insert(out.unknown_ids.end(), part.unknown.begin(), part.unknown.end());
-    out.unknown_orders += part.unknown_orders;
-  }
-  if (!duplicate.empty()) throw errors::duplicate_ids("customer", std::move(duplicate));
-  std::sort(out.unknown_ids.begin(), out.unknown_ids.end());
-  if (has_universe || direct) return out;  // direct: written in place, in id order
-
-  std::vector<std::size_t> offset(P + 1, 0);
-  for (std::size_t p = 0; p < P; ++p) offset[p + 1] = offset[p] + parts[p].ids.size();
-  const std::size_t K = offset[P];
-  out.ids.resize(K);
-  OrderSummary& s = out.summary;
-  detail::resize_summary(s, K, fields);
-  auto put = [&](std::size_t i, const detail::IdPart& part, std::size_t j) {
-    out.ids[i] = part.ids[j];
-    const OrderSummary& ps = part.s;
-    detail::put_summary(s, i, ps.orders.empty() ? 0 : ps.orders[j],
-                        ps.days.empty() ? 0 : ps.days[j], ps.first.empty() ? min_day : ps.first[j],
-                        ps.last.empty() ? min_day : ps.last[j],
-                        ps.amount.empty() ? 0.0 : ps.amount[j],
-                        ps.first_day_amount.empty() ? 0.0 : ps.first_day_amount[j]);
-  };
-  if (by_value) {  // partitions in order, each sorted: a concatenation
-    detail::parallel_for(P, 1, [&](std::size_t, std::size_t pb, std::size_t pe) {
-      for (std::size_t p = pb; p < pe; ++p)
-        for (std::size_t j = 0; j < parts[p].ids.size(); ++j) put(offset[p] + j, parts[p], j);
-    });
-  } else {
-    std::vector<id_type> ids(K);
-    std::vector<std::uint32_t> from_part(K);
-    for (std::size_t p = 0; p < P; ++p) {
-      std::copy(parts[p].ids.begin(), parts[p].ids.end(),
-                ids.begin() + static_cast<std::ptrdiff_t>(offset[p]));
-      std::fill(from_part.begin() + static_cast<std::ptrdiff_t>(offset[p]),
-                from_part.begin() + static_cast<std::ptrdiff_t>(offset[p + 1]),
-                static_cast<std::uint32_t>(p));
-    }
-    const std::vector<std::uint32_t> order = detail::sort_permutation(ids.data(), K);
-    detail::parallel_for(K, std::size_t{1} << 16, [&](std::size_t, std::size_t b, std::size_t e) {
-      for (std::size_t i = b; i < e; ++i) {
-        const std::size_t g = order[i];
-        put(i, parts[from_part[g]], g - offset[from_part[g]]);
-      }
-    });
-  }
+  // 3. Reports, and without a universe the customers in ascending id order (the direct
+  //    path writes them in place, in id order).
+  detail::collect_reports(parts, out);
+  if (!has_universe && !direct) detail::concatenate_parts(parts, ip.by_value, fields, out);
   return out;
 }
 

@@ -248,6 +248,11 @@ TEST_CASE("int ids: the index equals a map for every shape, on 1, 2 and 3 thread
       // the density rule: member numbers (and ranges up to a few times n) are addressed
       // directly, ids over 40 n and more are hashed
       if (n == 150000) CHECK(index.direct() == (shape == "dense" || shape == "holes"));
+      // direct addressing: slots from the smallest key to the largest; hashing: none
+      const auto [row_lo, row_hi] = std::minmax_element(rows.begin(), rows.end());
+      CHECK(index.direct_span() ==
+            (index.direct() ? static_cast<std::size_t>(*row_hi - *row_lo) + 1 : 0));
+      if (index.direct()) CHECK(index.direct_base() == *row_lo);
     }
   }
 }
