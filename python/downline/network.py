@@ -101,20 +101,27 @@ class Activity:
         network = copy.deepcopy(self.network, memo)  # shares the core network: this core fits it
         return Activity(network, self._core, self.dropped_rows.copy(), list(self.dropped_ids))
 
-    def _order_columns(self, with_amount: bool) -> _Columns:
+    def _order_columns(self, with_amount: bool, participant: str,
+                       coded: bool) -> tuple[_Columns, Optional[pd.Index]]:
         """The mapped orders as the per-customer analyses read order columns (see
         :class:`downline.orders.Orders`): the participants' ids, the days (ticks of one a
         day), and the volumes as the amounts (``with_amount``) or None. They were checked
-        when mapped; an Activity of one period is refused (it lacks the other orders)."""
+        when mapped; an Activity of one period is refused (it lacks the other orders).
+        With ``coded``, str ids come as codes into the customers (returned second, the
+        ids with orders ascending, named ``participant``), from the network's own index
+        instead of hashing them again; otherwise the second is None."""
         core, net = self._core, self.network._core
         if core.window != (_DAY_MIN, _DAY_MAX):
             raise InputError("orders: this Activity holds only the orders of one period (start/end); the "
                              "per-customer analyses need every order: map them with Network.activity(orders)")
+        customers = None
         if self.network._keys == "int":
             ids = net.ids_preorder[core.nodes]  # int64, one gather
+        elif coded and self.network._keys == "str":
+            ids, customers = self.network._customer_codes(net.row_of_position[core.nodes], participant)
         else:
             ids = self.network.ids.to_numpy()[net.row_of_position[core.nodes]]
-        return _Columns(ids, core.days.astype(np.int64), 1, core.volumes if with_amount else None)
+        return _Columns(ids, core.days.astype(np.int64), 1, core.volumes if with_amount else None), customers
 
     def __repr__(self) -> str:
         return (f"<downline.Activity: {len(self):,} orders on {len(self.network):,} participants, "
@@ -141,6 +148,9 @@ class Network:
         self._keys = keys
         # built with enrolment dates (the core cannot tell for an empty network)
         self._has_enrolment = has_enrolment
+        # str ids: (each row's place among the ids in ascending order, the row at each
+        # place), made once by _customer_codes()
+        self._ranks: Optional[tuple[np.ndarray, np.ndarray]] = None
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -284,6 +294,19 @@ class Network:
                 raise _network_error("cycle", exc.ids, index, sp_values, str(exc)) from None
             raise InputError(str(exc), kind=exc.kind, ids=[index[int(r)] for r in exc.ids]) from None
         return cls(core, index, keys="rows")
+
+    def _customer_codes(self, rows: np.ndarray, name: str) -> tuple[np.ndarray, pd.Index]:
+        """For str ids: int64 codes of the participants at ``rows`` among the distinct ones,
+        in ascending id order (as :func:`downline.ids.factorize_ids` numbers them), and
+        those ids named ``name``; the ids are sorted once per network."""
+        if self._ranks is None:
+            rank, first = _core.factorize(self._ids.to_numpy(dtype=object), True, str(self._ids.name))
+            self._ranks = (rank, first)
+        rank, first = self._ranks
+        r = rank[rows]
+        present = np.bincount(r, minlength=len(self)) > 0
+        code_of = np.cumsum(present, dtype=np.int64) - 1
+        return code_of[r], pd.Index(self._ids.to_numpy(dtype=object)[first[present]], dtype=object, name=name)
 
     # ---------------------------------------------------------------- basics
     def __len__(self) -> int:

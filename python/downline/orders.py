@@ -59,13 +59,18 @@ class Orders:
         self._unknown = choice(unknown, "unknown", ("raise", "drop"))
         self._participant = participant
         self._warned = False
+        customers = None  # an Activity's customers, when it numbered them
         if mapped is not None:
-            cols, self.dropped_rows = mapped(amount is not None), np.empty(0, dtype=np.int64)
+            cols, customers = mapped(amount is not None, participant, participants is None)
+            self.dropped_rows = np.empty(0, dtype=np.int64)
         else:
             cols, present = self._read(orders, participant, date, amount, date_format)
             cols, self.dropped_rows = self._checked(cols, present, orders.index, participant, date, amount, missing)
         self.ticks, self.per_day, self.amount = cols.ticks, cols.per_day, cols.amount
-        self._keyed(cols.ids, participants)
+        if customers is not None:  # codes into the customers already
+            self.by_id, self.universe, self.codes, self.ids = False, None, cols.ids, customers
+        else:
+            self._keyed(cols.ids, participants)
 
     # ------------------------------------------------------------------ phases
     @staticmethod
