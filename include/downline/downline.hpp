@@ -3,6 +3,7 @@
 
 #include "activity.hpp"
 #include "array.hpp"
+#include "cohort.hpp"
 #include "config.hpp"
 #include "date.hpp"
 #include "downline/version.hpp"

@@ -13,7 +13,6 @@
 
 #include "common.hpp"
 #include "downline/io/csv.hpp"
-#include "downline/retention.hpp"
 
 namespace py = pybind11;
 using namespace downline;

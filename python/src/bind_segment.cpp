@@ -10,8 +10,8 @@
 
 #include "common.hpp"
 #include "downline/date.hpp"
+#include "downline/orders.hpp"
 #include "downline/rfm.hpp"
-#include "downline/retention.hpp"
 #include "downline/segment.hpp"
 #include "downline/types.hpp"
 

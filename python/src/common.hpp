@@ -17,6 +17,7 @@
 #include "downline/error.hpp"
 #include "downline/ids.hpp"
 #include "downline/network.hpp"
+#include "downline/orders.hpp"
 
 namespace downline::python {
 
@@ -255,6 +256,20 @@ const T* checked(const py::array_t<T, Flags>& a, std::size_t n, const char* what
     throw InputError(ErrorKind::bad_value, std::string(what) + ": expected a 1-D array of " +
                                                std::to_string(n) + " values");
   return a.data();
+}
+
+/// The order columns of numpy arrays (customer ids, date ticks, optional amounts), checked
+/// for one length: the input of the analyses that read raw orders (retention, cohorts).
+inline OrderColumns order_columns(const carray<id_type>& ids, const carray<std::int64_t>& ticks,
+                                  std::int64_t ticks_per_day,
+                                  const std::optional<carray<double>>& amount) {
+  OrderColumns o;
+  o.n = static_cast<std::size_t>(ids.size());
+  o.id = checked(ids, o.n, "customer ids");
+  o.ticks = checked(ticks, o.n, "dates");
+  o.ticks_per_day = ticks_per_day;
+  o.amount = amount ? checked(*amount, o.n, "amounts") : nullptr;
+  return o;
 }
 
 /// Input rows -> preorder and back, for a network-sized array.

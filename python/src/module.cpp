@@ -14,6 +14,7 @@ void bind_rollup(py::module_& m);
 void bind_sample(py::module_& m);
 void bind_segment(py::module_& m);
 void bind_retention(py::module_& m);
+void bind_cohort(py::module_& m);
 void bind_survival(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
@@ -28,6 +29,7 @@ PYBIND11_MODULE(_core, m) {
   bind_sample(m);
   bind_segment(m);
   bind_retention(m);
+  bind_cohort(m);
   bind_survival(m);
   m.def("set_num_threads", &downline::set_num_threads, py::arg("n"),
         "Threads for the parallel steps, 0..max_threads (0: DOWNLINE_NUM_THREADS or every core)");

@@ -13,6 +13,7 @@
 
 #include "downline/date.hpp"
 #include "downline/detail/parallel.hpp"
+#include "downline/cohort.hpp"
 #include "downline/retention.hpp"
 
 using namespace downline;

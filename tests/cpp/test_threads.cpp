@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "downline/cohort.hpp"
 #include "downline/retention.hpp"
 #include "downline/rfm.hpp"
 #include "downline/rollup.hpp"
