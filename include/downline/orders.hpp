@@ -1,6 +1,7 @@
 // Order columns as callers hold them (ids, datetime64 ticks, amounts), their checks in one
-// parallel scan, the orders of unknown customers, and ticks <-> day numbers of whole columns:
-// the one order path of the per-customer analyses (segment.hpp, retention.hpp, cohort.hpp).
+// parallel scan, the orders of unknown customers, per-customer order summaries (the
+// result types; segment.hpp computes them) and ticks <-> day numbers of whole columns: the
+// one order path of the per-customer analyses (segment.hpp, retention.hpp, cohort.hpp).
 // Internals (detail::) of the analyses that read the raw columns: their customers (a
 // universe or every id with an order, in the one IdIndex) and the one parallel pass over
 // the orders that visits each activity with its customer's key (for_each_activity()).
@@ -14,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "array.hpp"
 #include "date.hpp"
 #include "detail/parallel.hpp"
 #include "error.hpp"
@@ -39,6 +41,42 @@ struct OrderColumns {
 struct UnknownOrders {
   std::vector<id_type> ids;
   std::int64_t orders = 0;
+};
+
+/// Per-customer summary of the orders up to an as-of day (inclusive). Customers are dense
+/// codes 0..n-1; a customer without an order has zero counts and first = last = min_day.
+struct OrderSummary {
+  Array<std::int64_t> orders;  ///< order rows
+  Array<std::int32_t> days;    ///< distinct order days (the "frequency" of DOMAIN.md)
+  Array<day_t> first, last;    ///< first and last order day
+  Array<double> amount;        ///< sum of amounts
+  /// Sum of amounts on the first order day (lifetimes' monetary value leaves it out).
+  Array<double> first_day_amount;
+};
+
+/// Bit flags naming the arrays of an OrderSummary: summarize_by_id() fills only those asked
+/// for and leaves the others empty (less memory to allocate and write: a life-cycle matrix
+/// needs `days | last`, 8 bytes a customer instead of 36).
+struct SummaryFields {
+  static constexpr unsigned orders = 1, days = 2, first = 4, last = 8, amount = 16,
+                            first_day_amount = 32, all = 63;
+};
+
+/// Which order rows make a customer active (count as orders and order days).
+enum class OrderRows {
+  all,       ///< every row (lifetimes' convention)
+  positive,  ///< rows with amount > 0; refunds (amount <= 0) count for money only
+};
+
+/// Order summaries keyed by the customers' own int64 ids (see summarize_by_id()).
+struct IdOrderSummary {
+  /// The customers: every distinct id of the orders in ascending order, or the universe
+  /// in its given order.
+  Array<id_type> ids;
+  OrderSummary summary;  ///< entry i describes ids[i]
+  /// With a universe: distinct order ids outside it (ascending) and how many orders they have.
+  std::vector<id_type> unknown_ids;
+  std::int64_t unknown_orders = 0;
 };
 
 /// What scan_orders() finds: rows without a date (NaT), rows whose date is outside the
