@@ -24,12 +24,6 @@
 
 namespace downline::detail {
 
-/// Fibonacci hashing: the high bits of the product pick the partition, the next bits
-/// the slot inside it; consecutive ids spread evenly.
-inline std::uint64_t id_hash(id_type id) noexcept {
-  return static_cast<std::uint64_t>(id) * 0x9E3779B97F4A7C15ull;
-}
-
 inline unsigned log2_ceil(std::size_t x) noexcept {
   unsigned b = 0;
   while ((std::size_t{1} << b) < x) ++b;
@@ -108,17 +102,22 @@ struct Partitioning {
   std::vector<std::size_t> next_;
 };
 
-/// Open addressing (linear probing) from id to a small code; grows as keys arrive.
+/// The grouping engine's scratch table of one partition (summarize_hashed()): open
+/// addressing (linear probing) from id to a small code, on ids.hpp's hash_id(), that grows
+/// as keys arrive. Not an IdIndex: one per partition, sized for the partition's orders and
+/// built in several passes, was 15-56 % slower (benchmarks/README.md).
 class SmallIdTable {
  public:
   static constexpr std::int32_t empty = -1;
+  /// Slots per key, at least: the table is at most half full (it grows past that).
+  static constexpr std::size_t slots_per_key = 2;
 
   /// Empties the table, sized for about `expected` keys; slots come from the hash bits
   /// after the first `skip_bits` (those may have picked the partition).
   void reset(std::size_t expected, unsigned skip_bits) {
     skip_ = skip_bits;
     size_ = 0;
-    resize(std::max(4u, log2_ceil(expected * 2)));
+    resize(std::max(4u, log2_ceil(expected * slots_per_key)));
   }
   /// The code of `id`, inserting it with `code` when absent; `inserted` tells which.
   std::int32_t find_or_insert(id_type id, std::int32_t code, bool& inserted) {
@@ -128,7 +127,7 @@ class SmallIdTable {
         keys_[slot] = id;
         codes_[slot] = code;
         inserted = true;
-        if (++size_ * 2 > mask_ + 1) grow();
+        if (++size_ * slots_per_key > mask_ + 1) grow();
         return code;
       }
       if (keys_[slot] == id) {
@@ -140,7 +139,7 @@ class SmallIdTable {
 
  private:
   std::size_t slot_of(id_type id) const noexcept {
-    return static_cast<std::size_t>((id_hash(id) << skip_) >> shift_);
+    return static_cast<std::size_t>((hash_id(id) << skip_) >> shift_);
   }
   void resize(unsigned b) {
     shift_ = 64 - b;
@@ -297,6 +296,9 @@ constexpr std::size_t direct_span_factor = 4, direct_span_slack = 4096;
 /// Packed records have at most 2^14 day values (44 years), so that a partition's count
 /// per day stays small.
 constexpr unsigned max_packed_day_bits = 14;
+/// A partition's SmallIdTable starts sized for its universe ids and one id per this many
+/// of its orders (plus the slack); it grows when there are more.
+constexpr std::size_t table_orders_per_id = 4, table_slack = 16;
 
 /// An id in unsigned order (the sign bit flipped), as id ranges are measured.
 inline std::uint64_t unsigned_order(id_type x) noexcept {
@@ -352,7 +354,7 @@ inline OrderIdRange order_id_range(const id_type* id, const std::int64_t* ticks,
 
 /// How summarize_by_id() splits ids into 2^bits partitions: by id range (partition p
 /// holds the ids lo_id + (p << range_shift) + slot, slot < 2^range_shift, in unsigned
-/// order), or by hash.
+/// order), or by the high bits of hash_id().
 struct IdPartitions {
   unsigned bits = 0;
   std::uint64_t lo_id = 0;
@@ -363,7 +365,7 @@ struct IdPartitions {
   std::size_t of(id_type x) const noexcept {
     if (bits == 0) return 0;
     if (by_value) return static_cast<std::size_t>((unsigned_order(x) - lo_id) >> range_shift);
-    return static_cast<std::size_t>(id_hash(x) >> (64 - bits));
+    return static_cast<std::size_t>(hash_id(x) >> (64 - bits));
   }
   /// By id range: the ids a partition spans, when a slot fits 32 bits (else 0).
   std::size_t span() const noexcept {
@@ -765,7 +767,7 @@ inline void summarize_hashed(const id_type* id, const std::int64_t* ticks,
       const std::size_t m = orders_part.begin[p + 1] - orders_part.begin[p];
       const std::size_t mu = has_universe ? uni_part.begin[p + 1] - uni_part.begin[p] : 0;
       const auto* u = has_universe ? uni.data() + uni_part.begin[p] : nullptr;
-      table.reset(mu + m / 4 + 16, skip);
+      table.reset(mu + m / table_orders_per_id + table_slack, skip);
       std::int32_t k = 0;
       bool inserted = false;
       target.clear();  // with a universe: the position of each local code
