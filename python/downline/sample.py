@@ -30,13 +30,13 @@ def sample(participants: int = 100_000, orders_per_participant: float = 8.0, see
     # an infinite or huge mean would draw orders for ever
     orders_per_participant = real_number(orders_per_participant, "orders_per_participant", 0.0, 1000.0)
     seed = whole_number(seed, "seed", 0, 2**64 - 1)
-    p, o = _core.sample(participants, orders_per_participant, seed, flag(shuffle, "shuffle"))
+    p, o, kind_names = _core.sample(participants, orders_per_participant, seed, flag(shuffle, "shuffle"))
     sponsor = pd.arrays.IntegerArray(p["sponsor_id"], p["has_sponsor"] == 0)
     people = pd.DataFrame({
         "id": p["id"],
         "sponsor_id": sponsor,
         "enrolled_on": p["enrolled_on"].astype("datetime64[D]").astype("datetime64[ns]"),
-        "kind": pd.Categorical.from_codes(p["kind"], categories=p["kind_names"]),
+        "kind": pd.Categorical.from_codes(p["kind"], categories=kind_names),
     })
     orders = pd.DataFrame({
         "participant_id": o["participant_id"],

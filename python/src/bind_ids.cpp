@@ -2,8 +2,11 @@
 // Python's id columns.
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
 
+#include <optional>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "common.hpp"
@@ -27,14 +30,14 @@ void bind_ids(py::module_& m) {
           py::gil_scoped_release release;
           f = factorize(ids.column, sort);
         }
-        return py::make_tuple(to_numpy(std::move(f.codes)), to_numpy(std::move(f.first_rows)));
+        return std::make_pair(to_numpy(std::move(f.codes)), to_numpy(std::move(f.first_rows)));
       },
       py::arg("values"), py::arg("sort") = true, py::arg("name") = "id",
       "(int32 code of each row, first row of each code): codes in order of first appearance, "
       "or with sort of the ids (ints by value, str by code point); int64 ids or str objects");
   m.def(
       "str_or_missing",
-      [](const py::array& values) -> py::object {
+      [](const py::array& values) -> std::optional<std::variant<bool, py::array_t<bool>>> {
         // one parallel pass without the GIL, in place of pandas' isna for str id columns
         if (values.dtype().kind() != 'O' || values.ndim() != 1)
           throw InputError(ErrorKind::bad_value, "expected a 1-D array of objects");
@@ -60,8 +63,9 @@ void bind_ids(py::module_& m) {
         }
         std::uint8_t all = 0;
         for (const std::uint8_t k : kind) all |= k;
-        if (all & 2) return py::none();  // objects of other kinds: pandas decides
-        return all & 1 ? py::object(mask) : py::object(py::bool_(false));
+        if (all & 2) return std::nullopt;  // objects of other kinds: pandas decides
+        if (all & 1) return mask;
+        return false;
       },
       py::arg("values"),
       "For an object array of str and missing values (None, NaN, pandas.NA, pandas.NaT): "

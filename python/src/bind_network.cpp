@@ -183,6 +183,7 @@ void bind_network(py::module_& m) {
       .def_property_readonly("nodes", member_view(&Activity::nodes))
       .def_property_readonly("days", member_view(&Activity::days))
       .def_property_readonly("volumes", member_view(&Activity::volumes))
-      .def_property_readonly("window",
-                             [](const Activity& a) { return py::make_tuple(a.window_start(), a.window_end()); });
+      .def_property_readonly("window", [](const Activity& a) {
+        return std::pair<day_t, day_t>(a.window_start(), a.window_end());
+      });
 }

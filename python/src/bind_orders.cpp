@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <tuple>
 #include <vector>
 
 #include "common.hpp"
@@ -49,7 +50,7 @@ void bind_orders(py::module_& m) {
           py::gil_scoped_release release;
           missing = day_numbers(t, ticks_per_day, n, o);
         }
-        return py::make_tuple(out, missing);
+        return std::make_tuple(out, missing);
       },
       py::arg("ticks"), py::arg("ticks_per_day"),
       "(int32 day numbers of date ticks, the int32 minimum for NaT; how many were NaT)");
@@ -65,7 +66,7 @@ void bind_orders(py::module_& m) {
           py::gil_scoped_release release;
           r = scan_orders(t, a, n, ticks_per_day);
         }
-        return py::make_tuple(r.missing_dates, r.bad_amounts, r.unsupported_dates);
+        return std::make_tuple(r.missing_dates, r.bad_amounts, r.unsupported_dates);
       },
       py::arg("ticks"), py::arg("amount"), py::arg("ticks_per_day") = 0,
       "(orders without a date, orders with a NaN or infinite amount, orders dated outside "

@@ -25,7 +25,7 @@ namespace {
 /// A numpy view of a result column that `owner` keeps alive (writeable: it is the
 /// caller's frame's own column).
 template <class T>
-py::array column_view(const RowColumn<T>& c, py::handle owner) {
+py::array_t<T> column_view(const RowColumn<T>& c, py::handle owner) {
   return py::array_t<T>({static_cast<py::ssize_t>(c.size)}, {static_cast<py::ssize_t>(sizeof(T))},
                         c.data(), owner);
 }
@@ -36,9 +36,9 @@ void def_column(py::class_<VolumeRows, std::shared_ptr<VolumeRows>>& cls, const 
                 RowColumn<T> VolumeRows::*member) {
   cls.def_property_readonly(
       name,
-      [member](py::object self) -> py::object {
+      [member](py::object self) -> std::optional<py::array_t<T>> {
         const RowColumn<T>& c = self.cast<const VolumeRows&>().*member;
-        if (c.empty()) return py::none();
+        if (c.empty()) return std::nullopt;
         return column_view(c, self);
       },
       "the column, or None when it was not asked for");
@@ -56,9 +56,9 @@ void bind_rollup(py::module_& m) {
           "the input rows in the table, unless every_row")
       .def(
           "level",
-          [](py::object self, int l) -> py::object {
+          [](py::object self, int l) -> std::optional<py::array_t<double>> {
             const VolumeRows& t = self.cast<const VolumeRows&>();
-            if (l < 1 || static_cast<std::size_t>(l) > t.level.size()) return py::none();
+            if (l < 1 || static_cast<std::size_t>(l) > t.level.size()) return std::nullopt;
             return column_view(t.level[static_cast<std::size_t>(l - 1)], self);
           },
           py::arg("l"), "level l's column, or None above the network's height (all zeros)");

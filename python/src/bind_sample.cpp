@@ -3,6 +3,11 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <map>
+#include <string>
+#include <tuple>
+#include <utility>
+
 #include "common.hpp"
 #include "downline/sample.hpp"
 
@@ -26,19 +31,20 @@ void bind_sample(py::module_& m) {
           py::gil_scoped_release release;
           s = make_sample(opt);
         }
-        py::dict p, o;
+        std::map<std::string, py::array> p, o;
         p["id"] = to_numpy(std::move(s.participants.id));
         p["sponsor_id"] = to_numpy(std::move(s.participants.sponsor));
         p["has_sponsor"] = to_numpy(std::move(s.participants.has_sponsor));
         p["enrolled_on"] = to_numpy(std::move(s.participants.enrolled_on));
         p["kind"] = to_numpy(std::move(s.participants.kind));
-        p["kind_names"] = s.participants.kind_names;
         o["participant_id"] = to_numpy(std::move(s.orders.participant));
         o["ordered_on"] = to_numpy(std::move(s.orders.day));
         o["amount"] = to_numpy(std::move(s.orders.amount));
         o["pv"] = to_numpy(std::move(s.orders.pv));
-        return py::make_tuple(p, o);
+        return std::make_tuple(std::move(p), std::move(o), std::move(s.participants.kind_names));
       },
       py::arg("participants") = 100000, py::arg("orders_per_participant") = 8.0,
-      py::arg("seed") = 42, py::arg("shuffle") = true);
+      py::arg("seed") = 42, py::arg("shuffle") = true,
+      "(the participants' columns, the orders' columns, the names of the kind codes) of a "
+      "generated sample company");
 }

@@ -4,8 +4,10 @@
 #include <pybind11/stl.h>
 
 #include <limits>
+#include <memory>
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "common.hpp"
@@ -164,14 +166,16 @@ void bind_segment(py::module_& m) {
         const day_t* l = checked(last, n, "last");
         // int8 codes when the segments are fewer than 127, as pandas keeps categorical codes:
         // Categorical.from_codes then takes them without a copy
-        const auto run = [&](auto code) {
+        using Codes = std::variant<std::shared_ptr<LifecycleCodesOf<std::int8_t>>,
+                                   std::shared_ptr<LifecycleCodesOf<std::int16_t>>>;
+        const auto run = [&](auto code) -> Codes {
           using Code = decltype(code);
           LifecycleCodesOf<Code> c;
           {
             py::gil_scoped_release release;
             c = lifecycle_codes<Code>(d, l, n, as_of, f_lo, r_hi);
           }
-          return py::cast(std::make_shared<LifecycleCodesOf<Code>>(std::move(c)));
+          return std::make_shared<LifecycleCodesOf<Code>>(std::move(c));
         };
         if (f_lo.size() * r_hi.size() < 127) return run(std::int8_t{0});
         return run(std::int16_t{0});

@@ -4,6 +4,7 @@
 #include <pybind11/stl.h>
 
 #include <optional>
+#include <tuple>
 #include <type_traits>
 
 #include "common.hpp"
@@ -104,7 +105,7 @@ void bind_survival(py::module_& m) {
           py::gil_scoped_release release;
           km_intervals(s, g, n, z, log_form ? KmInterval::log : KmInterval::log_log, se, lo, hi);
         }
-        return py::make_tuple(std_err, lower, upper);
+        return std::make_tuple(std_err, lower, upper);
       },
       py::arg("survival"), py::arg("greenwood"), py::arg("z"), py::arg("log_form"),
       "(std_err, lower, upper) of a Kaplan-Meier table: Greenwood standard errors and "
