@@ -11,9 +11,9 @@
 #include <set>
 #include <vector>
 
+#include "downline/cohort.hpp"
 #include "downline/date.hpp"
 #include "downline/detail/parallel.hpp"
-#include "downline/cohort.hpp"
 #include "downline/retention.hpp"
 
 using namespace downline;
