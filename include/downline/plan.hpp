@@ -17,6 +17,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "accumulate.hpp"
@@ -636,6 +637,23 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
   }
   t.payout_ratio = in.sales != 0 ? t.paid / in.sales : std::numeric_limits<double>::quiet_NaN();
   return ev;
+}
+
+/// Moves every per-participant array of `ev` from preorder to the network's input row
+/// order (row r: the participant of input row r), as tables for users are ordered.
+inline void to_input_rows(const Network& net, PlanEvaluation& ev) {
+  const auto move = [&](auto& a) {
+    std::remove_reference_t<decltype(a)> rows(a.size());
+    net.preorder_to_rows(a.data(), rows.data());
+    a.swap(rows);
+  };
+  for (Array<double>* a : {&ev.pv, &ev.cv, &ev.gv, &ev.capped_gv, &ev.pv_gap, &ev.gv_gap, &ev.legs_gap,
+                           &ev.active_frontline_gap, &ev.unilevel, &ev.differential, &ev.generation,
+                           &ev.fast_start, &ev.total})
+    move(*a);
+  move(ev.active);
+  move(ev.rank);
+  move(ev.next_rank);
 }
 
 /// The period's volumes from mapped orders: PV from `pv`, CV from `cv` (null: CV = PV),
