@@ -424,6 +424,9 @@ struct PeriodVolumes {
   /// enrolment) and the period; null: none.
   const double* fast_start_cv = nullptr;
   double sales = 0;  ///< the period's sales (sum of amount)
+  /// Who is in the network in the period (1: in, see Network::members_as_of); null:
+  /// everyone. The others count for nothing: no volume, rank or bonus.
+  const std::uint8_t* members = nullptr;
 };
 
 /// The period's totals.
@@ -439,9 +442,12 @@ struct PlanTotals {
 /// Every participant's figures for one period, in preorder. Ranks are indices into
 /// Plan::ranks, -1 for none; gaps are NaN where there is no next rank.
 struct PlanEvaluation {
+  Array<std::uint8_t> member;  ///< in the network in the period (PeriodVolumes::members)
   Array<double> pv, cv, gv;
   Array<std::uint8_t> active;
   Array<std::int32_t> rank, next_rank;
+  /// The highest rank held in this period and the earlier ones of a run (evaluate: rank).
+  Array<std::int32_t> title;
   Array<double> capped_gv;  ///< capped GV with the next rank's leg cap (NaN: no next rank)
   Array<double> pv_gap, gv_gap, legs_gap, active_frontline_gap;
   Array<double> unilevel, differential, generation, fast_start, total;  ///< after the cap
@@ -465,6 +471,10 @@ inline void evaluate_ranks(const Network& net, const Plan& plan, PlanEvaluation&
   std::vector<double> at_or_above(buckets + 1);  // qualified legs of rank >= r: at_or_above[r + 1]
   ev.rank_counts.assign(R, 0);
   accumulate_children<double>(net, R + buckets + 1, [&](index_t k, double* ch, double* up) {
+    if (!ev.member[k]) {  // not in the network yet, nor anyone below: contributes nothing
+      ev.capped_gv[k] = ev.pv_gap[k] = ev.gv_gap[k] = ev.legs_gap[k] = ev.active_frontline_gap[k] = nan;
+      return;
+    }
     const double pv = ev.pv[k];
     at_or_above[buckets] = 0;
     for (std::size_t b = buckets; b-- > 0;) at_or_above[b] = at_or_above[b + 1] + ch[legs_at + b];
@@ -533,11 +543,14 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
                            &ev.fast_start, &ev.total})
     a->assign(un, 0.0);
   ev.active.assign(un, 0);
+  ev.member.assign(un, 1);
+  if (in.members) std::copy(in.members, in.members + un, ev.member.begin());
   ev.rank.assign(un, -1);
   ev.next_rank.assign(un, -1);
 
   // Phase 1: volumes and activity.
   for (index_t k = 0; k < n; ++k) {
+    if (!ev.member[k]) continue;
     ev.pv[k] = in.pv[k];
     ev.cv[k] = in.cv ? in.cv[k] : in.pv[k];
     ev.active[k] = ev.pv[k] >= plan.active_pv;
@@ -608,7 +621,10 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
   }
   if (plan.fast_start && in.fast_start_cv) {
     const FastStartBonus& b = plan.fast_start.value();
-    marked_level_sums(net, in.fast_start_cv, one, none, static_cast<int>(b.rates.size()),
+    Array<double> fs(un, 0.0);
+    for (index_t k = 0; k < n; ++k)
+      if (ev.member[k]) fs[k] = in.fast_start_cv[k];
+    marked_level_sums(net, fs.data(), one, none, static_cast<int>(b.rates.size()),
                       [&](index_t k, const double* lv) {
                         if (!ev.active[k]) return;
                         double s = 0;
@@ -636,6 +652,7 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
     t.paid += ev.total[k];
   }
   t.payout_ratio = in.sales != 0 ? t.paid / in.sales : std::numeric_limits<double>::quiet_NaN();
+  ev.title = ev.rank;
   return ev;
 }
 
@@ -652,19 +669,24 @@ inline void to_input_rows(const Network& net, PlanEvaluation& ev) {
                            &ev.fast_start, &ev.total})
     move(*a);
   move(ev.active);
+  move(ev.member);
   move(ev.rank);
   move(ev.next_rank);
+  move(ev.title);
 }
 
 /// The period's volumes from mapped orders: PV from `pv`, CV from `cv` (null: CV = PV),
 /// sales from `amount` (null: the PV), every order with start <= day < end; the fast-start
 /// CV of the orders in [enrolled_on, enrolled_on + plan's days) (needs enrolment dates
-/// when the plan has a fast start).
+/// when the plan has a fast start); with enrolment dates, the network as of end - 1 (the
+/// period's last day). Sales count every order of the period.
 struct PeriodData {
   Array<double> pv, cv, fast_start_cv;
   double sales = 0;
+  Array<std::uint8_t> members;  ///< the network as of the period's last day
   PeriodVolumes volumes() const {
-    return {pv.data(), cv.data(), fast_start_cv.empty() ? nullptr : fast_start_cv.data(), sales};
+    return {pv.data(), cv.data(), fast_start_cv.empty() ? nullptr : fast_start_cv.data(), sales,
+            members.empty() ? nullptr : members.data()};
   }
 };
 
@@ -675,8 +697,10 @@ inline PeriodData period_data(const Network& net, const Plan& plan, const Activi
     if (a && a->network_size() != n)
       throw errors::bad_value("orders", "were mapped to a network of " + std::to_string(a->network_size()) +
                                             " participants, not this one of " + std::to_string(n));
+  if (start >= end) throw errors::bad_value("period", "[start, end) is empty: start must be before end");
   const Activity& c = cv ? *cv : pv;
   PeriodData d;
+  if (net.has_enrolment()) d.members = net.members_as_of(end - 1);
   d.pv.assign(static_cast<std::size_t>(n), 0.0);
   d.cv.assign(static_cast<std::size_t>(n), 0.0);
   pv.for_each_order(start, end, [&](index_t k, double v) { d.pv[k] += v; });
@@ -699,6 +723,57 @@ inline PeriodData period_data(const Network& net, const Plan& plan, const Activi
     }
   }
   return d;
+}
+
+/// A plan evaluated over consecutive periods [bounds[i], bounds[i + 1]), each on the
+/// network as of its last day, with the title (the highest rank held so far) carried
+/// forward.
+struct PlanRun {
+  std::vector<day_t> bounds;
+  std::vector<PlanEvaluation> periods;
+};
+
+inline PlanRun run(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
+                   const Activity* amount, const std::vector<day_t>& bounds) {
+  if (bounds.size() < 2) throw errors::bad_value("periods", "need at least two bounds (one period)");
+  for (std::size_t i = 1; i < bounds.size(); ++i)
+    if (!(bounds[i - 1] < bounds[i]))
+      throw errors::bad_value("periods", "bounds must increase (bound " + std::to_string(i) + " is not after the one before)");
+  PlanRun out;
+  out.bounds = bounds;
+  for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
+    const PeriodData data = period_data(net, plan, pv, cv, amount, bounds[i], bounds[i + 1]);
+    PlanEvaluation ev = evaluate(net, plan, data.volumes());
+    if (i > 0) {
+      const Array<std::int32_t>& before = out.periods.back().title;
+      for (std::size_t k = 0; k < ev.title.size(); ++k) ev.title[k] = std::max(ev.title[k], before[k]);
+    }
+    out.periods.push_back(std::move(ev));
+  }
+  return out;
+}
+
+/// Two plans on the same network and period (what-if): both evaluations and, per
+/// participant, total under b minus total under a.
+struct PlanComparison {
+  PlanEvaluation a, b;
+  Array<double> difference;
+  std::int64_t gain = 0, lose = 0, equal = 0;  ///< participants (members) by the sign of the difference
+};
+
+inline PlanComparison compare(const Network& net, const Plan& a, const Plan& b, const PeriodVolumes& in) {
+  PlanComparison c;
+  c.a = evaluate(net, a, in);
+  c.b = evaluate(net, b, in);
+  c.difference.resize(c.a.total.size());
+  for (std::size_t k = 0; k < c.difference.size(); ++k) {
+    c.difference[k] = c.b.total[k] - c.a.total[k];
+    if (!c.a.member[k]) continue;
+    if (c.difference[k] > 0) ++c.gain;
+    else if (c.difference[k] < 0) ++c.lose;
+    else ++c.equal;
+  }
+  return c;
 }
 
 }  // namespace downline

@@ -23,7 +23,7 @@ from .segment import Lifecycle, Migration, lifecycle, migration, order_summary, 
 from .survival import KaplanMeier, LogrankResult, logrank_test
 from .retention import churn
 from .cohort import CohortRetention, cohort_retention
-from .plan import CompensationPlan, Evaluation
+from .plan import Comparison, CompensationPlan, Evaluation, Run, compare_plans
 from . import plots  # noqa: F401  (attaches the results' plot methods)
 
 __version__: str = _core.__version__
@@ -45,6 +45,7 @@ def num_threads() -> int:
 __all__ = [
     "Activity",
     "CohortRetention",
+    "Comparison",
     "CompensationPlan",
     "Evaluation",
     "DroppedRowsWarning",
@@ -53,12 +54,14 @@ __all__ = [
     "Lifecycle",
     "LogrankResult",
     "Migration",
+    "Run",
     "Network",
     "TYPES",
     "UnknownIdError",
     "__version__",
     "churn",
     "cohort_retention",
+    "compare_plans",
     "lifecycle",
     "logrank_test",
     "migration",

@@ -164,49 +164,112 @@ class CompensationPlan:
                  end: Any = None, participant: str = "participant_id", date: str = "ordered_on",
                  pv: str = "pv", cv: Optional[str] = None, amount: Optional[str] = None,
                  unknown: str = "raise") -> "Evaluation":
-        """The plan for the period [start, end) on ``network`` (by default ``end`` is one
-        calendar month after ``start``).
+        """The plan for the period [start, end) on ``network`` as of the period's last day
+        (participants enrolled later are left out); by default ``end`` is one calendar
+        month after ``start``.
 
         ``orders`` is a DataFrame (``pv``, and a ``cv`` column when it has one, else CV =
         PV; ``amount`` for sales when it has one, else sales = the PV) or an
         :class:`Activity` mapped onto ``network`` (its volume is PV, CV and sales). Only the
         period's orders are mapped. ``unknown`` as in :meth:`Network.activity`.
         """
-        if not isinstance(network, Network):
-            raise InputError(f"network: expected a downline.Network, not {type(network).__name__}")
-        if start is None:
-            raise InputError("start: the period's first day is required (end defaults to a month later)")
-        lo = day_number(start, "start")
-        if end is None:
-            hi = day_number(pd.Timestamp(start) + pd.DateOffset(months=1), "end")
-        else:
-            hi = day_number(end, "end")
-        if lo > hi:
-            raise InputError(f"start ({start}) is after end ({end}): the period [start, end) must not run backwards")
-        if isinstance(orders, Activity):
-            if orders.network is not network:
-                raise InputError("this Activity was mapped onto another network")
-            acts = (orders._core, None, None)
-        elif isinstance(orders, pd.DataFrame):
-            cv = cv if cv is not None else ("cv" if "cv" in orders.columns else None)
-            amount = amount if amount is not None else ("amount" if "amount" in orders.columns else None)
-            for what, col in (("pv", pv), ("cv", cv), ("amount", amount)):
-                if col is not None and col not in orders.columns:
-                    raise InputError(f"{what}: the orders have no column {col!r} (columns: {list(orders.columns)})")
+        lo, hi = _period(start, end)
+        acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
+        core = _core.evaluate_plan(network._core, self._core, *acts, lo, hi)
+        return Evaluation(self, network, core, _timestamp(lo), _timestamp(hi))
 
-            def mapped(col: Optional[str]) -> Optional[_core.Activity]:
-                if col is None or col == pv:
-                    return None
-                return network.activity(orders, participant=participant, date=date, pv=col, unknown=unknown,
-                                        _window=(lo, hi))._core
+    def run(self, network: Network, orders: Union[pd.DataFrame, Activity], start: Any, end: Any,
+            freq: str = "MS", participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
+            cv: Optional[str] = None, amount: Optional[str] = None, unknown: str = "raise") -> "Run":
+        """The plan over consecutive periods from ``start`` to ``end``: the period bounds are
+        ``pandas.date_range(start, end, freq=freq)`` (calendar months by default), with
+        ``start`` and ``end`` themselves as the first and last bound. Each period is
+        evaluated as :meth:`evaluate` does, the orders mapped once; the title (the highest
+        rank held so far) is carried forward from period to period."""
+        lo, hi = _period(start, end, required_end=True)
+        try:
+            inner = pd.date_range(_timestamp(lo), _timestamp(hi), freq=freq)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"freq: {freq!r} is not a pandas frequency ({exc})") from None
+        bounds = sorted({lo, hi, *(int((t - _EPOCH) // pd.Timedelta(days=1)) for t in inner)})
+        acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
+        cores = _core.run_plan(network._core, self._core, *acts, bounds)
+        return Run(self, network, cores, [_timestamp(b) for b in bounds])
 
-            acts = (network.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
-                                     _window=(lo, hi))._core, mapped(cv), mapped(amount))
+
+_EPOCH = pd.Timestamp("1970-01-01")
+
+
+def _timestamp(day: int) -> pd.Timestamp:
+    return _EPOCH + pd.Timedelta(days=day)
+
+
+def _period(start: Any, end: Any, required_end: bool = False) -> tuple[int, int]:
+    """[start, end) as day numbers; end defaults to a calendar month after start."""
+    if start is None:
+        raise InputError("start: the period's first day is required" +
+                         ("" if required_end else " (end defaults to a month later)"))
+    if end is None and required_end:
+        raise InputError("end: the last period's end is required")
+    lo = day_number(start, "start")
+    hi = day_number(_timestamp(lo) + pd.DateOffset(months=1), "end") if end is None else day_number(end, "end")
+    if lo >= hi:
+        raise InputError(f"start ({start}) is not before end ({end}): the period [start, end) is empty")
+    return lo, hi
+
+
+def _mapped(network: Network, orders: Any, lo: int, hi: int, participant: str, date: str, pv: str,
+            cv: Optional[str], amount: Optional[str], unknown: str) -> tuple:
+    """The orders of [lo, hi) mapped onto the network once per volume column: (PV, CV or
+    None for CV = PV, amount or None for sales = PV) as core Activities."""
+    if not isinstance(network, Network):
+        raise InputError(f"network: expected a downline.Network, not {type(network).__name__}")
+    if isinstance(orders, Activity):
+        if orders.network is not network:
+            raise InputError("this Activity was mapped onto another network")
+        return orders._core, None, None
+    if not isinstance(orders, pd.DataFrame):
+        raise InputError(f"orders: expected a DataFrame or a downline.Activity, not {type(orders).__name__}")
+    cv = cv if cv is not None else ("cv" if "cv" in orders.columns else None)
+    amount = amount if amount is not None else ("amount" if "amount" in orders.columns else None)
+    for what, col in (("pv", pv), ("cv", cv), ("amount", amount)):
+        if col is not None and col not in orders.columns:
+            raise InputError(f"{what}: the orders have no column {col!r} (columns: {list(orders.columns)})")
+
+    def mapped(col: str) -> _core.Activity:
+        return network.activity(orders, participant=participant, date=date, pv=col, unknown=unknown,
+                                _window=(lo, hi))._core
+
+    first = mapped(pv)
+    return (first, None if cv in (None, pv) else mapped(cv), None if amount in (None, pv) else mapped(amount))
+
+
+def _frame(plan: CompensationPlan, network: Network, core: _core.PlanEvaluation, title: bool = False) -> pd.DataFrame:
+    """One evaluation's per-participant frame (members only), indexed by id."""
+    dtype = pd.CategoricalDtype(plan.ranks, ordered=True)
+    data = {}
+    for col in COLUMNS + (("title",) if title else ()):
+        if col in ("rank", "next_rank", "title"):
+            data[col] = pd.Categorical.from_codes(getattr(core, col), dtype=dtype)
+        elif col == "active":
+            data[col] = core.active.astype(bool)
         else:
-            raise InputError(f"orders: expected a DataFrame or a downline.Activity, not {type(orders).__name__}")
-        core = _core.evaluate_plan(network._core, self._core, acts[0], acts[1], acts[2], lo, hi)
-        return Evaluation(self, network, core, pd.Timestamp("1970-01-01") + pd.Timedelta(days=lo),
-                          pd.Timestamp("1970-01-01") + pd.Timedelta(days=hi))
+            data[col] = getattr(core, col)
+    frame = pd.DataFrame(data, index=network.ids)
+    member = core.member.astype(bool)
+    return frame if member.all() else frame[member]
+
+
+def _totals(core: _core.PlanEvaluation) -> dict:
+    t = core.totals
+    return {"sales": t.sales, **{b: getattr(t, b) for b in BONUSES}, "paid": t.paid,
+            "cap_factor": t.cap_factor, "payout_ratio": t.payout_ratio, "earned": t.earned}
+
+
+def _rank_counts(plan: CompensationPlan, core: _core.PlanEvaluation) -> pd.Series:
+    dtype = pd.CategoricalDtype(plan.ranks, ordered=True)
+    return pd.Series(np.asarray(core.rank_counts, dtype=np.int64),
+                     index=pd.CategoricalIndex(plan.ranks, dtype=dtype, name="rank"), name="participants")
 
 
 class Evaluation:
@@ -227,33 +290,16 @@ class Evaluation:
     ranks : Series
         Participants per rank, lowest first.
     start, end : Timestamp
-        The period [start, end).
+        The period [start, end). Participants enrolled after its last day are not in
+        ``participants`` (nor is their downline).
     """
 
     def __init__(self, plan: CompensationPlan, network: Network, core: _core.PlanEvaluation,
                  start: pd.Timestamp, end: pd.Timestamp):
         self.plan, self.start, self.end = plan, start, end
-        names = plan.ranks
-        dtype = pd.CategoricalDtype(names, ordered=True)
-
-        def ranks(codes: np.ndarray) -> pd.Categorical:
-            return pd.Categorical.from_codes(codes, dtype=dtype)
-
-        data = {}
-        for col in COLUMNS:
-            if col in ("rank", "next_rank"):
-                data[col] = ranks(getattr(core, col))
-            elif col == "active":
-                data[col] = core.active.astype(bool)
-            else:
-                data[col] = getattr(core, col)
-        self.participants = pd.DataFrame(data, index=network.ids)
-        t = core.totals
-        self.totals = pd.Series({"sales": t.sales, **{b: getattr(t, b) for b in BONUSES}, "paid": t.paid,
-                                 "cap_factor": t.cap_factor, "payout_ratio": t.payout_ratio, "earned": t.earned},
-                                name="total")
-        self.ranks = pd.Series(np.asarray(core.rank_counts, dtype=np.int64),
-                               index=pd.CategoricalIndex(names, dtype=dtype, name="rank"), name="participants")
+        self.participants = _frame(plan, network, core)
+        self.totals = pd.Series(_totals(core), name="total")
+        self.ranks = _rank_counts(plan, core)
 
     def __repr__(self) -> str:
         t = self.totals
@@ -263,3 +309,116 @@ class Evaluation:
 
     def _repr_html_(self) -> str:
         return f"<p>{self!r}</p>" + self.ranks.to_frame().T.to_html() + self.totals.to_frame().T.to_html()
+
+
+class Run:
+    """A plan evaluated over consecutive periods (:meth:`CompensationPlan.run`).
+
+    Attributes
+    ----------
+    participants : DataFrame
+        Indexed by (period, id), the period level holding each period's first day (a
+        Timestamp); the columns of :attr:`Evaluation.participants` plus ``title``, the
+        highest rank held in this period or an earlier one of the run.
+    totals : DataFrame
+        One row per period (its first day): the columns of :attr:`Evaluation.totals`.
+    ranks : DataFrame
+        Participants per rank (columns) and period (rows).
+    rank_changes : DataFrame
+        From the second period on, indexed by (period, id) for the participants in both
+        that period and the one before: ``before`` and ``after`` (ranks) and ``change``
+        (``"advanced"``, ``"dropped"`` or ``"same"``; no rank is below every rank).
+    periods : DatetimeIndex
+        The periods' first days; ``end`` the last period's end.
+    """
+
+    def __init__(self, plan: CompensationPlan, network: Network, cores: list, bounds: list):
+        self.plan = plan
+        self.periods = pd.DatetimeIndex(bounds[:-1], name="period")
+        self.end = bounds[-1]
+        frames = [_frame(plan, network, c, title=True) for c in cores]
+        self.participants = pd.concat(frames, keys=self.periods, names=["period", network.ids.name or "id"])
+        self.totals = pd.DataFrame([_totals(c) for c in cores], index=self.periods)
+        self.ranks = pd.DataFrame([_rank_counts(plan, c) for c in cores], index=self.periods)
+        self.ranks.columns.name = "rank"
+        changes = []
+        for prev, cur, period in zip(frames, frames[1:], self.periods[1:]):
+            both = cur.index.intersection(prev.index, sort=False)
+            before = prev["rank"].reindex(both)
+            after = cur["rank"].reindex(both)
+            b = before.cat.codes.to_numpy()
+            a = after.cat.codes.to_numpy()
+            change = np.where(a > b, "advanced", np.where(a < b, "dropped", "same"))
+            changes.append(pd.DataFrame({"before": before.array, "after": after.array,
+                                         "change": pd.Categorical(change, categories=["advanced", "same", "dropped"])},
+                                        index=both))
+        self.rank_changes = (pd.concat(changes, keys=self.periods[1:], names=["period", network.ids.name or "id"])
+                             if changes else pd.DataFrame(columns=["before", "after", "change"]))
+
+    def __repr__(self) -> str:
+        return (f"<Run of {self.plan.name or 'a plan'}: {len(self.periods)} periods from "
+                f"{self.periods[0].date()} to {self.end.date()}, paid {self.totals['paid'].sum():,.2f} "
+                f"on sales of {self.totals['sales'].sum():,.2f}>")
+
+
+class Comparison:
+    """Two plans on the same network, orders and period (:func:`compare_plans`).
+
+    Attributes
+    ----------
+    ranks : DataFrame
+        Participants per rank (rows: the union of both plans' rank names, the first plan's
+        first) under each plan (columns ``a``, ``b``).
+    totals : DataFrame
+        Each bonus, ``paid``, ``payout_ratio`` (rows) under each plan (columns ``a``, ``b``,
+        ``difference`` = b - a).
+    participants : DataFrame
+        Indexed by id: ``rank_a``, ``rank_b``, ``total_a``, ``total_b``, ``difference``
+        (total_b - total_a).
+    summary : Series
+        ``gain``, ``lose``, ``equal`` (participants by the sign of the difference) and the
+        largest gain and loss with their participants (``largest_gain``,
+        ``largest_gain_id``, ``largest_loss``, ``largest_loss_id``).
+    evaluations : tuple of Evaluation
+        The two evaluations.
+    """
+
+    def __init__(self, a: Evaluation, b: Evaluation):
+        self.evaluations = (a, b)
+        pa, pb = a.participants, b.participants
+        self.participants = pd.DataFrame({"rank_a": pa["rank"], "rank_b": pb["rank"], "total_a": pa["total"],
+                                          "total_b": pb["total"], "difference": pb["total"] - pa["total"]})
+        names = list(dict.fromkeys([*a.plan.ranks, *b.plan.ranks]))
+        self.ranks = pd.DataFrame({"a": a.ranks.rename(index=str).reindex(names, fill_value=0),
+                                   "b": b.ranks.rename(index=str).reindex(names, fill_value=0)})
+        self.ranks.index.name = "rank"
+        rows = [*BONUSES, "paid", "payout_ratio"]
+        self.totals = pd.DataFrame({"a": a.totals[rows], "b": b.totals[rows]})
+        self.totals["difference"] = self.totals["b"] - self.totals["a"]
+        d = self.participants["difference"]
+        self.summary = pd.Series({
+            "gain": int((d > 0).sum()), "lose": int((d < 0).sum()), "equal": int((d == 0).sum()),
+            "largest_gain": float(d.max()) if len(d) and d.max() > 0 else 0.0,
+            "largest_gain_id": d.idxmax() if len(d) and d.max() > 0 else None,
+            "largest_loss": float(d.min()) if len(d) and d.min() < 0 else 0.0,
+            "largest_loss_id": d.idxmin() if len(d) and d.min() < 0 else None}, dtype=object)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"<Comparison of {self.evaluations[0].plan.name or 'plan a'} and "
+                f"{self.evaluations[1].plan.name or 'plan b'}: {s['gain']:,} gain, {s['lose']:,} lose, "
+                f"{s['equal']:,} equal; paid {self.totals.loc['paid', 'a']:,.2f} -> {self.totals.loc['paid', 'b']:,.2f}>")
+
+
+def compare_plans(plan_a: Union[CompensationPlan, dict], plan_b: Union[CompensationPlan, dict], network: Network,
+                  orders: Union[pd.DataFrame, Activity], start: Any = None, end: Any = None,
+                  participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
+                  cv: Optional[str] = None, amount: Optional[str] = None, unknown: str = "raise") -> Comparison:
+    """What-if: two plans on the same network, orders and period (arguments as
+    :meth:`CompensationPlan.evaluate`; the orders are mapped once for both)."""
+    plan_a, plan_b = CompensationPlan(plan_a), CompensationPlan(plan_b)
+    lo, hi = _period(start, end)
+    acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
+    evs = [Evaluation(p, network, _core.evaluate_plan(network._core, p._core, *acts, lo, hi),
+                      _timestamp(lo), _timestamp(hi)) for p in (plan_a, plan_b)]
+    return Comparison(*evs)

@@ -46,12 +46,14 @@ void bind_plan(py::module_& m) {
       m, "PlanEvaluation",
       "One period's figures per participant, in the network's input row order (numpy views); "
       "ranks are indices into the plan's ranks, -1 for none");
+  def_view(ev, "member", &PlanEvaluation::member, "in the network in the period (enrolled by its last day)");
   def_view(ev, "pv", &PlanEvaluation::pv, "personal volume");
   def_view(ev, "cv", &PlanEvaluation::cv, "commissionable volume");
   def_view(ev, "gv", &PlanEvaluation::gv, "group volume");
   def_view(ev, "active", &PlanEvaluation::active, "PV >= active_pv");
   def_view(ev, "rank", &PlanEvaluation::rank, "rank index, -1: none");
   def_view(ev, "next_rank", &PlanEvaluation::next_rank, "the next rank's index, -1: none");
+  def_view(ev, "title", &PlanEvaluation::title, "the highest rank held so far in a run (evaluate: rank)");
   def_view(ev, "capped_gv", &PlanEvaluation::capped_gv, "capped GV under the next rank's leg cap");
   def_view(ev, "pv_gap", &PlanEvaluation::pv_gap, "PV missing for the next rank");
   def_view(ev, "gv_gap", &PlanEvaluation::gv_gap, "capped GV missing for the next rank");
@@ -81,4 +83,22 @@ void bind_plan(py::module_& m) {
       py::arg("start"), py::arg("end"),
       "The plan for the orders of [start, end) (days): PV from `pv`, CV from `cv` (None: PV), sales "
       "from `amount` (None: the PV)");
+  m.def(
+      "run_plan",
+      [](const Network& net, const Plan& plan, const Activity& pv, const Activity* cv, const Activity* amount,
+         const std::vector<day_t>& bounds) {
+        std::vector<std::shared_ptr<PlanEvaluation>> out;
+        {
+          py::gil_scoped_release release;
+          PlanRun r = run(net, plan, pv, cv, amount, bounds);
+          for (PlanEvaluation& period : r.periods) {
+            to_input_rows(net, period);
+            out.push_back(std::make_shared<PlanEvaluation>(std::move(period)));
+          }
+        }
+        return out;
+      },
+      py::arg("network"), py::arg("plan"), py::arg("pv"), py::arg("cv").none(true), py::arg("amount").none(true),
+      py::arg("bounds"),
+      "The plan for the periods [bounds[i], bounds[i + 1]) (days), titles carried forward: one evaluation a period");
 }

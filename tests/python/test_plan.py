@@ -33,11 +33,15 @@ def brute(ids, sponsors, enrolled, orders, plan, start, end):
         return out
 
     t0, t1 = pd.Timestamp(start), pd.Timestamp(end)
+    # in the network as of the period's last day: enrolled by then, and the whole upline
+    member = np.array([all(enrolled[u] < t1 for u in [v] + ups(v)) for v in range(n)])
     period = orders[(orders.ordered_on >= t0) & (orders.ordered_on < t1)]
     pv, cv, fs = np.zeros(n), np.zeros(n), np.zeros(n)
     fast = plan.get("fast_start")
     for o in period.itertuples():
         v = row[o.participant_id]
+        if not member[v]:
+            continue
         pv[v] += o.pv
         cv[v] += o.cv
         if fast and enrolled[v] <= o.ordered_on < enrolled[v] + pd.Timedelta(days=fast["days"]):
@@ -70,6 +74,8 @@ def brute(ids, sponsors, enrolled, orders, plan, start, end):
 
     gaps = {k: np.full(n, NAN) for k in ("pv_gap", "gv_gap", "legs_gap", "active_frontline_gap")}
     for u in sorted(range(n), key=lambda v: -depth[v]):
+        if not member[u]:
+            continue
         for r in range(len(ranks) - 1, -1, -1):
             q = ranks[r]
             if ("pv" in q and pv[u] < q["pv"]) or ("gv" in q and capped(u, r) < q["gv"]) \
@@ -130,7 +136,7 @@ def brute(ids, sponsors, enrolled, orders, plan, start, end):
     for b in bonus.values():
         b *= factor
     total = sum(bonus.values())
-    return dict(pv=pv, cv=cv, gv=gv, active=active, rank=rank, **gaps, **bonus, total=total,
+    return dict(member=member, pv=pv, cv=cv, gv=gv, active=active, rank=rank, **gaps, **bonus, total=total,
                 sales=sales, factor=factor)
 
 
@@ -195,13 +201,15 @@ def test_evaluate_equals_the_brute_force_reference(seed, threads):
     plan = random_plan(rng)
     ref = brute(people.id.tolist(), [None if pd.isna(s) else int(s) for s in people.sponsor_id],
                 list(people.enrolled_on), orders, plan, "2024-01-01", "2024-02-01")
+    member = ref["member"]
+    ref = {k: (v[member] if isinstance(v, np.ndarray) else v) for k, v in ref.items()}
     net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
     first = None
     for t in (1, 2, 3):
         dl.set_num_threads(t)
         ev = dl.CompensationPlan(plan).evaluate(net, orders, start="2024-01-01")
         p = ev.participants
-        assert list(p.index) == list(people.id)
+        assert list(p.index) == list(people.id[member])  # participants enrolled after the period: left out
         for col in ("pv", "cv", "gv", "pv_gap", "gv_gap", "legs_gap", "active_frontline_gap", "unilevel",
                     "differential", "generation", "fast_start", "total"):
             np.testing.assert_allclose(p[col].to_numpy(dtype=float), ref[col], rtol=1e-9, atol=1e-9, err_msg=col)
@@ -313,3 +321,70 @@ def test_activity_input_equals_the_frame():
     by_activity = plan.evaluate(net, net.activity(orders), start="2023-03-01", end="2023-04-01")
     pd.testing.assert_frame_equal(by_frame.participants, by_activity.participants)
     assert by_frame.totals["sales"] == pytest.approx(by_activity.totals["sales"])
+
+
+def test_some_random_companies_leave_participants_out():
+    left_out = 0
+    for seed in range(40):
+        rng = np.random.default_rng(seed)
+        people, _ = random_company(rng, int(rng.integers(1, 40)) if seed < 35 else int(rng.integers(150, 300)))
+        left_out += bool((people.enrolled_on >= pd.Timestamp("2024-02-01")).any())
+    assert left_out > 20
+
+
+def test_run_is_one_evaluation_per_month_and_titles_are_running_maxima():
+    people, orders = dl.sample(4000, seed=11)
+    orders["pv"] *= 6  # volumes that reach the example's upper ranks
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    plan = dl.CompensationPlan.example()
+    run = plan.run(net, orders, start="2023-01-01", end="2024-01-01")
+    assert len(run.periods) == 12 and run.periods[0] == pd.Timestamp("2023-01-01")
+    best = None
+    for i, period in enumerate(run.periods):
+        ev = plan.evaluate(net, orders, start=period)
+        got = run.participants.loc[period]
+        pd.testing.assert_frame_equal(got.drop(columns="title"), ev.participants, check_names=False)
+        pd.testing.assert_series_equal(run.totals.loc[period], ev.totals, check_names=False)
+        codes = ev.participants["rank"].cat.codes
+        best = codes if best is None else np.maximum(codes, best.reindex(codes.index, fill_value=-1))
+        assert (got["title"].cat.codes.to_numpy() == best.to_numpy()).all()
+    assert run.participants["rank"].cat.codes.max() >= 2  # ranks above the lowest are held
+    ch = run.rank_changes
+    assert set(ch["change"].unique()) >= {"advanced", "dropped", "same"}
+    adv = ch[ch["change"] == "advanced"]
+    assert (adv["after"].cat.codes > adv["before"].cat.codes).all()
+
+
+def test_compare_plans():
+    people, orders = dl.sample(3000, seed=3)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    plan = dl.CompensationPlan.example()
+    same = dl.compare_plans(plan, plan, net, orders, start="2023-06-01")
+    assert same.summary["gain"] == 0 and same.summary["lose"] == 0
+    assert same.summary["equal"] == len(same.participants)
+    richer = plan.to_dict()
+    richer["unilevel"]["rates"] = [r * 2 for r in richer["unilevel"]["rates"]]
+    del richer["cap"]
+    cmp = dl.compare_plans(plan, richer, net, orders, start="2023-06-01")
+    a, b = cmp.evaluations
+    assert cmp.totals.loc["unilevel", "b"] == pytest.approx(2 * a.totals["unilevel"])
+    assert cmp.summary["gain"] == int((b.participants.total > a.participants.total).sum()) > 0
+    assert cmp.summary["lose"] == 0
+    assert cmp.participants.difference.max() == pytest.approx(cmp.summary["largest_gain"])
+
+
+def test_plots_return_axes():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    people, orders = dl.sample(2000, seed=4)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    plan = dl.CompensationPlan.example()
+    ev = plan.evaluate(net, orders, start="2023-05-01")
+    ax = ev.plot()
+    assert [b.get_height() for b in ax.patches] == list(ev.ranks.to_numpy())
+    ax = plan.run(net, orders, start="2023-01-01", end="2023-04-01").plot()
+    assert len(ax.get_xticklabels()) == 3
+    left, right = dl.compare_plans(plan, {**plan.to_dict(), "cap": {"share_of_sales": 0.01}}, net, orders,
+                                   start="2023-05-01").plot()
+    assert len(left.patches) == 2 * 5
