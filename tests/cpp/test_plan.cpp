@@ -246,6 +246,15 @@ Plan random_plan(std::mt19937_64& rng) {
   return p;
 }
 
+Network with_enrolment(const Forest& f) {
+  NetworkInput in;
+  in.ids = f.ids.data();
+  in.sponsors = f.sponsors.data();
+  in.n = f.ids.size();
+  in.enrolled_on = f.enrolled.data();
+  return Network(in);
+}
+
 struct ThreadsReset {
   ~ThreadsReset() { set_num_threads(0); }
 };
@@ -260,12 +269,7 @@ TEST_CASE("evaluate equals the brute-force reference on random forests and plans
     const int n = trial < 100 ? 1 + static_cast<int>(rng() % 60) : 200 + static_cast<int>(rng() % 600);
     const int shape = static_cast<int>(rng() % 5);
     Forest f = make_forest(n, shape, rng);
-    NetworkInput in;
-    in.ids = f.ids.data();
-    in.sponsors = f.sponsors.data();
-    in.n = f.ids.size();
-    in.enrolled_on = f.enrolled.data();
-    const Network net(in);
+    const Network net = with_enrolment(f);
     Plan plan = random_plan(rng);
     plan.validate();
     // row-order parents and the period's volumes
@@ -544,12 +548,7 @@ TEST_CASE("a run equals one evaluation per period, its titles are running maxima
   std::mt19937_64 rng(12);
   for (int trial = 0; trial < 20; ++trial) {
     Forest f = make_forest(1 + static_cast<int>(rng() % 200), static_cast<int>(rng() % 5), rng);
-    NetworkInput in;
-    in.ids = f.ids.data();
-    in.sponsors = f.sponsors.data();
-    in.n = f.ids.size();
-    in.enrolled_on = f.enrolled.data();
-    const Network net(in);
+    const Network net = with_enrolment(f);
     const Plan plan = random_plan(rng);
     const Activity act(net, f.o_pid, f.o_day, f.o_pv);
     std::vector<day_t> bounds;
