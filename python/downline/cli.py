@@ -5,6 +5,7 @@ company's CSV files (summary tables, PNG plots and a CSV of every table).
     downline report --participants P.csv --orders O.csv --as-of DATE --out DIR [options]
     downline commissions --plan PLAN.json --participants P.csv --orders O.csv
                          (--month YYYY-MM | --months YYYY-MM..YYYY-MM) --out DIR [--compare B.json]
+    downline example-plan > plan.json
 
 Run ``downline COMMAND --help`` for the options. Progress goes to stderr; bad input
 gets a message naming the file, column, rows or ids, and exit code 2.
@@ -394,9 +395,19 @@ def _report(args: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------- commissions
 def _load_plan(path: str) -> Any:
+    """The plan of a JSON file, or the shipped example for the word ``example``."""
     import downline as dl
 
-    return dl.CompensationPlan.from_json(path)
+    return dl.CompensationPlan.example() if path == "example" else dl.CompensationPlan.from_json(path)
+
+
+def _example_plan(args: argparse.Namespace) -> int:
+    import json
+
+    import downline as dl
+
+    print(json.dumps(dl.CompensationPlan.example().to_dict(), indent=2))
+    return 0
 
 
 def closest_to_next_rank(participants: pd.DataFrame, top: int) -> pd.DataFrame:
@@ -591,13 +602,14 @@ def parser() -> argparse.ArgumentParser:
 
     com = sub.add_parser(
         "commissions", help="ranks and commissions of a compensation plan on a company's CSV files",
-        description="Reads a plan (JSON, see docs/concepts.md; downline ships an example: "
-                    "python -c 'import downline; print(downline.CompensationPlan.example().to_dict())'), a "
+        description="Reads a plan (JSON, see docs/concepts.md; `downline example-plan` prints the shipped "
+                    "example, and --plan example uses it), a "
                     "participants CSV and an orders CSV; evaluates the plan for --month (or runs it over "
                     "--months, titles carried forward) and writes participants.csv, totals.csv, ranks.csv, the "
                     "top earners, those closest to the next rank, PNG plots and index.html into --out. "
                     "--compare adds a what-if comparison with a second plan. CV = PV; sales = the amounts.")
-    com.add_argument("--plan", required=True, metavar="JSON", help="the compensation plan")
+    com.add_argument("--plan", required=True, metavar="JSON",
+                     help="the compensation plan (a JSON file, or 'example' for the shipped example)")
     com.add_argument("--participants", required=True, metavar="CSV", help="participants file")
     com.add_argument("--orders", required=True, metavar="CSV", help="orders file")
     when = com.add_mutually_exclusive_group(required=True)
@@ -609,6 +621,12 @@ def parser() -> argparse.ArgumentParser:
     _column_names(com)
     com.add_argument("--quiet", action="store_true", help="no progress on stderr")
     com.set_defaults(run=_commissions)
+
+    ex = sub.add_parser("example-plan", help="print the example compensation plan (JSON) to start from",
+                        description="Prints the compensation plan shipped with downline as JSON: five ranks "
+                                    "with legs and leg caps, a compressed unilevel, a differential, "
+                                    "generations, a fast start and a payout cap.")
+    ex.set_defaults(run=_example_plan)
     return ap
 
 

@@ -113,3 +113,16 @@ def test_bad_plans_and_months_exit_2_naming_the_problem(company, tmp_path):
     assert "--compare compares one month" in _error(_run("commissions", *plan, "--months", "2023-01..2023-02",
                                                          "--compare", str(d / "plan.json"), "--out", out))
     assert _run("commissions", "--help").returncode == 0
+
+
+def test_the_example_plan_from_the_command_line(company, tmp_path):
+    d = company[0]
+    r = _run("example-plan")
+    assert r.returncode == 0
+    assert dl.CompensationPlan(json.loads(r.stdout)) == dl.CompensationPlan.example()
+    out = tmp_path / "ex"
+    assert main(["commissions", "--plan", "example", "--participants", str(d / "people.csv"), "--orders",
+                 str(d / "orders.csv"), "--month", "2023-03", "--out", str(out), "--quiet"]) == 0
+    got = pd.read_csv(out / "participants.csv", index_col=0)
+    ev = company[3].evaluate(company[1], company[2], start="2023-03-01")
+    np.testing.assert_allclose(got["total"].to_numpy(), ev.participants["total"].to_numpy(), rtol=1e-9)
