@@ -13,7 +13,7 @@ ROOT=$PWD
 BUILD=${DOWNLINE_BUILD_DIR:-$ROOT/build}
 PY=$ROOT/.venv/bin/python
 
-PACKAGES=(g++ cmake ninja-build libboost-dev libboost-graph-dev libeigen3-dev pybind11-dev doctest-dev
+PACKAGES=(g++ cmake ninja-build libboost-dev libboost-graph-dev libeigen3-dev nlohmann-json3-dev pybind11-dev doctest-dev
           python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
           python3-numpy python3-pandas python3-scipy python3-pytest python3-statsmodels python3-matplotlib
           python3-nbformat python3-nbclient python3-ipykernel python3-jinja2

@@ -187,6 +187,18 @@ class Network {
     return out;
   }
 
+  /// Who is in the network as of `day` (preorder, 1: in): enrolled on or before it, and so
+  /// is the whole upline (a recruit cannot be in the network without their sponsor).
+  /// Everyone when the network has no enrolment dates. A participant out is out with
+  /// their whole downline.
+  Array<std::uint8_t> members_as_of(day_t day) const {
+    Array<std::uint8_t> in(parent_.size(), 1);
+    if (enrolled_.empty()) return in;
+    for (index_t k = 0; k < size(); ++k)
+      in[k] = enrolled_[k] <= day && (parent_[k] == npos || in[parent_[k]]);
+    return in;
+  }
+
   /// Bytes held by the network (ids, links, ranges, depths, index, attributes).
   std::size_t memory_bytes() const noexcept {
     return (parent_.capacity() + end_.capacity() + depth_.capacity() + pos_of_row_.capacity() +

@@ -341,12 +341,10 @@ inline VolumeTable volumes(const Network& net, const Activity& act, const Volume
   t.levels = opt.levels;
 
   // Inclusion: enrolled on or before as_of, and so is the whole upline.
-  t.included.assign(un, 1);
-  if (opt.as_of) {
-    const day_t* enrolled = net.enrolment_days().data();
-    for (index_t k = 0; k < n; ++k)
-      t.included[k] = enrolled[k] <= *opt.as_of && (parent[k] == npos || t.included[parent[k]]);
-  }
+  if (opt.as_of)
+    t.included = net.members_as_of(*opt.as_of);
+  else
+    t.included.assign(un, 1);
 
   // Personal volume in the period (and up to as_of).
   day_t end = opt.end;

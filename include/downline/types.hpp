@@ -97,9 +97,8 @@ inline std::vector<ParticipantType> participant_types(const Network& net, const 
     throw InputError(ErrorKind::bad_value,
                      "the lookback windows reach outside the days this Activity was mapped for");
 
-  std::vector<std::uint8_t> included(un, 1), ordered(un, 0), recruited(un, 0);
-  for (index_t k = 0; k < n; ++k)
-    included[k] = enrolled[k] <= opt.as_of && (parent[k] == npos || included[parent[k]]);
+  const Array<std::uint8_t> included = net.members_as_of(opt.as_of);
+  std::vector<std::uint8_t> ordered(un, 0), recruited(un, 0);
 
   // Orders: any in the lookback window; months with an order in the subscriber window.
   std::vector<std::uint32_t> months(un, 0);

@@ -1,6 +1,6 @@
 """downline: analytics for direct-selling (network-marketing) companies.
 
-Downline volume rollups, segmentation and retention for every participant of a sponsor
+Downline volume rollups, compensation plans, segmentation and retention for every participant of a sponsor
 network at once, computed in a C++ core (``downline._core``).
 
 >>> import downline as dl
@@ -23,6 +23,7 @@ from .segment import Lifecycle, Migration, lifecycle, migration, order_summary, 
 from .survival import KaplanMeier, LogrankResult, logrank_test
 from .retention import churn
 from .cohort import CohortRetention, cohort_retention
+from .plan import Comparison, CompensationPlan, Evaluation, Run, compare_plans
 from . import plots  # noqa: F401  (attaches the results' plot methods)
 
 __version__: str = _core.__version__
@@ -44,18 +45,23 @@ def num_threads() -> int:
 __all__ = [
     "Activity",
     "CohortRetention",
+    "Comparison",
+    "CompensationPlan",
+    "Evaluation",
     "DroppedRowsWarning",
     "InputError",
     "KaplanMeier",
     "Lifecycle",
     "LogrankResult",
     "Migration",
+    "Run",
     "Network",
     "TYPES",
     "UnknownIdError",
     "__version__",
     "churn",
     "cohort_retention",
+    "compare_plans",
     "lifecycle",
     "logrank_test",
     "migration",

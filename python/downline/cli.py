@@ -3,6 +3,9 @@ company's CSV files (summary tables, PNG plots and a CSV of every table).
 
     downline demo [--participants N] [--seed S]
     downline report --participants P.csv --orders O.csv --as-of DATE --out DIR [options]
+    downline commissions --plan PLAN.json --participants P.csv --orders O.csv
+                         (--month YYYY-MM | --months YYYY-MM..YYYY-MM) --out DIR [--compare B.json]
+    downline example-plan > plan.json
 
 Run ``downline COMMAND --help`` for the options. Progress goes to stderr; bad input
 gets a message naming the file, column, rows or ids, and exit code 2.
@@ -266,67 +269,81 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
         "cohort_shares": cr.shares,
     }
 
-    def write_csvs() -> None:
-        for name, table in tables.items():
-            table.to_csv(out / f"{name}.csv")
-    progress.step(f"writing {len(tables)} CSV files", write_csvs)
-
-    def plots() -> list[tuple[str, str]]:
-        import matplotlib
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        made = []
-
-        def save(name: str, title: str, draw: Callable[[], Any]) -> None:
-            with warnings.catch_warnings():  # ids in scripts the font lacks: boxes, not a warning per glyph
-                warnings.filterwarnings("ignore", message="Glyph .* missing from current font")
-                ax = draw()
-                ax.figure.tight_layout()
-                ax.figure.savefig(out / f"{name}.png", dpi=90)
-            plt.close(ax.figure)
-            made.append((name, title))
-        save("lifecycle", "Life-cycle matrix", lc.plot)
-        save("survival", "Survival from enrolment, by enrolment year", lambda: km.plot(ci_show=False))
-        save("cohorts", "Cohort retention (first-order month)", cr.plot)
-        if len(largest):
-            leader = largest.index[0]
-            if net.frontline(leader).size:
-                save("legs", f"Legs of {leader}",
-                     lambda: net.plot_legs(leader, orders, start=start, end=end, as_of=as_of, **vol_args))
-            if largest["gv"].iloc[0] > 0:
-                save("organisation", f"Organisation of {leader} by GV",
-                     lambda: net.plot_organisation(leader, orders, levels=4, start=start, end=end, as_of=as_of,
-                                                   **vol_args))
-        return made
-    images = progress.step("drawing the plots", plots)
+    progress.step(f"writing {len(tables)} CSV files", lambda: _write_csvs(tables, out))
+    figures = [("lifecycle", "Life-cycle matrix", lc.plot),
+               ("survival", "Survival from enrolment, by enrolment year", lambda: km.plot(ci_show=False)),
+               ("cohorts", "Cohort retention (first-order month)", cr.plot)]
+    if len(largest):
+        leader = largest.index[0]
+        if net.frontline(leader).size:
+            figures.append(("legs", f"Legs of {leader}",
+                            lambda: net.plot_legs(leader, orders, start=start, end=end, as_of=as_of, **vol_args)))
+        if largest["gv"].iloc[0] > 0:
+            figures.append(("organisation", f"Organisation of {leader} by GV",
+                            lambda: net.plot_organisation(leader, orders, levels=4, start=start, end=end,
+                                                          as_of=as_of, **vol_args)))
+    images = progress.step("drawing the plots", lambda: _save_plots(out, figures))
     (out / "index.html").write_text(_html_page(as_of, start, net, tables, images), encoding="utf-8")
     return tables
 
 
-def _html_page(as_of: pd.Timestamp, start: pd.Timestamp, net: Any, tables: dict, images: list) -> str:
-    def table(title: str, key: str, fmt: Optional[str] = None) -> str:
-        f = (lambda v: format(v, fmt)) if fmt else None
-        return (f"<h2>{html.escape(title)}</h2>" + tables[key].to_html(float_format=f, border=0, max_rows=30)
-                + f'<p class="csv">All rows: <a href="{key}.csv">{key}.csv</a></p>')
-    parts = [
-        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>downline report</title>",
+def _html_table(tables: dict, title: str, key: str, fmt: Optional[str] = None) -> str:
+    """A table of the page (its first 30 rows) with a link to its CSV; "" when absent."""
+    if key not in tables:
+        return ""
+    f = (lambda v: format(v, fmt)) if fmt else None
+    return (f"<h2>{html.escape(title)}</h2>" + tables[key].to_html(float_format=f, border=0, max_rows=30, na_rep="")
+            + f'<p class="csv">All rows: <a href="{key}.csv">{key}.csv</a></p>')
+
+
+def _page(title: str, parts: list, tables: dict, images: list) -> str:
+    """The HTML page: the title, the parts, the images, and a link to every table's CSV."""
+    head = [
+        f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
         "td,th{padding:2px 8px;text-align:right}tr:nth-child(even){background:#f4f4f4}"
         "img{max-width:100%}.csv{font-size:small}</style></head><body>",
+    ]
+    pictures = [f'<h2>{html.escape(t)}</h2><img src="{n}.png" alt="{html.escape(t)}">' for n, t in images]
+    tail = ["<h2>Every table as CSV</h2><ul>"
+            + "".join(f'<li><a href="{n}.csv">{n}.csv</a></li>' for n in tables) + "</ul></body></html>"]
+    return "\n".join(head + parts + pictures + tail)
+
+
+def _write_csvs(tables: dict, out: Path) -> None:
+    for name, table in tables.items():
+        table.to_csv(out / f"{name}.csv")
+
+
+def _save_plots(out: Path, figures: list) -> list:
+    """Draws each (name, title, draw) into out/name.png; returns the (name, title) drawn."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    made = []
+    for name, title, draw in figures:
+        with warnings.catch_warnings():  # ids in scripts the font lacks: boxes, not a warning per glyph
+            warnings.filterwarnings("ignore", message="Glyph .* missing from current font")
+            ax = draw()
+            ax.figure.tight_layout()
+            ax.figure.savefig(out / f"{name}.png", dpi=90)
+        plt.close(ax.figure)
+        made.append((name, title))
+    return made
+
+
+def _html_page(as_of: pd.Timestamp, start: pd.Timestamp, net: Any, tables: dict, images: list) -> str:
+    parts = [
         f"<h1>downline report as of {as_of.date()}</h1>",
         f"<p>{html.escape(repr(net))}. Volumes of {start.date()} to {as_of.date()}.</p>",
-        table("Largest organisations", "largest_organisations", ",.2f"),
-        table("Life-cycle matrix", "lifecycle_matrix"),
-        table("Participant types", "participant_types"),
-        table("Median survival (days from enrolment to churn)", "median_survival", ",.1f"),
-        table("Cohort retention", "cohort_shares", ".1%"),
+        _html_table(tables, "Largest organisations", "largest_organisations", ",.2f"),
+        _html_table(tables, "Life-cycle matrix", "lifecycle_matrix"),
+        _html_table(tables, "Participant types", "participant_types"),
+        _html_table(tables, "Median survival (days from enrolment to churn)", "median_survival", ",.1f"),
+        _html_table(tables, "Cohort retention", "cohort_shares", ".1%"),
     ]
-    for name, title in images:
-        parts.append(f'<h2>{html.escape(title)}</h2><img src="{name}.png" alt="{html.escape(title)}">')
-    parts.append("<h2>Every table as CSV</h2><ul>"
-                 + "".join(f'<li><a href="{n}.csv">{n}.csv</a></li>' for n in tables) + "</ul></body></html>")
-    return "\n".join(parts)
+    return _page("downline report", parts, tables, images)
 
 
 # ------------------------------------------------------------------------- commands
@@ -352,20 +369,163 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _report(args: argparse.Namespace) -> int:
-    progress = _Progress(args.quiet)
-    as_of = pd.Timestamp(args.as_of)
-    people, orders = read_company(args, progress)
+def _naming_lines(args: argparse.Namespace, people: pd.DataFrame, orders: pd.DataFrame,
+                  run: Callable[[], Any]) -> Any:
+    """run(), with the errors about ids (network, unknown participants) naming their lines
+    in the files."""
     try:
-        build_report(people, orders, as_of, Path(args.out), args, args.top, progress)
-    except InputError as exc:  # name the lines of the ids in the files
+        return run()
+    except InputError as exc:
         if exc.kind in ("duplicate_id", "unknown_sponsor", "own_sponsor", "cycle"):
             raise _with_lines(exc, people, args.id, Path(args.participants)) from None
         if exc.kind == "unknown_participant":
             raise _with_lines(exc, orders, args.participant, Path(args.orders)) from None
         raise
+
+
+def _report(args: argparse.Namespace) -> int:
+    progress = _Progress(args.quiet)
+    as_of = pd.Timestamp(args.as_of)
+    people, orders = read_company(args, progress)
+    _naming_lines(args, people, orders,
+                  lambda: build_report(people, orders, as_of, Path(args.out), args, args.top, progress))
     print(f"report written to {Path(args.out) / 'index.html'}")
     return 0
+
+
+# ------------------------------------------------------------------------- commissions
+def _load_plan(path: str) -> Any:
+    """The plan of a JSON file, or the shipped example for the word ``example``."""
+    import downline as dl
+
+    return dl.CompensationPlan.example() if path == "example" else dl.CompensationPlan.from_json(path)
+
+
+def _example_plan(args: argparse.Namespace) -> int:
+    import json
+
+    import downline as dl
+
+    print(json.dumps(dl.CompensationPlan.example().to_dict(), indent=2))
+    return 0
+
+
+def closest_to_next_rank(participants: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The participants with a next rank who miss the fewest of its requirements, then the
+    least capped GV: their rank, next rank and gaps."""
+    has_next = participants[participants["next_rank"].notna()]
+    missing = ((has_next[["pv_gap", "gv_gap", "legs_gap", "active_frontline_gap"]] > 0).sum(axis=1))
+    order = pd.DataFrame({"missing": missing, "gv_gap": has_next["gv_gap"], "legs_gap": has_next["legs_gap"]})
+    picked = order.sort_values(["missing", "legs_gap", "gv_gap"], kind="stable").head(top).index
+    return has_next.loc[picked, ["rank", "next_rank", "pv", "gv", "pv_gap", "gv_gap", "legs_gap",
+                                 "active_frontline_gap"]]
+
+
+def build_commissions(plan: Any, people: pd.DataFrame, orders: pd.DataFrame, months: tuple, out: Path,
+                      cols: argparse.Namespace, top: int, progress: _Progress, other: Any = None) -> dict:
+    """Evaluates the plan for one month (or runs it over months), writes the CSVs, the PNGs
+    and index.html into ``out``; returns the tables."""
+    import downline as dl
+
+    out.mkdir(parents=True, exist_ok=True)
+    first, last = months
+    end = last + pd.DateOffset(months=1)
+    net = progress.step(f"building the network of {len(people):,} participants", lambda: dl.Network.from_frame(
+        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=cols.enrolled_on))
+    args = dict(participant=cols.participant, date=cols.date, pv=cols.pv,
+                amount=cols.amount if cols.amount in orders.columns else None)
+    tables: dict = {}
+    figures: list = []
+    if first == last:
+        ev = progress.step(f"evaluating {plan.name or 'the plan'} for {first:%Y-%m}",
+                           lambda: plan.evaluate(net, orders, start=first, **args))
+        tables["participants"] = ev.participants
+        tables["totals"] = ev.totals.to_frame()
+        tables["ranks"] = ev.ranks.to_frame()
+        tables["top_earners"] = ev.participants.sort_values("total", ascending=False).head(top)[
+            ["rank", "pv", "gv", *dl.plan.BONUSES, "total"]]
+        tables["closest_to_next_rank"] = closest_to_next_rank(ev.participants, top)
+        figures.append(("ranks", "Participants per rank", ev.plot))
+        if other is not None:
+            cmp = progress.step(f"comparing with {other.name or 'the other plan'}",
+                                lambda: dl.compare_plans(plan, other, net, orders, start=first, **args))
+            tables["comparison_totals"] = cmp.totals
+            tables["comparison_ranks"] = cmp.ranks
+            tables["comparison_participants"] = cmp.participants
+            tables["comparison_summary"] = cmp.summary.to_frame("value")
+            figures.append(("comparison", "What-if: payout per bonus, gainers and losers",
+                            lambda: cmp.plot()[0]))
+    else:
+        run = progress.step(f"running {plan.name or 'the plan'} from {first:%Y-%m} to {last:%Y-%m}",
+                            lambda: plan.run(net, orders, start=first, end=end, **args))
+        tables["participants"] = run.participants
+        tables["totals"] = run.totals
+        tables["ranks"] = run.ranks
+        tables["rank_changes"] = run.rank_changes
+        last_period = run.participants.loc[run.periods[-1]]
+        tables["top_earners"] = last_period.sort_values("total", ascending=False).head(top)[
+            ["rank", "title", "pv", "gv", *dl.plan.BONUSES, "total"]]
+        tables["closest_to_next_rank"] = closest_to_next_rank(last_period, top)
+        figures.append(("run", "Paid per month and payout ratio", run.plot))
+
+    progress.step(f"writing {len(tables)} CSV files", lambda: _write_csvs(tables, out))
+    images = progress.step("drawing the plots", lambda: _save_plots(out, figures))
+    period = f"{first:%Y-%m}" if first == last else f"{first:%Y-%m} to {last:%Y-%m}"
+    (out / "index.html").write_text(_commissions_page(plan, period, tables, images), encoding="utf-8")
+    return tables
+
+
+def _commissions_page(plan: Any, period: str, tables: dict, images: list) -> str:
+    parts = [
+        f"<h1>Commissions of {html.escape(plan.name or 'the plan')}, {period}</h1>",
+        "<h2>The plan</h2>" + plan._repr_html_(),
+        _html_table(tables, "Totals (payout ratio = paid / sales)", "totals", ",.4g"),
+        _html_table(tables, "Participants per rank", "ranks"),
+        _html_table(tables, "Top earners", "top_earners", ",.2f"),
+        _html_table(tables, "Closest to the next rank", "closest_to_next_rank", ",.2f"),
+        _html_table(tables, "What-if: totals under each plan", "comparison_totals", ",.4g"),
+        _html_table(tables, "What-if: participants per rank", "comparison_ranks"),
+        _html_table(tables, "What-if: gainers and losers", "comparison_summary"),
+    ]
+    return _page("downline commissions", parts, tables, images)
+
+
+def _commissions(args: argparse.Namespace) -> int:
+    progress = _Progress(args.quiet)
+    plan = progress.step(f"reading the plan {args.plan}", lambda: _load_plan(args.plan))
+    other = progress.step(f"reading the plan {args.compare}", lambda: _load_plan(args.compare)) \
+        if args.compare else None
+    months = args.month if args.month else args.months
+    if other is not None and months[0] != months[1]:
+        raise InputError("--compare compares one month: give --month, not --months")
+    people, orders = read_company(args, progress)
+    _naming_lines(args, people, orders, lambda: build_commissions(plan, people, orders, months, Path(args.out), args,
+                                                                  args.top, progress, other))
+    print(f"commissions written to {Path(args.out) / 'index.html'}")
+    return 0
+
+
+def _month(text: str) -> tuple:
+    """An argparse type: YYYY-MM -> (its first day, the same)."""
+    import re
+
+    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text.strip()):
+        raise argparse.ArgumentTypeError(f"not a month: {text!r} (expected YYYY-MM, such as 2024-01)")
+    first = pd.Timestamp(text.strip() + "-01")
+    if not 1900 <= first.year <= 2200:
+        raise argparse.ArgumentTypeError(f"month {text!r} is outside 1900-01..2200-12")
+    return first, first
+
+
+def _months(text: str) -> tuple:
+    """An argparse type: YYYY-MM..YYYY-MM -> (first month's first day, last month's)."""
+    if ".." not in text:
+        raise argparse.ArgumentTypeError(f"not a range of months: {text!r} (expected YYYY-MM..YYYY-MM)")
+    a, b = text.split("..", 1)
+    first, last = _month(a)[0], _month(b)[0]
+    if last < first:
+        raise argparse.ArgumentTypeError(f"the months {text!r} run backwards")
+    return first, last
 
 
 def _as_of(text: str) -> str:
@@ -436,7 +596,42 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("--as-of", required=True, type=_as_of, metavar="DATE", help="the report date (YYYY-MM-DD)")
     rep.add_argument("--out", required=True, type=_out_dir, metavar="DIR", help="output directory (created if missing)")
     rep.add_argument("--top", type=_whole_number(1), default=10, help="largest organisations listed (default 10)")
-    names = rep.add_argument_group("column names")
+    _column_names(rep)
+    rep.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    rep.set_defaults(run=_report)
+
+    com = sub.add_parser(
+        "commissions", help="ranks and commissions of a compensation plan on a company's CSV files",
+        description="Reads a plan (JSON, see docs/concepts.md; `downline example-plan` prints the shipped "
+                    "example, and --plan example uses it), a "
+                    "participants CSV and an orders CSV; evaluates the plan for --month (or runs it over "
+                    "--months, titles carried forward) and writes participants.csv, totals.csv, ranks.csv, the "
+                    "top earners, those closest to the next rank, PNG plots and index.html into --out. "
+                    "--compare adds a what-if comparison with a second plan. CV = PV; sales = the amounts.")
+    com.add_argument("--plan", required=True, metavar="JSON",
+                     help="the compensation plan (a JSON file, or 'example' for the shipped example)")
+    com.add_argument("--participants", required=True, metavar="CSV", help="participants file")
+    com.add_argument("--orders", required=True, metavar="CSV", help="orders file")
+    when = com.add_mutually_exclusive_group(required=True)
+    when.add_argument("--month", type=_month, metavar="YYYY-MM", help="the month to evaluate")
+    when.add_argument("--months", type=_months, metavar="YYYY-MM..YYYY-MM", help="the months to run, both included")
+    com.add_argument("--compare", metavar="JSON", help="a second plan to compare with (one month)")
+    com.add_argument("--out", required=True, type=_out_dir, metavar="DIR", help="output directory (created if missing)")
+    com.add_argument("--top", type=_whole_number(1), default=20, help="participants listed per table (default 20)")
+    _column_names(com)
+    com.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    com.set_defaults(run=_commissions)
+
+    ex = sub.add_parser("example-plan", help="print the example compensation plan (JSON) to start from",
+                        description="Prints the compensation plan shipped with downline as JSON: five ranks "
+                                    "with legs and leg caps, a compressed unilevel, a differential, "
+                                    "generations, a fast start and a payout cap.")
+    ex.set_defaults(run=_example_plan)
+    return ap
+
+
+def _column_names(cmd: argparse.ArgumentParser) -> None:
+    names = cmd.add_argument_group("column names")
     names.add_argument("--id-column", dest="id", default="id", help="participant id (default id)")
     names.add_argument("--sponsor-column", dest="sponsor", default="sponsor_id",
                        help="sponsor id, empty for none (default sponsor_id)")
@@ -448,9 +643,6 @@ def parser() -> argparse.ArgumentParser:
     names.add_argument("--date-column", dest="date", default="ordered_on", help="order date (default ordered_on)")
     names.add_argument("--amount-column", dest="amount", default="amount", help="order amount (default amount)")
     names.add_argument("--pv-column", dest="pv", default="pv", help="order point volume (default pv)")
-    rep.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    rep.set_defaults(run=_report)
-    return ap
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

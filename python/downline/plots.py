@@ -3,7 +3,8 @@
 Each function takes an optional ``ax`` (a new figure otherwise) and returns the matplotlib
 Axes, as lifelines and pandas do. They are also the results' ``plot`` methods, attached
 at the end of this module: ``Lifecycle.plot()``, ``KaplanMeier.plot()``,
-``CohortRetention.plot()``, ``Network.plot_legs()`` and ``Network.plot_organisation()``.
+``CohortRetention.plot()``, ``Evaluation.plot()``, ``Run.plot()``, ``Comparison.plot()``,
+``Network.plot_legs()`` and ``Network.plot_organisation()``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ._messages import show as _show
 from .cohort import CohortRetention
 from .errors import InputError
 from .network import Network
+from .plan import Comparison, Evaluation, Run
 from .segment import Lifecycle
 from .survival import KaplanMeier
 
@@ -210,6 +212,70 @@ def organisation(net: Network, id: Hashable, orders: Any, levels: int = 4, min_s
     return icicle(net.ids[rows], parents, rel, gv[rows], id, ax=ax, min_share=min_share)
 
 
+def plan_ranks(ev: Evaluation, ax: Any = None, color: str = "tab:blue") -> Any:
+    """Participants per rank (bars, lowest rank first), each labelled with its count; the
+    title gives the period, the payout and the payout ratio. Returns the Axes."""
+    ax = _axes(ax, figsize=(1.5 + 0.9 * max(len(ev.ranks), 1), 3.6))
+    names = [str(r) for r in ev.ranks.index]
+    bars = ax.bar(names, ev.ranks.to_numpy(), color=color)
+    ax.bar_label(bars, labels=[f"{v:,}" for v in ev.ranks.to_numpy()], fontsize=8)
+    ax.set_xlabel("rank")
+    ax.set_ylabel("participants")
+    t = ev.totals
+    ratio = "n/a" if pd.isna(t["payout_ratio"]) else f"{t['payout_ratio']:.1%}"
+    ax.set_title(f"{ev.start:%Y-%m-%d} to {ev.end:%Y-%m-%d}: paid {t['paid']:,.0f} ({ratio} of sales)", fontsize=9)
+    return ax
+
+
+def plan_run(run: Run, ax: Any = None) -> Any:
+    """Each bonus paid per period (stacked bars) and the payout ratio (line, right axis).
+    Returns the Axes of the bars."""
+    from .plan import BONUSES
+
+    ax = _axes(ax, figsize=(1.5 + 0.5 * len(run.periods), 3.6))
+    x = np.arange(len(run.periods))
+    bottom = np.zeros(len(x))
+    for b in BONUSES:
+        v = run.totals[b].to_numpy()
+        ax.bar(x, v, bottom=bottom, label=b.replace("_", " "))
+        bottom += v
+    ax.set_xticks(x, [f"{p:%Y-%m}" for p in run.periods], rotation=90, fontsize=8)
+    ax.set_ylabel("paid")
+    ax.legend(fontsize=8, loc="upper left")
+    right = ax.twinx()
+    right.plot(x, 100 * run.totals["payout_ratio"].to_numpy(), color="black", marker="o", label="payout ratio")
+    right.set_ylabel("payout ratio (% of sales)")
+    right.set_ylim(bottom=0)
+    return ax
+
+
+def plan_comparison(cmp: Comparison, ax: Any = None, bins: int = 40) -> Any:
+    """Payout per bonus under each plan (left) and the participants' differences, gainers
+    and losers apart (right). Returns the two Axes."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(1, 2, figsize=(10, 3.6))
+    left, right = ax
+    rows = cmp.totals.drop(index="payout_ratio")
+    x = np.arange(len(rows))
+    left.bar(x - 0.2, rows["a"], width=0.4, label=cmp.evaluations[0].plan.name or "a")
+    left.bar(x + 0.2, rows["b"], width=0.4, label=cmp.evaluations[1].plan.name or "b")
+    left.set_xticks(x, [r.replace("_", " ") for r in rows.index], fontsize=8)
+    left.set_ylabel("paid")
+    left.legend(fontsize=8)
+    d = cmp.participants["difference"]
+    d = d[d != 0]
+    if len(d):
+        right.hist([d[d > 0], d[d < 0]], bins=bins, color=["tab:green", "tab:red"], stacked=True,
+                   label=[f"gain ({(d > 0).sum():,})", f"lose ({(d < 0).sum():,})"])
+        right.legend(fontsize=8)
+    right.set_xlabel("total under b - total under a")
+    right.set_ylabel("participants")
+    right.set_title(f"{cmp.summary['equal']:,} participants unchanged", fontsize=9)
+    return ax
+
+
 # ------------------------------------------------------------ methods of the results
 # The result types' plot methods, attached here (as python-igraph attaches its methods)
 # so that the analysis modules below never import the plotting layer.
@@ -224,4 +290,7 @@ Lifecycle.plot = _lifecycle_plot
 KaplanMeier.plot = survival_curves
 CohortRetention.plot = cohort_heatmap
 Network.plot_legs = network_legs
+Evaluation.plot = plan_ranks
+Run.plot = plan_run
+Comparison.plot = plan_comparison
 Network.plot_organisation = organisation

@@ -16,6 +16,7 @@ void bind_segment(py::module_& m);
 void bind_retention(py::module_& m);
 void bind_cohort(py::module_& m);
 void bind_survival(py::module_& m);
+void bind_plan(py::module_& m);
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "downline compiled core (private: use the `downline` package)";
@@ -31,6 +32,7 @@ PYBIND11_MODULE(_core, m) {
   bind_retention(m);
   bind_cohort(m);
   bind_survival(m);
+  bind_plan(m);
   m.def("set_num_threads", &downline::set_num_threads, py::arg("n"),
         "Threads for the parallel steps, 0..max_threads (0: DOWNLINE_NUM_THREADS or every core)");
   m.attr("max_threads") = downline::max_threads;

@@ -27,7 +27,7 @@ import downline as dl
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ["README.md", "docs/concepts.md", "docs/internals.md"]
-LANGUAGES = {"python", "sh", "bash", "cpp", "cmake", "text"}
+LANGUAGES = {"python", "sh", "bash", "cpp", "cmake", "text", "json"}
 FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```[ \t]*$", re.M | re.S)
 
 
@@ -48,6 +48,20 @@ def test_every_fence_names_a_known_language():
         assert text.count("\n```") % 2 == 0, f"{doc}: an unclosed fence"
         for lang, line, _ in blocks(doc):
             assert lang in LANGUAGES, f"{doc}:{line}: fence language {lang!r} (output is ```text)"
+
+
+# ----------------------------------------------------------------------------- json
+@pytest.mark.parametrize("doc", DOCS)
+def test_json_blocks_are_plans(doc):
+    """Every JSON block is a compensation plan; the docs' example is the one shipped."""
+    import json
+
+    import downline as dl
+
+    for _, line, code in blocks(doc, "json"):
+        plan = dl.CompensationPlan(json.loads(code))
+        if plan.name == "Example":
+            assert plan == dl.CompensationPlan.example(), f"{doc}:{line}: not the shipped example plan"
 
 
 # ----------------------------------------------------------------------------- python

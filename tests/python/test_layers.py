@@ -16,6 +16,7 @@ LAYERS = [
     {"network"},                                                      # the network
     {"segment", "roles"},                                             # segmentation and types
     {"survival", "retention", "cohort"},                              # survival
+    {"plan"},                                                         # compensation plans
     {"plots"},                                                        # plots
     {"__init__"},                                                     # the public face
     {"cli"},                                                          # the command line

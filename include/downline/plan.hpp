@@ -1,0 +1,779 @@
+// Compensation plans: a plan as data (a JSON document or built in code), checked before
+// any computation, and its evaluation for one period for every participant at once.
+//
+// Definitions (docs/concepts.md, "Compensation plans"): active, ranks with capped GV and
+// qualified legs, gaps to the next rank, (compressed) levels, unilevel, stairstep
+// differential, generation and fast-start bonuses, the payout cap.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "accumulate.hpp"
+#include "activity.hpp"
+#include "error.hpp"
+#include "network.hpp"
+#include "rollup.hpp"
+
+namespace downline {
+
+/// One `legs` entry of a rank: at least `count` qualified legs of rank `rank` or higher.
+struct LegRequirement {
+  int count = 0;
+  int rank = 0;  ///< index into Plan::ranks
+};
+
+/// A rank and its requirements (each optional: absent, it holds).
+struct RankRule {
+  std::string name;
+  std::optional<double> pv;  ///< PV >= pv
+  std::optional<double> gv;  ///< capped GV >= gv
+  /// At most this share of `gv` counted from one leg (0 < s <= 1); absent: no cap.
+  std::optional<double> max_leg_share;
+  std::vector<LegRequirement> legs;     ///< each entry checked separately
+  std::optional<int> active_frontline;  ///< active frontline recruits >= this
+};
+
+/// Unilevel: rates[k - 1] of the volume at (compressed) level k.
+struct UnilevelBonus {
+  std::vector<double> rates;
+  bool compression = false;
+  /// Levels paid per rank (index: rank); absent for a rank: 0 levels. When the whole
+  /// list is empty, every active participant is paid every level.
+  std::vector<std::optional<int>> levels_by_rank;
+};
+
+/// Stairstep differential: the rate of each rank (absent: 0).
+struct DifferentialBonus {
+  std::vector<std::optional<double>> rate_by_rank;
+};
+
+/// Generation: leaders are active participants of rank `rank` or higher; rates[g - 1]
+/// of the volume of generation g.
+struct GenerationBonus {
+  int rank = 0;
+  std::vector<double> rates;
+};
+
+/// Fast start: rates[k - 1] of the CV of orders in the first `days` days after
+/// enrolment, paid to the k-th sponsor up.
+struct FastStartBonus {
+  int days = 0;
+  std::vector<double> rates;
+};
+
+/// Payout cap: every bonus scaled down so that the payout is at most this share of sales.
+struct PayoutCap {
+  double share_of_sales = 0;
+};
+
+/// A compensation plan. Build it from JSON (Plan::parse, Plan::load, Plan::from_json) or
+/// in code followed by validate(); evaluate() validates it again.
+struct Plan {
+  std::string name;
+  double active_pv = 0;  ///< active: PV >= active_pv (> 0)
+  std::vector<RankRule> ranks;  ///< lowest first
+  std::optional<UnilevelBonus> unilevel;
+  std::optional<DifferentialBonus> differential;
+  std::optional<GenerationBonus> generation;
+  std::optional<FastStartBonus> fast_start;
+  std::optional<PayoutCap> cap;
+
+  /// The plan of a JSON document; InputError naming the field and value for anything
+  /// that is not a valid plan (unknown fields and rank names included).
+  static Plan from_json(const nlohmann::json& doc);
+  /// The plan of JSON text (`source` names it in messages).
+  static Plan parse(const std::string& text, const std::string& source = "plan");
+  /// The plan of a JSON file.
+  static Plan load(const std::string& path);
+  /// The JSON document of the plan (from_json(to_json()) gives the same plan).
+  nlohmann::json to_json() const;
+  /// InputError naming the field and value when a value is out of its range.
+  void validate() const;
+  /// Index of the rank named `rank_name`, or -1.
+  int rank_index(std::string_view rank_name) const {
+    for (std::size_t r = 0; r < ranks.size(); ++r)
+      if (ranks[r].name == rank_name) return static_cast<int>(r);
+    return -1;
+  }
+};
+
+namespace detail {
+
+inline InputError plan_error(const std::string& field, const std::string& problem) {
+  return InputError(ErrorKind::bad_value, "plan: " + field + " " + problem);
+}
+
+/// "= <value as JSON>"
+inline std::string shown(const nlohmann::json& v) {
+  return "= " + v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+/// Reads a JSON document's fields with their paths, for messages.
+class PlanReader {
+ public:
+  /// The object at `path`, refusing fields other than `allowed`.
+  static const nlohmann::json& object(const nlohmann::json& v, const std::string& path,
+                                      std::initializer_list<const char*> allowed) {
+    if (!v.is_object()) throw plan_error(path, shown(v) + " must be an object");
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const bool known = std::any_of(allowed.begin(), allowed.end(),
+                                     [&](const char* a) { return it.key() == a; });
+      if (!known) {
+        std::string names;
+        for (const char* a : allowed) names += std::string(names.empty() ? "" : ", ") + a;
+        throw plan_error(join(path, it.key()), "is not a field of " +
+                                                   (path.empty() ? std::string("a plan") : path) +
+                                                   " (fields: " + names + ")");
+      }
+    }
+    return v;
+  }
+  static std::string join(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+  }
+  static double number(const nlohmann::json& v, const std::string& path) {
+    if (!v.is_number()) throw plan_error(path, shown(v) + " must be a number");
+    return v.get<double>();
+  }
+  static int whole(const nlohmann::json& v, const std::string& path) {
+    const double x = v.is_number() ? v.get<double>() : std::nan("");
+    if (!v.is_number() || !std::isfinite(x) || x != std::floor(x) || std::abs(x) > 1e9)
+      throw plan_error(path, shown(v) + " must be a whole number");
+    return static_cast<int>(x);
+  }
+  static std::vector<double> numbers(const nlohmann::json& v, const std::string& path) {
+    if (!v.is_array()) throw plan_error(path, shown(v) + " must be a list of numbers");
+    std::vector<double> out;
+    for (std::size_t i = 0; i < v.size(); ++i)
+      out.push_back(number(v[i], path + "[" + std::to_string(i) + "]"));
+    return out;
+  }
+  static std::string text(const nlohmann::json& v, const std::string& path) {
+    if (!v.is_string()) throw plan_error(path, shown(v) + " must be a string");
+    return v.get<std::string>();
+  }
+  static const nlohmann::json* field(const nlohmann::json& obj, const char* key) {
+    auto it = obj.find(key);
+    return it == obj.end() ? nullptr : &*it;
+  }
+};
+
+}  // namespace detail
+
+inline Plan Plan::from_json(const nlohmann::json& doc) {
+  using R = detail::PlanReader;
+  Plan plan;
+  const auto& top = R::object(doc, "", {"name", "active_pv", "ranks", "unilevel", "differential",
+                                        "generation", "fast_start", "cap"});
+  if (const auto* v = R::field(top, "name")) plan.name = R::text(*v, "name");
+  const auto* apv = R::field(top, "active_pv");
+  if (!apv) throw detail::plan_error("active_pv", "is missing (the PV that makes a participant active, > 0)");
+  plan.active_pv = R::number(*apv, "active_pv");
+
+  // Names first, so that requirements may name any rank.
+  const nlohmann::json empty = nlohmann::json::array();
+  const auto* ranks = R::field(top, "ranks");
+  if (ranks && !ranks->is_array()) throw detail::plan_error("ranks", detail::shown(*ranks) + " must be a list");
+  const nlohmann::json& rank_list = ranks ? *ranks : empty;
+  for (std::size_t r = 0; r < rank_list.size(); ++r) {
+    const std::string path = "ranks[" + std::to_string(r) + "]";
+    const auto& o = R::object(rank_list[r], path,
+                              {"name", "pv", "gv", "max_leg_share", "legs", "active_frontline"});
+    const auto* nm = R::field(o, "name");
+    if (!nm) throw detail::plan_error(path + ".name", "is missing");
+    RankRule rule;
+    rule.name = R::text(*nm, path + ".name");
+    if (plan.rank_index(rule.name) >= 0)
+      throw detail::plan_error(path + ".name", detail::shown(*nm) + " names two ranks (rank names must be unique)");
+    plan.ranks.push_back(std::move(rule));
+  }
+  const auto rank_of = [&](const nlohmann::json& v, const std::string& path) {
+    const std::string nm = R::text(v, path);
+    const int r = plan.rank_index(nm);
+    if (r < 0) {
+      std::string names;
+      for (const RankRule& k : plan.ranks) names += (names.empty() ? "" : ", ") + k.name;
+      throw detail::plan_error(path, detail::shown(v) + " is not a rank of the plan (ranks: " +
+                                         (names.empty() ? "none" : names) + ")");
+    }
+    return r;
+  };
+  for (std::size_t r = 0; r < rank_list.size(); ++r) {
+    const std::string path = "ranks[" + std::to_string(r) + "]";
+    const auto& o = rank_list[r];
+    RankRule& rule = plan.ranks[r];
+    if (const auto* v = R::field(o, "pv")) rule.pv = R::number(*v, path + ".pv");
+    if (const auto* v = R::field(o, "gv")) rule.gv = R::number(*v, path + ".gv");
+    if (const auto* v = R::field(o, "max_leg_share")) rule.max_leg_share = R::number(*v, path + ".max_leg_share");
+    if (const auto* v = R::field(o, "active_frontline"))
+      rule.active_frontline = R::whole(*v, path + ".active_frontline");
+    if (const auto* v = R::field(o, "legs")) {
+      if (!v->is_array()) throw detail::plan_error(path + ".legs", detail::shown(*v) + " must be a list");
+      for (std::size_t e = 0; e < v->size(); ++e) {
+        const std::string ep = path + ".legs[" + std::to_string(e) + "]";
+        const auto& eo = R::object((*v)[e], ep, {"count", "rank"});
+        const auto* c = R::field(eo, "count");
+        const auto* k = R::field(eo, "rank");
+        if (!c) throw detail::plan_error(ep + ".count", "is missing");
+        if (!k) throw detail::plan_error(ep + ".rank", "is missing");
+        rule.legs.push_back({R::whole(*c, ep + ".count"), rank_of(*k, ep + ".rank")});
+      }
+    }
+  }
+  const auto by_rank = [&](const nlohmann::json& v, const std::string& path, auto read) {
+    using T = decltype(read(v, path));
+    std::vector<std::optional<T>> out(plan.ranks.size());
+    if (!v.is_object()) throw detail::plan_error(path, detail::shown(v) + " must be an object of rank names");
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const int r = rank_of(nlohmann::json(it.key()), path + "." + it.key());
+      out[static_cast<std::size_t>(r)] = read(it.value(), path + "." + it.key());
+    }
+    return out;
+  };
+  if (const auto* v = R::field(top, "unilevel")) {
+    const auto& o = R::object(*v, "unilevel", {"rates", "compression", "levels_by_rank"});
+    UnilevelBonus b;
+    const auto* rates = R::field(o, "rates");
+    if (!rates) throw detail::plan_error("unilevel.rates", "is missing");
+    b.rates = R::numbers(*rates, "unilevel.rates");
+    if (const auto* c = R::field(o, "compression")) {
+      if (!c->is_boolean())
+        throw detail::plan_error("unilevel.compression", detail::shown(*c) + " must be true or false");
+      b.compression = c->get<bool>();
+    }
+    if (const auto* l = R::field(o, "levels_by_rank")) b.levels_by_rank = by_rank(*l, "unilevel.levels_by_rank", R::whole);
+    plan.unilevel = std::move(b);
+  }
+  if (const auto* v = R::field(top, "differential")) {
+    const auto& o = R::object(*v, "differential", {"rate_by_rank"});
+    const auto* rr = R::field(o, "rate_by_rank");
+    if (!rr) throw detail::plan_error("differential.rate_by_rank", "is missing");
+    plan.differential = DifferentialBonus{by_rank(*rr, "differential.rate_by_rank", R::number)};
+  }
+  if (const auto* v = R::field(top, "generation")) {
+    const auto& o = R::object(*v, "generation", {"rank", "rates"});
+    const auto* k = R::field(o, "rank");
+    const auto* rates = R::field(o, "rates");
+    if (!k) throw detail::plan_error("generation.rank", "is missing");
+    if (!rates) throw detail::plan_error("generation.rates", "is missing");
+    plan.generation = GenerationBonus{rank_of(*k, "generation.rank"), R::numbers(*rates, "generation.rates")};
+  }
+  if (const auto* v = R::field(top, "fast_start")) {
+    const auto& o = R::object(*v, "fast_start", {"days", "rates"});
+    const auto* d = R::field(o, "days");
+    const auto* rates = R::field(o, "rates");
+    if (!d) throw detail::plan_error("fast_start.days", "is missing");
+    if (!rates) throw detail::plan_error("fast_start.rates", "is missing");
+    plan.fast_start = FastStartBonus{R::whole(*d, "fast_start.days"), R::numbers(*rates, "fast_start.rates")};
+  }
+  if (const auto* v = R::field(top, "cap")) {
+    const auto& o = R::object(*v, "cap", {"share_of_sales"});
+    const auto* s = R::field(o, "share_of_sales");
+    if (!s) throw detail::plan_error("cap.share_of_sales", "is missing");
+    plan.cap = PayoutCap{R::number(*s, "cap.share_of_sales")};
+  }
+  plan.validate();
+  return plan;
+}
+
+inline Plan Plan::parse(const std::string& text, const std::string& source) {
+  nlohmann::json doc;
+  try {
+    doc = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(ErrorKind::parse, source + ": not a JSON document (" + e.what() + ")");
+  }
+  return from_json(doc);
+}
+
+inline Plan Plan::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(ErrorKind::parse, path + ": cannot open the plan file");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse(text.str(), path);
+}
+
+inline void Plan::validate() const {
+  using detail::plan_error;
+  const auto num = [](double x) {
+    std::ostringstream s;
+    s.precision(17);
+    s << x;
+    return "= " + s.str();
+  };
+  const auto rate = [&](double x, const std::string& path) {
+    if (!std::isfinite(x) || x < 0) throw plan_error(path, num(x) + " must be a finite number >= 0");
+  };
+  const auto rates_list = [&](const std::vector<double>& v, const std::string& path) {
+    if (v.empty()) throw plan_error(path, "is empty (give at least one rate)");
+    for (std::size_t i = 0; i < v.size(); ++i) rate(v[i], path + "[" + std::to_string(i) + "]");
+  };
+  const auto rank_ok = [&](int r, const std::string& path) {
+    if (r < 0 || static_cast<std::size_t>(r) >= ranks.size())
+      throw plan_error(path, "= " + std::to_string(r) + " is not a rank index (the plan has " +
+                                 std::to_string(ranks.size()) + " ranks)");
+  };
+  if (!std::isfinite(active_pv) || active_pv <= 0)
+    throw plan_error("active_pv", num(active_pv) + " must be a finite number > 0");
+  for (std::size_t r = 0; r < ranks.size(); ++r) {
+    const RankRule& k = ranks[r];
+    const std::string path = "ranks[" + std::to_string(r) + "]";
+    if (k.name.empty()) throw plan_error(path + ".name", "is empty");
+    for (std::size_t q = 0; q < r; ++q)
+      if (ranks[q].name == k.name)
+        throw plan_error(path + ".name", "= \"" + k.name + "\" names two ranks (rank names must be unique)");
+    if (k.pv) rate(*k.pv, path + ".pv");
+    if (k.gv) rate(*k.gv, path + ".gv");
+    if (k.max_leg_share && !(*k.max_leg_share > 0 && *k.max_leg_share <= 1))
+      throw plan_error(path + ".max_leg_share", num(*k.max_leg_share) + " must be in (0, 1]");
+    if (k.active_frontline && *k.active_frontline < 0)
+      throw plan_error(path + ".active_frontline", "= " + std::to_string(*k.active_frontline) + " must be >= 0");
+    for (std::size_t e = 0; e < k.legs.size(); ++e) {
+      const std::string ep = path + ".legs[" + std::to_string(e) + "]";
+      if (k.legs[e].count < 1)
+        throw plan_error(ep + ".count", "= " + std::to_string(k.legs[e].count) + " must be >= 1");
+      rank_ok(k.legs[e].rank, ep + ".rank");
+    }
+  }
+  if (unilevel) {
+    rates_list(unilevel->rates, "unilevel.rates");
+    if (!unilevel->levels_by_rank.empty() && unilevel->levels_by_rank.size() != ranks.size())
+      throw plan_error("unilevel.levels_by_rank", "has " + std::to_string(unilevel->levels_by_rank.size()) +
+                                                      " entries for " + std::to_string(ranks.size()) + " ranks");
+    for (std::size_t r = 0; r < unilevel->levels_by_rank.size(); ++r)
+      if (unilevel->levels_by_rank[r] && *unilevel->levels_by_rank[r] < 0)
+        throw plan_error("unilevel.levels_by_rank." + ranks[r].name,
+                         "= " + std::to_string(*unilevel->levels_by_rank[r]) + " must be >= 0");
+  }
+  if (differential) {
+    if (differential->rate_by_rank.size() != ranks.size())
+      throw plan_error("differential.rate_by_rank", "has " + std::to_string(differential->rate_by_rank.size()) +
+                                                        " entries for " + std::to_string(ranks.size()) + " ranks");
+    for (std::size_t r = 0; r < ranks.size(); ++r)
+      if (differential->rate_by_rank[r]) rate(*differential->rate_by_rank[r], "differential.rate_by_rank." + ranks[r].name);
+  }
+  if (generation) {
+    rank_ok(generation->rank, "generation.rank");
+    rates_list(generation->rates, "generation.rates");
+  }
+  if (fast_start) {
+    if (fast_start->days < 1)
+      throw plan_error("fast_start.days", "= " + std::to_string(fast_start->days) + " must be >= 1");
+    rates_list(fast_start->rates, "fast_start.rates");
+  }
+  if (cap) rate(cap->share_of_sales, "cap.share_of_sales");
+}
+
+inline nlohmann::json Plan::to_json() const {
+  nlohmann::json doc = nlohmann::json::object();
+  if (!name.empty()) doc["name"] = name;
+  doc["active_pv"] = active_pv;
+  doc["ranks"] = nlohmann::json::array();
+  for (const RankRule& k : ranks) {
+    nlohmann::json o = {{"name", k.name}};
+    if (k.pv) o["pv"] = *k.pv;
+    if (k.gv) o["gv"] = *k.gv;
+    if (k.max_leg_share) o["max_leg_share"] = *k.max_leg_share;
+    if (k.active_frontline) o["active_frontline"] = *k.active_frontline;
+    if (!k.legs.empty()) {
+      o["legs"] = nlohmann::json::array();
+      for (const LegRequirement& e : k.legs)
+        o["legs"].push_back({{"count", e.count}, {"rank", ranks[static_cast<std::size_t>(e.rank)].name}});
+    }
+    doc["ranks"].push_back(std::move(o));
+  }
+  const auto named = [&](const auto& per_rank) {
+    nlohmann::json o = nlohmann::json::object();
+    for (std::size_t r = 0; r < per_rank.size(); ++r)
+      if (per_rank[r]) o[ranks[r].name] = *per_rank[r];
+    return o;
+  };
+  if (unilevel) {
+    doc["unilevel"] = {{"rates", unilevel->rates}, {"compression", unilevel->compression}};
+    if (!unilevel->levels_by_rank.empty()) doc["unilevel"]["levels_by_rank"] = named(unilevel->levels_by_rank);
+  }
+  if (differential) doc["differential"] = {{"rate_by_rank", named(differential->rate_by_rank)}};
+  if (generation)
+    doc["generation"] = {{"rank", ranks[static_cast<std::size_t>(generation->rank)].name},
+                         {"rates", generation->rates}};
+  if (fast_start) doc["fast_start"] = {{"days", fast_start->days}, {"rates", fast_start->rates}};
+  if (cap) doc["cap"] = {{"share_of_sales", cap->share_of_sales}};
+  return doc;
+}
+
+// ------------------------------------------------------------------------- evaluation
+
+/// A period's volumes per participant, in preorder (n values each).
+struct PeriodVolumes {
+  const double* pv = nullptr;  ///< qualifying volume
+  const double* cv = nullptr;  ///< commissionable volume; null: CV = PV
+  /// CV of the participant's orders inside the fast-start window (the first days after
+  /// enrolment) and the period; null: none.
+  const double* fast_start_cv = nullptr;
+  double sales = 0;  ///< the period's sales (sum of amount)
+  /// Who is in the network in the period (1: in, see Network::members_as_of); null:
+  /// everyone. The others count for nothing: no volume, rank or bonus.
+  const std::uint8_t* members = nullptr;
+};
+
+/// The period's totals.
+struct PlanTotals {
+  double sales = 0;
+  double unilevel = 0, differential = 0, generation = 0, fast_start = 0;  ///< after the cap
+  double earned = 0;      ///< every bonus before the cap
+  double paid = 0;        ///< every bonus after the cap
+  double cap_factor = 1;  ///< what every bonus was multiplied by (1: the cap did not bind)
+  double payout_ratio = 0;  ///< paid / sales (NaN when sales are 0)
+};
+
+/// Every participant's figures for one period, in preorder. Ranks are indices into
+/// Plan::ranks, -1 for none; gaps are NaN where there is no next rank.
+struct PlanEvaluation {
+  Array<std::uint8_t> member;  ///< in the network in the period (PeriodVolumes::members)
+  Array<double> pv, cv, gv;
+  Array<std::uint8_t> active;
+  Array<std::int32_t> rank, next_rank;
+  /// The highest rank held in this period and the earlier ones of a run (evaluate: rank).
+  Array<std::int32_t> title;
+  Array<double> capped_gv;  ///< capped GV with the next rank's leg cap (NaN: no next rank)
+  Array<double> pv_gap, gv_gap, legs_gap, active_frontline_gap;
+  Array<double> unilevel, differential, generation, fast_start, total;  ///< after the cap
+  PlanTotals totals;
+  std::vector<std::int64_t> rank_counts;  ///< participants per rank (index: rank)
+};
+
+namespace detail {
+
+/// Phase 2: ranks, bottom-up, with the gaps to the next rank. The contribution of a
+/// recruit c to its sponsor: for every rank r, its leg's volume toward r's gv
+/// (min(GV(c), s x gv) under a leg cap, else GV(c)); a one in the bucket of the highest
+/// rank in its subtree (0: none, r + 1: rank r), for qualified legs; whether it is active.
+inline void evaluate_ranks(const Network& net, const Plan& plan, PlanEvaluation& ev) {
+  const std::size_t R = plan.ranks.size();
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> leg_limit(R, std::numeric_limits<double>::infinity());
+  for (std::size_t r = 0; r < R; ++r)
+    if (plan.ranks[r].gv && plan.ranks[r].max_leg_share) leg_limit[r] = *plan.ranks[r].max_leg_share * *plan.ranks[r].gv;
+  const std::size_t buckets = R + 1, legs_at = R, active_at = R + buckets;
+  std::vector<double> at_or_above(buckets + 1);  // qualified legs of rank >= r: at_or_above[r + 1]
+  ev.rank_counts.assign(R, 0);
+  accumulate_children<double>(net, R + buckets + 1, [&](index_t k, double* ch, double* up) {
+    if (!ev.member[k]) {  // not in the network yet, nor anyone below: contributes nothing
+      ev.capped_gv[k] = ev.pv_gap[k] = ev.gv_gap[k] = ev.legs_gap[k] = ev.active_frontline_gap[k] = nan;
+      return;
+    }
+    const double pv = ev.pv[k];
+    at_or_above[buckets] = 0;
+    for (std::size_t b = buckets; b-- > 0;) at_or_above[b] = at_or_above[b + 1] + ch[legs_at + b];
+    const auto holds = [&](std::size_t r) {
+      const RankRule& q = plan.ranks[r];
+      if (q.pv && !(pv >= *q.pv)) return false;
+      if (q.gv && !(pv + ch[r] >= *q.gv)) return false;
+      if (q.active_frontline && !(ch[active_at] >= *q.active_frontline)) return false;
+      for (const LegRequirement& e : q.legs)
+        if (!(at_or_above[static_cast<std::size_t>(e.rank) + 1] >= e.count)) return false;
+      return true;
+    };
+    int rank = -1;
+    for (std::size_t r = R; r-- > 0;)
+      if (holds(r)) {
+        rank = static_cast<int>(r);
+        break;
+      }
+    ev.rank[k] = rank;
+    if (rank >= 0) ++ev.rank_counts[static_cast<std::size_t>(rank)];
+    const int next = rank + 1 < static_cast<int>(R) ? rank + 1 : -1;
+    ev.next_rank[k] = next;
+    if (next < 0) {
+      ev.capped_gv[k] = ev.pv_gap[k] = ev.gv_gap[k] = ev.legs_gap[k] = ev.active_frontline_gap[k] = nan;
+    } else {
+      const RankRule& q = plan.ranks[static_cast<std::size_t>(next)];
+      const double capped = pv + ch[static_cast<std::size_t>(next)];
+      ev.capped_gv[k] = capped;
+      ev.pv_gap[k] = q.pv ? std::max(0.0, *q.pv - pv) : 0.0;
+      ev.gv_gap[k] = q.gv ? std::max(0.0, *q.gv - capped) : 0.0;
+      double legs = 0;
+      for (const LegRequirement& e : q.legs)
+        legs += std::max(0.0, e.count - at_or_above[static_cast<std::size_t>(e.rank) + 1]);
+      ev.legs_gap[k] = legs;
+      ev.active_frontline_gap[k] = q.active_frontline ? std::max(0.0, *q.active_frontline - ch[active_at]) : 0.0;
+    }
+    // contribution to the sponsor
+    const double gv = ev.gv[k];
+    for (std::size_t r = 0; r < R; ++r) up[r] = std::min(gv, leg_limit[r]);
+    std::size_t highest = static_cast<std::size_t>(rank + 1);
+    for (std::size_t b = buckets; b-- > highest + 1;)
+      if (ch[legs_at + b] > 0) {
+        highest = b;
+        break;
+      }
+    up[legs_at + highest] = 1;
+    up[active_at] = ev.active[k];
+  });
+}
+
+}  // namespace detail
+
+/// Evaluates `plan` for one period on `net` (the network as of the period's last day)
+/// with the period's volumes `in`. Everything for everyone at once, in a few passes
+/// over the network whose memory grows with its height; the same bits on any thread
+/// count.
+inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const PeriodVolumes& in) {
+  plan.validate();
+  const index_t n = net.size();
+  const std::size_t un = static_cast<std::size_t>(n);
+  if (n > 0 && !in.pv) throw errors::bad_value("pv", "is missing (one PV per participant)");
+  if (!std::isfinite(in.sales)) throw errors::bad_value("sales", "must be finite");
+  PlanEvaluation ev;
+  for (Array<double>* a : {&ev.pv, &ev.cv, &ev.gv, &ev.capped_gv, &ev.pv_gap, &ev.gv_gap, &ev.legs_gap,
+                           &ev.active_frontline_gap, &ev.unilevel, &ev.differential, &ev.generation,
+                           &ev.fast_start, &ev.total})
+    a->assign(un, 0.0);
+  ev.active.assign(un, 0);
+  ev.member.assign(un, 1);
+  if (in.members) std::copy(in.members, in.members + un, ev.member.begin());
+  ev.rank.assign(un, -1);
+  ev.next_rank.assign(un, -1);
+
+  // Phase 1: volumes and activity.
+  for (index_t k = 0; k < n; ++k) {
+    if (!ev.member[k]) continue;
+    ev.pv[k] = in.pv[k];
+    ev.cv[k] = in.cv ? in.cv[k] : in.pv[k];
+    ev.active[k] = ev.pv[k] >= plan.active_pv;
+  }
+  subtree_sum(net, ev.pv.data(), ev.gv.data());
+
+  // Phase 2: ranks and gaps.
+  detail::evaluate_ranks(net, plan, ev);
+
+  // Phase 3: bonuses before the cap.
+  const auto active = [&](index_t k) { return static_cast<int>(ev.active[k]); };
+  const auto one = [](index_t) { return 1; };
+  const auto none = [](index_t) { return 0; };
+  if (plan.unilevel) {
+    const UnilevelBonus& b = plan.unilevel.value();
+    const int K = static_cast<int>(b.rates.size());
+    const auto paid_levels = [&](index_t k) {
+      if (b.levels_by_rank.empty()) return K;
+      const int r = ev.rank[k];
+      return r < 0 || !b.levels_by_rank[static_cast<std::size_t>(r)]
+                 ? 0
+                 : std::min(K, *b.levels_by_rank[static_cast<std::size_t>(r)]);
+    };
+    const auto earn = [&](index_t k, const double* lv) {
+      if (!ev.active[k]) return;
+      double s = 0;
+      for (int j = 0, m = paid_levels(k); j < m; ++j) s += b.rates[static_cast<std::size_t>(j)] * lv[j];
+      ev.unilevel[k] = s;
+    };
+    if (b.compression)
+      marked_level_sums(net, ev.cv.data(), active, none, K, earn);
+    else
+      marked_level_sums(net, ev.cv.data(), one, none, K, earn);
+  }
+  if (plan.differential) {
+    const DifferentialBonus& b = plan.differential.value();
+    std::vector<double> values{0.0};
+    for (const auto& x : b.rate_by_rank)
+      if (x) values.push_back(*x);
+    std::sort(values.begin(), values.end());
+    values.erase(std::unique(values.begin(), values.end()), values.end());
+    std::vector<int> bucket_of_rank(b.rate_by_rank.size(), 0);
+    for (std::size_t r = 0; r < b.rate_by_rank.size(); ++r)
+      if (b.rate_by_rank[r])
+        bucket_of_rank[r] = static_cast<int>(std::lower_bound(values.begin(), values.end(), *b.rate_by_rank[r]) -
+                                             values.begin());
+    const auto bucket = [&](index_t k) {
+      return ev.active[k] && ev.rank[k] >= 0 ? bucket_of_rank[static_cast<std::size_t>(ev.rank[k])] : 0;
+    };
+    path_max_sums(net, ev.cv.data(), bucket, static_cast<int>(values.size()), [&](index_t k, const double* s) {
+      const double d = values[static_cast<std::size_t>(bucket(k))];
+      if (d <= 0) return;
+      double e = d * ev.cv[k];
+      for (std::size_t j = 0; j < values.size() && values[j] < d; ++j) e += s[j] * (d - values[j]);
+      ev.differential[k] = e;
+    });
+  }
+  if (plan.generation) {
+    const GenerationBonus& b = plan.generation.value();
+    const auto leader = [&](index_t k) { return static_cast<int>(ev.active[k] && ev.rank[k] >= b.rank); };
+    marked_level_sums(net, ev.cv.data(), leader, leader, static_cast<int>(b.rates.size()) + 1,
+                      [&](index_t k, const double* g) {
+                        if (!leader(k)) return;
+                        double s = 0;
+                        for (std::size_t j = 0; j < b.rates.size(); ++j) s += b.rates[j] * g[j + 1];
+                        ev.generation[k] = s;
+                      });
+  }
+  if (plan.fast_start && in.fast_start_cv) {
+    const FastStartBonus& b = plan.fast_start.value();
+    Array<double> fs(un, 0.0);
+    for (index_t k = 0; k < n; ++k)
+      if (ev.member[k]) fs[k] = in.fast_start_cv[k];
+    marked_level_sums(net, fs.data(), one, none, static_cast<int>(b.rates.size()),
+                      [&](index_t k, const double* lv) {
+                        if (!ev.active[k]) return;
+                        double s = 0;
+                        for (std::size_t j = 0; j < b.rates.size(); ++j) s += b.rates[j] * lv[j];
+                        ev.fast_start[k] = s;
+                      });
+  }
+
+  // Phase 4: the cap and the totals.
+  PlanTotals& t = ev.totals;
+  t.sales = in.sales;
+  for (index_t k = 0; k < n; ++k)
+    t.earned += ev.unilevel[k] + ev.differential[k] + ev.generation[k] + ev.fast_start[k];
+  if (plan.cap) {
+    const double limit = plan.cap->share_of_sales * in.sales;
+    if (t.earned > limit) t.cap_factor = limit > 0 ? limit / t.earned : 0.0;
+  }
+  for (index_t k = 0; k < n; ++k) {
+    for (Array<double>* a : {&ev.unilevel, &ev.differential, &ev.generation, &ev.fast_start}) (*a)[k] *= t.cap_factor;
+    ev.total[k] = ev.unilevel[k] + ev.differential[k] + ev.generation[k] + ev.fast_start[k];
+    t.unilevel += ev.unilevel[k];
+    t.differential += ev.differential[k];
+    t.generation += ev.generation[k];
+    t.fast_start += ev.fast_start[k];
+    t.paid += ev.total[k];
+  }
+  t.payout_ratio = in.sales != 0 ? t.paid / in.sales : std::numeric_limits<double>::quiet_NaN();
+  ev.title = ev.rank;
+  return ev;
+}
+
+/// Moves every per-participant array of `ev` from preorder to the network's input row
+/// order (row r: the participant of input row r), as tables for users are ordered.
+inline void to_input_rows(const Network& net, PlanEvaluation& ev) {
+  const auto move = [&](auto& a) {
+    std::remove_reference_t<decltype(a)> rows(a.size());
+    net.preorder_to_rows(a.data(), rows.data());
+    a.swap(rows);
+  };
+  for (Array<double>* a : {&ev.pv, &ev.cv, &ev.gv, &ev.capped_gv, &ev.pv_gap, &ev.gv_gap, &ev.legs_gap,
+                           &ev.active_frontline_gap, &ev.unilevel, &ev.differential, &ev.generation,
+                           &ev.fast_start, &ev.total})
+    move(*a);
+  move(ev.active);
+  move(ev.member);
+  move(ev.rank);
+  move(ev.next_rank);
+  move(ev.title);
+}
+
+/// The period's volumes from mapped orders: PV from `pv`, CV from `cv` (null: CV = PV),
+/// sales from `amount` (null: the PV), every order with start <= day < end; the fast-start
+/// CV of the orders in [enrolled_on, enrolled_on + plan's days) (needs enrolment dates
+/// when the plan has a fast start); with enrolment dates, the network as of end - 1 (the
+/// period's last day). Sales count every order of the period.
+struct PeriodData {
+  Array<double> pv, cv, fast_start_cv;
+  double sales = 0;
+  Array<std::uint8_t> members;  ///< the network as of the period's last day
+  PeriodVolumes volumes() const {
+    return {pv.data(), cv.data(), fast_start_cv.empty() ? nullptr : fast_start_cv.data(), sales,
+            members.empty() ? nullptr : members.data()};
+  }
+};
+
+inline PeriodData period_data(const Network& net, const Plan& plan, const Activity& pv,
+                              const Activity* cv, const Activity* amount, day_t start, day_t end) {
+  const index_t n = net.size();
+  for (const Activity* a : {&pv, cv, amount})
+    if (a && a->network_size() != n)
+      throw errors::bad_value("orders", "were mapped to a network of " + std::to_string(a->network_size()) +
+                                            " participants, not this one of " + std::to_string(n));
+  if (start >= end) throw errors::bad_value("period", "[start, end) is empty: start must be before end");
+  const Activity& c = cv ? *cv : pv;
+  PeriodData d;
+  if (net.has_enrolment()) d.members = net.members_as_of(end - 1);
+  d.pv.assign(static_cast<std::size_t>(n), 0.0);
+  d.cv.assign(static_cast<std::size_t>(n), 0.0);
+  pv.for_each_order(start, end, [&](index_t k, double v) { d.pv[k] += v; });
+  c.for_each_order(start, end, [&](index_t k, double v) { d.cv[k] += v; });
+  (amount ? *amount : pv).for_each_order(start, end, [&](index_t, double v) { d.sales += v; });
+  if (plan.fast_start) {
+    if (!net.has_enrolment() && n > 0)
+      throw errors::bad_value("fast_start", "needs the participants' enrolment dates (the network has none)");
+    d.fast_start_cv.assign(static_cast<std::size_t>(n), 0.0);
+    const std::int64_t days = plan.fast_start->days;
+    const index_t* node = c.nodes().data();
+    const day_t* day = c.days().data();
+    const double* vol = c.volumes().data();
+    for (std::size_t i = 0; i < c.size(); ++i) {
+      const day_t dd = day[i];
+      const index_t k = node[i];
+      if (dd < start || dd >= end) continue;
+      const std::int64_t since = static_cast<std::int64_t>(dd) - net.enrolled_on(k);
+      if (since >= 0 && since < days) d.fast_start_cv[k] += vol[i];
+    }
+  }
+  return d;
+}
+
+/// A plan evaluated over consecutive periods [bounds[i], bounds[i + 1]), each on the
+/// network as of its last day, with the title (the highest rank held so far) carried
+/// forward.
+struct PlanRun {
+  std::vector<day_t> bounds;
+  std::vector<PlanEvaluation> periods;
+};
+
+inline PlanRun run(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
+                   const Activity* amount, const std::vector<day_t>& bounds) {
+  if (bounds.size() < 2) throw errors::bad_value("periods", "need at least two bounds (one period)");
+  for (std::size_t i = 1; i < bounds.size(); ++i)
+    if (!(bounds[i - 1] < bounds[i]))
+      throw errors::bad_value("periods", "bounds must increase (bound " + std::to_string(i) + " is not after the one before)");
+  PlanRun out;
+  out.bounds = bounds;
+  for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
+    const PeriodData data = period_data(net, plan, pv, cv, amount, bounds[i], bounds[i + 1]);
+    PlanEvaluation ev = evaluate(net, plan, data.volumes());
+    if (i > 0) {
+      const Array<std::int32_t>& before = out.periods.back().title;
+      for (std::size_t k = 0; k < ev.title.size(); ++k) ev.title[k] = std::max(ev.title[k], before[k]);
+    }
+    out.periods.push_back(std::move(ev));
+  }
+  return out;
+}
+
+/// Two plans on the same network and period (what-if): both evaluations and, per
+/// participant, total under b minus total under a.
+struct PlanComparison {
+  PlanEvaluation a, b;
+  Array<double> difference;
+  std::int64_t gain = 0, lose = 0, equal = 0;  ///< participants (members) by the sign of the difference
+};
+
+inline PlanComparison compare(const Network& net, const Plan& a, const Plan& b, const PeriodVolumes& in) {
+  PlanComparison c;
+  c.a = evaluate(net, a, in);
+  c.b = evaluate(net, b, in);
+  c.difference.resize(c.a.total.size());
+  for (std::size_t k = 0; k < c.difference.size(); ++k) {
+    c.difference[k] = c.b.total[k] - c.a.total[k];
+    if (!c.a.member[k]) continue;
+    if (c.difference[k] > 0) ++c.gain;
+    else if (c.difference[k] < 0) ++c.lose;
+    else ++c.equal;
+  }
+  return c;
+}
+
+}  // namespace downline

@@ -1,0 +1,424 @@
+"""Compensation plans: a plan as data (a dict or a JSON file), evaluated for one period on a
+network and its orders, for every participant at once (C++: ``downline/plan.hpp``).
+
+>>> plan = dl.CompensationPlan.example()
+>>> ev = plan.evaluate(net, orders, start="2023-01-01")    # the month of January 2023
+>>> ev.participants[["rank", "gv", "total"]]
+>>> ev.totals["payout_ratio"]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+import pandas as pd
+
+from . import _core
+from ._convert import day_number
+from .errors import InputError
+from .network import Activity, Network
+
+_EXAMPLE = Path(__file__).resolve().parent / "data" / "example_plan.json"
+
+#: The per-participant columns of :attr:`Evaluation.participants`, in order.
+COLUMNS = ("pv", "cv", "gv", "active", "rank", "next_rank", "pv_gap", "gv_gap", "legs_gap",
+           "active_frontline_gap", "unilevel", "differential", "generation", "fast_start", "total")
+#: The bonuses, in order.
+BONUSES = ("unilevel", "differential", "generation", "fast_start")
+
+
+def _json_ready(doc: Any, path: str = "") -> Any:
+    """The plan document with numpy scalars as Python numbers; a NaN or infinite number
+    is an InputError naming its field (JSON has no such numbers)."""
+    if isinstance(doc, dict):
+        for key in doc:
+            if not isinstance(key, str):
+                raise InputError(f"plan: {path or 'the plan'} has a field name that is not a string: {key!r}")
+        return {k: _json_ready(v, f"{path}.{k}" if path else k) for k, v in doc.items()}
+    if isinstance(doc, (list, tuple)):
+        return [_json_ready(v, f"{path}[{i}]") for i, v in enumerate(doc)]
+    if isinstance(doc, (bool, np.bool_)):
+        return bool(doc)
+    if isinstance(doc, numbers.Integral):
+        return int(doc)
+    if isinstance(doc, numbers.Real):
+        x = float(doc)
+        if not math.isfinite(x):
+            raise InputError(f"plan: {path} = {x} must be a finite number")
+        return x
+    return doc
+
+
+class CompensationPlan:
+    """A compensation plan: ranks and their requirements, bonuses and a payout cap.
+
+    ``CompensationPlan(dict)`` checks the whole plan at once: an unknown field, an unknown
+    rank name, a negative or non-finite rate, a ``max_leg_share`` outside (0, 1], two ranks
+    of one name, an empty ``rates`` list or a missing ``active_pv`` is an
+    :class:`InputError` naming the field and the value. The fields are defined in
+    ``docs/concepts.md`` ("Compensation plans"); :meth:`example` shows every one.
+    """
+
+    def __init__(self, plan: Union[dict, "CompensationPlan"]):
+        if isinstance(plan, CompensationPlan):
+            self._core = plan._core
+            return
+        if not isinstance(plan, dict):
+            raise InputError(f"plan: expected a dict (the JSON document as Python objects), not {type(plan).__name__}")
+        self._core = _core.Plan.parse(json.dumps(_json_ready(plan)))
+
+    @classmethod
+    def from_json(cls, path: Union[str, Path]) -> "CompensationPlan":
+        """The plan of a JSON file (UTF-8)."""
+        path = Path(path)
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read the plan file ({exc.strerror or exc})") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path}: the plan file is not UTF-8 text") from None
+        self = cls.__new__(cls)
+        self._core = _core.Plan.parse(text, str(path))
+        return self
+
+    @classmethod
+    def example(cls) -> "CompensationPlan":
+        """The example plan shipped with the package: five ranks with legs and leg caps, six
+        unilevel levels with compression, a differential, three generations, a fast start
+        and a cap at 45 % of sales."""
+        return cls.from_json(_EXAMPLE)
+
+    def to_dict(self) -> dict:
+        """The plan as a dict (``CompensationPlan(plan.to_dict())`` is the same plan)."""
+        return json.loads(self._core.to_json())
+
+    @property
+    def name(self) -> str:
+        """The plan's name ("" when it has none)."""
+        return self._core.name
+
+    @property
+    def ranks(self) -> list[str]:
+        """The rank names, lowest first."""
+        return list(self._core.rank_names)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CompensationPlan) and self.to_dict() == other.to_dict()
+
+    def __reduce__(self) -> tuple:
+        return (CompensationPlan, (self.to_dict(),))
+
+    def ladder(self) -> pd.DataFrame:
+        """The rank ladder: one row per rank (lowest first) with its requirements and rates."""
+        doc = self.to_dict()
+        uni = doc.get("unilevel", {})
+        levels = uni.get("levels_by_rank")
+        diff = doc.get("differential", {}).get("rate_by_rank", {})
+        rows = []
+        for r in doc.get("ranks", []):
+            legs = ", ".join(f"{e['count']} x {e['rank']}" for e in r.get("legs", []))
+            rows.append({"rank": r["name"], "pv": r.get("pv"), "gv": r.get("gv"),
+                         "max_leg_share": r.get("max_leg_share"), "legs": legs or None,
+                         "active_frontline": r.get("active_frontline"),
+                         "unilevel_levels": (levels.get(r["name"], 0) if levels is not None
+                                             else len(uni["rates"])) if uni else None,
+                         "differential": diff.get(r["name"]) if "differential" in doc else None})
+        return pd.DataFrame(rows, columns=["rank", "pv", "gv", "max_leg_share", "legs", "active_frontline",
+                                           "unilevel_levels", "differential"]).set_index("rank")
+
+    def _bonus_lines(self) -> list[str]:
+        doc = self.to_dict()
+        out = [f"active at PV >= {doc['active_pv']:g}"]
+        if "unilevel" in doc:
+            u = doc["unilevel"]
+            out.append(f"unilevel {len(u['rates'])} levels ({', '.join(f'{x:.0%}' for x in u['rates'])})"
+                       + (", compressed" if u.get("compression") else ""))
+        if "differential" in doc:
+            out.append("differential by rank")
+        if "generation" in doc:
+            g = doc["generation"]
+            out.append(f"generation {len(g['rates'])} generations of {g['rank']} leaders")
+        if "fast_start" in doc:
+            f = doc["fast_start"]
+            out.append(f"fast start {f['days']} days, {len(f['rates'])} levels")
+        if "cap" in doc:
+            out.append(f"cap {doc['cap']['share_of_sales']:.0%} of sales")
+        return out
+
+    def __repr__(self) -> str:
+        name = f" {self.name!r}" if self.name else ""
+        return (f"<CompensationPlan{name}: {len(self.ranks)} ranks ({', '.join(self.ranks) or 'none'}); "
+                f"{'; '.join(self._bonus_lines())}>")
+
+    def _repr_html_(self) -> str:
+        title = f"CompensationPlan {self.name}" if self.name else "CompensationPlan"
+        return (f"<p><b>{title}</b>: {'; '.join(self._bonus_lines())}</p>"
+                + self.ladder().to_html(na_rep=""))
+
+    def evaluate(self, network: Network, orders: Union[pd.DataFrame, Activity], start: Any = None,
+                 end: Any = None, participant: str = "participant_id", date: str = "ordered_on",
+                 pv: str = "pv", cv: Optional[str] = None, amount: Optional[str] = None,
+                 unknown: str = "raise") -> "Evaluation":
+        """The plan for the period [start, end) on ``network`` as of the period's last day
+        (participants enrolled later are left out); by default ``end`` is one calendar
+        month after ``start``.
+
+        ``orders`` is a DataFrame (``pv``, and a ``cv`` column when it has one, else CV =
+        PV; ``amount`` for sales when it has one, else sales = the PV) or an
+        :class:`Activity` mapped onto ``network`` (its volume is PV, CV and sales). Only the
+        period's orders are mapped. ``unknown`` as in :meth:`Network.activity`.
+        """
+        lo, hi = _period(start, end)
+        acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
+        core = _core.evaluate_plan(network._core, self._core, *acts, lo, hi)
+        return Evaluation(self, network, core, _timestamp(lo), _timestamp(hi))
+
+    def run(self, network: Network, orders: Union[pd.DataFrame, Activity], start: Any, end: Any,
+            freq: str = "MS", participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
+            cv: Optional[str] = None, amount: Optional[str] = None, unknown: str = "raise") -> "Run":
+        """The plan over consecutive periods from ``start`` to ``end``: the period bounds are
+        ``pandas.date_range(start, end, freq=freq)`` (calendar months by default), with
+        ``start`` and ``end`` themselves as the first and last bound. Each period is
+        evaluated as :meth:`evaluate` does, the orders mapped once; the title (the highest
+        rank held so far) is carried forward from period to period."""
+        lo, hi = _period(start, end, required_end=True)
+        try:
+            inner = pd.date_range(_timestamp(lo), _timestamp(hi), freq=freq)
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"freq: {freq!r} is not a pandas frequency ({exc})") from None
+        bounds = sorted({lo, hi, *(int((t - _EPOCH) // pd.Timedelta(days=1)) for t in inner)})
+        acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
+        cores = _core.run_plan(network._core, self._core, *acts, bounds)
+        return Run(self, network, cores, [_timestamp(b) for b in bounds])
+
+
+_EPOCH = pd.Timestamp("1970-01-01")
+
+
+def _timestamp(day: int) -> pd.Timestamp:
+    return _EPOCH + pd.Timedelta(days=day)
+
+
+def _period(start: Any, end: Any, required_end: bool = False) -> tuple[int, int]:
+    """[start, end) as day numbers; end defaults to a calendar month after start."""
+    if start is None:
+        raise InputError("start: the period's first day is required" +
+                         ("" if required_end else " (end defaults to a month later)"))
+    if end is None and required_end:
+        raise InputError("end: the last period's end is required")
+    lo = day_number(start, "start")
+    hi = day_number(_timestamp(lo) + pd.DateOffset(months=1), "end") if end is None else day_number(end, "end")
+    if lo >= hi:
+        raise InputError(f"start ({start}) is not before end ({end}): the period [start, end) is empty")
+    return lo, hi
+
+
+def _mapped(network: Network, orders: Any, lo: int, hi: int, participant: str, date: str, pv: str,
+            cv: Optional[str], amount: Optional[str], unknown: str) -> tuple:
+    """The orders of [lo, hi) mapped onto the network once per volume column: (PV, CV or
+    None for CV = PV, amount or None for sales = PV) as core Activities."""
+    if not isinstance(network, Network):
+        raise InputError(f"network: expected a downline.Network, not {type(network).__name__}")
+    if isinstance(orders, Activity):
+        if orders.network is not network:
+            raise InputError("this Activity was mapped onto another network")
+        return orders._core, None, None
+    if not isinstance(orders, pd.DataFrame):
+        raise InputError(f"orders: expected a DataFrame or a downline.Activity, not {type(orders).__name__}")
+    cv = cv if cv is not None else ("cv" if "cv" in orders.columns else None)
+    amount = amount if amount is not None else ("amount" if "amount" in orders.columns else None)
+    for what, col in (("pv", pv), ("cv", cv), ("amount", amount)):
+        if col is not None and col not in orders.columns:
+            raise InputError(f"{what}: the orders have no column {col!r} (columns: {list(orders.columns)})")
+
+    def mapped(col: str) -> _core.Activity:
+        return network.activity(orders, participant=participant, date=date, pv=col, unknown=unknown,
+                                _window=(lo, hi))._core
+
+    first = mapped(pv)
+    return (first, None if cv in (None, pv) else mapped(cv), None if amount in (None, pv) else mapped(amount))
+
+
+def _frame(plan: CompensationPlan, network: Network, core: _core.PlanEvaluation, title: bool = False) -> pd.DataFrame:
+    """One evaluation's per-participant frame (members only), indexed by id."""
+    dtype = pd.CategoricalDtype(plan.ranks, ordered=True)
+    data = {}
+    for col in COLUMNS + (("title",) if title else ()):
+        if col in ("rank", "next_rank", "title"):
+            data[col] = pd.Categorical.from_codes(getattr(core, col), dtype=dtype)
+        elif col == "active":
+            data[col] = core.active.astype(bool)
+        else:
+            data[col] = getattr(core, col)
+    frame = pd.DataFrame(data, index=network.ids)
+    member = core.member.astype(bool)
+    return frame if member.all() else frame[member]
+
+
+def _totals(core: _core.PlanEvaluation) -> dict:
+    t = core.totals
+    return {"sales": t.sales, **{b: getattr(t, b) for b in BONUSES}, "paid": t.paid,
+            "cap_factor": t.cap_factor, "payout_ratio": t.payout_ratio, "earned": t.earned}
+
+
+def _rank_counts(plan: CompensationPlan, core: _core.PlanEvaluation) -> pd.Series:
+    dtype = pd.CategoricalDtype(plan.ranks, ordered=True)
+    return pd.Series(np.asarray(core.rank_counts, dtype=np.int64),
+                     index=pd.CategoricalIndex(plan.ranks, dtype=dtype, name="rank"), name="participants")
+
+
+class Evaluation:
+    """A plan evaluated for one period.
+
+    Attributes
+    ----------
+    participants : DataFrame
+        Indexed by participant id (the network's order), columns ``pv, cv, gv, active,
+        rank, next_rank, pv_gap, gv_gap, legs_gap, active_frontline_gap, unilevel,
+        differential, generation, fast_start, total``. ``rank`` and ``next_rank`` are
+        ordered categoricals over the plan's ranks (missing: none); gaps are missing where
+        there is no next rank; bonuses are after the cap (a bonus the plan does not have is
+        zeros).
+    totals : Series
+        ``sales, unilevel, differential, generation, fast_start, paid, cap_factor,
+        payout_ratio`` (and ``earned``, every bonus before the cap).
+    ranks : Series
+        Participants per rank, lowest first.
+    start, end : Timestamp
+        The period [start, end). Participants enrolled after its last day are not in
+        ``participants`` (nor is their downline).
+    """
+
+    def __init__(self, plan: CompensationPlan, network: Network, core: _core.PlanEvaluation,
+                 start: pd.Timestamp, end: pd.Timestamp):
+        self.plan, self.start, self.end = plan, start, end
+        self.participants = _frame(plan, network, core)
+        self.totals = pd.Series(_totals(core), name="total")
+        self.ranks = _rank_counts(plan, core)
+
+    def __repr__(self) -> str:
+        t = self.totals
+        return (f"<Evaluation of {self.plan.name or 'a plan'} for [{self.start.date()}, {self.end.date()}): "
+                f"{len(self.participants):,} participants, sales {t['sales']:,.2f}, paid {t['paid']:,.2f} "
+                f"(payout ratio {t['payout_ratio']:.1%}, cap factor {t['cap_factor']:.4g})>")
+
+    def _repr_html_(self) -> str:
+        return f"<p>{self!r}</p>" + self.ranks.to_frame().T.to_html() + self.totals.to_frame().T.to_html()
+
+
+class Run:
+    """A plan evaluated over consecutive periods (:meth:`CompensationPlan.run`).
+
+    Attributes
+    ----------
+    participants : DataFrame
+        Indexed by (period, id), the period level holding each period's first day (a
+        Timestamp); the columns of :attr:`Evaluation.participants` plus ``title``, the
+        highest rank held in this period or an earlier one of the run.
+    totals : DataFrame
+        One row per period (its first day): the columns of :attr:`Evaluation.totals`.
+    ranks : DataFrame
+        Participants per rank (columns) and period (rows).
+    rank_changes : DataFrame
+        From the second period on, indexed by (period, id) for the participants in both
+        that period and the one before: ``before`` and ``after`` (ranks) and ``change``
+        (``"advanced"``, ``"dropped"`` or ``"same"``; no rank is below every rank).
+    periods : DatetimeIndex
+        The periods' first days; ``end`` the last period's end.
+    """
+
+    def __init__(self, plan: CompensationPlan, network: Network, cores: list, bounds: list):
+        self.plan = plan
+        self.periods = pd.DatetimeIndex(bounds[:-1], name="period")
+        self.end = bounds[-1]
+        frames = [_frame(plan, network, c, title=True) for c in cores]
+        self.participants = pd.concat(frames, keys=self.periods, names=["period", network.ids.name or "id"])
+        self.totals = pd.DataFrame([_totals(c) for c in cores], index=self.periods)
+        self.ranks = pd.DataFrame([_rank_counts(plan, c) for c in cores], index=self.periods)
+        self.ranks.columns.name = "rank"
+        changes = []
+        for prev, cur, period in zip(frames, frames[1:], self.periods[1:]):
+            both = cur.index.intersection(prev.index, sort=False)
+            before = prev["rank"].reindex(both)
+            after = cur["rank"].reindex(both)
+            b = before.cat.codes.to_numpy()
+            a = after.cat.codes.to_numpy()
+            change = np.where(a > b, "advanced", np.where(a < b, "dropped", "same"))
+            changes.append(pd.DataFrame({"before": before.array, "after": after.array,
+                                         "change": pd.Categorical(change, categories=["advanced", "same", "dropped"])},
+                                        index=both))
+        self.rank_changes = (pd.concat(changes, keys=self.periods[1:], names=["period", network.ids.name or "id"])
+                             if changes else pd.DataFrame(columns=["before", "after", "change"]))
+
+    def __repr__(self) -> str:
+        return (f"<Run of {self.plan.name or 'a plan'}: {len(self.periods)} periods from "
+                f"{self.periods[0].date()} to {self.end.date()}, paid {self.totals['paid'].sum():,.2f} "
+                f"on sales of {self.totals['sales'].sum():,.2f}>")
+
+
+class Comparison:
+    """Two plans on the same network, orders and period (:func:`compare_plans`).
+
+    Attributes
+    ----------
+    ranks : DataFrame
+        Participants per rank (rows: the union of both plans' rank names, the first plan's
+        first) under each plan (columns ``a``, ``b``).
+    totals : DataFrame
+        Each bonus, ``paid``, ``payout_ratio`` (rows) under each plan (columns ``a``, ``b``,
+        ``difference`` = b - a).
+    participants : DataFrame
+        Indexed by id: ``rank_a``, ``rank_b``, ``total_a``, ``total_b``, ``difference``
+        (total_b - total_a).
+    summary : Series
+        ``gain``, ``lose``, ``equal`` (participants by the sign of the difference) and the
+        largest gain and loss with their participants (``largest_gain``,
+        ``largest_gain_id``, ``largest_loss``, ``largest_loss_id``).
+    evaluations : tuple of Evaluation
+        The two evaluations.
+    """
+
+    def __init__(self, a: Evaluation, b: Evaluation):
+        self.evaluations = (a, b)
+        pa, pb = a.participants, b.participants
+        self.participants = pd.DataFrame({"rank_a": pa["rank"], "rank_b": pb["rank"], "total_a": pa["total"],
+                                          "total_b": pb["total"], "difference": pb["total"] - pa["total"]})
+        names = list(dict.fromkeys([*a.plan.ranks, *b.plan.ranks]))
+        self.ranks = pd.DataFrame({"a": a.ranks.rename(index=str).reindex(names, fill_value=0),
+                                   "b": b.ranks.rename(index=str).reindex(names, fill_value=0)})
+        self.ranks.index.name = "rank"
+        rows = [*BONUSES, "paid", "payout_ratio"]
+        self.totals = pd.DataFrame({"a": a.totals[rows], "b": b.totals[rows]})
+        self.totals["difference"] = self.totals["b"] - self.totals["a"]
+        d = self.participants["difference"]
+        self.summary = pd.Series({
+            "gain": int((d > 0).sum()), "lose": int((d < 0).sum()), "equal": int((d == 0).sum()),
+            "largest_gain": float(d.max()) if len(d) and d.max() > 0 else 0.0,
+            "largest_gain_id": d.idxmax() if len(d) and d.max() > 0 else None,
+            "largest_loss": float(d.min()) if len(d) and d.min() < 0 else 0.0,
+            "largest_loss_id": d.idxmin() if len(d) and d.min() < 0 else None}, dtype=object)
+
+    def __repr__(self) -> str:
+        s = self.summary
+        return (f"<Comparison of {self.evaluations[0].plan.name or 'plan a'} and "
+                f"{self.evaluations[1].plan.name or 'plan b'}: {s['gain']:,} gain, {s['lose']:,} lose, "
+                f"{s['equal']:,} equal; paid {self.totals.loc['paid', 'a']:,.2f} -> {self.totals.loc['paid', 'b']:,.2f}>")
+
+
+def compare_plans(plan_a: Union[CompensationPlan, dict], plan_b: Union[CompensationPlan, dict], network: Network,
+                  orders: Union[pd.DataFrame, Activity], start: Any = None, end: Any = None,
+                  participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
+                  cv: Optional[str] = None, amount: Optional[str] = None, unknown: str = "raise") -> Comparison:
+    """What-if: two plans on the same network, orders and period (arguments as
+    :meth:`CompensationPlan.evaluate`; the orders are mapped once for both)."""
+    plan_a, plan_b = CompensationPlan(plan_a), CompensationPlan(plan_b)
+    lo, hi = _period(start, end)
+    acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
+    evs = [Evaluation(p, network, _core.evaluate_plan(network._core, p._core, *acts, lo, hi),
+                      _timestamp(lo), _timestamp(hi)) for p in (plan_a, plan_b)]
+    return Comparison(*evs)

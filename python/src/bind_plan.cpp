@@ -1,0 +1,104 @@
+// Compensation plans: downline._core.Plan (from JSON text) and one period's evaluation.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common.hpp"
+#include "downline/plan.hpp"
+
+namespace py = pybind11;
+using namespace downline;
+using downline::python::def_view;
+
+void bind_plan(py::module_& m) {
+  py::class_<Plan, std::shared_ptr<Plan>>(m, "Plan", "A compensation plan (checked when made)")
+      .def_static(
+          "parse",
+          [](const std::string& text, const std::string& source) { return std::make_shared<Plan>(Plan::parse(text, source)); },
+          py::arg("text"), py::arg("source") = "plan", "The plan of a JSON document (InputError naming the field)")
+      .def("to_json", [](const Plan& p) { return p.to_json().dump(); }, "The plan as JSON text")
+      .def_property_readonly("name", [](const Plan& p) { return p.name; })
+      .def_property_readonly("active_pv", [](const Plan& p) { return p.active_pv; })
+      .def_property_readonly(
+          "rank_names",
+          [](const Plan& p) {
+            std::vector<std::string> names;
+            for (const RankRule& r : p.ranks) names.push_back(r.name);
+            return names;
+          },
+          "The rank names, lowest first");
+
+  py::class_<PlanTotals>(m, "PlanTotals", "A period's totals (bonuses after the cap)")
+      .def_readonly("sales", &PlanTotals::sales)
+      .def_readonly("unilevel", &PlanTotals::unilevel)
+      .def_readonly("differential", &PlanTotals::differential)
+      .def_readonly("generation", &PlanTotals::generation)
+      .def_readonly("fast_start", &PlanTotals::fast_start)
+      .def_readonly("earned", &PlanTotals::earned)
+      .def_readonly("paid", &PlanTotals::paid)
+      .def_readonly("cap_factor", &PlanTotals::cap_factor)
+      .def_readonly("payout_ratio", &PlanTotals::payout_ratio);
+
+  py::class_<PlanEvaluation, std::shared_ptr<PlanEvaluation>> ev(
+      m, "PlanEvaluation",
+      "One period's figures per participant, in the network's input row order (numpy views); "
+      "ranks are indices into the plan's ranks, -1 for none");
+  def_view(ev, "member", &PlanEvaluation::member, "in the network in the period (enrolled by its last day)");
+  def_view(ev, "pv", &PlanEvaluation::pv, "personal volume");
+  def_view(ev, "cv", &PlanEvaluation::cv, "commissionable volume");
+  def_view(ev, "gv", &PlanEvaluation::gv, "group volume");
+  def_view(ev, "active", &PlanEvaluation::active, "PV >= active_pv");
+  def_view(ev, "rank", &PlanEvaluation::rank, "rank index, -1: none");
+  def_view(ev, "next_rank", &PlanEvaluation::next_rank, "the next rank's index, -1: none");
+  def_view(ev, "title", &PlanEvaluation::title, "the highest rank held so far in a run (evaluate: rank)");
+  def_view(ev, "capped_gv", &PlanEvaluation::capped_gv, "capped GV under the next rank's leg cap");
+  def_view(ev, "pv_gap", &PlanEvaluation::pv_gap, "PV missing for the next rank");
+  def_view(ev, "gv_gap", &PlanEvaluation::gv_gap, "capped GV missing for the next rank");
+  def_view(ev, "legs_gap", &PlanEvaluation::legs_gap, "qualified legs missing for the next rank");
+  def_view(ev, "active_frontline_gap", &PlanEvaluation::active_frontline_gap,
+           "active frontline recruits missing for the next rank");
+  def_view(ev, "unilevel", &PlanEvaluation::unilevel, "unilevel bonus");
+  def_view(ev, "differential", &PlanEvaluation::differential, "differential bonus");
+  def_view(ev, "generation", &PlanEvaluation::generation, "generation bonus");
+  def_view(ev, "fast_start", &PlanEvaluation::fast_start, "fast-start bonus");
+  def_view(ev, "total", &PlanEvaluation::total, "every bonus");
+  ev.def_readonly("totals", &PlanEvaluation::totals)
+      .def_readonly("rank_counts", &PlanEvaluation::rank_counts, "participants per rank");
+
+  m.def(
+      "evaluate_plan",
+      [](const Network& net, const Plan& plan, const Activity& pv, const Activity* cv, const Activity* amount,
+         day_t start, day_t end) {
+        auto out = std::make_shared<PlanEvaluation>();
+        py::gil_scoped_release release;
+        const PeriodData data = period_data(net, plan, pv, cv, amount, start, end);
+        *out = evaluate(net, plan, data.volumes());
+        to_input_rows(net, *out);
+        return out;
+      },
+      py::arg("network"), py::arg("plan"), py::arg("pv"), py::arg("cv").none(true), py::arg("amount").none(true),
+      py::arg("start"), py::arg("end"),
+      "The plan for the orders of [start, end) (days): PV from `pv`, CV from `cv` (None: PV), sales "
+      "from `amount` (None: the PV)");
+  m.def(
+      "run_plan",
+      [](const Network& net, const Plan& plan, const Activity& pv, const Activity* cv, const Activity* amount,
+         const std::vector<day_t>& bounds) {
+        std::vector<std::shared_ptr<PlanEvaluation>> out;
+        {
+          py::gil_scoped_release release;
+          PlanRun r = run(net, plan, pv, cv, amount, bounds);
+          for (PlanEvaluation& period : r.periods) {
+            to_input_rows(net, period);
+            out.push_back(std::make_shared<PlanEvaluation>(std::move(period)));
+          }
+        }
+        return out;
+      },
+      py::arg("network"), py::arg("plan"), py::arg("pv"), py::arg("cv").none(true), py::arg("amount").none(true),
+      py::arg("bounds"),
+      "The plan for the periods [bounds[i], bounds[i + 1]) (days), titles carried forward: one evaluation a period");
+}
