@@ -147,7 +147,7 @@ def test_errors_name_the_file_line_and_column(tmp_path):
     with pytest.raises(dl.InputError, match=r"no_such\.csv: cannot open file"):
         dl.read_orders(tmp_path / "no_such.csv")
     with pytest.raises(dl.InputError, match=r"'x1' is not an integer id"):
-        dl.read_participants(_people(tmp_path, "id,sponsor_id\n1,\nx1,1\n"))
+        dl.read_participants(_people(tmp_path, "id,sponsor_id\n1,\nx1,1\n"), ids="int")
 
 
 def _people(tmp_path, text="id,sponsor_id\n1,\n2,1\n"):
@@ -226,4 +226,4 @@ def test_whole_float_ids_read_as_pandas_reads_them(tmp_path):
     np.testing.assert_array_equal(dl.read_orders(op)["participant_id"].to_numpy(),
                                   pd.read_csv(op)["participant_id"].astype(np.int64).to_numpy())
     pp.write_text("id,sponsor_id\n1,\n2.5,1\n")
-    assert "'2.5' is not an integer id" in str(_error(dl.read_participants, pp))
+    assert "'2.5' is not an integer id" in str(_error(lambda path: dl.read_participants(path, ids="int"), pp))
