@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import re
 import sys
 import tempfile
 import time
@@ -56,10 +57,16 @@ def read_company(args: argparse.Namespace, progress: _Progress) -> tuple[pd.Data
     for what, path in (("participants", people_path), ("orders", orders_path)):
         if not path.exists():
             raise InputError(f"{what} file {path} does not exist")
-    people, orders = read_company_files(
-        people_path, orders_path, id=args.id, sponsor=args.sponsor, enrolled_on=args.enrolled_on,
-        kind=args.kind or None, participant=args.participant, date=args.date, amount=args.amount, pv=args.pv,
-        step=progress.step)
+    try:
+        people, orders = read_company_files(
+            people_path, orders_path, id=args.id, sponsor=args.sponsor, enrolled_on=args.enrolled_on,
+            kind=args.kind or None, participant=args.participant, date=args.date, amount=args.amount, pv=args.pv,
+            step=progress.step)
+    except InputError as exc:  # a header without a column asked for: say how to name another
+        if re.search(r":1:1: missing [\w ]+ column '", str(exc)) is None:
+            raise
+        raise InputError(f"{exc}; other names are given with the --*-column options", kind=exc.kind,
+                         ids=exc.ids) from None
     if len(people) == 0:
         raise InputError(f"{people_path}: no participants (the file has a header line only)")
     return people, orders
