@@ -30,6 +30,12 @@ namespace {
                    name + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " + what);
 }
 
+/// A non-empty id field that is not an integer id: in IdKind::automatic, the file is then
+/// read again with text ids; otherwise the InputError it is.
+struct NotIntegerId : InputError {
+  using InputError::InputError;
+};
+
 /// Where a run of bytes stops being UTF-8 text without NUL bytes: the first NUL, the
 /// first byte that does not begin a well-formed UTF-8 sequence (Unicode's Table 3-7: no
 /// overlong forms, no surrogates, nothing above U+10FFFF), or a sequence cut by the end.
@@ -351,9 +357,12 @@ class Row {
                std::to_string(f.size()));
   }
   std::string_view field(int c) const { return trim(f_[static_cast<std::size_t>(c)]); }
+  std::string where(int c) const {
+    return rd_.name() + ":" + std::to_string(rd_.record_line()) + ":" + std::to_string(c + 1) + ": column '" +
+           h_.names[static_cast<std::size_t>(c)] + "': ";
+  }
   [[noreturn]] void bad(int c, const std::string& what) const {
-    fail(rd_.name(), rd_.record_line(), static_cast<std::size_t>(c) + 1,
-         "column '" + h_.names[static_cast<std::size_t>(c)] + "': " + what);
+    throw InputError(ErrorKind::parse, where(c) + what);
   }
   id_type id(int c) const {
     const auto s = field(c);
@@ -362,10 +371,16 @@ class Row {
     auto [ptr, ec] = std::from_chars(s.data(), e, v);
     if (s.empty()) bad(c, "empty id");
     if (ec == std::errc::result_out_of_range)
-      bad(c, "id '" + std::string(s) + "' is outside the int64 range");
+      throw NotIntegerId(ErrorKind::parse, where(c) + "id '" + std::string(s) + "' is outside the int64 range");
     if (ec != std::errc() || ptr != e)
-      bad(c, "'" + std::string(s) + "' is not an integer id");
+      throw NotIntegerId(ErrorKind::parse, where(c) + "'" + std::string(s) + "' is not an integer id");
     return v;
+  }
+  /// A text id (IdKind::text): the trimmed field, not empty.
+  std::string_view text_id(int c) const {
+    const auto s = field(c);
+    if (s.empty()) bad(c, "empty id");
+    return s;
   }
   double number(int c) const {
     const auto s = field(c);
@@ -586,8 +601,12 @@ std::optional<std::vector<int>> slots(std::size_t ncols, const std::vector<int>&
   return slot_of_col;
 }
 
+// With text ids, an id column is one more text column: per-part codes, then merge_codes;
+// an empty id gives up (the exact reader names it), an empty sponsor is a root (-1).
+
 std::optional<ParticipantTable> fast_participants(const char* b, const char* e, std::size_t ncols, int ci,
-                                                  int cs, int ce, int ck, const std::vector<int>& cc) {
+                                                  int cs, int ce, int ck, const std::vector<int>& cc,
+                                                  bool text) {
   std::vector<int> columns = {ci, cs, ce, ck};
   columns.insert(columns.end(), cc.begin(), cc.end());
   const auto slot_of_col = slots(ncols, columns);
@@ -595,22 +614,35 @@ std::optional<ParticipantTable> fast_participants(const char* b, const char* e, 
   const LineParts lines = split_lines(b, e);
   const std::size_t n = lines.rows();
   ParticipantTable t;
-  t.id.resize(n);
-  t.sponsor.resize(n);
+  t.ids = text ? IdKind::text : IdKind::integer;
+  if (text) {
+    t.id_text.codes.resize(n);
+    t.sponsor_text.codes.resize(n);
+  } else {
+    t.id.resize(n);
+    t.sponsor.resize(n);
+  }
   t.has_sponsor.resize(n);
   if (ce >= 0) t.enrolled_on.resize(n);
   if (ck >= 0) t.kind.resize(n);
   const std::size_t ncat = cc.size();
   t.categories.resize(ncat);
   for (CategoryColumn& c : t.categories) c.codes.resize(n);
-  // per column, per part
-  std::vector<std::vector<Codes>> codes(1 + ncat, std::vector<Codes>(lines.parts()));
+  // per column, per part: kind, the categories, then (text ids) id and sponsor
+  std::vector<std::vector<Codes>> codes(3 + ncat, std::vector<Codes>(lines.parts()));
+  const std::size_t id_codes = 1 + ncat, sponsor_codes = 2 + ncat;
   const bool ok = scan_parts(lines, *slot_of_col, [&](std::size_t part, std::size_t r, const Span* f) {
-    if (!fast_id(f[0], t.id[r])) return false;
     const bool has = !f[1].empty();
     t.has_sponsor[r] = has;
-    t.sponsor[r] = 0;
-    if (has && !fast_id(f[1], t.sponsor[r])) return false;
+    if (text) {
+      t.id_text.codes[r] = codes[id_codes][part].code(f[0].view());
+      if (t.id_text.codes[r] < 0) return false;
+      t.sponsor_text.codes[r] = codes[sponsor_codes][part].code(f[1].view());
+    } else {
+      if (!fast_id(f[0], t.id[r])) return false;
+      t.sponsor[r] = 0;
+      if (has && !fast_id(f[1], t.sponsor[r])) return false;
+    }
     if (ce >= 0 && !fast_date(f[2], t.enrolled_on[r])) return false;
     if (ck >= 0) t.kind[r] = codes[0][part].code(f[3].view());
     for (std::size_t k = 0; k < ncat; ++k) t.categories[k].codes[r] = codes[1 + k][part].code(f[4 + k].view());
@@ -620,28 +652,44 @@ std::optional<ParticipantTable> fast_participants(const char* b, const char* e, 
   if (ck >= 0) merge_codes(lines, codes[0], t.kind.data(), t.kind_names);
   for (std::size_t k = 0; k < ncat; ++k)
     merge_codes(lines, codes[1 + k], t.categories[k].codes.data(), t.categories[k].names);
+  if (text) {
+    merge_codes(lines, codes[id_codes], t.id_text.codes.data(), t.id_text.names);
+    merge_codes(lines, codes[sponsor_codes], t.sponsor_text.codes.data(), t.sponsor_text.names);
+  }
   return t;
 }
 
 std::optional<OrderTable> fast_orders(const char* b, const char* e, std::size_t ncols, int cp, int cd, int ca,
-                                      int cv) {
+                                      int cv, bool text) {
   const auto slot_of_col = slots(ncols, {cp, cd, ca, cv});
   if (!slot_of_col) return std::nullopt;
   const LineParts lines = split_lines(b, e);
   const std::size_t n = lines.rows();
   OrderTable t;
-  t.participant.resize(n);
+  t.ids = text ? IdKind::text : IdKind::integer;
+  if (text)
+    t.participant_text.codes.resize(n);
+  else
+    t.participant.resize(n);
   t.day.resize(n);
   if (ca >= 0) t.amount.resize(n);
   t.pv.resize(n);
-  const bool ok = scan_parts(lines, *slot_of_col, [&](std::size_t, std::size_t r, const Span* f) {
-    if (!fast_id(f[0], t.participant[r]) || !fast_date(f[1], t.day[r])) return false;
+  std::vector<Codes> codes(text ? lines.parts() : 0);
+  const bool ok = scan_parts(lines, *slot_of_col, [&](std::size_t part, std::size_t r, const Span* f) {
+    if (text) {
+      t.participant_text.codes[r] = codes[part].code(f[0].view());
+      if (t.participant_text.codes[r] < 0) return false;
+    } else if (!fast_id(f[0], t.participant[r])) {
+      return false;
+    }
+    if (!fast_date(f[1], t.day[r])) return false;
     if (ca >= 0 && !fast_number(f[2], t.amount[r])) return false;
     if (cv >= 0) return fast_number(f[3], t.pv[r]);
     t.pv[r] = t.amount[r];
     return true;
   });
   if (!ok) return std::nullopt;
+  if (text) merge_codes(lines, codes, t.participant_text.codes.data(), t.participant_text.names);
   return t;
 }
 
@@ -656,24 +704,44 @@ int optional_column(const Header& h, const Reader& rd, const std::string& col, b
 // Any file, record by record from the one after the header; names the line and column of
 // a problem (Row).
 
-ParticipantTable exact_participants(Reader& rd, const Header& h, int ci, int cs, int ce, int ck,
-                                    const std::vector<int>& cc) {
-  ParticipantTable t;
-  std::vector<std::unordered_map<std::string, std::int32_t>> codes(1 + cc.size());
-  auto code = [&](std::size_t k, std::string_view s, std::vector<std::string>& names) {
-    if (s.empty()) return std::int32_t{-1};
-    auto [it, added] = codes[k].try_emplace(std::string(s), static_cast<std::int32_t>(names.size()));
+/// Codes of text values in order of first appearance, over the whole file (the exact
+/// reader's Codes: the keys are copies, as quoted fields live in the Reader's scratch).
+class FileCodes {
+ public:
+  std::int32_t code(std::string_view s, std::vector<std::string>& names) {
+    if (s.empty()) return -1;
+    auto [it, added] = map_.try_emplace(std::string(s), static_cast<std::int32_t>(names.size()));
     if (added) names.emplace_back(s);
     return it->second;
+  }
+
+ private:
+  std::unordered_map<std::string, std::int32_t> map_;
+};
+
+ParticipantTable exact_participants(Reader& rd, const Header& h, int ci, int cs, int ce, int ck,
+                                    const std::vector<int>& cc, bool text) {
+  ParticipantTable t;
+  t.ids = text ? IdKind::text : IdKind::integer;
+  std::vector<FileCodes> codes(3 + cc.size());  // kind, the categories, id, sponsor
+  FileCodes& id_codes = codes[1 + cc.size()];
+  FileCodes& sponsor_codes = codes[2 + cc.size()];
+  auto code = [&](std::size_t k, std::string_view s, std::vector<std::string>& names) {
+    return codes[k].code(s, names);
   };
   t.categories.resize(cc.size());
   std::vector<std::string_view> f;
   while (rd.next(f)) {
     const Row row(rd, h, f);
-    t.id.push_back(row.id(ci));
     const bool has = !row.field(cs).empty();
     t.has_sponsor.push_back(has);
-    t.sponsor.push_back(has ? row.id(cs) : 0);
+    if (text) {
+      t.id_text.codes.push_back(id_codes.code(row.text_id(ci), t.id_text.names));
+      t.sponsor_text.codes.push_back(sponsor_codes.code(row.field(cs), t.sponsor_text.names));
+    } else {
+      t.id.push_back(row.id(ci));
+      t.sponsor.push_back(has ? row.id(cs) : 0);
+    }
     if (ce >= 0) t.enrolled_on.push_back(row.date(ce));
     if (ck >= 0) t.kind.push_back(code(0, row.field(ck), t.kind_names));
     for (std::size_t k = 0; k < cc.size(); ++k)
@@ -682,12 +750,17 @@ ParticipantTable exact_participants(Reader& rd, const Header& h, int ci, int cs,
   return t;
 }
 
-OrderTable exact_orders(Reader& rd, const Header& h, int cp, int cd, int ca, int cv) {
+OrderTable exact_orders(Reader& rd, const Header& h, int cp, int cd, int ca, int cv, bool text) {
   OrderTable t;
+  t.ids = text ? IdKind::text : IdKind::integer;
+  FileCodes codes;
   std::vector<std::string_view> f;
   while (rd.next(f)) {
     const Row row(rd, h, f);
-    t.participant.push_back(row.id(cp));
+    if (text)
+      t.participant_text.codes.push_back(codes.code(row.text_id(cp), t.participant_text.names));
+    else
+      t.participant.push_back(row.id(cp));
     t.day.push_back(row.date(cd));
     const double amount = ca >= 0 ? row.number(ca) : 0.0;
     if (ca >= 0) t.amount.push_back(amount);
@@ -699,11 +772,13 @@ OrderTable exact_orders(Reader& rd, const Header& h, int cp, int cd, int ca, int
 }  // namespace
 
 // Each reader: the header, the columns, then the fast path and, when it gives up, the
-// exact reader over the same records.
+// exact reader over the same records; with IdKind::automatic, integer ids first and, when
+// a text id turns up, text ids from the start.
 
-ParticipantTable parse_participants(const char* data, std::size_t size, const std::string& name,
-                                    const ParticipantColumns& cols) {
-  require_text(data, size, name);
+namespace {
+
+ParticipantTable participants_of(const char* data, std::size_t size, const std::string& name,
+                                 const ParticipantFileColumns& cols, bool text) {
   Reader rd(data, size, name);
   const Header h = read_header(rd);
   const int ci = require(h, rd, cols.id, "id"), cs = require(h, rd, cols.sponsor, "sponsor");
@@ -712,17 +787,20 @@ ParticipantTable parse_participants(const char* data, std::size_t size, const st
   std::vector<int> cc;
   for (const std::string& c : cols.categories) cc.push_back(require(h, rd, c, "category"));
   std::optional<ParticipantTable> t =
-      fast_participants(rd.position(), data + size, h.names.size(), ci, cs, ce, ck, cc);
-  if (!t) t = exact_participants(rd, h, ci, cs, ce, ck, cc);
+      fast_participants(rd.position(), data + size, h.names.size(), ci, cs, ce, ck, cc, text);
+  if (!t) t = exact_participants(rd, h, ci, cs, ce, ck, cc, text);
   for (std::size_t k = 0; k < cc.size(); ++k) t->categories[k].column = cols.categories[k];
+  if (text) {
+    t->id_text.column = cols.id;
+    t->sponsor_text.column = cols.sponsor;
+  }
   t->has_enrolled_on = ce >= 0;
   t->has_kind = ck >= 0;
   return std::move(*t);
 }
 
-OrderTable parse_orders(const char* data, std::size_t size, const std::string& name,
-                        const OrderColumns& cols) {
-  require_text(data, size, name);
+OrderTable orders_of(const char* data, std::size_t size, const std::string& name, const OrderFileColumns& cols,
+                     bool text) {
   Reader rd(data, size, name);
   const Header h = read_header(rd);
   const int cp = require(h, rd, cols.participant, "participant"),
@@ -731,19 +809,45 @@ OrderTable parse_orders(const char* data, std::size_t size, const std::string& n
             cv = optional_column(h, rd, cols.pv, cols.require_pv, "pv");
   if (ca < 0 && cv < 0) require(h, rd, cols.amount.empty() ? cols.pv : cols.amount, "amount or pv");
   std::optional<OrderTable> t =
-      fast_orders(rd.position(), data + size, h.names.size(), cp, cd, ca, cv);
-  if (!t) t = exact_orders(rd, h, cp, cd, ca, cv);
+      fast_orders(rd.position(), data + size, h.names.size(), cp, cd, ca, cv, text);
+  if (!t) t = exact_orders(rd, h, cp, cd, ca, cv, text);
+  if (text) t->participant_text.column = cols.participant;
   t->has_amount = ca >= 0;
   t->has_pv = cv >= 0;
   return std::move(*t);
 }
 
-ParticipantTable read_participants(const std::string& path, const ParticipantColumns& cols) {
+/// read(text) as `ids` says: automatic tries integer ids, then text ids on a text id.
+template <class Read>
+auto read_ids(IdKind ids, Read&& read) {
+  if (ids != IdKind::automatic) return read(ids == IdKind::text);
+  try {
+    return read(false);
+  } catch (const NotIntegerId&) {
+    return read(true);
+  }
+}
+
+}  // namespace
+
+ParticipantTable parse_participants(const char* data, std::size_t size, const std::string& name,
+                                    const ParticipantFileColumns& cols) {
+  require_text(data, size, name);
+  return read_ids(cols.ids, [&](bool text) { return participants_of(data, size, name, cols, text); });
+}
+
+OrderTable parse_orders(const char* data, std::size_t size, const std::string& name,
+                        const OrderFileColumns& cols) {
+  require_text(data, size, name);
+  return read_ids(cols.ids, [&](bool text) { return orders_of(data, size, name, cols, text); });
+}
+
+ParticipantTable read_participants(const std::string& path, const ParticipantFileColumns& cols) {
   const FileBytes f = read_file(path);
   return parse_participants(f.data.get(), f.size, path, cols);
 }
 
-OrderTable read_orders(const std::string& path, const OrderColumns& cols) {
+OrderTable read_orders(const std::string& path, const OrderFileColumns& cols) {
   const FileBytes f = read_file(path);
   return parse_orders(f.data.get(), f.size, path, cols);
 }
@@ -764,6 +868,15 @@ struct Out {
     buf.append(s);
     if (buf.size() > (1 << 20) - 256) flush();
   }
+  /// A text field, quoted when it holds a comma, a quote, a line end or spaces at an end.
+  void text(std::string_view s) {
+    const bool quote = s.find_first_of(",\"\r\n") != std::string_view::npos ||
+                       (!s.empty() && (blank(s.front()) || blank(s.back())));
+    if (!quote) return put(s);
+    put("\"");
+    for (const char c : s) put(c == '"' ? std::string_view("\"\"") : std::string_view(&c, 1));
+    put("\"");
+  }
   template <class T>
   void num(T v) {
     char tmp[64];
@@ -777,15 +890,24 @@ struct Out {
 
 void write_participants(const std::string& path, const ParticipantTable& t) {
   Out o(path);
-  o.put("id,sponsor_id,enrolled_on,kind\n");
-  for (std::size_t i = 0; i < t.id.size(); ++i) {
-    o.num(t.id[i]);
+  const bool text = t.ids == IdKind::text, dates = !t.enrolled_on.empty(), kinds = !t.kind.empty();
+  o.put(std::string("id,sponsor_id") + (dates ? ",enrolled_on" : "") + (kinds ? ",kind" : "") + "\n");
+  for (std::size_t i = 0; i < t.has_sponsor.size(); ++i) {
+    if (text)
+      o.text(t.id_text.names[static_cast<std::size_t>(t.id_text.codes[i])]);
+    else
+      o.num(t.id[i]);
     o.put(",");
-    if (t.has_sponsor[i]) o.num(t.sponsor[i]);
-    o.put(",");
-    if (!t.enrolled_on.empty()) o.put(format_date(t.enrolled_on[i]));
-    o.put(",");
-    if (!t.kind.empty() && t.kind[i] >= 0) o.put(t.kind_names[static_cast<std::size_t>(t.kind[i])]);
+    if (text && t.sponsor_text.codes[i] >= 0)
+      o.text(t.sponsor_text.names[static_cast<std::size_t>(t.sponsor_text.codes[i])]);
+    else if (!text && t.has_sponsor[i])
+      o.num(t.sponsor[i]);
+    if (dates) {
+      o.put(",");
+      o.put(format_date(t.enrolled_on[i]));
+    }
+    if (kinds) o.put(",");
+    if (kinds && t.kind[i] >= 0) o.text(t.kind_names[static_cast<std::size_t>(t.kind[i])]);
     o.put("\n");
   }
 }
@@ -793,8 +915,11 @@ void write_participants(const std::string& path, const ParticipantTable& t) {
 void write_orders(const std::string& path, const OrderTable& t) {
   Out o(path);
   o.put("participant_id,ordered_on,amount,pv\n");
-  for (std::size_t i = 0; i < t.participant.size(); ++i) {
-    o.num(t.participant[i]);
+  for (std::size_t i = 0; i < t.day.size(); ++i) {
+    if (t.ids == IdKind::text)
+      o.text(t.participant_text.names[static_cast<std::size_t>(t.participant_text.codes[i])]);
+    else
+      o.num(t.participant[i]);
     o.put(",");
     o.put(format_date(t.day[i]));
     o.put(",");

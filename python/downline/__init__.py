@@ -15,7 +15,7 @@ from . import _core
 from ._convert import whole_number
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .network import Activity, Network
-from .readers import read_orders, read_participants
+from .readers import read_company_files, read_orders, read_participants
 from . import segment  # noqa: F401  (dl.segment: the default tiers and RFM segments)
 from .sample import sample
 from .roles import TYPES, participant_types
@@ -68,6 +68,7 @@ __all__ = [
     "num_threads",
     "order_summary",
     "participant_types",
+    "read_company_files",
     "read_orders",
     "read_participants",
     "rfm",

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import argparse
 import html
-import io
+import re
 import sys
 import tempfile
 import time
@@ -46,174 +46,39 @@ class _Progress:
             print(f" {time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
         return out
 
-    def note(self, what: str) -> None:
-        if not self.quiet:
-            print(f"\n[downline] {what}", file=sys.stderr, flush=True)
-
 
 # ------------------------------------------------------------------------- reading
 def read_company(args: argparse.Namespace, progress: _Progress) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The participants and orders files as frames, read by downline's readers (UTF-8 text,
-    integer ids such as ``17850`` or ``17850.0``). When they refuse either file, both are
-    read again as text (:func:`read_participants`, :func:`read_orders`): ids that are not
-    integers (``"A-17"``) are kept as text, and a value that is wrong either way is named
-    by that reader with its lines. A file that is not CSV text keeps downline's error."""
-    import downline as dl
+    """The participants and orders files as frames, read by downline's readers
+    (:func:`downline.readers.read_company_files`): UTF-8 text, ids of one kind in both
+    files (int64, or text such as ``"A-17"`` when either file has one, int64 again when
+    every id is a whole number); a value that does not parse is named with its file, line
+    and column."""
+    from .readers import read_company_files
 
     people_path, orders_path = Path(args.participants), Path(args.orders)
     for what, path in (("participants", people_path), ("orders", orders_path)):
         if not path.exists():
             raise InputError(f"{what} file {path} does not exist")
-
-    def library_read(what: str, read: Callable[[], pd.DataFrame]) -> tuple[Optional[pd.DataFrame],
-                                                                           Optional[InputError]]:
-        try:
-            return progress.step(what, read), None
-        except InputError as exc:
-            progress.note(f"downline's reader refused the file: {exc}")
-            return None, exc
-
-    people, people_refused = library_read(f"reading {people_path}", lambda: dl.read_participants(
-        people_path, id=args.id, sponsor=args.sponsor, enrolled_on=args.enrolled_on, kind=args.kind or None))
-    orders, orders_refused = library_read(f"reading {orders_path}", lambda: dl.read_orders(
-        orders_path, participant=args.participant, date=args.date, amount=args.amount, pv=args.pv))
-    if people is None or orders is None:  # both as text, so that their ids compare alike
-        people = progress.step(f"reading {people_path} as text", lambda: read_participants(
-            people_path, args.id, args.sponsor, args.enrolled_on, args.kind, people_refused))
-        orders = progress.step(f"reading {orders_path} as text", lambda: read_orders(
-            orders_path, args.participant, args.date, args.amount, args.pv, orders_refused))
-        ints = integer_ids([people[args.id], people[args.sponsor], orders[args.participant]])
-        if ints is not None:
-            people[args.id], people[args.sponsor], orders[args.participant] = ints
+    try:
+        people, orders = read_company_files(
+            people_path, orders_path, id=args.id, sponsor=args.sponsor, enrolled_on=args.enrolled_on,
+            kind=args.kind or None, participant=args.participant, date=args.date, amount=args.amount, pv=args.pv,
+            step=progress.step)
+    except InputError as exc:  # a header without a column asked for: say how to name another
+        if re.search(r":1:1: missing [\w ]+ column '", str(exc)) is None:
+            raise
+        raise InputError(f"{exc}; other names are given with the --*-column options", kind=exc.kind,
+                         ids=exc.ids) from None
     if len(people) == 0:
         raise InputError(f"{people_path}: no participants (the file has a header line only)")
     return people, orders
-
-
-def read_participants(path: Path, id: str, sponsor: str, enrolled_on: str, kind: Optional[str],
-                      refused: Optional[InputError] = None) -> pd.DataFrame:
-    """The participants CSV as text: ids and sponsor ids as text (spaces around a field are
-    not part of it; empty sponsor: none; see :func:`integer_ids`), enrolment dates parsed
-    (ISO). `refused` is downline's reader's error, raised when the file is not CSV text."""
-    frame = _read_csv(path, refused)
-    _require(frame, path, (id, sponsor, enrolled_on) + ((kind,) if kind else ()))
-    frame[id] = _ids(frame[id], path, id)
-    frame[sponsor] = _ids(frame[sponsor], path, sponsor, allow_missing=True)
-    frame[enrolled_on] = _dates(frame[enrolled_on], path, enrolled_on)
-    if kind:
-        frame[kind] = frame[kind].astype("category")
-    return frame
-
-
-def read_orders(path: Path, participant: str, date: str, amount: str, pv: str,
-                refused: Optional[InputError] = None) -> pd.DataFrame:
-    """The orders CSV as text: participant ids as text (see :func:`integer_ids`), dates
-    parsed (ISO), amounts and pv as finite numbers (negative ones are refunds). A file with
-    a header line only holds no orders, which is allowed."""
-    frame = _read_csv(path, refused)
-    _require(frame, path, (participant, date, amount, pv))
-    frame[participant] = _ids(frame[participant], path, participant)
-    frame[date] = _dates(frame[date], path, date)
-    for col in (amount, pv):
-        frame[col] = _numbers(frame[col], path, col)
-    return frame
-
-
-def integer_ids(columns: Sequence[pd.Series]) -> Optional[list]:
-    """The id columns (text, None where empty) as int64 when every id in all of them is a
-    whole number in the int64 range (then a participant and their orders match as numbers,
-    "007" being 7), else None: the ids stay text in every file, compared exactly."""
-    out = []
-    for col in columns:
-        present = col.notna().to_numpy()
-        text = col[present]
-        if not text.str.fullmatch(r"[+-]?\d{1,19}").all():
-            return None
-        try:
-            values = np.zeros(len(col), dtype=np.int64)
-            values[present] = text.astype(np.int64).to_numpy()
-        except OverflowError:  # 19 digits beyond the int64 range
-            return None
-        out.append(pd.Series(values if present.all() else pd.arrays.IntegerArray(values, ~present),
-                             index=col.index, name=col.name))
-    return out
-
-
-def _require(frame: pd.DataFrame, path: Path, columns: Sequence[str]) -> None:
-    for col in columns:
-        if col not in frame.columns:
-            raise InputError(f"{path}: the header (line 1) has no column {col!r} (columns: "
-                             f"{', '.join(frame.columns)}); other names are given with the --*-column options")
-
-
-def _read_csv(path: Path, refused: Optional[InputError]) -> pd.DataFrame:
-    """Every column as text. A file that is not text (not a regular file, NUL bytes, not
-    UTF-8) raises `refused`, downline's reader's error naming the line and byte offset
-    (pandas would cut a field at a NUL byte), or one of its own."""
-    not_csv = refused or InputError(f"{path}: not a readable CSV file")
-    if not path.is_file():
-        raise not_csv
-    data = path.read_bytes()
-    if b"\0" in data:
-        raise not_csv
-    try:
-        frame = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False, skipinitialspace=True,
-                            encoding="utf-8-sig")
-    except pd.errors.EmptyDataError:
-        raise InputError(f"{path}: the file is empty (expected a header line at line 1)") from None
-    except pd.errors.ParserError as exc:
-        raise InputError(f"{path}: not a readable CSV file ({str(exc).strip()})") from None
-    except UnicodeDecodeError:
-        raise not_csv from None
-    # A record with fewer fields than the header gets empty ones (pandas): the first
-    # required column among them is then named with the line.
-    frame.columns = [c.strip() for c in frame.columns]
-    return frame
 
 
 def _rows(mask: np.ndarray) -> str:
     """CSV line numbers (the header is line 1) of the rows in mask, at most 10."""
     lines = (np.flatnonzero(mask) + 2).tolist()
     return ", ".join(map(str, lines[:10])) + (f" ... ({len(lines)} in all)" if len(lines) > 10 else "")
-
-
-def _ids(col: pd.Series, path: Path, name: str, allow_missing: bool = False) -> pd.Series:
-    text = col.str.strip()
-    empty = (text == "").to_numpy()
-    if empty.any() and not allow_missing:
-        raise InputError(f"{path}: column {name!r} is empty at line(s) {_rows(empty)}")
-    return text.where(~empty, None)
-
-
-def _dates(col: pd.Series, path: Path, name: str) -> pd.Series:
-    """ISO dates from 1900-01-01 to 2200-12-31 (the range downline reads)."""
-    from ._convert import FIRST_DAY, LAST_DAY, SUPPORTED_DATES
-
-    text = col.str.strip()
-    parsed = pd.to_datetime(text, errors="coerce", format="%Y-%m-%d")
-    bad = parsed.isna().to_numpy()
-    # well-formed dates in a year pandas cannot hold (0001, 9999) are out of range, not typos
-    year = pd.to_numeric(text.str.slice(0, 4), errors="coerce").to_numpy()
-    iso = text.str.fullmatch(r"\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])").to_numpy()
-    far = bad & iso & ((year < 1900) | (year > 2200))
-    bad &= ~far
-    if bad.any():
-        raise InputError(f"{path}: column {name!r} has values that are not ISO dates (YYYY-MM-DD) at "
-                         f"line(s) {_rows(bad)}")
-    days = (parsed.to_numpy(dtype="datetime64[D]") - np.datetime64("1970-01-01", "D")).astype(np.int64)
-    far |= ~parsed.isna().to_numpy() & ((days < FIRST_DAY) | (days > LAST_DAY))
-    if far.any():
-        raise InputError(f"{path}: column {name!r} has dates outside the supported range {SUPPORTED_DATES} at "
-                         f"line(s) {_rows(far)}")
-    return parsed
-
-
-def _numbers(col: pd.Series, path: Path, name: str) -> pd.Series:
-    parsed = pd.to_numeric(col.str.strip(), errors="coerce")
-    bad = (~np.isfinite(parsed.to_numpy(dtype=np.float64)))
-    if bad.any():
-        raise InputError(f"{path}: column {name!r} has values that are not finite numbers at line(s) {_rows(bad)}")
-    return parsed.astype(np.float64)
 
 
 def _with_lines(exc: InputError, frame: pd.DataFrame, column: str, path: Path) -> InputError:

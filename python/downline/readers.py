@@ -1,8 +1,14 @@
 """Reading participants and orders from CSV files with downline's C++ readers.
 
 The readers take RFC 4180 files (quoted fields, ``\\r\\n`` line ends) in UTF-8, with or
-without a byte order mark, with integer ids (``17850`` or, as pandas writes a float column,
-``17850.0``) and ISO dates (``YYYY-MM-DD``, a time after the date is ignored). Any other
+without a byte order mark, and ISO dates (``YYYY-MM-DD``, a time after the date is ignored).
+Ids are read as ``ids=`` says: ``"int"``, int64 ids (``17850`` or, as pandas writes a float
+column, ``17850.0``); ``"text"``, any non-empty text (``"A-17"``; ``"007"`` and ``"7"`` are two
+ids), as an object column holding one ``str`` per distinct id, shared by its rows (``None``
+for an empty sponsor); ``"auto"`` (the default), int64 when every id of the file is an
+integer id, else text. Spaces around a field are not part of it; an empty id is an error
+naming the file, line and column, an empty sponsor a root. :func:`read_company_files` reads
+a participants file and an orders file with ids of one kind, so that they match. Any other
 encoding (UTF-16, Latin-1...) and anything that is not text (NUL bytes, a binary file, a
 directory, ``/dev/zero``) is an :class:`InputError` naming the file, line and byte offset
 and how to convert the file (``iconv -f latin1 -t utf-8 in.csv > out.csv``).
@@ -22,7 +28,9 @@ import pandas as pd
 from . import _core
 from .errors import InputError
 
-__all__ = ["read_participants", "read_orders"]
+__all__ = ["read_participants", "read_orders", "read_company_files"]
+
+_ID_KINDS = ("int", "text", "auto")
 
 
 def _path(path: "str | os.PathLike[str]") -> str:
@@ -55,6 +63,57 @@ def _dates(ticks: np.ndarray) -> np.ndarray:
     return ticks.view("datetime64[ns]")
 
 
+def _id_kind(ids: str) -> str:
+    if not isinstance(ids, str) or ids not in _ID_KINDS:
+        raise InputError(f"ids: expected 'int', 'text' or 'auto', not {ids!r}")
+    return ids
+
+
+def _text_ids(column: Any, integers: Optional[np.ndarray] = None, nullable: bool = False) -> Any:
+    """A text id column read as codes into names: ``names[codes]``, an object array holding
+    one str per distinct id, shared by its rows (None where the field is empty, code -1);
+    or, given `integers` (the names as int64, see :func:`_integer_names`), those gathered by
+    the codes: int64, or nullable Int64 when `nullable` (missing where empty)."""
+    codes = column.codes
+    if integers is None:
+        names = np.empty(len(column.names) + 1, dtype=object)
+        names[:-1] = column.names
+        return names[codes]  # code -1: the None at the end
+    values = np.append(integers, np.int64(0))[codes]
+    return pd.arrays.IntegerArray(values, codes < 0) if nullable else values
+
+
+def _integer_names(names: "list[str]") -> Optional[np.ndarray]:
+    """Distinct text ids as int64 when every one is a whole number written in ASCII digits
+    with an optional sign, within the int64 range (``[+-]?[0-9]{1,19}``: "007" is 7, "+5" is
+    5), else None. Vectorised over the names, a step per character position (at most 20)."""
+    if not names:
+        return np.zeros(0, dtype=np.int64)
+    if max(map(len, names)) > 20:  # a sign and 19 digits at most
+        return None
+    text = np.asarray(names, dtype=str)
+    width = text.dtype.itemsize // 4
+    chars = text.view(np.uint32).reshape(len(text), width)  # code points, 0 after the end
+    length = (chars != 0).sum(axis=1)
+    negative = chars[:, 0] == ord("-")
+    signed = negative | (chars[:, 0] == ord("+"))
+    digits = length - signed
+    if ((digits < 1) | (digits > 19)).any():
+        return None
+    value = np.zeros(len(text), dtype=np.uint64)
+    for j in range(width):
+        in_number = (j >= signed) & (j < length)
+        digit = chars[:, j].astype(np.uint64) - np.uint64(ord("0"))  # not a digit: wraps above 9
+        if (in_number & (digit > 9)).any():
+            return None
+        value = np.where(in_number, value * np.uint64(10) + digit, value)
+    if (value > np.uint64(2**63 - 1) + negative.astype(np.uint64)).any():
+        return None  # beyond the int64 range
+    out = value.view(np.int64).copy()
+    np.negative(out, out=out, where=negative)  # -2**63 stays itself
+    return out
+
+
 _RAISES = """
     Raises
     ------
@@ -76,41 +135,26 @@ def _raises_input_error(reader: _Reader) -> _Reader:
     return reader
 
 
-@_raises_input_error
-def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: str = "sponsor_id",
-                      enrolled_on: Optional[str] = None, kind: Optional[str] = None,
-                      categories: Sequence[str] = ()) -> pd.DataFrame:
-    """Reads a participants CSV file into the frame :meth:`Network.from_frame` takes.
-
-    Parameters
-    ----------
-    path : str or path-like
-        A CSV file in UTF-8, with or without a byte order mark.
-    id, sponsor : str
-        Columns of participant ids and sponsor ids (integers, also written as whole
-        decimals such as ``17850.0``; an empty sponsor marks a root).
-    enrolled_on, kind : str, optional
-        Enrolment date and kind columns. By default ``enrolled_on`` and ``kind`` are read
-        when the file has them; a name given here must be in the file.
-    categories : list of str
-        Further text columns to read as categoricals (a region, a country...); each must be
-        in the file.
-
-    Returns
-    -------
-    DataFrame with the columns found, named as in the file: ids as int64, sponsor ids as
-    nullable Int64 (missing for roots), enrolment dates as datetime64[ns], kinds and the
-    ``categories`` as pandas categoricals (sorted categories, as ``pandas.read_csv`` with
-    ``dtype="category"`` gives; empty fields missing).
-    """
+def _participants_file(path: "str | os.PathLike[str]", id: str, sponsor: str, enrolled_on: Optional[str],
+                       kind: Optional[str], categories: Sequence[str], ids: str) -> tuple[Any, str, str]:
+    """The compiled reader's participants file, and the enrolled_on and kind names read."""
     enrolled_name, need_enrolled = _optional(enrolled_on, "enrolled_on", "enrolled_on")
     kind_name, need_kind = _optional(kind, "kind", "kind")
     if isinstance(categories, str):
         raise InputError(f"categories must be a list of column names, not the string {categories!r}")
-    categories = list(categories)
     f = _core.read_participants(_path(path), id, sponsor, enrolled_name, need_enrolled, kind_name, need_kind,
-                                categories)
-    columns = {id: f.id, sponsor: pd.arrays.IntegerArray(f.sponsor, f.has_sponsor == 0)}
+                                list(categories), _id_kind(ids))
+    return f, enrolled_name, kind_name
+
+
+def _participants_frame(f: Any, id: str, sponsor: str, enrolled_name: str, kind_name: str,
+                        integers: Optional[tuple[np.ndarray, np.ndarray]] = None) -> pd.DataFrame:
+    """The frame of a participants file; `integers`: its text ids' names as int64 (id, sponsor)."""
+    if f.text_ids:
+        id_ints, sponsor_ints = integers or (None, None)
+        columns = {id: _text_ids(f.id_text, id_ints), sponsor: _text_ids(f.sponsor_text, sponsor_ints, nullable=True)}
+    else:
+        columns = {id: f.id, sponsor: pd.arrays.IntegerArray(f.sponsor, f.has_sponsor == 0)}
     if f.has_enrolled_on:
         columns[enrolled_name] = _dates(f.enrolled_on)
     if f.has_kind:
@@ -120,9 +164,68 @@ def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: s
     return pd.DataFrame(columns, copy=False)
 
 
+def _orders_file(path: "str | os.PathLike[str]", participant: str, date: str, amount: Optional[str],
+                 pv: Optional[str], ids: str) -> tuple[Any, str, str]:
+    """The compiled reader's orders file, and the amount and pv names read."""
+    amount_name, need_amount = _optional(amount, "amount", "amount")
+    pv_name, need_pv = _optional(pv, "pv", "pv")
+    f = _core.read_orders(_path(path), participant, date, amount_name, need_amount, pv_name, need_pv, _id_kind(ids))
+    return f, amount_name, pv_name
+
+
+def _orders_frame(f: Any, participant: str, date: str, amount_name: str, pv_name: str,
+                  integers: Optional[np.ndarray] = None) -> pd.DataFrame:
+    """The frame of an orders file; `integers`: its text ids' names as int64."""
+    ids = _text_ids(f.participant_text, integers) if f.text_ids else f.participant
+    columns = {participant: ids, date: _dates(f.date)}
+    if f.has_amount:
+        columns[amount_name] = f.amount
+    if f.has_pv:
+        columns[pv_name] = f.pv
+    return pd.DataFrame(columns, copy=False)
+
+
+@_raises_input_error
+def read_participants(path: "str | os.PathLike[str]", id: str = "id", sponsor: str = "sponsor_id",
+                      enrolled_on: Optional[str] = None, kind: Optional[str] = None,
+                      categories: Sequence[str] = (), ids: str = "auto") -> pd.DataFrame:
+    """Reads a participants CSV file into the frame :meth:`Network.from_frame` takes.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A CSV file in UTF-8, with or without a byte order mark.
+    id, sponsor : str
+        Columns of participant ids and sponsor ids (an empty sponsor marks a root; an empty
+        id is an error).
+    enrolled_on, kind : str, optional
+        Enrolment date and kind columns. By default ``enrolled_on`` and ``kind`` are read
+        when the file has them; a name given here must be in the file.
+    categories : list of str
+        Further text columns to read as categoricals (a region, a country...); each must be
+        in the file.
+    ids : {"auto", "int", "text"}
+        ``"int"``: int64 ids (``17850``, also written as a whole decimal such as ``17850.0``;
+        anything else is an error naming the field). ``"text"``: any non-empty text
+        (``"A-17"``; ``"007"`` and ``"7"`` are two ids), as an object column of str (one
+        object per distinct id, shared by its rows). ``"auto"``: int64 when every id and
+        sponsor id of the file is an integer id, else text.
+
+    Returns
+    -------
+    DataFrame with the columns found, named as in the file: ids as int64 and sponsor ids as
+    nullable Int64 (missing for roots), or both as str objects (None for roots) when read as
+    text; enrolment dates as datetime64[ns], kinds and the ``categories`` as pandas
+    categoricals (sorted categories, as ``pandas.read_csv`` with ``dtype="category"`` gives;
+    empty fields missing).
+    """
+    f, enrolled_name, kind_name = _participants_file(path, id, sponsor, enrolled_on, kind, categories, ids)
+    return _participants_frame(f, id, sponsor, enrolled_name, kind_name)
+
+
 @_raises_input_error
 def read_orders(path: "str | os.PathLike[str]", participant: str = "participant_id", date: str = "ordered_on",
-                amount: Optional[str] = None, pv: Optional[str] = None) -> pd.DataFrame:
+                amount: Optional[str] = None, pv: Optional[str] = None, ids: str = "auto") -> pd.DataFrame:
     """Reads an orders CSV file into the frame :meth:`Network.volumes` and the
     segmentation and retention functions take.
 
@@ -131,23 +234,84 @@ def read_orders(path: "str | os.PathLike[str]", participant: str = "participant_
     path : str or path-like
         A CSV file in UTF-8, with or without a byte order mark.
     participant, date : str
-        Columns of participant ids (integers, also written as whole decimals such as
-        ``17850.0``) and order dates.
+        Columns of participant ids and order dates.
     amount, pv : str, optional
         Money and point-value columns. By default ``amount`` and ``pv`` are read when the
         file has them (at least one must be there); a name given here must be in the file.
+    ids : {"auto", "int", "text"}
+        How participant ids are read, as in :func:`read_participants`. To match the ids of
+        a participants file, read both with :func:`read_company_files`.
 
     Returns
     -------
-    DataFrame with the columns found, named as in the file: participant ids as int64,
-    dates as datetime64[ns], amounts and pv as float64 (finite; negative ones are refunds).
+    DataFrame with the columns found, named as in the file: participant ids as int64 (or str
+    objects when read as text), dates as datetime64[ns], amounts and pv as float64 (finite;
+    negative ones are refunds).
     """
-    amount_name, need_amount = _optional(amount, "amount", "amount")
-    pv_name, need_pv = _optional(pv, "pv", "pv")
-    f = _core.read_orders(_path(path), participant, date, amount_name, need_amount, pv_name, need_pv)
-    columns = {participant: f.participant, date: _dates(f.date)}
-    if f.has_amount:
-        columns[amount_name] = f.amount
-    if f.has_pv:
-        columns[pv_name] = f.pv
-    return pd.DataFrame(columns, copy=False)
+    f, amount_name, pv_name = _orders_file(path, participant, date, amount, pv, ids)
+    return _orders_frame(f, participant, date, amount_name, pv_name)
+
+
+def _run(what: str, run: Callable[[], Any]) -> Any:
+    return run()
+
+
+@_raises_input_error
+def read_company_files(participants: "str | os.PathLike[str]", orders: "str | os.PathLike[str]", *,
+                       id: str = "id", sponsor: str = "sponsor_id", enrolled_on: Optional[str] = None,
+                       kind: Optional[str] = None, categories: Sequence[str] = (),
+                       participant: str = "participant_id", date: str = "ordered_on",
+                       amount: Optional[str] = None, pv: Optional[str] = None,
+                       step: Optional[Callable[[str, Callable[[], Any]], Any]] = None
+                       ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Reads a participants file and an orders file whose ids must match, with ids of one
+    kind in both (the ``downline report`` command reads its files so).
+
+    Each file is read with ``ids="auto"``. When either has text ids, both are text (the
+    other is read again as text), and then int64 when every id, sponsor id and order
+    participant id is a whole number written in digits within the int64 range
+    (``[+-]?[0-9]{1,19}``, so that "007" in one file matches 7 in the other), decided on
+    the distinct ids; else they stay text, compared exactly.
+
+    Parameters
+    ----------
+    participants, orders : str or path-like
+        The two CSV files.
+    id, sponsor, enrolled_on, kind, categories
+        As in :func:`read_participants`.
+    participant, date, amount, pv
+        As in :func:`read_orders`.
+    step : callable, optional
+        ``step(what, run)`` calls ``run()`` for each file read and returns its result (a
+        caller can time or report the steps); ``what`` says which file, e.g.
+        ``"reading people.csv"``.
+
+    Returns
+    -------
+    (participants, orders): the frames of :func:`read_participants` and :func:`read_orders`,
+    their ids both int64 or both str objects.
+    """
+    step = step or _run
+
+    def read_people(ids: str) -> tuple[Any, str, str]:
+        return step(f"reading {participants}" + (" as text" if ids == "text" else ""), lambda: _participants_file(
+            participants, id, sponsor, enrolled_on, kind, categories, ids))
+
+    def read_orders_file(ids: str) -> tuple[Any, str, str]:
+        return step(f"reading {orders}" + (" as text" if ids == "text" else ""), lambda: _orders_file(
+            orders, participant, date, amount, pv, ids))
+
+    people, enrolled_name, kind_name = read_people("auto")
+    bought, amount_name, pv_name = read_orders_file("auto")
+    people_ints: Optional[tuple[np.ndarray, np.ndarray]] = None
+    order_ints: Optional[np.ndarray] = None
+    if people.text_ids or bought.text_ids:
+        if not people.text_ids:
+            people, _, _ = read_people("text")
+        if not bought.text_ids:
+            bought, _, _ = read_orders_file("text")
+        found = [_integer_names(c.names) for c in (people.id_text, people.sponsor_text, bought.participant_text)]
+        if all(v is not None for v in found):
+            people_ints, order_ints = (found[0], found[1]), found[2]
+    return (_participants_frame(people, id, sponsor, enrolled_name, kind_name, people_ints),
+            _orders_frame(bought, participant, date, amount_name, pv_name, order_ints))

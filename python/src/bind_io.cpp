@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common.hpp"
+#include "downline/error.hpp"
 #include "downline/io/csv.hpp"
 
 namespace py = pybind11;
@@ -52,6 +53,14 @@ std::shared_ptr<File> read_without_gil(Table (*read)(const std::string&, const C
   return out;
 }
 
+/// "int", "text" or "auto" (the Python readers' ids=) as an io::IdKind.
+io::IdKind id_kind(const std::string& ids) {
+  if (ids == "int") return io::IdKind::integer;
+  if (ids == "text") return io::IdKind::text;
+  if (ids == "auto") return io::IdKind::automatic;
+  throw InputError(ErrorKind::bad_value, "ids: expected 'int', 'text' or 'auto', not '" + ids + "'");
+}
+
 }  // namespace
 
 // The views are writeable: they become the columns of the frames the readers return.
@@ -65,12 +74,19 @@ void bind_io(py::module_& m) {
 
   py::class_<ParticipantFile, std::shared_ptr<ParticipantFile>> people(
       m, "ParticipantFile", "A participants CSV file's columns in file order (numpy views)");
-  def_view(people, "id", &ParticipantFile::id, "participant ids", true);
+  def_view(people, "id", &ParticipantFile::id, "integer participant ids (empty when text_ids)", true);
   def_view(people, "sponsor", &ParticipantFile::sponsor,
-           "sponsor ids (meaningful where has_sponsor)", true);
+           "integer sponsor ids, meaningful where has_sponsor (empty when text_ids)", true);
   def_view(people, "has_sponsor", &ParticipantFile::has_sponsor, "0: an empty sponsor (a root)",
            true);
   people
+      .def_property_readonly(
+          "text_ids", [](const ParticipantFile& f) { return f.ids == io::IdKind::text; },
+          "whether the ids were read as text (id_text, sponsor_text) rather than integers (id, sponsor)")
+      .def_readonly("id_text", &ParticipantFile::id_text,
+                    "text participant ids as codes into names (empty unless text_ids)")
+      .def_readonly("sponsor_text", &ParticipantFile::sponsor_text,
+                    "text sponsor ids as codes into names, -1: a root (empty unless text_ids)")
       .def_readonly("has_enrolled_on", &ParticipantFile::has_enrolled_on,
                     "whether enrolled_on was read")
       .def_readonly("has_kind", &ParticipantFile::has_kind, "whether kind was read")
@@ -92,8 +108,9 @@ void bind_io(py::module_& m) {
       "read_participants",
       [](const std::string& path, const std::string& id, const std::string& sponsor,
          const std::string& enrolled_on, bool require_enrolled_on, const std::string& kind,
-         bool require_kind, const std::vector<std::string>& categories) {
-        io::ParticipantColumns cols;
+         bool require_kind, const std::vector<std::string>& categories, const std::string& ids) {
+        io::ParticipantFileColumns cols;
+        cols.ids = id_kind(ids);
         cols.id = id;
         cols.sponsor = sponsor;
         cols.enrolled_on = enrolled_on;
@@ -107,23 +124,33 @@ void bind_io(py::module_& m) {
       },
       py::arg("path"), py::arg("id"), py::arg("sponsor"), py::arg("enrolled_on"),
       py::arg("require_enrolled_on"), py::arg("kind"), py::arg("require_kind"), py::arg("categories"),
-      "A participants CSV file's columns: id, sponsor, has_sponsor, enrolled_on (datetime64[ns] ticks, "
-      "when read), kind and categories (codes and names)");
+      py::arg("ids"),
+      "A participants CSV file's columns: id and sponsor (integers, or text as id_text and sponsor_text: "
+      "ids is 'int', 'text' or 'auto'), has_sponsor, enrolled_on (datetime64[ns] ticks, when read), kind and "
+      "categories (codes and names)");
 
   py::class_<OrderFile, std::shared_ptr<OrderFile>> orders(
       m, "OrderFile", "An orders CSV file's columns in file order (numpy views)");
-  def_view(orders, "participant", &OrderFile::participant, "participant ids", true);
+  def_view(orders, "participant", &OrderFile::participant, "integer participant ids (empty when text_ids)",
+           true);
   def_view(orders, "date", &OrderFile::date_ticks, "order dates as datetime64[ns] ticks", true);
   def_view(orders, "amount", &OrderFile::amount, "amounts (empty unless has_amount)", true);
   def_view(orders, "pv", &OrderFile::pv, "point values (empty unless has_pv)", true);
   orders
+      .def_property_readonly(
+          "text_ids", [](const OrderFile& f) { return f.ids == io::IdKind::text; },
+          "whether the ids were read as text (participant_text) rather than integers (participant)")
+      .def_readonly("participant_text", &OrderFile::participant_text,
+                    "text participant ids as codes into names (empty unless text_ids)")
       .def_readonly("has_amount", &OrderFile::has_amount, "whether the file has the amount column")
       .def_readonly("has_pv", &OrderFile::has_pv, "whether the file has the pv column");
   m.def(
       "read_orders",
       [](const std::string& path, const std::string& participant, const std::string& date,
-         const std::string& amount, bool require_amount, const std::string& pv, bool require_pv) {
-        io::OrderColumns cols;
+         const std::string& amount, bool require_amount, const std::string& pv, bool require_pv,
+         const std::string& ids) {
+        io::OrderFileColumns cols;
+        cols.ids = id_kind(ids);
         cols.participant = participant;
         cols.date = date;
         cols.amount = amount;
@@ -136,7 +163,7 @@ void bind_io(py::module_& m) {
         return f;
       },
       py::arg("path"), py::arg("participant"), py::arg("date"), py::arg("amount"),
-      py::arg("require_amount"), py::arg("pv"), py::arg("require_pv"),
-      "An orders CSV file's columns: participant, date (datetime64[ns] ticks), amount and pv (when "
-      "read)");
+      py::arg("require_amount"), py::arg("pv"), py::arg("require_pv"), py::arg("ids"),
+      "An orders CSV file's columns: participant (integers, or text as participant_text: ids is 'int', "
+      "'text' or 'auto'), date (datetime64[ns] ticks), amount and pv (when read)");
 }

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdio>
+#include <unordered_set>
 #include <string>
 
 #include "downline/date.hpp"
@@ -225,7 +226,7 @@ TEST_CASE("participants: kinds and categories in order of first appearance acros
                   i % 28 + 1);
     text += buf;
   }
-  io::ParticipantColumns cols;
+  io::ParticipantFileColumns cols;
   cols.categories = {"region"};
   for (const int threads : {1, 2, 3}) {
     CAPTURE(threads);
@@ -246,7 +247,7 @@ TEST_CASE("participants: kinds and categories in order of first appearance acros
 
 TEST_CASE("participants and orders: optional columns can be required or left out") {
   const std::string people = "id,sponsor_id,kind\n1,,a\n2,1,b\n";
-  io::ParticipantColumns cols;
+  io::ParticipantFileColumns cols;
   cols.require_enrolled_on = true;
   CHECK_THROWS_WITH(io::parse_participants(people.data(), people.size(), "p.csv", cols),
                     doctest::Contains("p.csv:1:1: missing enrolment date column 'enrolled_on'"));
@@ -257,7 +258,7 @@ TEST_CASE("participants and orders: optional columns can be required or left out
   CHECK_THROWS_WITH(io::parse_participants(people.data(), people.size(), "p.csv", cols),
                     doctest::Contains("missing category column 'region' (header has: id, sponsor_id, kind)"));
   const std::string orders = "participant_id,ordered_on,amount\n1,2020-01-01,5\n";
-  io::OrderColumns oc;
+  io::OrderFileColumns oc;
   oc.require_pv = true;
   CHECK_THROWS_WITH(io::parse_orders(orders.data(), orders.size(), "o.csv", oc),
                     doctest::Contains("o.csv:1:1: missing pv column 'pv'"));
@@ -268,7 +269,7 @@ TEST_CASE("participants and orders: optional columns can be required or left out
 }
 
 TEST_CASE("participants: spaces around a field are not part of it, in a plain file too") {
-  io::ParticipantColumns cols;
+  io::ParticipantFileColumns cols;
   cols.categories = {"region"};
   const std::string text = "id,sponsor_id,kind,region\n1,, member,north\n2,1,member ,\tnorth \n3,1,member,south\n";
   const auto t = io::parse_participants(text.data(), text.size(), "p.csv", cols);
@@ -392,4 +393,216 @@ TEST_CASE("ids: whole numbers written with a fraction of zeros, as pandas writes
   for (const std::string bad : {"17850.5", "1.0.0", ".0", ".", "-.0", "1e3", "17850.01"})
     CHECK(error_of("id,sponsor_id\n" + bad + ",\n", false).find("p.csv:2:1: column 'id': '" + bad +
                                                                  "' is not an integer id") != std::string::npos);
+}
+
+// ------------------------------------------------------------------ text ids (issue 23)
+namespace {
+io::ParticipantTable P_as(const std::string& s, io::IdKind ids) {
+  io::ParticipantFileColumns cols;
+  cols.ids = ids;
+  return io::parse_participants(s.data(), s.size(), "p.csv", cols);
+}
+io::OrderTable O_as(const std::string& s, io::IdKind ids) {
+  io::OrderFileColumns cols;
+  cols.ids = ids;
+  return io::parse_orders(s.data(), s.size(), "o.csv", cols);
+}
+std::string text_error_of(const std::string& s, bool orders) {
+  try {
+    if (orders)
+      O_as(s, io::IdKind::text);
+    else
+      P_as(s, io::IdKind::text);
+  } catch (const InputError& e) {
+    CHECK(e.kind() == ErrorKind::parse);
+    return e.what();
+  }
+  return "no error";
+}
+/// A text id column as its values ("" for code -1), so that two tables compare by value.
+std::vector<std::string> values(const io::CategoryColumn& c) {
+  std::vector<std::string> out;
+  for (const std::int32_t k : c.codes) out.push_back(k < 0 ? "" : c.names[static_cast<std::size_t>(k)]);
+  return out;
+}
+/// Participants with text ids written here: record i has the id "A-<(i * 7919) % n>"
+/// (every id once, in a scrambled order), the sponsor of record i > 0 the id of record
+/// i / 2 (empty for record 0), and "\r\n" line ends on every 3rd record.
+struct PeopleText {
+  std::string text;
+  std::vector<std::string> id, sponsor;
+};
+PeopleText people_text(std::size_t n) {
+  PeopleText p;
+  p.text = "id,sponsor_id,kind\n";
+  for (std::size_t i = 0; i < n; ++i) {
+    p.id.push_back("A-" + std::to_string((i * 7919) % n));
+    p.sponsor.push_back(i == 0 ? "" : p.id[i / 2]);
+    p.text += p.id[i] + "," + p.sponsor[i] + ",member" + (i % 3 ? "\n" : "\r\n");
+  }
+  return p;
+}
+/// The names of values in order of first appearance (empty values skipped).
+std::vector<std::string> first_appearance(const std::vector<std::string>& v) {
+  std::vector<std::string> names;
+  std::unordered_set<std::string> seen;
+  for (const std::string& s : v)
+    if (!s.empty() && seen.insert(s).second) names.push_back(s);
+  return names;
+}
+}  // namespace
+
+TEST_CASE("text ids: the parallel reader and the serial reader give the same table on 1, 2 and 3 threads") {
+  const ThreadsGuard guard;
+  const std::size_t n = 150000;  // about 3 MB: several parts of lines
+  const PeopleText p = people_text(n);
+  // the same records that the fast path does not take (the serial reader reads them): a
+  // quoted id and spaces around a sponsor near the end
+  std::string serial = p.text;
+  const std::size_t late = serial.find("\nA-" + std::to_string((140000 * 7919) % n) + ",") + 1;
+  serial.insert(late, "\"");
+  serial.insert(serial.find(',', late), "\"");
+  serial.insert(serial.find(',', late) + 1, "  ");
+  REQUIRE(serial.size() == p.text.size() + 4);
+  const std::vector<std::string> id_names = first_appearance(p.id), sponsor_names = first_appearance(p.sponsor);
+  for (const int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    const auto fast = P_as(p.text, io::IdKind::text);
+    const auto exact = P_as(serial, io::IdKind::text);
+    for (const io::ParticipantTable* t : {&fast, &exact}) {
+      CHECK(t->ids == io::IdKind::text);
+      CHECK(t->id.empty());
+      CHECK(t->sponsor.empty());
+      CHECK(t->id_text.column == "id");
+      CHECK(t->sponsor_text.column == "sponsor_id");
+      CHECK(values(t->id_text) == p.id);
+      CHECK(values(t->sponsor_text) == p.sponsor);
+      CHECK(t->id_text.names == id_names);  // in order of first appearance in the file
+      CHECK(t->sponsor_text.names == sponsor_names);
+      CHECK(t->has_sponsor[0] == 0);
+      CHECK(t->has_sponsor[n - 1] == 1);
+      CHECK(t->sponsor_text.codes[0] == -1);
+    }
+    // identical tables: the same codes, names and other columns
+    CHECK(fast.id_text.codes == exact.id_text.codes);
+    CHECK(fast.sponsor_text.codes == exact.sponsor_text.codes);
+    CHECK(fast.has_sponsor == exact.has_sponsor);
+    CHECK(fast.kind == exact.kind);
+    CHECK(fast.kind_names == exact.kind_names);
+  }
+  // orders: the participants' ids, each twice, in the order of the records
+  std::string orders = "participant_id,ordered_on,pv\n", orders_serial;
+  std::vector<std::string> bought;
+  for (std::size_t i = 0; i < 2 * n; i += 3) {
+    bought.push_back(p.id[(i * 31) % n]);
+    orders += bought.back() + ",2020-01-02,1.5\n";
+  }
+  orders_serial = orders + "\n";  // a blank line at the end: the serial reader
+  orders_serial.insert(orders_serial.find("\n", orders_serial.size() / 2) + 1, "\r\n");
+  for (const int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    const auto fast = O_as(orders, io::IdKind::text);
+    const auto exact = O_as(orders_serial, io::IdKind::text);
+    CHECK(fast.ids == io::IdKind::text);
+    CHECK(fast.participant.empty());
+    CHECK(fast.participant_text.column == "participant_id");
+    CHECK(values(fast.participant_text) == bought);
+    CHECK(fast.participant_text.names == first_appearance(bought));
+    CHECK(fast.participant_text.codes == exact.participant_text.codes);
+    CHECK(fast.participant_text.names == exact.participant_text.names);
+    CHECK(fast.day == exact.day);
+    CHECK(fast.pv == exact.pv);
+  }
+}
+
+TEST_CASE("text ids: quoted fields, CRLF, spaces around a field, an empty sponsor; digits stay text") {
+  const std::string text = "\xEF\xBB\xBFid,sponsor_id\r\n\"A,1\",\r\n 007 ,\"A,1\"\r\n7,007\r\n\"say \"\"hi\"\"\",  \r\n";
+  for (const std::string& s : {text, text.substr(0, text.size() - 2) /* no line end after the last */}) {
+    const auto t = P_as(s, io::IdKind::text);
+    CHECK(t.id_text.names == std::vector<std::string>{"A,1", "007", "7", "say \"hi\""});
+    CHECK(t.id_text.codes == Array<std::int32_t>{0, 1, 2, 3});
+    CHECK(t.sponsor_text.names == std::vector<std::string>{"A,1", "007"});
+    CHECK(t.sponsor_text.codes == Array<std::int32_t>{-1, 0, 1, -1});  // spaces only: empty, a root
+    CHECK(t.has_sponsor == Array<std::uint8_t>{0, 1, 1, 0});
+  }
+  const auto o = O_as("participant_id,ordered_on,amount\r\n\"A,1\",2020-01-01,1\r\n 007\t,2020-01-02,2\r\n", io::IdKind::text);
+  CHECK(values(o.participant_text) == std::vector<std::string>{"A,1", "007"});
+  CHECK(o.amount == Array<double>{1, 2});
+  // the writers quote what needs it; what they write reads back the same
+  const std::string dir = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+  const std::string pp = dir + "/downline_test_text_p.csv", op = dir + "/downline_test_text_o.csv";
+  const auto t = P_as(text, io::IdKind::text);
+  io::write_participants(pp, t);
+  io::write_orders(op, o);
+  io::ParticipantFileColumns pc;
+  pc.ids = io::IdKind::text;
+  io::OrderFileColumns oc;
+  oc.ids = io::IdKind::text;
+  const auto back = io::read_participants(pp, pc);
+  const auto back_orders = io::read_orders(op, oc);
+  std::remove(pp.c_str());
+  std::remove(op.c_str());
+  CHECK(values(back.id_text) == values(t.id_text));
+  CHECK(values(back.sponsor_text) == values(t.sponsor_text));
+  CHECK(values(back_orders.participant_text) == values(o.participant_text));
+}
+
+TEST_CASE("text ids: an empty id is named with file:line:column on every thread count") {
+  const ThreadsGuard guard;
+  const PeopleText p = people_text(100000);
+  std::string empty_id = p.text, blank_id = p.text;
+  const std::size_t at = empty_id.find("\nA-" + std::to_string((90000 * 7919) % 100000) + ",") + 1;
+  empty_id.erase(at, empty_id.find(',', at) - at);  // record 90000 is line 90002
+  blank_id.replace(at, blank_id.find(',', at) - at, " \t ");
+  for (const int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    CHECK(text_error_of(empty_id, false) == "p.csv:90002:1: column 'id': empty id");
+    CHECK(text_error_of(blank_id, false) == "p.csv:90002:1: column 'id': empty id");
+  }
+  CHECK(text_error_of("participant_id,ordered_on,pv\n1,2020-01-01,1\n\"\",2020-01-01,1\n", true) ==
+        "o.csv:3:1: column 'participant_id': empty id");
+  CHECK(text_error_of("id,sponsor_id,enrolled_on\nA,,2020-02-30\n", false)
+            .find("p.csv:2:3: column 'enrolled_on': '2020-02-30' is not a date") == 0);
+}
+
+TEST_CASE("ids: automatic reads integer ids as integers, anything else as text") {
+  const ThreadsGuard guard;
+  const std::string ints = "id,sponsor_id\n1,\n2.0,1\n-3,2\n";
+  const auto i = P_as(ints, io::IdKind::automatic);
+  CHECK(i.ids == io::IdKind::integer);
+  CHECK(i.id == Array<id_type>{1, 2, -3});
+  CHECK(i.id_text.codes.empty());
+  // a text id on the last line of a large file, in the sponsor column, beyond int64
+  const OrdersText o = orders_text(90000);
+  for (const int threads : {1, 2, 3}) {
+    CAPTURE(threads);
+    set_num_threads(threads);
+    const auto as_int = O_as(o.text, io::IdKind::automatic);
+    CHECK(as_int.ids == io::IdKind::integer);
+    CHECK(as_int.participant == o.participant);
+    const auto as_text = O_as(o.text + "\nA-17,2020-01-01,1,1\n", io::IdKind::automatic);
+    CHECK(as_text.ids == io::IdKind::text);
+    REQUIRE(as_text.participant_text.codes.size() == o.participant.size() + 1);
+    CHECK(values(as_text.participant_text).back() == "A-17");
+    CHECK(as_text.day == O_as(o.text + "\nA-17,2020-01-01,1,1\n", io::IdKind::text).day);
+  }
+  CHECK(P_as("id,sponsor_id\n1,\n2,x\n", io::IdKind::automatic).ids == io::IdKind::text);
+  const auto big = P_as("id,sponsor_id\n9223372036854775808,\n5,9223372036854775808\n", io::IdKind::automatic);
+  CHECK(big.ids == io::IdKind::text);
+  CHECK(big.id_text.names == std::vector<std::string>{"9223372036854775808", "5"});
+  // other errors are the same in every kind: an empty id, a bad date before the text id
+  for (const io::IdKind k : {io::IdKind::integer, io::IdKind::text, io::IdKind::automatic}) {
+    io::ParticipantFileColumns cols;
+    cols.ids = k;
+    const std::string empty = "id,sponsor_id\n1,\n,1\nA,1\n", date = "id,sponsor_id,enrolled_on\n1,,2020-13-01\nA,1,2020-01-01\n";
+    CHECK_THROWS_WITH(io::parse_participants(empty.data(), empty.size(), "p.csv", cols),
+                      "p.csv:3:1: column 'id': empty id");
+    CHECK_THROWS_WITH(io::parse_participants(date.data(), date.size(), "p.csv", cols),
+                      doctest::Contains("p.csv:2:3: column 'enrolled_on': '2020-13-01'"));
+  }
+  // integer: a text id is an error
+  CHECK(error_of("id,sponsor_id\n1,\nA-17,1\n", false) == "p.csv:3:1: column 'id': 'A-17' is not an integer id");
 }

@@ -729,12 +729,12 @@ def _(tmp_path, capsys):
 
 @case("cli: empty participants file")
 def _(tmp_path, capsys):
-    fails(tmp_path, capsys, "the file is empty (expected a header line at line 1)", people_bytes=b"")
+    fails(tmp_path, capsys, "people.csv:1:1: empty file: expected a header line", people_bytes=b"")
 
 
 @case("cli: empty orders file")
 def _(tmp_path, capsys):
-    fails(tmp_path, capsys, "the file is empty", file="orders.csv", orders_bytes=b"")
+    fails(tmp_path, capsys, "orders.csv:1:1: empty file", file="orders.csv", orders_bytes=b"")
 
 
 @case("cli: participants file with a header only")
@@ -752,27 +752,30 @@ def _(tmp_path, capsys):
 
 @case("cli: misnamed sponsor column")
 def _(tmp_path, capsys):
-    fails(tmp_path, capsys, "the header (line 1) has no column 'sponsor_id'", "--*-column",
+    fails(tmp_path, capsys, "people.csv:1:1: missing sponsor column 'sponsor_id' (header has: id, upline,",
+          "--*-column",
           people_lines=with_line(GOOD_PEOPLE, 0, "id,upline,enrolled_on,kind"))
 
 
 @case("cli: missing pv column")
 def _(tmp_path, capsys):
-    fails(tmp_path, capsys, "the header (line 1) has no column 'pv'", file="orders.csv",
+    fails(tmp_path, capsys, "orders.csv:1:1: missing pv column 'pv'", "--*-column", file="orders.csv",
           orders_lines=[line.rsplit(",", 1)[0] for line in GOOD_ORDERS])
 
 
 @case("cli: amount as text")
 def _(tmp_path, capsys):
-    fails(tmp_path, capsys, "column 'amount' has values that are not finite numbers at line(s) 3", file="orders.csv",
+    fails(tmp_path, capsys, "orders.csv:3:3: column 'amount': 'twenty' is not a number", file="orders.csv",
           orders_lines=with_line(GOOD_ORDERS, 2, "2,2024-03-02,twenty,20"))
 
 
 @case("cli: NaN and infinite amounts")
 def _(tmp_path, capsys):
     lines = with_line(with_line(GOOD_ORDERS, 1, "1,2024-03-01,nan,10"), 4, "4,2024-03-04,-inf,7.5")
-    fails(tmp_path, capsys, "column 'amount' has values that are not finite numbers at line(s) 2, 5",
-          file="orders.csv", orders_lines=lines)
+    fails(tmp_path, capsys, "orders.csv:2:3: column 'amount': 'nan' is not a finite number",
+          file="orders.csv", orders_lines=lines)  # the reader names the first
+    fails(tmp_path, capsys, "orders.csv:5:3: column 'amount': '-inf' is not a finite number",
+          file="orders.csv", orders_lines=with_line(GOOD_ORDERS, 4, "4,2024-03-04,-inf,7.5"))
 
 
 @case("cli: a sponsor id written as text")
@@ -784,15 +787,18 @@ def _(tmp_path, capsys):
 
 @case("cli: unparsable date")
 def _(tmp_path, capsys):
-    fails(tmp_path, capsys, "column 'enrolled_on' has values that are not ISO dates (YYYY-MM-DD) at line(s) 3",
+    fails(tmp_path, capsys, "people.csv:3:3: column 'enrolled_on': '01/02/2020' is not a date YYYY-MM-DD",
           people_lines=with_line(GOOD_PEOPLE, 2, "2,1,01/02/2020,customer"))
 
 
 @case("cli: order dates before 1900 and after 2200")
 def _(tmp_path, capsys):
     lines = GOOD_ORDERS + ["1,1899-12-31,1,1", "2,0001-01-01,1,1", "3,2201-01-01,1,1", "4,9999-12-31,1,1"]
-    fails(tmp_path, capsys, "column 'ordered_on' has dates outside the supported range 1900-01-01 to 2200-12-31 "
-          "at line(s) 6, 7, 8, 9", file="orders.csv", orders_lines=lines)
+    fails(tmp_path, capsys, "orders.csv:6:2: column 'ordered_on': '1899-12-31' is outside the supported dates "
+          "1900-01-01 to 2200-12-31", file="orders.csv", orders_lines=lines)  # the reader names the first
+    for bad in lines[len(GOOD_ORDERS) + 1:]:  # each alone, at line 6
+        fails(tmp_path, capsys, f"orders.csv:6:2: column 'ordered_on': '{bad.split(',')[1]}' is outside the supported",
+              file="orders.csv", orders_lines=GOOD_ORDERS + [bad])
 
 
 @case("cli: duplicate ids")
@@ -886,13 +892,13 @@ def _(tmp_path, capsys):
 
 @case("cli: a record with too many fields")
 def _(tmp_path, capsys):
-    fails(tmp_path, capsys, "not a readable CSV file", "Expected 4 fields in line 3, saw 5",
+    fails(tmp_path, capsys, "people.csv:3:5: expected 4 fields, found 5",
           people_lines=with_line(GOOD_PEOPLE, 2, "2,1,2020-02-01,customer,extra"))
 
 
 @case("cli: a record with too few fields")
 def _(tmp_path, capsys):
-    fails(tmp_path, capsys, "column 'enrolled_on' has values that are not ISO dates (YYYY-MM-DD) at line(s) 3",
+    fails(tmp_path, capsys, "people.csv:3:3: expected 4 fields, found 2",
           people_lines=with_line(GOOD_PEOPLE, 2, "2,1"))
 
 

@@ -112,14 +112,14 @@ def test_bad_input_is_named_with_exit_code_2(company, tmp_path):
     text = (d / "people.csv").read_text().splitlines()
     bad.write_text("\n".join([text[0].replace("sponsor_id", "upline")] + text[1:]) + "\n")
     r = _run(*base, "--participants", str(bad))
-    assert r.returncode == 2 and "no column 'sponsor_id'" in r.stderr
+    assert r.returncode == 2 and "people.csv:1:1: missing sponsor column 'sponsor_id'" in r.stderr
     r = _run(*base, "--participants", str(bad), "--sponsor-column", "upline")
     assert r.returncode == 0, r.stderr  # the option names the column
     lines = text[:]
     lines[5] = lines[5].replace(lines[5].split(",")[2], "30/02/2023")
     bad.write_text("\n".join(lines) + "\n")
     r = _run(*base, "--participants", str(bad))
-    assert r.returncode == 2 and "not ISO dates" in r.stderr and "line(s) 6" in r.stderr
+    assert r.returncode == 2 and "people.csv:6:3: column 'enrolled_on': '30/02/2023' is not a date" in r.stderr
     lines = text[:]
     lines[3] = ",".join([lines[3].split(",")[0], lines[3].split(",")[0]] + lines[3].split(",")[2:])
     bad.write_text("\n".join(lines) + "\n")
@@ -185,7 +185,7 @@ def test_whole_float_ids_give_the_report_of_the_integer_ids(company, report, tmp
 
 
 def test_text_ids_are_still_read_as_text(company, tmp_path):
-    """downline's readers take integer ids only: the command reads such files as text."""
+    """Ids such as "P-17": downline's readers read them as text, in both files."""
     _, people, orders = company
     label = lambda col: "P-" + col.astype("Int64").astype(str)  # noqa: E731
     people = people.assign(id=label(people["id"]),
@@ -198,6 +198,29 @@ def test_text_ids_are_still_read_as_text(company, tmp_path):
     want = brute_volumes(people, orders, start="2023-06-01", end="2023-07-01", as_of=AS_OF)
     assert sorted(got.index) == sorted(want.index)
     np.testing.assert_allclose(got.loc[want.index, "gv"].to_numpy(), want["gv"].to_numpy(), atol=1e-6)
+
+
+def test_text_ids_give_the_report_of_the_same_company_with_integer_ids(company, report, tmp_path):
+    """The company with every id written as "A-<id>" (read as text by downline's readers):
+    every table holds the numbers of the report on the integer ids, the ids mapped back."""
+    _, people, orders = company
+    label = lambda col: "A-" + col.astype("Int64").astype(str)  # noqa: E731
+    people.assign(id=label(people["id"]), sponsor_id=label(people["sponsor_id"]).where(people["sponsor_id"].notna()),
+                  enrolled_on=people["enrolled_on"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "p.csv", index=False)
+    orders.assign(participant_id=label(orders["participant_id"]),
+                  ordered_on=orders["ordered_on"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "o.csv", index=False)
+    assert "\nA-" in (tmp_path / "o.csv").read_text()[:100]
+    _report_of(tmp_path / "p.csv", tmp_path / "o.csv", tmp_path / "r")
+    for name in ("volumes", "largest_organisations", "churn", "lifecycle_segments"):  # indexed by participant
+        got = pd.read_csv(tmp_path / "r" / f"{name}.csv", index_col=0)
+        want = pd.read_csv(report / f"{name}.csv", index_col=0)
+        assert got.index.str.startswith("A-").all(), name
+        got.index = got.index.str.slice(2).astype(np.int64)
+        assert got.index.tolist() == want.index.tolist(), name
+        pd.testing.assert_frame_equal(got, want, check_names=False, obj=name)
+    for name in ("lifecycle_matrix", "participant_types", "survival_table", "median_survival",
+                 "cohort_counts", "cohort_shares"):  # no ids: the same file
+        assert (tmp_path / "r" / f"{name}.csv").read_text() == (report / f"{name}.csv").read_text(), name
 
 
 def test_files_that_are_not_utf8_text_are_named_by_the_reader(company, tmp_path):

@@ -5,6 +5,7 @@ mark, blank lines and spaces that take the exact reader), and the errors they ra
 from __future__ import annotations
 
 import gc
+import re
 
 import numpy as np
 import pandas as pd
@@ -147,7 +148,7 @@ def test_errors_name_the_file_line_and_column(tmp_path):
     with pytest.raises(dl.InputError, match=r"no_such\.csv: cannot open file"):
         dl.read_orders(tmp_path / "no_such.csv")
     with pytest.raises(dl.InputError, match=r"'x1' is not an integer id"):
-        dl.read_participants(_people(tmp_path, "id,sponsor_id\n1,\nx1,1\n"))
+        dl.read_participants(_people(tmp_path, "id,sponsor_id\n1,\nx1,1\n"), ids="int")
 
 
 def _people(tmp_path, text="id,sponsor_id\n1,\n2,1\n"):
@@ -226,4 +227,116 @@ def test_whole_float_ids_read_as_pandas_reads_them(tmp_path):
     np.testing.assert_array_equal(dl.read_orders(op)["participant_id"].to_numpy(),
                                   pd.read_csv(op)["participant_id"].astype(np.int64).to_numpy())
     pp.write_text("id,sponsor_id\n1,\n2.5,1\n")
-    assert "'2.5' is not an integer id" in str(_error(dl.read_participants, pp))
+    assert "'2.5' is not an integer id" in str(_error(lambda path: dl.read_participants(path, ids="int"), pp))
+
+
+# ------------------------------------------------------------------ text ids (issue 23)
+def _text_people(n: int, seed: int) -> pd.DataFrame:
+    """Participants with text ids drawn here: codes such as "A-17", digits with leading
+    zeros ("007"), non-ASCII ids; every 20th a root."""
+    rng = np.random.default_rng(seed)
+    shapes = np.array(["A-{}", "{:03d}", "Zo\u00eb-{}", "\u674e{}"])
+    ids = [shapes[k].format(i) for k, i in zip(rng.integers(0, len(shapes), size=n), rng.permutation(n))]
+    sponsor = np.asarray(ids, dtype=object)[rng.integers(0, n, size=n)]
+    sponsor[rng.random(n) < 0.05] = None
+    return pd.DataFrame({"id": ids, "sponsor_id": sponsor, "kind": rng.choice(["member", "customer"], size=n)})
+
+
+def _read_csv_as_text(path) -> pd.DataFrame:
+    """pandas' text of every field, spaces around it stripped, empty fields None."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return frame.apply(lambda col: col.str.strip().replace("", None))
+
+
+@pytest.mark.parametrize("n_threads", [1, 3])
+def test_text_ids_equal_pandas_read_csv_as_text(tmp_path, threads, n_threads):
+    dl.set_num_threads(n_threads)
+    people = _text_people(120_000, seed=5)  # about 2 MB: several parts on 3 threads
+    plain, odd = tmp_path / "plain.csv", tmp_path / "odd.csv"
+    people.to_csv(plain, index=False)  # no quotes, no spaces: read in parts on every thread
+    # the exact reader: CRLF, spaces around fields, a quoted field with a comma and quotes
+    spaced = " " + people["id"] + "\t"
+    people.assign(id=spaced).to_csv(odd, index=False, lineterminator="\r\n", encoding="utf-8-sig")
+    with open(odd, "a", encoding="utf-8", newline="") as f:
+        f.write('"say, ""hi""",A-1,member\r\n')
+    for path in (plain, odd):
+        want = _read_csv_as_text(path)
+        got = dl.read_participants(path, ids="text")
+        assert got["id"].dtype == object and got["sponsor_id"].dtype == object
+        assert got["id"].tolist() == want["id"].tolist()
+        assert got["sponsor_id"].tolist() == want["sponsor_id"].tolist()
+        assert got["sponsor_id"].isna().sum() == people["sponsor_id"].isna().sum()
+    assert got["id"].iloc[-1] == 'say, "hi"'
+    # one str object per distinct id, shared by its rows
+    sponsors = got["sponsor_id"].dropna()
+    assert len({id(s) for s in sponsors}) == sponsors.nunique()
+    orders = pd.DataFrame({"participant_id": people["id"].iloc[::3].to_numpy(), "ordered_on": "2020-01-02",
+                           "amount": 1.5})
+    orders.to_csv(tmp_path / "orders.csv", index=False)
+    got = dl.read_orders(tmp_path / "orders.csv", ids="text")
+    assert got["participant_id"].tolist() == _read_csv_as_text(tmp_path / "orders.csv")["participant_id"].tolist()
+
+
+def test_auto_ids_are_int64_when_every_id_is_an_integer_else_text(tmp_path):
+    path = tmp_path / "people.csv"
+    path.write_text("id,sponsor_id\n1,\n2.0,1\n007,2\n")
+    got = dl.read_participants(path)  # ids="auto"
+    assert got["id"].dtype == np.int64 and got["id"].tolist() == [1, 2, 7]
+    assert got["sponsor_id"].dtype == "Int64" and got["sponsor_id"].isna().tolist() == [True, False, False]
+    assert dl.read_participants(path, ids="text")["id"].tolist() == ["1", "2.0", "007"]
+    for late in ("A-17", "9223372036854775808", "1.5", "+5"):  # text, on the last line
+        path.write_text("id,sponsor_id\n1,\n2,1\n" + f"3,{late}\n")
+        got = dl.read_participants(path)
+        assert got["id"].dtype == object and got["id"].tolist() == ["1", "2", "3"], late
+        assert got["sponsor_id"].tolist() == [None, "1", late]
+        with pytest.raises(dl.InputError, match=rf"people\.csv:4:2: column 'sponsor_id': .*{re.escape(late)}"):
+            dl.read_participants(path, ids="int")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("participant_id,ordered_on,pv\n17850,2020-01-01,1\nA-17,2020-01-02,2\n")
+    assert dl.read_orders(orders)["participant_id"].tolist() == ["17850", "A-17"]
+    assert dl.read_orders(orders, ids="text")["participant_id"].tolist() == ["17850", "A-17"]
+    orders.write_text("participant_id,ordered_on,pv\n17850,2020-01-01,1\n")
+    assert dl.read_orders(orders)["participant_id"].dtype == np.int64
+    path.write_text("id,sponsor_id\n1,\n ,1\n")
+    for ids in ("int", "text", "auto"):  # an empty id is an error in every kind
+        with pytest.raises(dl.InputError, match=r"people\.csv:3:1: column 'id': empty id"):
+            dl.read_participants(path, ids=ids)
+    with pytest.raises(dl.InputError, match="ids: expected 'int', 'text' or 'auto', not 'str'"):
+        dl.read_participants(path, ids="str")
+
+
+def test_company_files_get_ids_of_one_kind(tmp_path):
+    people, orders = tmp_path / "people.csv", tmp_path / "orders.csv"
+    people.write_text("id,sponsor_id\n5,\n007,5\n-9223372036854775808,5\n")
+    # "+5" is not an integer id for the reader: the orders are text, so are the participants;
+    # every id is then a whole number written in digits: int64 in both, "+5" and "5" alike
+    orders.write_text("participant_id,ordered_on,pv\n+5,2020-01-01,1\n7,2020-01-02,2\n-9223372036854775808,2020-01-02,3\n")
+    p, o = dl.read_company_files(people, orders)
+    assert p["id"].dtype == np.int64 and p["id"].tolist() == [5, 7, -(2**63)]
+    assert p["sponsor_id"].dtype == "Int64" and p["sponsor_id"].tolist()[1:] == [5, 5] and p["sponsor_id"].isna()[0]
+    assert o["participant_id"].dtype == np.int64 and o["participant_id"].tolist() == [5, 7, -(2**63)]
+    # a text id in either file: both text, compared exactly
+    orders.write_text("participant_id,ordered_on,pv\nA-17,2020-01-01,1\n007,2020-01-02,2\n")
+    p, o = dl.read_company_files(people, orders)
+    assert p["id"].tolist() == ["5", "007", "-9223372036854775808"] and p["sponsor_id"].tolist() == [None, "5", "5"]
+    assert o["participant_id"].tolist() == ["A-17", "007"]
+    for beyond in ("9223372036854775808", "-9223372036854775809", "12345678901234567890"):
+        people.write_text(f"id,sponsor_id\n5,\n{beyond},5\n")
+        orders.write_text("participant_id,ordered_on,pv\n5,2020-01-01,1\n")
+        p, o = dl.read_company_files(people, orders)
+        assert p["id"].tolist() == ["5", beyond] and o["participant_id"].tolist() == ["5"], beyond
+    steps = []
+    dl.read_company_files(people, orders, step=lambda what, run: steps.append(what) or run())
+    assert steps == [f"reading {people}", f"reading {orders}", f"reading {orders} as text"]
+
+
+def test_integer_names_take_whole_numbers_in_ascii_digits_within_int64():
+    from downline.readers import _integer_names
+
+    got = _integer_names(["7", "007", "+5", "-0", "-9223372036854775808", "9223372036854775807",
+                          "+0000000000000000001"])
+    assert got.dtype == np.int64 and got.tolist() == [7, 7, 5, 0, -(2**63), 2**63 - 1, 1]
+    assert _integer_names([]).tolist() == []
+    for bad in ("9223372036854775808", "-9223372036854775809", "99999999999999999999", "1.0", "1e3", "A-17", "+",
+                "-", "+-1", "1 2", "\u0661\u0662", "12345678901234567890", "0x10"):
+        assert _integer_names(["1", bad]) is None, bad
