@@ -10,153 +10,19 @@
 #include <string>
 #include <vector>
 
+#include "accumulate.hpp"
 #include "activity.hpp"
 #include "config.hpp"
 #include "network.hpp"
 
 namespace downline {
 
-namespace detail {
-
-/// Positions per chunk of the chunked subtree sum. Fixed, so that the summation order,
-/// and with it every bit of the result, does not depend on the thread count.
-constexpr index_t subtree_chunk = index_t{1} << 14;
-
-/// Networks deeper than this take the single reverse pass: a chunk hands its carries to
-/// the ancestors of its first node, O(depth) per chunk.
-constexpr index_t subtree_chunk_max_depth = index_t{1} << 12;
-
-/// Chunks summed together, interleaved (see subtree_chunk_pass).
-constexpr int subtree_streams = 4;
-
-/// Sums S chunks of `len` positions, the s-th starting at lo + s * len, each last
-/// position first with its own stack of pending sums acc + s * stride (one per depth,
-/// zero on entry): acc[d] holds the subtree sums met so far at depth d whose sponsor is
-/// not reached yet. When k (depth d) is reached its whole downline in the chunk has been
-/// met, so acc[d + 1] holds exactly its recruits' subtree sums; k takes and clears it and
-/// adds its own sum to acc[d]. The S chunks are independent chains of adds through
-/// memory, interleaved so that they overlap (a single chain runs 1.4x slower). On
-/// return, acc[d] for d <= depth(first position) holds what the chunk owes to that
-/// position's ancestor at depth d - 1 (the deeper entries are zero again). `out` may
-/// alias `v`. Kept out of line: inlined, GCC schedules it worse.
-template <int S, class In, class Out>
-DOWNLINE_NOINLINE void subtree_chunk_pass(index_t lo, index_t len, const index_t* depth,
-                                          const In* v, Out* out, Out* __restrict acc,
-                                          std::size_t stride) {
-  for (index_t i = len; i-- > 0;) {
-    Out* c[S];
-    Out g[S];
-    DOWNLINE_UNROLL
-    for (int s = 0; s < S; ++s) {
-      const index_t k = lo + s * len + i;
-      c[s] = acc + static_cast<std::size_t>(s) * stride + static_cast<std::size_t>(depth[k]);
-      g[s] = static_cast<Out>(v[k]) + c[s][1];
-    }
-    DOWNLINE_UNROLL
-    for (int s = 0; s < S; ++s) {
-      c[s][1] = Out{};
-      out[lo + s * len + i] = g[s];
-      c[s][0] += g[s];
-    }
-  }
-}
-
-/// subtree_sum over chunks of `chunk` positions (any chunk >= 1 gives the same sums up
-/// to rounding; the tests use small ones). See subtree_sum.
-template <class In, class Out>
-void chunked_subtree_sum(const Network& net, const In* v, Out* out, index_t chunk) {
-  const index_t n = net.size();
-  const index_t* parent = net.parents().data();
-  const index_t* depth = net.depths().data();
-  const index_t chunks = n == 0 ? 0 : (n - 1) / chunk + 1;
-  if (chunks == 0) return;
-  const std::size_t slots = static_cast<std::size_t>(net.max_depth()) + 2;
-  // carries of chunk j: depth(first node of j) + 1 sums, at carry[offset[j]...]
-  std::vector<std::size_t> offset(static_cast<std::size_t>(chunks) + 1, 0);
-  for (index_t j = 0; j < chunks; ++j)
-    offset[j + 1] = offset[j] + static_cast<std::size_t>(depth[j * chunk]) + 1;
-  std::vector<Out> carry(offset.back(), Out{});
-  const std::size_t uchunks = static_cast<std::size_t>(chunks);
-  parallel_for_parts(
-      uchunks, std::min<std::size_t>(uchunks, static_cast<std::size_t>(call_threads())),
-      [&](std::size_t, std::size_t jb, std::size_t je) {
-        constexpr std::size_t S = static_cast<std::size_t>(subtree_streams);
-        std::vector<Out> acc(slots * S, Out{});
-        // hand over chunk j's carries from stream s's stack, clearing it
-        auto take = [&](std::size_t j, std::size_t s) {
-          Out* c = carry.data() + offset[j];
-          Out* a = acc.data() + s * slots;
-          const index_t top = depth[static_cast<index_t>(j) * chunk];
-          for (index_t d = 0; d <= top; ++d) {
-            c[d] = a[d];
-            a[d] = Out{};
-          }
-        };
-        std::size_t j = jb;
-        // whole chunks, S at a time (the last chunk of the network may be short)
-        const std::size_t full = static_cast<std::int64_t>(je) * chunk <= n ? je : je - 1;
-        for (; j + S <= full; j += S) {
-          subtree_chunk_pass<subtree_streams>(static_cast<index_t>(j) * chunk, chunk, depth, v,
-                                              out, acc.data(), slots);
-          for (std::size_t s = 0; s < S; ++s) take(j + s, s);
-        }
-        for (; j < je; ++j) {
-          const index_t lo = static_cast<index_t>(j) * chunk;
-          subtree_chunk_pass<1>(lo, std::min(chunk, n - lo), depth, v, out, acc.data(), slots);
-          take(j, 0);
-        }
-      });
-  // c[d] of chunk j is owed to the ancestor of its first node at depth d - 1 (c[0] to
-  // nobody: a root has no sponsor). The last chunk first: every chunk after j has
-  // handed its carries to j by then.
-  for (index_t j = chunks; j-- > 1;) {
-    const index_t lo = j * chunk, prev = lo - chunk;
-    const Out* c = carry.data() + offset[j];
-    Out sum{};
-    index_t a = parent[lo];
-    for (; a != npos && a >= prev; a = parent[a]) {
-      sum += c[depth[a] + 1];
-      out[a] += sum;
-    }
-    if (a == npos) continue;
-    // a (before prev) contains lo in its range, so it contains prev too: a and every
-    // ancestor above it are ancestors of chunk j - 1's first node
-    Out* pc = carry.data() + offset[j - 1];
-    const index_t da = depth[a];
-    pc[da + 1] += sum + c[da + 1];
-    for (index_t d = 1; d <= da; ++d) pc[d] += c[d];
-  }
-}
-
-}  // namespace detail
-
-/// out[k] = sum of v over the subtree of k (k included), preorder arrays of size n.
-/// `out` may alias `v`. Results are deterministic (the same bits whatever the thread
-/// count) and free of the cancellation of differences of large prefix sums.
-///
-/// The positions are cut into fixed chunks of detail::subtree_chunk, shared among the
-/// threads. Each chunk is summed last position first with a small stack of pending sums
-/// per depth (detail::subtree_chunk_pass, four chunks interleaved), streaming over the
-/// depth, v and out arrays. A chunk's sums are final except for the ancestors of its
-/// first node, which also receive what later chunks owe them: the last chunk first, each
-/// adds its carries along its ancestors inside the previous chunk and hands the rest to
-/// that chunk's carries. Networks deeper than detail::subtree_chunk_max_depth take a
-/// single reverse pass instead (each node added to its sponsor once its own downline has
-/// been added to it).
+/// out[k] = sum of v over the subtree of k (k included), preorder arrays of size n:
+/// subtree_sums() of one column (accumulate.hpp). `out` may alias `v`; the same bits
+/// whatever the thread count, and as a column of a wider rollup.
 template <class In, class Out>
 void subtree_sum(const Network& net, const In* v, Out* out) {
-  if (net.max_depth() <= detail::subtree_chunk_max_depth) {
-    detail::chunked_subtree_sum(net, v, out, detail::subtree_chunk);
-    return;
-  }
-  const index_t n = net.size();
-  const index_t* parent = net.parents().data();
-  if (static_cast<const void*>(out) != static_cast<const void*>(v))
-    for (index_t k = 0; k < n; ++k) out[k] = static_cast<Out>(v[k]);
-  for (index_t k = n; k-- > 0;) {
-    const index_t p = parent[k];
-    if (p != npos) out[p] += out[k];
-  }
+  subtree_sums(net, v, out, 1);
 }
 
 /// Exact integer subtree sums (counts): out[k] = sum of v over [k, end(k)).
@@ -205,25 +71,22 @@ inline int stored_levels(const Network& net, long long levels) {
 }
 
 /// Level sums: out[(l - 1) * n + k] = sum of v over k's downline members at level l,
-/// l = 1..levels. One pass over the parent array per level up to the network's height;
-/// the levels above it are zeros.
+/// l = 1..levels: marked_level_sums() with every participant marked (one bottom-up pass;
+/// the levels above the network's height are zeros).
 inline void level_sums(const Network& net, const double* v, int levels, double* out) {
-  const index_t n = net.size();
-  const index_t* parent = net.parents().data();
-  const std::size_t un = static_cast<std::size_t>(n);
-  std::fill(out, out + un * static_cast<std::size_t>(std::max(levels, 0)), 0.0);
-  for (int l = 1; l <= std::min<int>(levels, net.max_depth()); ++l) {
-    const double* below = l == 1 ? v : out + (static_cast<std::size_t>(l) - 2) * un;
-    double* cur = out + (static_cast<std::size_t>(l) - 1) * un;
-    for (index_t k = 0; k < n; ++k)
-      if (parent[k] != npos) cur[parent[k]] += below[k];
-  }
+  const std::size_t un = static_cast<std::size_t>(net.size());
+  const int stored = std::min<int>(std::max(levels, 0), net.max_depth());
+  std::fill(out + un * static_cast<std::size_t>(stored), out + un * static_cast<std::size_t>(std::max(levels, 0)), 0.0);
+  const auto one = [](index_t) { return 1; };
+  const auto none = [](index_t) { return 0; };
+  marked_level_sums(net, v, one, none, stored, [&](index_t k, const double* sums) {
+    for (int l = 0; l < stored; ++l) out[static_cast<std::size_t>(l) * un + static_cast<std::size_t>(k)] = sums[l];
+  });
 }
 
 /// Subtree sums of every column of a participants x columns matrix whose rows are in
-/// the network's input row order; returns the same shape, same row order. One pass over
-/// the rows for all columns (a reverse pass in preorder: each row is added to its
-/// sponsor's row after all of its own downline has been added to it).
+/// the network's input row order; returns the same shape, same row order: subtree_sums()
+/// of the columns in preorder (each column the same bits as subtree_sum of it alone).
 template <class Derived>
 Eigen::Matrix<typename Derived::Scalar, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>
 rollup_rows(const Network& net, const Eigen::MatrixBase<Derived>& values) {
@@ -236,9 +99,7 @@ rollup_rows(const Network& net, const Eigen::MatrixBase<Derived>& values) {
   const index_t* pos = net.position_of_row().data();
   RowMat pre(values.rows(), values.cols());
   for (index_t r = 0; r < n; ++r) pre.row(pos[r]) = values.row(r);
-  const index_t* parent = net.parents().data();
-  for (index_t k = n; k-- > 0;)
-    if (parent[k] != npos) pre.row(parent[k]) += pre.row(k);
+  subtree_sums(net, pre.data(), pre.data(), static_cast<std::size_t>(values.cols()));
   RowMat out(values.rows(), values.cols());
   for (index_t r = 0; r < n; ++r) out.row(r) = pre.row(pos[r]);
   return out;
@@ -265,19 +126,12 @@ void category_sums(const Network& net, const Code* code, const double* weight, i
     throw errors::listed(ErrorKind::bad_value,
                          "category code(s) >= " + std::to_string(c) + " at rows", std::move(bad));
   const index_t* pos = net.position_of_row().data();
-  const index_t* parent = net.parents().data();
   std::vector<Out> pre(un * c, Out{});
   for (index_t r = 0; r < n; ++r)
     if (code[r] >= 0)
       pre[static_cast<std::size_t>(pos[r]) * c + static_cast<std::size_t>(code[r])] =
           weight ? static_cast<Out>(weight[r]) : Out{1};
-  for (index_t k = n; k-- > 0;) {
-    const index_t p = parent[k];
-    if (p == npos) continue;
-    Out* dst = pre.data() + static_cast<std::size_t>(p) * c;
-    const Out* src = pre.data() + static_cast<std::size_t>(k) * c;
-    for (std::size_t j = 0; j < c; ++j) dst[j] += src[j];
-  }
+  subtree_sums(net, pre.data(), pre.data(), c);
   for (index_t r = 0; r < n; ++r) {
     const Out* src = pre.data() + static_cast<std::size_t>(pos[r]) * c;
     Out* dst = out + static_cast<std::size_t>(r) * c;

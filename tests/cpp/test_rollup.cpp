@@ -284,9 +284,25 @@ TEST_CASE("subtree sums in chunks of any size, on 1 to 3 threads, equal ancestor
             CAPTURE(threads);
             set_num_threads(threads);
             std::fill(oi.begin(), oi.end(), std::int64_t{-7777});
-            detail::chunked_subtree_sum(net, pi.data(), oi.data(), chunk);
+            detail::chunked_subtree_sums(net, pi.data(), oi.data(), 1, chunk);
             od = pd;  // in place: out aliases v
-            detail::chunked_subtree_sum(net, od.data(), od.data(), chunk);
+            detail::chunked_subtree_sums(net, od.data(), od.data(), 1, chunk);
+            // three columns at once (row-major): v, -v and 3v, each the bits of one column
+            // alone (the values are not exact here: 1/7 steps)
+            std::vector<double> one(pd.size()), wide(3 * pd.size()), alone(pd.size());
+            for (std::size_t k = 0; k < pd.size(); ++k) {
+              one[k] = pd[k] / 7.0;
+              wide[3 * k] = one[k];
+              wide[3 * k + 1] = -one[k] * 1.1;
+              wide[3 * k + 2] = 3 * one[k];
+            }
+            detail::chunked_subtree_sums(net, wide.data(), wide.data(), 3, chunk);
+            for (int col = 0; col < 3; ++col) {
+              for (std::size_t k = 0; k < pd.size(); ++k)
+                alone[k] = col == 0 ? one[k] : col == 1 ? -one[k] * 1.1 : 3 * one[k];
+              detail::chunked_subtree_sums(net, alone.data(), alone.data(), 1, chunk);
+              for (std::size_t k = 0; k < pd.size(); ++k) REQUIRE(wide[3 * k + col] == alone[k]);
+            }
             for (int i = 0; i < n; ++i) {
               const index_t k = net.at(f.ids[i]);
               REQUIRE(oi[k] == ri.at(f.ids[i]));

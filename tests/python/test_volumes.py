@@ -218,3 +218,21 @@ print(grew // 1024, v.shape[1], v.loc[1, "level_1"], v["level_1000"].abs().sum()
                                                 "columns a table can have; the network's height is 3, "
                                                 "so levels above 3 are all zeros$"):
             net.volumes(orders, levels=levels)
+
+
+def test_one_and_many_columns_roll_up_to_the_same_bits():
+    """A column rolled up alone, as part of a frame, and as GV in volumes: identical bits
+    (one accumulator for every width), on values whose sums round."""
+    people, orders = dl.sample(30_000, seed=9)
+    net = dl.Network.from_frame(people)
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"a": rng.uniform(0, 1, len(people)) / 7, "b": rng.normal(size=len(people)) * 1e3,
+                          "c": rng.uniform(-1, 1, len(people)) * 1e-3}, index=net.ids)
+    wide = net.rollup(frame)
+    for col in frame.columns:
+        alone = net.rollup(frame[col])
+        assert np.array_equal(wide[col].to_numpy(), alone.to_numpy()), col
+    pv = orders[orders.ordered_on >= "2023-11-01"].groupby("participant_id")["pv"].sum().reindex(net.ids, fill_value=0)
+    gv = net.volumes(orders[orders.ordered_on >= "2023-11-01"], columns=["gv"])["gv"]
+    assert np.array_equal(net.rollup(pv.to_frame())["pv"].to_numpy(), net.rollup(pv).to_numpy())
+    np.testing.assert_allclose(gv.to_numpy(), net.rollup(pv).to_numpy(), rtol=1e-12)
