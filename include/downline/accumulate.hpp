@@ -202,29 +202,24 @@ void subtree_sums(const Network& net, const In* v, Out* out, std::size_t W) {
 /// Bottom-up accumulation over `net` with vectors of `width` values of type T.
 /// visit(k, children, up) is called for every position k, recruits before sponsors (the
 /// preorder backwards): `children` (width values) is the element-wise sum of the
-/// contributions of k's recruits (zeros for a leaf); k writes its own contribution to
-/// `up` (width values, zero on entry), which is added to its sponsor's `children`
-/// (a root's is dropped). `children` may be modified by the visit (it is cleared after).
+/// contributions of k's recruits (zeros for a leaf); k adds its own contribution to `up`
+/// (width values: the running sum of its sponsor's recruits so far, or scratch for a
+/// root). `children` may be modified by the visit (it is cleared after).
 template <class T, class Visit>
 void accumulate_children(const Network& net, std::size_t width, Visit visit) {
   const index_t n = net.size();
   if (n == 0) return;
-  const index_t* parent = net.parents().data();
   const index_t* depth = net.depths().data();
-  // pending[d]: the summed contributions of the nodes at depth d met so far whose sponsor
-  // is not met yet. When k (depth d) is met, its whole downline has been, so pending[d + 1]
-  // holds exactly the contributions of k's recruits.
-  std::vector<T> pending((static_cast<std::size_t>(net.max_depth()) + 2) * width, T{});
-  std::vector<T> up(width);
+  // pending[d + 1]: the summed contributions of the nodes at depth d met so far whose
+  // sponsor is not met yet (pending[0]: the roots', never read). When k (depth d) is met,
+  // its whole downline has been, so pending[d + 2] holds exactly the contributions of k's
+  // recruits.
+  std::vector<T> pending((static_cast<std::size_t>(net.max_depth()) + 3) * width, T{});
   for (index_t k = n; k-- > 0;) {
     const std::size_t d = static_cast<std::size_t>(depth[k]);
-    T* children = pending.data() + (d + 1) * width;
-    std::fill(up.begin(), up.end(), T{});
-    visit(k, children, up.data());
+    T* children = pending.data() + (d + 2) * width;
+    visit(k, children, pending.data() + (d + 1) * width);
     std::fill(children, children + width, T{});
-    if (parent[k] == npos) continue;
-    T* mine = pending.data() + d * width;
-    for (std::size_t j = 0; j < width; ++j) mine[j] += up[j];
   }
 }
 

@@ -513,15 +513,15 @@ inline void evaluate_ranks(const Network& net, const Plan& plan, PlanEvaluation&
     }
     // contribution to the sponsor
     const double gv = ev.gv[k];
-    for (std::size_t r = 0; r < R; ++r) up[r] = std::min(gv, leg_limit[r]);
+    for (std::size_t r = 0; r < R; ++r) up[r] += std::min(gv, leg_limit[r]);
     std::size_t highest = static_cast<std::size_t>(rank + 1);
     for (std::size_t b = buckets; b-- > highest + 1;)
       if (ch[legs_at + b] > 0) {
         highest = b;
         break;
       }
-    up[legs_at + highest] = 1;
-    up[active_at] = ev.active[k];
+    up[legs_at + highest] += 1;
+    up[active_at] += ev.active[k];
   });
 }
 
