@@ -47,4 +47,5 @@ def test_quickstart_notebook_runs(data_dir, tmp_path, monkeypatch):
     assert "331,003 published totals, 0 differ" in text  # the census rollup reproduces every total
     assert "4,339 customers" in text                     # Online Retail after cleaning (data README)
     images = [o for o in outputs if "image/png" in o.get("data", {})]
-    assert len(images) == 6                               # every plot cell drew its figure
+    assert "<Evaluation of Example for [2023-11-01, 2023-12-01)" in text  # the compensation section ran
+    assert len(images) == 9                               # every plot cell drew its figure
