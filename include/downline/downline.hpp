@@ -1,6 +1,7 @@
 // Umbrella header: every concept of downline.
 #pragma once
 
+#include "accumulate.hpp"
 #include "activity.hpp"
 #include "array.hpp"
 #include "cohort.hpp"
@@ -13,6 +14,7 @@
 #include "io/csv.hpp"
 #include "network.hpp"
 #include "orders.hpp"
+#include "plan.hpp"
 #include "retention.hpp"
 #include "rfm.hpp"
 #include "rollup.hpp"
