@@ -443,6 +443,7 @@ struct PlanTotals {
 /// Plan::ranks, -1 for none; gaps are NaN where there is no next rank.
 struct PlanEvaluation {
   Array<std::uint8_t> member;  ///< in the network in the period (PeriodVolumes::members)
+  Array<index_t> rows;  ///< after to_member_rows(): the input row of each element (else empty)
   Array<double> pv, cv, gv;
   Array<std::uint8_t> active;
   Array<std::int32_t> rank, next_rank;
@@ -657,12 +658,22 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
 }
 
 /// Moves every per-participant array of `ev` from preorder to the network's input row
-/// order (row r: the participant of input row r), as tables for users are ordered.
-inline void to_input_rows(const Network& net, PlanEvaluation& ev) {
+/// order, keeping the members only (as tables for users are ordered): element i is the
+/// participant of input row ev.rows[i].
+inline void to_member_rows(const Network& net, PlanEvaluation& ev) {
+  const index_t n = net.size();
+  const index_t* pos = net.position_of_row().data();
+  ev.rows.clear();
+  for (index_t r = 0; r < n; ++r)
+    if (ev.member[pos[r]]) ev.rows.push_back(r);
+  Array<index_t> from(ev.rows.size());  // the preorder position of each element
+  for (std::size_t i = 0; i < from.size(); ++i) from[i] = pos[ev.rows[i]];
   const auto move = [&](auto& a) {
-    std::remove_reference_t<decltype(a)> rows(a.size());
-    net.preorder_to_rows(a.data(), rows.data());
-    a.swap(rows);
+    std::remove_reference_t<decltype(a)> out(from.size());
+    detail::parallel_for(from.size(), detail::network_build::row_grain, [&](std::size_t, std::size_t b, std::size_t e) {
+      for (std::size_t i = b; i < e; ++i) out[i] = a[from[i]];
+    });
+    a.swap(out);
   };
   for (Array<double>* a : {&ev.pv, &ev.cv, &ev.gv, &ev.capped_gv, &ev.pv_gap, &ev.gv_gap, &ev.legs_gap,
                            &ev.active_frontline_gap, &ev.unilevel, &ev.differential, &ev.generation,
@@ -681,12 +692,12 @@ inline void to_input_rows(const Network& net, PlanEvaluation& ev) {
 /// when the plan has a fast start); with enrolment dates, the network as of end - 1 (the
 /// period's last day). Sales count every order of the period.
 struct PeriodData {
-  Array<double> pv, cv, fast_start_cv;
+  Array<double> pv, cv, fast_start_cv;  ///< cv empty: CV = PV
   double sales = 0;
   Array<std::uint8_t> members;  ///< the network as of the period's last day
   PeriodVolumes volumes() const {
-    return {pv.data(), cv.data(), fast_start_cv.empty() ? nullptr : fast_start_cv.data(), sales,
-            members.empty() ? nullptr : members.data()};
+    return {pv.data(), cv.empty() ? nullptr : cv.data(), fast_start_cv.empty() ? nullptr : fast_start_cv.data(),
+            sales, members.empty() ? nullptr : members.data()};
   }
 };
 
@@ -698,30 +709,48 @@ inline PeriodData period_data(const Network& net, const Plan& plan, const Activi
       throw errors::bad_value("orders", "were mapped to a network of " + std::to_string(a->network_size()) +
                                             " participants, not this one of " + std::to_string(n));
   if (start >= end) throw errors::bad_value("period", "[start, end) is empty: start must be before end");
-  const Activity& c = cv ? *cv : pv;
   PeriodData d;
   if (net.has_enrolment()) d.members = net.members_as_of(end - 1);
   d.pv.assign(static_cast<std::size_t>(n), 0.0);
-  d.cv.assign(static_cast<std::size_t>(n), 0.0);
-  pv.for_each_order(start, end, [&](index_t k, double v) { d.pv[k] += v; });
-  c.for_each_order(start, end, [&](index_t k, double v) { d.cv[k] += v; });
-  (amount ? *amount : pv).for_each_order(start, end, [&](index_t, double v) { d.sales += v; });
-  if (plan.fast_start) {
+  const bool fast = plan.fast_start.has_value();
+  if (fast) {
     if (!net.has_enrolment() && n > 0)
       throw errors::bad_value("fast_start", "needs the participants' enrolment dates (the network has none)");
     d.fast_start_cv.assign(static_cast<std::size_t>(n), 0.0);
-    const std::int64_t days = plan.fast_start->days;
-    const index_t* node = c.nodes().data();
-    const day_t* day = c.days().data();
-    const double* vol = c.volumes().data();
-    for (std::size_t i = 0; i < c.size(); ++i) {
-      const day_t dd = day[i];
-      const index_t k = node[i];
-      if (dd < start || dd >= end) continue;
-      const std::int64_t since = static_cast<std::int64_t>(dd) - net.enrolled_on(k);
-      if (since >= 0 && since < days) d.fast_start_cv[k] += vol[i];
+  }
+  const std::int64_t fast_days = fast ? plan.fast_start->days : 0;
+  const day_t* enrolled = net.enrolment_days().data();
+  // The CV orders (the PV ones when cv is null) in one scan: CV (PV), their sum, and the
+  // fast-start CV of those in the first days after enrolment.
+  const Activity& c = cv ? *cv : pv;
+  double* to = cv ? (d.cv.assign(static_cast<std::size_t>(n), 0.0), d.cv.data()) : d.pv.data();
+  const index_t* node = c.nodes().data();
+  const day_t* day = c.days().data();
+  const double* vol = c.volumes().data();
+  double scanned = 0;
+  for (std::size_t i = 0, m = c.size(); i < m; ++i) {
+    const day_t dd = day[i];
+    if (dd < start || dd >= end) continue;
+    const index_t k = node[i];
+    to[k] += vol[i];
+    scanned += vol[i];
+    if (fast) {
+      const std::int64_t since = static_cast<std::int64_t>(dd) - enrolled[k];
+      if (since >= 0 && since < fast_days) d.fast_start_cv[k] += vol[i];
     }
   }
+  double pv_sum = scanned;
+  if (cv) {
+    pv_sum = 0;
+    pv.for_each_order(start, end, [&](index_t k, double v) {
+      d.pv[k] += v;
+      pv_sum += v;
+    });
+  }
+  if (amount)
+    amount->for_each_order(start, end, [&](index_t, double v) { d.sales += v; });
+  else
+    d.sales = pv_sum;
   return d;
 }
 

@@ -255,9 +255,9 @@ def _frame(plan: CompensationPlan, network: Network, core: _core.PlanEvaluation,
             data[col] = core.active.astype(bool)
         else:
             data[col] = getattr(core, col)
-    frame = pd.DataFrame(data, index=network.ids)
-    member = core.member.astype(bool)
-    return frame if member.all() else frame[member]
+    rows = core.rows
+    index = network.ids if len(rows) == len(network.ids) else network.ids.take(rows)
+    return pd.DataFrame(data, index=index, copy=False)  # the columns are the core's arrays (views): no copy
 
 
 def _totals(core: _core.PlanEvaluation) -> dict:

@@ -42,29 +42,32 @@ void bind_plan(py::module_& m) {
       .def_readonly("cap_factor", &PlanTotals::cap_factor)
       .def_readonly("payout_ratio", &PlanTotals::payout_ratio);
 
+  // writeable views: Evaluation.participants holds them as its columns (no copy), and a
+  // user may change a frame's values in place as with any pandas frame
   py::class_<PlanEvaluation, std::shared_ptr<PlanEvaluation>> ev(
       m, "PlanEvaluation",
-      "One period's figures per participant, in the network's input row order (numpy views); "
+      "One period's figures per participant in the network in the period (enrolled by its last day), in the "
+      "network's input row order (numpy views; `rows` gives their input rows); "
       "ranks are indices into the plan's ranks, -1 for none");
-  def_view(ev, "member", &PlanEvaluation::member, "in the network in the period (enrolled by its last day)");
-  def_view(ev, "pv", &PlanEvaluation::pv, "personal volume");
-  def_view(ev, "cv", &PlanEvaluation::cv, "commissionable volume");
-  def_view(ev, "gv", &PlanEvaluation::gv, "group volume");
-  def_view(ev, "active", &PlanEvaluation::active, "PV >= active_pv");
-  def_view(ev, "rank", &PlanEvaluation::rank, "rank index, -1: none");
-  def_view(ev, "next_rank", &PlanEvaluation::next_rank, "the next rank's index, -1: none");
-  def_view(ev, "title", &PlanEvaluation::title, "the highest rank held so far in a run (evaluate: rank)");
-  def_view(ev, "capped_gv", &PlanEvaluation::capped_gv, "capped GV under the next rank's leg cap");
-  def_view(ev, "pv_gap", &PlanEvaluation::pv_gap, "PV missing for the next rank");
-  def_view(ev, "gv_gap", &PlanEvaluation::gv_gap, "capped GV missing for the next rank");
-  def_view(ev, "legs_gap", &PlanEvaluation::legs_gap, "qualified legs missing for the next rank");
+  def_view(ev, "rows", &PlanEvaluation::rows, "the input row of each element: the members, in input row order", true);
+  def_view(ev, "pv", &PlanEvaluation::pv, "personal volume", true);
+  def_view(ev, "cv", &PlanEvaluation::cv, "commissionable volume", true);
+  def_view(ev, "gv", &PlanEvaluation::gv, "group volume", true);
+  def_view(ev, "active", &PlanEvaluation::active, "PV >= active_pv", true);
+  def_view(ev, "rank", &PlanEvaluation::rank, "rank index, -1: none", true);
+  def_view(ev, "next_rank", &PlanEvaluation::next_rank, "the next rank's index, -1: none", true);
+  def_view(ev, "title", &PlanEvaluation::title, "the highest rank held so far in a run (evaluate: rank)", true);
+  def_view(ev, "capped_gv", &PlanEvaluation::capped_gv, "capped GV under the next rank's leg cap", true);
+  def_view(ev, "pv_gap", &PlanEvaluation::pv_gap, "PV missing for the next rank", true);
+  def_view(ev, "gv_gap", &PlanEvaluation::gv_gap, "capped GV missing for the next rank", true);
+  def_view(ev, "legs_gap", &PlanEvaluation::legs_gap, "qualified legs missing for the next rank", true);
   def_view(ev, "active_frontline_gap", &PlanEvaluation::active_frontline_gap,
            "active frontline recruits missing for the next rank");
-  def_view(ev, "unilevel", &PlanEvaluation::unilevel, "unilevel bonus");
-  def_view(ev, "differential", &PlanEvaluation::differential, "differential bonus");
-  def_view(ev, "generation", &PlanEvaluation::generation, "generation bonus");
-  def_view(ev, "fast_start", &PlanEvaluation::fast_start, "fast-start bonus");
-  def_view(ev, "total", &PlanEvaluation::total, "every bonus");
+  def_view(ev, "unilevel", &PlanEvaluation::unilevel, "unilevel bonus", true);
+  def_view(ev, "differential", &PlanEvaluation::differential, "differential bonus", true);
+  def_view(ev, "generation", &PlanEvaluation::generation, "generation bonus", true);
+  def_view(ev, "fast_start", &PlanEvaluation::fast_start, "fast-start bonus", true);
+  def_view(ev, "total", &PlanEvaluation::total, "every bonus", true);
   ev.def_readonly("totals", &PlanEvaluation::totals)
       .def_readonly("rank_counts", &PlanEvaluation::rank_counts, "participants per rank");
 
@@ -76,7 +79,7 @@ void bind_plan(py::module_& m) {
         py::gil_scoped_release release;
         const PeriodData data = period_data(net, plan, pv, cv, amount, start, end);
         *out = evaluate(net, plan, data.volumes());
-        to_input_rows(net, *out);
+        to_member_rows(net, *out);
         return out;
       },
       py::arg("network"), py::arg("plan"), py::arg("pv"), py::arg("cv").none(true), py::arg("amount").none(true),
@@ -92,7 +95,7 @@ void bind_plan(py::module_& m) {
           py::gil_scoped_release release;
           PlanRun r = run(net, plan, pv, cv, amount, bounds);
           for (PlanEvaluation& period : r.periods) {
-            to_input_rows(net, period);
+            to_member_rows(net, period);
             out.push_back(std::make_shared<PlanEvaluation>(std::move(period)));
           }
         }
