@@ -454,6 +454,14 @@ struct PlanEvaluation {
   Array<double> unilevel, differential, generation, fast_start, total;  ///< after the cap
   PlanTotals totals;
   std::vector<std::int64_t> rank_counts;  ///< participants per rank (index: rank)
+
+  /// The per-participant columns of doubles, for code that treats them alike.
+  static constexpr Array<double> PlanEvaluation::*real_columns[] = {
+      &PlanEvaluation::pv,        &PlanEvaluation::cv,           &PlanEvaluation::gv,
+      &PlanEvaluation::capped_gv, &PlanEvaluation::pv_gap,       &PlanEvaluation::gv_gap,
+      &PlanEvaluation::legs_gap,  &PlanEvaluation::active_frontline_gap, &PlanEvaluation::unilevel,
+      &PlanEvaluation::differential, &PlanEvaluation::generation, &PlanEvaluation::fast_start,
+      &PlanEvaluation::total};
 };
 
 namespace detail {
@@ -539,10 +547,7 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
   if (n > 0 && !in.pv) throw errors::bad_value("pv", "is missing (one PV per participant)");
   if (!std::isfinite(in.sales)) throw errors::bad_value("sales", "must be finite");
   PlanEvaluation ev;
-  for (Array<double>* a : {&ev.pv, &ev.cv, &ev.gv, &ev.capped_gv, &ev.pv_gap, &ev.gv_gap, &ev.legs_gap,
-                           &ev.active_frontline_gap, &ev.unilevel, &ev.differential, &ev.generation,
-                           &ev.fast_start, &ev.total})
-    a->assign(un, 0.0);
+  for (auto m : PlanEvaluation::real_columns) (ev.*m).assign(un, 0.0);
   ev.active.assign(un, 0);
   ev.member.assign(un, 1);
   if (in.members) std::copy(in.members, in.members + un, ev.member.begin());
@@ -675,10 +680,7 @@ inline void to_member_rows(const Network& net, PlanEvaluation& ev) {
     });
     a.swap(out);
   };
-  for (Array<double>* a : {&ev.pv, &ev.cv, &ev.gv, &ev.capped_gv, &ev.pv_gap, &ev.gv_gap, &ev.legs_gap,
-                           &ev.active_frontline_gap, &ev.unilevel, &ev.differential, &ev.generation,
-                           &ev.fast_start, &ev.total})
-    move(*a);
+  for (auto m : PlanEvaluation::real_columns) move(ev.*m);
   move(ev.active);
   move(ev.member);
   move(ev.rank);
@@ -756,7 +758,25 @@ inline PeriodData period_data(const Network& net, const Plan& plan, const Activi
 
 /// A plan evaluated over consecutive periods [bounds[i], bounds[i + 1]), each on the
 /// network as of its last day, with the title (the highest rank held so far) carried
-/// forward.
+/// forward: each(i, evaluation) is called for every period in order, the evaluation in
+/// preorder, to keep or consume (only the titles are kept from one period to the next).
+template <class Each>
+void run_each(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
+              const Activity* amount, const std::vector<day_t>& bounds, Each each) {
+  if (bounds.size() < 2) throw errors::bad_value("periods", "need at least two bounds (one period)");
+  for (std::size_t i = 1; i < bounds.size(); ++i)
+    if (!(bounds[i - 1] < bounds[i]))
+      throw errors::bad_value("periods", "bounds must increase (bound " + std::to_string(i) + " is not after the one before)");
+  Array<std::int32_t> title(static_cast<std::size_t>(net.size()), -1);
+  for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
+    const PeriodData data = period_data(net, plan, pv, cv, amount, bounds[i], bounds[i + 1]);
+    PlanEvaluation ev = evaluate(net, plan, data.volumes());
+    for (std::size_t k = 0; k < title.size(); ++k) title[k] = ev.title[k] = std::max(ev.title[k], title[k]);
+    each(i, std::move(ev));
+  }
+}
+
+/// run_each() collected: one evaluation per period (in preorder).
 struct PlanRun {
   std::vector<day_t> bounds;
   std::vector<PlanEvaluation> periods;
@@ -764,22 +784,60 @@ struct PlanRun {
 
 inline PlanRun run(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
                    const Activity* amount, const std::vector<day_t>& bounds) {
-  if (bounds.size() < 2) throw errors::bad_value("periods", "need at least two bounds (one period)");
-  for (std::size_t i = 1; i < bounds.size(); ++i)
-    if (!(bounds[i - 1] < bounds[i]))
-      throw errors::bad_value("periods", "bounds must increase (bound " + std::to_string(i) + " is not after the one before)");
   PlanRun out;
   out.bounds = bounds;
-  for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
-    const PeriodData data = period_data(net, plan, pv, cv, amount, bounds[i], bounds[i + 1]);
-    PlanEvaluation ev = evaluate(net, plan, data.volumes());
-    if (i > 0) {
-      const Array<std::int32_t>& before = out.periods.back().title;
-      for (std::size_t k = 0; k < ev.title.size(); ++k) ev.title[k] = std::max(ev.title[k], before[k]);
-    }
-    out.periods.push_back(std::move(ev));
-  }
+  run_each(net, plan, pv, cv, amount, bounds, [&](std::size_t, PlanEvaluation&& ev) { out.periods.push_back(std::move(ev)); });
   return out;
+}
+
+/// run_each() as one table: every period's members, period after period, each period's in
+/// input row order (to_member_rows()); each period's evaluation is freed once appended.
+struct PlanRunTable {
+  std::vector<day_t> bounds;
+  Array<std::int32_t> period;  ///< the period (index into bounds) of each element
+  /// The per-participant columns of every period, concatenated (`rows`: input rows);
+  /// its totals and rank_counts are unused.
+  PlanEvaluation columns;
+  std::vector<PlanTotals> totals;                        ///< per period
+  std::vector<std::vector<std::int64_t>> rank_counts;    ///< per period
+};
+
+inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
+                              const Activity* amount, const std::vector<day_t>& bounds) {
+  PlanRunTable t;
+  t.bounds = bounds;
+  PlanEvaluation& c = t.columns;
+  // the members of every period counted first, so that each column is allocated once
+  std::size_t total = 0;
+  for (std::size_t i = 0; i + 1 < bounds.size() && bounds[i] < bounds[i + 1]; ++i) {
+    if (!net.has_enrolment()) {
+      total += static_cast<std::size_t>(net.size());
+      continue;
+    }
+    const Array<std::uint8_t> in = net.members_as_of(bounds[i + 1] - 1);
+    total += static_cast<std::size_t>(std::count(in.begin(), in.end(), std::uint8_t{1}));
+  }
+  t.period.reserve(total);
+  c.rows.reserve(total);
+  for (auto m : PlanEvaluation::real_columns) (c.*m).reserve(total);
+  for (auto m : {&PlanEvaluation::rank, &PlanEvaluation::next_rank, &PlanEvaluation::title}) (c.*m).reserve(total);
+  c.active.reserve(total);
+  c.member.reserve(total);
+  run_each(net, plan, pv, cv, amount, bounds, [&](std::size_t i, PlanEvaluation&& ev) {
+    to_member_rows(net, ev);
+    const auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
+    t.period.insert(t.period.end(), ev.rows.size(), static_cast<std::int32_t>(i));
+    append(c.rows, ev.rows);
+    for (auto m : PlanEvaluation::real_columns) append(c.*m, ev.*m);
+    append(c.active, ev.active);
+    append(c.member, ev.member);
+    append(c.rank, ev.rank);
+    append(c.next_rank, ev.next_rank);
+    append(c.title, ev.title);
+    t.totals.push_back(ev.totals);
+    t.rank_counts.push_back(std::move(ev.rank_counts));
+  });
+  return t;
 }
 
 /// Two plans on the same network and period (what-if): both evaluations and, per

@@ -193,8 +193,8 @@ class CompensationPlan:
             raise InputError(f"freq: {freq!r} is not a pandas frequency ({exc})") from None
         bounds = sorted({lo, hi, *(int((t - _EPOCH) // pd.Timedelta(days=1)) for t in inner)})
         acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
-        cores = _core.run_plan(network._core, self._core, *acts, bounds)
-        return Run(self, network, cores, [_timestamp(b) for b in bounds])
+        table = _core.run_plan(network._core, self._core, *acts, bounds)
+        return Run(self, network, table, [_timestamp(b) for b in bounds])
 
 
 _EPOCH = pd.Timestamp("1970-01-01")
@@ -244,8 +244,8 @@ def _mapped(network: Network, orders: Any, lo: int, hi: int, participant: str, d
     return (first, None if cv in (None, pv) else mapped(cv), None if amount in (None, pv) else mapped(amount))
 
 
-def _frame(plan: CompensationPlan, network: Network, core: _core.PlanEvaluation, title: bool = False) -> pd.DataFrame:
-    """One evaluation's per-participant frame (members only), indexed by id."""
+def _frame(plan: CompensationPlan, core: _core.PlanEvaluation, index: pd.Index, title: bool = False) -> pd.DataFrame:
+    """The per-participant frame of the core's columns (held, not copied) on `index`."""
     dtype = pd.CategoricalDtype(plan.ranks, ordered=True)
     data = {}
     for col in COLUMNS + (("title",) if title else ()):
@@ -255,13 +255,20 @@ def _frame(plan: CompensationPlan, network: Network, core: _core.PlanEvaluation,
             data[col] = core.active.astype(bool)
         else:
             data[col] = getattr(core, col)
-    rows = core.rows
-    index = network.ids if len(rows) == len(network.ids) else network.ids.take(rows)
     return pd.DataFrame(data, index=index, copy=False)  # the columns are the core's arrays (views): no copy
 
 
+def _members(network: Network, core: _core.PlanEvaluation) -> pd.Index:
+    """The ids of an evaluation's elements (the period's members, in input row order)."""
+    rows = core.rows
+    return network.ids if len(rows) == len(network.ids) else network.ids.take(rows)
+
+
 def _totals(core: _core.PlanEvaluation) -> dict:
-    t = core.totals
+    return _totals_of(core.totals)
+
+
+def _totals_of(t: _core.PlanTotals) -> dict:
     return {"sales": t.sales, **{b: getattr(t, b) for b in BONUSES}, "paid": t.paid,
             "cap_factor": t.cap_factor, "payout_ratio": t.payout_ratio, "earned": t.earned}
 
@@ -297,7 +304,7 @@ class Evaluation:
     def __init__(self, plan: CompensationPlan, network: Network, core: _core.PlanEvaluation,
                  start: pd.Timestamp, end: pd.Timestamp):
         self.plan, self.start, self.end = plan, start, end
-        self.participants = _frame(plan, network, core)
+        self.participants = _frame(plan, core, _members(network, core))
         self.totals = pd.Series(_totals(core), name="total")
         self.ranks = _rank_counts(plan, core)
 
@@ -332,33 +339,61 @@ class Run:
         The periods' first days; ``end`` the last period's end.
     """
 
-    def __init__(self, plan: CompensationPlan, network: Network, cores: list, bounds: list):
+    def __init__(self, plan: CompensationPlan, network: Network, table: _core.PlanRunTable, bounds: list):
         self.plan = plan
         self.periods = pd.DatetimeIndex(bounds[:-1], name="period")
         self.end = bounds[-1]
-        frames = [_frame(plan, network, c, title=True) for c in cores]
-        self.participants = pd.concat(frames, keys=self.periods, names=["period", network.ids.name or "id"])
-        self.totals = pd.DataFrame([_totals(c) for c in cores], index=self.periods)
-        self.ranks = pd.DataFrame([_rank_counts(plan, c) for c in cores], index=self.periods)
-        self.ranks.columns.name = "rank"
-        changes = []
-        for prev, cur, period in zip(frames, frames[1:], self.periods[1:]):
-            both = cur.index.intersection(prev.index, sort=False)
-            before = prev["rank"].reindex(both)
-            after = cur["rank"].reindex(both)
-            b = before.cat.codes.to_numpy()
-            a = after.cat.codes.to_numpy()
-            change = np.where(a > b, "advanced", np.where(a < b, "dropped", "same"))
-            changes.append(pd.DataFrame({"before": before.array, "after": after.array,
-                                         "change": pd.Categorical(change, categories=["advanced", "same", "dropped"])},
-                                        index=both))
-        self.rank_changes = (pd.concat(changes, keys=self.periods[1:], names=["period", network.ids.name or "id"])
-                             if changes else pd.DataFrame(columns=["before", "after", "change"]))
+        cols, period = table.columns, table.period
+        id_name = network.ids.name or "id"
+        # (period, id) by codes into the periods and the ids: no hashing of the rows
+        index = pd.MultiIndex(levels=[self.periods, network.ids], codes=[period, cols.rows],
+                              names=["period", id_name], verify_integrity=False)
+        self.participants = _frame(plan, cols, index, title=True)
+        self.totals = pd.DataFrame([_totals_of(t) for t in table.totals], index=self.periods)
+        counts = np.asarray(table.rank_counts, dtype=np.int64).reshape(len(self.periods), len(plan.ranks))
+        self.ranks = pd.DataFrame(counts, index=self.periods, columns=pd.CategoricalIndex(
+            plan.ranks, categories=plan.ranks, ordered=True, name="rank"))
+        self.rank_changes = _rank_changes(plan, network, self.periods, period, cols.rows, cols.rank, id_name)
 
     def __repr__(self) -> str:
         return (f"<Run of {self.plan.name or 'a plan'}: {len(self.periods)} periods from "
                 f"{self.periods[0].date()} to {self.end.date()}, paid {self.totals['paid'].sum():,.2f} "
                 f"on sales of {self.totals['sales'].sum():,.2f}>")
+
+
+def _rank_changes(plan: CompensationPlan, network: Network, periods: pd.DatetimeIndex, period: np.ndarray,
+                  rows: np.ndarray, rank: np.ndarray, id_name: str) -> pd.DataFrame:
+    """From the second period on, the participants in both a period and the one before:
+    their rank before and after, and whether they advanced, dropped or stayed."""
+    dtype = pd.CategoricalDtype(plan.ranks, ordered=True)
+    bounds = np.searchsorted(period, np.arange(len(periods) + 1))  # each period's slice of the table
+    before_of_row = np.full(len(network.ids), -2, dtype=np.int32)  # -2: not in the period before
+    parts = []
+    for p in range(len(periods)):
+        lo, hi = bounds[p], bounds[p + 1]
+        if p:
+            before = before_of_row[rows[lo:hi]]
+            both = before != -2
+            parts.append((p, rows[lo:hi][both], before[both], rank[lo:hi][both]))
+        before_of_row[:] = -2
+        before_of_row[rows[lo:hi]] = rank[lo:hi]
+    if not parts:
+        return pd.DataFrame({"before": pd.Categorical([], dtype=dtype), "after": pd.Categorical([], dtype=dtype),
+                             "change": pd.Categorical([], categories=CHANGES)})
+    code = np.concatenate([np.full(len(r), p, dtype=np.int32) for p, r, _, _ in parts])
+    who = np.concatenate([r for _, r, _, _ in parts])
+    before = np.concatenate([b for _, _, b, _ in parts])
+    after = np.concatenate([a for _, _, _, a in parts])
+    change = np.where(after > before, 0, np.where(after < before, 2, 1)).astype(np.int8)
+    index = pd.MultiIndex(levels=[periods, network.ids], codes=[code, who], names=["period", id_name],
+                          verify_integrity=False)
+    return pd.DataFrame({"before": pd.Categorical.from_codes(before, dtype=dtype),
+                         "after": pd.Categorical.from_codes(after, dtype=dtype),
+                         "change": pd.Categorical.from_codes(change, categories=CHANGES)}, index=index)
+
+
+#: The kinds of rank change, in order.
+CHANGES = ["advanced", "same", "dropped"]
 
 
 class Comparison:

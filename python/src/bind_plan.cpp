@@ -86,22 +86,26 @@ void bind_plan(py::module_& m) {
       py::arg("start"), py::arg("end"),
       "The plan for the orders of [start, end) (days): PV from `pv`, CV from `cv` (None: PV), sales "
       "from `amount` (None: the PV)");
+  py::class_<PlanRunTable, std::shared_ptr<PlanRunTable>> table(
+      m, "PlanRunTable", "Every period of a run as one table: each period's members, in input row order");
+  def_view(table, "period", &PlanRunTable::period, "the period (index into bounds) of each element");
+  table.def_readonly("bounds", &PlanRunTable::bounds)
+      .def_readonly("totals", &PlanRunTable::totals)
+      .def_readonly("rank_counts", &PlanRunTable::rank_counts)
+      .def_property_readonly(
+          "columns",
+          [](const std::shared_ptr<PlanRunTable>& t) { return std::shared_ptr<PlanEvaluation>(t, &t->columns); },
+          "the per-participant columns of every period, concatenated (`rows`: input rows)");
   m.def(
       "run_plan",
       [](const Network& net, const Plan& plan, const Activity& pv, const Activity* cv, const Activity* amount,
          const std::vector<day_t>& bounds) {
-        std::vector<std::shared_ptr<PlanEvaluation>> out;
-        {
-          py::gil_scoped_release release;
-          PlanRun r = run(net, plan, pv, cv, amount, bounds);
-          for (PlanEvaluation& period : r.periods) {
-            to_member_rows(net, period);
-            out.push_back(std::make_shared<PlanEvaluation>(std::move(period)));
-          }
-        }
+        auto out = std::make_shared<PlanRunTable>();
+        py::gil_scoped_release release;
+        *out = run_table(net, plan, pv, cv, amount, bounds);
         return out;
       },
       py::arg("network"), py::arg("plan"), py::arg("pv"), py::arg("cv").none(true), py::arg("amount").none(true),
       py::arg("bounds"),
-      "The plan for the periods [bounds[i], bounds[i + 1]) (days), titles carried forward: one evaluation a period");
+      "The plan for the periods [bounds[i], bounds[i + 1]) (days), titles carried forward, as one table");
 }

@@ -388,3 +388,16 @@ def test_plots_return_axes():
     left, right = dl.compare_plans(plan, {**plan.to_dict(), "cap": {"share_of_sales": 0.01}}, net, orders,
                                    start="2023-05-01").plot()
     assert len(left.patches) == 2 * 5
+
+
+def test_runs_of_degenerate_plans_and_the_ranks_table():
+    people, orders = dl.sample(500, seed=2)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    run = dl.CompensationPlan({"active_pv": 10}).run(net, orders, start="2023-01-01", end="2023-03-01")
+    assert run.ranks.shape == (2, 0) and run.totals["paid"].tolist() == [0, 0]
+    assert len(run.rank_changes) > 0 and set(run.rank_changes["change"]) == {"same"}
+    plan = dl.CompensationPlan.example()
+    run = plan.run(net, orders, start="2023-01-01", end="2023-03-01")
+    assert list(run.ranks.columns) == plan.ranks  # the ladder's order, not alphabetical
+    for period in run.periods:
+        assert run.ranks.loc[period].tolist() == plan.evaluate(net, orders, start=period).ranks.tolist()
