@@ -290,11 +290,26 @@ inline Plan Plan::from_json(const nlohmann::json& doc) {
 
 inline Plan Plan::parse(const std::string& text, const std::string& source) {
   nlohmann::json doc;
+  // a key given twice in one object is an error (JSON parsers keep one silently)
+  std::vector<std::vector<std::string>> keys;  // the keys of each open object
+  std::string twice;
+  const auto check = [&](int, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using E = nlohmann::json::parse_event_t;
+    if (event == E::object_start) keys.emplace_back();
+    if (event == E::object_end && !keys.empty()) keys.pop_back();
+    if (event == E::key && !keys.empty()) {
+      const std::string k = parsed.get<std::string>();
+      if (std::find(keys.back().begin(), keys.back().end(), k) != keys.back().end() && twice.empty()) twice = k;
+      keys.back().push_back(k);
+    }
+    return true;
+  };
   try {
-    doc = nlohmann::json::parse(text);
+    doc = nlohmann::json::parse(text, check);
   } catch (const nlohmann::json::parse_error& e) {
     throw InputError(ErrorKind::parse, source + ": not a JSON document (" + e.what() + ")");
   }
+  if (!twice.empty()) throw detail::plan_error("\"" + twice + "\"", "is given twice in one object (" + source + ")");
   return from_json(doc);
 }
 
@@ -339,6 +354,8 @@ inline void Plan::validate() const {
     if (k.gv) rate(*k.gv, path + ".gv");
     if (k.max_leg_share && !(*k.max_leg_share > 0 && *k.max_leg_share <= 1))
       throw plan_error(path + ".max_leg_share", num(*k.max_leg_share) + " must be in (0, 1]");
+    if (k.max_leg_share && !k.gv)
+      throw plan_error(path + ".max_leg_share", "needs a gv requirement (it caps each leg's share of gv)");
     if (k.active_frontline && *k.active_frontline < 0)
       throw plan_error(path + ".active_frontline", "= " + std::to_string(*k.active_frontline) + " must be >= 0");
     for (std::size_t e = 0; e < k.legs.size(); ++e) {

@@ -277,7 +277,7 @@ def _example_plan(args: argparse.Namespace) -> int:
 
 def closest_to_next_rank(participants: pd.DataFrame, top: int) -> pd.DataFrame:
     """The participants with a next rank who miss the fewest of its requirements, then the
-    least capped GV: their rank, next rank and gaps."""
+    fewest qualified legs, then the least GV: their rank, next rank and gaps."""
     has_next = participants[participants["next_rank"].notna()]
     missing = ((has_next[["pv_gap", "gv_gap", "legs_gap", "active_frontline_gap"]] > 0).sum(axis=1))
     order = pd.DataFrame({"missing": missing, "gv_gap": has_next["gv_gap"], "legs_gap": has_next["legs_gap"]})
@@ -485,7 +485,7 @@ def parser() -> argparse.ArgumentParser:
     com.add_argument("--top", type=_whole_number(1), default=20, help="participants listed per table (default 20)")
     _column_names(com)
     com.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    com.set_defaults(run=_commissions)
+    com.set_defaults(run=_commissions, kind="")  # plans use no kinds: the participants file needs none
 
     ex = sub.add_parser("example-plan", help="print the example compensation plan (JSON) to start from",
                         description="Prints the compensation plan shipped with downline as JSON: five ranks "

@@ -136,7 +136,7 @@ class CompensationPlan:
         out = [f"active at PV >= {doc['active_pv']:g}"]
         if "unilevel" in doc:
             u = doc["unilevel"]
-            out.append(f"unilevel {len(u['rates'])} levels ({', '.join(f'{x:.0%}' for x in u['rates'])})"
+            out.append(f"unilevel {len(u['rates'])} levels ({', '.join(f'{100 * x:g}%' for x in u['rates'])})"
                        + (", compressed" if u.get("compression") else ""))
         if "differential" in doc:
             out.append("differential by rank")
@@ -147,7 +147,7 @@ class CompensationPlan:
             f = doc["fast_start"]
             out.append(f"fast start {f['days']} days, {len(f['rates'])} levels")
         if "cap" in doc:
-            out.append(f"cap {doc['cap']['share_of_sales']:.0%} of sales")
+            out.append(f"cap {100 * doc['cap']['share_of_sales']:g}% of sales")
         return out
 
     def __repr__(self) -> str:
@@ -378,8 +378,9 @@ def _rank_changes(plan: CompensationPlan, network: Network, periods: pd.Datetime
         before_of_row[:] = -2
         before_of_row[rows[lo:hi]] = rank[lo:hi]
     if not parts:
+        index = pd.MultiIndex(levels=[periods, network.ids], codes=[[], []], names=["period", id_name])
         return pd.DataFrame({"before": pd.Categorical([], dtype=dtype), "after": pd.Categorical([], dtype=dtype),
-                             "change": pd.Categorical([], categories=CHANGES)})
+                             "change": pd.Categorical([], categories=CHANGES)}, index=index)
     code = np.concatenate([np.full(len(r), p, dtype=np.int32) for p, r, _, _ in parts])
     who = np.concatenate([r for _, r, _, _ in parts])
     before = np.concatenate([b for _, _, b, _ in parts])

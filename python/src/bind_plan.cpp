@@ -62,7 +62,7 @@ void bind_plan(py::module_& m) {
   def_view(ev, "gv_gap", &PlanEvaluation::gv_gap, "capped GV missing for the next rank", true);
   def_view(ev, "legs_gap", &PlanEvaluation::legs_gap, "qualified legs missing for the next rank", true);
   def_view(ev, "active_frontline_gap", &PlanEvaluation::active_frontline_gap,
-           "active frontline recruits missing for the next rank");
+           "active frontline recruits missing for the next rank", true);
   def_view(ev, "unilevel", &PlanEvaluation::unilevel, "unilevel bonus", true);
   def_view(ev, "differential", &PlanEvaluation::differential, "differential bonus", true);
   def_view(ev, "generation", &PlanEvaluation::generation, "generation bonus", true);

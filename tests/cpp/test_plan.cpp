@@ -503,6 +503,10 @@ TEST_CASE("malformed plans name the field and value") {
       {"generation.rates", "empty"});
   bad(R"({"active_pv": 50, "cap": {"share_of_sales": -1}})", {"cap.share_of_sales", "-1"});
   bad(R"({"active_pv": "fifty"})", {"active_pv", "\"fifty\"", "number"});
+  bad(R"({"active_pv": 50, "active_pv": 200})", {"\"active_pv\"", "twice"});
+  bad(R"({"active_pv": 50, "ranks": [{"name": "A", "pv": 10, "pv": 1000}]})", {"\"pv\"", "twice"});
+  bad(R"({"active_pv": 50, "ranks": [{"name": "A", "max_leg_share": 0.5}]})",
+      {"ranks[0].max_leg_share", "needs a gv"});
   expect_error([] { Plan::parse("{not json"); }, ErrorKind::parse, {"plan", "not a JSON document"});
   // built in code: non-finite rates
   Plan p;

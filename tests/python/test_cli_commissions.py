@@ -126,3 +126,11 @@ def test_the_example_plan_from_the_command_line(company, tmp_path):
     got = pd.read_csv(out / "participants.csv", index_col=0)
     ev = company[3].evaluate(company[1], company[2], start="2023-03-01")
     np.testing.assert_allclose(got["total"].to_numpy(), ev.participants["total"].to_numpy(), rtol=1e-9)
+
+
+def test_commissions_need_no_kind_column(company, tmp_path):
+    d, net, orders, plan, _ = company
+    people = pd.read_csv(d / "people.csv").drop(columns=["kind"])
+    people.to_csv(tmp_path / "people.csv", index=False)
+    assert main(["commissions", "--plan", "example", "--participants", str(tmp_path / "people.csv"), "--orders",
+                 str(d / "orders.csv"), "--month", "2023-03", "--out", str(tmp_path / "o"), "--quiet"]) == 0

@@ -401,3 +401,17 @@ def test_runs_of_degenerate_plans_and_the_ranks_table():
     assert list(run.ranks.columns) == plan.ranks  # the ladder's order, not alphabetical
     for period in run.periods:
         assert run.ranks.loc[period].tolist() == plan.evaluate(net, orders, start=period).ranks.tolist()
+
+
+def test_frames_are_editable_and_a_one_period_run_keeps_its_index():
+    people, orders = dl.sample(800, seed=6)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    plan = dl.CompensationPlan.example()
+    p = plan.evaluate(net, orders, start="2023-04-01").participants
+    for col in p.columns:
+        if p[col].dtype.kind == "f":
+            p.loc[p.index[0], col] = 1.5  # every column of numbers can be changed in place
+            assert p.loc[p.index[0], col] == 1.5
+    run = plan.run(net, orders, start="2023-04-01", end="2023-05-01")
+    assert run.rank_changes.index.names == ["period", "id"] and len(run.rank_changes) == 0
+    assert "4.5%" in repr(dl.CompensationPlan({"active_pv": 1, "unilevel": {"rates": [0.045]}}))
