@@ -90,6 +90,9 @@ struct Plan {
   std::optional<FastStartBonus> fast_start;
   std::optional<PayoutCap> cap;
 
+  /// The most ranks a plan may have (ranks are stored in 8 bits).
+  static constexpr std::size_t max_ranks = 100;
+
   /// The plan of a JSON document; InputError naming the field and value for anything
   /// that is not a valid plan (unknown fields and rank names included).
   static Plan from_json(const nlohmann::json& doc);
@@ -343,6 +346,8 @@ inline void Plan::validate() const {
   };
   if (!std::isfinite(active_pv) || active_pv <= 0)
     throw plan_error("active_pv", num(active_pv) + " must be a finite number > 0");
+  if (ranks.size() > max_ranks)
+    throw plan_error("ranks", "has " + std::to_string(ranks.size()) + " ranks (at most " + std::to_string(max_ranks) + ")");
   for (std::size_t r = 0; r < ranks.size(); ++r) {
     const RankRule& k = ranks[r];
     const std::string path = "ranks[" + std::to_string(r) + "]";
@@ -456,16 +461,21 @@ struct PlanTotals {
   double payout_ratio = 0;  ///< paid / sales (NaN when sales are 0)
 };
 
-/// Every participant's figures for one period, in preorder. Ranks are indices into
-/// Plan::ranks, -1 for none; gaps are NaN where there is no next rank.
+/// A rank: an index into Plan::ranks, -1 for none (int8: a plan has at most
+/// Plan::max_ranks ranks).
+using rank_t = std::int8_t;
+
+/// Every participant's figures for one period: in preorder for everyone (evaluate()), or
+/// for the period's members in input row order (evaluate_members(), with `rows`). Gaps
+/// are NaN where there is no next rank.
 struct PlanEvaluation {
   Array<std::uint8_t> member;  ///< in the network in the period (PeriodVolumes::members)
-  Array<index_t> rows;  ///< after to_member_rows(): the input row of each element (else empty)
+  Array<index_t> rows;  ///< evaluate_members(): the input row of each element (evaluate(): empty)
   Array<double> pv, cv, gv;
   Array<std::uint8_t> active;
-  Array<std::int32_t> rank, next_rank;
+  Array<rank_t> rank, next_rank;
   /// The highest rank held in this period and the earlier ones of a run (evaluate: rank).
-  Array<std::int32_t> title;
+  Array<rank_t> title;
   Array<double> capped_gv;  ///< capped GV with the next rank's leg cap (NaN: no next rank)
   Array<double> pv_gap, gv_gap, legs_gap, active_frontline_gap;
   Array<double> unilevel, differential, generation, fast_start, total;  ///< after the cap
@@ -479,15 +489,82 @@ struct PlanEvaluation {
       &PlanEvaluation::legs_gap,  &PlanEvaluation::active_frontline_gap, &PlanEvaluation::unilevel,
       &PlanEvaluation::differential, &PlanEvaluation::generation, &PlanEvaluation::fast_start,
       &PlanEvaluation::total};
+  /// The rank columns.
+  static constexpr Array<rank_t> PlanEvaluation::*rank_columns[] = {&PlanEvaluation::rank, &PlanEvaluation::next_rank,
+                                                                    &PlanEvaluation::title};
+
+  /// Every column of `size` elements: figures 0, ranks -1 (none), gaps NaN.
+  void allocate(std::size_t size) {
+    for (auto c : real_columns) (this->*c).assign(size, 0.0);
+    for (auto c : {&PlanEvaluation::capped_gv, &PlanEvaluation::pv_gap, &PlanEvaluation::gv_gap,
+                   &PlanEvaluation::legs_gap, &PlanEvaluation::active_frontline_gap})
+      (this->*c).assign(size, std::numeric_limits<double>::quiet_NaN());
+    for (auto c : rank_columns) (this->*c).assign(size, rank_t{-1});
+    active.assign(size, 0);
+    member.assign(size, 1);
+  }
+};
+
+/// Where an evaluation writes each participant's figures (pointers into columns it does
+/// not own): participant k (preorder) goes to element slot[k] of every column, nowhere
+/// where slot[k] < 0; a null slot puts k at element k. Every column holds `size`
+/// elements, zeros for the bonuses on entry; `capped_gv` may be null (not kept).
+struct PlanColumns {
+  const index_t* slot = nullptr;
+  std::size_t size = 0;
+  double *pv = nullptr, *cv = nullptr, *gv = nullptr, *capped_gv = nullptr;
+  double *pv_gap = nullptr, *gv_gap = nullptr, *legs_gap = nullptr, *active_frontline_gap = nullptr;
+  double *unilevel = nullptr, *differential = nullptr, *generation = nullptr, *fast_start = nullptr, *total = nullptr;
+  std::uint8_t* active = nullptr;
+  rank_t *rank = nullptr, *next_rank = nullptr;
+
+  index_t at(index_t k) const { return slot ? slot[k] : k; }
+
+  /// The columns of `ev` (allocated) from element `first` on.
+  static PlanColumns of(PlanEvaluation& ev, const index_t* slot, std::size_t first = 0) {
+    PlanColumns c;
+    c.slot = slot;
+    c.size = ev.pv.size() - first;
+    const auto at = [&](auto& a) { return a.empty() ? nullptr : a.data() + first; };
+    c.pv = at(ev.pv), c.cv = at(ev.cv), c.gv = at(ev.gv), c.capped_gv = at(ev.capped_gv);
+    c.pv_gap = at(ev.pv_gap), c.gv_gap = at(ev.gv_gap), c.legs_gap = at(ev.legs_gap);
+    c.active_frontline_gap = at(ev.active_frontline_gap);
+    c.unilevel = at(ev.unilevel), c.differential = at(ev.differential), c.generation = at(ev.generation);
+    c.fast_start = at(ev.fast_start), c.total = at(ev.total);
+    c.active = at(ev.active), c.rank = at(ev.rank), c.next_rank = at(ev.next_rank);
+    return c;
+  }
 };
 
 namespace detail {
 
-/// Phase 2: ranks, bottom-up, with the gaps to the next rank. The contribution of a
-/// recruit c to its sponsor: for every rank r, its leg's volume toward r's gv
+/// What an evaluation keeps in preorder for its caller besides the columns.
+struct PlanPass {
+  Array<rank_t> rank;  ///< every participant's rank, -1: none or not a member
+  PlanTotals totals;
+  std::vector<std::int64_t> rank_counts;
+};
+
+/// `v`, or a copy of it with zeros outside the period's network when someone outside
+/// has a value there (their volumes count for nothing).
+inline const double* within_members(const double* v, const std::uint8_t* members, index_t n, Array<double>& copy) {
+  if (!v || !members) return v;
+  bool outside = false;
+  for (index_t k = 0; k < n && !outside; ++k) outside = !members[k] && v[k] != 0;
+  if (!outside) return v;
+  copy.assign(v, v + n);
+  for (index_t k = 0; k < n; ++k)
+    if (!members[k]) copy[k] = 0;
+  return copy.data();
+}
+
+/// Phase 2: ranks, bottom-up, with the gaps to the next rank; writes pv, cv, gv,
+/// active, rank, next_rank, capped_gv and the gaps of every member. The contribution of
+/// a recruit c to its sponsor: for every rank r, its leg's volume toward r's gv
 /// (min(GV(c), s x gv) under a leg cap, else GV(c)); a one in the bucket of the highest
 /// rank in its subtree (0: none, r + 1: rank r), for qualified legs; whether it is active.
-inline void evaluate_ranks(const Network& net, const Plan& plan, PlanEvaluation& ev) {
+inline void evaluate_ranks(const Network& net, const Plan& plan, const PeriodVolumes& in, const double* cv,
+                           const double* gv, const std::uint8_t* active, const PlanColumns& out, PlanPass& pass) {
   const std::size_t R = plan.ranks.size();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> leg_limit(R, std::numeric_limits<double>::infinity());
@@ -495,13 +572,10 @@ inline void evaluate_ranks(const Network& net, const Plan& plan, PlanEvaluation&
     if (plan.ranks[r].gv && plan.ranks[r].max_leg_share) leg_limit[r] = *plan.ranks[r].max_leg_share * *plan.ranks[r].gv;
   const std::size_t buckets = R + 1, legs_at = R, active_at = R + buckets;
   std::vector<double> at_or_above(buckets + 1);  // qualified legs of rank >= r: at_or_above[r + 1]
-  ev.rank_counts.assign(R, 0);
+  pass.rank_counts.assign(R, 0);
   accumulate_children<double>(net, R + buckets + 1, [&](index_t k, double* ch, double* up) {
-    if (!ev.member[k]) {  // not in the network yet, nor anyone below: contributes nothing
-      ev.capped_gv[k] = ev.pv_gap[k] = ev.gv_gap[k] = ev.legs_gap[k] = ev.active_frontline_gap[k] = nan;
-      return;
-    }
-    const double pv = ev.pv[k];
+    if (in.members && !in.members[k]) return;  // not in the network yet, nor anyone below: nothing
+    const double pv = in.pv[k];
     at_or_above[buckets] = 0;
     for (std::size_t b = buckets; b-- > 0;) at_or_above[b] = at_or_above[b + 1] + ch[legs_at + b];
     const auto holds = [&](std::size_t r) {
@@ -519,27 +593,35 @@ inline void evaluate_ranks(const Network& net, const Plan& plan, PlanEvaluation&
         rank = static_cast<int>(r);
         break;
       }
-    ev.rank[k] = rank;
-    if (rank >= 0) ++ev.rank_counts[static_cast<std::size_t>(rank)];
+    pass.rank[k] = static_cast<rank_t>(rank);
+    if (rank >= 0) ++pass.rank_counts[static_cast<std::size_t>(rank)];
     const int next = rank + 1 < static_cast<int>(R) ? rank + 1 : -1;
-    ev.next_rank[k] = next;
-    if (next < 0) {
-      ev.capped_gv[k] = ev.pv_gap[k] = ev.gv_gap[k] = ev.legs_gap[k] = ev.active_frontline_gap[k] = nan;
-    } else {
-      const RankRule& q = plan.ranks[static_cast<std::size_t>(next)];
-      const double capped = pv + ch[static_cast<std::size_t>(next)];
-      ev.capped_gv[k] = capped;
-      ev.pv_gap[k] = q.pv ? std::max(0.0, *q.pv - pv) : 0.0;
-      ev.gv_gap[k] = q.gv ? std::max(0.0, *q.gv - capped) : 0.0;
-      double legs = 0;
-      for (const LegRequirement& e : q.legs)
-        legs += std::max(0.0, e.count - at_or_above[static_cast<std::size_t>(e.rank) + 1]);
-      ev.legs_gap[k] = legs;
-      ev.active_frontline_gap[k] = q.active_frontline ? std::max(0.0, *q.active_frontline - ch[active_at]) : 0.0;
+    const index_t i = out.at(k);
+    if (i >= 0) {
+      out.pv[i] = pv;
+      out.cv[i] = cv[k];
+      out.gv[i] = gv[k];
+      out.active[i] = active[k];
+      out.rank[i] = static_cast<rank_t>(rank);
+      out.next_rank[i] = static_cast<rank_t>(next);
+      if (next >= 0) {
+        const RankRule& q = plan.ranks[static_cast<std::size_t>(next)];
+        const double capped = pv + ch[static_cast<std::size_t>(next)];
+        if (out.capped_gv) out.capped_gv[i] = capped;
+        out.pv_gap[i] = q.pv ? std::max(0.0, *q.pv - pv) : 0.0;
+        out.gv_gap[i] = q.gv ? std::max(0.0, *q.gv - capped) : 0.0;
+        double legs = 0;
+        for (const LegRequirement& e : q.legs)
+          legs += std::max(0.0, e.count - at_or_above[static_cast<std::size_t>(e.rank) + 1]);
+        out.legs_gap[i] = legs;
+        out.active_frontline_gap[i] = q.active_frontline ? std::max(0.0, *q.active_frontline - ch[active_at]) : 0.0;
+      } else {
+        if (out.capped_gv) out.capped_gv[i] = nan;
+        out.pv_gap[i] = out.gv_gap[i] = out.legs_gap[i] = out.active_frontline_gap[i] = nan;
+      }
     }
     // contribution to the sponsor
-    const double gv = ev.gv[k];
-    for (std::size_t r = 0; r < R; ++r) up[r] += std::min(gv, leg_limit[r]);
+    for (std::size_t r = 0; r < R; ++r) up[r] += std::min(gv[k], leg_limit[r]);
     std::size_t highest = static_cast<std::size_t>(rank + 1);
     for (std::size_t b = buckets; b-- > highest + 1;)
       if (ch[legs_at + b] > 0) {
@@ -547,44 +629,44 @@ inline void evaluate_ranks(const Network& net, const Plan& plan, PlanEvaluation&
         break;
       }
     up[legs_at + highest] += 1;
-    up[active_at] += ev.active[k];
+    up[active_at] += active[k];
   });
 }
 
-}  // namespace detail
-
-/// Evaluates `plan` for one period on `net` (the network as of the period's last day)
-/// with the period's volumes `in`. Everything for everyone at once, in a few passes
-/// over the network whose memory grows with its height; the same bits on any thread
-/// count.
-inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const PeriodVolumes& in) {
+/// Evaluates `plan` for one period into `out` (see PlanColumns): the phases of
+/// evaluate(), with preorder scratch of a few bytes per participant (GV, active, rank).
+inline PlanPass evaluate_into(const Network& net, const Plan& plan, const PeriodVolumes& in, const PlanColumns& out) {
   plan.validate();
   const index_t n = net.size();
   const std::size_t un = static_cast<std::size_t>(n);
   if (n > 0 && !in.pv) throw errors::bad_value("pv", "is missing (one PV per participant)");
   if (!std::isfinite(in.sales)) throw errors::bad_value("sales", "must be finite");
-  PlanEvaluation ev;
-  for (auto m : PlanEvaluation::real_columns) (ev.*m).assign(un, 0.0);
-  ev.active.assign(un, 0);
-  ev.member.assign(un, 1);
-  if (in.members) std::copy(in.members, in.members + un, ev.member.begin());
-  ev.rank.assign(un, -1);
-  ev.next_rank.assign(un, -1);
+  const auto member = [&](index_t k) { return !in.members || in.members[k]; };
+  PlanPass pass;
+  pass.rank.assign(un, rank_t{-1});
 
-  // Phase 1: volumes and activity.
+  // Phase 1: volumes and activity (the members' only).
+  Array<double> cv_within, fast_within;
+  const double* cv = within_members(in.cv ? in.cv : in.pv, in.members, n, cv_within);
+  Array<double> gv(un);
+  Array<std::uint8_t> active(un);
   for (index_t k = 0; k < n; ++k) {
-    if (!ev.member[k]) continue;
-    ev.pv[k] = in.pv[k];
-    ev.cv[k] = in.cv ? in.cv[k] : in.pv[k];
-    ev.active[k] = ev.pv[k] >= plan.active_pv;
+    gv[k] = member(k) ? in.pv[k] : 0.0;
+    active[k] = member(k) && in.pv[k] >= plan.active_pv;
   }
-  subtree_sum(net, ev.pv.data(), ev.gv.data());
+  subtree_sums(net, gv.data(), gv.data(), 1);
 
   // Phase 2: ranks and gaps.
-  detail::evaluate_ranks(net, plan, ev);
+  evaluate_ranks(net, plan, in, cv, gv.data(), active.data(), out, pass);
+  const rank_t* rank = pass.rank.data();
+  gv = Array<double>();  // (freed: the bonuses need CV, activity and ranks only)
 
-  // Phase 3: bonuses before the cap.
-  const auto active = [&](index_t k) { return static_cast<int>(ev.active[k]); };
+  // Phase 3: bonuses before the cap, written where the participants go.
+  const auto pay = [&](double* column, index_t k, double e) {
+    const index_t i = out.at(k);
+    if (i >= 0) column[i] = e;
+  };
+  const auto is_active = [&](index_t k) { return static_cast<int>(active[k]); };
   const auto one = [](index_t) { return 1; };
   const auto none = [](index_t) { return 0; };
   if (plan.unilevel) {
@@ -592,21 +674,21 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
     const int K = static_cast<int>(b.rates.size());
     const auto paid_levels = [&](index_t k) {
       if (b.levels_by_rank.empty()) return K;
-      const int r = ev.rank[k];
+      const int r = rank[k];
       return r < 0 || !b.levels_by_rank[static_cast<std::size_t>(r)]
                  ? 0
                  : std::min(K, *b.levels_by_rank[static_cast<std::size_t>(r)]);
     };
     const auto earn = [&](index_t k, const double* lv) {
-      if (!ev.active[k]) return;
+      if (!active[k]) return;
       double s = 0;
       for (int j = 0, m = paid_levels(k); j < m; ++j) s += b.rates[static_cast<std::size_t>(j)] * lv[j];
-      ev.unilevel[k] = s;
+      pay(out.unilevel, k, s);
     };
     if (b.compression)
-      marked_level_sums(net, ev.cv.data(), active, none, K, earn);
+      marked_level_sums(net, cv, is_active, none, K, earn);
     else
-      marked_level_sums(net, ev.cv.data(), one, none, K, earn);
+      marked_level_sums(net, cv, one, none, K, earn);
   }
   if (plan.differential) {
     const DifferentialBonus& b = plan.differential.value();
@@ -621,88 +703,126 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
         bucket_of_rank[r] = static_cast<int>(std::lower_bound(values.begin(), values.end(), *b.rate_by_rank[r]) -
                                              values.begin());
     const auto bucket = [&](index_t k) {
-      return ev.active[k] && ev.rank[k] >= 0 ? bucket_of_rank[static_cast<std::size_t>(ev.rank[k])] : 0;
+      return active[k] && rank[k] >= 0 ? bucket_of_rank[static_cast<std::size_t>(rank[k])] : 0;
     };
-    path_max_sums(net, ev.cv.data(), bucket, static_cast<int>(values.size()), [&](index_t k, const double* s) {
+    path_max_sums(net, cv, bucket, static_cast<int>(values.size()), [&](index_t k, const double* s) {
       const double d = values[static_cast<std::size_t>(bucket(k))];
       if (d <= 0) return;
-      double e = d * ev.cv[k];
+      double e = d * cv[k];
       for (std::size_t j = 0; j < values.size() && values[j] < d; ++j) e += s[j] * (d - values[j]);
-      ev.differential[k] = e;
+      pay(out.differential, k, e);
     });
   }
   if (plan.generation) {
     const GenerationBonus& b = plan.generation.value();
-    const auto leader = [&](index_t k) { return static_cast<int>(ev.active[k] && ev.rank[k] >= b.rank); };
-    marked_level_sums(net, ev.cv.data(), leader, leader, static_cast<int>(b.rates.size()) + 1,
+    const auto leader = [&](index_t k) { return static_cast<int>(active[k] && rank[k] >= b.rank); };
+    marked_level_sums(net, cv, leader, leader, static_cast<int>(b.rates.size()) + 1,
                       [&](index_t k, const double* g) {
                         if (!leader(k)) return;
                         double s = 0;
                         for (std::size_t j = 0; j < b.rates.size(); ++j) s += b.rates[j] * g[j + 1];
-                        ev.generation[k] = s;
+                        pay(out.generation, k, s);
                       });
   }
   if (plan.fast_start && in.fast_start_cv) {
     const FastStartBonus& b = plan.fast_start.value();
-    Array<double> fs(un, 0.0);
-    for (index_t k = 0; k < n; ++k)
-      if (ev.member[k]) fs[k] = in.fast_start_cv[k];
-    marked_level_sums(net, fs.data(), one, none, static_cast<int>(b.rates.size()),
-                      [&](index_t k, const double* lv) {
-                        if (!ev.active[k]) return;
-                        double s = 0;
-                        for (std::size_t j = 0; j < b.rates.size(); ++j) s += b.rates[j] * lv[j];
-                        ev.fast_start[k] = s;
-                      });
+    const double* fs = within_members(in.fast_start_cv, in.members, n, fast_within);
+    marked_level_sums(net, fs, one, none, static_cast<int>(b.rates.size()), [&](index_t k, const double* lv) {
+      if (!active[k]) return;
+      double s = 0;
+      for (std::size_t j = 0; j < b.rates.size(); ++j) s += b.rates[j] * lv[j];
+      pay(out.fast_start, k, s);
+    });
   }
 
-  // Phase 4: the cap and the totals.
-  PlanTotals& t = ev.totals;
+  // Phase 4: the cap and the totals, over the elements written.
+  PlanTotals& t = pass.totals;
   t.sales = in.sales;
-  for (index_t k = 0; k < n; ++k)
-    t.earned += ev.unilevel[k] + ev.differential[k] + ev.generation[k] + ev.fast_start[k];
+  const std::size_t m = out.size;
+  for (std::size_t i = 0; i < m; ++i)
+    t.earned += out.unilevel[i] + out.differential[i] + out.generation[i] + out.fast_start[i];
   if (plan.cap) {
     const double limit = plan.cap->share_of_sales * in.sales;
     if (t.earned > limit) t.cap_factor = limit > 0 ? limit / t.earned : 0.0;
   }
-  for (index_t k = 0; k < n; ++k) {
-    for (Array<double>* a : {&ev.unilevel, &ev.differential, &ev.generation, &ev.fast_start}) (*a)[k] *= t.cap_factor;
-    ev.total[k] = ev.unilevel[k] + ev.differential[k] + ev.generation[k] + ev.fast_start[k];
-    t.unilevel += ev.unilevel[k];
-    t.differential += ev.differential[k];
-    t.generation += ev.generation[k];
-    t.fast_start += ev.fast_start[k];
-    t.paid += ev.total[k];
+  for (std::size_t i = 0; i < m; ++i) {
+    for (double* a : {out.unilevel, out.differential, out.generation, out.fast_start}) a[i] *= t.cap_factor;
+    out.total[i] = out.unilevel[i] + out.differential[i] + out.generation[i] + out.fast_start[i];
+    t.unilevel += out.unilevel[i];
+    t.differential += out.differential[i];
+    t.generation += out.generation[i];
+    t.fast_start += out.fast_start[i];
+    t.paid += out.total[i];
   }
   t.payout_ratio = in.sales != 0 ? t.paid / in.sales : std::numeric_limits<double>::quiet_NaN();
+  return pass;
+}
+
+/// The slot of every participant (preorder) among the members of the period in input
+/// row order (-1: not a member; members null: everyone); row(i, r) for each element i
+/// (input row r). Returns the number of members.
+template <class Row>
+std::size_t member_slots(const Network& net, const std::uint8_t* members, index_t* slot, Row row) {
+  const index_t n = net.size();
+  const index_t* pos = net.position_of_row().data();
+  std::size_t m = 0;
+  for (index_t r = 0; r < n; ++r) {
+    const index_t k = pos[r];
+    if (members && !members[k]) {
+      slot[k] = -1;
+      continue;
+    }
+    slot[k] = static_cast<index_t>(m);
+    row(m++, r);
+  }
+  return m;
+}
+
+/// Period bounds that make at least one period and increase.
+inline void check_bounds(const std::vector<day_t>& bounds) {
+  if (bounds.size() < 2) throw errors::bad_value("periods", "need at least two bounds (one period)");
+  for (std::size_t i = 1; i < bounds.size(); ++i)
+    if (!(bounds[i - 1] < bounds[i]))
+      throw errors::bad_value("periods", "bounds must increase (bound " + std::to_string(i) + " is not after the one before)");
+}
+
+/// The highest rank held so far: title = max(title, rank), for every participant.
+inline void carry_titles(Array<rank_t>& title, const Array<rank_t>& rank) {
+  for (std::size_t k = 0; k < title.size(); ++k) title[k] = std::max(title[k], rank[k]);
+}
+
+}  // namespace detail
+
+/// Evaluates `plan` for one period on `net` (the network as of the period's last day)
+/// with the period's volumes `in`, in preorder for everyone (participants outside the
+/// period's network: zeros, no rank, NaN gaps). Everything for everyone at once, in a
+/// few passes over the network whose memory grows with its height; the same bits on any
+/// thread count.
+inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const PeriodVolumes& in) {
+  PlanEvaluation ev;
+  ev.allocate(static_cast<std::size_t>(net.size()));
+  if (in.members) std::copy(in.members, in.members + net.size(), ev.member.begin());
+  detail::PlanPass pass = detail::evaluate_into(net, plan, in, PlanColumns::of(ev, nullptr));
+  ev.totals = pass.totals;
+  ev.rank_counts = std::move(pass.rank_counts);
   ev.title = ev.rank;
   return ev;
 }
 
-/// Moves every per-participant array of `ev` from preorder to the network's input row
-/// order, keeping the members only (as tables for users are ordered): element i is the
-/// participant of input row ev.rows[i].
-inline void to_member_rows(const Network& net, PlanEvaluation& ev) {
-  const index_t n = net.size();
-  const index_t* pos = net.position_of_row().data();
-  ev.rows.clear();
-  for (index_t r = 0; r < n; ++r)
-    if (ev.member[pos[r]]) ev.rows.push_back(r);
-  Array<index_t> from(ev.rows.size());  // the preorder position of each element
-  for (std::size_t i = 0; i < from.size(); ++i) from[i] = pos[ev.rows[i]];
-  const auto move = [&](auto& a) {
-    std::remove_reference_t<decltype(a)> out(from.size());
-    detail::parallel_for(from.size(), detail::network_build::row_grain, [&](std::size_t, std::size_t b, std::size_t e) {
-      for (std::size_t i = b; i < e; ++i) out[i] = a[from[i]];
-    });
-    a.swap(out);
-  };
-  for (auto m : PlanEvaluation::real_columns) move(ev.*m);
-  move(ev.active);
-  move(ev.member);
-  move(ev.rank);
-  move(ev.next_rank);
-  move(ev.title);
+/// evaluate() for the period's members only, in the network's input row order (as tables
+/// for users are ordered): element i is the participant of input row rows[i].
+inline PlanEvaluation evaluate_members(const Network& net, const Plan& plan, const PeriodVolumes& in) {
+  Array<index_t> slot(static_cast<std::size_t>(net.size()));
+  PlanEvaluation ev;
+  ev.rows.reserve(in.members ? static_cast<std::size_t>(std::count(in.members, in.members + net.size(), std::uint8_t{1}))
+                             : slot.size());
+  detail::member_slots(net, in.members, slot.data(), [&](std::size_t, index_t r) { ev.rows.push_back(r); });
+  ev.allocate(ev.rows.size());
+  detail::PlanPass pass = detail::evaluate_into(net, plan, in, PlanColumns::of(ev, slot.data()));
+  ev.totals = pass.totals;
+  ev.rank_counts = std::move(pass.rank_counts);
+  ev.title = ev.rank;
+  return ev;
 }
 
 /// The period's volumes from mapped orders: PV from `pv`, CV from `cv` (null: CV = PV),
@@ -776,19 +896,17 @@ inline PeriodData period_data(const Network& net, const Plan& plan, const Activi
 /// A plan evaluated over consecutive periods [bounds[i], bounds[i + 1]), each on the
 /// network as of its last day, with the title (the highest rank held so far) carried
 /// forward: each(i, evaluation) is called for every period in order, the evaluation in
-/// preorder, to keep or consume (only the titles are kept from one period to the next).
+/// preorder (evaluate()), to keep or consume.
 template <class Each>
 void run_each(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
               const Activity* amount, const std::vector<day_t>& bounds, Each each) {
-  if (bounds.size() < 2) throw errors::bad_value("periods", "need at least two bounds (one period)");
-  for (std::size_t i = 1; i < bounds.size(); ++i)
-    if (!(bounds[i - 1] < bounds[i]))
-      throw errors::bad_value("periods", "bounds must increase (bound " + std::to_string(i) + " is not after the one before)");
-  Array<std::int32_t> title(static_cast<std::size_t>(net.size()), -1);
+  detail::check_bounds(bounds);
+  Array<rank_t> title(static_cast<std::size_t>(net.size()), rank_t{-1});
   for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
     const PeriodData data = period_data(net, plan, pv, cv, amount, bounds[i], bounds[i + 1]);
     PlanEvaluation ev = evaluate(net, plan, data.volumes());
-    for (std::size_t k = 0; k < title.size(); ++k) title[k] = ev.title[k] = std::max(ev.title[k], title[k]);
+    detail::carry_titles(title, ev.rank);
+    ev.title = title;
     each(i, std::move(ev));
   }
 }
@@ -807,13 +925,18 @@ inline PlanRun run(const Network& net, const Plan& plan, const Activity& pv, con
   return out;
 }
 
-/// run_each() as one table: every period's members, period after period, each period's in
-/// input row order (to_member_rows()); each period's evaluation is freed once appended.
+/// A run as one table: period after period, each period's members in input row order
+/// (as evaluate_members()). The columns are allocated once and written in place, so that
+/// a run costs its table plus one period's scratch (a few bytes per participant).
 struct PlanRunTable {
   std::vector<day_t> bounds;
-  Array<std::int32_t> period;  ///< the period (index into bounds) of each element
-  /// The per-participant columns of every period, concatenated (`rows`: input rows);
-  /// its totals and rank_counts are unused.
+  /// Period i's elements are [offsets[i], offsets[i + 1]).
+  std::vector<std::size_t> offsets;
+  /// The input row of each element (32 bits: a run's network has fewer than 2^31
+  /// participants).
+  Array<std::int32_t> rows;
+  /// The per-participant columns of every period, concatenated; `member`, `rows` and
+  /// `capped_gv` are empty (every element is a member; see `rows`).
   PlanEvaluation columns;
   std::vector<PlanTotals> totals;                        ///< per period
   std::vector<std::vector<std::int64_t>> rank_counts;    ///< per period
@@ -821,39 +944,47 @@ struct PlanRunTable {
 
 inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
                               const Activity* amount, const std::vector<day_t>& bounds) {
+  detail::check_bounds(bounds);
+  const index_t n = net.size();
+  if (n > std::numeric_limits<std::int32_t>::max())
+    throw errors::bad_value("network", "has " + std::to_string(n) + " participants: a run's table holds at most " +
+                                           std::to_string(std::numeric_limits<std::int32_t>::max()));
   PlanRunTable t;
   t.bounds = bounds;
-  PlanEvaluation& c = t.columns;
-  // the members of every period counted first, so that each column is allocated once
-  std::size_t total = 0;
-  for (std::size_t i = 0; i + 1 < bounds.size() && bounds[i] < bounds[i + 1]; ++i) {
-    if (!net.has_enrolment()) {
-      total += static_cast<std::size_t>(net.size());
-      continue;
+  const std::size_t periods = bounds.size() - 1;
+
+  // Phase 1: each period's members counted, so that every column is allocated once.
+  t.offsets.assign(periods + 1, 0);
+  for (std::size_t i = 0; i < periods; ++i) {
+    std::size_t m = static_cast<std::size_t>(n);
+    if (net.has_enrolment()) {
+      const Array<std::uint8_t> in = net.members_as_of(bounds[i + 1] - 1);
+      m = static_cast<std::size_t>(std::count(in.begin(), in.end(), std::uint8_t{1}));
     }
-    const Array<std::uint8_t> in = net.members_as_of(bounds[i + 1] - 1);
-    total += static_cast<std::size_t>(std::count(in.begin(), in.end(), std::uint8_t{1}));
+    t.offsets[i + 1] = t.offsets[i] + m;
   }
-  t.period.reserve(total);
-  c.rows.reserve(total);
-  for (auto m : PlanEvaluation::real_columns) (c.*m).reserve(total);
-  for (auto m : {&PlanEvaluation::rank, &PlanEvaluation::next_rank, &PlanEvaluation::title}) (c.*m).reserve(total);
-  c.active.reserve(total);
-  c.member.reserve(total);
-  run_each(net, plan, pv, cv, amount, bounds, [&](std::size_t i, PlanEvaluation&& ev) {
-    to_member_rows(net, ev);
-    const auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin(), from.end()); };
-    t.period.insert(t.period.end(), ev.rows.size(), static_cast<std::int32_t>(i));
-    append(c.rows, ev.rows);
-    for (auto m : PlanEvaluation::real_columns) append(c.*m, ev.*m);
-    append(c.active, ev.active);
-    append(c.member, ev.member);
-    append(c.rank, ev.rank);
-    append(c.next_rank, ev.next_rank);
-    append(c.title, ev.title);
-    t.totals.push_back(ev.totals);
-    t.rank_counts.push_back(std::move(ev.rank_counts));
-  });
+  PlanEvaluation& c = t.columns;
+  c.allocate(t.offsets.back());
+  c.member = Array<std::uint8_t>();
+  c.capped_gv = Array<double>();
+  t.rows.resize(t.offsets.back());
+
+  // Phase 2: the periods in turn, written into their slices; titles carried forward.
+  Array<index_t> slot(static_cast<std::size_t>(n));
+  Array<rank_t> title(static_cast<std::size_t>(n), rank_t{-1});
+  for (std::size_t i = 0; i < periods; ++i) {
+    const PeriodData data = period_data(net, plan, pv, cv, amount, bounds[i], bounds[i + 1]);
+    std::int32_t* rows = t.rows.data() + t.offsets[i];
+    detail::member_slots(net, data.members.empty() ? nullptr : data.members.data(), slot.data(),
+                         [&](std::size_t e, index_t r) { rows[e] = static_cast<std::int32_t>(r); });
+    detail::PlanPass pass = detail::evaluate_into(net, plan, data.volumes(), PlanColumns::of(c, slot.data(), t.offsets[i]));
+    detail::carry_titles(title, pass.rank);
+    rank_t* to = c.title.data() + t.offsets[i];
+    for (index_t k = 0; k < n; ++k)
+      if (slot[k] >= 0) to[slot[k]] = title[k];
+    t.totals.push_back(pass.totals);
+    t.rank_counts.push_back(std::move(pass.rank_counts));
+  }
   return t;
 }
 

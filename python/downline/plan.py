@@ -252,7 +252,7 @@ def _frame(plan: CompensationPlan, core: _core.PlanEvaluation, index: pd.Index, 
         if col in ("rank", "next_rank", "title"):
             data[col] = pd.Categorical.from_codes(getattr(core, col), dtype=dtype)
         elif col == "active":
-            data[col] = core.active.astype(bool)
+            data[col] = core.active.view(bool)  # 0/1 bytes: the same array seen as bool
         else:
             data[col] = getattr(core, col)
     return pd.DataFrame(data, index=index, copy=False)  # the columns are the core's arrays (views): no copy
@@ -343,17 +343,20 @@ class Run:
         self.plan = plan
         self.periods = pd.DatetimeIndex(bounds[:-1], name="period")
         self.end = bounds[-1]
-        cols, period = table.columns, table.period
+        cols, rows = table.columns, table.rows
         id_name = network.ids.name or "id"
-        # (period, id) by codes into the periods and the ids: no hashing of the rows
-        index = pd.MultiIndex(levels=[self.periods, network.ids], codes=[period, cols.rows],
+        # (period, id) by codes into the periods and the ids, in the dtypes pandas keeps
+        # (no hashing of the rows, no copy)
+        sizes = np.diff(np.asarray(table.offsets, dtype=np.int64))
+        period = np.repeat(np.arange(len(self.periods), dtype=_code_dtype(len(self.periods))), sizes)
+        index = pd.MultiIndex(levels=[self.periods, network.ids], codes=[period, rows],
                               names=["period", id_name], verify_integrity=False)
         self.participants = _frame(plan, cols, index, title=True)
         self.totals = pd.DataFrame([_totals_of(t) for t in table.totals], index=self.periods)
         counts = np.asarray(table.rank_counts, dtype=np.int64).reshape(len(self.periods), len(plan.ranks))
         self.ranks = pd.DataFrame(counts, index=self.periods, columns=pd.CategoricalIndex(
             plan.ranks, categories=plan.ranks, ordered=True, name="rank"))
-        self.rank_changes = _rank_changes(plan, network, self.periods, period, cols.rows, cols.rank, id_name)
+        self.rank_changes = _rank_changes(plan, network, self.periods, table.offsets, rows, cols.rank, id_name)
 
     def __repr__(self) -> str:
         return (f"<Run of {self.plan.name or 'a plan'}: {len(self.periods)} periods from "
@@ -361,36 +364,51 @@ class Run:
                 f"on sales of {self.totals['sales'].sum():,.2f}>")
 
 
-def _rank_changes(plan: CompensationPlan, network: Network, periods: pd.DatetimeIndex, period: np.ndarray,
+def _code_dtype(n: int) -> type:
+    """The dtype pandas keeps for codes into n categories or levels (no copy)."""
+    return np.int8 if n < np.iinfo(np.int8).max else np.int16 if n < np.iinfo(np.int16).max else np.int32
+
+
+def _rank_changes(plan: CompensationPlan, network: Network, periods: pd.DatetimeIndex, offsets: list,
                   rows: np.ndarray, rank: np.ndarray, id_name: str) -> pd.DataFrame:
     """From the second period on, the participants in both a period and the one before:
-    their rank before and after, and whether they advanced, dropped or stayed."""
+    their rank before and after, and whether they advanced, dropped or stayed. The result's
+    arrays are allocated once (counted first) and filled period by period."""
     dtype = pd.CategoricalDtype(plan.ranks, ordered=True)
-    bounds = np.searchsorted(period, np.arange(len(periods) + 1))  # each period's slice of the table
-    before_of_row = np.full(len(network.ids), -2, dtype=np.int32)  # -2: not in the period before
-    parts = []
-    for p in range(len(periods)):
-        lo, hi = bounds[p], bounds[p + 1]
-        if p:
-            before = before_of_row[rows[lo:hi]]
-            both = before != -2
-            parts.append((p, rows[lo:hi][both], before[both], rank[lo:hi][both]))
-        before_of_row[:] = -2
-        before_of_row[rows[lo:hi]] = rank[lo:hi]
-    if not parts:
-        index = pd.MultiIndex(levels=[periods, network.ids], codes=[[], []], names=["period", id_name])
-        return pd.DataFrame({"before": pd.Categorical([], dtype=dtype), "after": pd.Categorical([], dtype=dtype),
-                             "change": pd.Categorical([], categories=CHANGES)}, index=index)
-    code = np.concatenate([np.full(len(r), p, dtype=np.int32) for p, r, _, _ in parts])
-    who = np.concatenate([r for _, r, _, _ in parts])
-    before = np.concatenate([b for _, _, b, _ in parts])
-    after = np.concatenate([a for _, _, _, a in parts])
-    change = np.where(after > before, 0, np.where(after < before, 2, 1)).astype(np.int8)
+    none = np.int8(-2)  # not in the period before
+    before_of_row = np.full(len(network.ids), none, dtype=np.int8)
+    slices = [slice(offsets[p], offsets[p + 1]) for p in range(len(periods))]
+    # pass 1: how many participants are in both a period and the one before
+    sizes = [0]
+    for p in range(1, len(periods)):
+        before_of_row[:] = none
+        before_of_row[rows[slices[p - 1]]] = 0
+        sizes.append(int(np.count_nonzero(before_of_row[rows[slices[p]]] != none)))
+    total = sum(sizes)
+    code = np.repeat(np.arange(len(periods), dtype=_code_dtype(len(periods))), sizes)
+    who = np.empty(total, dtype=rows.dtype)
+    before = np.empty(total, dtype=np.int8)
+    after = np.empty(total, dtype=np.int8)
+    # pass 2: their rows and ranks
+    at = 0
+    for p in range(1, len(periods)):
+        before_of_row[:] = none
+        before_of_row[rows[slices[p - 1]]] = rank[slices[p - 1]]
+        was = before_of_row[rows[slices[p]]]
+        both = was != none
+        k = sizes[p]
+        who[at:at + k] = rows[slices[p]][both]
+        before[at:at + k] = was[both]
+        after[at:at + k] = rank[slices[p]][both]
+        at += k
+    change = np.subtract(after, before, dtype=np.int8)  # ranks are -1..99: no overflow
+    np.sign(change, out=change)
+    np.subtract(1, change, out=change, dtype=np.int8)  # 0: advanced, 1: same, 2: dropped
     index = pd.MultiIndex(levels=[periods, network.ids], codes=[code, who], names=["period", id_name],
                           verify_integrity=False)
     return pd.DataFrame({"before": pd.Categorical.from_codes(before, dtype=dtype),
                          "after": pd.Categorical.from_codes(after, dtype=dtype),
-                         "change": pd.Categorical.from_codes(change, categories=CHANGES)}, index=index)
+                         "change": pd.Categorical.from_codes(change, categories=CHANGES)}, index=index, copy=False)
 
 
 #: The kinds of rank change, in order.

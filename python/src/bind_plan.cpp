@@ -78,8 +78,7 @@ void bind_plan(py::module_& m) {
         auto out = std::make_shared<PlanEvaluation>();
         py::gil_scoped_release release;
         const PeriodData data = period_data(net, plan, pv, cv, amount, start, end);
-        *out = evaluate(net, plan, data.volumes());
-        to_member_rows(net, *out);
+        *out = evaluate_members(net, plan, data.volumes());
         return out;
       },
       py::arg("network"), py::arg("plan"), py::arg("pv"), py::arg("cv").none(true), py::arg("amount").none(true),
@@ -88,14 +87,15 @@ void bind_plan(py::module_& m) {
       "from `amount` (None: the PV)");
   py::class_<PlanRunTable, std::shared_ptr<PlanRunTable>> table(
       m, "PlanRunTable", "Every period of a run as one table: each period's members, in input row order");
-  def_view(table, "period", &PlanRunTable::period, "the period (index into bounds) of each element");
+  def_view(table, "rows", &PlanRunTable::rows, "the input row of each element");
   table.def_readonly("bounds", &PlanRunTable::bounds)
+      .def_readonly("offsets", &PlanRunTable::offsets, "period i's elements are [offsets[i], offsets[i + 1])")
       .def_readonly("totals", &PlanRunTable::totals)
       .def_readonly("rank_counts", &PlanRunTable::rank_counts)
       .def_property_readonly(
           "columns",
           [](const std::shared_ptr<PlanRunTable>& t) { return std::shared_ptr<PlanEvaluation>(t, &t->columns); },
-          "the per-participant columns of every period, concatenated (`rows`: input rows)");
+          "the per-participant columns of every period, concatenated (their input rows: `rows`)");
   m.def(
       "run_plan",
       [](const Network& net, const Plan& plan, const Activity& pv, const Activity* cv, const Activity* amount,

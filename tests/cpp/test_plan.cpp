@@ -515,6 +515,13 @@ TEST_CASE("malformed plans name the field and value") {
   expect_error([&] { p.validate(); }, ErrorKind::bad_value, {"unilevel.rates[1]", "nan"});
   p.unilevel->rates[1] = std::numeric_limits<double>::infinity();
   expect_error([&] { p.validate(); }, ErrorKind::bad_value, {"unilevel.rates[1]", "inf"});
+  // more ranks than the 8-bit rank codes hold
+  Plan many;
+  many.active_pv = 10;
+  for (int r = 0; r < 101; ++r) many.ranks.push_back(RankRule{"R" + std::to_string(r), {}, {}, {}, {}, {}});
+  expect_error([&] { many.validate(); }, ErrorKind::bad_value, {"ranks", "101 ranks", "at most 100"});
+  many.ranks.pop_back();
+  many.validate();  // 100 ranks: fine
 }
 
 TEST_CASE("degenerate plans evaluate; to_json round-trips") {
@@ -559,6 +566,8 @@ TEST_CASE("a run equals one evaluation per period, its titles are running maxima
     for (int m = 0; m <= 12; ++m) bounds.push_back(static_cast<day_t>(100 + 10 * m));
     const PlanRun r = run(net, plan, act, nullptr, nullptr, bounds);
     REQUIRE(r.periods.size() == 12);
+    const PlanRunTable table = run_table(net, plan, act, nullptr, nullptr, bounds);
+    REQUIRE(table.offsets.size() == 13);
     std::vector<int> best(f.ids.size(), -1);
     for (std::size_t i = 0; i < 12; ++i) {
       const PeriodData d = period_data(net, plan, act, nullptr, nullptr, bounds[i], bounds[i + 1]);
@@ -567,8 +576,41 @@ TEST_CASE("a run equals one evaluation per period, its titles are running maxima
       CHECK(one.rank == r.periods[i].rank);
       CHECK(one.totals.paid == r.periods[i].totals.paid);
       for (std::size_t k = 0; k < best.size(); ++k) {
-        best[k] = std::max(best[k], one.rank[k]);
+        best[k] = std::max(best[k], static_cast<int>(one.rank[k]));
         CHECK(r.periods[i].title[k] == best[k]);
+      }
+      // the members in input row order: evaluate_members() and the run's table hold the
+      // preorder evaluation's figures (bonuses up to the cap factor's rounding: the
+      // totals are summed in another order)
+      const PlanEvaluation mem = evaluate_members(net, plan, d.volumes());
+      std::vector<index_t> rows;
+      for (index_t row = 0; row < net.size(); ++row)
+        if (one.member[net.position_of_row()[row]]) rows.push_back(row);
+      REQUIRE(std::vector<index_t>(mem.rows.begin(), mem.rows.end()) == rows);
+      REQUIRE(table.offsets[i + 1] - table.offsets[i] == rows.size());
+      const auto same = [](double a, double b) {
+        return (std::isnan(a) && std::isnan(b)) || std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(a));
+      };
+      CHECK(same(mem.totals.paid, one.totals.paid));
+      CHECK(same(table.totals[i].paid, one.totals.paid));
+      CHECK(table.rank_counts[i] == one.rank_counts);
+      for (std::size_t e = 0; e < rows.size(); ++e) {
+        const index_t k = net.position_of_row()[rows[e]];
+        const std::size_t t = table.offsets[i] + e;
+        CHECK(table.rows[t] == rows[e]);
+        for (auto col : PlanEvaluation::real_columns) {
+          if (col == &PlanEvaluation::capped_gv) continue;  // not kept in a run's table
+          CHECK(same((mem.*col)[e], (one.*col)[k]));
+          CHECK(same((table.columns.*col)[t], (one.*col)[k]));
+        }
+        CHECK(same(mem.capped_gv[e], one.capped_gv[k]));
+        CHECK(mem.active[e] == one.active[k]);
+        CHECK(table.columns.active[t] == one.active[k]);
+        for (auto col : {&PlanEvaluation::rank, &PlanEvaluation::next_rank}) {
+          CHECK((mem.*col)[e] == (one.*col)[k]);
+          CHECK((table.columns.*col)[t] == (one.*col)[k]);
+        }
+        CHECK(table.columns.title[t] == best[static_cast<std::size_t>(k)]);
       }
       const PlanComparison c = compare(net, plan, plan, d.volumes());
       CHECK(c.gain == 0);
