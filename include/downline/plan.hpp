@@ -520,11 +520,12 @@ struct PlanColumns {
 
   index_t at(index_t k) const { return slot ? slot[k] : k; }
 
-  /// The columns of `ev` (allocated) from element `first` on.
-  static PlanColumns of(PlanEvaluation& ev, const index_t* slot, std::size_t first = 0) {
+  /// The columns of `ev` (allocated), elements [first, first + size) (size: all from first).
+  static PlanColumns of(PlanEvaluation& ev, const index_t* slot, std::size_t first = 0,
+                        std::size_t size = std::numeric_limits<std::size_t>::max()) {
     PlanColumns c;
     c.slot = slot;
-    c.size = ev.pv.size() - first;
+    c.size = std::min(size, ev.pv.size() - first);
     const auto at = [&](auto& a) { return a.empty() ? nullptr : a.data() + first; };
     c.pv = at(ev.pv), c.cv = at(ev.cv), c.gv = at(ev.gv), c.capped_gv = at(ev.capped_gv);
     c.pv_gap = at(ev.pv_gap), c.gv_gap = at(ev.gv_gap), c.legs_gap = at(ev.legs_gap);
@@ -758,24 +759,61 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
   return pass;
 }
 
-/// The slot of every participant (preorder) among the members of the period in input
-/// row order (-1: not a member; members null: everyone); row(i, r) for each element i
-/// (input row r). Returns the number of members.
+/// The period's members (members null: everyone) in two orders. slot[k]: participant
+/// k's element among the members in preorder (-1: not a member), where an evaluation
+/// writes (sequentially: the passes run over the preorder). from[i]: the element, in that
+/// order, of the i-th member in input row order; row(i, r) gets its input row r. Returns
+/// the number of members.
 template <class Row>
-std::size_t member_slots(const Network& net, const std::uint8_t* members, index_t* slot, Row row) {
+std::size_t member_order(const Network& net, const std::uint8_t* members, Array<index_t>& slot,
+                         Array<index_t>& from, Row row) {
   const index_t n = net.size();
-  const index_t* pos = net.position_of_row().data();
+  slot.resize(static_cast<std::size_t>(n));
   std::size_t m = 0;
-  for (index_t r = 0; r < n; ++r) {
-    const index_t k = pos[r];
-    if (members && !members[k]) {
-      slot[k] = -1;
-      continue;
-    }
-    slot[k] = static_cast<index_t>(m);
-    row(m++, r);
+  for (index_t k = 0; k < n; ++k) slot[k] = !members || members[k] ? static_cast<index_t>(m++) : -1;
+  from.resize(m);
+  const index_t* pos = net.position_of_row().data();
+  for (index_t r = 0, i = 0; r < n; ++r) {
+    const index_t e = slot[pos[r]];
+    if (e < 0) continue;
+    from[i] = e;
+    row(static_cast<std::size_t>(i++), r);
   }
   return m;
+}
+
+/// Elements [first, first + from.size()) of every column of `ev` put in input row order:
+/// element first + i takes the value of element first + from[i] (member_order()), on
+/// every thread, one column at a time: a whole column into a new array, a slice through
+/// one buffer and back.
+inline void members_to_rows(PlanEvaluation& ev, std::size_t first, const Array<index_t>& from) {
+  const std::size_t m = from.size();
+  Array<double> buffer;
+  const auto reorder = [&](auto& column) {
+    if (column.empty()) return;
+    using Column = std::remove_reference_t<decltype(column)>;
+    using T = typename Column::value_type;
+    const auto gather = [&](const T* in, T* out) {
+      detail::parallel_for(m, detail::network_build::row_grain, [&](std::size_t, std::size_t b, std::size_t e) {
+        for (std::size_t i = b; i < e; ++i) out[i] = in[from[i]];
+      });
+    };
+    if (first == 0 && column.size() == m) {
+      Column out(m);
+      gather(column.data(), out.data());
+      column.swap(out);
+      return;
+    }
+    if (buffer.empty()) buffer.resize(m);
+    T* tmp = reinterpret_cast<T*>(buffer.data());  // (T: double or a byte type)
+    gather(column.data() + first, tmp);
+    detail::parallel_for(m, detail::network_build::row_grain, [&](std::size_t, std::size_t b, std::size_t e) {
+      std::copy(tmp + b, tmp + e, column.data() + first + b);
+    });
+  };
+  for (auto c : PlanEvaluation::real_columns) reorder(ev.*c);
+  for (auto c : PlanEvaluation::rank_columns) reorder(ev.*c);
+  reorder(ev.active);
 }
 
 /// Period bounds that make at least one period and increase.
@@ -812,16 +850,18 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
 /// evaluate() for the period's members only, in the network's input row order (as tables
 /// for users are ordered): element i is the participant of input row rows[i].
 inline PlanEvaluation evaluate_members(const Network& net, const Plan& plan, const PeriodVolumes& in) {
-  Array<index_t> slot(static_cast<std::size_t>(net.size()));
+  Array<index_t> slot, from;
   PlanEvaluation ev;
-  ev.rows.reserve(in.members ? static_cast<std::size_t>(std::count(in.members, in.members + net.size(), std::uint8_t{1}))
-                             : slot.size());
-  detail::member_slots(net, in.members, slot.data(), [&](std::size_t, index_t r) { ev.rows.push_back(r); });
+  ev.rows.resize(static_cast<std::size_t>(
+      in.members ? std::count(in.members, in.members + net.size(), std::uint8_t{1}) : net.size()));
+  detail::member_order(net, in.members, slot, from, [&](std::size_t i, index_t r) { ev.rows[i] = r; });
   ev.allocate(ev.rows.size());
   detail::PlanPass pass = detail::evaluate_into(net, plan, in, PlanColumns::of(ev, slot.data()));
+  slot = Array<index_t>();
   ev.totals = pass.totals;
   ev.rank_counts = std::move(pass.rank_counts);
   ev.title = ev.rank;
+  detail::members_to_rows(ev, 0, from);
   return ev;
 }
 
@@ -969,19 +1009,24 @@ inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activi
   c.capped_gv = Array<double>();
   t.rows.resize(t.offsets.back());
 
-  // Phase 2: the periods in turn, written into their slices; titles carried forward.
-  Array<index_t> slot(static_cast<std::size_t>(n));
+  // Phase 2: the periods in turn, each written into its slice (its members in preorder,
+  // then put in input row order); titles carried forward.
+  Array<index_t> slot, from;
   Array<rank_t> title(static_cast<std::size_t>(n), rank_t{-1});
   for (std::size_t i = 0; i < periods; ++i) {
-    const PeriodData data = period_data(net, plan, pv, cv, amount, bounds[i], bounds[i + 1]);
-    std::int32_t* rows = t.rows.data() + t.offsets[i];
-    detail::member_slots(net, data.members.empty() ? nullptr : data.members.data(), slot.data(),
-                         [&](std::size_t e, index_t r) { rows[e] = static_cast<std::int32_t>(r); });
-    detail::PlanPass pass = detail::evaluate_into(net, plan, data.volumes(), PlanColumns::of(c, slot.data(), t.offsets[i]));
+    detail::PlanPass pass;
+    {
+      const PeriodData data = period_data(net, plan, pv, cv, amount, bounds[i], bounds[i + 1]);
+      std::int32_t* rows = t.rows.data() + t.offsets[i];
+      detail::member_order(net, data.members.empty() ? nullptr : data.members.data(), slot, from,
+                           [&](std::size_t e, index_t r) { rows[e] = static_cast<std::int32_t>(r); });
+      pass = detail::evaluate_into(net, plan, data.volumes(), PlanColumns::of(c, slot.data(), t.offsets[i], from.size()));
+    }
     detail::carry_titles(title, pass.rank);
     rank_t* to = c.title.data() + t.offsets[i];
     for (index_t k = 0; k < n; ++k)
       if (slot[k] >= 0) to[slot[k]] = title[k];
+    detail::members_to_rows(c, t.offsets[i], from);
     t.totals.push_back(pass.totals);
     t.rank_counts.push_back(std::move(pass.rank_counts));
   }
