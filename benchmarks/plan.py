@@ -46,8 +46,9 @@ Every path runs in a fresh child process under peers.py's guard (timeout, memory
 * **run**: a 24-month ``plan.run`` (the orders mapped beforehand), its time and peak memory
   (VmHWM, reset before the run) beyond the RSS before it, and that peak minus the result
   frames (``participants``, ``rank_changes``, ``totals``, ``ranks``; pandas' deep memory)
-  per participant; at most ``--run-max`` participants (default 1M: at 10M the result
-  frames alone would take ~24 GB).
+  per participant; every column up to ``--run-max`` participants (default 1M), above it
+  only ``--large-run-columns`` (default rank, title, total: at 10M every column's frames
+  alone would take ~24 GB of the machine's 24 GiB).
 
 Targets: evaluate at most 3x the volumes table; downline at least 30x faster than the numpy
 peer and 1000x faster than the recursive SQL; the run's memory beyond its result frames at
@@ -85,6 +86,7 @@ TARGET_VS_VOLUMES = 3.0
 TARGET_VS_NUMPY = 30.0
 TARGET_VS_SQL = 1000.0
 TARGET_BYTES = 64.0
+LARGE_RUN_COLUMNS = "rank,title,total"  # what a 24-month run keeps above --run-max
 FLOAT_COLUMNS = ("pv", "cv", "gv", "pv_gap", "gv_gap", "legs_gap", "active_frontline_gap", "unilevel",
                  "differential", "generation", "fast_start", "total")
 TOTALS = ("sales", "unilevel", "differential", "generation", "fast_start", "paid", "cap_factor", "earned")
@@ -335,7 +337,8 @@ def load(data: Path, scale: float):
     return people, orders, net
 
 
-def child(tool: str, data: Path, results: Path, repeat: int, scale: float, generation_rank: str = "") -> dict:
+def child(tool: str, data: Path, results: Path, repeat: int, scale: float, generation_rank: str = "",
+          run_columns: str = "") -> dict:
     import numpy as np
     import downline as dl
 
@@ -378,8 +381,10 @@ def child(tool: str, data: Path, results: Path, repeat: int, scale: float, gener
         _, orders, net = load(data, scale)
         act = net.activity(orders)
         del orders
-        st, res = peers.measure_runs(lambda: plan.run(net, act, start=RUN_START, end=RUN_END), 1)
+        columns = [c for c in run_columns.split(",") if c] or None
+        st, res = peers.measure_runs(lambda: plan.run(net, act, start=RUN_START, end=RUN_END, columns=columns), 1)
         frames = [res.participants, res.rank_changes, res.totals, res.ranks]
+        out["columns"] = list(res.participants.columns)
         out["run"] = st
         out["periods"] = len(res.periods)
         out["rows"] = len(res.participants)
@@ -460,9 +465,10 @@ def bench_size(n: int, args: argparse.Namespace, tmp: Path) -> dict:
         say(f"n={n:,}: numpy peer ...")
         r["numpy"] = run.child("plan", "numpy", extra=extra)
         say(f"n={n:,}: numpy {fmt_t(r['numpy']['evaluate']['median'])} (equal to downline's)")
-        if not args.no_run and n <= args.run_max:
-            say(f"n={n:,}: 24-month run ...")
-            r["run"] = run.child("plan", "run", extra=extra)
+        if not args.no_run:
+            cols = "" if n <= args.run_max else args.large_run_columns
+            say(f"n={n:,}: 24-month run ({'every column' if not cols else 'columns ' + cols}) ...")
+            r["run"] = run.child("plan", "run", extra=extra + ("--run-columns", cols))
             say(f"n={n:,}: run {r['run']['status']}")
         if pg is not None:
             say(f"n={n:,}: PostgreSQL: starting a private cluster on 127.0.0.1:{pg.port} ...")
@@ -564,7 +570,8 @@ def size_section(r: dict, args: argparse.Namespace) -> list[str]:
         beyond = st["peak_extra_bytes"] - rn["result_bytes"]
         lines.append(f"| downline `plan.run` over {rn['periods']} months (1 run) | {fmt_t(st['median'])} | "
                      f"{fmt_mb(st['peak_extra_bytes'])} | - |")
-        lines += ["", f"24-month run: {rn['rows']:,} result rows; result frames {fmt_mb(rn['result_bytes'])}; peak "
+        lines += ["", f"24-month run, columns {', '.join(rn['columns'])}: {rn['rows']:,} result rows; result "
+                      f"frames {fmt_mb(rn['result_bytes'])}; peak "
                       f"beyond the RSS before the run {fmt_mb(st['peak_extra_bytes'])} (process peak "
                       f"{fmt_mb(st['peak_total_bytes'])}); beyond the result frames {fmt_mb(beyond)} = "
                       f"{beyond / r['n']:.0f} bytes per participant."]
@@ -632,7 +639,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--pv-scale", type=float, default=PV_SCALE, help="the orders' PV is multiplied by this")
     ap.add_argument("--sql-timeout", type=float, default=SQL_TIMEOUT, help="seconds the recursive SQL may take")
     ap.add_argument("--sql-max", type=int, default=1_000_000, help="no SQL above this many participants")
-    ap.add_argument("--run-max", type=int, default=1_000_000, help="no 24-month run above this many participants")
+    ap.add_argument("--run-max", type=int, default=1_000_000,
+                    help="the 24-month run keeps every column up to this many participants ...")
+    ap.add_argument("--large-run-columns", default=LARGE_RUN_COLUMNS,
+                    help="... and only these above (comma-separated; every column at 10M would take ~24 GB)")
+    ap.add_argument("--run-columns", default="", help=argparse.SUPPRESS)
     ap.add_argument("--no-sql", action="store_true", help="leave PostgreSQL out")
     ap.add_argument("--no-run", action="store_true", help="leave the 24-month run out")
     ap.add_argument("--tasks", help=argparse.SUPPRESS)
@@ -640,7 +651,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child[1], Path(args.data), Path(args.results), max(args.repeat, 1),
-                               args.pv_scale, args.generation_rank)))
+                               args.pv_scale, args.generation_rank, args.run_columns)))
         return 0
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # runs the finally blocks (the cluster is stopped)
     if not args.no_sql:

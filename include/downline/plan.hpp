@@ -482,33 +482,72 @@ struct PlanEvaluation {
   PlanTotals totals;
   std::vector<std::int64_t> rank_counts;  ///< participants per rank (index: rank)
 
-  /// The per-participant columns of doubles, for code that treats them alike.
-  static constexpr Array<double> PlanEvaluation::*real_columns[] = {
-      &PlanEvaluation::pv,        &PlanEvaluation::cv,           &PlanEvaluation::gv,
-      &PlanEvaluation::capped_gv, &PlanEvaluation::pv_gap,       &PlanEvaluation::gv_gap,
-      &PlanEvaluation::legs_gap,  &PlanEvaluation::active_frontline_gap, &PlanEvaluation::unilevel,
-      &PlanEvaluation::differential, &PlanEvaluation::generation, &PlanEvaluation::fast_start,
-      &PlanEvaluation::total};
-  /// The rank columns.
-  static constexpr Array<rank_t> PlanEvaluation::*rank_columns[] = {&PlanEvaluation::rank, &PlanEvaluation::next_rank,
-                                                                    &PlanEvaluation::title};
+  /// A per-participant column: its name (as users see it), its field, its value before
+  /// it is written.
+  template <class T>
+  struct Column {
+    const char* name;
+    Array<T> PlanEvaluation::*field;
+    T initial;
+  };
+  static constexpr double no_gap = std::numeric_limits<double>::quiet_NaN();
+  /// The per-participant columns (but member and rows), for code that treats them alike.
+  static constexpr Column<double> real_columns[] = {
+      {"pv", &PlanEvaluation::pv, 0.0},
+      {"cv", &PlanEvaluation::cv, 0.0},
+      {"gv", &PlanEvaluation::gv, 0.0},
+      {"capped_gv", &PlanEvaluation::capped_gv, no_gap},
+      {"pv_gap", &PlanEvaluation::pv_gap, no_gap},
+      {"gv_gap", &PlanEvaluation::gv_gap, no_gap},
+      {"legs_gap", &PlanEvaluation::legs_gap, no_gap},
+      {"active_frontline_gap", &PlanEvaluation::active_frontline_gap, no_gap},
+      {"unilevel", &PlanEvaluation::unilevel, 0.0},
+      {"differential", &PlanEvaluation::differential, 0.0},
+      {"generation", &PlanEvaluation::generation, 0.0},
+      {"fast_start", &PlanEvaluation::fast_start, 0.0},
+      {"total", &PlanEvaluation::total, 0.0}};
+  static constexpr Column<rank_t> rank_columns[] = {{"rank", &PlanEvaluation::rank, rank_t{-1}},
+                                                    {"next_rank", &PlanEvaluation::next_rank, rank_t{-1}},
+                                                    {"title", &PlanEvaluation::title, rank_t{-1}}};
+  static constexpr Column<std::uint8_t> flag_columns[] = {{"active", &PlanEvaluation::active, std::uint8_t{0}}};
 
-  /// Every column of `size` elements: figures 0, ranks -1 (none), gaps NaN.
-  void allocate(std::size_t size) {
-    for (auto c : real_columns) (this->*c).assign(size, 0.0);
-    for (auto c : {&PlanEvaluation::capped_gv, &PlanEvaluation::pv_gap, &PlanEvaluation::gv_gap,
-                   &PlanEvaluation::legs_gap, &PlanEvaluation::active_frontline_gap})
-      (this->*c).assign(size, std::numeric_limits<double>::quiet_NaN());
-    for (auto c : rank_columns) (this->*c).assign(size, rank_t{-1});
-    active.assign(size, 0);
+  /// f(column, field) for every per-participant column (but member and rows).
+  template <class F>
+  void for_each_column(F f) {
+    for (const auto& c : real_columns) f(c, this->*c.field);
+    for (const auto& c : rank_columns) f(c, this->*c.field);
+    for (const auto& c : flag_columns) f(c, this->*c.field);
+  }
+  /// Whether `name` names a per-participant column.
+  static bool is_column(std::string_view name) {
+    bool found = false;
+    PlanEvaluation{}.for_each_column([&](const auto& c, auto&) { found = found || name == c.name; });
+    return found;
+  }
+
+  /// The columns that keep(name) says yes to, of `size` elements each holding their
+  /// initial value (figures 0, ranks -1: none, gaps NaN); the others empty; every
+  /// element a member.
+  template <class Keep>
+  void allocate(std::size_t size, Keep keep) {
+    for_each_column([&](const auto& c, auto& field) {
+      if (keep(std::string_view(c.name)))
+        field.assign(size, c.initial);
+      else
+        field = std::remove_reference_t<decltype(field)>();
+    });
     member.assign(size, 1);
+  }
+  void allocate(std::size_t size) {
+    allocate(size, [](std::string_view) { return true; });
   }
 };
 
 /// Where an evaluation writes each participant's figures (pointers into columns it does
 /// not own): participant k (preorder) goes to element slot[k] of every column, nowhere
 /// where slot[k] < 0; a null slot puts k at element k. Every column holds `size`
-/// elements, zeros for the bonuses on entry; `capped_gv` may be null (not kept).
+/// elements, zeros for the bonuses and the total on entry; a null column is not kept
+/// (its figures still count in the totals) but `rank`, which must be there.
 struct PlanColumns {
   const index_t* slot = nullptr;
   std::size_t size = 0;
@@ -520,12 +559,13 @@ struct PlanColumns {
 
   index_t at(index_t k) const { return slot ? slot[k] : k; }
 
-  /// The columns of `ev` (allocated), elements [first, first + size) (size: all from first).
+  /// The columns of `ev` that are allocated (the others null), elements [first, first +
+  /// size) (size: all from first; `rank` is always allocated).
   static PlanColumns of(PlanEvaluation& ev, const index_t* slot, std::size_t first = 0,
                         std::size_t size = std::numeric_limits<std::size_t>::max()) {
     PlanColumns c;
     c.slot = slot;
-    c.size = std::min(size, ev.pv.size() - first);
+    c.size = std::min(size, ev.rank.size() - first);
     const auto at = [&](auto& a) { return a.empty() ? nullptr : a.data() + first; };
     c.pv = at(ev.pv), c.cv = at(ev.cv), c.gv = at(ev.gv), c.capped_gv = at(ev.capped_gv);
     c.pv_gap = at(ev.pv_gap), c.gv_gap = at(ev.gv_gap), c.legs_gap = at(ev.legs_gap);
@@ -599,27 +639,28 @@ inline void evaluate_ranks(const Network& net, const Plan& plan, const PeriodVol
     const int next = rank + 1 < static_cast<int>(R) ? rank + 1 : -1;
     const index_t i = out.at(k);
     if (i >= 0) {
-      out.pv[i] = pv;
-      out.cv[i] = cv[k];
-      out.gv[i] = gv[k];
-      out.active[i] = active[k];
-      out.rank[i] = static_cast<rank_t>(rank);
-      out.next_rank[i] = static_cast<rank_t>(next);
+      if (out.pv) out.pv[i] = pv;
+      if (out.cv) out.cv[i] = cv[k];
+      if (out.gv) out.gv[i] = gv[k];
+      if (out.active) out.active[i] = active[k];
+      if (out.rank) out.rank[i] = static_cast<rank_t>(rank);
+      if (out.next_rank) out.next_rank[i] = static_cast<rank_t>(next);
+      double capped = nan, pv_gap = nan, gv_gap = nan, legs_gap = nan, frontline_gap = nan;
       if (next >= 0) {
         const RankRule& q = plan.ranks[static_cast<std::size_t>(next)];
-        const double capped = pv + ch[static_cast<std::size_t>(next)];
-        if (out.capped_gv) out.capped_gv[i] = capped;
-        out.pv_gap[i] = q.pv ? std::max(0.0, *q.pv - pv) : 0.0;
-        out.gv_gap[i] = q.gv ? std::max(0.0, *q.gv - capped) : 0.0;
-        double legs = 0;
+        capped = pv + ch[static_cast<std::size_t>(next)];
+        pv_gap = q.pv ? std::max(0.0, *q.pv - pv) : 0.0;
+        gv_gap = q.gv ? std::max(0.0, *q.gv - capped) : 0.0;
+        legs_gap = 0;
         for (const LegRequirement& e : q.legs)
-          legs += std::max(0.0, e.count - at_or_above[static_cast<std::size_t>(e.rank) + 1]);
-        out.legs_gap[i] = legs;
-        out.active_frontline_gap[i] = q.active_frontline ? std::max(0.0, *q.active_frontline - ch[active_at]) : 0.0;
-      } else {
-        if (out.capped_gv) out.capped_gv[i] = nan;
-        out.pv_gap[i] = out.gv_gap[i] = out.legs_gap[i] = out.active_frontline_gap[i] = nan;
+          legs_gap += std::max(0.0, e.count - at_or_above[static_cast<std::size_t>(e.rank) + 1]);
+        frontline_gap = q.active_frontline ? std::max(0.0, *q.active_frontline - ch[active_at]) : 0.0;
       }
+      if (out.capped_gv) out.capped_gv[i] = capped;
+      if (out.pv_gap) out.pv_gap[i] = pv_gap;
+      if (out.gv_gap) out.gv_gap[i] = gv_gap;
+      if (out.legs_gap) out.legs_gap[i] = legs_gap;
+      if (out.active_frontline_gap) out.active_frontline_gap[i] = frontline_gap;
     }
     // contribution to the sponsor
     for (std::size_t r = 0; r < R; ++r) up[r] += std::min(gv[k], leg_limit[r]);
@@ -662,10 +703,17 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
   const rank_t* rank = pass.rank.data();
   gv = Array<double>();  // (freed: the bonuses need CV, activity and ranks only)
 
-  // Phase 3: bonuses before the cap, written where the participants go.
-  const auto pay = [&](double* column, index_t k, double e) {
+  // Phase 3: bonuses before the cap, written where the participants go (each bonus and
+  // the participant's total), and summed.
+  struct Earned {
+    double unilevel = 0, differential = 0, generation = 0, fast_start = 0;
+  } earned;
+  const auto pay = [&](double* column, double& sum, index_t k, double e) {
+    sum += e;
     const index_t i = out.at(k);
-    if (i >= 0) column[i] = e;
+    if (i < 0) return;
+    if (column) column[i] = e;
+    if (out.total) out.total[i] += e;
   };
   const auto is_active = [&](index_t k) { return static_cast<int>(active[k]); };
   const auto one = [](index_t) { return 1; };
@@ -684,7 +732,7 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
       if (!active[k]) return;
       double s = 0;
       for (int j = 0, m = paid_levels(k); j < m; ++j) s += b.rates[static_cast<std::size_t>(j)] * lv[j];
-      pay(out.unilevel, k, s);
+      pay(out.unilevel, earned.unilevel, k, s);
     };
     if (b.compression)
       marked_level_sums(net, cv, is_active, none, K, earn);
@@ -711,7 +759,7 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
       if (d <= 0) return;
       double e = d * cv[k];
       for (std::size_t j = 0; j < values.size() && values[j] < d; ++j) e += s[j] * (d - values[j]);
-      pay(out.differential, k, e);
+      pay(out.differential, earned.differential, k, e);
     });
   }
   if (plan.generation) {
@@ -722,7 +770,7 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
                         if (!leader(k)) return;
                         double s = 0;
                         for (std::size_t j = 0; j < b.rates.size(); ++j) s += b.rates[j] * g[j + 1];
-                        pay(out.generation, k, s);
+                        pay(out.generation, earned.generation, k, s);
                       });
   }
   if (plan.fast_start && in.fast_start_cv) {
@@ -732,29 +780,28 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
       if (!active[k]) return;
       double s = 0;
       for (std::size_t j = 0; j < b.rates.size(); ++j) s += b.rates[j] * lv[j];
-      pay(out.fast_start, k, s);
+      pay(out.fast_start, earned.fast_start, k, s);
     });
   }
 
-  // Phase 4: the cap and the totals, over the elements written.
+  // Phase 4: the cap, applied to every figure written, and the totals (from the sums,
+  // so that they do not depend on the columns kept).
   PlanTotals& t = pass.totals;
   t.sales = in.sales;
-  const std::size_t m = out.size;
-  for (std::size_t i = 0; i < m; ++i)
-    t.earned += out.unilevel[i] + out.differential[i] + out.generation[i] + out.fast_start[i];
+  t.earned = earned.unilevel + earned.differential + earned.generation + earned.fast_start;
   if (plan.cap) {
     const double limit = plan.cap->share_of_sales * in.sales;
     if (t.earned > limit) t.cap_factor = limit > 0 ? limit / t.earned : 0.0;
   }
-  for (std::size_t i = 0; i < m; ++i) {
-    for (double* a : {out.unilevel, out.differential, out.generation, out.fast_start}) a[i] *= t.cap_factor;
-    out.total[i] = out.unilevel[i] + out.differential[i] + out.generation[i] + out.fast_start[i];
-    t.unilevel += out.unilevel[i];
-    t.differential += out.differential[i];
-    t.generation += out.generation[i];
-    t.fast_start += out.fast_start[i];
-    t.paid += out.total[i];
-  }
+  if (t.cap_factor != 1)
+    for (double* a : {out.unilevel, out.differential, out.generation, out.fast_start, out.total})
+      if (a)
+        for (std::size_t i = 0; i < out.size; ++i) a[i] *= t.cap_factor;
+  t.unilevel = earned.unilevel * t.cap_factor;
+  t.differential = earned.differential * t.cap_factor;
+  t.generation = earned.generation * t.cap_factor;
+  t.fast_start = earned.fast_start * t.cap_factor;
+  t.paid = t.unilevel + t.differential + t.generation + t.fast_start;
   t.payout_ratio = in.sales != 0 ? t.paid / in.sales : std::numeric_limits<double>::quiet_NaN();
   return pass;
 }
@@ -811,9 +858,7 @@ inline void members_to_rows(PlanEvaluation& ev, std::size_t first, const Array<i
       std::copy(tmp + b, tmp + e, column.data() + first + b);
     });
   };
-  for (auto c : PlanEvaluation::real_columns) reorder(ev.*c);
-  for (auto c : PlanEvaluation::rank_columns) reorder(ev.*c);
-  reorder(ev.active);
+  ev.for_each_column([&](const auto&, auto& field) { reorder(field); });
 }
 
 /// Period bounds that make at least one period and increase.
@@ -968,6 +1013,7 @@ inline PlanRun run(const Network& net, const Plan& plan, const Activity& pv, con
 /// A run as one table: period after period, each period's members in input row order
 /// (as evaluate_members()). The columns are allocated once and written in place, so that
 /// a run costs its table plus one period's scratch (a few bytes per participant).
+/// run_table() keeps the `columns` named (empty: every one but capped_gv; `rank` always).
 struct PlanRunTable {
   std::vector<day_t> bounds;
   /// Period i's elements are [offsets[i], offsets[i + 1]).
@@ -975,16 +1021,27 @@ struct PlanRunTable {
   /// The input row of each element (32 bits: a run's network has fewer than 2^31
   /// participants).
   Array<std::int32_t> rows;
-  /// The per-participant columns of every period, concatenated; `member`, `rows` and
-  /// `capped_gv` are empty (every element is a member; see `rows`).
+  /// The per-participant columns of every period, concatenated; `member`, `rows`, and
+  /// the columns not kept are empty (every element is a member; see `rows`).
   PlanEvaluation columns;
   std::vector<PlanTotals> totals;                        ///< per period
   std::vector<std::vector<std::int64_t>> rank_counts;    ///< per period
 };
 
 inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
-                              const Activity* amount, const std::vector<day_t>& bounds) {
+                              const Activity* amount, const std::vector<day_t>& bounds,
+                              const std::vector<std::string>& columns = {}) {
   detail::check_bounds(bounds);
+  for (const std::string& name : columns)
+    if (!PlanEvaluation::is_column(name) || name == "capped_gv")
+      throw errors::bad_value("columns", "\"" + name + "\" is not a column of a run (columns: pv, cv, gv, active, rank, "
+                                         "next_rank, title, pv_gap, gv_gap, legs_gap, active_frontline_gap, unilevel, "
+                                         "differential, generation, fast_start, total)");
+  const auto keep = [&](std::string_view name) {
+    if (name == "rank") return true;  // (rank changes need it)
+    if (columns.empty()) return name != "capped_gv";
+    return std::find(columns.begin(), columns.end(), name) != columns.end();
+  };
   const index_t n = net.size();
   if (n > std::numeric_limits<std::int32_t>::max())
     throw errors::bad_value("network", "has " + std::to_string(n) + " participants: a run's table holds at most " +
@@ -1004,9 +1061,8 @@ inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activi
     t.offsets[i + 1] = t.offsets[i] + m;
   }
   PlanEvaluation& c = t.columns;
-  c.allocate(t.offsets.back());
+  c.allocate(t.offsets.back(), keep);
   c.member = Array<std::uint8_t>();
-  c.capped_gv = Array<double>();
   t.rows.resize(t.offsets.back());
 
   // Phase 2: the periods in turn, each written into its slice (its members in preorder,
@@ -1023,9 +1079,11 @@ inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activi
       pass = detail::evaluate_into(net, plan, data.volumes(), PlanColumns::of(c, slot.data(), t.offsets[i], from.size()));
     }
     detail::carry_titles(title, pass.rank);
-    rank_t* to = c.title.data() + t.offsets[i];
-    for (index_t k = 0; k < n; ++k)
-      if (slot[k] >= 0) to[slot[k]] = title[k];
+    if (!c.title.empty()) {
+      rank_t* to = c.title.data() + t.offsets[i];
+      for (index_t k = 0; k < n; ++k)
+        if (slot[k] >= 0) to[slot[k]] = title[k];
+    }
     detail::members_to_rows(c, t.offsets[i], from);
     t.totals.push_back(pass.totals);
     t.rank_counts.push_back(std::move(pass.rank_counts));

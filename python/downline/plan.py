@@ -30,6 +30,8 @@ COLUMNS = ("pv", "cv", "gv", "active", "rank", "next_rank", "pv_gap", "gv_gap", 
            "active_frontline_gap", "unilevel", "differential", "generation", "fast_start", "total")
 #: The bonuses, in order.
 BONUSES = ("unilevel", "differential", "generation", "fast_start")
+#: The per-participant columns of :attr:`Run.participants` (all by default), in order.
+RUN_COLUMNS = COLUMNS + ("title",)
 
 
 def _json_ready(doc: Any, path: str = "") -> Any:
@@ -180,21 +182,29 @@ class CompensationPlan:
 
     def run(self, network: Network, orders: Union[pd.DataFrame, Activity], start: Any, end: Any,
             freq: str = "MS", participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
-            cv: Optional[str] = None, amount: Optional[str] = None, unknown: str = "raise") -> "Run":
+            cv: Optional[str] = None, amount: Optional[str] = None, unknown: str = "raise",
+            columns: Optional[list[str]] = None) -> "Run":
         """The plan over consecutive periods from ``start`` to ``end``: the period bounds are
         ``pandas.date_range(start, end, freq=freq)`` (calendar months by default), with
         ``start`` and ``end`` themselves as the first and last bound. Each period is
         evaluated as :meth:`evaluate` does, the orders mapped once; the title (the highest
-        rank held so far) is carried forward from period to period."""
+        rank held so far) is carried forward from period to period.
+
+        ``columns``: the per-participant columns :attr:`Run.participants` keeps (default:
+        all of :attr:`Evaluation.participants` and ``title``). A long history of a large
+        network needs memory for every (period, participant) row of every column kept:
+        keep what you need (``["rank", "title", "total"]`` takes about 15 bytes per row
+        with its index, against about 105 for all). The totals, ranks and rank changes are the same whatever is kept."""
         lo, hi = _period(start, end, required_end=True)
         try:
             inner = pd.date_range(_timestamp(lo), _timestamp(hi), freq=freq)
         except (ValueError, TypeError) as exc:
             raise InputError(f"freq: {freq!r} is not a pandas frequency ({exc})") from None
         bounds = sorted({lo, hi, *(int((t - _EPOCH) // pd.Timedelta(days=1)) for t in inner)})
+        keep = RUN_COLUMNS if columns is None else _run_columns(columns)
         acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
-        table = _core.run_plan(network._core, self._core, *acts, bounds)
-        return Run(self, network, table, [_timestamp(b) for b in bounds])
+        table = _core.run_plan(network._core, self._core, *acts, bounds, list(keep))
+        return Run(self, network, table, [_timestamp(b) for b in bounds], keep)
 
 
 _EPOCH = pd.Timestamp("1970-01-01")
@@ -244,11 +254,23 @@ def _mapped(network: Network, orders: Any, lo: int, hi: int, participant: str, d
     return (first, None if cv in (None, pv) else mapped(cv), None if amount in (None, pv) else mapped(amount))
 
 
-def _frame(plan: CompensationPlan, core: _core.PlanEvaluation, index: pd.Index, title: bool = False) -> pd.DataFrame:
-    """The per-participant frame of the core's columns (held, not copied) on `index`."""
+def _run_columns(columns: Any) -> tuple:
+    """The columns a run keeps, checked, in the frame's order."""
+    if isinstance(columns, str) or not all(isinstance(c, str) for c in columns):
+        raise InputError(f"columns: expected a list of column names, not {columns!r}")
+    unknown = [c for c in columns if c not in RUN_COLUMNS]
+    if unknown:
+        raise InputError(f"columns: {', '.join(map(repr, unknown))} not a column of a run "
+                         f"(columns: {', '.join(RUN_COLUMNS)})")
+    return tuple(c for c in RUN_COLUMNS if c in columns)
+
+
+def _frame(plan: CompensationPlan, core: _core.PlanEvaluation, index: pd.Index,
+           columns: tuple = COLUMNS) -> pd.DataFrame:
+    """The per-participant frame of the core's `columns` (held, not copied) on `index`."""
     dtype = pd.CategoricalDtype(plan.ranks, ordered=True)
     data = {}
-    for col in COLUMNS + (("title",) if title else ()):
+    for col in columns:
         if col in ("rank", "next_rank", "title"):
             data[col] = pd.Categorical.from_codes(getattr(core, col), dtype=dtype)
         elif col == "active":
@@ -339,7 +361,8 @@ class Run:
         The periods' first days; ``end`` the last period's end.
     """
 
-    def __init__(self, plan: CompensationPlan, network: Network, table: _core.PlanRunTable, bounds: list):
+    def __init__(self, plan: CompensationPlan, network: Network, table: _core.PlanRunTable, bounds: list,
+                 columns: tuple = ()):
         self.plan = plan
         self.periods = pd.DatetimeIndex(bounds[:-1], name="period")
         self.end = bounds[-1]
@@ -351,7 +374,7 @@ class Run:
         period = np.repeat(np.arange(len(self.periods), dtype=_code_dtype(len(self.periods))), sizes)
         index = pd.MultiIndex(levels=[self.periods, network.ids], codes=[period, rows],
                               names=["period", id_name], verify_integrity=False)
-        self.participants = _frame(plan, cols, index, title=True)
+        self.participants = _frame(plan, cols, index, columns or RUN_COLUMNS)
         self.totals = pd.DataFrame([_totals_of(t) for t in table.totals], index=self.periods)
         counts = np.asarray(table.rank_counts, dtype=np.int64).reshape(len(self.periods), len(plan.ranks))
         self.ranks = pd.DataFrame(counts, index=self.periods, columns=pd.CategoricalIndex(

@@ -99,13 +99,14 @@ void bind_plan(py::module_& m) {
   m.def(
       "run_plan",
       [](const Network& net, const Plan& plan, const Activity& pv, const Activity* cv, const Activity* amount,
-         const std::vector<day_t>& bounds) {
+         const std::vector<day_t>& bounds, const std::vector<std::string>& columns) {
         auto out = std::make_shared<PlanRunTable>();
         py::gil_scoped_release release;
-        *out = run_table(net, plan, pv, cv, amount, bounds);
+        *out = run_table(net, plan, pv, cv, amount, bounds, columns);
         return out;
       },
       py::arg("network"), py::arg("plan"), py::arg("pv"), py::arg("cv").none(true), py::arg("amount").none(true),
-      py::arg("bounds"),
-      "The plan for the periods [bounds[i], bounds[i + 1]) (days), titles carried forward, as one table");
+      py::arg("bounds"), py::arg("columns") = std::vector<std::string>{},
+      "The plan for the periods [bounds[i], bounds[i + 1]) (days), titles carried forward, as one table of the "
+      "columns named (empty: all; rank always)");
 }

@@ -568,6 +568,18 @@ TEST_CASE("a run equals one evaluation per period, its titles are running maxima
     REQUIRE(r.periods.size() == 12);
     const PlanRunTable table = run_table(net, plan, act, nullptr, nullptr, bounds);
     REQUIRE(table.offsets.size() == 13);
+    // a table of some columns: the same figures in those, the others not kept, the same totals
+    const PlanRunTable some = run_table(net, plan, act, nullptr, nullptr, bounds, {"gv", "title", "total"});
+    CHECK(some.columns.gv == table.columns.gv);
+    CHECK(some.columns.title == table.columns.title);
+    CHECK(some.columns.total == table.columns.total);
+    CHECK(some.columns.rank == table.columns.rank);  // always kept
+    CHECK(some.columns.pv.empty());
+    CHECK(some.columns.unilevel.empty());
+    CHECK(some.columns.next_rank.empty());
+    CHECK(some.columns.active.empty());
+    CHECK(some.rows == table.rows);
+    for (std::size_t i = 0; i < 12; ++i) CHECK(some.totals[i].paid == table.totals[i].paid);
     std::vector<int> best(f.ids.size(), -1);
     for (std::size_t i = 0; i < 12; ++i) {
       const PeriodData d = period_data(net, plan, act, nullptr, nullptr, bounds[i], bounds[i + 1]);
@@ -598,7 +610,8 @@ TEST_CASE("a run equals one evaluation per period, its titles are running maxima
         const index_t k = net.position_of_row()[rows[e]];
         const std::size_t t = table.offsets[i] + e;
         CHECK(table.rows[t] == rows[e]);
-        for (auto col : PlanEvaluation::real_columns) {
+        for (const auto& column : PlanEvaluation::real_columns) {
+          const auto col = column.field;
           if (col == &PlanEvaluation::capped_gv) continue;  // not kept in a run's table
           CHECK(same((mem.*col)[e], (one.*col)[k]));
           CHECK(same((table.columns.*col)[t], (one.*col)[k]));
@@ -622,4 +635,6 @@ TEST_CASE("a run equals one evaluation per period, its titles are running maxima
   const Activity none(net, std::vector<id_type>{}, std::vector<day_t>{}, std::vector<double>{});
   expect_error([&] { run(net, Plan::parse(R"({"active_pv": 1})"), none, nullptr, nullptr, {5, 5}); },
                ErrorKind::bad_value, {"bounds must increase"});
+  expect_error([&] { run_table(net, Plan::parse(R"({"active_pv": 1})"), none, nullptr, nullptr, {5, 6}, {"gv", "rnak"}); },
+               ErrorKind::bad_value, {"columns", "\"rnak\" is not a column"});
 }

@@ -353,6 +353,27 @@ def test_run_is_one_evaluation_per_month_and_titles_are_running_maxima():
     assert set(ch["change"].unique()) >= {"advanced", "dropped", "same"}
     adv = ch[ch["change"] == "advanced"]
     assert (adv["after"].cat.codes > adv["before"].cat.codes).all()
+    # rank changes against pandas: each period's ranks joined with the period before's
+    for before, after in zip(run.periods[:-1], run.periods[1:]):
+        both = pd.concat([run.participants.loc[before, "rank"].cat.codes.rename("b"),
+                          run.participants.loc[after, "rank"].cat.codes.rename("a")], axis=1, join="inner")
+        got = ch.loc[after]
+        assert got.index.tolist() == both.index.tolist()
+        assert (got["before"].cat.codes.to_numpy() == both["b"].to_numpy()).all()
+        assert (got["after"].cat.codes.to_numpy() == both["a"].to_numpy()).all()
+        kind = np.select([both["a"] > both["b"], both["a"] < both["b"]], ["advanced", "dropped"], "same")
+        assert got["change"].astype(str).tolist() == kind.tolist()
+    # a run of some columns: the same values in those, the same totals, ranks and changes
+    some = plan.run(net, orders, start="2023-01-01", end="2024-01-01", columns=["total", "title", "gv"])
+    assert list(some.participants.columns) == ["gv", "total", "title"]
+    pd.testing.assert_frame_equal(some.participants, run.participants[["gv", "total", "title"]])
+    pd.testing.assert_frame_equal(some.totals, run.totals)
+    pd.testing.assert_frame_equal(some.ranks, run.ranks)
+    pd.testing.assert_frame_equal(some.rank_changes, run.rank_changes)
+    with pytest.raises(dl.InputError, match="columns: 'rnak' not a column of a run"):
+        plan.run(net, orders, start="2023-01-01", end="2023-03-01", columns=["gv", "rnak"])
+    with pytest.raises(dl.InputError, match="columns: expected a list"):
+        plan.run(net, orders, start="2023-01-01", end="2023-03-01", columns="gv")
 
 
 def test_compare_plans():
