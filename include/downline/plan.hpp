@@ -49,9 +49,9 @@ struct RankRule {
 struct UnilevelBonus {
   std::vector<double> rates;
   bool compression = false;
-  /// Levels paid per rank (index: rank); absent for a rank: 0 levels. When the whole
-  /// list is empty, every active participant is paid every level.
-  std::vector<std::optional<int>> levels_by_rank;
+  /// Levels paid per rank (index: rank; a rank absent: 0 levels, as having no rank).
+  /// Without it (nullopt), every active participant is paid every level.
+  std::optional<std::vector<std::optional<int>>> levels_by_rank;
 };
 
 /// Stairstep differential: the rate of each rank (absent: 0).
@@ -372,13 +372,13 @@ inline void Plan::validate() const {
   }
   if (unilevel) {
     rates_list(unilevel->rates, "unilevel.rates");
-    if (!unilevel->levels_by_rank.empty() && unilevel->levels_by_rank.size() != ranks.size())
-      throw plan_error("unilevel.levels_by_rank", "has " + std::to_string(unilevel->levels_by_rank.size()) +
+    const auto& levels = unilevel->levels_by_rank;
+    if (levels && levels->size() != ranks.size())
+      throw plan_error("unilevel.levels_by_rank", "has " + std::to_string(levels->size()) +
                                                       " entries for " + std::to_string(ranks.size()) + " ranks");
-    for (std::size_t r = 0; r < unilevel->levels_by_rank.size(); ++r)
-      if (unilevel->levels_by_rank[r] && *unilevel->levels_by_rank[r] < 0)
-        throw plan_error("unilevel.levels_by_rank." + ranks[r].name,
-                         "= " + std::to_string(*unilevel->levels_by_rank[r]) + " must be >= 0");
+    for (std::size_t r = 0; levels && r < levels->size(); ++r)
+      if ((*levels)[r] && *(*levels)[r] < 0)
+        throw plan_error("unilevel.levels_by_rank." + ranks[r].name, "= " + std::to_string(*(*levels)[r]) + " must be >= 0");
   }
   if (differential) {
     if (differential->rate_by_rank.size() != ranks.size())
@@ -425,7 +425,7 @@ inline nlohmann::json Plan::to_json() const {
   };
   if (unilevel) {
     doc["unilevel"] = {{"rates", unilevel->rates}, {"compression", unilevel->compression}};
-    if (!unilevel->levels_by_rank.empty()) doc["unilevel"]["levels_by_rank"] = named(unilevel->levels_by_rank);
+    if (unilevel->levels_by_rank) doc["unilevel"]["levels_by_rank"] = named(*unilevel->levels_by_rank);
   }
   if (differential) doc["differential"] = {{"rate_by_rank", named(differential->rate_by_rank)}};
   if (generation)
@@ -722,11 +722,10 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
     const UnilevelBonus& b = plan.unilevel.value();
     const int K = static_cast<int>(b.rates.size());
     const auto paid_levels = [&](index_t k) {
-      if (b.levels_by_rank.empty()) return K;
+      if (!b.levels_by_rank) return K;
       const int r = rank[k];
-      return r < 0 || !b.levels_by_rank[static_cast<std::size_t>(r)]
-                 ? 0
-                 : std::min(K, *b.levels_by_rank[static_cast<std::size_t>(r)]);
+      const auto& levels = *b.levels_by_rank;
+      return r < 0 || !levels[static_cast<std::size_t>(r)] ? 0 : std::min(K, *levels[static_cast<std::size_t>(r)]);
     };
     const auto earn = [&](index_t k, const double* lv) {
       if (!active[k]) return;

@@ -143,8 +143,8 @@ Brute brute_force(const std::vector<int>& parent, const std::vector<char>& membe
         const int u = up[i];
         const int level = ub.compression ? 1 + between_active : static_cast<int>(i) + 1;
         int paid_levels = static_cast<int>(ub.rates.size());
-        if (!ub.levels_by_rank.empty())
-          paid_levels = b.rank[u] < 0 || !ub.levels_by_rank[b.rank[u]] ? 0 : *ub.levels_by_rank[b.rank[u]];
+        if (ub.levels_by_rank)  // a rank not named, or no rank: 0 levels
+          paid_levels = b.rank[u] < 0 || !(*ub.levels_by_rank)[b.rank[u]] ? 0 : *(*ub.levels_by_rank)[b.rank[u]];
         paid_levels = std::min<int>(paid_levels, static_cast<int>(ub.rates.size()));
         if (b.active[u] && level <= paid_levels) b.unilevel[u] += ub.rates[level - 1] * cv[v];
         between_active += b.active[u];
@@ -216,10 +216,10 @@ Plan random_plan(std::mt19937_64& rng) {
     UnilevelBonus u;
     for (int k = 0, K = 1 + static_cast<int>(rng() % 6); k < K; ++k) u.rates.push_back(uni(0, 0.1));
     u.compression = coin(50);
-    if (R > 0 && coin(50)) {
-      u.levels_by_rank.resize(R);
+    if (coin(50)) {  // (with no ranks: present and empty, nobody is paid)
+      u.levels_by_rank.emplace(R);
       for (int r = 0; r < R; ++r)
-        if (coin(80)) u.levels_by_rank[r] = static_cast<int>(rng() % 8);
+        if (coin(80)) (*u.levels_by_rank)[r] = static_cast<int>(rng() % 8);
     }
     p.unilevel = u;
   }
@@ -528,13 +528,19 @@ TEST_CASE("degenerate plans evaluate; to_json round-trips") {
   const Star s(3);
   const std::vector<double> pv = s.pre({10, 20, 0, 5});
   for (const char* text : {R"({"active_pv": 1})", R"({"active_pv": 1, "ranks": [{"name": "Only"}]})",
-                           R"({"active_pv": 1, "ranks": []})"}) {
+                           R"({"active_pv": 1, "ranks": []})",
+                           // levels by rank given, but no rank: no one is paid a level
+                           R"({"active_pv": 1, "unilevel": {"rates": [0.5], "levels_by_rank": {}}})"}) {
     const Plan p = Plan::parse(text);
     const PlanEvaluation ev = evaluate(s.net, p, PeriodVolumes{pv.data()});
     CHECK(ev.totals.paid == 0);
     CHECK(s.at(ev.gv, 0) == 35);
     CHECK(Plan::from_json(p.to_json()).to_json() == p.to_json());
+    if (p.unilevel) CHECK(p.to_json()["unilevel"].contains("levels_by_rank"));
   }
+  // without levels by rank, every active participant is paid every level
+  const Plan all = Plan::parse(R"({"active_pv": 1, "unilevel": {"rates": [0.5]}})");
+  CHECK(evaluate(s.net, all, PeriodVolumes{pv.data()}).totals.paid == 0.5 * (20 + 0 + 5));
   const Plan example = Plan::parse(R"({"name": "Example", "active_pv": 50,
  "ranks": [
    {"name": "Associate", "pv": 50},
