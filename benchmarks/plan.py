@@ -570,7 +570,7 @@ def size_section(r: dict, args: argparse.Namespace) -> list[str]:
         beyond = st["peak_extra_bytes"] - rn["result_bytes"]
         lines.append(f"| downline `plan.run` over {rn['periods']} months (1 run) | {fmt_t(st['median'])} | "
                      f"{fmt_mb(st['peak_extra_bytes'])} | - |")
-        lines += ["", f"24-month run, columns {', '.join(rn['columns'])}: {rn['rows']:,} result rows; result "
+        lines += ["", f"24-month run, columns {', '.join(rn.get('columns', ['all']))}: {rn['rows']:,} result rows; result "
                       f"frames {fmt_mb(rn['result_bytes'])}; peak "
                       f"beyond the RSS before the run {fmt_mb(st['peak_extra_bytes'])} (process peak "
                       f"{fmt_mb(st['peak_total_bytes'])}); beyond the result frames {fmt_mb(beyond)} = "

@@ -15,8 +15,10 @@
 #include <limits>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
@@ -526,8 +528,8 @@ struct PlanEvaluation {
   }
 
   /// The columns that keep(name) says yes to, of `size` elements each holding their
-  /// initial value (figures 0, ranks -1: none, gaps NaN); the others empty; every
-  /// element a member.
+  /// initial value (figures 0, ranks -1: none, gaps NaN); the others empty (`member`
+  /// untouched).
   template <class Keep>
   void allocate(std::size_t size, Keep keep) {
     for_each_column([&](const auto& c, auto& field) {
@@ -536,10 +538,11 @@ struct PlanEvaluation {
       else
         field = std::remove_reference_t<decltype(field)>();
     });
-    member.assign(size, 1);
   }
+  /// Every column of `size` elements, every element a member.
   void allocate(std::size_t size) {
     allocate(size, [](std::string_view) { return true; });
+    member.assign(size, 1);
   }
 };
 
@@ -676,7 +679,8 @@ inline void evaluate_ranks(const Network& net, const Plan& plan, const PeriodVol
 }
 
 /// Evaluates `plan` for one period into `out` (see PlanColumns): the phases of
-/// evaluate(), with preorder scratch of a few bytes per participant (GV, active, rank).
+/// evaluate(), with preorder scratch of ~10 bytes per participant (GV, active, rank)
+/// besides the period's volumes.
 inline PlanPass evaluate_into(const Network& net, const Plan& plan, const PeriodVolumes& in, const PlanColumns& out) {
   plan.validate();
   const index_t n = net.size();
@@ -816,7 +820,7 @@ std::size_t member_order(const Network& net, const std::uint8_t* members, Array<
   const index_t n = net.size();
   slot.resize(static_cast<std::size_t>(n));
   std::size_t m = 0;
-  for (index_t k = 0; k < n; ++k) slot[k] = !members || members[k] ? static_cast<index_t>(m++) : -1;
+  for (index_t k = 0; k < n; ++k) slot[k] = !members || members[k] != 0 ? static_cast<index_t>(m++) : -1;
   from.resize(m);
   const index_t* pos = net.position_of_row().data();
   for (index_t r = 0, i = 0; r < n; ++r) {
@@ -834,7 +838,7 @@ std::size_t member_order(const Network& net, const std::uint8_t* members, Array<
 /// one buffer and back.
 inline void members_to_rows(PlanEvaluation& ev, std::size_t first, const Array<index_t>& from) {
   const std::size_t m = from.size();
-  Array<double> buffer;
+  std::tuple<Array<double>, Array<rank_t>, Array<std::uint8_t>> buffers;  // one per column type
   const auto reorder = [&](auto& column) {
     if (column.empty()) return;
     using Column = std::remove_reference_t<decltype(column)>;
@@ -850,14 +854,29 @@ inline void members_to_rows(PlanEvaluation& ev, std::size_t first, const Array<i
       column.swap(out);
       return;
     }
+    Column& buffer = std::get<Column>(buffers);
     if (buffer.empty()) buffer.resize(m);
-    T* tmp = reinterpret_cast<T*>(buffer.data());  // (T: double or a byte type)
+    T* tmp = buffer.data();
     gather(column.data() + first, tmp);
     detail::parallel_for(m, detail::network_build::row_grain, [&](std::size_t, std::size_t b, std::size_t e) {
       std::copy(tmp + b, tmp + e, column.data() + first + b);
     });
   };
   ev.for_each_column([&](const auto&, auto& field) { reorder(field); });
+}
+
+/// The members of a period (members[k] != 0; members null: all n).
+inline std::size_t count_members(const std::uint8_t* members, index_t n) {
+  if (!members) return static_cast<std::size_t>(n);
+  return static_cast<std::size_t>(n - std::count(members, members + n, std::uint8_t{0}));
+}
+
+/// Orders mapped onto this network (InputError naming both sizes otherwise).
+inline void check_orders(const Network& net, const Activity& pv, const Activity* cv, const Activity* amount) {
+  for (const Activity* a : {&pv, cv, amount})
+    if (a && a->network_size() != net.size())
+      throw errors::bad_value("orders", "were mapped to a network of " + std::to_string(a->network_size()) +
+                                            " participants, not this one of " + std::to_string(net.size()));
 }
 
 /// Period bounds that make at least one period and increase.
@@ -896,8 +915,7 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
 inline PlanEvaluation evaluate_members(const Network& net, const Plan& plan, const PeriodVolumes& in) {
   Array<index_t> slot, from;
   PlanEvaluation ev;
-  ev.rows.resize(static_cast<std::size_t>(
-      in.members ? std::count(in.members, in.members + net.size(), std::uint8_t{1}) : net.size()));
+  ev.rows.resize(detail::count_members(in.members, net.size()));
   detail::member_order(net, in.members, slot, from, [&](std::size_t i, index_t r) { ev.rows[i] = r; });
   ev.allocate(ev.rows.size());
   detail::PlanPass pass = detail::evaluate_into(net, plan, in, PlanColumns::of(ev, slot.data()));
@@ -927,10 +945,7 @@ struct PeriodData {
 inline PeriodData period_data(const Network& net, const Plan& plan, const Activity& pv,
                               const Activity* cv, const Activity* amount, day_t start, day_t end) {
   const index_t n = net.size();
-  for (const Activity* a : {&pv, cv, amount})
-    if (a && a->network_size() != n)
-      throw errors::bad_value("orders", "were mapped to a network of " + std::to_string(a->network_size()) +
-                                            " participants, not this one of " + std::to_string(n));
+  detail::check_orders(net, pv, cv, amount);
   if (start >= end) throw errors::bad_value("period", "[start, end) is empty: start must be before end");
   PeriodData d;
   if (net.has_enrolment()) d.members = net.members_as_of(end - 1);
@@ -1011,7 +1026,8 @@ inline PlanRun run(const Network& net, const Plan& plan, const Activity& pv, con
 
 /// A run as one table: period after period, each period's members in input row order
 /// (as evaluate_members()). The columns are allocated once and written in place, so that
-/// a run costs its table plus one period's scratch (a few bytes per participant).
+/// a run costs its table plus one period's scratch (its volumes, the members' order, GV:
+/// ~40 to 60 bytes per participant).
 /// run_table() keeps the `columns` named (empty: every one but capped_gv; `rank` always).
 struct PlanRunTable {
   std::vector<day_t> bounds;
@@ -1030,12 +1046,18 @@ struct PlanRunTable {
 inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
                               const Activity* amount, const std::vector<day_t>& bounds,
                               const std::vector<std::string>& columns = {}) {
+  // Phase 0: the inputs checked before anything is allocated.
+  plan.validate();
+  detail::check_orders(net, pv, cv, amount);
   detail::check_bounds(bounds);
   for (const std::string& name : columns)
-    if (!PlanEvaluation::is_column(name) || name == "capped_gv")
-      throw errors::bad_value("columns", "\"" + name + "\" is not a column of a run (columns: pv, cv, gv, active, rank, "
-                                         "next_rank, title, pv_gap, gv_gap, legs_gap, active_frontline_gap, unilevel, "
-                                         "differential, generation, fast_start, total)");
+    if (!PlanEvaluation::is_column(name) || name == "capped_gv") {
+      std::string names;
+      PlanEvaluation{}.for_each_column([&](const auto& c, auto&) {
+        if (std::string_view(c.name) != "capped_gv") names += std::string(names.empty() ? "" : ", ") + c.name;
+      });
+      throw errors::bad_value("columns", "\"" + name + "\" is not a column of a run (columns: " + names + ")");
+    }
   const auto keep = [&](std::string_view name) {
     if (name == "rank") return true;  // (rank changes need it)
     if (columns.empty()) return name != "capped_gv";
@@ -1054,14 +1076,12 @@ inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activi
   for (std::size_t i = 0; i < periods; ++i) {
     std::size_t m = static_cast<std::size_t>(n);
     if (net.has_enrolment()) {
-      const Array<std::uint8_t> in = net.members_as_of(bounds[i + 1] - 1);
-      m = static_cast<std::size_t>(std::count(in.begin(), in.end(), std::uint8_t{1}));
+      m = detail::count_members(net.members_as_of(bounds[i + 1] - 1).data(), n);
     }
     t.offsets[i + 1] = t.offsets[i] + m;
   }
   PlanEvaluation& c = t.columns;
   c.allocate(t.offsets.back(), keep);
-  c.member = Array<std::uint8_t>();
   t.rows.resize(t.offsets.back());
 
   // Phase 2: the periods in turn, each written into its slice (its members in preorder,
@@ -1075,6 +1095,8 @@ inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activi
       std::int32_t* rows = t.rows.data() + t.offsets[i];
       detail::member_order(net, data.members.empty() ? nullptr : data.members.data(), slot, from,
                            [&](std::size_t e, index_t r) { rows[e] = static_cast<std::int32_t>(r); });
+      if (from.size() != t.offsets[i + 1] - t.offsets[i])
+        throw std::logic_error("run_table: the members of a period were counted twice, differently");
       pass = detail::evaluate_into(net, plan, data.volumes(), PlanColumns::of(c, slot.data(), t.offsets[i], from.size()));
     }
     detail::carry_titles(title, pass.rank);

@@ -61,7 +61,7 @@ class CompensationPlan:
 
     ``CompensationPlan(dict)`` checks the whole plan at once: an unknown field, an unknown
     rank name, a negative or non-finite rate, a ``max_leg_share`` outside (0, 1], two ranks
-    of one name, an empty ``rates`` list or a missing ``active_pv`` is an
+    of one name, an empty ``rates`` list, more than 100 ranks or a missing ``active_pv`` is an
     :class:`InputError` naming the field and the value. The fields are defined in
     ``docs/concepts.md`` ("Compensation plans"); :meth:`example` shows every one.
     """
@@ -256,8 +256,15 @@ def _mapped(network: Network, orders: Any, lo: int, hi: int, participant: str, d
 
 def _run_columns(columns: Any) -> tuple:
     """The columns a run keeps, checked, in the frame's order."""
-    if isinstance(columns, str) or not all(isinstance(c, str) for c in columns):
+    try:
+        names = list(columns) if not isinstance(columns, str) else None
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(c, str) for c in names):
         raise InputError(f"columns: expected a list of column names, not {columns!r}")
+    if not names:
+        raise InputError("columns: give at least one column (None keeps them all)")
+    columns = names
     unknown = [c for c in columns if c not in RUN_COLUMNS]
     if unknown:
         raise InputError(f"columns: {', '.join(map(repr, unknown))} not a column of a run "
@@ -348,7 +355,8 @@ class Run:
     participants : DataFrame
         Indexed by (period, id), the period level holding each period's first day (a
         Timestamp); the columns of :attr:`Evaluation.participants` plus ``title``, the
-        highest rank held in this period or an earlier one of the run.
+        highest rank held in this period or an earlier one of the run (those named by
+        ``columns=`` only, when given).
     totals : DataFrame
         One row per period (its first day): the columns of :attr:`Evaluation.totals`.
     ranks : DataFrame
@@ -362,7 +370,7 @@ class Run:
     """
 
     def __init__(self, plan: CompensationPlan, network: Network, table: _core.PlanRunTable, bounds: list,
-                 columns: tuple = ()):
+                 columns: Optional[tuple] = None):
         self.plan = plan
         self.periods = pd.DatetimeIndex(bounds[:-1], name="period")
         self.end = bounds[-1]
@@ -374,7 +382,7 @@ class Run:
         period = np.repeat(np.arange(len(self.periods), dtype=_code_dtype(len(self.periods))), sizes)
         index = pd.MultiIndex(levels=[self.periods, network.ids], codes=[period, rows],
                               names=["period", id_name], verify_integrity=False)
-        self.participants = _frame(plan, cols, index, columns or RUN_COLUMNS)
+        self.participants = _frame(plan, cols, index, RUN_COLUMNS if columns is None else columns)
         self.totals = pd.DataFrame([_totals_of(t) for t in table.totals], index=self.periods)
         counts = np.asarray(table.rank_counts, dtype=np.int64).reshape(len(self.periods), len(plan.ranks))
         self.ranks = pd.DataFrame(counts, index=self.periods, columns=pd.CategoricalIndex(

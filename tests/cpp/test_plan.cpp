@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <cmath>
 #include <random>
 #include <string>
@@ -561,6 +562,33 @@ TEST_CASE("degenerate plans evaluate; to_json round-trips") {
   CHECK(example.to_json()["unilevel"]["levels_by_rank"]["Gold"] == 5);
 }
 
+TEST_CASE("a run's table has the same bits on 1, 2 and 3 threads (members put in row order on every thread)") {
+  ThreadsReset reset;
+  std::mt19937_64 rng(31);
+  Forest f = make_forest(150000, 4, rng);  // more members than one thread's share of rows
+  const Network net = with_enrolment(f);
+  const Plan plan = random_plan(rng);
+  const Activity act(net, f.o_pid, f.o_day, f.o_pv);
+  const std::vector<day_t> bounds{60000, 67000, 75200};  // (enrolments and orders span days 100 to ~75,000)
+  set_num_threads(1);
+  const PlanRunTable one = run_table(net, plan, act, nullptr, nullptr, bounds);
+  REQUIRE(one.offsets[1] > (std::size_t{1} << 16));
+  const auto same_bytes = [](const auto& a, const auto& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(a[0])) == 0;
+  };
+  for (int threads : {2, 3}) {
+    set_num_threads(threads);
+    PlanRunTable t = run_table(net, plan, act, nullptr, nullptr, bounds);
+    CHECK(same_bytes(t.rows, one.rows));
+    t.columns.for_each_column([&](const auto& c, const auto& field) {
+      INFO("column " << c.name << " threads " << threads);
+      using Field = std::remove_reference_t<decltype(field)>;
+      CHECK(same_bytes(field, one.columns.*static_cast<Field PlanEvaluation::*>(c.field)));
+    });
+    CHECK(t.totals[1].paid == one.totals[1].paid);
+  }
+}
+
 TEST_CASE("a run equals one evaluation per period, its titles are running maxima; a plan compared with itself") {
   std::mt19937_64 rng(12);
   for (int trial = 0; trial < 20; ++trial) {
@@ -598,17 +626,14 @@ TEST_CASE("a run equals one evaluation per period, its titles are running maxima
         CHECK(r.periods[i].title[k] == best[k]);
       }
       // the members in input row order: evaluate_members() and the run's table hold the
-      // preorder evaluation's figures (bonuses up to the cap factor's rounding: the
-      // totals are summed in another order)
+      // preorder evaluation's figures, bit for bit
       const PlanEvaluation mem = evaluate_members(net, plan, d.volumes());
       std::vector<index_t> rows;
       for (index_t row = 0; row < net.size(); ++row)
         if (one.member[net.position_of_row()[row]]) rows.push_back(row);
       REQUIRE(std::vector<index_t>(mem.rows.begin(), mem.rows.end()) == rows);
       REQUIRE(table.offsets[i + 1] - table.offsets[i] == rows.size());
-      const auto same = [](double a, double b) {
-        return (std::isnan(a) && std::isnan(b)) || std::abs(a - b) <= 1e-12 * std::max(1.0, std::abs(a));
-      };
+      const auto same = [](double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; };
       CHECK(same(mem.totals.paid, one.totals.paid));
       CHECK(same(table.totals[i].paid, one.totals.paid));
       CHECK(table.rank_counts[i] == one.rank_counts);

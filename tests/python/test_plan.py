@@ -290,6 +290,7 @@ def test_fast_start_and_payout_cap():
     ({"active_pv": 50, "unilevel": {"rates": [0.1, float("nan")]}}, ["unilevel.rates[1]", "nan"]),
     ({"active_pv": 50, "fast_start": {"days": 60, "rates": [-0.1]}}, ["fast_start.rates[0]", "-0.1"]),
     ({"active_pv": 50, "cap": {"share_of_sales": float("inf")}}, ["cap.share_of_sales", "inf"]),
+    ({"active_pv": 50, "ranks": [{"name": f"R{r}"} for r in range(101)]}, ["ranks", "101 ranks", "at most 100"]),
 ])
 def test_malformed_plans_name_the_field(plan, needles):
     with pytest.raises(dl.InputError) as exc:
@@ -374,6 +375,12 @@ def test_run_is_one_evaluation_per_month_and_titles_are_running_maxima():
         plan.run(net, orders, start="2023-01-01", end="2023-03-01", columns=["gv", "rnak"])
     with pytest.raises(dl.InputError, match="columns: expected a list"):
         plan.run(net, orders, start="2023-01-01", end="2023-03-01", columns="gv")
+    with pytest.raises(dl.InputError, match="columns: expected a list"):
+        plan.run(net, orders, start="2023-01-01", end="2023-03-01", columns=5)
+    with pytest.raises(dl.InputError, match="at least one column"):
+        plan.run(net, orders, start="2023-01-01", end="2023-03-01", columns=[])
+    two = plan.run(net, orders, start="2023-01-01", end="2023-03-01", columns=(c for c in ["rank", "total"]))
+    assert list(two.participants.columns) == ["rank", "total"]
 
 
 def test_compare_plans():
