@@ -1,4 +1,4 @@
-// Cohort retention (DOMAIN.md "Retention"): the retention matrix of customers by cohort
+// Cohort retention (docs/concepts.md "Retention"): the retention matrix of customers by cohort
 // month (and group), from one parallel pass over the raw order columns per block of
 // customers.
 #pragma once
@@ -320,7 +320,7 @@ inline void merge_rows(const std::vector<SliceRows>& slices, const MonthGrid& gr
 
 }  // namespace detail
 
-/// The cohort retention matrix (DOMAIN.md) as its rows with customers: every customer's
+/// The cohort retention matrix (docs/concepts.md) as its rows with customers: every customer's
 /// active months up to as_of's month as bits (one parallel pass over the orders), then
 /// one pass over the customers. Memory is in the rows that exist (a row of a cohort has
 /// a count per month from it to as_of's), not groups x months x months.

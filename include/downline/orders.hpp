@@ -27,7 +27,7 @@ namespace downline {
 /// Order columns as a pandas frame holds them: int64 customer ids, int64 date ticks
 /// (`ticks_per_day` a day, as a datetime64 column; NaT, the int64 minimum, is refused
 /// with the rows named) and optional amounts. With amounts, rows with an amount <= 0 are
-/// refunds: they are not activity (DOMAIN.md).
+/// refunds: they are not activity (docs/concepts.md).
 struct OrderColumns {
   const id_type* id = nullptr;
   const std::int64_t* ticks = nullptr;
@@ -47,7 +47,7 @@ struct UnknownOrders {
 /// codes 0..n-1; a customer without an order has zero counts and first = last = min_day.
 struct OrderSummary {
   Array<std::int64_t> orders;  ///< order rows
-  Array<std::int32_t> days;    ///< distinct order days (the "frequency" of DOMAIN.md)
+  Array<std::int32_t> days;    ///< distinct order days (the "frequency" of docs/concepts.md)
   Array<day_t> first, last;    ///< first and last order day
   Array<double> amount;        ///< sum of amounts
   /// Sum of amounts on the first order day (lifetimes' monetary value leaves it out).

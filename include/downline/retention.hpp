@@ -1,4 +1,4 @@
-// Churn (DOMAIN.md "Retention"): every customer's last activity day and every
+// Churn (docs/concepts.md "Retention"): every customer's last activity day and every
 // participant's churn status, each in one parallel pass over the raw order columns.
 #pragma once
 
@@ -100,7 +100,7 @@ inline LastActivity last_activity(const OrderColumns& o, const id_type* universe
   return out;
 }
 
-/// Every participant's churn status at `as_of` (DOMAIN.md "Retention").
+/// Every participant's churn status at `as_of` (docs/concepts.md "Retention").
 struct ChurnStatus {
   Array<day_t> last;             ///< the enrolment day or a later order day
   Array<std::int32_t> duration;  ///< days from enrolment to last, or to as_of if censored

@@ -1,5 +1,5 @@
 // RFM (recency, frequency, monetary) scores and rule-table segments of every customer at
-// once, from an order summary (DOMAIN.md "RFM").
+// once, from an order summary (docs/concepts.md "RFM").
 #pragma once
 
 #include <algorithm>

@@ -180,7 +180,7 @@ struct VolumeTable {
 };
 
 /// PV, GV, level volumes, legs and counts for every participant (definitions in
-/// DOMAIN.md), all in preorder.
+/// docs/concepts.md), all in preorder.
 inline VolumeTable volumes(const Network& net, const Activity& act, const VolumeOptions& opt = {}) {
   const detail::CallThreads threads;
   if (act.network_size() != net.size())

@@ -25,7 +25,7 @@ namespace downline {
 /// `day[i]` for `amount[i]`, keeping the orders with day <= as_of. Customer codes out of
 /// range raise InputError(bad_value) naming the rows (0-based). With OrderRows::positive,
 /// rows with amount <= 0 (refunds) add to `amount` but are not orders: they do not count
-/// in `orders`, `days`, `first`, `last` (DOMAIN.md: refunds count for volumes, not for
+/// in `orders`, `days`, `first`, `last` (docs/concepts.md: refunds count for volumes, not for
 /// activity); `first_day_amount` is then the sum of every row on the first order day.
 ///
 /// Orders are grouped by customer with a counting sort (input order kept), each
@@ -141,7 +141,7 @@ inline IdOrderSummary summarize_by_id(const id_type* id, const std::int64_t* tic
   return out;
 }
 
-/// Every customer's life-cycle cell (DOMAIN.md "Customer life-cycle matrix").
+/// Every customer's life-cycle cell (docs/concepts.md "Customer life-cycle matrix").
 template <class Code = std::int16_t>
 struct LifecycleCodesOf {
   Array<std::int64_t> recency;  ///< days from the last order day to as_of (0: no order)

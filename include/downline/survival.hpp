@@ -1,4 +1,4 @@
-// Kaplan-Meier survival tables for many groups in one call (DOMAIN.md "Retention").
+// Kaplan-Meier survival tables for many groups in one call (docs/concepts.md "Retention").
 #pragma once
 
 #include <algorithm>

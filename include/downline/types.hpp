@@ -1,4 +1,4 @@
-// Participant types: consumer, subscriber, builder, leader (DOMAIN.md "Participant type"),
+// Participant types: consumer, subscriber, builder, leader (docs/concepts.md "Participant type"),
 // from the orders mapped onto a network and the network itself, for everyone at once.
 #pragma once
 

@@ -18,7 +18,7 @@ from .network import Activity, Network
 from .readers import read_company_files, read_orders, read_participants
 from . import segment  # noqa: F401  (dl.segment: the default tiers and RFM segments)
 from .sample import sample
-from .roles import TYPES, participant_types
+from .types import TYPES, participant_types
 from .segment import Lifecycle, Migration, lifecycle, migration, order_summary, rfm, rfm_summary
 from .survival import KaplanMeier, LogrankResult, logrank_test
 from .retention import churn

@@ -1,4 +1,4 @@
-"""Cohort retention matrices (DOMAIN.md "Cohort retention"): customers by the month they
+"""Cohort retention matrices (docs/concepts.md "Retention"): customers by the month they
 started, active or not in each month after. Mirrors ``cohort.hpp``.
 """
 
@@ -23,7 +23,7 @@ __all__ = ["CohortRetention", "cohort_retention"]
 
 
 class CohortRetention:
-    """A cohort retention matrix (DOMAIN.md): cohort = calendar month of the first order (or
+    """A cohort retention matrix (docs/concepts.md): cohort = calendar month of the first order (or
     of enrolment); cell (c, k) = share of cohort c with at least one order in month c + k.
 
     * ``counts``: customers of cohort c active in month c + k (cohorts x k; missing after

@@ -725,7 +725,7 @@ class Network:
 
         Returns a DataFrame indexed by participant id with one int64 column per category
         (every category of a categorical, in its order; else the sorted distinct values).
-        The participant is excluded (DOMAIN.md: the downline excludes X) unless
+        The participant is excluded (docs/concepts.md: the downline excludes X) unless
         ``include_self``.
         """
         codes, cats = self._label_codes(labels, "labels")

@@ -212,7 +212,7 @@ class Orders:
     def summary(self, as_of_day: int, positive_only: bool = False,
                 fields: Optional[Sequence[str]] = None) -> _core.OrderSummary:
         """Per-customer arrays up to as_of_day; with positive_only, rows with amount <= 0
-        (refunds) add to ``amount`` but are not orders (DOMAIN.md: not activity).
+        (refunds) add to ``amount`` but are not orders (docs/concepts.md: not activity).
         ``fields`` names the arrays needed (of orders, days, first, last, amount,
         first_day_amount; None: all): the others may be left out, which saves their memory."""
         if not self.by_id:

@@ -1,4 +1,4 @@
-"""Retention of participants (DOMAIN.md "Retention"): churn status and Kaplan-Meier
+"""Retention of participants (docs/concepts.md "Retention"): churn status and Kaplan-Meier
 curves of leaders' organisations (``Network.retention``). Mirrors ``retention.hpp``.
 """
 
@@ -63,7 +63,7 @@ def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int 
           participant: str = "participant_id", date: str = "ordered_on", amount: Optional[str] = None,
           id: str = "id", enrolled_on: str = "enrolled_on", missing: str = "raise",
           unknown: str = "raise") -> pd.DataFrame:
-    """Every participant's churn status at ``as_of`` (DOMAIN.md "Retention").
+    """Every participant's churn status at ``as_of`` (docs/concepts.md "Retention").
 
     Activity dates are the enrolment date and every order day up to ``as_of`` (with
     ``amount`` given, rows with an amount <= 0 are refunds, not activity). A participant has

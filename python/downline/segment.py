@@ -246,7 +246,7 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     Customers: everyone in ``orders`` (sorted by id), or ``participants`` (a Network or a
     sequence of ids) so that participants without orders are counted as "no purchase".
     Every order row counts, unless ``amount`` names a money column: rows with an amount
-    <= 0 (refunds) are then not orders (DOMAIN.md: refunds are not activity).
+    <= 0 (refunds) are then not orders (docs/concepts.md: refunds are not activity).
     Missing participants or dates: see :func:`order_summary`.
     """
     f_names, f_lo, r_names, r_hi = _checked_tiers(frequency_tiers, recency_tiers)
@@ -342,7 +342,7 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
 
     * ``recency``: days from the last order day to ``as_of``; ``frequency``: distinct
       order days; ``monetary``: sum of ``amount`` up to ``as_of``. Rows with an amount
-      <= 0 are refunds: they reduce ``monetary`` but are not orders (DOMAIN.md).
+      <= 0 are refunds: they reduce ``monetary`` but are not orders (docs/concepts.md).
     * ``R``, ``F``, ``M``: scores 1..5 (nullable ``Int8``; 5 is best: most recent, most frequent, most
       money). By quantiles among the customers with an order, with the tie rule "equal
       values get equal scores": score = 1 + floor(5 * w / n), w = customers strictly worse,

@@ -1,4 +1,4 @@
-"""Survival analysis (DOMAIN.md "Retention"): Kaplan-Meier curves of many groups in one
+"""Survival analysis (docs/concepts.md "Retention"): Kaplan-Meier curves of many groups in one
 call and the log-rank test. Mirrors ``survival.hpp``.
 
 The estimator follows lifelines: settings in the constructor, ``fit(...)`` returns the
@@ -172,7 +172,7 @@ class KaplanMeier(Estimator):
       without groups, else a Series by group.
 
     Event times are the observed durations as given (days, months, ...): a subject
-    censored at t is at risk at t (DOMAIN.md). Weights are frequency weights: counts are
+    censored at t is at risk at t (docs/concepts.md). Weights are frequency weights: counts are
     sums of weights and Greenwood's variance uses them, exactly as if each row were
     repeated weight times (statsmodels' ``freq_weights`` give the same S but estimate the
     variance by sum d / n^2 instead).

@@ -13,6 +13,7 @@ void bind_network(py::module_& m);
 void bind_rollup(py::module_& m);
 void bind_sample(py::module_& m);
 void bind_segment(py::module_& m);
+void bind_types(py::module_& m);
 void bind_retention(py::module_& m);
 void bind_cohort(py::module_& m);
 void bind_survival(py::module_& m);
@@ -29,6 +30,7 @@ PYBIND11_MODULE(_core, m) {
   bind_rollup(m);
   bind_sample(m);
   bind_segment(m);
+  bind_types(m);
   bind_retention(m);
   bind_cohort(m);
   bind_survival(m);

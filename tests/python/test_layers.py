@@ -14,7 +14,7 @@ LAYERS = [
     {"_core", "errors", "_messages", "_html", "_convert", "_base"},  # messages and conversions
     {"ids", "orders", "readers", "sample"},                          # ids and orders
     {"network"},                                                      # the network
-    {"segment", "roles"},                                             # segmentation and types
+    {"segment", "types"},                                             # segmentation and types
     {"survival", "retention", "cohort"},                              # survival
     {"plan"},                                                         # compensation plans
     {"plots"},                                                        # plots

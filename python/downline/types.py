@@ -1,4 +1,4 @@
-"""Participant types: consumer, subscriber, builder, leader (DOMAIN.md), for everyone at once."""
+"""Participant types: consumer, subscriber, builder, leader (docs/concepts.md), for everyone at once."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def participant_types(network: Network, orders: Any, as_of: Any, participant: st
                       unknown: str = "raise") -> pd.Series:
     """Every participant's type at ``as_of`` from their orders and the network.
 
-    Rules (DOMAIN.md, thresholds as parameters), the strongest that holds wins, in the
+    Rules (docs/concepts.md, thresholds as parameters), the strongest that holds wins, in the
     order leader > builder > subscriber > consumer:
 
     * ``leader``: a downline of at least ``leader_downline`` participants as of the date;
