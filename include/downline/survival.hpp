@@ -164,6 +164,14 @@ inline void km_rows_counted(const std::uint32_t* observed, const std::uint32_t* 
   }
 }
 
+/// A table addressed directly (one slot per whole-number time, or per (group, time))
+/// beats sorting when it has at most this many slots for `items` items: twice the items
+/// plus a constant that covers small inputs.
+inline bool direct_table_pays(std::size_t slots, std::size_t items) noexcept {
+  constexpr std::size_t per_item = 2, always = std::size_t{1} << 16;
+  return slots <= per_item * items + always;
+}
+
 /// The distinct times of a table's rows and each row's code among them. With `span` > 0
 /// every time is a whole number below span (km_check()): a table of the span when it is
 /// not much larger than the rows; otherwise the times are sorted.
@@ -172,7 +180,7 @@ inline void km_timeline(SurvivalTable& t, std::size_t span) {
   if (rows >= static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max()))
     throw InputError(ErrorKind::too_large, "kaplan_meier: more than 2^31 - 2 distinct times");
   t.time_code.resize(rows);
-  if (span > 0 && span <= 2 * rows + (std::size_t{1} << 16)) {
+  if (span > 0 && direct_table_pays(span, rows)) {
     std::vector<std::int32_t> code(span, 0);
     for (double x : t.time) code[static_cast<std::size_t>(x)] = 1;
     std::int32_t next = 0;
@@ -250,8 +258,7 @@ inline SurvivalTable km_table(const std::vector<KmRows>& per_group, std::size_t 
 /// of counting does not matter), and not many more counters than subjects.
 inline bool km_counting(std::size_t span, std::size_t cells, std::size_t n,
                         const double* weight) noexcept {
-  return weight == nullptr && span > 0 && n < (std::size_t{1} << 32) &&
-         cells <= 2 * n + (std::size_t{1} << 16);
+  return weight == nullptr && span > 0 && n < (std::size_t{1} << 32) && direct_table_pays(cells, n);
 }
 
 }  // namespace detail
