@@ -607,8 +607,9 @@ inline const double* within_members(const double* v, const std::uint8_t* members
 /// a recruit c to its sponsor: for every rank r, its leg's volume toward r's gv
 /// (min(GV(c), s x gv) under a leg cap, else GV(c)); a one in the bucket of the highest
 /// rank in its subtree (0: none, r + 1: rank r), for qualified legs; whether it is active.
-inline void evaluate_ranks(const Network& net, const Plan& plan, const PeriodVolumes& in, const double* cv,
-                           const double* gv, const std::uint8_t* active, const PlanColumns& out, PlanPass& pass) {
+inline void evaluate_ranks(const Network& net, const Plan& plan, const std::uint8_t* members, const double* pv,
+                           const double* cv, const double* gv, const std::uint8_t* active, const PlanColumns& out,
+                           PlanPass& pass) {
   const std::size_t R = plan.ranks.size();
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::vector<double> leg_limit(R, std::numeric_limits<double>::infinity());
@@ -618,14 +619,14 @@ inline void evaluate_ranks(const Network& net, const Plan& plan, const PeriodVol
   std::vector<double> at_or_above(buckets + 1);  // qualified legs of rank >= r: at_or_above[r + 1]
   pass.rank_counts.assign(R, 0);
   accumulate_children<double>(net, R + buckets + 1, [&](index_t k, double* ch, double* up) {
-    if (in.members && !in.members[k]) return;  // not in the network yet, nor anyone below: nothing
-    const double pv = in.pv[k];
+    if (members && !members[k]) return;  // not in the network yet, nor anyone below: nothing
+    const double own = pv[k];
     at_or_above[buckets] = 0;
     for (std::size_t b = buckets; b-- > 0;) at_or_above[b] = at_or_above[b + 1] + ch[legs_at + b];
     const auto holds = [&](std::size_t r) {
       const RankRule& q = plan.ranks[r];
-      if (q.pv && !(pv >= *q.pv)) return false;
-      if (q.gv && !(pv + ch[r] >= *q.gv)) return false;
+      if (q.pv && !(own >= *q.pv)) return false;
+      if (q.gv && !(own + ch[r] >= *q.gv)) return false;
       if (q.active_frontline && !(ch[active_at] >= *q.active_frontline)) return false;
       for (const LegRequirement& e : q.legs)
         if (!(at_or_above[static_cast<std::size_t>(e.rank) + 1] >= e.count)) return false;
@@ -642,7 +643,7 @@ inline void evaluate_ranks(const Network& net, const Plan& plan, const PeriodVol
     const int next = rank + 1 < static_cast<int>(R) ? rank + 1 : -1;
     const index_t i = out.at(k);
     if (i >= 0) {
-      if (out.pv) out.pv[i] = pv;
+      if (out.pv) out.pv[i] = own;
       if (out.cv) out.cv[i] = cv[k];
       if (out.gv) out.gv[i] = gv[k];
       if (out.active) out.active[i] = active[k];
@@ -651,8 +652,8 @@ inline void evaluate_ranks(const Network& net, const Plan& plan, const PeriodVol
       double capped = nan, pv_gap = nan, gv_gap = nan, legs_gap = nan, frontline_gap = nan;
       if (next >= 0) {
         const RankRule& q = plan.ranks[static_cast<std::size_t>(next)];
-        capped = pv + ch[static_cast<std::size_t>(next)];
-        pv_gap = q.pv ? std::max(0.0, *q.pv - pv) : 0.0;
+        capped = own + ch[static_cast<std::size_t>(next)];
+        pv_gap = q.pv ? std::max(0.0, *q.pv - own) : 0.0;
         gv_gap = q.gv ? std::max(0.0, *q.gv - capped) : 0.0;
         legs_gap = 0;
         for (const LegRequirement& e : q.legs)
@@ -687,23 +688,21 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
   const std::size_t un = static_cast<std::size_t>(n);
   if (n > 0 && !in.pv) throw errors::bad_value("pv", "is missing (one PV per participant)");
   if (!std::isfinite(in.sales)) throw errors::bad_value("sales", "must be finite");
-  const auto member = [&](index_t k) { return !in.members || in.members[k]; };
   PlanPass pass;
   pass.rank.assign(un, rank_t{-1});
 
-  // Phase 1: volumes and activity (the members' only).
-  Array<double> cv_within, fast_within;
-  const double* cv = within_members(in.cv ? in.cv : in.pv, in.members, n, cv_within);
+  // Phase 1: volumes and activity, the members' only (active_pv > 0: the others are not
+  // active).
+  Array<double> pv_within, cv_within, fast_within;
+  const double* pv = within_members(in.pv, in.members, n, pv_within);
+  const double* cv = in.cv ? within_members(in.cv, in.members, n, cv_within) : pv;
   Array<double> gv(un);
+  subtree_sums(net, pv, gv.data(), 1);
   Array<std::uint8_t> active(un);
-  for (index_t k = 0; k < n; ++k) {
-    gv[k] = member(k) ? in.pv[k] : 0.0;
-    active[k] = member(k) && in.pv[k] >= plan.active_pv;
-  }
-  subtree_sums(net, gv.data(), gv.data(), 1);
+  for (index_t k = 0; k < n; ++k) active[k] = pv[k] >= plan.active_pv;
 
   // Phase 2: ranks and gaps.
-  evaluate_ranks(net, plan, in, cv, gv.data(), active.data(), out, pass);
+  evaluate_ranks(net, plan, in.members, pv, cv, gv.data(), active.data(), out, pass);
   const rank_t* rank = pass.rank.data();
   gv = Array<double>();  // (freed: the bonuses need CV, activity and ranks only)
 
@@ -887,6 +886,12 @@ inline void check_bounds(const std::vector<day_t>& bounds) {
       throw errors::bad_value("periods", "bounds must increase (bound " + std::to_string(i) + " is not after the one before)");
 }
 
+/// What an evaluation hands back besides its columns, kept in `ev`.
+inline void keep_pass(PlanEvaluation& ev, PlanPass&& pass) {
+  ev.totals = pass.totals;
+  ev.rank_counts = std::move(pass.rank_counts);
+}
+
 /// The highest rank held so far: title = max(title, rank), for every participant.
 inline void carry_titles(Array<rank_t>& title, const Array<rank_t>& rank) {
   for (std::size_t k = 0; k < title.size(); ++k) title[k] = std::max(title[k], rank[k]);
@@ -903,9 +908,7 @@ inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const Perio
   PlanEvaluation ev;
   ev.allocate(static_cast<std::size_t>(net.size()));
   if (in.members) std::copy(in.members, in.members + net.size(), ev.member.begin());
-  detail::PlanPass pass = detail::evaluate_into(net, plan, in, PlanColumns::of(ev, nullptr));
-  ev.totals = pass.totals;
-  ev.rank_counts = std::move(pass.rank_counts);
+  detail::keep_pass(ev, detail::evaluate_into(net, plan, in, PlanColumns::of(ev, nullptr)));
   ev.title = ev.rank;
   return ev;
 }
@@ -917,13 +920,12 @@ inline PlanEvaluation evaluate_members(const Network& net, const Plan& plan, con
   PlanEvaluation ev;
   ev.rows.resize(detail::count_members(in.members, net.size()));
   detail::member_order(net, in.members, slot, from, [&](std::size_t i, index_t r) { ev.rows[i] = r; });
-  ev.allocate(ev.rows.size());
-  detail::PlanPass pass = detail::evaluate_into(net, plan, in, PlanColumns::of(ev, slot.data()));
+  ev.allocate(ev.rows.size(), [](std::string_view c) { return c != "title"; });  // title: the ranks, in row order
+  ev.member.assign(ev.rows.size(), 1);
+  detail::keep_pass(ev, detail::evaluate_into(net, plan, in, PlanColumns::of(ev, slot.data())));
   slot = Array<index_t>();
-  ev.totals = pass.totals;
-  ev.rank_counts = std::move(pass.rank_counts);
-  ev.title = ev.rank;
   detail::members_to_rows(ev, 0, from);
+  ev.title = ev.rank;
   return ev;
 }
 

@@ -293,10 +293,6 @@ def _members(network: Network, core: _core.PlanEvaluation) -> pd.Index:
     return network.ids if len(rows) == len(network.ids) else network.ids.take(rows)
 
 
-def _totals(core: _core.PlanEvaluation) -> dict:
-    return _totals_of(core.totals)
-
-
 def _totals_of(t: _core.PlanTotals) -> dict:
     return {"sales": t.sales, **{b: getattr(t, b) for b in BONUSES}, "paid": t.paid,
             "cap_factor": t.cap_factor, "payout_ratio": t.payout_ratio, "earned": t.earned}
@@ -334,7 +330,7 @@ class Evaluation:
                  start: pd.Timestamp, end: pd.Timestamp):
         self.plan, self.start, self.end = plan, start, end
         self.participants = _frame(plan, core, _members(network, core))
-        self.totals = pd.Series(_totals(core), name="total")
+        self.totals = pd.Series(_totals_of(core.totals), name="total")
         self.ranks = _rank_counts(plan, core)
 
     def __repr__(self) -> str:
@@ -403,35 +399,32 @@ def _code_dtype(n: int) -> type:
 def _rank_changes(plan: CompensationPlan, network: Network, periods: pd.DatetimeIndex, offsets: list,
                   rows: np.ndarray, rank: np.ndarray, id_name: str) -> pd.DataFrame:
     """From the second period on, the participants in both a period and the one before:
-    their rank before and after, and whether they advanced, dropped or stayed. The result's
-    arrays are allocated once (counted first) and filled period by period."""
+    their rank before and after, and whether they advanced, dropped or stayed. One pass:
+    the result's arrays are allocated for every row after the first period (an upper
+    bound) and shrunk in place to the rows found."""
     dtype = pd.CategoricalDtype(plan.ranks, ordered=True)
     none = np.int8(-2)  # not in the period before
     before_of_row = np.full(len(network.ids), none, dtype=np.int8)
     slices = [slice(offsets[p], offsets[p + 1]) for p in range(len(periods))]
-    # pass 1: how many participants are in both a period and the one before
-    sizes = [0]
-    for p in range(1, len(periods)):
-        before_of_row[:] = none
-        before_of_row[rows[slices[p - 1]]] = 0
-        sizes.append(int(np.count_nonzero(before_of_row[rows[slices[p]]] != none)))
-    total = sum(sizes)
-    code = np.repeat(np.arange(len(periods), dtype=_code_dtype(len(periods))), sizes)
-    who = np.empty(total, dtype=rows.dtype)
-    before = np.empty(total, dtype=np.int8)
-    after = np.empty(total, dtype=np.int8)
-    # pass 2: their rows and ranks
+    bound = offsets[-1] - offsets[1] if len(periods) > 1 else 0
+    code = np.empty(bound, dtype=_code_dtype(len(periods)))
+    who = np.empty(bound, dtype=rows.dtype)
+    before = np.empty(bound, dtype=np.int8)
+    after = np.empty(bound, dtype=np.int8)
     at = 0
     for p in range(1, len(periods)):
         before_of_row[:] = none
         before_of_row[rows[slices[p - 1]]] = rank[slices[p - 1]]
         was = before_of_row[rows[slices[p]]]
         both = was != none
-        k = sizes[p]
+        k = int(np.count_nonzero(both))
+        code[at:at + k] = p
         who[at:at + k] = rows[slices[p]][both]
         before[at:at + k] = was[both]
         after[at:at + k] = rank[slices[p]][both]
         at += k
+    for a in (code, who, before, after):
+        a.resize(at, refcheck=False)  # in place: the arrays own their memory
     change = np.subtract(after, before, dtype=np.int8)  # ranks are -1..99: no overflow
     np.sign(change, out=change)
     np.subtract(1, change, out=change, dtype=np.int8)  # 0: advanced, 1: same, 2: dropped
