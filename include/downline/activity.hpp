@@ -6,7 +6,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -26,6 +28,13 @@ enum class UnknownPolicy {
   drop,   ///< drop them; Activity::dropped_rows() / dropped_ids() report what was dropped
 };
 
+/// A named column of per-order values mapped with the volumes (CV and the sales amount
+/// next to PV, say): one value per input row, checked finite like the volumes.
+struct ValueColumn {
+  std::string name;
+  const double* values = nullptr;
+};
+
 class Activity {
  public:
   Activity() = default;
@@ -37,11 +46,13 @@ class Activity {
   /// With a window [from, to), only the orders of those days are kept and only their ids
   /// are looked up (days and volumes of every row are still checked): the fast path for a
   /// single period.
+  /// `values`: other per-order columns kept with them (see values()).
   template <class DayAt, class PvAt>
   Activity(const Network& net, const id_type* participant, std::size_t n, DayAt day_at, PvAt pv_at,
-           UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
+           UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day,
+           const std::vector<ValueColumn>& values = {}) {
     map(
-        net, IdColumn(participant, n), policy, from, to,
+        net, IdColumn(participant, n), policy, from, to, values,
         [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
             double* vols) {
           std::size_t m = 0;
@@ -75,8 +86,9 @@ class Activity {
   /// inside it are converted to days.
   Activity(const Network& net, const id_type* participant, const std::int64_t* ticks,
            std::int64_t ticks_per_day, const double* pv, std::size_t n,
-           UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day)
-      : Activity(net, IdColumn(participant, n), ticks, ticks_per_day, pv, policy, from, to) {}
+           UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day,
+           const std::vector<ValueColumn>& values = {})
+      : Activity(net, IdColumn(participant, n), ticks, ticks_per_day, pv, policy, from, to, values) {}
 
   /// The same with the participants' ids as a column of int64 ids or strings (a column of
   /// the other kind than the network's ids holds unknown participants only). With string
@@ -84,11 +96,12 @@ class Activity {
   /// order of their bytes), the first row that holds it; the message quotes the ids.
   Activity(const Network& net, const IdColumn& participant, const std::int64_t* ticks,
            std::int64_t ticks_per_day, const double* pv,
-           UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day) {
+           UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day,
+           const std::vector<ValueColumn>& values = {}) {
     if (ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
     // the common units divide by a compile-time constant (a multiplication)
     detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
-      map_ticks(net, participant, ticks, per_day, pv, policy, from, to);
+      map_ticks(net, participant, ticks, per_day, pv, policy, from, to, values);
     });
   }
 
@@ -110,10 +123,11 @@ class Activity {
                  checked_size(participant.size(), day.size(), pv.size()), policy) {}
   /// The same for n orders given as pointers.
   Activity(const Network& net, const id_type* participant, const day_t* day, const double* pv,
-           std::size_t n, UnknownPolicy policy = UnknownPolicy::raise)
+           std::size_t n, UnknownPolicy policy = UnknownPolicy::raise,
+           const std::vector<ValueColumn>& values = {})
       : Activity(
             net, participant, n, [day](std::size_t i, day_t& d) { return d = day[i], true; },
-            [pv](std::size_t i) { return pv[i]; }, policy) {}
+            [pv](std::size_t i) { return pv[i]; }, policy, min_day, max_day, values) {}
 
   std::size_t size() const noexcept { return node_.size(); }
   /// Network size this activity was mapped to.
@@ -121,6 +135,21 @@ class Activity {
   const Array<index_t>& nodes() const noexcept { return node_; }
   const Array<day_t>& days() const noexcept { return day_; }
   const Array<double>& volumes() const noexcept { return pv_; }
+  /// The names of the value columns mapped with the orders, in the order given.
+  const std::vector<std::string>& value_names() const noexcept { return value_names_; }
+  bool has_values(std::string_view name) const noexcept { return value_index(name) < values_.size(); }
+  /// The value column `name`, one value per order (as volumes()); InputError naming the
+  /// column when the orders were mapped without it.
+  const Array<double>& values(std::string_view name) const {
+    const std::size_t c = value_index(name);
+    if (c == values_.size()) {
+      std::string names;
+      for (const std::string& v : value_names_) names += (names.empty() ? "'" : ", '") + v + "'";
+      throw errors::bad_value("orders", "have no value column '" + std::string(name) + "' (value columns: " +
+                                            (names.empty() ? "none" : names) + ")");
+    }
+    return values_[c];
+  }
   /// The day window the orders were kept for ([min_day, max_day) when not windowed).
   day_t window_start() const noexcept { return from_; }
   day_t window_end() const noexcept { return to_; }
@@ -133,8 +162,15 @@ class Activity {
   /// (for_each_order_ahead, which also prefetches their targets).
   template <class Add>
   void for_each_order(day_t start, day_t end, Add add) const {
+    for_each_order(start, end, pv_, add);
+  }
+  /// The same with the values of `column` (volumes() or one of values()) in place of the
+  /// volumes.
+  template <class Add>
+  void for_each_order(day_t start, day_t end, const Array<double>& column, Add add) const {
+    if (column.size() != node_.size()) throw std::logic_error("for_each_order: a column of other orders");
     for_each_order_ahead(
-        start, end, 0, n_nodes_, [](index_t) {}, add);
+        start, end, 0, n_nodes_, [](index_t) {}, add, column.data());
   }
 
   /// Personal volume for orders with start <= day < end written twice, in preorder
@@ -219,8 +255,9 @@ class Activity {
   /// range listed without branches, then add(k, pv) called in order with fetch(k) called
   /// 16 orders ahead (a prefetch of add's targets), so that their cache misses overlap.
   template <class Fetch, class Add>
-  void for_each_order_ahead(day_t start, day_t end, index_t lo, index_t hi, Fetch fetch,
-                            Add add) const {
+  void for_each_order_ahead(day_t start, day_t end, index_t lo, index_t hi, Fetch fetch, Add add,
+                            const double* vol = nullptr) const {
+    if (!vol) vol = pv_.data();
     constexpr std::size_t chunk = 2048, ahead = 16;
     const std::uint32_t first = static_cast<std::uint32_t>(lo);
     const std::uint32_t span = static_cast<std::uint32_t>(hi - lo);
@@ -234,7 +271,7 @@ class Activity {
         const day_t d = day_[i];
         const index_t k = node_[i];
         ks[c] = k;
-        vs[c] = pv_[i];
+        vs[c] = vol[i];
         c += static_cast<std::size_t>((d >= start) & (d < end) &
                                       (static_cast<std::uint32_t>(k) - first < span));
       }
@@ -249,19 +286,26 @@ class Activity {
     Array<index_t> node;
     Array<day_t> day;
     Array<double> pv;
+    std::vector<Array<double>> values;          ///< per value column (windowed)
+    std::vector<std::vector<id_type>> bad_values;  ///< per value column
     std::vector<id_type> bad_day, bad_pv, unknown_rows;
   };
 
+  std::size_t value_index(std::string_view name) const noexcept {
+    return static_cast<std::size_t>(std::find(value_names_.begin(), value_names_.end(), name) - value_names_.begin());
+  }
+
   template <class PerDay>
   void map_ticks(const Network& net, const IdColumn& participant, const std::int64_t* ticks,
-                 PerDay per_day, const double* pv, UnknownPolicy policy, day_t from, day_t to) {
+                 PerDay per_day, const double* pv, UnknownPolicy policy, day_t from, day_t to,
+                 const std::vector<ValueColumn>& values) {
     // Valid ticks: the supported days. Window: the ticks of days [from, to).
     const std::int64_t valid_lo = first_tick_of_day(first_supported_day, per_day);
     const std::int64_t valid_hi_excl = first_tick_of_day(last_supported_day + 1, per_day);
     const std::int64_t win_lo = std::max(first_tick_of_day(from, per_day), valid_lo);
     const std::int64_t win_hi = std::min(first_tick_of_day(to, per_day), valid_hi_excl);
     map(
-        net, participant, policy, from, to,
+        net, participant, policy, from, to, values,
         [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
             double* vols) {
           // 1. checks and 2. the rows inside the window, in one pass (detail/select.hpp);
@@ -293,12 +337,23 @@ class Activity {
 
   /// The mapping shared by the constructors. `select(b, e, slice, rows, days, vols)`
   /// checks rows [b, e) (recording bad ones in the slice) and writes the rows inside the
-  /// window [from, to) with their days and volumes, returning how many. `date_of(i)` shows
-  /// a bad row's date in the error ("missing", "1850-01-01").
+  /// window [from, to) with their days and volumes, returning how many; the value columns
+  /// are checked and kept for the same rows here. `date_of(i)` shows a bad row's date in
+  /// the error ("missing", "1850-01-01").
   template <class Select, class DateOf>
   void map(const Network& net, const IdColumn& participant, UnknownPolicy policy, day_t from,
-           day_t to, Select select, DateOf date_of) {
+           day_t to, const std::vector<ValueColumn>& values, Select select, DateOf date_of) {
     const std::size_t n = participant.size();
+    const std::size_t nv = values.size();
+    for (std::size_t c = 0; c < nv; ++c) {
+      const std::string& name = values[c].name;
+      if (name.empty()) throw errors::bad_value("values", "a value column needs a name");
+      for (std::size_t o = 0; o < c; ++o)
+        if (values[o].name == name) throw errors::bad_value("values", "the column '" + name + "' is given twice");
+      if (!values[c].values && n > 0) throw errors::bad_value("values", "the column '" + name + "' has no data");
+      value_names_.push_back(name);
+    }
+    values_.assign(nv, Array<double>{});
     const detail::CallThreads threads;
     const bool windowed = from != min_day || to != max_day;
     // Slices of rows are mapped on every thread. Unwindowed, each slice writes its
@@ -310,11 +365,14 @@ class Activity {
       node_.resize(n);
       day_.resize(n);
       pv_.resize(n);
+      for (Array<double>& v : values_) v.resize(n);
     }
     const std::size_t parts = detail::parallel_parts(n, slice_grain);
     std::vector<Slice> slices(parts);
     detail::parallel_for_parts(n, parts, [&](std::size_t part, std::size_t b, std::size_t e) {
       Slice& out = slices[part];
+      out.values.resize(windowed ? nv : 0);
+      out.bad_values.resize(nv);
       constexpr std::size_t chunk = detail::select_chunk;
       std::size_t rows[chunk];
       index_t found[chunk];
@@ -339,13 +397,28 @@ class Activity {
             pv_[rows[j]] = vols[j];
           }
         }
+        for (std::size_t c = 0; c < nv; ++c) {  // every row checked, the selected ones kept
+          const double* col = values[c].values;
+          bool bad = false;
+          for (std::size_t i = base; i < stop; ++i) bad |= !std::isfinite(col[i]);
+          if (bad)
+            for (std::size_t i = base; i < stop; ++i)
+              if (!std::isfinite(col[i])) out.bad_values[c].push_back(static_cast<id_type>(i));
+          if (windowed)
+            for (std::size_t j = 0; j < m; ++j) out.values[c].push_back(col[rows[j]]);
+          else
+            for (std::size_t j = 0; j < m; ++j) values_[c][rows[j]] = col[rows[j]];
+        }
       }
     });
     std::vector<id_type> bad_day, bad_pv, unknown_rows;
+    std::vector<std::vector<id_type>> bad_values(nv);
     std::size_t total = 0;
     for (Slice& sl : slices) {
       bad_day.insert(bad_day.end(), sl.bad_day.begin(), sl.bad_day.end());
       bad_pv.insert(bad_pv.end(), sl.bad_pv.begin(), sl.bad_pv.end());
+      for (std::size_t c = 0; c < nv; ++c)
+        bad_values[c].insert(bad_values[c].end(), sl.bad_values[c].begin(), sl.bad_values[c].end());
       unknown_rows.insert(unknown_rows.end(), sl.unknown_rows.begin(), sl.unknown_rows.end());
       total += sl.node.size();
     }
@@ -353,10 +426,13 @@ class Activity {
       node_.reserve(total);
       day_.reserve(total);
       pv_.reserve(total);
+      for (Array<double>& v : values_) v.reserve(total);
       for (Slice& sl : slices) {
         node_.insert(node_.end(), sl.node.begin(), sl.node.end());
         day_.insert(day_.end(), sl.day.begin(), sl.day.end());
         pv_.insert(pv_.end(), sl.pv.begin(), sl.pv.end());
+        for (std::size_t c = 0; c < nv; ++c)
+          values_[c].insert(values_[c].end(), sl.values[c].begin(), sl.values[c].end());
         sl = Slice{};
       }
     }
@@ -371,6 +447,11 @@ class Activity {
     if (!bad_pv.empty())
       throw errors::listed(ErrorKind::bad_value,
                            "order(s) have a NaN or infinite volume, rows:", std::move(bad_pv));
+    for (std::size_t c = 0; c < nv; ++c)
+      if (!bad_values[c].empty())
+        throw errors::listed(ErrorKind::bad_value,
+                             "order(s) have a NaN or infinite " + values[c].name + ", rows:",
+                             std::move(bad_values[c]));
     if (!unknown_rows.empty()) {
       // the distinct ids in order; string ids are named by the first row holding each
       std::vector<id_type> ids;
@@ -403,6 +484,7 @@ class Activity {
         node_[kept] = node_[i];
         day_[kept] = day_[i];
         pv_[kept] = pv_[i];
+        for (Array<double>& v : values_) v[kept] = v[i];
         ++kept;
       }
       node_.resize(kept);
@@ -411,6 +493,10 @@ class Activity {
       node_.shrink_to_fit();
       day_.shrink_to_fit();
       pv_.shrink_to_fit();
+      for (Array<double>& v : values_) {
+        v.resize(kept);
+        v.shrink_to_fit();
+      }
     }
     n_nodes_ = net.size();
     from_ = from;
@@ -428,6 +514,8 @@ class Activity {
   Array<index_t> node_;
   Array<day_t> day_;
   Array<double> pv_;
+  std::vector<std::string> value_names_;
+  std::vector<Array<double>> values_;  ///< parallel to value_names_
   std::vector<id_type> dropped_rows_, dropped_ids_;
   index_t n_nodes_ = 0;
   day_t from_ = min_day, to_ = max_day;

@@ -870,14 +870,6 @@ inline std::size_t count_members(const std::uint8_t* members, index_t n) {
   return static_cast<std::size_t>(n - std::count(members, members + n, std::uint8_t{0}));
 }
 
-/// Orders mapped onto this network (InputError naming both sizes otherwise).
-inline void check_orders(const Network& net, const Activity& pv, const Activity* cv, const Activity* amount) {
-  for (const Activity* a : {&pv, cv, amount})
-    if (a && a->network_size() != net.size())
-      throw errors::bad_value("orders", "were mapped to a network of " + std::to_string(a->network_size()) +
-                                            " participants, not this one of " + std::to_string(net.size()));
-}
-
 /// Period bounds that make at least one period and increase.
 inline void check_bounds(const std::vector<day_t>& bounds) {
   if (bounds.size() < 2) throw errors::bad_value("periods", "need at least two bounds (one period)");
@@ -929,11 +921,36 @@ inline PlanEvaluation evaluate_members(const Network& net, const Plan& plan, con
   return ev;
 }
 
-/// The period's volumes from mapped orders: PV from `pv`, CV from `cv` (null: CV = PV),
-/// sales from `amount` (null: the PV), every order with start <= day < end; the fast-start
-/// CV of the orders in [enrolled_on, enrolled_on + plan's days) (needs enrolment dates
-/// when the plan has a fast start); with enrolment dates, the network as of end - 1 (the
-/// period's last day). Sales count every order of the period.
+/// The orders a plan reads, mapped once: PV is the Activity's volumes; CV and the sales
+/// amount are its value columns named `cv` and `amount` (Activity::values()), or the PV
+/// where the name is empty.
+struct PlanOrders {
+  PlanOrders(const Activity& orders_, std::string cv_ = {}, std::string amount_ = {})  // NOLINT: an Activity is its PV
+      : orders(orders_), cv(std::move(cv_)), amount(std::move(amount_)) {}
+  const Activity& orders;
+  std::string cv;
+  std::string amount;
+};
+
+namespace detail {
+
+/// The orders mapped onto this network and holding the columns named (InputError naming
+/// the sizes or the column otherwise); the CV and amount columns (null: the PV).
+inline std::pair<const double*, const double*> checked_columns(const Network& net, const PlanOrders& o) {
+  if (o.orders.network_size() != net.size())
+    throw errors::bad_value("orders", "were mapped to a network of " + std::to_string(o.orders.network_size()) +
+                                          " participants, not this one of " + std::to_string(net.size()));
+  return {o.cv.empty() ? nullptr : o.orders.values(o.cv).data(),
+          o.amount.empty() ? nullptr : o.orders.values(o.amount).data()};
+}
+
+}  // namespace detail
+
+/// The period's volumes from the orders (PlanOrders: PV, CV, sales amount), every order
+/// with start <= day < end, in one scan; the fast-start CV of the orders in
+/// [enrolled_on, enrolled_on + plan's days) (needs enrolment dates when the plan has a
+/// fast start); with enrolment dates, the network as of end - 1 (the period's last day).
+/// Sales count every order of the period.
 struct PeriodData {
   Array<double> pv, cv, fast_start_cv;  ///< cv empty: CV = PV
   double sales = 0;
@@ -944,14 +961,15 @@ struct PeriodData {
   }
 };
 
-inline PeriodData period_data(const Network& net, const Plan& plan, const Activity& pv,
-                              const Activity* cv, const Activity* amount, day_t start, day_t end) {
+inline PeriodData period_data(const Network& net, const Plan& plan, const PlanOrders& orders, day_t start,
+                              day_t end) {
   const index_t n = net.size();
-  detail::check_orders(net, pv, cv, amount);
+  const auto [cv_of, amount_of] = detail::checked_columns(net, orders);
   if (start >= end) throw errors::bad_value("period", "[start, end) is empty: start must be before end");
   PeriodData d;
   if (net.has_enrolment()) d.members = net.members_as_of(end - 1);
   d.pv.assign(static_cast<std::size_t>(n), 0.0);
+  if (cv_of) d.cv.assign(static_cast<std::size_t>(n), 0.0);
   const bool fast = plan.fast_start.has_value();
   if (fast) {
     if (!net.has_enrolment() && n > 0)
@@ -960,37 +978,28 @@ inline PeriodData period_data(const Network& net, const Plan& plan, const Activi
   }
   const std::int64_t fast_days = fast ? plan.fast_start->days : 0;
   const day_t* enrolled = net.enrolment_days().data();
-  // The CV orders (the PV ones when cv is null) in one scan: CV (PV), their sum, and the
-  // fast-start CV of those in the first days after enrolment.
-  const Activity& c = cv ? *cv : pv;
-  double* to = cv ? (d.cv.assign(static_cast<std::size_t>(n), 0.0), d.cv.data()) : d.pv.data();
-  const index_t* node = c.nodes().data();
-  const day_t* day = c.days().data();
-  const double* vol = c.volumes().data();
-  double scanned = 0;
-  for (std::size_t i = 0, m = c.size(); i < m; ++i) {
+  // One scan: PV, CV, the fast-start CV of the orders in the first days after enrolment,
+  // and the sales (each participant's orders, and the sales, added in input order).
+  const Activity& a = orders.orders;
+  const index_t* node = a.nodes().data();
+  const day_t* day = a.days().data();
+  const double* pv = a.volumes().data();
+  double* cv_to = cv_of ? d.cv.data() : d.pv.data();
+  double sales = 0;
+  for (std::size_t i = 0, m = a.size(); i < m; ++i) {
     const day_t dd = day[i];
     if (dd < start || dd >= end) continue;
     const index_t k = node[i];
-    to[k] += vol[i];
-    scanned += vol[i];
+    const double cv = cv_of ? cv_of[i] : pv[i];
+    if (cv_of) d.pv[k] += pv[i];
+    cv_to[k] += cv;
+    sales += amount_of ? amount_of[i] : pv[i];
     if (fast) {
       const std::int64_t since = static_cast<std::int64_t>(dd) - enrolled[k];
-      if (since >= 0 && since < fast_days) d.fast_start_cv[k] += vol[i];
+      if (since >= 0 && since < fast_days) d.fast_start_cv[k] += cv;
     }
   }
-  double pv_sum = scanned;
-  if (cv) {
-    pv_sum = 0;
-    pv.for_each_order(start, end, [&](index_t k, double v) {
-      d.pv[k] += v;
-      pv_sum += v;
-    });
-  }
-  if (amount)
-    amount->for_each_order(start, end, [&](index_t, double v) { d.sales += v; });
-  else
-    d.sales = pv_sum;
+  d.sales = sales;
   return d;
 }
 
@@ -999,12 +1008,12 @@ inline PeriodData period_data(const Network& net, const Plan& plan, const Activi
 /// forward: each(i, evaluation) is called for every period in order, the evaluation in
 /// preorder (evaluate()), to keep or consume.
 template <class Each>
-void run_each(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
-              const Activity* amount, const std::vector<day_t>& bounds, Each each) {
+void run_each(const Network& net, const Plan& plan, const PlanOrders& orders, const std::vector<day_t>& bounds,
+              Each each) {
   detail::check_bounds(bounds);
   Array<rank_t> title(static_cast<std::size_t>(net.size()), rank_t{-1});
   for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
-    const PeriodData data = period_data(net, plan, pv, cv, amount, bounds[i], bounds[i + 1]);
+    const PeriodData data = period_data(net, plan, orders, bounds[i], bounds[i + 1]);
     PlanEvaluation ev = evaluate(net, plan, data.volumes());
     detail::carry_titles(title, ev.rank);
     ev.title = title;
@@ -1018,11 +1027,11 @@ struct PlanRun {
   std::vector<PlanEvaluation> periods;
 };
 
-inline PlanRun run(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
-                   const Activity* amount, const std::vector<day_t>& bounds) {
+inline PlanRun run(const Network& net, const Plan& plan, const PlanOrders& orders,
+                   const std::vector<day_t>& bounds) {
   PlanRun out;
   out.bounds = bounds;
-  run_each(net, plan, pv, cv, amount, bounds, [&](std::size_t, PlanEvaluation&& ev) { out.periods.push_back(std::move(ev)); });
+  run_each(net, plan, orders, bounds, [&](std::size_t, PlanEvaluation&& ev) { out.periods.push_back(std::move(ev)); });
   return out;
 }
 
@@ -1045,12 +1054,12 @@ struct PlanRunTable {
   std::vector<std::vector<std::int64_t>> rank_counts;    ///< per period
 };
 
-inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activity& pv, const Activity* cv,
-                              const Activity* amount, const std::vector<day_t>& bounds,
+inline PlanRunTable run_table(const Network& net, const Plan& plan, const PlanOrders& orders,
+                              const std::vector<day_t>& bounds,
                               const std::vector<std::string>& columns = {}) {
   // Phase 0: the inputs checked before anything is allocated.
   plan.validate();
-  detail::check_orders(net, pv, cv, amount);
+  detail::checked_columns(net, orders);
   detail::check_bounds(bounds);
   for (const std::string& name : columns)
     if (!PlanEvaluation::is_column(name) || name == "capped_gv") {
@@ -1093,7 +1102,7 @@ inline PlanRunTable run_table(const Network& net, const Plan& plan, const Activi
   for (std::size_t i = 0; i < periods; ++i) {
     detail::PlanPass pass;
     {
-      const PeriodData data = period_data(net, plan, pv, cv, amount, bounds[i], bounds[i + 1]);
+      const PeriodData data = period_data(net, plan, orders, bounds[i], bounds[i + 1]);
       std::int32_t* rows = t.rows.data() + t.offsets[i];
       detail::member_order(net, data.members.empty() ? nullptr : data.members.data(), slot, from,
                            [&](std::size_t e, index_t r) { rows[e] = static_cast<std::int32_t>(r); });

@@ -34,6 +34,17 @@ def _text_column(values: Any) -> bool:
     return values.dtype == object or isinstance(values.dtype, pd.StringDtype)
 
 
+def _value_columns(orders: pd.DataFrame, names: Sequence[str]) -> list:
+    """The value columns named (Network.activity's ``values``) as (name, float64 array)."""
+    if isinstance(names, str) or not all(isinstance(c, str) for c in names):
+        raise InputError(f"values: expected a list of column names, not {names!r}")
+    names = list(names)
+    twice = sorted({c for c in names if names.count(c) > 1})
+    if twice:
+        raise InputError(f"values: {', '.join(map(repr, twice))} named twice")
+    return [(c, float_column(orders, c)) for c in names]
+
+
 def _network_error(kind: str, rows: Sequence[int], index: pd.Index, sponsors: np.ndarray,
                    core_message: str = "") -> InputError:
     """The error of a network whose ids are labels, from the offending rows: the labels
@@ -64,11 +75,15 @@ class Activity:
     as needed (many periods, many dates) without mapping the ids again. The analyses of
     orders (:func:`order_summary`, :func:`lifecycle`, :func:`rfm`, :func:`migration`,
     :func:`churn`, :func:`cohort_retention`) take it in place of an order frame: its
-    participants, dates and volumes (which stand as the ``amount`` where one is named) are
-    used as mapped, and ``participant`` names the customers' index.
+    participants, dates and volumes are used as mapped (the ``amount`` named is its value
+    column of that name when it has one, else its volumes), and ``participant`` names the
+    customers' index. :meth:`CompensationPlan.evaluate` reads CV and sales from its value
+    columns ``cv`` and ``amount`` when it has them.
 
     Attributes
     ----------
+    values : list of str
+        The value columns mapped with the orders (``values=`` of :meth:`Network.activity`).
     dropped_rows : numpy.ndarray
         Positions (0-based) of the order rows dropped because their participant is not
         in the network (only with ``unknown="drop"``).
@@ -85,14 +100,20 @@ class Activity:
     def __len__(self) -> int:
         return len(self._core)
 
+    @property
+    def values(self) -> list[str]:
+        """The value columns mapped with the orders, in the order given."""
+        return list(self._core.value_names)
+
     # Pickled with its network (the same network object when both are pickled together):
     # the mapped orders as input rows, days and volumes, mapped again onto the rebuilt
     # network. Copies share the core's arrays, which nothing changes.
     def __reduce__(self) -> tuple:
         core, net = self._core, self.network._core
         rows = net.row_of_position[core.nodes]
+        values = {name: core.values(name) for name in core.value_names}
         return (_rebuild_activity, (self.network, rows, core.days, core.volumes, core.window,
-                                    self.dropped_rows, self.dropped_ids))
+                                    self.dropped_rows, self.dropped_ids, values))
 
     def __copy__(self) -> "Activity":
         return Activity(self.network, self._core, self.dropped_rows, self.dropped_ids)
@@ -101,11 +122,12 @@ class Activity:
         network = copy.deepcopy(self.network, memo)  # shares the core network: this core fits it
         return Activity(network, self._core, self.dropped_rows.copy(), list(self.dropped_ids))
 
-    def _order_columns(self, with_amount: bool, participant: str,
+    def _order_columns(self, amount: Optional[str], participant: str,
                        coded: bool) -> tuple[_Columns, Optional[pd.Index]]:
         """The mapped orders as the per-customer analyses read order columns (see
         :class:`downline.orders.Orders`): the participants' ids, the days (ticks of one a
-        day), and the volumes as the amounts (``with_amount``) or None. They were checked
+        day), and as the amounts (where ``amount`` names a column) the value column of that
+        name if the Activity has one, else the volumes; None without. They were checked
         when mapped; an Activity of one period is refused (it lacks the other orders).
         With ``coded``, str ids come as codes into the customers (returned second, the
         ids with orders ascending, named ``participant``), from the network's own index
@@ -121,7 +143,8 @@ class Activity:
             ids, customers = self.network._customer_codes(net.row_of_position[core.nodes], participant)
         else:
             ids = self.network.ids.to_numpy()[net.row_of_position[core.nodes]]
-        return _Columns(ids, core.days.astype(np.int64), 1, core.volumes if with_amount else None), customers
+        amounts = None if amount is None else core.values(amount) if amount in core.value_names else core.volumes
+        return _Columns(ids, core.days.astype(np.int64), 1, amounts), customers
 
     def __repr__(self) -> str:
         return (f"<downline.Activity: {len(self):,} orders on {len(self.network):,} participants, "
@@ -468,8 +491,14 @@ class Network:
 
     # ---------------------------------------------------------------- orders
     def activity(self, orders: pd.DataFrame, participant: str = "participant_id", date: str = "ordered_on",
-                 pv: str = "pv", unknown: str = "raise", _window: tuple = (_DAY_MIN, _DAY_MAX)) -> Activity:
+                 pv: str = "pv", unknown: str = "raise", values: Sequence[str] = (),
+                 _window: tuple = (_DAY_MIN, _DAY_MAX)) -> Activity:
         """Maps orders onto the network once, for any number of :meth:`volumes` calls.
+
+        ``values`` names other numeric columns kept with each order, such as
+        ``["cv", "amount"]`` for a compensation plan (:meth:`CompensationPlan.evaluate`) or
+        the amounts of :func:`rfm`; they are checked as ``pv`` is (NaN or infinite: an error
+        naming the rows) and cost 8 bytes an order each.
 
         ``unknown="raise"`` (the default) rejects orders of participants who are not in the
         network with an :class:`UnknownIdError` naming them; ``unknown="drop"`` drops them,
@@ -483,7 +512,8 @@ class Network:
         choice(unknown, "unknown", ("raise", "drop"))
         pid_col = column(orders, participant)
         ticks, per_day = date_ticks(column(orders, date), date)
-        values = float_column(orders, pv)
+        volumes = float_column(orders, pv)
+        extra = _value_columns(orders, values)
         dropped_rows = np.empty(0, dtype=np.int64)
         dropped_ids: list = []
         core = None
@@ -492,8 +522,8 @@ class Network:
             # other kinds among them: the pandas path below
             pid_values = pid_col.to_numpy(dtype=object)
             try:
-                core = _core.Activity(self._core, pid_values, ticks, per_day, values, True, *_window,
-                                      name=participant)
+                core = _core.Activity(self._core, pid_values, ticks, per_day, volumes, True, *_window,
+                                      name=participant, values=extra)
             except _core.NotStrings:
                 core = None
             if core is not None and core.dropped_rows:
@@ -522,22 +552,22 @@ class Network:
                 keys = np.ascontiguousarray(self._ids.to_numpy()[np.maximum(rows, 0)], dtype=np.int64)
                 if bad.any():
                     keys[bad] = self._absent_id()
-            core = self._map(orders, keys, ticks, per_day, values, bool(bad.any()), _window)
+            core = self._map(orders, keys, ticks, per_day, volumes, extra, bool(bad.any()), _window)
         else:
             pids, _ = id_array(pid_col, participant)  # names missing ids
-            core = self._map(orders, pids, ticks, per_day, values, unknown == "drop", _window)
+            core = self._map(orders, pids, ticks, per_day, volumes, extra, unknown == "drop", _window)
             if core.dropped_rows:
                 dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
                 dropped_ids = list(core.dropped_ids)
                 self._unknown(len(dropped_rows), dropped_ids, unknown, self._ids)
         return Activity(self, core, dropped_rows, dropped_ids)
 
-    def _map(self, orders: pd.DataFrame, keys: np.ndarray, ticks: np.ndarray, per_day: int, values: np.ndarray,
-             drop: bool, window: tuple) -> _core.Activity:
+    def _map(self, orders: pd.DataFrame, keys: np.ndarray, ticks: np.ndarray, per_day: int, volumes: np.ndarray,
+             extra: list, drop: bool, window: tuple) -> _core.Activity:
         """The core's Activity of checked columns; the rows its errors name (bad dates and pv)
         by the frame's index labels where it has its own index."""
         try:
-            return _core.Activity(self._core, keys, ticks, per_day, values, drop, *window)
+            return _core.Activity(self._core, keys, ticks, per_day, volumes, drop, *window, values=extra)
         except InputError as exc:
             raise relabelled(exc, orders.index) from None
 
@@ -807,12 +837,13 @@ def _rebuild_network(cls: type, ids: pd.Index, sponsors: Any, enrolled: Optional
 
 
 def _rebuild_activity(network: Network, rows: np.ndarray, days: np.ndarray, volumes: np.ndarray, window: tuple,
-                      dropped_rows: np.ndarray, dropped_ids: list) -> Activity:
+                      dropped_rows: np.ndarray, dropped_ids: list, values: Optional[dict] = None) -> Activity:
     """A pickled Activity, mapped again onto its (rebuilt) network (see Activity.__reduce__)."""
     net = network._core
     if network._keys == "str":  # str ids, looked up again in the rebuilt index
         keys = network.ids.to_numpy(dtype=object)[rows]
     else:  # int ids, or row numbers
         keys = np.ascontiguousarray(net.ids_preorder[net.position_of_row[rows]], dtype=np.int64)
-    core = _core.Activity(net, keys, days.astype(np.int64), 1, np.ascontiguousarray(volumes), False, *window)
+    core = _core.Activity(net, keys, days.astype(np.int64), 1, np.ascontiguousarray(volumes), False, *window,
+                          values=list((values or {}).items()))
     return Activity(network, core, dropped_rows, dropped_ids)

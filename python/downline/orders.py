@@ -61,7 +61,7 @@ class Orders:
         self._warned = False
         customers = None  # an Activity's customers, when it numbered them
         if mapped is not None:
-            cols, customers = mapped(amount is not None, participant, participants is None)
+            cols, customers = mapped(amount, participant, participants is None)
             self.dropped_rows = np.empty(0, dtype=np.int64)
         else:
             cols, present = self._read(orders, participant, date, amount, date_format)

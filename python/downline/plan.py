@@ -172,8 +172,10 @@ class CompensationPlan:
 
         ``orders`` is a DataFrame (``pv``, and a ``cv`` column when it has one, else CV =
         PV; ``amount`` for sales when it has one, else sales = the PV) or an
-        :class:`Activity` mapped onto ``network`` (its volume is PV, CV and sales). Only the
-        period's orders are mapped. ``unknown`` as in :meth:`Network.activity`.
+        :class:`Activity` mapped onto ``network`` (its volumes are the PV; CV and sales its
+        value columns ``cv`` and ``amount`` when it has them, else the PV: map them with
+        ``net.activity(orders, values=["cv", "amount"])``). Only the period's orders of a
+        DataFrame are mapped, once. ``unknown`` as in :meth:`Network.activity`.
         """
         lo, hi = _period(start, end)
         acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
@@ -230,14 +232,23 @@ def _period(start: Any, end: Any, required_end: bool = False) -> tuple[int, int]
 
 def _mapped(network: Network, orders: Any, lo: int, hi: int, participant: str, date: str, pv: str,
             cv: Optional[str], amount: Optional[str], unknown: str) -> tuple:
-    """The orders of [lo, hi) mapped onto the network once per volume column: (PV, CV or
-    None for CV = PV, amount or None for sales = PV) as core Activities."""
+    """The orders of [lo, hi) mapped onto the network once, with the names of the value
+    columns that hold CV and the sales amount ("" for the PV): (core Activity, cv, amount).
+    A DataFrame's ``cv`` and ``amount`` columns are used when it has them; so are an
+    Activity's value columns of those names."""
     if not isinstance(network, Network):
         raise InputError(f"network: expected a downline.Network, not {type(network).__name__}")
     if isinstance(orders, Activity):
         if orders.network is not network:
             raise InputError("this Activity was mapped onto another network")
-        return orders._core, None, None
+        have = orders.values
+        for what, col in (("cv", cv), ("amount", amount)):
+            if col is not None and col not in have:
+                raise InputError(f"{what}: the Activity has no value column {col!r} (value columns: "
+                                 f"{have or 'none'}; map it with Network.activity(orders, values=[...]))")
+        cv = cv if cv is not None else ("cv" if "cv" in have else "")
+        amount = amount if amount is not None else ("amount" if "amount" in have else "")
+        return orders._core, cv, amount
     if not isinstance(orders, pd.DataFrame):
         raise InputError(f"orders: expected a DataFrame or a downline.Activity, not {type(orders).__name__}")
     cv = cv if cv is not None else ("cv" if "cv" in orders.columns else None)
@@ -245,13 +256,12 @@ def _mapped(network: Network, orders: Any, lo: int, hi: int, participant: str, d
     for what, col in (("pv", pv), ("cv", cv), ("amount", amount)):
         if col is not None and col not in orders.columns:
             raise InputError(f"{what}: the orders have no column {col!r} (columns: {list(orders.columns)})")
-
-    def mapped(col: str) -> _core.Activity:
-        return network.activity(orders, participant=participant, date=date, pv=col, unknown=unknown,
-                                _window=(lo, hi))._core
-
-    first = mapped(pv)
-    return (first, None if cv in (None, pv) else mapped(cv), None if amount in (None, pv) else mapped(amount))
+    cv = "" if cv in (None, pv) else cv
+    amount = "" if amount in (None, pv) else amount
+    values = list(dict.fromkeys(c for c in (cv, amount) if c))  # each column once
+    act = network.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
+                           values=values, _window=(lo, hi))
+    return act._core, cv, amount
 
 
 def _run_columns(columns: Any) -> tuple:

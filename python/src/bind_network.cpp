@@ -158,20 +158,24 @@ void bind_network(py::module_& m) {
       .def(py::init([](const Network& net, const py::object& participant,
                        const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
                        const carray<double>& pv, bool drop, day_t from, day_t to,
-                       const std::string& name) {
+                       const std::string& name,
+                       const std::vector<std::pair<std::string, carray<double>>>& values) {
              // int64 ids, or str objects (rows of dropped_ids and errors' ids then)
              const PyIds ids = py_ids(participant, "column '" + name + "'", Missing::error);
              const IdColumn& pid = ids.column;
              const std::int64_t* t = checked(ticks, pid.n, "dates");
              const double* v = checked(pv, pid.n, "pv");
+             std::vector<ValueColumn> cols;
+             for (const auto& [col, data] : values) cols.push_back({col, checked(data, pid.n, col.c_str())});
              py::gil_scoped_release release;
              return std::make_shared<Activity>(net, pid, t, ticks_per_day, v,
                                                drop ? UnknownPolicy::drop : UnknownPolicy::raise,
-                                               from, to);
+                                               from, to, cols);
            }),
            py::arg("network"), py::arg("participant"), py::arg("ticks"), py::arg("ticks_per_day"),
            py::arg("pv"), py::arg("drop") = false, py::arg("start") = min_day,
-           py::arg("end") = max_day, py::arg("name") = "participant_id")
+           py::arg("end") = max_day, py::arg("name") = "participant_id",
+           py::arg("values") = std::vector<std::pair<std::string, carray<double>>>{})
       .def("__len__", &Activity::size)
       .def_property_readonly(
           "dropped_rows", [](const Activity& a) { return std::vector<id_type>(a.dropped_rows()); })
@@ -183,6 +187,10 @@ void bind_network(py::module_& m) {
       .def_property_readonly("nodes", member_view(&Activity::nodes))
       .def_property_readonly("days", member_view(&Activity::days))
       .def_property_readonly("volumes", member_view(&Activity::volumes))
+      .def_property_readonly("value_names", &Activity::value_names)
+      .def(
+          "values", [](py::object self, const std::string& name) { return view(self.cast<const Activity&>().values(name), self); },
+          py::arg("name"), "The value column `name` (a view)")
       .def_property_readonly("window", [](const Activity& a) {
         return std::pair<day_t, day_t>(a.window_start(), a.window_end());
       });

@@ -73,18 +73,18 @@ void bind_plan(py::module_& m) {
 
   m.def(
       "evaluate_plan",
-      [](const Network& net, const Plan& plan, const Activity& pv, const Activity* cv, const Activity* amount,
-         day_t start, day_t end) {
+      [](const Network& net, const Plan& plan, const Activity& orders, const std::string& cv,
+         const std::string& amount, day_t start, day_t end) {
         auto out = std::make_shared<PlanEvaluation>();
         py::gil_scoped_release release;
-        const PeriodData data = period_data(net, plan, pv, cv, amount, start, end);
+        const PeriodData data = period_data(net, plan, PlanOrders{orders, cv, amount}, start, end);
         *out = evaluate_members(net, plan, data.volumes());
         return out;
       },
-      py::arg("network"), py::arg("plan"), py::arg("pv"), py::arg("cv").none(true), py::arg("amount").none(true),
+      py::arg("network"), py::arg("plan"), py::arg("orders"), py::arg("cv") = "", py::arg("amount") = "",
       py::arg("start"), py::arg("end"),
-      "The plan for the orders of [start, end) (days): PV from `pv`, CV from `cv` (None: PV), sales "
-      "from `amount` (None: the PV)");
+      "The plan for the orders of [start, end) (days): PV the orders' volumes, CV and sales their value "
+      "columns named `cv` and `amount` (\"\": the PV)");
   py::class_<PlanRunTable, std::shared_ptr<PlanRunTable>> table(
       m, "PlanRunTable", "Every period of a run as one table: each period's members, in input row order");
   def_view(table, "rows", &PlanRunTable::rows, "the input row of each element");
@@ -98,14 +98,14 @@ void bind_plan(py::module_& m) {
           "the per-participant columns of every period, concatenated (their input rows: `rows`)");
   m.def(
       "run_plan",
-      [](const Network& net, const Plan& plan, const Activity& pv, const Activity* cv, const Activity* amount,
-         const std::vector<day_t>& bounds, const std::vector<std::string>& columns) {
+      [](const Network& net, const Plan& plan, const Activity& orders, const std::string& cv,
+         const std::string& amount, const std::vector<day_t>& bounds, const std::vector<std::string>& columns) {
         auto out = std::make_shared<PlanRunTable>();
         py::gil_scoped_release release;
-        *out = run_table(net, plan, pv, cv, amount, bounds, columns);
+        *out = run_table(net, plan, PlanOrders{orders, cv, amount}, bounds, columns);
         return out;
       },
-      py::arg("network"), py::arg("plan"), py::arg("pv"), py::arg("cv").none(true), py::arg("amount").none(true),
+      py::arg("network"), py::arg("plan"), py::arg("orders"), py::arg("cv") = "", py::arg("amount") = "",
       py::arg("bounds"), py::arg("columns") = std::vector<std::string>{},
       "The plan for the periods [bounds[i], bounds[i + 1]) (days), titles carried forward, as one table of the "
       "columns named (empty: all; rank always)");

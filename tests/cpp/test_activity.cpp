@@ -12,6 +12,7 @@
 #include "downline/date.hpp"
 #include "downline/detail/select.hpp"
 #include "downline/detail/parallel.hpp"
+#include "expect.hpp"
 
 using namespace downline;
 
@@ -233,4 +234,67 @@ TEST_CASE("personal volume twice (preorder and rows) equals the sums by particip
       pre_want[static_cast<std::size_t>(net.position_of_row()[r])] = want_rows[r];
     CHECK(pre == pre_want);
   }
+}
+
+TEST_CASE("value columns ride with the orders: windowed, dropped, on any thread count, checked") {
+  // Brute force: for each kept order (input order), the values of its input row.
+  std::mt19937_64 rng(11);
+  const std::size_t n = 5000, m = 200000;  // several slices of rows, so that threads share them
+  std::vector<id_type> ids(n), sponsors(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ids[i] = static_cast<id_type>(i) * 2 + 1;
+    sponsors[i] = i == 0 ? no_sponsor : ids[rng() % i];
+  }
+  const Network net(ids, sponsors);
+  std::vector<id_type> pid(m);
+  std::vector<std::int64_t> day(m);
+  std::vector<double> pv(m), cv(m), amount(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    pid[i] = rng() % 10 == 0 ? 4 : ids[rng() % n];  // even ids: unknown participants
+    day[i] = static_cast<std::int64_t>(rng() % 90);
+    pv[i] = static_cast<double>(i);
+    cv[i] = static_cast<double>(i) * 0.5;
+    amount[i] = -static_cast<double>(i);
+  }
+  const std::vector<ValueColumn> values{{"cv", cv.data()}, {"amount", amount.data()}};
+  for (const auto& [from, to] : {std::pair<day_t, day_t>{min_day, max_day}, std::pair<day_t, day_t>{30, 60}}) {
+    std::vector<double> want_cv, want_amount, want_pv;
+    for (std::size_t i = 0; i < m; ++i)
+      if (pid[i] != 4 && day[i] >= from && day[i] < to) {
+        want_pv.push_back(pv[i]);
+        want_cv.push_back(cv[i]);
+        want_amount.push_back(amount[i]);
+      }
+    for (int threads : {1, 2, 3}) {
+      CAPTURE(threads);
+      CAPTURE(from);
+      set_num_threads(threads);
+      const Activity act(net, pid.data(), day.data(), 1, pv.data(), m, UnknownPolicy::drop, from, to, values);
+      CHECK(act.value_names() == std::vector<std::string>{"cv", "amount"});
+      CHECK(act.has_values("cv"));
+      CHECK_FALSE(act.has_values("pv"));
+      CHECK(std::vector<double>(act.volumes().begin(), act.volumes().end()) == want_pv);
+      CHECK(std::vector<double>(act.values("cv").begin(), act.values("cv").end()) == want_cv);
+      CHECK(std::vector<double>(act.values("amount").begin(), act.values("amount").end()) == want_amount);
+      double sum = 0, want = 0;
+      act.for_each_order(40, 50, act.values("amount"), [&](index_t, double v) { sum += v; });
+      for (std::size_t i = 0; i < m; ++i)
+        if (pid[i] != 4 && day[i] >= 40 && day[i] < 50) want += amount[i];
+      CHECK(sum == want);
+    }
+  }
+  set_num_threads(0);
+  const Activity act(net, pid.data(), day.data(), 1, pv.data(), m, UnknownPolicy::drop, min_day, max_day, values);
+  testing::expect_error([&] { (void)act.values("pv"); }, ErrorKind::bad_value,
+                        {"no value column 'pv'", "'cv', 'amount'"});
+  std::vector<double> bad = cv;
+  bad[7] = NAN;
+  bad[m - 1] = INFINITY;
+  const auto e = testing::expect_error(
+      [&] { Activity(net, pid.data(), day.data(), 1, pv.data(), m, UnknownPolicy::drop, 30, 60, {{"cv", bad.data()}}); },
+      ErrorKind::bad_value, {"NaN or infinite cv"});
+  CHECK(e.ids() == std::vector<id_type>{7, static_cast<id_type>(m - 1)});  // every row checked, window or not
+  testing::expect_error(
+      [&] { Activity(net, pid.data(), day.data(), 1, pv.data(), m, UnknownPolicy::drop, min_day, max_day, {{"cv", cv.data()}, {"cv", amount.data()}}); },
+      ErrorKind::bad_value, {"values", "'cv' is given twice"});
 }

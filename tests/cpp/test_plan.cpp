@@ -301,12 +301,13 @@ TEST_CASE("evaluate equals the brute-force reference on random forests and plans
         if (f.enrolled[u] > end - 1) member[r] = 0;
     }
     const Brute ref = brute_force(parent, member, pv, cv, plan.fast_start ? fs : std::vector<double>{}, sales, plan);
-    const Activity a_pv(net, f.o_pid, f.o_day, f.o_pv), a_cv(net, f.o_pid, f.o_day, cvs),
-        a_amount(net, f.o_pid, f.o_day, amounts);
+    // CV and the amounts mapped with the orders, as value columns
+    const Activity act(net, f.o_pid.data(), f.o_day.data(), f.o_pv.data(), f.o_pid.size(), UnknownPolicy::raise,
+                       {{"cv", cvs.data()}, {"amount", amounts.data()}});
     PlanEvaluation first;
     for (int threads : {1, 2, 3}) {
       set_num_threads(threads);
-      const PeriodData data = period_data(net, plan, a_pv, &a_cv, &a_amount, start, end);
+      const PeriodData data = period_data(net, plan, {act, "cv", "amount"}, start, end);
       const PlanEvaluation ev = evaluate(net, plan, data.volumes());
       CHECK(close(ev.totals.sales, sales));
       CHECK(close(ev.totals.earned, ref.earned));
@@ -440,7 +441,7 @@ TEST_CASE("fast start of 20 % on first-60-day orders of 132, 78 and 147") {
   std::vector<day_t> day{69, 69, 69, 69, 95, 95};
   std::vector<double> vol{50, 132, 78, 147, 500, 500};
   const Activity act(net, who, day, vol);
-  const PeriodData d = period_data(net, plan, act, nullptr, nullptr, 60, 120);
+  const PeriodData d = period_data(net, plan, act, 60, 120);
   const PlanEvaluation ev = evaluate(net, plan, d.volumes());
   CHECK(ev.fast_start[net.at(id_type{0})] == doctest::Approx(71.40));
   CHECK(d.fast_start_cv[net.at(id_type{1})] == doctest::Approx(132));
@@ -571,14 +572,14 @@ TEST_CASE("a run's table has the same bits on 1, 2 and 3 threads (members put in
   const Activity act(net, f.o_pid, f.o_day, f.o_pv);
   const std::vector<day_t> bounds{60000, 67000, 75200};  // (enrolments and orders span days 100 to ~75,000)
   set_num_threads(1);
-  const PlanRunTable one = run_table(net, plan, act, nullptr, nullptr, bounds);
+  const PlanRunTable one = run_table(net, plan, act, bounds);
   REQUIRE(one.offsets[1] > (std::size_t{1} << 16));
   const auto same_bytes = [](const auto& a, const auto& b) {
     return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(a[0])) == 0);
   };
   for (int threads : {2, 3}) {
     set_num_threads(threads);
-    PlanRunTable t = run_table(net, plan, act, nullptr, nullptr, bounds);
+    PlanRunTable t = run_table(net, plan, act, bounds);
     CHECK(same_bytes(t.rows, one.rows));
     t.columns.for_each_column([&](const auto& c, const auto& field) {
       INFO("column " << c.name << " threads " << threads);
@@ -598,12 +599,12 @@ TEST_CASE("a run equals one evaluation per period, its titles are running maxima
     const Activity act(net, f.o_pid, f.o_day, f.o_pv);
     std::vector<day_t> bounds;
     for (int m = 0; m <= 12; ++m) bounds.push_back(static_cast<day_t>(100 + 10 * m));
-    const PlanRun r = run(net, plan, act, nullptr, nullptr, bounds);
+    const PlanRun r = run(net, plan, act, bounds);
     REQUIRE(r.periods.size() == 12);
-    const PlanRunTable table = run_table(net, plan, act, nullptr, nullptr, bounds);
+    const PlanRunTable table = run_table(net, plan, act, bounds);
     REQUIRE(table.offsets.size() == 13);
     // a table of some columns: the same figures in those, the others not kept, the same totals
-    const PlanRunTable some = run_table(net, plan, act, nullptr, nullptr, bounds, {"gv", "title", "total"});
+    const PlanRunTable some = run_table(net, plan, act, bounds, {"gv", "title", "total"});
     CHECK(some.columns.gv == table.columns.gv);
     CHECK(some.columns.title == table.columns.title);
     CHECK(some.columns.total == table.columns.total);
@@ -616,7 +617,7 @@ TEST_CASE("a run equals one evaluation per period, its titles are running maxima
     for (std::size_t i = 0; i < 12; ++i) CHECK(some.totals[i].paid == table.totals[i].paid);
     std::vector<int> best(f.ids.size(), -1);
     for (std::size_t i = 0; i < 12; ++i) {
-      const PeriodData d = period_data(net, plan, act, nullptr, nullptr, bounds[i], bounds[i + 1]);
+      const PeriodData d = period_data(net, plan, act, bounds[i], bounds[i + 1]);
       const PlanEvaluation one = evaluate(net, plan, d.volumes());
       CHECK(one.total == r.periods[i].total);
       CHECK(one.rank == r.periods[i].rank);
@@ -664,8 +665,8 @@ TEST_CASE("a run equals one evaluation per period, its titles are running maxima
   }
   const Network net(std::vector<id_type>{1}, std::vector<id_type>{no_sponsor});
   const Activity none(net, std::vector<id_type>{}, std::vector<day_t>{}, std::vector<double>{});
-  expect_error([&] { run(net, Plan::parse(R"({"active_pv": 1})"), none, nullptr, nullptr, {5, 5}); },
+  expect_error([&] { run(net, Plan::parse(R"({"active_pv": 1})"), none, {5, 5}); },
                ErrorKind::bad_value, {"bounds must increase"});
-  expect_error([&] { run_table(net, Plan::parse(R"({"active_pv": 1})"), none, nullptr, nullptr, {5, 6}, {"gv", "rnak"}); },
+  expect_error([&] { run_table(net, Plan::parse(R"({"active_pv": 1})"), none, {5, 6}, {"gv", "rnak"}); },
                ErrorKind::bad_value, {"columns", "\"rnak\" is not a column"});
 }

@@ -1,6 +1,7 @@
 """Every function that takes orders also takes an Activity (orders mapped onto a network
 once): the answers equal those of the order frame itself, with the Activity's volume
-column as the amount, for int, str and other label ids."""
+column as the amount (or its value column of the amount's name), for int, str and other
+label ids."""
 
 import numpy as np
 import pandas as pd
@@ -51,6 +52,18 @@ def test_an_activity_answers_as_its_orders(kind, analysis):
         pd.testing.assert_frame_equal(got, expected)
     else:
         pd.testing.assert_series_equal(got, expected)
+
+
+@pytest.mark.parametrize("kind", ["int", "str"])
+def test_an_activity_value_column_is_the_amount_it_names(kind):
+    people, orders = company(kind)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    act = net.activity(orders, values=["amount"])
+    assert not np.allclose(orders["amount"], orders["pv"])  # the amounts are not the volumes
+    for run in (dl.rfm, dl.order_summary):
+        pd.testing.assert_frame_equal(run(act, AS_OF, amount="amount"), run(orders, AS_OF, amount="amount"))
+    pd.testing.assert_frame_equal(dl.rfm(net.activity(orders), AS_OF, amount="amount"),  # no such value column:
+                                  dl.rfm(orders, AS_OF, amount="pv"))                      # the volumes
 
 
 def test_the_orders_an_activity_dropped_are_not_counted():

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import math
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -223,6 +225,10 @@ def test_evaluate_equals_the_brute_force_reference(seed, threads):
             first = p
         else:
             pd.testing.assert_frame_equal(p, first)  # the same bits on any thread count
+    # every order mapped once, CV and the amount with them: the same answer
+    ev = dl.CompensationPlan(plan).evaluate(net, net.activity(orders, values=["cv", "amount"]), start="2024-01-01")
+    pd.testing.assert_frame_equal(ev.participants, first, check_exact=True)
+    assert ev.totals["sales"] == pytest.approx(ref["sales"])
 
 
 def star(volumes, cv=None, plan=None):
@@ -322,6 +328,44 @@ def test_activity_input_equals_the_frame():
     by_activity = plan.evaluate(net, net.activity(orders), start="2023-03-01", end="2023-04-01")
     pd.testing.assert_frame_equal(by_frame.participants, by_activity.participants)
     assert by_frame.totals["sales"] == pytest.approx(by_activity.totals["sales"])
+
+
+def test_an_activity_carries_cv_and_amount_as_value_columns():
+    people, orders = dl.sample(3000, seed=5)
+    orders = orders.assign(cv=np.round(orders["pv"] * 0.8, 2))
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    plan = dl.CompensationPlan.example()
+    march = dict(start="2023-03-01", end="2023-04-01")
+    act = net.activity(orders, values=["cv", "amount"])
+    assert act.values == ["cv", "amount"]
+    by_frame = plan.evaluate(net, orders, **march)  # its cv and amount columns
+    by_activity = plan.evaluate(net, act, **march)
+    pd.testing.assert_frame_equal(by_activity.participants, by_frame.participants, check_exact=True)
+    pd.testing.assert_series_equal(by_activity.totals, by_frame.totals, check_exact=True)
+    in_march = (orders.ordered_on >= "2023-03-01") & (orders.ordered_on < "2023-04-01")
+    assert by_activity.totals["sales"] == pytest.approx(orders.amount[in_march].sum())  # sales: the amounts
+    cv = orders[in_march].groupby("participant_id")["cv"].sum()
+    got = by_activity.participants["cv"]
+    np.testing.assert_allclose(got.reindex(cv.index).to_numpy(), cv.to_numpy(), rtol=1e-12)
+    assert (got.drop(cv.index) == 0).all()
+    # pickled with its value columns
+    again = pickle.loads(pickle.dumps(act))
+    assert again.values == ["cv", "amount"]
+    pd.testing.assert_frame_equal(plan.evaluate(again.network, again, **march).participants,
+                                  by_activity.participants, check_exact=True)
+    # bad names and values
+    with pytest.raises(dl.InputError, match="cv: the Activity has no value column 'cv'"):
+        plan.evaluate(net, net.activity(orders), cv="cv", **march)
+    with pytest.raises(dl.InputError, match="values: expected a list of column names"):
+        net.activity(orders, values="cv")
+    with pytest.raises(dl.InputError, match="'cv' named twice"):
+        net.activity(orders, values=["cv", "cv"])
+    with pytest.raises(dl.InputError, match="nope"):
+        net.activity(orders, values=["nope"])
+    bad = orders.copy()
+    bad.loc[bad.index[[4, 9]], "cv"] = [np.nan, np.inf]
+    with pytest.raises(dl.InputError, match=r"NaN or infinite cv, rows: 4, 9"):
+        net.activity(bad, values=["cv"])
 
 
 def test_some_random_companies_leave_participants_out():
