@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -34,6 +36,28 @@ struct ValueColumn {
   std::string name;
   const double* values = nullptr;
 };
+
+/// The orders of a period [start, end): the indices of those orders in ascending order
+/// (`index`), or, when the period holds a large share of them (`scan`), every order, to
+/// be tested by its day. See Activity::period_orders().
+struct PeriodOrders {
+  day_t start = 0, end = 0;
+  bool scan = true;
+  std::vector<std::uint32_t> index;
+};
+
+namespace detail {
+
+/// An Activity's orders by day (a stable counting sort): the orders of day lo + j are
+/// order[first[j] .. first[j + 1]), in input order. Built on first use, once.
+struct OrdersByDay {
+  std::once_flag built;
+  day_t lo = 0;
+  std::vector<std::size_t> first;
+  Array<std::uint32_t> order;
+};
+
+}  // namespace detail
 
 class Activity {
  public:
@@ -157,6 +181,54 @@ class Activity {
   const std::vector<id_type>& dropped_rows() const noexcept { return dropped_rows_; }
   const std::vector<id_type>& dropped_ids() const noexcept { return dropped_ids_; }
 
+  /// The orders of [start, end): when the period holds at most 1/8 of the orders (and
+  /// there are many), their indices in ascending order, found through an index of the
+  /// orders by day (4 bytes an order, built on the first such call and shared by copies);
+  /// otherwise `scan` (every order is read and tested by its day, the cheaper way then).
+  PeriodOrders period_orders(day_t start, day_t end) const {
+    PeriodOrders p;
+    p.start = start;
+    p.end = end;
+    const std::size_t m = node_.size();
+    if (m < period_index_min || m > std::numeric_limits<std::uint32_t>::max() || !by_day_ || start >= end)
+      return p;
+    const detail::OrdersByDay& ix = by_day();
+    if (ix.first.empty()) return p;
+    const std::int64_t span = static_cast<std::int64_t>(ix.first.size()) - 1;
+    const auto at = [&](day_t d) {
+      const std::int64_t j = std::clamp<std::int64_t>(static_cast<std::int64_t>(d) - ix.lo, 0, span);
+      return ix.first[static_cast<std::size_t>(j)];
+    };
+    const std::size_t b = at(start), e = at(end), count = e - b;
+    if (count > m / 8) return p;
+    p.scan = false;
+    p.index.assign(ix.order.begin() + static_cast<std::ptrdiff_t>(b), ix.order.begin() + static_cast<std::ptrdiff_t>(e));
+    if (count < m / 1024) {  // few: sorted directly
+      std::sort(p.index.begin(), p.index.end());
+      return p;
+    }
+    // many: marked in a bitmap of every order, then read back in order
+    std::vector<std::uint64_t> bits((m + 63) / 64, 0);
+    for (std::uint32_t i : p.index) bits[i >> 6] |= std::uint64_t{1} << (i & 63);
+    std::size_t out = 0;
+    for (std::size_t w = 0; w < bits.size(); ++w)
+      for (std::uint64_t x = bits[w]; x; x &= x - 1)
+        p.index[out++] = static_cast<std::uint32_t>(w * 64 + static_cast<std::size_t>(__builtin_ctzll(x)));
+    return p;
+  }
+
+  /// Calls f(i) for the index i of every order of the period, in ascending order.
+  template <class F>
+  void for_each_order_index(const PeriodOrders& p, F f) const {
+    if (!p.scan) {
+      for (std::uint32_t i : p.index) f(static_cast<std::size_t>(i));
+      return;
+    }
+    const day_t* day = day_.data();
+    for (std::size_t i = 0, m = node_.size(); i < m; ++i)
+      if (day[i] >= p.start && day[i] < p.end) f(i);
+  }
+
   /// Calls add(k, pv) for every order with start <= day < end, in order (k: its
   /// participant's preorder position): the pass behind the personal volumes below
   /// (for_each_order_ahead, which also prefetches their targets).
@@ -170,26 +242,27 @@ class Activity {
   void for_each_order(day_t start, day_t end, const Array<double>& column, Add add) const {
     if (column.size() != node_.size()) throw std::logic_error("for_each_order: a column of other orders");
     for_each_order_ahead(
-        start, end, 0, n_nodes_, [](index_t) {}, add, column.data());
+        period_orders(start, end), 0, n_nodes_, [](index_t) {}, add, column.data());
   }
 
   /// Personal volume for orders with start <= day < end written twice, in preorder
   /// (pv[k]) and at to[k] (with to = Network::row_of_position(): input row order): the
   /// PV column and the input of the GV rollup from one pass. On every thread: each takes
-  /// a range of positions and reads every order, so every element is written by one
-  /// thread, and each participant's orders are added in input order as in the serial
-  /// pass. Both arrays are zeroed first (also on every thread).
+  /// a range of positions and reads every order of the period, so every element is
+  /// written by one thread, and each participant's orders are added in input order as in
+  /// the serial pass. Both arrays are zeroed first (also on every thread).
   void personal_volume_twice(day_t start, day_t end, const index_t* to, double* pv,
                              double* pv_to) const {
     const std::size_t nn = static_cast<std::size_t>(n_nodes_);
     constexpr std::size_t grain = std::size_t{1} << 16;
+    const PeriodOrders period = period_orders(start, end);
     detail::parallel_for(nn, grain, [&](std::size_t, std::size_t b, std::size_t e) {
       std::fill(pv + b, pv + e, 0.0);
       std::fill(pv_to + b, pv_to + e, 0.0);
     });
     detail::parallel_for(nn, grain, [&](std::size_t, std::size_t kb, std::size_t ke) {
       for_each_order_ahead(
-          start, end, static_cast<index_t>(kb), static_cast<index_t>(ke),
+          period, static_cast<index_t>(kb), static_cast<index_t>(ke),
           [&](index_t k) {
             __builtin_prefetch(pv + k, 1);
             __builtin_prefetch(to + k);
@@ -206,13 +279,13 @@ class Activity {
   void personal_volume(day_t start, day_t end, double* pv, std::uint8_t* any_positive) const {
     std::fill(pv, pv + n_nodes_, 0.0);
     auto fetch = [&](index_t k) { __builtin_prefetch(pv + k, 1); };
+    const PeriodOrders period = period_orders(start, end);
     if (!any_positive) {
-      for_each_order_ahead(start, end, 0, n_nodes_, fetch,
-                           [&](index_t k, double v) { pv[k] += v; });
+      for_each_order_ahead(period, 0, n_nodes_, fetch, [&](index_t k, double v) { pv[k] += v; });
       return;
     }
     std::fill(any_positive, any_positive + n_nodes_, std::uint8_t{0});
-    for_each_order_ahead(start, end, 0, n_nodes_, fetch, [&](index_t k, double v) {
+    for_each_order_ahead(period, 0, n_nodes_, fetch, [&](index_t k, double v) {
       pv[k] += v;
       if (v > 0) any_positive[k] = 1;
     });
@@ -224,7 +297,7 @@ class Activity {
   void personal_volume_to(day_t start, day_t end, const index_t* to, double* pv) const {
     std::fill(pv, pv + n_nodes_, 0.0);
     for_each_order_ahead(
-        start, end, 0, n_nodes_, [&](index_t k) { __builtin_prefetch(to + k); },
+        period_orders(start, end), 0, n_nodes_, [&](index_t k) { __builtin_prefetch(to + k); },
         [&](index_t k, double v) { pv[to[k]] += v; });
   }
 
@@ -251,29 +324,41 @@ class Activity {
 
  private:
   /// for_each_order for random targets, restricted to participants lo <= k < hi (a
-  /// thread's share): a chunk of orders at a time, the chunk's orders of the period and
-  /// range listed without branches, then add(k, pv) called in order with fetch(k) called
-  /// 16 orders ahead (a prefetch of add's targets), so that their cache misses overlap.
+  /// thread's share): a chunk of the period's orders at a time, those of the range listed
+  /// without branches, then add(k, v) called in order with fetch(k) called 16 orders
+  /// ahead (a prefetch of add's targets), so that their cache misses overlap. `vol`: the
+  /// values added (null: the volumes).
   template <class Fetch, class Add>
-  void for_each_order_ahead(day_t start, day_t end, index_t lo, index_t hi, Fetch fetch, Add add,
+  void for_each_order_ahead(const PeriodOrders& period, index_t lo, index_t hi, Fetch fetch, Add add,
                             const double* vol = nullptr) const {
     if (!vol) vol = pv_.data();
     constexpr std::size_t chunk = 2048, ahead = 16;
     const std::uint32_t first = static_cast<std::uint32_t>(lo);
     const std::uint32_t span = static_cast<std::uint32_t>(hi - lo);
+    const day_t start = period.start, end = period.end;
     index_t ks[chunk];
     double vs[chunk];
-    const std::size_t m = node_.size();
+    const std::size_t m = period.scan ? node_.size() : period.index.size();
     for (std::size_t base = 0; base < m; base += chunk) {
       const std::size_t stop = std::min(m, base + chunk);
       std::size_t c = 0;
-      for (std::size_t i = base; i < stop; ++i) {
-        const day_t d = day_[i];
-        const index_t k = node_[i];
-        ks[c] = k;
-        vs[c] = vol[i];
-        c += static_cast<std::size_t>((d >= start) & (d < end) &
-                                      (static_cast<std::uint32_t>(k) - first < span));
+      if (period.scan) {
+        for (std::size_t i = base; i < stop; ++i) {
+          const day_t d = day_[i];
+          const index_t k = node_[i];
+          ks[c] = k;
+          vs[c] = vol[i];
+          c += static_cast<std::size_t>((d >= start) & (d < end) &
+                                        (static_cast<std::uint32_t>(k) - first < span));
+        }
+      } else {
+        for (std::size_t j = base; j < stop; ++j) {
+          const std::uint32_t i = period.index[j];
+          const index_t k = node_[i];
+          ks[c] = k;
+          vs[c] = vol[i];
+          c += static_cast<std::size_t>(static_cast<std::uint32_t>(k) - first < span);
+        }
       }
       for (std::size_t j = 0; j < c; ++j) {
         if (j + ahead < c) fetch(ks[j + ahead]);
@@ -281,6 +366,29 @@ class Activity {
       }
     }
   }
+
+  /// The index of the orders by day, built on first use (a stable counting sort).
+  const detail::OrdersByDay& by_day() const {
+    detail::OrdersByDay& ix = *by_day_;
+    std::call_once(ix.built, [&] {
+      const std::size_t m = day_.size();
+      const auto [lo_it, hi_it] = std::minmax_element(day_.begin(), day_.end());
+      ix.lo = *lo_it;
+      const std::size_t span = static_cast<std::size_t>(static_cast<std::int64_t>(*hi_it) - ix.lo) + 1;
+      if (span > std::max(m, std::size_t{1} << 20)) return;  // days far apart (C++ day numbers): no index
+      ix.first.assign(span + 1, 0);
+      for (std::size_t i = 0; i < m; ++i) ++ix.first[static_cast<std::size_t>(day_[i] - ix.lo) + 1];
+      for (std::size_t j = 0; j < span; ++j) ix.first[j + 1] += ix.first[j];
+      std::vector<std::size_t> next(ix.first.begin(), ix.first.end() - 1);
+      ix.order.resize(m);
+      for (std::size_t i = 0; i < m; ++i)
+        ix.order[next[static_cast<std::size_t>(day_[i] - ix.lo)]++] = static_cast<std::uint32_t>(i);
+    });
+    return ix;
+  }
+
+  /// Orders below which a period is scanned, not looked up by day.
+  static constexpr std::size_t period_index_min = std::size_t{1} << 16;
 
   struct Slice {
     Array<index_t> node;
@@ -517,6 +625,7 @@ class Activity {
   std::vector<std::string> value_names_;
   std::vector<Array<double>> values_;  ///< parallel to value_names_
   std::vector<id_type> dropped_rows_, dropped_ids_;
+  std::shared_ptr<detail::OrdersByDay> by_day_ = std::make_shared<detail::OrdersByDay>();  ///< shared by copies
   index_t n_nodes_ = 0;
   day_t from_ = min_day, to_ = max_day;
 };

@@ -833,8 +833,9 @@ std::size_t member_order(const Network& net, const std::uint8_t* members, Array<
 
 /// Elements [first, first + from.size()) of every column of `ev` put in input row order:
 /// element first + i takes the value of element first + from[i] (member_order()), on
-/// every thread, one column at a time: a whole column into a new array, a slice through
-/// one buffer and back.
+/// every thread, one column at a time through one buffer per column type: a whole column
+/// is gathered into the buffer and swapped with it (the old column is the next one's
+/// buffer), a slice is gathered into the buffer and copied back.
 inline void members_to_rows(PlanEvaluation& ev, std::size_t first, const Array<index_t>& from) {
   const std::size_t m = from.size();
   std::tuple<Array<double>, Array<rank_t>, Array<std::uint8_t>> buffers;  // one per column type
@@ -847,14 +848,13 @@ inline void members_to_rows(PlanEvaluation& ev, std::size_t first, const Array<i
         for (std::size_t i = b; i < e; ++i) out[i] = in[from[i]];
       });
     };
+    Column& buffer = std::get<Column>(buffers);
+    if (buffer.size() != m) buffer.resize(m);
     if (first == 0 && column.size() == m) {
-      Column out(m);
-      gather(column.data(), out.data());
-      column.swap(out);
+      gather(column.data(), buffer.data());
+      column.swap(buffer);
       return;
     }
-    Column& buffer = std::get<Column>(buffers);
-    if (buffer.empty()) buffer.resize(m);
     T* tmp = buffer.data();
     gather(column.data() + first, tmp);
     detail::parallel_for(m, detail::network_build::row_grain, [&](std::size_t, std::size_t b, std::size_t e) {
@@ -986,19 +986,17 @@ inline PeriodData period_data(const Network& net, const Plan& plan, const PlanOr
   const double* pv = a.volumes().data();
   double* cv_to = cv_of ? d.cv.data() : d.pv.data();
   double sales = 0;
-  for (std::size_t i = 0, m = a.size(); i < m; ++i) {
-    const day_t dd = day[i];
-    if (dd < start || dd >= end) continue;
+  a.for_each_order_index(a.period_orders(start, end), [&](std::size_t i) {
     const index_t k = node[i];
     const double cv = cv_of ? cv_of[i] : pv[i];
     if (cv_of) d.pv[k] += pv[i];
     cv_to[k] += cv;
     sales += amount_of ? amount_of[i] : pv[i];
     if (fast) {
-      const std::int64_t since = static_cast<std::int64_t>(dd) - enrolled[k];
+      const std::int64_t since = static_cast<std::int64_t>(day[i]) - enrolled[k];
       if (since >= 0 && since < fast_days) d.fast_start_cv[k] += cv;
     }
-  }
+  });
   d.sales = sales;
   return d;
 }

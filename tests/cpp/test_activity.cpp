@@ -298,3 +298,61 @@ TEST_CASE("value columns ride with the orders: windowed, dropped, on any thread 
       [&] { Activity(net, pid.data(), day.data(), 1, pv.data(), m, UnknownPolicy::drop, min_day, max_day, {{"cv", cv.data()}, {"cv", amount.data()}}); },
       ErrorKind::bad_value, {"values", "'cv' is given twice"});
 }
+
+TEST_CASE("a period's orders through the index by day: the same orders, in input order, as a scan") {
+  // Brute force: each participant's orders of the period summed in input order (the same
+  // bits as the library must give), for periods that take each path: a few orders
+  // (sorted), many (bitmap), most (scan), none, and bounds outside the orders' days.
+  std::mt19937_64 rng(5);
+  const std::size_t n = 3000, m = 400000;
+  std::vector<id_type> ids(n), sponsors(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    ids[i] = static_cast<id_type>(i);
+    sponsors[i] = i == 0 ? no_sponsor : static_cast<id_type>(rng() % i);
+  }
+  const Network net(ids, sponsors);
+  std::vector<id_type> pid(m);
+  std::vector<day_t> day(m);
+  std::vector<double> pv(m);
+  for (std::size_t i = 0; i < m; ++i) {
+    pid[i] = static_cast<id_type>(rng() % n);
+    day[i] = static_cast<day_t>(1000 + rng() % 4000);
+    pv[i] = std::ldexp(static_cast<double>(rng() % 1000000), -7) - 3.1;  // sums depend on their order
+  }
+  const Activity act(net, pid, day, pv);
+  const Activity copy = act;  // shares the index once built
+  const std::vector<std::pair<day_t, day_t>> periods{
+      {1500, 1501}, {1500, 1503}, {1500, 1530}, {1000, 1200}, {2900, 3500}, {1000, 3000}, {0, 5000},
+      {-10, 1001},  {4999, 5000}, {5000, 6000}, {0, 10},     {1700, 1700}, {1800, 1600}};
+  for (int threads : {1, 2, 3}) {
+    set_num_threads(threads);
+    for (const auto& [start, end] : periods) {
+      CAPTURE(start);
+      CAPTURE(end);
+      std::vector<double> want(n, 0.0);
+      std::vector<std::uint32_t> want_index;
+      for (std::size_t i = 0; i < m; ++i)
+        if (day[i] >= start && day[i] < end) {
+          want[net.position_of_row()[static_cast<std::size_t>(pid[i])]] += pv[i];
+          want_index.push_back(static_cast<std::uint32_t>(i));
+        }
+      std::vector<std::uint32_t> got_index;
+      const PeriodOrders p = (threads == 2 ? copy : act).period_orders(start, end);
+      act.for_each_order_index(p, [&](std::size_t i) { got_index.push_back(static_cast<std::uint32_t>(i)); });
+      CHECK(got_index == want_index);
+      if (!p.scan) CHECK(p.index == want_index);
+      std::vector<double> got(n, -1.0), twice(n, -1.0), rows(n, -1.0);
+      act.personal_volume(start, end, got.data(), nullptr);
+      CHECK(got == want);
+      if (start < end) {
+        act.personal_volume_twice(start, end, net.row_of_position().data(), twice.data(), rows.data());
+        CHECK(twice == want);
+      }
+    }
+  }
+  set_num_threads(0);
+  // every path is taken
+  CHECK(act.period_orders(1500, 1503).index.size() < m / 1024);   // sorted (three days)
+  CHECK(act.period_orders(1500, 1530).index.size() > m / 1024);   // bitmap
+  CHECK(act.period_orders(1000, 3000).scan);                     // scan
+}
