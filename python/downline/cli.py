@@ -48,12 +48,14 @@ class _Progress:
 
 
 # ------------------------------------------------------------------------- reading
-def read_company(args: argparse.Namespace, progress: _Progress) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_company(args: argparse.Namespace, progress: _Progress,
+                 need_enrolment: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The participants and orders files as frames, read by downline's readers
     (:func:`downline.readers.read_company_files`): UTF-8 text, ids of one kind in both
     files (int64, or text such as ``"A-17"`` when either file has one, int64 again when
     every id is a whole number); a value that does not parse is named with its file, line
-    and column."""
+    and column. The enrolment dates (``--enrolled-column``, by default ``enrolled_on``)
+    are required with ``need_enrolment``, else read when the file has them."""
     from .readers import read_company_files
 
     people_path, orders_path = Path(args.participants), Path(args.orders)
@@ -62,7 +64,8 @@ def read_company(args: argparse.Namespace, progress: _Progress) -> tuple[pd.Data
             raise InputError(f"{what} file {path} does not exist")
     try:
         people, orders = read_company_files(
-            people_path, orders_path, id=args.id, sponsor=args.sponsor, enrolled_on=args.enrolled_on,
+            people_path, orders_path, id=args.id, sponsor=args.sponsor,
+            enrolled_on=args.enrolled_on or ("enrolled_on" if need_enrolment else None),
             kind=args.kind or None, participant=args.participant, date=args.date, amount=args.amount, pv=args.pv,
             step=progress.step)
     except InputError as exc:  # a header without a column asked for: say how to name another
@@ -105,7 +108,7 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
     out.mkdir(parents=True, exist_ok=True)
     start, end = _month_of(as_of)
     net = progress.step(f"building the network of {len(people):,} participants", lambda: dl.Network.from_frame(
-        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=cols.enrolled_on, kind=cols.kind))
+        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=cols.enrolled_on or "enrolled_on", kind=cols.kind))
     vol_args = dict(participant=cols.participant, date=cols.date, pv=cols.pv)
     vol = progress.step(f"volumes of {start.date()} to {as_of.date()} as of {as_of.date()}",
                         lambda: net.volumes(orders, start=start, end=end, as_of=as_of, **vol_args))
@@ -295,8 +298,17 @@ def build_commissions(plan: Any, people: pd.DataFrame, orders: pd.DataFrame, mon
     out.mkdir(parents=True, exist_ok=True)
     first, last = months
     end = last + pd.DateOffset(months=1)
+    enrolled = cols.enrolled_on or "enrolled_on"
+    if enrolled not in people.columns:  # read only when the file has it (see read_company)
+        enrolled = None
+        needs = [p for p in (plan, other) if p is not None and "fast_start" in p.to_dict()]
+        if needs:
+            named = f" {needs[0].name!r}" if needs[0].name else ""
+            raise InputError(f"{cols.participants}: the plan{named} has a fast start, which needs the participants' "
+                             f"enrolment dates: the file has no column {cols.enrolled_on or 'enrolled_on'!r} "
+                             f"(name another with --enrolled-column)")
     net = progress.step(f"building the network of {len(people):,} participants", lambda: dl.Network.from_frame(
-        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=cols.enrolled_on))
+        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=enrolled))
     args = dict(participant=cols.participant, date=cols.date, pv=cols.pv,
                 amount=cols.amount if cols.amount in orders.columns else None)
     tables: dict = {}
@@ -363,7 +375,7 @@ def _commissions(args: argparse.Namespace) -> int:
     months = args.month if args.month else args.months
     if other is not None and months[0] != months[1]:
         raise InputError("--compare compares one month: give --month, not --months")
-    people, orders = read_company(args, progress)
+    people, orders = read_company(args, progress, need_enrolment=False)
     _naming_lines(args, people, orders, lambda: build_commissions(plan, people, orders, months, Path(args.out), args,
                                                                   args.top, progress, other))
     print(f"commissions written to {Path(args.out) / 'index.html'}")
@@ -500,8 +512,9 @@ def _column_names(cmd: argparse.ArgumentParser) -> None:
     names.add_argument("--id-column", dest="id", default="id", help="participant id (default id)")
     names.add_argument("--sponsor-column", dest="sponsor", default="sponsor_id",
                        help="sponsor id, empty for none (default sponsor_id)")
-    names.add_argument("--enrolled-column", dest="enrolled_on", default="enrolled_on",
-                       help="enrolment date (default enrolled_on)")
+    names.add_argument("--enrolled-column", dest="enrolled_on", default=None,
+                       help="enrolment date (default enrolled_on; commissions read it when the file has it, "
+                            "a plan with a fast start needs it)")
     names.add_argument("--kind-column", dest="kind", default="kind", help="participant kind (default kind)")
     names.add_argument("--participant-column", dest="participant", default="participant_id",
                        help="order's participant id (default participant_id)")

@@ -134,3 +134,24 @@ def test_commissions_need_no_kind_column(company, tmp_path):
     people.to_csv(tmp_path / "people.csv", index=False)
     assert main(["commissions", "--plan", "example", "--participants", str(tmp_path / "people.csv"), "--orders",
                  str(d / "orders.csv"), "--month", "2023-03", "--out", str(tmp_path / "o"), "--quiet"]) == 0
+
+
+def test_enrolment_dates_are_needed_only_by_a_fast_start(company, tmp_path, capsys):
+    d, net, orders, plan, _ = company
+    people = pd.read_csv(d / "people.csv").drop(columns=["enrolled_on"])
+    people.to_csv(tmp_path / "people.csv", index=False)
+    doc = plan.to_dict()
+    doc.pop("fast_start")
+    (tmp_path / "plan.json").write_text(json.dumps(doc))
+    files = ["--participants", str(tmp_path / "people.csv"), "--orders", str(d / "orders.csv")]
+    assert main(["commissions", "--plan", str(tmp_path / "plan.json"), *files, "--month", "2023-06",
+                 "--out", str(tmp_path / "out"), "--quiet"]) == 0
+    no_dates = dl.Network.from_frame(people.astype({"sponsor_id": "Int64"}))  # everyone in the network
+    _same(tmp_path / "out" / "participants.csv",
+          dl.CompensationPlan(doc).evaluate(no_dates, orders, start="2023-06-01").participants)
+    capsys.readouterr()
+    assert main(["commissions", "--plan", str(d / "plan.json"), *files, "--month", "2023-06",
+                 "--out", str(tmp_path / "out2"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "has a fast start, which needs the participants' enrolment dates" in err
+    assert "no column 'enrolled_on'" in err
