@@ -185,12 +185,14 @@ class Activity {
   /// there are many), their indices in ascending order, found through an index of the
   /// orders by day (4 bytes an order, built on the first such call and shared by copies);
   /// otherwise `scan` (every order is read and tested by its day, the cheaper way then).
-  PeriodOrders period_orders(day_t start, day_t end) const {
+  /// Without `use_index`, always `scan` (no index is built).
+  PeriodOrders period_orders(day_t start, day_t end, bool use_index = true) const {
     PeriodOrders p;
     p.start = start;
     p.end = end;
     const std::size_t m = node_.size();
-    if (m < period_index_min || m > std::numeric_limits<std::uint32_t>::max() || !by_day_ || start >= end)
+    if (!use_index || m < period_index_min || m > std::numeric_limits<std::uint32_t>::max() || !by_day_ ||
+        start >= end)
       return p;
     const detail::OrdersByDay& ix = by_day();
     if (ix.first.empty()) return p;

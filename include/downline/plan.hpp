@@ -870,6 +870,11 @@ inline std::size_t count_members(const std::uint8_t* members, index_t n) {
   return static_cast<std::size_t>(n - std::count(members, members + n, std::uint8_t{0}));
 }
 
+/// A run finds each period's orders by a scan rather than build the Activity's index by
+/// day (4 bytes an order): the scans are a small part of a run's time, and a run's memory
+/// is to be its table.
+constexpr bool run_index_by_day = false;
+
 /// Period bounds that make at least one period and increase.
 inline void check_bounds(const std::vector<day_t>& bounds) {
   if (bounds.size() < 2) throw errors::bad_value("periods", "need at least two bounds (one period)");
@@ -950,7 +955,8 @@ inline std::pair<const double*, const double*> checked_columns(const Network& ne
 /// with start <= day < end, in one scan; the fast-start CV of the orders in
 /// [enrolled_on, enrolled_on + plan's days) (needs enrolment dates when the plan has a
 /// fast start); with enrolment dates, the network as of end - 1 (the period's last day).
-/// Sales count every order of the period.
+/// Sales count every order of the period. `index_by_day`: the period's orders are found
+/// through the Activity's index by day (Activity::period_orders()), else by a scan.
 struct PeriodData {
   Array<double> pv, cv, fast_start_cv;  ///< cv empty: CV = PV
   double sales = 0;
@@ -962,7 +968,7 @@ struct PeriodData {
 };
 
 inline PeriodData period_data(const Network& net, const Plan& plan, const PlanOrders& orders, day_t start,
-                              day_t end) {
+                              day_t end, bool index_by_day = true) {
   const index_t n = net.size();
   const auto [cv_of, amount_of] = detail::checked_columns(net, orders);
   if (start >= end) throw errors::bad_value("period", "[start, end) is empty: start must be before end");
@@ -986,7 +992,7 @@ inline PeriodData period_data(const Network& net, const Plan& plan, const PlanOr
   const double* pv = a.volumes().data();
   double* cv_to = cv_of ? d.cv.data() : d.pv.data();
   double sales = 0;
-  a.for_each_order_index(a.period_orders(start, end), [&](std::size_t i) {
+  a.for_each_order_index(a.period_orders(start, end, index_by_day), [&](std::size_t i) {
     const index_t k = node[i];
     const double cv = cv_of ? cv_of[i] : pv[i];
     if (cv_of) d.pv[k] += pv[i];
@@ -1011,7 +1017,7 @@ void run_each(const Network& net, const Plan& plan, const PlanOrders& orders, co
   detail::check_bounds(bounds);
   Array<rank_t> title(static_cast<std::size_t>(net.size()), rank_t{-1});
   for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
-    const PeriodData data = period_data(net, plan, orders, bounds[i], bounds[i + 1]);
+    const PeriodData data = period_data(net, plan, orders, bounds[i], bounds[i + 1], detail::run_index_by_day);
     PlanEvaluation ev = evaluate(net, plan, data.volumes());
     detail::carry_titles(title, ev.rank);
     ev.title = title;
@@ -1100,7 +1106,7 @@ inline PlanRunTable run_table(const Network& net, const Plan& plan, const PlanOr
   for (std::size_t i = 0; i < periods; ++i) {
     detail::PlanPass pass;
     {
-      const PeriodData data = period_data(net, plan, orders, bounds[i], bounds[i + 1]);
+      const PeriodData data = period_data(net, plan, orders, bounds[i], bounds[i + 1], detail::run_index_by_day);
       std::int32_t* rows = t.rows.data() + t.offsets[i];
       detail::member_order(net, data.members.empty() ? nullptr : data.members.data(), slot, from,
                            [&](std::size_t e, index_t r) { rows[e] = static_cast<std::int32_t>(r); });
