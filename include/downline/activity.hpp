@@ -37,6 +37,13 @@ struct ValueColumn {
   const double* values = nullptr;
 };
 
+/// The order columns as the caller named them, for messages ("2 order(s) have a NaN or
+/// infinite volume, rows: 1, 3, in column 'points'"); empty: not named.
+struct OrderNames {
+  std::string date;
+  std::string volume;
+};
+
 /// The orders of a period [start, end): the indices of those orders in ascending order
 /// (`index`), or, when the period holds a large share of them (`scan`), every order, to
 /// be tested by its day. See Activity::period_orders().
@@ -74,9 +81,9 @@ class Activity {
   template <class DayAt, class PvAt>
   Activity(const Network& net, const id_type* participant, std::size_t n, DayAt day_at, PvAt pv_at,
            UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day,
-           const std::vector<ValueColumn>& values = {}) {
+           const std::vector<ValueColumn>& values = {}, const OrderNames& names = {}) {
     map(
-        net, IdColumn(participant, n), policy, from, to, values,
+        net, IdColumn(participant, n), policy, from, to, values, names,
         [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
             double* vols) {
           std::size_t m = 0;
@@ -111,8 +118,8 @@ class Activity {
   Activity(const Network& net, const id_type* participant, const std::int64_t* ticks,
            std::int64_t ticks_per_day, const double* pv, std::size_t n,
            UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day,
-           const std::vector<ValueColumn>& values = {})
-      : Activity(net, IdColumn(participant, n), ticks, ticks_per_day, pv, policy, from, to, values) {}
+           const std::vector<ValueColumn>& values = {}, const OrderNames& names = {})
+      : Activity(net, IdColumn(participant, n), ticks, ticks_per_day, pv, policy, from, to, values, names) {}
 
   /// The same with the participants' ids as a column of int64 ids or strings (a column of
   /// the other kind than the network's ids holds unknown participants only). With string
@@ -121,11 +128,11 @@ class Activity {
   Activity(const Network& net, const IdColumn& participant, const std::int64_t* ticks,
            std::int64_t ticks_per_day, const double* pv,
            UnknownPolicy policy = UnknownPolicy::raise, day_t from = min_day, day_t to = max_day,
-           const std::vector<ValueColumn>& values = {}) {
+           const std::vector<ValueColumn>& values = {}, const OrderNames& names = {}) {
     if (ticks_per_day <= 0) throw errors::bad_value("ticks_per_day", "must be positive");
     // the common units divide by a compile-time constant (a multiplication)
     detail::with_ticks_per_day(ticks_per_day, [&](auto per_day) {
-      map_ticks(net, participant, ticks, per_day, pv, policy, from, to, values);
+      map_ticks(net, participant, ticks, per_day, pv, policy, from, to, values, names);
     });
   }
 
@@ -408,14 +415,14 @@ class Activity {
   template <class PerDay>
   void map_ticks(const Network& net, const IdColumn& participant, const std::int64_t* ticks,
                  PerDay per_day, const double* pv, UnknownPolicy policy, day_t from, day_t to,
-                 const std::vector<ValueColumn>& values) {
+                 const std::vector<ValueColumn>& values, const OrderNames& names) {
     // Valid ticks: the supported days. Window: the ticks of days [from, to).
     const std::int64_t valid_lo = first_tick_of_day(first_supported_day, per_day);
     const std::int64_t valid_hi_excl = first_tick_of_day(last_supported_day + 1, per_day);
     const std::int64_t win_lo = std::max(first_tick_of_day(from, per_day), valid_lo);
     const std::int64_t win_hi = std::min(first_tick_of_day(to, per_day), valid_hi_excl);
     map(
-        net, participant, policy, from, to, values,
+        net, participant, policy, from, to, values, names,
         [&](std::size_t b, std::size_t e, Slice& out, std::size_t* rows, day_t* days,
             double* vols) {
           // 1. checks and 2. the rows inside the window, in one pass (detail/select.hpp);
@@ -452,7 +459,8 @@ class Activity {
   /// the error ("missing", "1850-01-01").
   template <class Select, class DateOf>
   void map(const Network& net, const IdColumn& participant, UnknownPolicy policy, day_t from,
-           day_t to, const std::vector<ValueColumn>& values, Select select, DateOf date_of) {
+           day_t to, const std::vector<ValueColumn>& values, const OrderNames& names, Select select,
+           DateOf date_of) {
     const std::size_t n = participant.size();
     const std::size_t nv = values.size();
     for (std::size_t c = 0; c < nv; ++c) {
@@ -546,22 +554,22 @@ class Activity {
         sl = Slice{};
       }
     }
+    // the columns as the caller named them, at the end: ", in column 'pv'"
+    const auto in = [](const std::string& column) { return column.empty() ? std::string() : ", in column '" + column + "'"; };
     if (!bad_day.empty())
       throw errors::listed_with(
-          ErrorKind::bad_value,
-          "order(s) have a missing or out-of-range date, rows:", std::move(bad_day),
+          ErrorKind::bad_value, "order(s) have a missing or out-of-range date, rows:", std::move(bad_day),
           [&](std::string& s, id_type r) {
             s += std::to_string(r) + " (" + date_of(static_cast<std::size_t>(r)) + ")";
           },
-          " (supported dates: " + std::string(supported_dates) + ")");
+          " (supported dates: " + std::string(supported_dates) + ")" + in(names.date));
     if (!bad_pv.empty())
-      throw errors::listed(ErrorKind::bad_value,
-                           "order(s) have a NaN or infinite volume, rows:", std::move(bad_pv));
+      throw errors::listed(ErrorKind::bad_value, "order(s) have a NaN or infinite volume, rows:", std::move(bad_pv),
+                           in(names.volume));
     for (std::size_t c = 0; c < nv; ++c)
       if (!bad_values[c].empty())
-        throw errors::listed(ErrorKind::bad_value,
-                             "order(s) have a NaN or infinite " + values[c].name + ", rows:",
-                             std::move(bad_values[c]));
+        throw errors::listed(ErrorKind::bad_value, "order(s) have a NaN or infinite value, rows:",
+                             std::move(bad_values[c]), in(values[c].name));
     if (!unknown_rows.empty()) {
       // the distinct ids in order; string ids are named by the first row holding each
       std::vector<id_type> ids;

@@ -523,7 +523,7 @@ class Network:
             pid_values = pid_col.to_numpy(dtype=object)
             try:
                 core = _core.Activity(self._core, pid_values, ticks, per_day, volumes, True, *_window,
-                                      name=participant, values=extra)
+                                      name=participant, values=extra, date_name=date, pv_name=pv)
             except _core.NotStrings:
                 core = None
             if core is not None and core.dropped_rows:
@@ -552,10 +552,10 @@ class Network:
                 keys = np.ascontiguousarray(self._ids.to_numpy()[np.maximum(rows, 0)], dtype=np.int64)
                 if bad.any():
                     keys[bad] = self._absent_id()
-            core = self._map(orders, keys, ticks, per_day, volumes, extra, bool(bad.any()), _window)
+            core = self._map(orders, keys, ticks, per_day, volumes, extra, bool(bad.any()), _window, (date, pv))
         else:
             pids, _ = id_array(pid_col, participant)  # names missing ids
-            core = self._map(orders, pids, ticks, per_day, volumes, extra, unknown == "drop", _window)
+            core = self._map(orders, pids, ticks, per_day, volumes, extra, unknown == "drop", _window, (date, pv))
             if core.dropped_rows:
                 dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
                 dropped_ids = list(core.dropped_ids)
@@ -563,11 +563,13 @@ class Network:
         return Activity(self, core, dropped_rows, dropped_ids)
 
     def _map(self, orders: pd.DataFrame, keys: np.ndarray, ticks: np.ndarray, per_day: int, volumes: np.ndarray,
-             extra: list, drop: bool, window: tuple) -> _core.Activity:
+             extra: list, drop: bool, window: tuple, names: tuple) -> _core.Activity:
         """The core's Activity of checked columns; the rows its errors name (bad dates and pv)
-        by the frame's index labels where it has its own index."""
+        by the frame's index labels where it has its own index, the columns by ``names``
+        (date, pv)."""
         try:
-            return _core.Activity(self._core, keys, ticks, per_day, volumes, drop, *window, values=extra)
+            return _core.Activity(self._core, keys, ticks, per_day, volumes, drop, *window, values=extra,
+                                  date_name=names[0], pv_name=names[1])
         except InputError as exc:
             raise relabelled(exc, orders.index) from None
 

@@ -159,7 +159,8 @@ void bind_network(py::module_& m) {
                        const carray<std::int64_t>& ticks, std::int64_t ticks_per_day,
                        const carray<double>& pv, bool drop, day_t from, day_t to,
                        const std::string& name,
-                       const std::vector<std::pair<std::string, carray<double>>>& values) {
+                       const std::vector<std::pair<std::string, carray<double>>>& values,
+                       const std::string& date_name, const std::string& pv_name) {
              // int64 ids, or str objects (rows of dropped_ids and errors' ids then)
              const PyIds ids = py_ids(participant, "column '" + name + "'", Missing::error);
              const IdColumn& pid = ids.column;
@@ -170,12 +171,13 @@ void bind_network(py::module_& m) {
              py::gil_scoped_release release;
              return std::make_shared<Activity>(net, pid, t, ticks_per_day, v,
                                                drop ? UnknownPolicy::drop : UnknownPolicy::raise,
-                                               from, to, cols);
+                                               from, to, cols, OrderNames{date_name, pv_name});
            }),
            py::arg("network"), py::arg("participant"), py::arg("ticks"), py::arg("ticks_per_day"),
            py::arg("pv"), py::arg("drop") = false, py::arg("start") = min_day,
            py::arg("end") = max_day, py::arg("name") = "participant_id",
-           py::arg("values") = std::vector<std::pair<std::string, carray<double>>>{})
+           py::arg("values") = std::vector<std::pair<std::string, carray<double>>>{},
+           py::arg("date_name") = "", py::arg("pv_name") = "")
       .def("__len__", &Activity::size)
       .def_property_readonly(
           "dropped_rows", [](const Activity& a) { return std::vector<id_type>(a.dropped_rows()); })

@@ -292,7 +292,7 @@ TEST_CASE("value columns ride with the orders: windowed, dropped, on any thread 
   bad[m - 1] = INFINITY;
   const auto e = testing::expect_error(
       [&] { Activity(net, pid.data(), day.data(), 1, pv.data(), m, UnknownPolicy::drop, 30, 60, {{"cv", bad.data()}}); },
-      ErrorKind::bad_value, {"NaN or infinite cv"});
+      ErrorKind::bad_value, {"NaN or infinite value, rows: 7, 199999, in column 'cv'"});
   CHECK(e.ids() == std::vector<id_type>{7, static_cast<id_type>(m - 1)});  // every row checked, window or not
   testing::expect_error(
       [&] { Activity(net, pid.data(), day.data(), 1, pv.data(), m, UnknownPolicy::drop, min_day, max_day, {{"cv", cv.data()}, {"cv", amount.data()}}); },

@@ -110,6 +110,21 @@ def test_bad_order_values_name_the_rows():
         net.volumes(orders.assign(pv=1.0), as_of="2024-01-01")
 
 
+@pytest.mark.parametrize("ids", [[1, 2], ["a", "b"]])
+def test_bad_order_values_name_the_columns_as_the_user_named_them(ids):
+    net = dl.Network.from_frame(frame(ids, [None, ids[0]]))
+    orders = pd.DataFrame({"who": [ids[0], ids[1], ids[0]], "day": ["2024-01-01", None, "2024-01-03"],
+                           "points": [1.0, 2.0, 3.0], "cv": [1.0, 2.0, np.nan]})
+    for call in (lambda o: net.activity(o, participant="who", date="day", pv="points"),
+                 lambda o: net.volumes(o, participant="who", date="day", pv="points", start="2024-01-01")):
+        with pytest.raises(dl.InputError, match=r"date, rows: 1 \(missing\) \(supported dates: .*\), in column 'day'"):
+            call(orders)
+        with pytest.raises(dl.InputError, match=r"NaN or infinite volume, rows: 0, in column 'points'"):
+            call(orders.assign(day="2024-01-02", points=[np.inf, 1.0, 1.0]))
+    with pytest.raises(dl.InputError, match=r"NaN or infinite value, rows: 2, in column 'cv'"):
+        net.activity(orders.assign(day="2024-01-02"), participant="who", date="day", pv="points", values=["cv"])
+
+
 def test_results_do_not_copy_and_views_are_read_only():
     people, orders = dl.sample(1000)
     net = dl.Network.from_frame(people)

@@ -364,7 +364,7 @@ def test_an_activity_carries_cv_and_amount_as_value_columns():
         net.activity(orders, values=["nope"])
     bad = orders.copy()
     bad.loc[bad.index[[4, 9]], "cv"] = [np.nan, np.inf]
-    with pytest.raises(dl.InputError, match=r"NaN or infinite cv, rows: 4, 9"):
+    with pytest.raises(dl.InputError, match=r"NaN or infinite value, rows: 4, 9, in column 'cv'"):
         net.activity(bad, values=["cv"])
 
 
