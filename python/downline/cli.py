@@ -95,49 +95,81 @@ def _with_lines(exc: InputError, frame: pd.DataFrame, column: str, path: Path) -
 
 # ------------------------------------------------------------------------- the report
 def _month_of(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[first day of as_of's month, the day after as_of): the period of the volumes."""
+    """[first day of as_of's month, the day after as_of): the demo's period of volumes."""
     return as_of.replace(day=1), as_of + pd.Timedelta(days=1)
 
 
+def _volume_month(as_of: pd.Timestamp, month: Optional[tuple]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The report's period of volumes, [first day, first day of the next month): the month
+    given (``--month``; it must begin by ``as_of``), else the last full calendar month up
+    to ``as_of`` (as_of's own month when as_of is its last day)."""
+    if month is None:
+        end = (as_of.normalize() + pd.Timedelta(days=1)).replace(day=1)
+        return end - pd.DateOffset(months=1), end
+    start = month[0]
+    if start > as_of:
+        raise InputError(f"--month {start:%Y-%m} begins after --as-of {as_of.date()}")
+    return start, start + pd.DateOffset(months=1)
+
+
+#: The report's tables whose numbers are money or volumes: written to CSV in cents.
+_MONEY_TABLES = ("volumes", "largest_organisations", "rfm")
+
+
 def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp, out: Path,
-                 cols: argparse.Namespace, top: int, progress: _Progress) -> dict:
+                 cols: argparse.Namespace, top: int, progress: _Progress, month: Optional[tuple] = None) -> dict:
     """Computes every table, writes the CSVs and PNGs into ``out`` and index.html; returns
-    the tables."""
+    the tables. Rows whose amount is <= 0 (refunds, when the orders have the amount
+    column) are not order days anywhere (docs/concepts.md)."""
     import downline as dl
 
     out.mkdir(parents=True, exist_ok=True)
-    start, end = _month_of(as_of)
+    start, end = _volume_month(as_of, month)
+    vol_as_of = min(as_of, end - pd.Timedelta(days=1))
     net = progress.step(f"building the network of {len(people):,} participants", lambda: dl.Network.from_frame(
         people, id=cols.id, sponsor=cols.sponsor, enrolled_on=cols.enrolled_on or "enrolled_on", kind=cols.kind))
     vol_args = dict(participant=cols.participant, date=cols.date, pv=cols.pv)
-    vol = progress.step(f"volumes of {start.date()} to {as_of.date()} as of {as_of.date()}",
-                        lambda: net.volumes(orders, start=start, end=end, as_of=as_of, **vol_args))
+    vol = progress.step(f"volumes of {start:%Y-%m} as of {vol_as_of.date()}",
+                        lambda: net.volumes(orders, start=start, end=end, as_of=vol_as_of, **vol_args))
+    amount = cols.amount if cols.amount in orders.columns else None
     order_args = dict(participant=cols.participant, date=cols.date)
-    lc = progress.step("life-cycle segments", lambda: dl.lifecycle(orders, as_of, participants=net, **order_args))
+    lc = progress.step("life-cycle segments", lambda: dl.lifecycle(orders, as_of, participants=net, amount=amount,
+                                                                   **order_args))
+    since = as_of - pd.DateOffset(months=3)
+    mig = progress.step(f"migration from {since.date()}", lambda: dl.migration(orders, since, as_of, participants=net,
+                                                                               amount=amount, **order_args))
+    money = amount or cols.pv  # RFM's monetary: the amounts, else the volumes
+    rfm = progress.step("RFM scores", lambda: dl.rfm(orders, as_of, amount=money, participants=net, **order_args))
     types = progress.step("participant types", lambda: dl.participant_types(net, orders, as_of, pv=cols.pv,
                                                                              **order_args))
-    ch = progress.step("churn", lambda: dl.churn(net, orders, as_of, **order_args))
+    ch = progress.step("churn", lambda: dl.churn(net, orders, as_of, amount=amount, **order_args))
     year = ch["enrolled_on"].dt.year
     km = progress.step("Kaplan-Meier by enrolment year",
                        lambda: dl.KaplanMeier().fit(ch["duration"], ch["churned"], groups=year.to_numpy()))
-    cr = progress.step("cohort retention", lambda: dl.cohort_retention(orders, as_of, **order_args))
+    cr = progress.step("cohort retention", lambda: dl.cohort_retention(orders, as_of, amount=amount, **order_args))
 
     largest = vol.sort_values(["gv", "downline"], ascending=False).head(top)
+    medians = km.median_survival_time_
     tables = {
         "volumes": vol,
         "largest_organisations": largest[["gv", "pv", "power_leg", "lesser_legs", "downline", "frontline",
                                           "height"]],
         "lifecycle_segments": lc.segments,
         "lifecycle_matrix": lc.matrix,
+        "migration": mig.transitions,
+        "migration_matrix": mig.matrix,
+        "rfm": rfm,
+        "rfm_segments": rfm["segment"].value_counts().rename_axis("segment").rename("customers").to_frame(),
         "participant_types": types.value_counts().rename_axis("type").rename("participants").to_frame(),
         "churn": ch,
         "survival_table": km.survival_table_,
-        "median_survival": km.median_survival_time_.rename("median_days").to_frame(),
+        "median_survival": medians.map(lambda v: "not reached" if np.isinf(v) else f"{v:.1f}")
+                                  .rename("median_days").to_frame(),
         "cohort_counts": cr.counts,
         "cohort_shares": cr.shares,
     }
 
-    progress.step(f"writing {len(tables)} CSV files", lambda: _write_csvs(tables, out))
+    progress.step(f"writing {len(tables)} CSV files", lambda: _write_csvs(tables, out, _MONEY_TABLES))
     figures = [("lifecycle", "Life-cycle matrix", lc.plot),
                ("survival", "Survival from enrolment, by enrolment year", lambda: km.plot(ci_show=False)),
                ("cohorts", "Cohort retention (first-order month)", cr.plot)]
@@ -145,13 +177,16 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
         leader = largest.index[0]
         if net.frontline(leader).size:
             figures.append(("legs", f"Legs of {leader}",
-                            lambda: net.plot_legs(leader, orders, start=start, end=end, as_of=as_of, **vol_args)))
+                            lambda: net.plot_legs(leader, orders, start=start, end=end, as_of=vol_as_of,
+                                                  **vol_args)))
         if largest["gv"].iloc[0] > 0:
             figures.append(("organisation", f"Organisation of {leader} by GV",
                             lambda: net.plot_organisation(leader, orders, levels=4, start=start, end=end,
-                                                          as_of=as_of, **vol_args)))
+                                                          as_of=vol_as_of, **vol_args)))
     images = progress.step("drawing the plots", lambda: _save_plots(out, figures))
-    (out / "index.html").write_text(_html_page(as_of, start, net, tables, images), encoding="utf-8")
+    about = (f"{len(net):,} participants and {len(orders):,} orders. Volumes of {start:%B %Y} "
+             f"({start.date()} to {(end - pd.Timedelta(days=1)).date()}); migration from {since.date()}.")
+    (out / "index.html").write_text(_html_page(as_of, about, tables, images), encoding="utf-8")
     return tables
 
 
@@ -178,8 +213,12 @@ def _page(title: str, parts: list, tables: dict, images: list) -> str:
     return "\n".join(head + parts + pictures + tail)
 
 
-def _write_csvs(tables: dict, out: Path) -> None:
+def _write_csvs(tables: dict, out: Path, money: Sequence[str] = ()) -> None:
+    """Every table as out/<name>.csv; the float columns of the tables named in `money` in
+    cents (11728.02, not the sum's 11728.020000000002)."""
     for name, table in tables.items():
+        if name in money:
+            table = table.round({c: 2 for c in table.columns if pd.api.types.is_float_dtype(table[c].dtype)})
         table.to_csv(out / f"{name}.csv")
 
 
@@ -201,15 +240,19 @@ def _save_plots(out: Path, figures: list) -> list:
     return made
 
 
-def _html_page(as_of: pd.Timestamp, start: pd.Timestamp, net: Any, tables: dict, images: list) -> str:
+def _html_page(as_of: pd.Timestamp, about: str, tables: dict, images: list) -> str:
     parts = [
         f"<h1>downline report as of {as_of.date()}</h1>",
-        f"<p>{html.escape(repr(net))}. Volumes of {start.date()} to {as_of.date()}.</p>",
+        f"<p>{html.escape(about)}</p>",
         _html_table(tables, "Largest organisations", "largest_organisations", ",.2f"),
         _html_table(tables, "Life-cycle matrix", "lifecycle_matrix"),
+        _html_table(tables, "Migration between life-cycle segments (rows: before, columns: now)",
+                    "migration_matrix"),
+        _html_table(tables, "RFM segments", "rfm_segments"),
         _html_table(tables, "Participant types", "participant_types"),
-        _html_table(tables, "Median survival (days from enrolment to churn)", "median_survival", ",.1f"),
-        _html_table(tables, "Cohort retention", "cohort_shares", ".1%"),
+        _html_table(tables, "Median survival (days from enrolment to churn)", "median_survival"),
+        "<h2>Cohort retention</h2><p>The heatmap below; every cell in "
+        '<a href="cohort_shares.csv">cohort_shares.csv</a> and <a href="cohort_counts.csv">cohort_counts.csv</a>.</p>',
     ]
     return _page("downline report", parts, tables, images)
 
@@ -256,7 +299,7 @@ def _report(args: argparse.Namespace) -> int:
     as_of = pd.Timestamp(args.as_of)
     people, orders = read_company(args, progress)
     _naming_lines(args, people, orders,
-                  lambda: build_report(people, orders, as_of, Path(args.out), args, args.top, progress))
+                  lambda: build_report(people, orders, as_of, Path(args.out), args, args.top, progress, args.month))
     print(f"report written to {Path(args.out) / 'index.html'}")
     return 0
 
@@ -405,12 +448,20 @@ def _months(text: str) -> tuple:
     return first, last
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?")
+
+
 def _as_of(text: str) -> str:
+    """An argparse type: an ISO date, YYYY-MM-DD, optionally with a time (2024-01-31T18:00)."""
+    bad = argparse.ArgumentTypeError(f"not an ISO date: {text!r} (expected YYYY-MM-DD, optionally with a time "
+                                     f"such as 2024-01-31T18:00)")
+    if not _ISO_DATE.fullmatch(text.strip()):
+        raise bad
     try:
-        pd.Timestamp(text)
+        pd.Timestamp(text.strip())
     except (ValueError, TypeError):
-        raise argparse.ArgumentTypeError(f"not a date: {text!r} (expected YYYY-MM-DD)") from None
-    return text
+        raise bad from None
+    return text.strip()
 
 
 def _whole_number(low: int) -> Callable[[str], int]:
@@ -464,13 +515,17 @@ def parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser(
         "report", help="an HTML report of a company's CSV files",
-        description="Reads a participants CSV and an orders CSV, computes volumes (the month of --as-of, as "
-                    "of that day), life-cycle segments, participant types, churn and survival by enrolment "
+        description="Reads a participants CSV and an orders CSV, computes volumes (of --month, by default the "
+                    "last full calendar month up to --as-of), life-cycle segments and their migration over the "
+                    "three months to --as-of, RFM scores, participant types, churn and survival by enrolment "
                     "year, and cohort retention, and writes index.html with PNG plots and a CSV of every "
-                    "table into --out.")
+                    "table into --out. Rows whose amount is <= 0 are refunds: never order days.")
     rep.add_argument("--participants", required=True, metavar="CSV", help="participants file")
     rep.add_argument("--orders", required=True, metavar="CSV", help="orders file")
-    rep.add_argument("--as-of", required=True, type=_as_of, metavar="DATE", help="the report date (YYYY-MM-DD)")
+    rep.add_argument("--as-of", required=True, type=_as_of, metavar="DATE",
+                     help="the report date: YYYY-MM-DD, optionally with a time (2024-01-31T18:00)")
+    rep.add_argument("--month", type=_month, metavar="YYYY-MM",
+                     help="the month of the volumes (default: the last full calendar month up to --as-of)")
     rep.add_argument("--out", required=True, type=_out_dir, metavar="DIR", help="output directory (created if missing)")
     rep.add_argument("--top", type=_whole_number(1), default=10, help="largest organisations listed (default 10)")
     _column_names(rep)

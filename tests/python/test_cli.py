@@ -4,6 +4,7 @@ with a non-zero exit code; --help for every command."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -58,7 +59,8 @@ def test_report_volumes_are_the_brute_force_volumes(company, report):
 def test_report_lifecycle_and_cohorts_match_pandas(company, report):
     _, _, orders = company
     as_of = pd.Timestamp(AS_OF)
-    upto = orders[orders["ordered_on"] <= as_of]
+    upto = orders[(orders["ordered_on"] <= as_of) & (orders["amount"] > 0)]  # refunds are not order days
+    assert (orders["amount"] <= 0).any()
     days = upto.drop_duplicates(["participant_id", "ordered_on"])
     per = days.groupby("participant_id")["ordered_on"].agg(["size", "max"])
     freq = pd.cut(per["size"], [0, 1, 3, np.inf], labels=["New", "Promising", "Constant"])
@@ -90,6 +92,45 @@ def test_report_html_and_plots(company, report):
     types = pd.read_csv(report / "participant_types.csv", index_col=0)["participants"]
     enrolled = int((people["enrolled_on"] <= pd.Timestamp(AS_OF)).sum())
     assert types.sum() == enrolled  # every participant enrolled by as_of has a type
+
+
+def test_report_rfm_migration_money_and_page(company, report):
+    _, people, orders = company
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    want = dl.rfm(orders, AS_OF, participants=net)  # the amount column, refunds not orders
+    got = pd.read_csv(report / "rfm.csv", index_col=0)
+    assert list(got.index) == list(want.index)
+    np.testing.assert_allclose(got["monetary"].fillna(0), want["monetary"].fillna(0).round(2), atol=1e-9)
+    assert got["segment"].fillna("").tolist() == want["segment"].astype(object).fillna("").tolist()
+    segments = pd.read_csv(report / "rfm_segments.csv", index_col=0)["customers"]
+    assert segments.sum() == want["segment"].notna().sum()
+    mig = dl.migration(orders, pd.Timestamp(AS_OF) - pd.DateOffset(months=3), AS_OF, participants=net,
+                       amount="amount")
+    np.testing.assert_array_equal(pd.read_csv(report / "migration_matrix.csv", index_col=0).to_numpy(),
+                                  mig.matrix.to_numpy())
+    # money in cents: no float written with more than two decimals
+    for name in ("volumes", "rfm"):
+        text = (report / f"{name}.csv").read_text()
+        assert not re.search(r"\.\d{3,}", text), name
+    page = (report / "index.html").read_text()
+    assert "&lt;" not in page and "Network" not in page  # no repr
+    assert ">NaN<" not in page and ">inf<" not in page
+    for part in ("RFM segments", "Migration between life-cycle segments", "cohort_shares.csv"):
+        assert part in page
+
+
+def test_report_volumes_of_the_last_full_month_or_the_month_given(company, tmp_path):
+    d, people, orders = company
+    files = ["--participants", str(d / "people.csv"), "--orders", str(d / "orders.csv"), "--quiet"]
+    assert main(["report", *files, "--as-of", "2023-06-15", "--out", str(tmp_path / "a")]) == 0
+    want = brute_volumes(people, orders, start="2023-05-01", end="2023-06-01", as_of="2023-05-31")
+    got = pd.read_csv(tmp_path / "a" / "volumes.csv", index_col=0).loc[want.index]
+    np.testing.assert_allclose(got["gv"].to_numpy(), want["gv"].to_numpy(), atol=0.006)
+    assert main(["report", *files, "--as-of", "2023-06-15", "--month", "2023-04", "--out", str(tmp_path / "b")]) == 0
+    want = brute_volumes(people, orders, start="2023-04-01", end="2023-05-01", as_of="2023-04-30")
+    got = pd.read_csv(tmp_path / "b" / "volumes.csv", index_col=0).loc[want.index]
+    np.testing.assert_allclose(got["gv"].to_numpy(), want["gv"].to_numpy(), atol=0.006)
+    assert "Volumes of April 2023 (2023-04-01 to 2023-04-30)" in (tmp_path / "b" / "index.html").read_text()
 
 
 def _run(*args: str) -> subprocess.CompletedProcess:
@@ -125,8 +166,11 @@ def test_bad_input_is_named_with_exit_code_2(company, tmp_path):
     bad.write_text("\n".join(lines) + "\n")
     r = _run(*base, "--participants", str(bad))
     assert r.returncode == 2 and "own sponsor" in r.stderr and lines[3].split(",")[0] in r.stderr
-    r = _run("report", "--participants", "p", "--orders", "o", "--as-of", "yesterday-ish", "--out", "x")
-    assert r.returncode == 2 and "not a date" in r.stderr
+    for day in ("yesterday-ish", "2011/02/01", "20110301", "2011-02-30", "1 March 2011"):
+        r = _run("report", "--participants", "p", "--orders", "o", "--as-of", day, "--out", "x")
+        assert r.returncode == 2 and f"not an ISO date: '{day}'" in r.stderr, day
+    r = _run(*base, "--participants", str(d / "people.csv"), "--month", "2023-07")  # after --as-of
+    assert r.returncode == 2 and "--month 2023-07 begins after --as-of 2023-06-30" in r.stderr
 
 
 # ------------------------------------------------------------------ issue 23
