@@ -187,11 +187,52 @@ def survival_curves(km: KaplanMeier, ax: Any = None, ci_show: bool = True, at_ri
 
 
 def cohort_heatmap(cr: CohortRetention, ax: Any = None, cmap: str = "viridis", annotate: bool = True) -> Any:
-    """The shares as a heatmap (cohorts down, months since the cohort across; cells
-    after as_of blank), each cell labelled with its share. Returns the Axes."""
-    return heatmap(cr.shares, ax=ax, cmap=cmap, vmin=0.0, vmax=1.0,
-                   text=(lambda i, j, v: f"{v:.0%}") if annotate else None, colorbar="share active",
-                   xlabel="months since the cohort month", ylabel="cohort")
+    """The shares as a heatmap (cohorts down, months since the cohort across; cells after
+    as_of blank). Month 0 (everyone, by definition) is not coloured: the cohort sizes are
+    given beside the cohorts (and in month 0's cells when they are labelled). The colours
+    span the shares of months 1 and later, from 0 to their 99th percentile (the few above it
+    take the top colour), each cell labelled with its share up to 900 cells. The cells of
+    as_of's month, when as_of is not its last day, are hatched (a month observed in part).
+    Returns the Axes."""
+    own_figure = ax is None
+    shares = cr.shares
+    later = shares.to_numpy(dtype=np.float64, copy=True)
+    if later.shape[1]:
+        later[:, 0] = np.nan  # month 0: not coloured
+    finite = later[np.isfinite(later)]
+    top = float(np.percentile(finite, 99)) if finite.size else 1.0
+    as_of = pd.Timestamp(cr.as_of)
+    partial = (as_of + pd.Timedelta(days=1)).month == as_of.month  # as_of is not its month's last day
+    sizes = cr.sizes.reindex(shares.index).to_numpy()
+    ax = heatmap(pd.DataFrame(later, index=shares.index, columns=shares.columns), ax=ax, cmap=cmap, vmin=0.0,
+                 vmax=max(top, 1e-9), text=(lambda i, j, v: f"{v:.0%}") if annotate else None,
+                 colorbar="share active (months 1 and later)", xlabel="months since the cohort month",
+                 ylabel="cohort (customers)")
+    if not shares.size:
+        return ax
+    ax.set_yticks(range(len(shares)), [f"{c} ({int(n):,})" for c, n in zip(shares.index, sizes)])
+    if annotate and shares.size <= 900:
+        for i, n in enumerate(sizes):
+            ax.text(0, i, f"{int(n):,}", ha="center", va="center", fontsize="small", color="black")
+    if partial:
+        from matplotlib.patches import Rectangle
+
+        for i, j in enumerate(_last_observed(shares)):
+            if j >= 0:
+                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="white",
+                                       linewidth=0))
+    ax.set_title("month 0: the cohort" + ("; hatched: the month of as_of, observed in part" if partial else ""),
+                 fontsize="small", loc="left")
+    if own_figure:
+        ax.figure.tight_layout()  # room for the cohorts' labels
+    return ax
+
+
+def _last_observed(shares: pd.DataFrame) -> np.ndarray:
+    """For each row, the column of its last finite cell (-1: none)."""
+    finite = np.isfinite(shares.to_numpy(dtype=np.float64))
+    cols = np.arange(finite.shape[1])
+    return np.where(finite.any(axis=1), np.max(np.where(finite, cols, -1), axis=1), -1)
 
 
 def network_legs(net: Network, id: Hashable, orders: Any, ax: Any = None, **volume_args) -> Any:

@@ -149,3 +149,34 @@ def test_survival_plot_draws_bands_and_numbers_at_risk():
         want = [str(int(np.sum(t[g == label] >= x))) for x in ticks]
         shown = [s for x, s in texts if s not in ("a", "b")][row * len(ticks):(row + 1) * len(ticks)]
         assert shown == want, (label, shown, want)
+
+
+@pytest.mark.parametrize("as_of", ["2023-05-17", "2023-05-31"])
+def test_cohort_heatmap_colours_months_after_the_first_and_marks_a_partial_month(as_of):
+    # cohorts drawn for the plot: January (4 customers), February (2), March (1)
+    orders = pd.DataFrame({
+        "participant_id": [1, 2, 3, 4, 1, 2, 1, 5, 6, 5, 7],
+        "ordered_on": pd.to_datetime(["2023-01-03", "2023-01-09", "2023-01-20", "2023-01-30", "2023-02-14",
+                                      "2023-03-01", "2023-05-02", "2023-02-02", "2023-02-27", "2023-04-11",
+                                      "2023-03-05"]),
+    })
+    cr = dl.cohort_retention(orders, as_of)
+    ax = cr.plot()
+    image = np.ma.filled(ax.images[0].get_array(), np.nan)
+    # by hand: January 4 customers: month 1 {1}, 2 {2}, 4 {1}; February 2: month 2 {5}; March 1
+    want = np.full((3, 5), np.nan)
+    want[0, 1:5] = [1 / 4, 1 / 4, 0, 1 / 4]
+    want[1, 1:4] = [0, 1 / 2, 0]
+    want[2, 1:3] = [0, 0]
+    np.testing.assert_allclose(image, want)  # month 0 not coloured; after as_of blank
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["2023-01 (4)", "2023-02 (2)", "2023-03 (1)"]
+    texts = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    assert [texts[(i, 0)] for i in range(3)] == ["4", "2", "1"]  # month 0: the cohort sizes
+    assert texts[(0, 1)] == "25%" and texts[(1, 2)] == "50%"
+    assert ax.images[0].get_clim() == (0.0, pytest.approx(np.nanpercentile(want, 99)))
+    hatched = sorted((round(p.get_x() + 0.5), round(p.get_y() + 0.5)) for p in ax.patches if p.get_hatch())
+    if as_of == "2023-05-17":  # May observed in part: each cohort's May cell
+        assert hatched == [(2, 2), (3, 1), (4, 0)]
+    else:
+        assert hatched == []
+    assert ax.get_xlabel() == "months since the cohort month" and ax.get_ylabel() == "cohort (customers)"
