@@ -77,26 +77,43 @@ def lifecycle_matrix(lc: Any, ax: Any = None, shares: bool = False, cmap: str = 
     return ax
 
 
+#: The most bars plot_legs draws: beyond, the largest legs and one bar for the others.
+MAX_LEG_BARS = 50
+
+
 def legs(table: pd.DataFrame, leader: Any, ax: Any = None, color: str = "tab:blue",
-         power_color: str = "tab:orange") -> Any:
+         power_color: str = "tab:orange", max_bars: int = MAX_LEG_BARS) -> Any:
     """A leader's legs as bars (``table`` as ``Network.legs(id, orders)`` gives it): one bar
-    per frontline recruit, its height the leg's volume (the recruit's GV), the power leg in
-    ``power_color``. Returns the Axes."""
+    per frontline recruit, labelled with its id, its height the leg's volume (the recruit's
+    GV), the power leg in ``power_color``. With more than ``max_bars`` legs, the largest
+    ``max_bars - 1`` (largest first) and one bar "others (N)" for the rest together.
+    Volumes with thousands separators. Returns the Axes."""
+    from matplotlib.ticker import StrMethodFormatter
+
     if "volume" not in table.columns:
         raise InputError("plot_legs needs leg volumes: pass the orders")
-    n = len(table)
-    ax = _axes(ax, figsize=(max(4.0, min(16.0, 1.0 + 0.35 * n)), 3.5))
+    total_legs = len(table)
     heights = table["volume"].to_numpy(dtype=np.float64)
-    colors = [power_color if p else color for p in table["power"].to_numpy(dtype=bool)]
-    bars = ax.bar(np.arange(n), heights, color=colors)
-    for bar, leg in zip(bars, table.index):
-        bar.set_gid(str(leg))
-    if n <= 40:
-        ax.set_xticks(np.arange(n), [str(x) for x in table.index], rotation=90 if n > 10 else 0)
+    power = table["power"].to_numpy(dtype=bool)
+    labels = [str(x) for x in table.index]
+    if total_legs > max_bars:
+        keep = np.argsort(-heights, kind="stable")[:max_bars - 1]
+        rest = np.setdiff1d(np.arange(total_legs), keep)
+        labels = [labels[i] for i in keep] + [f"others ({len(rest):,})"]
+        power = np.append(power[keep], False)
+        heights = np.append(heights[keep], heights[rest].sum())
+    n = len(heights)
+    ax = _axes(ax, figsize=(max(4.0, min(16.0, 1.0 + 0.3 * n)), 3.5 + (0.6 if n > 10 else 0.0)))
+    bars = ax.bar(np.arange(n), heights, color=[power_color if p else color for p in power])
+    for bar, label in zip(bars, labels):
+        bar.set_gid(label)
+    ax.set_xticks(np.arange(n), labels, rotation=90 if n > 10 else 0, fontsize="small" if n > 25 else None)
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     ax.set_xlabel(f"leg (frontline recruit of {leader})")
     ax.set_ylabel("leg volume (GV)")
-    power = float(heights.max()) if n else 0.0
-    ax.set_title(f"{n} leg(s) of {leader}: power leg {power:,.0f}, lesser legs {heights.sum() - power:,.0f}",
+    top = float(table["volume"].max()) if total_legs else 0.0
+    rest_sum = float(table["volume"].sum()) - top
+    ax.set_title(f"{total_legs:,} leg(s) of {leader}: power leg {top:,.0f}, lesser legs {rest_sum:,.0f}",
                  fontsize="medium")
     ax.axhline(0.0, color="black", linewidth=0.5)
     return ax
@@ -170,8 +187,8 @@ def survival_curves(km: KaplanMeier, ax: Any = None, ci_show: bool = True, at_ri
             ax.fill_between(ci.index, ci[f"{label}_lower_{level}"], ci[f"{label}_upper_{level}"],
                             step="post", alpha=0.25, color=line.get_color(), linewidth=0)
     ax.set_ylim(0.0, 1.05)
-    ax.set_xlabel("time")
-    ax.set_ylabel("survival")
+    ax.set_xlabel(f"time ({km.unit})")
+    ax.set_ylabel("survival (share not yet churned)")
     if len(labels) > 1 or km._grouped:
         ax.legend()
     if at_risk_counts:

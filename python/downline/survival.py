@@ -153,6 +153,9 @@ class KaplanMeier(Estimator):
     ci : {"log-log", "log"}
         Interval form: ``"log-log"`` (lifelines' and statsmodels' default) or ``"log"``
         (R's default, upper bound capped at 1). Both use Greenwood's variance.
+    unit : str
+        The unit of the durations, shown on the plot's time axis (default ``"days"``, the
+        unit of :func:`churn`'s durations).
 
     After :meth:`fit`:
 
@@ -178,12 +181,15 @@ class KaplanMeier(Estimator):
     variance by sum d / n^2 instead).
     """
 
-    def __init__(self, alpha: float = 0.05, ci: str = "log-log") -> None:
+    def __init__(self, alpha: float = 0.05, ci: str = "log-log", unit: str = "days") -> None:
         # outside [1e-15, 1 - 1e-15], z = Phi^-1(1 - alpha / 2) is infinite or 0 in doubles
         alpha = real_number(alpha, "alpha", ALPHA_RANGE[0], ALPHA_RANGE[1])
         choice(ci, "ci", ("log-log", "log"))
+        if not isinstance(unit, str) or not unit.strip():
+            raise InputError(f"unit: expected the durations' unit as text (such as 'days'), not {unit!r}")
         self.alpha = alpha
         self.ci = ci
+        self.unit = unit
 
     # ------------------------------------------------------------------ fit
     def fit(self, durations: Any, event_observed: Any = None, groups: Any = None,

@@ -52,6 +52,30 @@ def test_legs_bars_are_the_legs_volumes(seed):
     assert ref.at[leader, "power_leg"] == pytest.approx(bars[str(power)].get_height())
 
 
+def test_legs_beyond_fifty_bars_keep_the_largest_and_sum_the_others():
+    # a star drawn for the plot: leader 0 and 120 recruits, recruit r ordering 1,000 x r PV
+    m = 120
+    people = pd.DataFrame({"id": range(m + 1), "sponsor_id": pd.array([None] + [0] * m, dtype="Int64")})
+    orders = pd.DataFrame({"participant_id": range(1, m + 1), "ordered_on": pd.Timestamp("2023-01-10"),
+                           "pv": [1000.0 * r for r in range(1, m + 1)]})
+    net = dl.Network.from_frame(people)
+    ax = net.plot_legs(0, orders, start="2023-01-01", end="2023-02-01")
+    heights = [b.get_height() for b in ax.patches]
+    labels = [t.get_text() for t in ax.get_xticklabels()]
+    assert len(heights) == 50
+    assert labels[:49] == [str(r) for r in range(m, m - 49, -1)]  # the 49 largest legs, largest first
+    assert heights[:49] == [1000.0 * r for r in range(m, m - 49, -1)]
+    assert labels[49] == "others (71)" and heights[49] == sum(1000.0 * r for r in range(1, m - 48))
+    assert ax.yaxis.get_major_formatter()(1234567, 0) == "1,234,567"
+    assert "120 leg(s) of 0: power leg 120,000" in ax.get_title()
+    fifty = orders[orders["participant_id"] <= 50]
+    net = dl.Network.from_frame(people[people["id"] <= 50])  # 50 legs
+    ax = net.plot_legs(0, fifty, start="2023-01-01", end="2023-02-01")
+    table = net.legs(0, fifty, start="2023-01-01", end="2023-02-01")
+    assert sorted(int(t.get_text()) for t in ax.get_xticklabels()) == list(range(1, 51))  # 50: every leg by id
+    assert [t.get_text() for t in ax.get_xticklabels()] == [str(r) for r in table.index]
+
+
 def test_legs_need_orders_and_a_known_leader():
     people, orders = _company(4, 30)
     net = dl.Network.from_frame(people)
@@ -135,6 +159,10 @@ def test_survival_plot_draws_bands_and_numbers_at_risk():
     g = np.array(list("aaaaabbbbb"))
     km = dl.KaplanMeier().fit(t, e, groups=g)
     ax = km.plot(at_risk_counts=True)
+    assert ax.get_xlabel() == "time (days)"  # the unit of churn's durations, by default
+    assert dl.KaplanMeier(unit="weeks").fit(t, e).plot().get_xlabel() == "time (weeks)"
+    with pytest.raises(dl.InputError, match="unit: expected the durations' unit"):
+        dl.KaplanMeier(unit="")
     # the bands: every vertex lies between the group's lower and upper bounds on the timeline
     ci = km.confidence_interval_
     for band, label in zip(ax.collections, ["a", "b"]):
