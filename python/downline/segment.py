@@ -433,9 +433,10 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
     Enrolment: with ``participants`` a Network built with ``enrolled_on``, a participant
     is not yet enrolled at t while their enrolment day is after t (orders dated before
     the enrolment day do not change that); otherwise a customer counts as enrolled from
-    their first order day (so "no purchase" then only holds participants listed in
-    ``participants`` who never ordered). Segments as in :func:`lifecycle` (same tiers,
-    same ``amount`` rule for refunds).
+    the day of their first row, a refund's too (so "no purchase" then holds participants
+    listed in ``participants`` who never ordered, and customers whose rows up to the date
+    are all refunds). Segments as in :func:`lifecycle` (same tiers, same ``amount`` rule
+    for refunds).
     """
     f_names, f_lo, r_names, r_hi = _checked_tiers(frequency_tiers, recency_tiers)
     d0, d1 = day_number(t0, "t0"), day_number(t1, "t1")
@@ -448,17 +449,19 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
     if isinstance(participants, Network):
         enrolled = participants._enrolment_days()
     rows_rule = amount is not None
-    # the first order day only for the enrolment from first orders below
-    need = ("days", "last", "first") if enrolled is None and participants is None else ("days", "last")
+    # the first row's day, for the enrolment from first rows below: from t1's summary when
+    # it counts every row
+    reuse = enrolled is None and participants is None and not rows_rule
+    need = ("days", "last", "first") if reuse else ("days", "last")
     summaries = {d1: o.summary(d1, positive_only=rows_rule, fields=need)}
     summaries[d0] = summaries[d1] if d0 == d1 else o.summary(d0, positive_only=rows_rule, fields=need)
     if enrolled is None:
-        # Enrolled from the first order. Without `participants`, every customer has an order,
-        # so one without an order by t1 has their first after it; listed participants may
-        # never order (they are "no purchase"), which only a pass over every date tells.
-        first = summaries[d1] if participants is None else o.summary(np.iinfo(np.int32).max - 1,
-                                                                    positive_only=rows_rule,
-                                                                    fields=("days", "first"))
+        # Enrolled from the first row (a refund's too: the customer exists). Without
+        # `participants`, every customer has a row, so one without a row by t1 has their
+        # first after it; listed participants may have none (they are "no purchase"),
+        # which only a pass over every date tells.
+        upto = d1 if participants is None else np.iinfo(np.int32).max - 1
+        first = summaries[d1] if reuse else o.summary(upto, positive_only=False, fields=("days", "first"))
         never = np.iinfo(np.int32).max if participants is None else np.iinfo(np.int32).min
         enrolled = np.where(first.days > 0, first.first, never)
     codes = []

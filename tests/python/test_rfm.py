@@ -193,6 +193,34 @@ def test_migration_equals_brute_force(seed):
         assert got.matrix.loc["not yet enrolled"].sum() > 0 and got.matrix.loc["no purchase"].sum() > 0
 
 
+@pytest.mark.parametrize("listed", [False, True])
+def test_migration_counts_customers_of_refunds_only_as_no_purchase(listed):
+    rng = np.random.default_rng(17)
+    ids, orders = random_orders(rng, 150, 900)  # amounts ~ N(40, 30): some refunds
+    only_refunds = pd.DataFrame({"participant_id": [900001, 900002],
+                                 "ordered_on": pd.to_datetime(["2022-03-01", "2022-09-01"]), "amount": [-10.0, 0.0]})
+    orders = pd.concat([orders, only_refunds], ignore_index=True)
+    t0, t1 = pd.Timestamp("2022-05-01"), pd.Timestamp("2022-12-31")
+    universe = np.sort(orders["participant_id"].unique())
+    if listed:
+        universe = np.concatenate([universe, [1, 2]])  # listed, no row at all
+    # by hand: refunds are not orders; a customer exists from their first row, a refund's too
+    bought = orders[orders["amount"] > 0]
+    first_row = orders.groupby("participant_id")["ordered_on"].min().dt.normalize()
+    enrol = first_row.reindex(universe).fillna(pd.Timestamp("1900-01-01"))
+    f_tiers, r_tiers = dl.segment.FREQUENCY_TIERS, dl.segment.RECENCY_TIERS
+    want = {}
+    for name, t in (("from", t0), ("to", t1)):
+        state = brute_lifecycle(bought, t, f_tiers, r_tiers, universe)["segment"].fillna("no purchase")
+        state[enrol.to_numpy() > t] = "not yet enrolled"
+        want[name] = state
+    got = dl.migration(orders, t0, t1, participants=universe if listed else None, amount="amount")
+    assert got.transitions["from"].astype(str).tolist() == want["from"].tolist()
+    assert got.transitions["to"].astype(str).tolist() == want["to"].tolist()
+    assert got.transitions.loc[900001].tolist() == ["no purchase", "no purchase"]
+    assert got.transitions.loc[900002].tolist() == ["not yet enrolled", "no purchase"]
+
+
 def test_migration_rejects_dates_in_the_wrong_order():
     _, orders = random_orders(np.random.default_rng(2), 20, 50)
     with pytest.raises(dl.InputError, match="before t0"):
