@@ -43,6 +43,15 @@ ensure_venv() {
   local site
   site=$("$PY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
   [[ -f $site/downline-dev.pth ]] || echo "$ROOT/python" > "$site/downline-dev.pth"
+  # The command line as pip would install it: .venv/bin/downline.
+  if [[ ! -x $ROOT/.venv/bin/downline ]]; then
+    printf '#!%s\nimport sys\nfrom downline.cli import main\nsys.exit(main())\n' "$PY" > "$ROOT/.venv/bin/downline"
+    chmod +x "$ROOT/.venv/bin/downline"
+  fi
+  # A Jupyter kernel on this interpreter, "Python (downline)", which the notebooks name.
+  if [[ ! -f $ROOT/.venv/share/jupyter/kernels/downline/kernel.json ]]; then
+    "$PY" -m ipykernel install --sys-prefix --name downline --display-name "Python (downline)" >/dev/null
+  fi
 }
 
 build() {

@@ -1,10 +1,11 @@
 """examples/quickstart.ipynb runs from top to bottom without an error, as a user would run it
-(nbclient, a kernel on this interpreter), on the real data in ../shared/data."""
+(nbclient, with the kernel its metadata names: the one ./dev.sh registers for .venv), on the
+real data in ../shared/data; the downline command that ./dev.sh installs into .venv/bin runs."""
 
 from __future__ import annotations
 
 import asyncio
-import json
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -16,20 +17,20 @@ NOTEBOOK = ROOT / "examples" / "quickstart.ipynb"
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # jupyter_client's own
-def test_quickstart_notebook_runs(data_dir, tmp_path, monkeypatch):
+def test_quickstart_notebook_runs(data_dir):
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     pytest.importorskip("ipykernel")
-    # a kernel on this interpreter (the system's 'python3' kernel may be another Python)
-    spec = tmp_path / "kernels" / "downline-test"
-    spec.mkdir(parents=True)
-    (spec / "kernel.json").write_text(json.dumps({
-        "argv": [sys.executable, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "downline test", "language": "python",
-        "env": {"PYDEVD_DISABLE_FILE_VALIDATION": "1"}}))
-    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    from jupyter_client.kernelspec import KernelSpecManager
+
     nb = nbformat.read(NOTEBOOK, as_version=4)
-    client = nbclient.NotebookClient(nb, kernel_name="downline-test", timeout=600,
+    # the kernel the notebook names, as a user's Jupyter finds it: the one ./dev.sh
+    # registers for .venv ("Python (downline)"), on this interpreter
+    name = nb.metadata["kernelspec"]["name"]
+    spec = KernelSpecManager().get_kernel_spec(name)
+    assert name == "downline" and spec.display_name == "Python (downline)"
+    assert Path(spec.argv[0]).resolve() == Path(sys.executable).resolve()
+    client = nbclient.NotebookClient(nb, kernel_name=name, timeout=600,
                                      resources={"metadata": {"path": str(NOTEBOOK.parent)}})
     try:
         client.execute()  # raises CellExecutionError, with the cell and the traceback, on any error
@@ -49,3 +50,10 @@ def test_quickstart_notebook_runs(data_dir, tmp_path, monkeypatch):
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert "<Evaluation of Example for [2023-11-01, 2023-12-01)" in text  # the compensation section ran
     assert len(images) == 9                               # every plot cell drew its figure
+
+
+def test_the_downline_command_is_installed_in_the_environment():
+    # ./dev.sh puts the command line where pip would: <environment>/bin/downline
+    command = Path(sys.prefix) / "bin" / "downline"
+    r = subprocess.run([str(command), "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.startswith("downline "), r.stderr
