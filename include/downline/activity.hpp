@@ -188,9 +188,17 @@ class Activity {
   const std::vector<id_type>& dropped_rows() const noexcept { return dropped_rows_; }
   const std::vector<id_type>& dropped_ids() const noexcept { return dropped_ids_; }
 
-  /// The orders of [start, end): when the period holds at most 1/8 of the orders (and
-  /// there are many), their indices in ascending order, found through an index of the
-  /// orders by day (4 bytes an order, built on the first such call and shared by copies);
+  /// Orders below which a period is scanned, not looked up by day.
+  static constexpr std::size_t period_index_min = std::size_t{1} << 16;
+  /// A period is looked up by day when it holds at most 1/period_index_share of the
+  /// orders (more: one scan reads them faster), and its orders are put back in input
+  /// order by a sort when they are fewer than 1/period_sort_share (else by a bitmap).
+  static constexpr std::size_t period_index_share = 8, period_sort_share = 1024;
+
+  /// The orders of [start, end): when the period holds few of the orders (at most
+  /// 1/period_index_share, and there are many), their indices in ascending order, found
+  /// through an index of the orders by day (4 bytes an order, built on the first such
+  /// call and shared by copies);
   /// otherwise `scan` (every order is read and tested by its day, the cheaper way then).
   /// Without `use_index`, always `scan` (no index is built).
   PeriodOrders period_orders(day_t start, day_t end, bool use_index = true) const {
@@ -209,10 +217,10 @@ class Activity {
       return ix.first[static_cast<std::size_t>(j)];
     };
     const std::size_t b = at(start), e = at(end), count = e - b;
-    if (count > m / 8) return p;
+    if (count > m / period_index_share) return p;
     p.scan = false;
     p.index.assign(ix.order.begin() + static_cast<std::ptrdiff_t>(b), ix.order.begin() + static_cast<std::ptrdiff_t>(e));
-    if (count < m / 1024) {  // few: sorted directly
+    if (count < m / period_sort_share) {  // few: sorted directly
       std::sort(p.index.begin(), p.index.end());
       return p;
     }
@@ -395,9 +403,6 @@ class Activity {
     });
     return ix;
   }
-
-  /// Orders below which a period is scanned, not looked up by day.
-  static constexpr std::size_t period_index_min = std::size_t{1} << 16;
 
   struct Slice {
     Array<index_t> node;

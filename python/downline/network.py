@@ -526,6 +526,8 @@ class Network:
                                       name=participant, values=extra, date_name=date, pv_name=pv)
             except _core.NotStrings:
                 core = None
+            except InputError as exc:  # bad dates or volumes: rows named by the frame's labels
+                raise relabelled(exc, orders.index) from None
             if core is not None and core.dropped_rows:
                 dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
                 dropped_ids = [pid_values[r] for r in sorted(core.dropped_ids)]  # in order of appearance

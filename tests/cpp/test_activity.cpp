@@ -352,7 +352,7 @@ TEST_CASE("a period's orders through the index by day: the same orders, in input
   }
   set_num_threads(0);
   // every path is taken
-  CHECK(act.period_orders(1500, 1503).index.size() < m / 1024);   // sorted (three days)
-  CHECK(act.period_orders(1500, 1530).index.size() > m / 1024);   // bitmap
+  CHECK(act.period_orders(1500, 1503).index.size() < m / Activity::period_sort_share);  // sorted (three days)
+  CHECK(act.period_orders(1500, 1530).index.size() > m / Activity::period_sort_share);  // bitmap
   CHECK(act.period_orders(1000, 3000).scan);                     // scan
 }

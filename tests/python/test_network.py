@@ -123,6 +123,9 @@ def test_bad_order_values_name_the_columns_as_the_user_named_them(ids):
             call(orders.assign(day="2024-01-02", points=[np.inf, 1.0, 1.0]))
     with pytest.raises(dl.InputError, match=r"NaN or infinite value, rows: 2, in column 'cv'"):
         net.activity(orders.assign(day="2024-01-02"), participant="who", date="day", pv="points", values=["cv"])
+    labelled = orders.assign(day="2024-01-02", points=[1.0, np.nan, 1.0]).set_axis(["x", "y", "z"])
+    with pytest.raises(dl.InputError, match=r"rows: 1 \(labelled y\), in column 'points'"):
+        net.activity(labelled, participant="who", date="day", pv="points")  # int and str ids alike
 
 
 def test_results_do_not_copy_and_views_are_read_only():
