@@ -199,15 +199,17 @@ class Activity {
   /// 1/period_index_share, and there are many), their indices in ascending order, found
   /// through an index of the orders by day (4 bytes an order, built on the first such
   /// call and shared by copies);
-  /// otherwise `scan` (every order is read and tested by its day, the cheaper way then).
-  /// Without `use_index`, always `scan` (no index is built).
+  /// otherwise `scan` (every order is read and tested by its day, the cheaper way then),
+  /// also when the period covers the window the orders were kept for (no index is built
+  /// then). Without `use_index`, always `scan`.
   PeriodOrders period_orders(day_t start, day_t end, bool use_index = true) const {
     PeriodOrders p;
     p.start = start;
     p.end = end;
     const std::size_t m = node_.size();
-    if (!use_index || m < period_index_min || m > std::numeric_limits<std::uint32_t>::max() || !by_day_ ||
-        start >= end)
+    const bool covers_window = start <= from_ && end >= to_;  // every order kept is in the period
+    if (!use_index || covers_window || m < period_index_min || m > std::numeric_limits<std::uint32_t>::max() ||
+        !by_day_ || start >= end)
       return p;
     const detail::OrdersByDay& ix = by_day();
     if (ix.first.empty()) return p;
