@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The project's one entry point: installs what is missing, builds, then runs a job.
-#   ./dev.sh demo [ARGS]   the C++ demo on a generated sample company
+#   ./dev.sh demo [ARGS]   `downline demo [ARGS]`: a generated sample company (CSV in demo-data/)
 #   ./dev.sh test          every test, C++ (ctest) and Python (pytest)
 #   ./dev.sh bench [ARGS]  the benchmarks (see benchmarks/README.md)
 #   ./dev.sh sanitize      the C++ and Python tests on an ASan + UBSan build (build-asan/)
@@ -16,7 +16,8 @@ PY=$ROOT/.venv/bin/python
 PACKAGES=(g++ cmake ninja-build libboost-dev libboost-graph-dev libeigen3-dev nlohmann-json3-dev pybind11-dev doctest-dev
           python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
           python3-numpy python3-pandas python3-scipy python3-pytest python3-statsmodels python3-matplotlib
-          python3-nbformat python3-nbclient python3-ipykernel python3-jinja2
+          python3-nbformat python3-nbclient python3-ipykernel python3-jinja2 python3-tqdm python3-notebook
+          chromium
           clang libclang-rt-14-dev)
 
 say() { printf '[dev.sh] %s\n' "$*" >&2; }
@@ -100,7 +101,7 @@ case $cmd in
   build) build ;;
   demo)
     build >&2
-    exec "$BUILD/downline-cli" demo --dir "$ROOT/demo-data" "$@" ;;
+    cd "$ROOT" && exec "$ROOT/.venv/bin/downline" demo "$@" ;;
   test)
     build
     ctest --test-dir "$BUILD" --output-on-failure

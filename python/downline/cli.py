@@ -32,18 +32,49 @@ EXIT_BAD_INPUT = 2
 
 
 class _Progress:
-    """Steps with their time on stderr: ``[downline] reading orders ... 1.23 s``."""
+    """A command's steps on stderr: a bar with the share of its steps done (tqdm's, or a
+    line per step of the project's own where tqdm is not installed or stderr is not a
+    terminal) and each step's time, ``[downline] reading orders.csv: 1.23 s``. A context manager: the bar is closed on exit,
+    before any error is printed. ``total`` is the expected number of steps (it grows when
+    more are run)."""
 
-    def __init__(self, quiet: bool) -> None:
-        self.quiet = quiet
+    def __init__(self, quiet: bool, total: int) -> None:
+        self.quiet, self.total, self.done = quiet, total, 0
+        self._bar: Any = None
+        if not quiet and sys.stderr.isatty():
+            try:
+                from tqdm import tqdm
+            except ImportError:  # the project's own bar, one line per step
+                return
+            self._bar = tqdm(total=total, file=sys.stderr, leave=True, dynamic_ncols=True,
+                             bar_format="[downline] {percentage:3.0f}%|{bar:24}| {n}/{total} {desc} [{elapsed}]")
+
+    def __enter__(self) -> "_Progress":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._bar is not None:
+            self._bar.set_description_str("done")
+            self._bar.close()
 
     def step(self, what: str, run: Callable[[], Any]) -> Any:
-        if not self.quiet:
-            print(f"[downline] {what} ...", end="", file=sys.stderr, flush=True)
+        if self.quiet:
+            return run()
+        self.total = max(self.total, self.done + 1)
+        if self._bar is not None:
+            self._bar.total = self.total
+            self._bar.set_description_str(what + " ...")
         t0 = time.perf_counter()
         out = run()
-        if not self.quiet:
-            print(f" {time.perf_counter() - t0:.2f} s", file=sys.stderr, flush=True)
+        seconds = time.perf_counter() - t0
+        self.done += 1
+        if self._bar is not None:
+            self._bar.write(f"[downline] {what}: {seconds:.2f} s", file=sys.stderr)
+            self._bar.update(1)
+        else:
+            filled = 24 * self.done // self.total
+            print(f"[downline] {100 * self.done // self.total:3d}%|{'#' * filled}{' ' * (24 - filled)}| "
+                  f"{what}: {seconds:.2f} s", file=sys.stderr, flush=True)
         return out
 
 
@@ -94,11 +125,6 @@ def _with_lines(exc: InputError, frame: pd.DataFrame, column: str, path: Path) -
 
 
 # ------------------------------------------------------------------------- the report
-def _month_of(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """[first day of as_of's month, the day after as_of): the demo's period of volumes."""
-    return as_of.replace(day=1), as_of + pd.Timedelta(days=1)
-
-
 def _volume_month(as_of: pd.Timestamp, month: Optional[tuple]) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The report's period of volumes, [first day, first day of the next month): the month
     given (``--month``; it must begin by ``as_of``), else the last full calendar month up
@@ -171,15 +197,15 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
 
     progress.step(f"writing {len(tables)} CSV files", lambda: _write_csvs(tables, out, _MONEY_TABLES))
     figures = [("lifecycle", "Life-cycle matrix", lc.plot),
-               ("survival", "Survival from enrolment, by enrolment year", lambda: km.plot(ci_show=False)),
+               ("survival", "Survival from enrolment, by enrolment year", lambda: km.plot(at_risk_counts=True)),
                ("cohorts", "Cohort retention (first-order month)", cr.plot)]
     if len(largest):
         leader = largest.index[0]
-        if net.frontline(leader).size:
+        if net.frontline(leader).size:  # a leader with recruits: its legs and its organisation
             figures.append(("legs", f"Legs of {leader}",
                             lambda: net.plot_legs(leader, orders, start=start, end=end, as_of=vol_as_of,
                                                   **vol_args)))
-        if largest["gv"].iloc[0] > 0:
+        if net.frontline(leader).size and largest["gv"].iloc[0] > 0:
             figures.append(("organisation", f"Organisation of {leader} by GV",
                             lambda: net.plot_organisation(leader, orders, levels=4, start=start, end=end,
                                                           as_of=vol_as_of, **vol_args)))
@@ -240,44 +266,72 @@ def _save_plots(out: Path, figures: list) -> list:
     return made
 
 
+def _html_image(images: list, name: str) -> str:
+    """The plot ``name`` at its own size (every plot is drawn to fit the page), or "" when
+    it was not drawn."""
+    titles = dict(images)
+    if name not in titles:
+        return ""
+    return f'<p><img src="{name}.png" alt="{html.escape(titles[name])}"></p>'
+
+
 def _html_page(as_of: pd.Timestamp, about: str, tables: dict, images: list) -> str:
     parts = [
         f"<h1>downline report as of {as_of.date()}</h1>",
         f"<p>{html.escape(about)}</p>",
         _html_table(tables, "Largest organisations", "largest_organisations", ",.2f"),
+        _html_image(images, "legs"), _html_image(images, "organisation"),
         _html_table(tables, "Life-cycle matrix", "lifecycle_matrix"),
+        _html_image(images, "lifecycle"),
         _html_table(tables, "Migration between life-cycle segments (rows: before, columns: now)",
                     "migration_matrix"),
         _html_table(tables, "RFM segments", "rfm_segments"),
         _html_table(tables, "Participant types", "participant_types"),
         _html_table(tables, "Median survival (days from enrolment to churn)", "median_survival"),
-        "<h2>Cohort retention</h2><p>The heatmap below; every cell in "
-        '<a href="cohort_shares.csv">cohort_shares.csv</a> and <a href="cohort_counts.csv">cohort_counts.csv</a>.</p>',
+        _html_image(images, "survival"),
+        "<h2>Cohort retention</h2><p>Share of each first-order month's customers who order again in each later "
+        'month; every cell in <a href="cohort_shares.csv">cohort_shares.csv</a> and '
+        '<a href="cohort_counts.csv">cohort_counts.csv</a>.</p>',
+        _html_image(images, "cohorts"),
     ]
-    return _page("downline report", parts, tables, images)
+    return _page("downline report", parts, tables, [])
 
 
 # ------------------------------------------------------------------------- commands
 def _demo(args: argparse.Namespace) -> int:
     import downline as dl
+    from .readers import read_company_files
 
-    progress = _Progress(args.quiet)
-    people, orders = progress.step(f"generating a sample company of {args.participants:,} participants",
-                                   lambda: dl.sample(args.participants, seed=args.seed))
-    as_of = orders["ordered_on"].max().normalize()
-    start, end = _month_of(as_of)
-    net = progress.step("building the network",
-                        lambda: dl.Network.from_frame(people, enrolled_on="enrolled_on", kind="kind"))
-    vol = progress.step("volumes", lambda: net.volumes(orders, start=start, end=end))
-    lc = progress.step("life-cycle segments", lambda: dl.lifecycle(orders, as_of))
-    print(f"{net!r}; {len(orders):,} orders to {as_of.date()}")
-    print(f"\nThe {args.top} largest organisations, {start.date()} to {as_of.date()}:")
+    out = Path(args.dir)
+    with _Progress(args.quiet, total=7) as progress:
+        people, orders = progress.step(f"generating a sample company of {args.participants:,} participants",
+                                       lambda: dl.sample(args.participants, seed=args.seed))
+        files = out / "participants.csv", out / "orders.csv"
+        progress.step(f"writing {files[0]} and {files[1]}", lambda: _write_sample(people, orders, out))
+        people, orders = read_company_files(*files, enrolled_on="enrolled_on", kind="kind", step=progress.step)
+        as_of = orders["ordered_on"].max().normalize()
+        start, end = _volume_month(as_of, None)
+        net = progress.step("building the network",
+                            lambda: dl.Network.from_frame(people, enrolled_on="enrolled_on", kind="kind"))
+        vol = progress.step(f"volumes of {start:%Y-%m}", lambda: net.volumes(orders, start=start, end=end))
+        lc = progress.step("life-cycle segments", lambda: dl.lifecycle(orders, as_of, participants=net))
+    print(f"{net!r}; {len(orders):,} orders to {as_of.date()}, in {files[0]} and {files[1]}")
+    print(f"\nThe {args.top} largest organisations of {start:%B %Y}:")
     cols = ["gv", "pv", "power_leg", "lesser_legs", "downline", "frontline", "height"]
     with pd.option_context("display.float_format", "{:,.0f}".format, "display.width", 120):
-        print(vol.sort_values("gv", ascending=False).head(args.top)[cols].to_string())
+        print(vol.sort_values(["gv", "downline"], ascending=False).head(args.top)[cols].to_string())
         print(f"\nLife-cycle matrix as of {as_of.date()} ({lc.no_purchase:,} without a purchase):")
         print(lc.matrix.to_string())
+    print(f"\nNext: downline report --participants {files[0]} --orders {files[1]} --as-of {as_of.date()} "
+          f"--out report")
     return 0
+
+
+def _write_sample(people: pd.DataFrame, orders: pd.DataFrame, out: Path) -> None:
+    """The sample company as a back office exports it: ISO dates, money in cents."""
+    out.mkdir(parents=True, exist_ok=True)
+    people.to_csv(out / "participants.csv", index=False, date_format="%Y-%m-%d")
+    orders.to_csv(out / "orders.csv", index=False, date_format="%Y-%m-%d", float_format="%.2f")
 
 
 def _naming_lines(args: argparse.Namespace, people: pd.DataFrame, orders: pd.DataFrame,
@@ -295,11 +349,11 @@ def _naming_lines(args: argparse.Namespace, people: pd.DataFrame, orders: pd.Dat
 
 
 def _report(args: argparse.Namespace) -> int:
-    progress = _Progress(args.quiet)
     as_of = pd.Timestamp(args.as_of)
-    people, orders = read_company(args, progress)
-    _naming_lines(args, people, orders,
-                  lambda: build_report(people, orders, as_of, Path(args.out), args, args.top, progress, args.month))
+    with _Progress(args.quiet, total=13) as progress:
+        people, orders = read_company(args, progress)
+        _naming_lines(args, people, orders, lambda: build_report(people, orders, as_of, Path(args.out), args,
+                                                                 args.top, progress, args.month))
     print(f"report written to {Path(args.out) / 'index.html'}")
     return 0
 
@@ -411,16 +465,16 @@ def _commissions_page(plan: Any, period: str, tables: dict, images: list) -> str
 
 
 def _commissions(args: argparse.Namespace) -> int:
-    progress = _Progress(args.quiet)
-    plan = progress.step(f"reading the plan {args.plan}", lambda: _load_plan(args.plan))
-    other = progress.step(f"reading the plan {args.compare}", lambda: _load_plan(args.compare)) \
-        if args.compare else None
     months = args.month if args.month else args.months
-    if other is not None and months[0] != months[1]:
+    if args.compare and months[0] != months[1]:
         raise InputError("--compare compares one month: give --month, not --months")
-    people, orders = read_company(args, progress, need_enrolment=False)
-    _naming_lines(args, people, orders, lambda: build_commissions(plan, people, orders, months, Path(args.out), args,
-                                                                  args.top, progress, other))
+    with _Progress(args.quiet, total=7 + bool(args.compare) * 2) as progress:
+        plan = progress.step(f"reading the plan {args.plan}", lambda: _load_plan(args.plan))
+        other = progress.step(f"reading the plan {args.compare}", lambda: _load_plan(args.compare)) \
+            if args.compare else None
+        people, orders = read_company(args, progress, need_enrolment=False)
+        _naming_lines(args, people, orders, lambda: build_commissions(plan, people, orders, months, Path(args.out),
+                                                                      args, args.top, progress, other))
     print(f"commissions written to {Path(args.out) / 'index.html'}")
     return 0
 
@@ -505,11 +559,15 @@ def parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action="version", version=f"downline {__version__}")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser("demo", help="volumes and segments of a generated sample company",
-                          description="Generates a deterministic sample company and prints its largest "
-                                      "organisations and its life-cycle matrix.")
+                          description="Generates a deterministic sample company, writes it to --dir as "
+                                      "participants.csv and orders.csv, reads them back with downline's readers "
+                                      "and prints the largest organisations of the last full month and the "
+                                      "life-cycle matrix.")
     demo.add_argument("--participants", type=_whole_number(1), default=100_000, help="participants (default 100,000)")
     demo.add_argument("--seed", type=_whole_number(0), default=42, help="random seed (default 42)")
     demo.add_argument("--top", type=_whole_number(1), default=10, help="organisations listed (default 10)")
+    demo.add_argument("--dir", type=_out_dir, default="demo-data", metavar="DIR",
+                      help="where the company's participants.csv and orders.csv are written (default demo-data)")
     demo.add_argument("--quiet", action="store_true", help="no progress on stderr")
     demo.set_defaults(run=_demo)
 

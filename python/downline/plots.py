@@ -31,14 +31,31 @@ def _axes(ax: Any, figsize: Optional[tuple] = None) -> Any:
     return ax
 
 
+#: The largest figure a plot makes of its own (inches): shown whole on a page or a
+#: notebook at 90-100 dpi, so that its text keeps its size.
+MAX_FIGSIZE = (12.0, 9.0)
+#: The room a tick label needs along its axis (inches): labels closer than this are thinned.
+_LABEL_ROOM = 0.17
+
+
+def _figsize(width: float, height: float) -> tuple:
+    return min(width, MAX_FIGSIZE[0]), min(height, MAX_FIGSIZE[1])
+
+
+def _tick_step(n: int, inches: float) -> int:
+    """Every how many of ``n`` cells along ``inches`` of axis a label fits."""
+    return max(1, int(np.ceil(n * _LABEL_ROOM / max(inches, 1e-9))))
+
+
 def heatmap(values: pd.DataFrame, ax: Any = None, cmap: str = "viridis", vmin: Optional[float] = None,
             vmax: Optional[float] = None, text: Optional[Callable[[int, int, float], str]] = None,
             colorbar: Optional[str] = None, xlabel: str = "", ylabel: str = "") -> Any:
     """``values`` (rows down, columns across; NaN cells left blank) as an image with a cell
-    per value, the row and column labels as ticks, and ``text(i, j, value)`` written in each
-    finite cell of at most 900. Returns the Axes."""
+    per value, the row and column labels as ticks (every k-th when they would overlap), and
+    ``text(i, j, value)`` written in each finite cell of at most 900. A figure of its own
+    is at most :data:`MAX_FIGSIZE`. Returns the Axes."""
     shape = values.shape
-    ax = _axes(ax, figsize=(2 + 0.6 * shape[1], 1.2 + 0.4 * shape[0]))
+    ax = _axes(ax, figsize=_figsize(2 + 0.6 * shape[1], 1.2 + 0.4 * shape[0]))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if values.size == 0:  # no cell (a cohort matrix without orders): say so, draw no image
@@ -48,8 +65,7 @@ def heatmap(values: pd.DataFrame, ax: Any = None, cmap: str = "viridis", vmin: O
         return ax
     data = np.ma.masked_invalid(values.to_numpy(dtype=np.float64))
     im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax)
-    ax.set_xticks(range(shape[1]), [str(c) for c in values.columns])
-    ax.set_yticks(range(shape[0]), [str(r) for r in values.index])
+    _label_cells(ax, [str(c) for c in values.columns], [str(r) for r in values.index])
     if text is not None and data.size <= 900:
         lo, hi = im.get_clim()
         for (i, j), v in np.ndenumerate(data.filled(np.nan)):
@@ -62,12 +78,23 @@ def heatmap(values: pd.DataFrame, ax: Any = None, cmap: str = "viridis", vmin: O
     return ax
 
 
+def _label_cells(ax: Any, columns: Sequence[str], rows: Sequence[str]) -> None:
+    """Tick labels for a heatmap's columns and rows, every k-th where they would overlap
+    at the Axes' size."""
+    box = ax.get_position()
+    width, height = ax.figure.get_size_inches()
+    xs = range(0, len(columns), _tick_step(len(columns), box.width * width))
+    ys = range(0, len(rows), _tick_step(len(rows), box.height * height))
+    ax.set_xticks(list(xs), [columns[j] for j in xs])
+    ax.set_yticks(list(ys), [rows[i] for i in ys])
+
+
 def lifecycle_matrix(lc: Any, ax: Any = None, shares: bool = False, cmap: str = "Blues") -> Any:
     """The life-cycle matrix as a heatmap: frequency tiers down, recency tiers across, each
     cell coloured by its count (or share, with ``shares=True``) and labelled with both; the
     customers without a purchase and the active base share in the title."""
     counts, share = lc.matrix, lc.shares
-    ax = _axes(ax, figsize=(3.0 + 1.4 * counts.shape[1], 1.6 + 0.9 * counts.shape[0]))
+    ax = _axes(ax, figsize=_figsize(3.0 + 1.4 * counts.shape[1], 1.6 + 0.9 * counts.shape[0]))
     ax = heatmap(share if shares else counts, ax=ax, cmap=cmap, vmin=0.0,
                  text=lambda i, j, v: f"{int(counts.iat[i, j]):,}\n{share.iat[i, j]:.0%}",
                  colorbar="share of buyers" if shares else "customers",
@@ -103,7 +130,7 @@ def legs(table: pd.DataFrame, leader: Any, ax: Any = None, color: str = "tab:blu
         power = np.append(power[keep], False)
         heights = np.append(heights[keep], heights[rest].sum())
     n = len(heights)
-    ax = _axes(ax, figsize=(max(4.0, min(16.0, 1.0 + 0.3 * n)), 3.5 + (0.6 if n > 10 else 0.0)))
+    ax = _axes(ax, figsize=_figsize(max(4.0, 1.0 + 0.22 * n), 3.5 + (0.6 if n > 10 else 0.0)))
     bars = ax.bar(np.arange(n), heights, color=[power_color if p else color for p in power])
     for bar, label in zip(bars, labels):
         bar.set_gid(label)
@@ -227,7 +254,7 @@ def cohort_heatmap(cr: CohortRetention, ax: Any = None, cmap: str = "viridis", a
                  ylabel="cohort (customers)")
     if not shares.size:
         return ax
-    ax.set_yticks(range(len(shares)), [f"{c} ({int(n):,})" for c, n in zip(shares.index, sizes)])
+    _label_cells(ax, [str(c) for c in shares.columns], [f"{c} ({int(n):,})" for c, n in zip(shares.index, sizes)])
     if annotate and shares.size <= 900:
         for i, n in enumerate(sizes):
             ax.text(0, i, f"{int(n):,}", ha="center", va="center", fontsize="small", color="black")
@@ -273,7 +300,7 @@ def organisation(net: Network, id: Hashable, orders: Any, levels: int = 4, min_s
 def plan_ranks(ev: Evaluation, ax: Any = None, color: str = "tab:blue") -> Any:
     """Participants per rank (bars, lowest rank first), each labelled with its count; the
     title gives the period, the payout and the payout ratio. Returns the Axes."""
-    ax = _axes(ax, figsize=(1.5 + 0.9 * max(len(ev.ranks), 1), 3.6))
+    ax = _axes(ax, figsize=_figsize(1.5 + 0.9 * max(len(ev.ranks), 1), 3.6))
     names = [str(r) for r in ev.ranks.index]
     bars = ax.bar(names, ev.ranks.to_numpy(), color=color)
     ax.bar_label(bars, labels=[f"{v:,}" for v in ev.ranks.to_numpy()], fontsize=8)
@@ -290,7 +317,7 @@ def plan_run(run: Run, ax: Any = None) -> Any:
     Returns the Axes of the bars."""
     from .plan import BONUSES
 
-    ax = _axes(ax, figsize=(1.5 + 0.5 * len(run.periods), 3.6))
+    ax = _axes(ax, figsize=_figsize(1.5 + 0.5 * len(run.periods), 3.6))
     x = np.arange(len(run.periods))
     bottom = np.zeros(len(x))
     for b in BONUSES:

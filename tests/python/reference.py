@@ -126,3 +126,24 @@ def cdnow_master(data) -> pd.DataFrame:
                      names=["customer_id", "date", "cds", "dollar_value"])
     df["date"] = pd.to_datetime(df["date"].astype(str), format="%Y%m%d")
     return df
+
+
+def brute_lifecycle(orders, as_of, f_tiers, r_tiers, universe):
+    """Life-cycle segments by the definition, customer by customer: frequency = distinct
+    order days up to as_of, recency = days since the last; tiers as given."""
+    as_of = pd.Timestamp(as_of)
+    days = orders.assign(day=orders["ordered_on"].dt.normalize())
+    days = days[days["day"] <= as_of]
+    rows = {}
+    for pid, g in days.groupby("participant_id"):
+        f = g["day"].nunique()
+        r = (as_of - g["day"].max()).days
+        ft = [name for name, lo in f_tiers if f >= lo][-1]
+        rt = next(name for name, hi in r_tiers if hi is None or r <= hi)
+        rows[pid] = (f, r, ft, rt)
+    out = []
+    for pid in universe:
+        f, r, ft, rt = rows.get(pid, (0, None, None, None))
+        out.append({"id": pid, "frequency": f, "recency": r, "frequency_tier": ft, "recency_tier": rt,
+                    "segment": None if ft is None else f"{ft} {rt}"})
+    return pd.DataFrame(out).set_index("id")

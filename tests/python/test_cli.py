@@ -281,3 +281,37 @@ def test_files_that_are_not_utf8_text_are_named_by_the_reader(company, tmp_path)
     nul.write_bytes((text[:first] + line2 + "\0" + text[first + len(line2):]).encode())
     assert f"{nul}:2:{len(line2) + 1}: a NUL byte" in _error_line(_run(*base, "--participants", str(nul)))
     assert f"{tmp_path}: is a directory" in _error_line(_run(*base, "--participants", str(tmp_path)))
+
+
+# ------------------------------------------------------------------ issue 25: one demo
+def test_dev_sh_demo_is_the_downline_command():
+    """./dev.sh demo runs the console script ./dev.sh installs, with the user's arguments."""
+    from pathlib import Path
+
+    dev = (Path(__file__).resolve().parents[2] / "dev.sh").read_text()
+    demo = re.search(r"\n  demo\)\n(.*?);;", dev, re.S).group(1)
+    assert 'exec "$ROOT/.venv/bin/downline" demo "$@"' in demo and "downline-cli" not in demo
+    assert "from downline.cli import main" in dev  # the console script .venv/bin/downline
+
+
+def test_demo_writes_the_sample_and_prints_its_largest_organisations(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "downline.cli", "demo", "--participants", "3000", "--seed", "4",
+                        "--top", "5", "--dir", str(tmp_path / "d")], capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    people, orders = dl.sample(3000, seed=4)
+    written = pd.read_csv(tmp_path / "d" / "orders.csv", parse_dates=["ordered_on"])
+    np.testing.assert_array_equal(written["participant_id"], orders["participant_id"])
+    np.testing.assert_array_equal(written["ordered_on"], orders["ordered_on"].dt.normalize())
+    np.testing.assert_allclose(written["amount"], orders["amount"], atol=0.005)
+    assert len(pd.read_csv(tmp_path / "d" / "participants.csv")) == 3000
+    # the largest organisations of the last full month before the last order, as the brute force has them
+    as_of = orders["ordered_on"].max().normalize()
+    end = (as_of + pd.Timedelta(days=1)).replace(day=1)
+    start = end - pd.DateOffset(months=1)
+    want = brute_volumes(people, orders.assign(pv=orders["pv"].round(2)), start=start, end=end)
+    want = want.sort_values(["gv", "downline"], ascending=False).head(5)
+    table = r.stdout.split("largest organisations")[1].split("\n\n")[0].splitlines()[3:]
+    assert [int(line.split()[0]) for line in table] == list(want.index)
+    assert [float(line.split()[1].replace(",", "")) for line in table] == list(want["gv"].round(0))
+    assert f"--as-of {as_of.date()} --out report" in r.stdout
+    assert re.search(r"\[downline\] 100%\|#+\| life-cycle segments: [\d.]+ s", r.stderr), r.stderr

@@ -208,3 +208,27 @@ def test_cohort_heatmap_colours_months_after_the_first_and_marks_a_partial_month
     else:
         assert hatched == []
     assert ax.get_xlabel() == "months since the cohort month" and ax.get_ylabel() == "cohort (customers)"
+
+
+def test_a_large_cohort_heatmap_fits_the_page_with_labels_apart():
+    """60 monthly cohorts drawn for the plot (customer k first orders in month k and again
+    the month after): the figure stays within MAX_FIGSIZE, the tick labels it keeps name
+    their own rows and columns and do not overlap, and no cell's value is lost."""
+    months = pd.date_range("2019-01-01", periods=60, freq="MS")
+    orders = pd.DataFrame({"participant_id": np.repeat(np.arange(60), 2),
+                           "ordered_on": np.ravel(np.column_stack([months, months + pd.DateOffset(months=1)]))})
+    cr = dl.cohort_retention(orders, "2023-12-31")
+    ax = cr.plot()
+    width, height = ax.figure.get_size_inches()
+    assert width <= dl.plots.MAX_FIGSIZE[0] and height <= dl.plots.MAX_FIGSIZE[1]
+    image = np.ma.filled(ax.images[0].get_array(), np.nan)
+    assert image.shape == (60, 60) and np.all(image[:59, 1] == 1.0) and np.isnan(image[59, 1])
+    ax.figure.canvas.draw()
+    for axis, name in ((ax.yaxis, "y"), (ax.xaxis, "x")):
+        labels = axis.get_ticklabels()
+        assert 5 <= len(labels) < 60, name  # thinned, not all 60 on top of each other
+        boxes = sorted((t.get_window_extent() for t in labels), key=lambda b: b.y0 if name == "y" else b.x0)
+        for a, b in zip(boxes, boxes[1:]):
+            assert (a.y1 <= b.y0) if name == "y" else (a.x1 <= b.x0), (name, a, b)
+    rows = {round(p): t.get_text() for p, t in zip(ax.get_yticks(), ax.get_yticklabels())}
+    assert rows[0] == "2019-01 (1)" and all(rows[i].startswith(f"{months[i]:%Y-%m} ") for i in rows)

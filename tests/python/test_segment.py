@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import downline as dl
-from reference import cdnow_master
+from reference import brute_lifecycle, cdnow_master
 
 pytestmark = pytest.mark.filterwarnings("ignore::downline.DroppedRowsWarning")
 
@@ -76,25 +76,6 @@ def random_orders(rng, n_customers, n_orders, with_missing=False):
     amount = np.round(rng.normal(40, 30, size=n_orders), 2)  # some negative: refunds
     orders = pd.DataFrame({"participant_id": who, "ordered_on": when, "amount": amount})
     return ids, orders
-
-
-def brute_lifecycle(orders, as_of, f_tiers, r_tiers, universe):
-    as_of = pd.Timestamp(as_of)
-    days = orders.assign(day=orders["ordered_on"].dt.normalize())
-    days = days[days["day"] <= as_of]
-    rows = {}
-    for pid, g in days.groupby("participant_id"):
-        f = g["day"].nunique()
-        r = (as_of - g["day"].max()).days
-        ft = [name for name, lo in f_tiers if f >= lo][-1]
-        rt = next(name for name, hi in r_tiers if hi is None or r <= hi)
-        rows[pid] = (f, r, ft, rt)
-    out = []
-    for pid in universe:
-        f, r, ft, rt = rows.get(pid, (0, None, None, None))
-        out.append({"id": pid, "frequency": f, "recency": r, "frequency_tier": ft, "recency_tier": rt,
-                    "segment": None if ft is None else f"{ft} {rt}"})
-    return pd.DataFrame(out).set_index("id")
 
 
 TIERS = [
