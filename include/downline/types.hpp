@@ -54,6 +54,9 @@ struct TypeOptions {
   int subscriber_months = 3;     ///< k: months with an order needed to be a subscriber
   int subscriber_window = 3;     ///< m: the last m calendar months, as_of's month included (1..32)
   index_t leader_downline = 20;  ///< n: downline size (as of as_of) that makes a leader
+  /// The Activity's value column whose value > 0 makes a row an order (the money, so that
+  /// refunds are not activity); empty: the volumes.
+  std::string order_value;
 };
 
 /// The calendar month of a day as a month count (year * 12 + month - 1).
@@ -62,8 +65,8 @@ inline std::int64_t month_index(day_t day) noexcept {
   return static_cast<std::int64_t>(c.year) * 12 + static_cast<std::int64_t>(c.month) - 1;
 }
 
-/// Every participant's type (preorder). An order is one with pv > 0 (refunds are not
-/// activity). A participant is in the network as of the date when they and their upline
+/// Every participant's type (preorder). An order is one with pv > 0, or with
+/// `opt.order_value` > 0 when that value column is named (refunds are not activity). A participant is in the network as of the date when they and their upline
 /// enrolled on or before it (as in volumes()); without enrolment dates everyone is, and
 /// builders cannot be told (InputError). Orders after as_of are ignored.
 inline std::vector<ParticipantType> participant_types(const Network& net, const Activity& act,
@@ -104,10 +107,10 @@ inline std::vector<ParticipantType> participant_types(const Network& net, const 
   std::vector<std::uint32_t> months(un, 0);
   const auto& node = act.nodes();
   const auto& day = act.days();
-  const auto& pv = act.volumes();
+  const Array<double>& value = opt.order_value.empty() ? act.volumes() : act.values(opt.order_value);
   for (std::size_t i = 0; i < node.size(); ++i) {
     const day_t d = day[i];
-    if (d > opt.as_of || !(pv[i] > 0.0)) continue;
+    if (d > opt.as_of || !(value[i] > 0.0)) continue;
     const index_t k = node[i];
     if (d > from) ordered[k] = 1;
     if (d >= sub_from)

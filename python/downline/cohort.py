@@ -68,7 +68,7 @@ class CohortRetention:
 
 def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "first_order",
                      participants: Any = None, by: Any = None, participant: str = "participant_id",
-                     date: str = "ordered_on", amount: Optional[str] = None, id: str = "id",
+                     date: str = "ordered_on", amount: Optional[str] = "amount", id: str = "id",
                      enrolled_on: str = "enrolled_on", missing: str = "raise",
                      unknown: str = "raise") -> CohortRetention:
     """Cohort retention matrix of every customer at ``as_of`` (default: the last order day).
@@ -79,7 +79,8 @@ def cohort_retention(orders: pd.DataFrame, as_of: Any = None, cohort: str = "fir
     participants enrolled after ``as_of`` left out and orders before the enrolment month
     not counted. ``by``: a Series of group labels indexed by customer id (for example a
     participant attribute or each participant's leader) to split every cohort by group.
-    With ``amount`` given, rows with an amount <= 0 (refunds) are not activity."""
+    Rows whose ``amount`` is <= 0 (refunds) are not activity, when the orders have that
+    column (default ``"amount"``; ``None``: every row counts)."""
     choice(cohort, "cohort", ("first_order", "enrolment"))
     universe = None
     enrol = None

@@ -19,6 +19,21 @@ from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .ids import factorize_ids, id_array, id_index
 
 
+#: The money column's default name. Where the orders have a column of that name, rows
+#: whose amount is <= 0 (refunds) are not order days in every per-customer analysis
+#: (docs/concepts.md, "Refunds"); another name given must be a column.
+AMOUNT = "amount"
+
+
+def money_column(orders: object, amount: Optional[str]) -> Optional[str]:
+    """The money column an analysis reads: ``amount``, or None when it is the default name
+    and the orders are a DataFrame without that column. (An Activity always has money:
+    its value column of that name, else its volumes.)"""
+    if amount == AMOUNT and isinstance(orders, pd.DataFrame) and AMOUNT not in orders.columns:
+        return None
+    return amount
+
+
 class _Columns(NamedTuple):
     """The order columns as the core reads them: ids (int64, or labels), int64 date ticks
     (``per_day`` a day; NaT the int64 minimum), float64 amounts or None."""
@@ -59,6 +74,7 @@ class Orders:
         self._unknown = choice(unknown, "unknown", ("raise", "drop"))
         self._participant = participant
         self._warned = False
+        amount = money_column(orders, amount)
         customers = None  # an Activity's customers, when it numbered them
         if mapped is not None:
             cols, customers = mapped(amount, participant, participants is None)

@@ -60,13 +60,14 @@ def _churn_arrays(participants: Any, orders: pd.DataFrame, as_of: Any, churn_aft
 
 
 def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int = 90,
-          participant: str = "participant_id", date: str = "ordered_on", amount: Optional[str] = None,
+          participant: str = "participant_id", date: str = "ordered_on", amount: Optional[str] = "amount",
           id: str = "id", enrolled_on: str = "enrolled_on", missing: str = "raise",
           unknown: str = "raise") -> pd.DataFrame:
     """Every participant's churn status at ``as_of`` (docs/concepts.md "Retention").
 
-    Activity dates are the enrolment date and every order day up to ``as_of`` (with
-    ``amount`` given, rows with an amount <= 0 are refunds, not activity). A participant has
+    Activity dates are the enrolment date and every order day up to ``as_of`` (rows whose
+    ``amount`` is <= 0 are refunds, not activity, when the orders have that column:
+    default ``"amount"``, ``None`` for every row). A participant has
     **churned** when more than ``churn_after`` days passed since the last activity (the
     "Lost" side of the life-cycle recency tiers: 90 days since is still not churned); the
     event time is the last activity, duration = last activity - enrolment. Otherwise the
@@ -92,7 +93,7 @@ def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int 
 
 def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, leaders: Optional[Sequence[Hashable]] = None,
               top: int = 10, churn_after: int = 90, include_self: bool = True,
-              participant: str = "participant_id", date: str = "ordered_on", amount: Optional[str] = None,
+              participant: str = "participant_id", date: str = "ordered_on", amount: Optional[str] = "amount",
               missing: str = "raise", unknown: str = "raise", alpha: float = 0.05,
               ci: str = "log-log") -> Any:
     """Kaplan-Meier retention curves of leaders' organisations, all in one call.

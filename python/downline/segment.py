@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import dates_of_days, day_number, flag, timestamp, whole_number
+from ._convert import column, dates_of_days, day_number, flag, timestamp, whole_number
 from ._html import summary_html
 from .errors import InputError
 from .ids import id_index
@@ -231,7 +231,7 @@ def _segment_codes(s: _core.OrderSummary, as_of_day: int, f_lo: np.ndarray, r_hi
 
 def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_id", date: str = "ordered_on",
               frequency_tiers: Sequence = FREQUENCY_TIERS, recency_tiers: Sequence = RECENCY_TIERS,
-              participants: Any = None, amount: Optional[str] = None, missing: str = "raise",
+              participants: Any = None, amount: Optional[str] = "amount", missing: str = "raise",
               unknown: str = "raise") -> Lifecycle:
     """The customer life-cycle matrix (purchase frequency x recency) at ``as_of``.
 
@@ -245,14 +245,14 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
 
     Customers: everyone in ``orders`` (sorted by id), or ``participants`` (a Network or a
     sequence of ids) so that participants without orders are counted as "no purchase".
-    Every order row counts, unless ``amount`` names a money column: rows with an amount
-    <= 0 (refunds) are then not orders (docs/concepts.md: refunds are not activity).
-    Missing participants or dates: see :func:`order_summary`.
+    Rows whose ``amount`` is <= 0 (refunds) are not orders, when the orders have that
+    column (default ``"amount"``; ``amount=None``: every row counts; docs/concepts.md,
+    "Refunds"). Missing participants or dates: see :func:`order_summary`.
     """
     f_names, f_lo, r_names, r_hi = _checked_tiers(frequency_tiers, recency_tiers)
     as_of_day = day_number(as_of, "as_of")
     o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
-    s = o.summary(as_of_day, positive_only=amount is not None, fields=("days", "last"))
+    s = o.summary(as_of_day, positive_only=o.amount is not None, fields=("days", "last"))
     c = _segment_codes(s, as_of_day, f_lo, r_hi)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
     segments = pd.DataFrame({
@@ -366,6 +366,10 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
         raise InputError(f"bins: expected a dict with keys among 'R', 'F', 'M', got {bins!r}")
     bins = bins or {}
     o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
+    if o.amount is None:  # monetary needs the money: here the default column is required
+        if amount is None:
+            raise InputError("rfm: amount=None, but monetary needs the orders' money column")
+        column(orders, amount)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
     s = o.summary(as_of_day, positive_only=True, fields=("days", "last", "amount"))
     cuts = [_cut_edges(bins[k], k) if k in bins else None for k in ("R", "F", "M")]
@@ -424,8 +428,8 @@ class Migration:
 
 def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "participant_id",
               date: str = "ordered_on", frequency_tiers: Sequence = FREQUENCY_TIERS,
-              recency_tiers: Sequence = RECENCY_TIERS, participants: Any = None, amount: Optional[str] = None,
-              missing: str = "raise", unknown: str = "raise") -> Migration:
+              recency_tiers: Sequence = RECENCY_TIERS, participants: Any = None,
+              amount: Optional[str] = "amount", missing: str = "raise", unknown: str = "raise") -> Migration:
     """The migration matrix: customers counted by (life-cycle segment at ``t0``, segment
     at ``t1``), with the states "no purchase" (enrolled, no order up to the date) and
     "not yet enrolled".
@@ -448,7 +452,7 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
     enrolled = None
     if isinstance(participants, Network):
         enrolled = participants._enrolment_days()
-    rows_rule = amount is not None
+    rows_rule = o.amount is not None
     # the first row's day, for the enrolment from first rows below: from t1's summary when
     # it counts every row
     reuse = enrolled is None and participants is None and not rows_rule

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import numpy as np
 import pandas as pd
@@ -11,6 +11,7 @@ from . import _core
 from ._convert import day_number, whole_number
 from .errors import InputError
 from .network import Activity, Network
+from .orders import money_column
 
 __all__ = ["TYPES", "participant_types"]
 
@@ -22,7 +23,7 @@ _NOT_ENROLLED = len(TYPES)
 def participant_types(network: Network, orders: Any, as_of: Any, participant: str = "participant_id",
                       date: str = "ordered_on", pv: str = "pv", lookback_days: int = 365,
                       subscriber_months: int = 3, subscriber_window: int = 3, leader_downline: int = 20,
-                      unknown: str = "raise") -> pd.Series:
+                      unknown: str = "raise", amount: Optional[str] = "amount") -> pd.Series:
     """Every participant's type at ``as_of`` from their orders and the network.
 
     Rules (docs/concepts.md, thresholds as parameters), the strongest that holds wins, in the
@@ -36,7 +37,9 @@ def participant_types(network: Network, orders: Any, as_of: Any, participant: st
     * ``consumer``: ordered in the lookback window (and recruited no one in it);
     * ``inactive``: none of these.
 
-    An order is a row with pv > 0 (refunds are not activity). The network needs
+    An order is a row with amount > 0 when the orders have the money column ``amount``
+    (default ``"amount"``; an Activity's value column of that name), else with pv > 0:
+    refunds are not activity. The network needs
     enrolment dates (``Network.from_frame(..., enrolled_on=...)``); participants not in
     the network as of the date (they or their upline enrolled later, as in ``volumes``)
     get a missing type. ``orders``: a DataFrame or an :class:`Activity` mapped onto
@@ -56,20 +59,22 @@ def participant_types(network: Network, orders: Any, as_of: Any, participant: st
     if not network._has_enrolment:
         raise InputError("participant types need enrolment dates: build the network with enrolled_on=... "
                          "(a builder recruited someone in the lookback window)")
+    money = money_column(orders, amount)
     if isinstance(orders, Activity):
         act = orders
         if act.network is not network:
             raise InputError("this Activity was mapped onto another network")
+        money = money if money in act.values else None
     else:
         # Only the days the rules look at are mapped (ids of other orders are not looked up).
         month = pd.Timestamp(np.datetime64(day, "D")).to_period("M") - (months - 1)
         first = min(day - lookback + 1, day_number(month.start_time, "as_of"))
         act = network.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
-                               _window=(first, day + 1))
+                               values=[money] if money is not None else (), _window=(first, day + 1))
     if len(network) == 0:  # the core cannot tell that an empty network has enrolment dates
         codes = np.empty(0, dtype=np.int8)
     else:
-        codes = _core.participant_types(network._core, act._core, day, lookback, k, months, leader)
+        codes = _core.participant_types(network._core, act._core, day, lookback, k, months, leader, money or "")
         codes = codes.astype(np.int8)
     codes[codes == _NOT_ENROLLED] = -1
     return pd.Series(pd.Categorical.from_codes(codes, categories=list(TYPES), ordered=True),

@@ -4,6 +4,8 @@
 #include <pybind11/pybind11.h>
 
 #include <cstdint>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "common.hpp"
@@ -18,13 +20,14 @@ void bind_types(py::module_& m) {
   m.def(
       "participant_types",
       [](const Network& net, const Activity& act, day_t as_of, int lookback_days,
-         int subscriber_months, int subscriber_window, index_t leader_downline) {
+         int subscriber_months, int subscriber_window, index_t leader_downline, std::string order_value) {
         TypeOptions opt;
         opt.as_of = as_of;
         opt.lookback_days = lookback_days;
         opt.subscriber_months = subscriber_months;
         opt.subscriber_window = subscriber_window;
         opt.leader_downline = leader_downline;
+        opt.order_value = std::move(order_value);
         Array<std::uint8_t> rows;
         {
           py::gil_scoped_release release;
@@ -37,6 +40,7 @@ void bind_types(py::module_& m) {
       },
       py::arg("network"), py::arg("activity"), py::arg("as_of"), py::arg("lookback_days"),
       py::arg("subscriber_months"), py::arg("subscriber_window"), py::arg("leader_downline"),
+      py::arg("order_value") = "",
       "Participant type codes (ParticipantType) in input row order");
   py::list names;
   for (int t = 0; t <= static_cast<int>(ParticipantType::not_enrolled); ++t)

@@ -159,3 +159,28 @@ TEST_CASE("category sums equal explicit descendant sets") {
   CHECK_THROWS_WITH_AS(category_sums(net, bad, nullptr, 3, true, out.data()),
                        doctest::Contains("1 category code(s) >= 3 at rows 1"), InputError);
 }
+
+TEST_CASE("participant types read the money column when named: refunds are not orders") {
+  // 1 sponsors 2 and 3 (enrolled on day 0); as of day 40, lookback 30 days. 2's only row in
+  // the window is a refund with positive points; 3 buys.
+  const Network net({1, 2, 3}, {no_sponsor, 1, 1}, {0, 0, 0});
+  const std::vector<id_type> pid{2, 3};
+  const std::vector<day_t> day{35, 36};
+  const std::vector<double> pv{5.0, 5.0}, amount{-12.0, 20.0};
+  const Activity act(net, pid.data(), day.data(), pv.data(), pid.size(), UnknownPolicy::raise,
+                     {{"amount", amount.data()}});
+  TypeOptions opt;
+  opt.as_of = 40;
+  opt.lookback_days = 30;
+  auto type_of = [&](id_type id, const std::vector<ParticipantType>& t) {
+    return t[static_cast<std::size_t>(net.find(id))];
+  };
+  const std::vector<ParticipantType> by_pv = participant_types(net, act, opt);
+  CHECK(type_of(2, by_pv) == ParticipantType::consumer);  // pv 5 > 0
+  opt.order_value = "amount";
+  const std::vector<ParticipantType> by_money = participant_types(net, act, opt);
+  CHECK(type_of(2, by_money) == ParticipantType::inactive);  // a refund: no order
+  CHECK(type_of(3, by_money) == ParticipantType::consumer);
+  opt.order_value = "cv";
+  CHECK_THROWS_AS(participant_types(net, act, opt), InputError);  // no such value column
+}

@@ -130,7 +130,10 @@ def cdnow_master(data) -> pd.DataFrame:
 
 def brute_lifecycle(orders, as_of, f_tiers, r_tiers, universe):
     """Life-cycle segments by the definition, customer by customer: frequency = distinct
-    order days up to as_of, recency = days since the last; tiers as given."""
+    order days up to as_of, recency = days since the last; tiers as given. Rows whose
+    amount is <= 0 (refunds) are not order days when the orders have an amount column."""
+    if "amount" in orders.columns:
+        orders = orders[orders["amount"] > 0]
     as_of = pd.Timestamp(as_of)
     days = orders.assign(day=orders["ordered_on"].dt.normalize())
     days = days[days["day"] <= as_of]
