@@ -74,9 +74,9 @@ class Activity {
   /// or out of range; day numbers are otherwise taken as they are); `pv_at(i) -> double`
   /// its volume. Rows with a bad day or a non-finite volume raise InputError(bad_value)
   /// naming the rows (0-based).
-  /// With a window [from, to), only the orders of those days are kept and only their ids
-  /// are looked up (days and volumes of every row are still checked): the fast path for a
-  /// single period.
+  /// With a window [from, to), only the orders of those days are kept (every row is still
+  /// checked: its day, its volume and its participant, so that an unknown participant is
+  /// an error, or dropped, whatever the window): the fast path for a single period.
   /// `values`: other per-order columns kept with them (see values()).
   template <class DayAt, class PvAt>
   Activity(const Network& net, const id_type* participant, std::size_t n, DayAt day_at, PvAt pv_at,
@@ -506,9 +506,21 @@ class Activity {
       for (std::size_t base = b; base < e; base += chunk) {
         const std::size_t stop = e - base < chunk ? e : base + chunk;
         const std::size_t m = select(base, stop, out, rows, days, vols);
-        net.index().find_rows(participant, rows, m, found);
-        for (std::size_t j = 0; j < m; ++j)
-          if (found[j] == npos) out.unknown_rows.push_back(static_cast<id_type>(rows[j]));
+        if (windowed) {
+          // every row's participant is looked up, in the window or not: an unknown one is
+          // an error (or dropped) whatever the period
+          std::size_t all[chunk];
+          index_t found_all[chunk];
+          for (std::size_t i = base; i < stop; ++i) all[i - base] = i;
+          net.index().find_rows(participant, all, stop - base, found_all);
+          for (std::size_t i = base; i < stop; ++i)
+            if (found_all[i - base] == npos) out.unknown_rows.push_back(static_cast<id_type>(i));
+          for (std::size_t j = 0; j < m; ++j) found[j] = found_all[rows[j] - base];
+        } else {
+          net.index().find_rows(participant, rows, m, found);
+          for (std::size_t j = 0; j < m; ++j)
+            if (found[j] == npos) out.unknown_rows.push_back(static_cast<id_type>(rows[j]));
+        }
         if (windowed) {
           out.node.insert(out.node.end(), found, found + m);
           out.day.insert(out.day.end(), days, days + m);

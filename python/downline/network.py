@@ -620,9 +620,10 @@ class Network:
             active means any order with pv > 0 in the period.
         unknown : {"raise", "drop"}
             Orders of participants not in the network: see :meth:`activity`. Given a
-            DataFrame, ``volumes`` maps only the orders inside the period (and up to
-            ``as_of``), so only those are checked against the network; every row's date and
-            pv are checked. Use :meth:`activity` to map (and check) every order once.
+            DataFrame, ``volumes`` keeps only the orders inside the period (and up to
+            ``as_of``) but checks every row: its date, its pv and its participant, so that an
+            unknown participant is an error (or dropped) whatever the period. Use
+            :meth:`activity` to map (and check) every order once for many periods.
         columns : list of str, optional
             Only these columns, in this order (default: all of them). ``["pv", "gv"]``
             (or either alone) without ``as_of`` skips the rest of the table: one pass over
@@ -662,8 +663,8 @@ class Network:
             if act.network is not self:
                 raise InputError("this Activity was mapped onto another network")
         else:
-            # One period: only the orders inside it are mapped (every row's date and pv are
-            # still checked; participant ids are looked up for the rows in the period).
+            # One period: only the orders inside it are kept (every row's date, pv and
+            # participant are still checked).
             last = hi if snap is None else min(hi, snap + 1)
             act = self.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
                                 _window=(lo, max(lo, last)))

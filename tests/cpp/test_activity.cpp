@@ -63,11 +63,16 @@ TEST_CASE("ticks: a window keeps [from, to) and still checks every row") {
       ticks(2023, 2, 1, 0, ns_per_day),        // the end: out
       ticks(2024, 6, 1, 0, ns_per_day)};       // unknown participant, outside the window
   const std::vector<double> pv{1, 2, 3, 4, 5};
+  // the unknown participant is one whatever the window (issue 25): an error, or dropped
+  CHECK_THROWS_AS(Activity(net, pid.data(), t.data(), ns_per_day, pv.data(), pid.size(),
+                           UnknownPolicy::raise, jan, feb),
+                  InputError);
   const Activity win(net, pid.data(), t.data(), ns_per_day, pv.data(), pid.size(),
-                     UnknownPolicy::raise, jan, feb);
+                     UnknownPolicy::drop, jan, feb);
   REQUIRE(win.size() == 2);
   CHECK(win.volumes() == std::vector<double>{2, 3});
   CHECK(win.days() == std::vector<day_t>{jan, feb - 1});
+  CHECK(win.dropped_rows() == std::vector<id_type>{4});
 
   std::vector<std::int64_t> bad = t;
   bad[3] = NaT;

@@ -141,7 +141,11 @@ def test_one_period_maps_only_its_orders_but_checks_every_row():
     net = dl.Network.from_frame(frame([1, 2], [None, 1]))
     orders = pd.DataFrame({"participant_id": [1, 2, 99], "ordered_on": ["2024-01-05", "2024-01-06", "2023-06-01"],
                            "pv": [1.0, 2.0, 3.0]})
-    v = net.volumes(orders, start="2024-01-01", end="2024-02-01")  # order of 99 is outside the period
+    # 99 is unknown whatever the period (issue 25): outside it too, an error or dropped
+    with pytest.raises(dl.UnknownIdError, match="99"):
+        net.volumes(orders, start="2024-01-01", end="2024-02-01")
+    with pytest.warns(dl.DroppedRowsWarning, match="1 order"):
+        v = net.volumes(orders, start="2024-01-01", end="2024-02-01", unknown="drop")
     assert v.loc[1, "gv"] == 3.0
     with pytest.raises(dl.UnknownIdError, match="99"):
         net.volumes(orders, start="2023-01-01", end="2024-02-01")

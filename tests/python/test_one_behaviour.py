@@ -107,3 +107,41 @@ def test_customers_whose_rows_are_all_refunds_are_no_purchase():
     assert ch.loc[2, "last_activity"] == pd.Timestamp("2023-01-02") and bool(ch.loc[2, "churned"])
     assert ch.loc[3, "last_activity"] == pd.Timestamp("2023-06-20") and not bool(ch.loc[3, "churned"])
     np.testing.assert_array_equal(dl.cohort_retention(orders, AS_OF).sizes.to_numpy(), [2])  # 1 and 3
+
+
+# every function that reads orders with a period or a date, as a user calls it
+def _plan():
+    return dl.CompensationPlan.example()
+
+
+WITH_A_PERIOD = {
+    "volumes of a month": lambda net, o, **kw: net.volumes(o, start="2023-05-01", end="2023-06-01", **kw),
+    "volumes as of a date": lambda net, o, **kw: net.volumes(o, as_of="2022-01-31", **kw),
+    "legs": lambda net, o, **kw: net.legs(net.ids[0], o, start="2023-05-01", end="2023-06-01", **kw),
+    "activity": lambda net, o, **kw: net.activity(o, **kw),
+    "participant_types": lambda net, o, **kw: dl.participant_types(net, o, AS_OF, **kw),
+    "plan.evaluate": lambda net, o, **kw: _plan().evaluate(net, o, start="2023-05-01", **kw),
+    "plan.run": lambda net, o, **kw: _plan().run(net, o, start="2023-04-01", end="2023-06-01", **kw),
+    "compare_plans": lambda net, o, **kw: dl.compare_plans(_plan(), _plan(), net, o, start="2023-05-01", **kw),
+    "lifecycle": lambda net, o, **kw: dl.lifecycle(o, AS_OF, participants=net, **kw),
+    "migration": lambda net, o, **kw: dl.migration(o, "2023-03-31", AS_OF, participants=net, **kw),
+    "rfm": lambda net, o, **kw: dl.rfm(o, AS_OF, participants=net, **kw),
+    "churn": lambda net, o, **kw: dl.churn(net, o, AS_OF, **kw),
+    "retention": lambda net, o, **kw: net.retention(o, AS_OF, top=2, **kw),
+    "cohort_retention": lambda net, o, **kw: dl.cohort_retention(o, AS_OF, participants=net, **kw),
+}
+
+
+@pytest.mark.parametrize("name", WITH_A_PERIOD)
+@pytest.mark.parametrize("when", ["2019-03-02", "2023-05-10", "2025-01-15"])  # before, in, after the period
+def test_unknown_participants_are_checked_on_every_row_whatever_the_period(company, name, when):
+    net, orders, _ = company
+    stranger = pd.DataFrame({"participant_id": [424242], "ordered_on": [pd.Timestamp(when)], "amount": [5.0],
+                             "pv": [4.0]})
+    with_stranger = pd.concat([orders, stranger], ignore_index=True)
+    with pytest.raises(dl.UnknownIdError, match="424242") as err:
+        WITH_A_PERIOD[name](net, with_stranger)
+    assert err.value.ids == [424242]
+    # dropped on request, with a warning that names it, and then the answer without it
+    with pytest.warns(dl.DroppedRowsWarning, match="424242"):
+        WITH_A_PERIOD[name](net, with_stranger, unknown="drop")
