@@ -387,7 +387,9 @@ class Network:
     def __repr__(self) -> str:
         roots = int((self._core.parents < 0).sum())
         depth = int(self._core.depths.max()) if len(self) else 0
-        return f"<downline.Network: {len(self):,} participants, {roots:,} roots, max depth {depth}>"
+        n = len(self)
+        return (f"<downline.Network: {n:,} participant{'s' * (n != 1)}, {roots:,} root{'s' * (roots != 1)}, "
+                f"max depth {depth}>")
 
     def _repr_html_(self) -> str:
         depths = pd.Series(self._core.depths).value_counts().sort_index()

@@ -2,7 +2,8 @@
 docs/internals.md.
 
 - ```python blocks of one file run in order in one namespace, in a fresh directory, as a
-  user pasting them one after the other would run them.
+  user pasting them one after the other would run them; a block followed at once by a
+  ```text block must print exactly that text (the README's hello world and its output).
 - ```sh / ```bash lines that call the ``downline`` command run it (``python -m
   downline.cli``, as the installed console script does) in a fresh directory holding the
   ``people.csv`` and ``orders.csv`` the README's report example names; each must exit 0.
@@ -13,6 +14,8 @@ docs/internals.md.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
 import re
 import shlex
@@ -78,12 +81,37 @@ def test_python_blocks_run(doc, tmp_path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     namespace: dict = {"__name__": "__main__"}
+    shown = printed_output(doc)
     try:
         for _, line, src in code:
-            # line numbers in a traceback are the document's
-            exec(compile("\n" * line + src, f"{ROOT / doc}", "exec"), namespace)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out):
+                # line numbers in a traceback are the document's
+                exec(compile("\n" * line + src, f"{ROOT / doc}", "exec"), namespace)
+            if line in shown:
+                assert _lines(out.getvalue()) == _lines(shown[line]), \
+                    f"{doc}:{line}: the block prints\n{out.getvalue()}\nnot what the document shows\n{shown[line]}"
     finally:
         plt.close("all")
+
+
+def printed_output(doc: str) -> dict:
+    """{line of a python block: the text block right after it}: what the block prints."""
+    text = (ROOT / doc).read_text(encoding="utf-8")
+    out = {}
+    fences = list(FENCE.finditer(text))
+    for a, b in zip(fences, fences[1:]):
+        if a.group(1).strip() == "python" and b.group(1).strip() == "text" and not text[a.end():b.start()].strip():
+            out[text.count("\n", 0, a.start()) + 1] = b.group(2)
+    return out
+
+
+def _lines(text: str) -> list:
+    return [line.rstrip() for line in text.strip("\n").splitlines()]
+
+
+def test_the_readme_hello_world_shows_its_output():
+    assert len(printed_output("README.md")) >= 1
 
 
 # ----------------------------------------------------------------------- command line
@@ -175,4 +203,17 @@ def test_the_corpus_sizes_quoted_are_the_tests():
     internals = (ROOT / "docs" / "internals.md").read_text(encoding="utf-8")
     assert f"**Bad-input corpus: {cpp + python} bad inputs**" in internals
     assert f"{cpp} in C++" in internals and f"{python} through the Python API" in internals
-    assert f"A corpus of {cpp + python} bad inputs" in (ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"a corpus of {cpp + python} bad inputs" in (ROOT / "README.md").read_text(encoding="utf-8").lower()
+
+
+def test_the_readme_pictures_are_there_and_the_script_draws_them(tmp_path):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.findall(r'src="(docs/img/[\w-]+\.png)"', readme)
+    assert len(shown) >= 3
+    for path in shown:
+        assert (ROOT / path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
+    r = subprocess.run([sys.executable, str(ROOT / "docs" / "pictures.py"), "--out", str(tmp_path),
+                        "--participants", "3000"], capture_output=True, text=True, timeout=300,
+                       env=dict(os.environ, PYTHONPATH=str(Path(dl.__file__).parents[1])))
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.glob("*.png")) == sorted(Path(p).name for p in shown)
