@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import numbers
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -227,6 +227,28 @@ def column(frame: pd.DataFrame, name: str) -> pd.Series:
     if isinstance(found, pd.DataFrame):  # duplicate column names: which one is meant?
         raise InputError(f"column {name!r} appears {found.shape[1]} times in the frame: rename or drop all but one")
     return found
+
+
+def column_names(value: Any, name: str, among: Optional[Sequence[str]] = None, what: str = "") -> list:
+    """The list of column names given as the argument ``name`` (``values``, ``columns``):
+    an iterable of str that is not itself a str, each name once and, with ``among``, each
+    one of those (``what`` says of what: "of the volumes"); InputError naming the argument
+    and the names otherwise."""
+    try:
+        names = None if isinstance(value, str) else list(value)
+    except TypeError:
+        names = None
+    if names is None or not all(isinstance(c, str) for c in names):
+        raise InputError(f"{name}: expected a list of column names, not {value!r}")
+    twice = sorted({c for c in names if names.count(c) > 1})
+    if twice:
+        raise InputError(f"{name}: {', '.join(map(repr, twice))} named twice")
+    if among is not None:
+        unknown = [c for c in names if c not in among]
+        if unknown:
+            raise InputError(f"{name}: {', '.join(map(repr, unknown))} not a column {what} "
+                             f"(columns: {', '.join(among)})".replace("  ", " "))
+    return names
 
 
 #: Day 0 of the day numbers (days since 1970-01-01).

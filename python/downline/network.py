@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import (check_days, choice, column, flag, date_ticks, dates_of_days, day_number, float_column, real_number, real_values,
+from ._convert import (check_days, choice, column, column_names, flag, date_ticks, dates_of_days, day_number, float_column, real_number, real_values,
                        whole_number)
 from ._html import summary_html
 from ._messages import (at_rows, is_default_index, label as _label, relabelled, rows as _rows, show as _show,
@@ -36,13 +36,7 @@ def _text_column(values: Any) -> bool:
 
 def _value_columns(orders: pd.DataFrame, names: Sequence[str]) -> list:
     """The value columns named (Network.activity's ``values``) as (name, float64 array)."""
-    if isinstance(names, str) or not all(isinstance(c, str) for c in names):
-        raise InputError(f"values: expected a list of column names, not {names!r}")
-    names = list(names)
-    twice = sorted({c for c in names if names.count(c) > 1})
-    if twice:
-        raise InputError(f"values: {', '.join(map(repr, twice))} named twice")
-    return [(c, float_column(orders, c)) for c in names]
+    return [(c, float_column(orders, c)) for c in column_names(names, "values")]
 
 
 def _network_error(kind: str, rows: Sequence[int], index: pd.Index, sponsors: np.ndarray,
@@ -643,17 +637,7 @@ class Network:
         if columns is None:
             columns = every
         else:
-            if isinstance(columns, str):
-                raise InputError(f"columns must be a list of column names, not the string {columns!r}")
-            if not hasattr(columns, "__iter__"):
-                raise InputError(f"columns must be a list of column names, not {columns!r}")
-            columns = list(columns)
-            bad = [c for c in columns if c not in every]
-            if bad:
-                raise InputError(f"unknown volumes column(s) {bad}; the columns are {every}")
-            dup = sorted({c for c in columns if columns.count(c) > 1})
-            if dup:
-                raise InputError(f"volumes column(s) asked for more than once: {dup}")
+            columns = column_names(columns, "columns", every, "of the volumes")
         lo = day_number(start, "start") if start is not None else _DAY_MIN
         hi = day_number(end, "end") if end is not None else _DAY_MAX
         if lo > hi:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import day_number
+from ._convert import column_names, day_number
 from .errors import InputError
 from .network import Activity, Network
 
@@ -266,20 +266,10 @@ def _mapped(network: Network, orders: Any, lo: int, hi: int, participant: str, d
 
 def _run_columns(columns: Any) -> tuple:
     """The columns a run keeps, checked, in the frame's order."""
-    try:
-        names = list(columns) if not isinstance(columns, str) else None
-    except TypeError:
-        names = None
-    if names is None or not all(isinstance(c, str) for c in names):
-        raise InputError(f"columns: expected a list of column names, not {columns!r}")
+    names = column_names(columns, "columns", RUN_COLUMNS, "of a run")
     if not names:
         raise InputError("columns: give at least one column (None keeps them all)")
-    columns = names
-    unknown = [c for c in columns if c not in RUN_COLUMNS]
-    if unknown:
-        raise InputError(f"columns: {', '.join(map(repr, unknown))} not a column of a run "
-                         f"(columns: {', '.join(RUN_COLUMNS)})")
-    return tuple(c for c in RUN_COLUMNS if c in columns)
+    return tuple(c for c in RUN_COLUMNS if c in names)
 
 
 def _frame(plan: CompensationPlan, core: _core.PlanEvaluation, index: pd.Index,

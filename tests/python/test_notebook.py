@@ -84,3 +84,10 @@ def test_the_downline_command_is_installed_in_the_environment():
     command = Path(sys.prefix) / "bin" / "downline"
     r = subprocess.run([str(command), "--version"], capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout.startswith("downline "), r.stderr
+
+
+def test_jupyter_notebook_opens_from_the_environment():
+    """The README's `.venv/bin/python -m notebook examples/quickstart.ipynb`: the notebook
+    server ./dev.sh installs (Debian's python3-notebook) runs from this interpreter."""
+    r = subprocess.run([sys.executable, "-m", "notebook", "--version"], capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout.strip()[:1].isdigit(), r.stderr

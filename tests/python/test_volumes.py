@@ -65,11 +65,11 @@ def test_selected_columns_are_checked():
     rng = np.random.default_rng(1)
     people, orders = random_company(50, "random", rng)
     net = dl.Network.from_frame(people)
-    with pytest.raises(dl.InputError, match=r"unknown volumes column\(s\) \['level_4'\]"):
+    with pytest.raises(dl.InputError, match=r"columns: 'level_4' not a column of the volumes \(columns: pv, gv"):
         net.volumes(orders, levels=3, columns=["gv", "level_4"])
-    with pytest.raises(dl.InputError, match="more than once"):
+    with pytest.raises(dl.InputError, match="columns: 'gv' named twice"):
         net.volumes(orders, columns=["gv", "gv"])
-    with pytest.raises(dl.InputError, match="not the string"):
+    with pytest.raises(dl.InputError, match="columns: expected a list of column names, not 'gv'"):
         net.volumes(orders, columns="gv")
 
 
