@@ -240,12 +240,15 @@ def _page(title: str, parts: list, tables: dict, images: list) -> str:
 
 
 def _write_csvs(tables: dict, out: Path, money: Sequence[str] = ()) -> None:
-    """Every table as out/<name>.csv; the float columns of the tables named in `money` in
-    cents (11728.02, not the sum's 11728.020000000002)."""
+    """Every table as out/<name>.csv, the bytes of ``table.to_csv`` (written by
+    :func:`downline._csvwrite.write_csv`); the float columns of the tables named in `money`
+    in cents (11728.02, not the sum's 11728.020000000002)."""
+    from ._csvwrite import write_csv
+
     for name, table in tables.items():
         if name in money:
             table = table.round({c: 2 for c in table.columns if pd.api.types.is_float_dtype(table[c].dtype)})
-        table.to_csv(out / f"{name}.csv")
+        write_csv(table, out / f"{name}.csv")
 
 
 def _save_plots(out: Path, figures: list) -> list:

@@ -1,0 +1,79 @@
+"""The command line's CSV writer: the same bytes as ``DataFrame.to_csv`` for every kind of
+column the report writes (and the ones it could), in chunks, and ``to_csv`` itself for
+the frames it leaves to pandas."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from downline import _csvwrite
+from downline._csvwrite import write_csv
+
+
+def same_as_pandas(frame: pd.DataFrame, tmp_path, by_pandas: bool = False) -> None:
+    """write_csv writes the bytes of to_csv (by its own rows, unless ``by_pandas``)."""
+    assert (_csvwrite._frame_text(frame) is None) == by_pandas
+    frame.to_csv(tmp_path / "want.csv")
+    write_csv(frame, tmp_path / "got.csv")
+    assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
+
+
+@pytest.fixture
+def small_chunks(monkeypatch):
+    monkeypatch.setattr(_csvwrite, "CHUNK_ROWS", 7)
+
+
+def mixed(n: int, seed: int = 5) -> pd.DataFrame:
+    """A frame of every kind of column: integers of short and long ranges (negative ones
+    too), floats with NaN, -0.0, huge and tiny values, nullable integers with NA, bools,
+    categoricals with NA and texts to quote, dates with NaT, times, texts."""
+    rng = np.random.default_rng(seed)
+    floats = rng.choice([0.0, -0.0, np.nan, 1e20, 1e-7, -12.5, 0.1 + 0.2, 11728.02, 3.0, -1e16], n)
+    words = np.array(["plain", "with, comma", 'with "quotes"', "", "ünïcode", " spaced "], dtype=object)
+    days = pd.to_datetime("2023-01-01") + pd.to_timedelta(rng.integers(0, 900, n), unit="D")
+    frame = pd.DataFrame({
+        "small": rng.integers(-3, 40, n).astype(np.int32),
+        "large": rng.integers(-10**12, 10**12, n),
+        "positive": rng.integers(0, 10**9, n).astype(np.uint64),
+        "extremes": rng.choice([np.iinfo(np.int64).max, 0, -1, 9, 10, 99, 100], n),
+        "money": floats,
+        "cents": (rng.normal(0, 1e4, n)).round(2),
+        "int64": pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(-5, 5000, n)), dtype="Int64"),
+        "int8": pd.array(rng.integers(1, 6, n), dtype="Int8"),
+        "flag": rng.random(n) < 0.5,
+        "segment": pd.Categorical(rng.choice(words[:3].tolist() + [None], n)),
+        "score": pd.Categorical(rng.integers(111, 556, n)),
+        "enrolled_on": days.where(rng.random(n) < 0.9),
+        "at": days + pd.to_timedelta(rng.integers(0, 86_400, n), unit="s"),
+        "text": rng.choice(words, n),
+    })
+    return frame.set_index(pd.Index(rng.permutation(n) + 1_000_000, name="id"))
+
+
+def test_every_kind_of_column(tmp_path, small_chunks):
+    same_as_pandas(mixed(100), tmp_path)
+
+
+def test_one_chunk_and_one_row(tmp_path):
+    same_as_pandas(mixed(1000), tmp_path)
+    same_as_pandas(mixed(1), tmp_path)
+
+
+def test_text_ids_and_unnamed_index(tmp_path, small_chunks):
+    frame = mixed(50).reset_index(drop=True)
+    same_as_pandas(frame, tmp_path)
+    same_as_pandas(frame.set_index(pd.Index([f"A-{k}" if k % 7 else f'"{k},x"' for k in range(50)])), tmp_path)
+
+
+@pytest.mark.parametrize("frame", [
+    pd.DataFrame({"v": [1, 2]}, index=pd.MultiIndex.from_tuples([(1, "a"), (2, "b")], names=["k", "s"])),
+    pd.DataFrame({"v": ["two\nlines", "one"]}),
+    pd.DataFrame({"v": [1, True, 1.0, "1"]}),
+    pd.DataFrame({"v": ["a\0b", "c"]}),
+    pd.DataFrame({"v": [1.5, 2.5]}, index=[0.5, 1.5]),
+    pd.DataFrame({"v": pd.Series([], dtype=float)}),
+], ids=["multiindex", "line-break", "mixed-objects", "nul", "float-index", "empty"])
+def test_frames_left_to_pandas(frame, tmp_path):
+    same_as_pandas(frame, tmp_path, by_pandas=True)
