@@ -199,16 +199,16 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
     figures = [("lifecycle", "Life-cycle matrix", lc.plot),
                ("survival", "Survival from enrolment, by enrolment year", lambda: km.plot(at_risk_counts=True)),
                ("cohorts", "Cohort retention (first-order month)", cr.plot)]
-    if len(largest):
+    if len(largest):  # drawn from the volumes table, as net.plot_legs and net.plot_organisation would draw them
+        from .plots import legs, organisation_of
+
         leader = largest.index[0]
         if net.frontline(leader).size:  # a leader with recruits: its legs and its organisation
             figures.append(("legs", f"Legs of {leader}",
-                            lambda: net.plot_legs(leader, orders, start=start, end=end, as_of=vol_as_of,
-                                                  **vol_args)))
+                            lambda: legs(net._legs_table(leader, vol, vol_as_of, with_volume=True), leader)))
         if net.frontline(leader).size and largest["gv"].iloc[0] > 0:
             figures.append(("organisation", f"Organisation of {leader} by GV",
-                            lambda: net.plot_organisation(leader, orders, levels=4, start=start, end=end,
-                                                          as_of=vol_as_of, **vol_args)))
+                            lambda: organisation_of(net, leader, lambda: vol["gv"], levels=4)))
     images = progress.step("drawing the plots", lambda: _save_plots(out, figures))
     about = (f"{len(net):,} participants and {len(orders):,} orders. Volumes of {start:%B %Y} "
              f"({start.date()} to {(end - pd.Timedelta(days=1)).date()}); migration from {since.date()}.")

@@ -439,11 +439,20 @@ class Network:
         if unknown_args:
             raise InputError(f"legs: unknown argument(s) {', '.join(unknown_args)} (the volumes arguments legs "
                              f"takes: {', '.join(sorted(_LEG_VOLUME_ARGS))})")
-        rows = self._core.frontline_rows(self._row(id))
+        self._row(id)  # an unknown id is named before any volume is computed
         vol = None
         if as_of is not None:
-            snapshot = orders if orders is not None else self._no_orders()
-            vol = self.volumes(snapshot, as_of=as_of, **volume_args)
+            vol = self.volumes(orders if orders is not None else self._no_orders(), as_of=as_of, **volume_args)
+        elif orders is not None:
+            vol = self.volumes(orders, **volume_args)
+        return self._legs_table(id, vol, as_of, with_volume=orders is not None)
+
+    def _legs_table(self, id: Hashable, vol: Optional[pd.DataFrame], as_of: Any, with_volume: bool) -> pd.DataFrame:
+        """:meth:`legs` from ``vol``, the volumes table it computes (as of ``as_of`` when
+        that is given; None with neither orders nor ``as_of``), so that a caller holding
+        that table (the report) does not compute it again."""
+        rows = self._core.frontline_rows(self._row(id))
+        if as_of is not None:
             where = vol.index.get_indexer(self._ids[[self._row(id)]])
             if where[0] < 0:
                 raise InputError(f"legs: participant {_label(id)} is not in the network as of {as_of} (enrolled "
@@ -455,9 +464,7 @@ class Network:
             size = np.array([self._core.subtree_size(int(r)) for r in rows], dtype=np.int64)
         out = pd.DataFrame({"size": np.asarray(size, dtype=np.int64)}, index=self._ids[rows])
         out.index.name = "leg"
-        if orders is not None:
-            if vol is None:
-                vol = self.volumes(orders, **volume_args)
+        if with_volume:
             if vol.index is self._ids:  # every participant, in row order: no lookup
                 out["volume"] = vol["gv"].to_numpy()[rows]
             else:

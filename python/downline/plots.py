@@ -292,9 +292,18 @@ def organisation(net: Network, id: Hashable, orders: Any, levels: int = 4, min_s
     each participant a rectangle as wide as its share of the GV of ``id``, under its
     sponsor. Rectangles narrower than ``min_share`` are not drawn. ``volume_args`` as
     for :meth:`Network.volumes`. Returns the Axes."""
+    return organisation_of(net, id, lambda: net.volumes(orders, columns=["gv"], **volume_args)["gv"], levels,
+                           min_share, ax)
+
+
+def organisation_of(net: Network, id: Hashable, gv: Callable[[], pd.Series], levels: int = 4,
+                    min_share: float = 0.002, ax: Any = None) -> Any:
+    """:func:`organisation` with the GV given: ``gv()`` returns it by participant id (a
+    participant it leaves out counts 0), so that a caller holding the volumes (the report)
+    does not compute them again. Returns the Axes."""
     rows, parents, rel = net._organisation_levels(id, levels)
-    gv = net.volumes(orders, columns=["gv"], **volume_args)["gv"].reindex(net.ids).fillna(0.0).to_numpy()
-    return icicle(net.ids[rows], parents, rel, gv[rows], id, ax=ax, min_share=min_share)
+    values = gv().reindex(net.ids).fillna(0.0).to_numpy()
+    return icicle(net.ids[rows], parents, rel, values[rows], id, ax=ax, min_share=min_share)
 
 
 def plan_ranks(ev: Evaluation, ax: Any = None, color: str = "tab:blue") -> Any:
