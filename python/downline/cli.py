@@ -174,7 +174,7 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
                        lambda: dl.KaplanMeier().fit(ch["duration"], ch["churned"], groups=year.to_numpy()))
     cr = progress.step("cohort retention", lambda: dl.cohort_retention(orders, as_of, amount=amount, **order_args))
 
-    largest = vol.sort_values(["gv", "downline"], ascending=False).head(top)
+    largest = largest_organisations(vol, top)
     medians = km.median_survival_time_
     tables = {
         "volumes": vol,
@@ -214,6 +214,17 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
              f"({start.date()} to {(end - pd.Timedelta(days=1)).date()}); migration from {since.date()}.")
     (out / "index.html").write_text(_html_page(as_of, about, tables, images), encoding="utf-8")
     return tables
+
+
+def largest_organisations(vol: pd.DataFrame, top: int) -> pd.DataFrame:
+    """The ``top`` rows of the volumes table with the largest GV, then the largest
+    downline: ``vol.sort_values(["gv", "downline"], ascending=False).head(top)``, sorting
+    only the rows whose GV reaches the top-th largest (the sort is stable, so ties keep
+    their order)."""
+    gv = vol["gv"].to_numpy()
+    if top < len(vol) and not np.isnan(gv).any():
+        vol = vol[gv >= np.partition(gv, len(gv) - top)[len(gv) - top]]
+    return vol.sort_values(["gv", "downline"], ascending=False).head(top)
 
 
 def _html_table(tables: dict, title: str, key: str, fmt: Optional[str] = None) -> str:
@@ -322,7 +333,7 @@ def _demo(args: argparse.Namespace) -> int:
     print(f"\nThe {args.top} largest organisations of {start:%B %Y}:")
     cols = ["gv", "pv", "power_leg", "lesser_legs", "downline", "frontline", "height"]
     with pd.option_context("display.float_format", "{:,.0f}".format, "display.width", 120):
-        print(vol.sort_values(["gv", "downline"], ascending=False).head(args.top)[cols].to_string())
+        print(largest_organisations(vol, args.top)[cols].to_string())
         print(f"\nLife-cycle matrix as of {as_of.date()} ({lc.no_purchase:,} without a purchase):")
         print(lc.matrix.to_string())
     print(f"\nNext: downline report --participants {files[0]} --orders {files[1]} --as-of {as_of.date()} "

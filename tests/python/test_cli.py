@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import downline as dl
-from downline.cli import main
+from downline.cli import largest_organisations, main
 from reference import brute_volumes
 
 pytest.importorskip("matplotlib")
@@ -54,6 +54,15 @@ def test_report_volumes_are_the_brute_force_volumes(company, report):
         np.testing.assert_array_equal(got[col].to_numpy(), want[col].to_numpy(), err_msg=col)
     top = pd.read_csv(report / "largest_organisations.csv", index_col=0)
     assert list(top.index) == list(want.sort_values(["gv", "downline"], ascending=False).index[:10])
+
+
+@pytest.mark.parametrize("top", [1, 3, 10, 50, 300, 400])
+def test_largest_organisations_are_the_head_of_the_whole_sort(top):
+    rng = np.random.default_rng(3)
+    vol = pd.DataFrame({"gv": rng.choice([0.0, 1.5, 2.0, 7.25], 300), "downline": rng.integers(0, 4, 300),
+                        "pv": rng.random(300)}, index=rng.permutation(300) + 10)
+    want = vol.sort_values(["gv", "downline"], ascending=False).head(top)
+    pd.testing.assert_frame_equal(largest_organisations(vol, top), want)
 
 
 def test_report_lifecycle_and_cohorts_match_pandas(company, report):
