@@ -17,8 +17,6 @@ CHUNK_ROWS = 65_536
 #: table of every number between them.
 SHORT_RANGE = 1 << 16
 
-_POWERS_OF_TEN = 10 ** np.arange(1, 20, dtype=np.uint64)
-
 #: A column's text: (width, fill), fill(block, start, stop) writing rows start:stop into a
 #: (rows, width) block of bytes, NUL where a text is shorter than the width.
 ColumnText = tuple[int, Callable[[np.ndarray, int, int], None]]
@@ -84,35 +82,79 @@ def _integer_text(values: np.ndarray) -> ColumnText:
 
 
 def _digits_text(values: np.ndarray) -> ColumnText:
-    """Integers digit by digit, right-aligned in the width of the longest, "-" before the
-    negative ones."""
+    """Integers digit by digit: "-" first for the negative ones, then the digits
+    right-aligned in the width of the longest (the NULs between are dropped)."""
     negative = values < 0
-    magnitude = np.abs(values)
-    width = len(str(int(magnitude.max()))) + bool(negative.any())
-    magnitude = magnitude.astype(np.uint32 if magnitude.max() < 1 << 32 else np.uint64)
-    ten = magnitude.dtype.type(10)
+    magnitude = _unsigned(np.abs(values))
+    sign = int(negative.any())
+    digits = _digit_count(magnitude)
 
     def fill(block: np.ndarray, start: int, stop: int) -> None:
-        rest = magnitude[start:stop]
-        for k in range(width - 1, -1, -1):
-            tens = rest // ten
-            block[:, k] = np.where((rest > 0) | (k == width - 1), rest - tens * ten + ord("0"), 0)
-            rest = tens
-        rows = np.flatnonzero(negative[start:stop])
-        digits = 1 + np.searchsorted(_POWERS_OF_TEN, magnitude[start + rows], side="right")
-        block[rows, width - 1 - digits] = ord("-")
+        if sign:
+            block[:, 0] = np.where(negative[start:stop], ord("-"), 0)
+        _put_digits(block[:, sign:], magnitude[start:stop])
 
-    return width, fill
+    return sign + digits, fill
+
+
+def _cents_texts(values: np.ndarray) -> Optional[np.ndarray]:
+    """Floats that are all whole cents (each the double nearest a number of cents, as
+    ``round(2)`` leaves them) below 10**13, as pandas writes them (Python's shortest repr:
+    12.5, 0.07, 3.0, -0.0), made from the cents: "-" first for the negative ones, the whole
+    part right-aligned, ".", one or two digits (fixed-width bytes; the NULs between are
+    dropped when written). None for any other floats."""
+    with np.errstate(invalid="ignore"):
+        if not (np.abs(values) < 1e13).all():
+            return None
+        cents = np.rint(values * 100)
+        if not (cents / 100 == values).all():
+            return None
+    negative = np.signbit(values)
+    whole, part = np.divmod(_unsigned(np.abs(cents).astype(np.int64)), 100)
+    tens, ones = np.divmod(part, 10)
+    sign, digits = int(negative.any()), _digit_count(whole)
+    block = np.zeros((len(values), sign + digits + 3), dtype=np.uint8)
+    if sign:
+        block[:, 0] = np.where(negative, ord("-"), 0)
+    _put_digits(block[:, sign:sign + digits], whole)
+    block[:, sign + digits] = ord(".")
+    block[:, sign + digits + 1] = tens + ord("0")
+    block[:, sign + digits + 2] = np.where(ones > 0, ones + ord("0"), 0)
+    return block.view(f"S{block.shape[1]}").ravel()
+
+
+def _unsigned(magnitude: np.ndarray) -> np.ndarray:
+    """Non-negative integers as uint32 when they fit (faster to divide), else uint64."""
+    return magnitude.astype(np.uint32 if magnitude.max() < 1 << 32 else np.uint64)
+
+
+def _digit_count(magnitude: np.ndarray) -> int:
+    """The digits of the largest of these non-negative integers."""
+    return len(str(int(magnitude.max())))
+
+
+def _put_digits(block: np.ndarray, magnitude: np.ndarray) -> None:
+    """Non-negative integers into a (rows, width) block, right-aligned, NUL before."""
+    rest = magnitude
+    ten = magnitude.dtype.type(10)
+    width = block.shape[1]
+    for k in range(width - 1, -1, -1):
+        tens = rest // ten
+        block[:, k] = np.where((rest > 0) | (k == width - 1), rest - tens * ten + ord("0"), 0)
+        rest = tens
 
 
 def _distinct_text(column: pd.Series) -> Optional[ColumnText]:
-    """Every distinct value written once by pandas (next to a constant column, so that an
-    empty string is not quoted as a lone field), each row's text taken from them; "" for a
-    missing value. Floats are told apart by their bits (-0.0 is written as such). None
-    when a text holds a line break or a NUL."""
+    """Every distinct value written once (whole cents from the cents, anything else by
+    pandas, next to a constant column so that an empty string is not quoted as a lone
+    field), each row's text taken from them; "" for a missing value. Floats are told apart
+    by their bits (-0.0 is written as such). None when a text holds a line break or a NUL."""
     if _numpy_kind(column.dtype) == "f":
         codes, bits = pd.factorize(column.to_numpy().view(f"i{column.dtype.itemsize}"))
         uniques = bits.view(column.dtype)
+        texts = _cents_texts(uniques) if column.dtype == np.float64 else None
+        if texts is not None:
+            return _table_text(codes, texts)
     else:
         codes, uniques = pd.factorize(column.array)
     lines = pd.DataFrame({"v": uniques, "_": 0}).to_csv(index=False, header=False).split(os.linesep)
@@ -148,4 +190,4 @@ def _rows(columns: list[ColumnText], start: int, stop: int) -> bytes:
         fill(block[:, at:at + w], start, stop)
         at += w
     block[:, at:] = end
-    return block[block != 0].tobytes()
+    return block.tobytes().translate(None, b"\0")

@@ -40,6 +40,7 @@ def mixed(n: int, seed: int = 5) -> pd.DataFrame:
         "extremes": rng.choice([np.iinfo(np.int64).max, 0, -1, 9, 10, 99, 100], n),
         "money": floats,
         "cents": (rng.normal(0, 1e4, n)).round(2),
+        "refunds": rng.choice([-0.0, 0.0, 0.01, -0.07, 0.1, 3.0, 12.5, -12.34, 9999999999999.99, 123456.78], n),
         "int64": pd.array(np.where(rng.random(n) < 0.2, None, rng.integers(-5, 5000, n)), dtype="Int64"),
         "int8": pd.array(rng.integers(1, 6, n), dtype="Int8"),
         "flag": rng.random(n) < 0.5,
@@ -65,6 +66,17 @@ def test_text_ids_and_unnamed_index(tmp_path, small_chunks):
     frame = mixed(50).reset_index(drop=True)
     same_as_pandas(frame, tmp_path)
     same_as_pandas(frame.set_index(pd.Index([f"A-{k}" if k % 7 else f'"{k},x"' for k in range(50)])), tmp_path)
+
+
+def test_whole_cents_from_the_cents(tmp_path, small_chunks):
+    rng = np.random.default_rng(8)
+    cents = np.concatenate([rng.integers(-10**15 + 1, 10**15, 300), rng.integers(-2000, 2000, 300)]) / 100
+    frame = pd.DataFrame({"a": cents, "b": np.append(cents[1:], -0.0), "c": rng.normal(0, 1e6, 600).round(2)})
+    assert all(_csvwrite._cents_texts(frame[c].to_numpy()) is not None for c in frame)
+    assert _csvwrite._cents_texts(np.array([0.1 + 0.2, 1.0])) is None
+    assert _csvwrite._cents_texts(np.array([np.nan, 1.0])) is None
+    assert _csvwrite._cents_texts(np.array([1e13, 1.0])) is None
+    same_as_pandas(frame, tmp_path)
 
 
 @pytest.mark.parametrize("frame", [
