@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, Hashable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -17,20 +17,27 @@ CHUNK_ROWS = 65_536
 #: table of every number between them.
 SHORT_RANGE = 1 << 16
 
+#: Integer columns of a longer range: how many rows are sampled to tell ids (all distinct:
+#: digit by digit) from counts (values repeated: a table of the distinct values).
+SAMPLE_ROWS = 4096
+
 #: A column's text: (width, fill), fill(block, start, stop) writing rows start:stop into a
 #: (rows, width) block of bytes, NUL where a text is shorter than the width.
 ColumnText = tuple[int, Callable[[np.ndarray, int, int], None]]
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
+def write_csv(frame: pd.DataFrame, path: Path, cents: Sequence[Hashable] = ()) -> None:
     """``frame.to_csv(path)``, the same bytes: the header line by pandas, the rows put
     together by numpy from each column's text (integers digit by digit, every other column
-    one text per distinct value, that value as pandas writes it). A frame it cannot vouch
-    for (a MultiIndex, an index of neither integers nor str, objects other than str, a
-    value holding a line break or a NUL) is written by ``to_csv`` itself."""
-    columns = _frame_text(frame)
+    one text per distinct value, that value as pandas writes it). The float columns named
+    in ``cents`` are written as ``frame.round({c: 2 for c in cents}).to_csv(path)`` writes
+    them (each distinct value rounded, not a rounded copy of the frame). A frame it cannot
+    vouch for (a MultiIndex, an index of neither integers nor str, objects other than str,
+    a value holding a line break or a NUL, a column of ``cents`` not float64) is written by
+    ``to_csv`` itself."""
+    columns = _frame_text(frame, cents)
     if columns is None:
-        frame.to_csv(path)
+        frame.round({c: 2 for c in cents}).to_csv(path)
         return
     with open(path, "wb") as f:
         f.write(frame.head(0).to_csv().encode("utf-8"))
@@ -38,24 +45,30 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
             f.write(_rows(columns, start, min(len(frame), start + CHUNK_ROWS)))
 
 
-def _frame_text(frame: pd.DataFrame) -> Optional[list[ColumnText]]:
-    """The text of the index and of every column, or None when to_csv must write the frame."""
+def _frame_text(frame: pd.DataFrame, cents: Sequence[Hashable] = ()) -> Optional[list[ColumnText]]:
+    """The text of the index and of every column (those named in ``cents`` rounded to
+    cents), or None when to_csv must write the frame."""
     index = frame.index
     if len(frame) == 0 or isinstance(index, pd.MultiIndex) or isinstance(frame.columns, pd.MultiIndex):
         return None
     if not (_numpy_kind(index.dtype) in ("i", "u") or pd.api.types.infer_dtype(index, skipna=False) == "string"):
         return None
     out = []
-    for column in [index.to_series()] + [frame.iloc[:, j] for j in range(frame.shape[1])]:
-        text = _column_text(column)
+    columns = [(index.to_series(), False)] + [(frame.iloc[:, j], frame.columns[j] in cents)
+                                              for j in range(frame.shape[1])]
+    for column, rounded in columns:
+        text = _column_text(column, rounded)
         if text is None:
             return None
         out.append(text)
     return out
 
 
-def _column_text(column: pd.Series) -> Optional[ColumnText]:
-    """A column's text (integers digit by digit, else one text per distinct value), or None."""
+def _column_text(column: pd.Series, cents: bool = False) -> Optional[ColumnText]:
+    """A column's text (integers digit by digit or from a table, else one text per distinct
+    value; with ``cents``, a float64 column rounded to cents), or None."""
+    if cents:
+        return _distinct_text(column, cents=True) if column.dtype == np.float64 else None
     if _numpy_kind(column.dtype) in ("i", "u"):
         values = column.to_numpy()
         if len(values) and np.iinfo(np.int64).min < values.min() and values.max() <= np.iinfo(np.int64).max:
@@ -73,12 +86,20 @@ def _numpy_kind(dtype: object) -> str:
 
 def _integer_text(values: np.ndarray) -> ColumnText:
     """Integers as decimal digits: from a table of every number between the least and the
-    greatest when that range is short, else digit by digit."""
+    greatest when that range is short, from a table of the distinct values when a sample
+    of the rows repeats values, else digit by digit."""
     low, high = int(values.min()), int(values.max())
     if high - low < SHORT_RANGE:
         width = max(len(str(low)), len(str(high)))
         return _table_text(values - low, np.arange(low, high + 1).astype(f"S{width}"))
-    return _digits_text(values)
+    sample = values[::max(1, len(values) // SAMPLE_ROWS)]
+    if 2 * len(np.unique(sample)) > len(sample):
+        return _digits_text(values)
+    codes, uniques = pd.factorize(values)
+    width, fill = _digits_text(uniques)
+    texts = np.zeros((len(uniques), width), dtype=np.uint8)
+    fill(texts, 0, len(uniques))
+    return _table_text(codes, texts.view(f"S{width}").ravel())
 
 
 def _digits_text(values: np.ndarray) -> ColumnText:
@@ -144,14 +165,15 @@ def _put_digits(block: np.ndarray, magnitude: np.ndarray) -> None:
         rest = tens
 
 
-def _distinct_text(column: pd.Series) -> Optional[ColumnText]:
+def _distinct_text(column: pd.Series, cents: bool = False) -> Optional[ColumnText]:
     """Every distinct value written once (whole cents from the cents, anything else by
     pandas, next to a constant column so that an empty string is not quoted as a lone
     field), each row's text taken from them; "" for a missing value. Floats are told apart
-    by their bits (-0.0 is written as such). None when a text holds a line break or a NUL."""
+    by their bits (-0.0 is written as such), and with ``cents`` rounded as ``round(2)``
+    rounds them. None when a text holds a line break or a NUL."""
     if _numpy_kind(column.dtype) == "f":
         codes, bits = pd.factorize(column.to_numpy().view(f"i{column.dtype.itemsize}"))
-        uniques = bits.view(column.dtype)
+        uniques = np.round(bits.view(column.dtype), 2) if cents else bits.view(column.dtype)
         texts = _cents_texts(uniques) if column.dtype == np.float64 else None
         if texts is not None:
             return _table_text(codes, texts)

@@ -252,14 +252,23 @@ def _page(title: str, parts: list, tables: dict, images: list) -> str:
 
 def _write_csvs(tables: dict, out: Path, money: Sequence[str] = ()) -> None:
     """Every table as out/<name>.csv, the bytes of ``table.to_csv`` (written by
-    :func:`downline._csvwrite.write_csv`); the float columns of the tables named in `money`
-    in cents (11728.02, not the sum's 11728.020000000002)."""
+    :func:`downline._csvwrite.write_csv`, the largest tables first, on downline's threads);
+    the float columns of the tables named in `money` in cents (11728.02, not the sum's
+    11728.020000000002)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from . import num_threads
     from ._csvwrite import write_csv
 
-    for name, table in tables.items():
-        if name in money:
-            table = table.round({c: 2 for c in table.columns if pd.api.types.is_float_dtype(table[c].dtype)})
-        write_csv(table, out / f"{name}.csv")
+    def write(name: str) -> None:
+        table = tables[name]
+        cents = [c for c in table.columns if pd.api.types.is_float_dtype(table[c].dtype)] if name in money else []
+        write_csv(table, out / f"{name}.csv", cents=cents)
+
+    largest_first = sorted(tables, key=lambda name: -tables[name].size)
+    with ThreadPoolExecutor(max_workers=num_threads()) as pool:
+        for done in [pool.submit(write, name) for name in largest_first]:
+            done.result()
 
 
 def _save_plots(out: Path, figures: list) -> list:

@@ -12,11 +12,12 @@ from downline import _csvwrite
 from downline._csvwrite import write_csv
 
 
-def same_as_pandas(frame: pd.DataFrame, tmp_path, by_pandas: bool = False) -> None:
-    """write_csv writes the bytes of to_csv (by its own rows, unless ``by_pandas``)."""
-    assert (_csvwrite._frame_text(frame) is None) == by_pandas
-    frame.to_csv(tmp_path / "want.csv")
-    write_csv(frame, tmp_path / "got.csv")
+def same_as_pandas(frame: pd.DataFrame, tmp_path, by_pandas: bool = False, cents: list = ()) -> None:
+    """write_csv writes the bytes of to_csv, the ``cents`` columns rounded to cents (by its
+    own rows, unless ``by_pandas``)."""
+    assert (_csvwrite._frame_text(frame, cents) is None) == by_pandas
+    frame.round({c: 2 for c in cents}).to_csv(tmp_path / "want.csv")
+    write_csv(frame, tmp_path / "got.csv", cents=cents)
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
 
 
@@ -38,6 +39,7 @@ def mixed(n: int, seed: int = 5) -> pd.DataFrame:
         "large": rng.integers(-10**12, 10**12, n),
         "positive": rng.integers(0, 10**9, n).astype(np.uint64),
         "extremes": rng.choice([np.iinfo(np.int64).max, 0, -1, 9, 10, 99, 100], n),
+        "counts": rng.choice([0, 1, 2, -7, 500_000, 2_000_000], n),
         "money": floats,
         "cents": (rng.normal(0, 1e4, n)).round(2),
         "refunds": rng.choice([-0.0, 0.0, 0.01, -0.07, 0.1, 3.0, 12.5, -12.34, 9999999999999.99, 123456.78], n),
@@ -77,6 +79,15 @@ def test_whole_cents_from_the_cents(tmp_path, small_chunks):
     assert _csvwrite._cents_texts(np.array([np.nan, 1.0])) is None
     assert _csvwrite._cents_texts(np.array([1e13, 1.0])) is None
     same_as_pandas(frame, tmp_path)
+
+
+def test_money_rounded_to_cents(tmp_path, small_chunks):
+    rng = np.random.default_rng(9)
+    frame = pd.DataFrame({"gv": rng.normal(0, 1e4, 200), "pv": rng.choice([0.0, 0.004, -0.004, 1.005, 2.675], 200),
+                          "missing": rng.choice([np.nan, 1.23456], 200), "n": rng.integers(0, 9, 200)},
+                         index=pd.Index(rng.permutation(200), name="id"))
+    same_as_pandas(frame, tmp_path, cents=["gv", "pv", "missing"])
+    same_as_pandas(frame.astype({"gv": "Float64"}), tmp_path, by_pandas=True, cents=["gv", "pv"])
 
 
 @pytest.mark.parametrize("frame", [
