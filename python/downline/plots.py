@@ -302,8 +302,8 @@ def organisation_of(net: Network, id: Hashable, gv: Callable[[], pd.Series], lev
     participant it leaves out counts 0), so that a caller holding the volumes (the report)
     does not compute them again. Returns the Axes."""
     rows, parents, rel = net._organisation_levels(id, levels)
-    values = gv().reindex(net.ids).fillna(0.0).to_numpy()
-    return icicle(net.ids[rows], parents, rel, values[rows], id, ax=ax, min_share=min_share)
+    ids = net.ids[rows]
+    return icicle(ids, parents, rel, gv().reindex(ids).fillna(0.0).to_numpy(), id, ax=ax, min_share=min_share)
 
 
 def plan_ranks(ev: Evaluation, ax: Any = None, color: str = "tab:blue") -> Any:
