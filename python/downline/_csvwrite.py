@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 #: Rows assembled at a time.
-CHUNK_ROWS = 65_536
+CHUNK_ROWS = 16_384
 
 #: Integer columns whose greatest and least values are closer than this are written from a
 #: table of every number between them.
