@@ -169,11 +169,13 @@ def run_analytics(people: Any, orders: Any, as_of_text: str) -> dict[str, float]
     from downline.cli import _volume_month
 
     times: dict[str, float] = {}
+    results: list = []  # kept to the end, as build_report keeps its tables
 
     def timed(name: str, fn: Callable[[], Any]) -> Any:
         t0 = time.perf_counter()
         out = fn()
         times[name] = time.perf_counter() - t0
+        results.append(out)
         return out
 
     as_of = pd.Timestamp(as_of_text)
