@@ -22,7 +22,8 @@ Everything runs in this one process, in R rounds (default 3; 1 with --quick), ea
 * **analytics**: the calls ``build_report`` makes (``Network.from_frame``, ``volumes``,
   ``lifecycle``, ``migration``, ``rfm``, ``participant_types``, ``churn``,
   ``KaplanMeier().fit``, ``cohort_retention``), with the same arguments, on the frames
-  the library's readers returned (read once, before the rounds).
+  the library's readers returned (read once, before the rounds), every result kept to
+  the end of the round as build_report keeps its tables.
 
 Then the command once as a subprocess (``.venv/bin/downline report ...``): the wall time
 a user sees, the interpreter and the imports included. Times are the minimum of the R
