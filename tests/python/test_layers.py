@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "python" / "downline"
 
 #: Bottom first. _core is the compiled module.
 LAYERS = [
-    {"_core", "errors", "_messages", "_html", "_convert", "_base"},  # messages and conversions
+    {"_core", "errors", "_messages", "_html", "_convert", "_base", "_csvwrite"},  # messages and conversions
     {"ids", "orders", "readers", "sample"},                          # ids and orders
     {"network"},                                                      # the network
     {"segment", "types"},                                             # segmentation and types
