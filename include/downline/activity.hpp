@@ -503,6 +503,7 @@ class Activity {
       index_t found[chunk];
       day_t days[chunk];
       double vols[chunk];
+      double kept[chunk];  // a value column's selected rows
       for (std::size_t base = b; base < e; base += chunk) {
         const std::size_t stop = e - base < chunk ? e : base + chunk;
         const std::size_t m = select(base, stop, out, rows, days, vols);
@@ -541,10 +542,12 @@ class Activity {
           if (bad)
             for (std::size_t i = base; i < stop; ++i)
               if (!std::isfinite(col[i])) out.bad_values[c].push_back(static_cast<id_type>(i));
-          if (windowed)
-            for (std::size_t j = 0; j < m; ++j) out.values[c].push_back(col[rows[j]]);
-          else
+          if (windowed) {  // gathered, then appended at once (as the volumes)
+            for (std::size_t j = 0; j < m; ++j) kept[j] = col[rows[j]];
+            out.values[c].insert(out.values[c].end(), kept, kept + m);
+          } else {
             for (std::size_t j = 0; j < m; ++j) values_[c][rows[j]] = col[rows[j]];
+          }
         }
       }
     });

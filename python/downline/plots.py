@@ -49,9 +49,11 @@ def _tick_step(n: int, inches: float) -> int:
 
 def heatmap(values: pd.DataFrame, ax: Any = None, cmap: str = "viridis", vmin: Optional[float] = None,
             vmax: Optional[float] = None, text: Optional[Callable[[int, int, float], str]] = None,
-            colorbar: Optional[str] = None, xlabel: str = "", ylabel: str = "") -> Any:
+            colorbar: Optional[str] = None, xlabel: str = "", ylabel: str = "",
+            row_labels: Optional[Sequence[str]] = None) -> Any:
     """``values`` (rows down, columns across; NaN cells left blank) as an image with a cell
-    per value, the row and column labels as ticks (every k-th when they would overlap), and
+    per value, the row and column labels (or ``row_labels``) as ticks (every k-th when they
+    would overlap), and
     ``text(i, j, value)`` written in each finite cell of at most 900. A figure of its own
     is at most :data:`MAX_FIGSIZE`. Returns the Axes."""
     shape = values.shape
@@ -65,7 +67,8 @@ def heatmap(values: pd.DataFrame, ax: Any = None, cmap: str = "viridis", vmin: O
         return ax
     data = np.ma.masked_invalid(values.to_numpy(dtype=np.float64))
     im = ax.imshow(data, aspect="auto", cmap=cmap, vmin=vmin, vmax=vmax)
-    _label_cells(ax, [str(c) for c in values.columns], [str(r) for r in values.index])
+    _label_cells(ax, [str(c) for c in values.columns],
+                 [str(r) for r in values.index] if row_labels is None else list(row_labels))
     if text is not None and data.size <= 900:
         lo, hi = im.get_clim()
         for (i, j), v in np.ndenumerate(data.filled(np.nan)):
@@ -251,20 +254,21 @@ def cohort_heatmap(cr: CohortRetention, ax: Any = None, cmap: str = "viridis", a
     ax = heatmap(pd.DataFrame(later, index=shares.index, columns=shares.columns), ax=ax, cmap=cmap, vmin=0.0,
                  vmax=max(top, 1e-9), text=(lambda i, j, v: f"{v:.0%}") if annotate else None,
                  colorbar="share active (months 1 and later)", xlabel="months since the cohort month",
-                 ylabel="cohort (customers)")
+                 ylabel="cohort (customers)",
+                 row_labels=[f"{c} ({int(n):,})" for c, n in zip(shares.index, sizes)])
     if not shares.size:
         return ax
-    _label_cells(ax, [str(c) for c in shares.columns], [f"{c} ({int(n):,})" for c, n in zip(shares.index, sizes)])
     if annotate and shares.size <= 900:
         for i, n in enumerate(sizes):
             ax.text(0, i, f"{int(n):,}", ha="center", va="center", fontsize="small", color="black")
-    if partial:
+    if partial:  # one collection of hatched cells (its gid "partial month")
+        from matplotlib.collections import PatchCollection
         from matplotlib.patches import Rectangle
 
-        for i, j in enumerate(_last_observed(shares)):
-            if j >= 0:
-                ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", edgecolor="white",
-                                       linewidth=0))
+        cells = [Rectangle((j - 0.5, i - 0.5), 1, 1) for i, j in enumerate(_last_observed(shares)) if j >= 0]
+        hatched = PatchCollection(cells, facecolor="none", edgecolor="white", linewidth=0, hatch="///")
+        hatched.set_gid("partial month")
+        ax.add_collection(hatched, autolim=False)
     ax.set_title("month 0: the cohort" + ("; hatched: the month of as_of, observed in part" if partial else ""),
                  fontsize="small", loc="left")
     if own_figure:

@@ -202,7 +202,9 @@ def test_cohort_heatmap_colours_months_after_the_first_and_marks_a_partial_month
     assert [texts[(i, 0)] for i in range(3)] == ["4", "2", "1"]  # month 0: the cohort sizes
     assert texts[(0, 1)] == "25%" and texts[(1, 2)] == "50%"
     assert ax.images[0].get_clim() == (0.0, pytest.approx(np.nanpercentile(want, 99)))
-    hatched = sorted((round(p.get_x() + 0.5), round(p.get_y() + 0.5)) for p in ax.patches if p.get_hatch())
+    # the hatched cells: one collection of unit squares, each (column, row) by its centre
+    hatched = sorted((round(float(path.vertices[:4, 0].mean())), round(float(path.vertices[:4, 1].mean())))
+                     for c in ax.collections if c.get_hatch() for path in c.get_paths())
     if as_of == "2023-05-17":  # May observed in part: each cohort's May cell
         assert hatched == [(2, 2), (3, 1), (4, 0)]
     else:
