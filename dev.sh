@@ -51,7 +51,7 @@ ensure_venv() {
   fi
   # A Jupyter kernel on this interpreter, "Python (downline)", which the notebooks name.
   if [[ ! -f $ROOT/.venv/share/jupyter/kernels/downline/kernel.json ]]; then
-    "$PY" -m ipykernel install --sys-prefix --name downline --display-name "Python (downline)" >/dev/null
+    "$PY" -Xfrozen_modules=off -m ipykernel install --sys-prefix --name downline --display-name "Python (downline)" >/dev/null
   fi
 }
 
