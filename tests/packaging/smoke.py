@@ -26,10 +26,11 @@ assert np.allclose(vol["pv"], pv), "PV differs from pandas"
 roots = people.loc[people["sponsor_id"].isna(), "id"].to_numpy()
 assert np.isclose(vol.loc[roots, "gv"].sum(), month["pv"].sum()), "root GVs do not add up to the month's PV"
 
-# life-cycle segments: frequency = distinct order days up to as_of, by pandas
+# life-cycle segments: frequency = distinct order days up to as_of (refunds, amount <= 0,
+# are not order days), by pandas
 as_of = pd.Timestamp("2023-12-31")
 lc = dl.lifecycle(orders, as_of)
-upto = orders[orders["ordered_on"] < as_of + pd.Timedelta(days=1)]
+upto = orders[(orders["ordered_on"] < as_of + pd.Timedelta(days=1)) & (orders["amount"] > 0)]
 days = pd.DataFrame({"id": upto["participant_id"], "day": upto["ordered_on"].dt.normalize()}).drop_duplicates()
 freq = days.groupby("id").size()
 assert (lc.segments["frequency"].reindex(freq.index) == freq).all(), "life-cycle frequency differs"
