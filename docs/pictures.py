@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import shutil
 import subprocess
 import sys
@@ -64,7 +65,8 @@ def report_screen(participants: int, out: Path) -> None:
         subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
                         f"--user-data-dir={d / 'profile'}", "--virtual-time-budget=10000", "--window-size=1280,900",
                         f"--screenshot={out / 'report.png'}", (d / "report" / "index.html").as_uri()],
-                       check=True, capture_output=True, timeout=120)
+                       check=True, capture_output=True, timeout=120,
+                       env={k: v for k, v in os.environ.items() if k != "LD_PRELOAD"})  # no sanitizer runtime
 
 
 def main(argv: list | None = None) -> int:

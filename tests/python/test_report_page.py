@@ -7,6 +7,7 @@ Online Retail, whose life-cycle matrix (refunds excluded) is pandas' and whose R
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -39,6 +40,12 @@ def _chromium() -> str:
     return exe
 
 
+def chromium_env() -> dict:
+    """This process's environment without LD_PRELOAD: ./dev.sh sanitize preloads the
+    sanitizer runtimes into Python, and Chromium hangs under them."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD"}
+
+
 def render(page: Path, tmp: Path) -> tuple[list[dict], Path]:
     """(what each image of the page became, a screenshot of the page) in headless Chromium."""
     exe = _chromium()
@@ -47,7 +54,8 @@ def render(page: Path, tmp: Path) -> tuple[list[dict], Path]:
     common = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
               f"--user-data-dir={tmp / 'chromium-profile'}", "--virtual-time-budget=10000",
               f"--window-size={WINDOW[0]},{WINDOW[1]}"]
-    r = subprocess.run([*common, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120)
+    r = subprocess.run([*common, "--dump-dom", probe.as_uri()], capture_output=True, text=True, timeout=120,
+                       env=chromium_env())
     probe.unlink()
     assert r.returncode == 0, r.stderr[-2000:]
     found = r.stdout.split('<pre id="probe">', 1)
@@ -55,7 +63,7 @@ def render(page: Path, tmp: Path) -> tuple[list[dict], Path]:
     images = json.loads(found[1].split("</pre>", 1)[0].replace("&quot;", '"').replace("&amp;", "&"))
     shot = tmp / "screenshot.png"
     r = subprocess.run([*common, f"--screenshot={shot}", page.as_uri()], capture_output=True, text=True,
-                       timeout=120)
+                       timeout=120, env=chromium_env())
     assert r.returncode == 0 and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", r.stderr[-2000:]
     return images, shot
 
