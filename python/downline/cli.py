@@ -238,18 +238,18 @@ def _html_table(tables: dict, title: str, key: str, fmt: Optional[str] = None) -
             + f'<p class="csv">All rows: <a href="{key}.csv">{key}.csv</a></p>')
 
 
-def _page(title: str, parts: list, tables: dict, images: list) -> str:
-    """The HTML page: the title, the parts, the images, and a link to every table's CSV."""
+def _page(title: str, parts: list, tables: dict) -> str:
+    """The HTML page: the title, the parts (tables and plots, see _html_table and
+    _html_image) and a link to every table's CSV."""
     head = [
         f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
         "<style>body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}"
         "td,th{padding:2px 8px;text-align:right}tr:nth-child(even){background:#f4f4f4}"
         "img{max-width:100%}.csv{font-size:small}</style></head><body>",
     ]
-    pictures = [f'<h2>{html.escape(t)}</h2><img src="{n}.png" alt="{html.escape(t)}">' for n, t in images]
     tail = ["<h2>Every table as CSV</h2><ul>"
             + "".join(f'<li><a href="{n}.csv">{n}.csv</a></li>' for n in tables) + "</ul></body></html>"]
-    return "\n".join(head + parts + pictures + tail)
+    return "\n".join(head + parts + tail)
 
 
 def _write_csvs(tables: dict, out: Path, money: Sequence[str] = ()) -> None:
@@ -319,7 +319,7 @@ def _html_page(as_of: pd.Timestamp, about: str, tables: dict, images: list) -> s
         '<a href="cohort_counts.csv">cohort_counts.csv</a>.</p>',
         _html_image(images, "cohorts"),
     ]
-    return _page("downline report", parts, tables, [])
+    return _page("downline report", parts, tables)
 
 
 # ------------------------------------------------------------------------- commands
@@ -479,14 +479,17 @@ def _commissions_page(plan: Any, period: str, tables: dict, images: list) -> str
         f"<h1>Commissions of {html.escape(plan.name or 'the plan')}, {period}</h1>",
         "<h2>The plan</h2>" + plan._repr_html_(),
         _html_table(tables, "Totals (payout ratio = paid / sales)", "totals", ",.4g"),
+        _html_image(images, "run"),
         _html_table(tables, "Participants per rank", "ranks"),
+        _html_image(images, "ranks"),
         _html_table(tables, "Top earners", "top_earners", ",.2f"),
         _html_table(tables, "Closest to the next rank", "closest_to_next_rank", ",.2f"),
         _html_table(tables, "What-if: totals under each plan", "comparison_totals", ",.4g"),
         _html_table(tables, "What-if: participants per rank", "comparison_ranks"),
         _html_table(tables, "What-if: gainers and losers", "comparison_summary"),
+        _html_image(images, "comparison"),
     ]
-    return _page("downline commissions", parts, tables, images)
+    return _page("downline commissions", parts, tables)
 
 
 def _commissions(args: argparse.Namespace) -> int:
