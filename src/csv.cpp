@@ -14,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string_view>
 #include <unordered_map>
 
@@ -860,9 +861,15 @@ struct Out {
     buf.reserve(1 << 20);
   }
   ~Out() { flush(); }
-  void flush() {
-    if (!buf.empty()) std::fwrite(buf.data(), 1, buf.size(), f.get());
+  void flush() noexcept {
+    if (!buf.empty()) written &= std::fwrite(buf.data(), 1, buf.size(), f.get()) == buf.size();
     buf.clear();
+  }
+  /// Writes what is buffered and throws when any write failed (a full disk).
+  void finish(const std::string& path) {
+    flush();
+    if (!written || std::fflush(f.get()) != 0)
+      throw InputError(ErrorKind::parse, path + ": cannot write the file: " + std::strerror(errno));
   }
   void put(std::string_view s) {
     buf.append(s);
@@ -885,6 +892,7 @@ struct Out {
   }
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> f;
   std::string buf;
+  bool written = true;
 };
 }  // namespace
 
@@ -928,6 +936,98 @@ void write_orders(const std::string& path, const OrderTable& t) {
     o.num(t.pv[i]);
     o.put("\n");
   }
+}
+
+bool whole_cents(const double* values, std::size_t n) noexcept {
+  bool whole = true;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double v = values[i];
+    whole &= std::fabs(v) < 1e13 && std::nearbyint(v * 100) / 100 == v;
+  }
+  return whole;
+}
+
+namespace {
+/// The fields of write_table put straight into a buffer that is written when full.
+class TableOut {
+ public:
+  explicit TableOut(const std::string& path) : out_(path) {}
+  void put(std::string_view s) {
+    if (s.size() > room()) spill();
+    if (s.size() > room()) return out_.put(s);
+    std::memcpy(buf_ + pos_, s.data(), s.size());
+    pos_ += s.size();
+  }
+  template <class T>
+  void integer(T v) {
+    if (room() < 24) spill();
+    pos_ = static_cast<std::size_t>(std::to_chars(buf_ + pos_, buf_ + size, v).ptr - buf_);
+  }
+  /// v, a whole number of cents below 1e13 (checked by the caller), as repr writes it.
+  void cents(double v) {
+    if (room() < 24) spill();
+    const auto k = static_cast<std::uint64_t>(std::fabs(std::nearbyint(v * 100)));
+    char* p = buf_ + pos_;
+    if (std::signbit(v)) *p++ = '-';
+    p = std::to_chars(p, buf_ + size, k / 100).ptr;
+    const auto part = static_cast<unsigned>(k % 100);
+    *p++ = '.';
+    *p++ = static_cast<char>('0' + part / 10);
+    if (part % 10) *p++ = static_cast<char>('0' + part % 10);
+    pos_ = static_cast<std::size_t>(p - buf_);
+  }
+  void finish(const std::string& path) {
+    spill();
+    out_.finish(path);
+  }
+
+ private:
+  static constexpr std::size_t size = 1 << 16;
+  std::size_t room() const noexcept { return size - pos_; }
+  void spill() {
+    out_.put(std::string_view(buf_, pos_));
+    pos_ = 0;
+  }
+  Out out_;
+  char buf_[size];
+  std::size_t pos_ = 0;
+};
+}  // namespace
+
+void write_table(const std::string& path, std::string_view header, const std::vector<TextColumn>& columns,
+                 std::size_t rows, std::string_view line_end) {
+  const auto bad = [](std::size_t c, const std::string& what) {
+    return std::invalid_argument("write_table: column " + std::to_string(c) + ": " + what);
+  };
+  for (std::size_t c = 0; c < columns.size(); ++c)
+    if (columns[c].kind == TextColumn::Kind::cents && !whole_cents(columns[c].cents, rows))
+      throw bad(c, "not every value is a whole number of cents below 1e13");
+  const auto o = std::make_unique<TableOut>(path);
+  o->put(header);
+  for (std::size_t i = 0; i < rows; ++i) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      const TextColumn& col = columns[c];
+      if (c) o->put(",");
+      switch (col.kind) {
+        case TextColumn::Kind::integers:
+          if (col.integers) o->integer(col.integers[i]);
+          else o->integer(col.integers32[i]);
+          break;
+        case TextColumn::Kind::cents:
+          o->cents(col.cents[i]);
+          break;
+        case TextColumn::Kind::texts: {
+          const std::int64_t code = col.codes[i];
+          if (code >= static_cast<std::int64_t>(col.texts.size()))
+            throw bad(c, "row " + std::to_string(i) + ": a code beyond the texts");
+          if (code >= 0) o->put(col.texts[static_cast<std::size_t>(code)]);
+          break;
+        }
+      }
+    }
+    o->put(line_end);
+  }
+  o->finish(path);
 }
 
 }  // namespace downline::io

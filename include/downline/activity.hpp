@@ -406,11 +406,8 @@ class Activity {
     return ix;
   }
 
+  /// What a slice of rows found wrong (the rows of each kind of problem).
   struct Slice {
-    Array<index_t> node;
-    Array<day_t> day;
-    Array<double> pv;
-    std::vector<Array<double>> values;          ///< per value column (windowed)
     std::vector<std::vector<id_type>> bad_values;  ///< per value column
     std::vector<id_type> bad_day, bad_pv, unknown_rows;
   };
@@ -483,30 +480,43 @@ class Activity {
     const bool windowed = from != min_day || to != max_day;
     // Slices of rows are mapped on every thread. Unwindowed, each slice writes its
     // orders at their own rows (npos for an unknown participant) and the arrays are
-    // compacted afterwards only if some were unknown; windowed, each slice keeps its
-    // orders and the slices are concatenated in row order. Either way the result does
+    // compacted afterwards only if some were unknown; windowed, each slice's orders in
+    // the window are counted first (the checks of days and volumes recorded then), and
+    // the slices write them at their offsets in row order. Either way the result does
     // not depend on the number of threads.
-    if (!windowed) {
-      node_.resize(n);
-      day_.resize(n);
-      pv_.resize(n);
-      for (Array<double>& v : values_) v.resize(n);
-    }
     const std::size_t parts = detail::parallel_parts(n, slice_grain);
     std::vector<Slice> slices(parts);
+    constexpr std::size_t chunk = detail::select_chunk;
+    std::vector<std::size_t> offset(parts + 1, 0);  // windowed: where each slice's orders go
+    if (windowed) {
+      detail::parallel_for_parts(n, parts, [&](std::size_t part, std::size_t b, std::size_t e) {
+        std::size_t rows[chunk];
+        day_t days[chunk];
+        double vols[chunk];
+        for (std::size_t base = b; base < e; base += chunk)
+          offset[part + 1] += select(base, e - base < chunk ? e : base + chunk, slices[part], rows, days, vols);
+      });
+      for (std::size_t part = 0; part < parts; ++part) offset[part + 1] += offset[part];
+    }
+    const std::size_t kept_rows = windowed ? offset[parts] : n;
+    node_.resize(kept_rows);
+    day_.resize(kept_rows);
+    pv_.resize(kept_rows);
+    for (Array<double>& v : values_) v.resize(kept_rows);
     detail::parallel_for_parts(n, parts, [&](std::size_t part, std::size_t b, std::size_t e) {
       Slice& out = slices[part];
-      out.values.resize(windowed ? nv : 0);
+      Slice checked;  // windowed: the checks were recorded when counting
       out.bad_values.resize(nv);
-      constexpr std::size_t chunk = detail::select_chunk;
+      std::size_t at = offset[part];
       std::size_t rows[chunk];
       index_t found[chunk];
       day_t days[chunk];
       double vols[chunk];
-      double kept[chunk];  // a value column's selected rows
       for (std::size_t base = b; base < e; base += chunk) {
         const std::size_t stop = e - base < chunk ? e : base + chunk;
-        const std::size_t m = select(base, stop, out, rows, days, vols);
+        const std::size_t m = select(base, stop, windowed ? checked : out, rows, days, vols);
+        checked.bad_day.clear();
+        checked.bad_pv.clear();
         if (windowed) {
           // every row's participant is looked up, in the window or not: an unknown one is
           // an error (or dropped) whatever the period
@@ -523,9 +533,9 @@ class Activity {
             if (found[j] == npos) out.unknown_rows.push_back(static_cast<id_type>(rows[j]));
         }
         if (windowed) {
-          out.node.insert(out.node.end(), found, found + m);
-          out.day.insert(out.day.end(), days, days + m);
-          out.pv.insert(out.pv.end(), vols, vols + m);
+          std::copy(found, found + m, node_.begin() + static_cast<std::ptrdiff_t>(at));
+          std::copy(days, days + m, day_.begin() + static_cast<std::ptrdiff_t>(at));
+          std::copy(vols, vols + m, pv_.begin() + static_cast<std::ptrdiff_t>(at));
         } else {
           // Every row with a valid date is in the (unbounded) window; a row with a bad
           // date (an error is coming) is left unset.
@@ -542,39 +552,23 @@ class Activity {
           if (bad)
             for (std::size_t i = base; i < stop; ++i)
               if (!std::isfinite(col[i])) out.bad_values[c].push_back(static_cast<id_type>(i));
-          if (windowed) {  // gathered, then appended at once (as the volumes)
-            for (std::size_t j = 0; j < m; ++j) kept[j] = col[rows[j]];
-            out.values[c].insert(out.values[c].end(), kept, kept + m);
+          if (windowed) {
+            for (std::size_t j = 0; j < m; ++j) values_[c][at + j] = col[rows[j]];
           } else {
             for (std::size_t j = 0; j < m; ++j) values_[c][rows[j]] = col[rows[j]];
           }
         }
+        at += m;
       }
     });
     std::vector<id_type> bad_day, bad_pv, unknown_rows;
     std::vector<std::vector<id_type>> bad_values(nv);
-    std::size_t total = 0;
     for (Slice& sl : slices) {
       bad_day.insert(bad_day.end(), sl.bad_day.begin(), sl.bad_day.end());
       bad_pv.insert(bad_pv.end(), sl.bad_pv.begin(), sl.bad_pv.end());
       for (std::size_t c = 0; c < nv; ++c)
         bad_values[c].insert(bad_values[c].end(), sl.bad_values[c].begin(), sl.bad_values[c].end());
       unknown_rows.insert(unknown_rows.end(), sl.unknown_rows.begin(), sl.unknown_rows.end());
-      total += sl.node.size();
-    }
-    if (windowed) {
-      node_.reserve(total);
-      day_.reserve(total);
-      pv_.reserve(total);
-      for (Array<double>& v : values_) v.reserve(total);
-      for (Slice& sl : slices) {
-        node_.insert(node_.end(), sl.node.begin(), sl.node.end());
-        day_.insert(day_.end(), sl.day.begin(), sl.day.end());
-        pv_.insert(pv_.end(), sl.pv.begin(), sl.pv.end());
-        for (std::size_t c = 0; c < nv; ++c)
-          values_[c].insert(values_[c].end(), sl.values[c].begin(), sl.values[c].end());
-        sl = Slice{};
-      }
     }
     // the columns as the caller named them, at the end: ", in column 'pv'"
     const auto in = [](const std::string& column) { return column.empty() ? std::string() : ", in column '" + column + "'"; };

@@ -484,3 +484,9 @@ def summarize_orders(customer: NDArray[numpy.int64], ticks: NDArray[numpy.int64]
 
 # The volumes table's columns (VolumeColumns flags) in input row order
 def volumes(network: Network, activity: Activity, start: int, end: int, as_of: Optional[int] = None, levels: int = 3, min_pv: Optional[float] = None, columns: int = 2047) -> VolumeRows: ...
+
+# Whether every value is the double nearest a whole number of cents, below 1e13 in magnitude
+def whole_cents(values: NDArray[numpy.float64]) -> bool: ...
+
+# Writes a CSV file: the header, then rows of the columns' fields joined by commas
+def write_table(path: str, header: str, columns: list, rows: int, line_end: str) -> None: ...

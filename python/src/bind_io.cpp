@@ -166,4 +166,53 @@ void bind_io(py::module_& m) {
       py::arg("require_amount"), py::arg("pv"), py::arg("require_pv"), py::arg("ids"),
       "An orders CSV file's columns: participant (integers, or text as participant_text: ids is 'int', "
       "'text' or 'auto'), date (datetime64[ns] ticks), amount and pv (when read)");
+
+  m.def(
+      "write_table",
+      [](const std::string& path, const std::string& header, const py::list& columns, std::size_t rows,
+         const std::string& line_end) {
+        std::vector<io::TextColumn> cols;
+        std::vector<py::array> keep;  // the arrays, alive while the GIL is released
+        for (const py::handle item : columns) {
+          const auto t = item.cast<py::tuple>();
+          const auto kind = t[0].cast<std::string>();
+          io::TextColumn col;
+          if (kind == "cents") {
+            auto a = py::array_t<double, py::array::c_style>::ensure(t[1]);
+            if (!a || static_cast<std::size_t>(a.size()) < rows) throw py::value_error("write_table: a cents column is not float64 of every row");
+            col.kind = io::TextColumn::Kind::cents;
+            col.cents = a.data();
+            keep.push_back(a);
+          } else if (kind == "integers" && py::isinstance<py::array_t<std::int32_t>>(t[1])) {
+            auto a = py::array_t<std::int32_t, py::array::c_style>::ensure(t[1]);
+            if (!a || static_cast<std::size_t>(a.size()) < rows) throw py::value_error("write_table: a column is not int32 of every row");
+            col.integers32 = a.data();
+            keep.push_back(a);
+          } else if (kind == "integers" || kind == "texts") {
+            auto a = py::array_t<std::int64_t, py::array::c_style>::ensure(t[1]);
+            if (!a || static_cast<std::size_t>(a.size()) < rows) throw py::value_error("write_table: a column is not int64 of every row");
+            col.kind = kind == "texts" ? io::TextColumn::Kind::texts : io::TextColumn::Kind::integers;
+            (kind == "texts" ? col.codes : col.integers) = a.data();
+            if (kind == "texts") col.texts = t[2].cast<std::vector<std::string>>();
+            keep.push_back(a);
+          } else {
+            throw py::value_error("write_table: unknown column kind '" + kind + "'");
+          }
+          cols.push_back(std::move(col));
+        }
+        py::gil_scoped_release release;
+        io::write_table(path, header, cols, rows, line_end);
+      },
+      py::arg("path"), py::arg("header"), py::arg("columns"), py::arg("rows"), py::arg("line_end"),
+      "Writes a CSV file: the header, then rows of the columns' fields joined by commas. Each column is "
+      "(kind, array, texts): ('integers', int64 or int32 values, []), ('cents', float64 whole cents, []) or "
+      "('texts', int64 codes into texts (bytes as written; a code < 0: an empty field), texts)");
+  m.def(
+      "whole_cents",
+      [](const py::array_t<double, py::array::c_style>& values) {
+        py::gil_scoped_release release;
+        return io::whole_cents(values.data(), static_cast<std::size_t>(values.size()));
+      },
+      py::arg("values"),
+      "Whether every value is the double nearest a whole number of cents, below 1e13 in magnitude");
 }

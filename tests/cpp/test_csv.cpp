@@ -606,3 +606,41 @@ TEST_CASE("ids: automatic reads integer ids as integers, anything else as text")
   // integer: a text id is an error
   CHECK(error_of("id,sponsor_id\n1,\nA-17,1\n", false) == "p.csv:3:1: column 'id': 'A-17' is not an integer id");
 }
+
+TEST_CASE("write_table: integers, whole cents as Python's repr writes them, texts by code") {
+  const std::string dir = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp");
+  const std::string path = dir + "/downline_test_table.csv";
+  const std::int64_t ids[] = {INT64_MIN, -7, 0, 9000000000000000000};
+  const std::int32_t small[] = {INT32_MIN, -1, 10, INT32_MAX};
+  // repr(x) for these: '-0.0', '0.07', '12.5', '-9999999999999.99'
+  const double money[] = {-0.0, 0.07, 12.5, -9999999999999.99};
+  const std::int64_t codes[] = {1, -1, 0, 1};
+  std::vector<io::TextColumn> cols(4);
+  cols[0].integers = ids;
+  cols[1].integers32 = small;
+  cols[2].kind = io::TextColumn::Kind::cents;
+  cols[2].cents = money;
+  cols[3].kind = io::TextColumn::Kind::texts;
+  cols[3].codes = codes;
+  cols[3].texts = {"\"a,b\"", std::string("x\0y", 3)};
+  io::write_table(path, "id,n,m,t\n", cols, 4, "\r\n");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  REQUIRE(f != nullptr);
+  std::string got(4096, '\0');
+  got.resize(std::fread(got.data(), 1, got.size(), f));
+  std::fclose(f);
+  const std::string xy("x\0y", 3);
+  CHECK(got == "id,n,m,t\n"
+               "-9223372036854775808,-2147483648,-0.0," + xy + "\r\n"
+               "-7,-1,0.07,\r\n"
+               "0,10,12.5,\"a,b\"\r\n"
+               "9000000000000000000,2147483647,-9999999999999.99," + xy + "\r\n");
+  // not whole cents, or beyond 1e13: refused before the file is written
+  const double bad[] = {0.1 + 0.2, 1.0, 1e13, 2.0};
+  cols[2].cents = bad;
+  CHECK_FALSE(io::whole_cents(bad, 1));
+  CHECK(io::whole_cents(money, 4));
+  CHECK_THROWS_AS(io::write_table(path, "", cols, 2, "\n"), std::invalid_argument);
+  CHECK_THROWS_AS(io::write_table(dir + "/no/such/folder/t.csv", "", {}, 0, "\n"), InputError);
+  std::remove(path.c_str());
+}

@@ -1,29 +1,26 @@
 """The command line's CSV writer: the same bytes as ``DataFrame.to_csv`` for every kind of
-column the report writes (and the ones it could), in chunks, and ``to_csv`` itself for
-the frames it leaves to pandas."""
+column the report writes (and the ones it could), and ``to_csv`` itself for the frames it
+leaves to pandas."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from downline import _csvwrite
+from downline import _core, _csvwrite
 from downline._csvwrite import write_csv
 
 
 def same_as_pandas(frame: pd.DataFrame, tmp_path, by_pandas: bool = False, cents: list = ()) -> None:
     """write_csv writes the bytes of to_csv, the ``cents`` columns rounded to cents (by its
     own rows, unless ``by_pandas``)."""
-    assert (_csvwrite._frame_text(frame, cents) is None) == by_pandas
+    assert (_csvwrite._frame_columns(frame, cents) is None) == by_pandas
     frame.round({c: 2 for c in cents}).to_csv(tmp_path / "want.csv")
     write_csv(frame, tmp_path / "got.csv", cents=cents)
     assert (tmp_path / "got.csv").read_bytes() == (tmp_path / "want.csv").read_bytes()
-
-
-@pytest.fixture
-def small_chunks(monkeypatch):
-    monkeypatch.setattr(_csvwrite, "CHUNK_ROWS", 7)
 
 
 def mixed(n: int, seed: int = 5) -> pd.DataFrame:
@@ -55,7 +52,7 @@ def mixed(n: int, seed: int = 5) -> pd.DataFrame:
     return frame.set_index(pd.Index(rng.permutation(n) + 1_000_000, name="id"))
 
 
-def test_every_kind_of_column(tmp_path, small_chunks):
+def test_every_kind_of_column(tmp_path):
     same_as_pandas(mixed(100), tmp_path)
 
 
@@ -64,24 +61,26 @@ def test_one_chunk_and_one_row(tmp_path):
     same_as_pandas(mixed(1), tmp_path)
 
 
-def test_text_ids_and_unnamed_index(tmp_path, small_chunks):
+def test_text_ids_and_unnamed_index(tmp_path):
     frame = mixed(50).reset_index(drop=True)
     same_as_pandas(frame, tmp_path)
     same_as_pandas(frame.set_index(pd.Index([f"A-{k}" if k % 7 else f'"{k},x"' for k in range(50)])), tmp_path)
 
 
-def test_whole_cents_from_the_cents(tmp_path, small_chunks):
+def test_whole_cents_from_the_cents(tmp_path):
     rng = np.random.default_rng(8)
     cents = np.concatenate([rng.integers(-10**15 + 1, 10**15, 300), rng.integers(-2000, 2000, 300)]) / 100
     frame = pd.DataFrame({"a": cents, "b": np.append(cents[1:], -0.0), "c": rng.normal(0, 1e6, 600).round(2)})
-    assert all(_csvwrite._cents_texts(frame[c].to_numpy()) is not None for c in frame)
-    assert _csvwrite._cents_texts(np.array([0.1 + 0.2, 1.0])) is None
-    assert _csvwrite._cents_texts(np.array([np.nan, 1.0])) is None
-    assert _csvwrite._cents_texts(np.array([1e13, 1.0])) is None
+    assert all(_core.whole_cents(frame[c].to_numpy()) for c in frame)
+    assert not _core.whole_cents(np.array([0.1 + 0.2, 1.0]))
+    assert not _core.whole_cents(np.array([np.nan, 1.0]))
+    assert not _core.whole_cents(np.array([1e13, 1.0]))
+    assert not _core.whole_cents(np.array([1.0, np.inf]))
+    assert _core.whole_cents(np.array([-9999999999999.99, 0.07, -0.0]))
     same_as_pandas(frame, tmp_path)
 
 
-def test_money_rounded_to_cents(tmp_path, small_chunks):
+def test_money_rounded_to_cents(tmp_path):
     rng = np.random.default_rng(9)
     frame = pd.DataFrame({"gv": rng.normal(0, 1e4, 200), "pv": rng.choice([0.0, 0.004, -0.004, 1.005, 2.675], 200),
                           "missing": rng.choice([np.nan, 1.23456], 200), "n": rng.integers(0, 9, 200)},
@@ -94,9 +93,20 @@ def test_money_rounded_to_cents(tmp_path, small_chunks):
     pd.DataFrame({"v": [1, 2]}, index=pd.MultiIndex.from_tuples([(1, "a"), (2, "b")], names=["k", "s"])),
     pd.DataFrame({"v": ["two\nlines", "one"]}),
     pd.DataFrame({"v": [1, True, 1.0, "1"]}),
-    pd.DataFrame({"v": ["a\0b", "c"]}),
     pd.DataFrame({"v": [1.5, 2.5]}, index=[0.5, 1.5]),
     pd.DataFrame({"v": pd.Series([], dtype=float)}),
-], ids=["multiindex", "line-break", "mixed-objects", "nul", "float-index", "empty"])
+], ids=["multiindex", "line-break", "mixed-objects", "float-index", "empty"])
 def test_frames_left_to_pandas(frame, tmp_path):
     same_as_pandas(frame, tmp_path, by_pandas=True)
+
+
+def test_nul_and_long_texts(tmp_path):
+    same_as_pandas(pd.DataFrame({"v": ["a\0b", "c", "x" * 100_000, ""], "n": np.arange(4, dtype=np.int32)}), tmp_path)
+
+
+def test_a_file_that_cannot_be_written(tmp_path):
+    frame = pd.DataFrame({"v": [1, 2]})
+    with pytest.raises(Exception, match="cannot create file"):
+        write_csv(frame, tmp_path / "no-such-folder" / "t.csv")
+    with pytest.raises(Exception, match="cannot write the file"):
+        write_csv(pd.DataFrame({"v": np.arange(100_000)}), Path("/dev/full"))

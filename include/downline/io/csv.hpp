@@ -21,6 +21,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../detail/buffer.hpp"
@@ -113,5 +114,32 @@ OrderTable parse_orders(const char* data, std::size_t size, const std::string& n
 /// or text ids as the table has them).
 void write_participants(const std::string& path, const ParticipantTable& t);
 void write_orders(const std::string& path, const OrderTable& t);
+
+/// One column of a table written by write_table, each row's field made one of three ways.
+struct TextColumn {
+  enum class Kind : std::uint8_t {
+    integers,  ///< `integers[i]` in decimal digits
+    cents,     ///< `cents[i]`, a double that is a whole number of cents below 1e13 in
+               ///< magnitude, as Python's repr writes it: "12.5", "0.07", "3.0", "-0.0"
+    texts,     ///< `texts[codes[i]]` as it is (already quoted as CSV needs); "" for a code < 0
+  };
+  Kind kind = Kind::integers;
+  const std::int64_t* integers = nullptr;    ///< integers: these, or
+  const std::int32_t* integers32 = nullptr;  ///< these when `integers` is null
+  const double* cents = nullptr;
+  const std::int64_t* codes = nullptr;
+  std::vector<std::string> texts;
+};
+
+/// Whether every value is the double nearest a whole number of cents and below 1e13 in
+/// magnitude (as Python's ``round(v, 2)`` leaves a value; what TextColumn::Kind::cents takes).
+bool whole_cents(const double* values, std::size_t n) noexcept;
+
+/// Writes `header` then `rows` lines, the columns' fields joined by commas, each line
+/// ended by `line_end`. Throws InputError(parse) when the file cannot be created or
+/// written, std::invalid_argument for a cents column that is not all whole cents (before
+/// the file is created) or a code beyond the texts (naming the column's position).
+void write_table(const std::string& path, std::string_view header, const std::vector<TextColumn>& columns,
+                 std::size_t rows, std::string_view line_end = "\n");
 
 }  // namespace downline::io
