@@ -14,6 +14,7 @@
 #include "io/csv.hpp"
 #include "network.hpp"
 #include "orders.hpp"
+#include "placement.hpp"
 #include "plan.hpp"
 #include "retention.hpp"
 #include "rfm.hpp"

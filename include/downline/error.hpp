@@ -162,20 +162,22 @@ InputError unknown_participants(std::size_t orders, std::vector<id_type> ids, Sh
 
 /// "<count> participant(s) have a sponsor that is not a participant: 3 (sponsor 99), ...",
 /// in row order; sponsor_of(id) is the sponsor (a number or a string) of participant `id`.
+/// `parent` names the link ("placement parent" in a placement tree).
 template <class SponsorOf, class Show = ShowNumber>
-InputError unknown_sponsors(std::vector<id_type> ids, SponsorOf sponsor_of, Show show = {}) {
+InputError unknown_sponsors(std::vector<id_type> ids, SponsorOf sponsor_of, Show show = {},
+                            const std::string& parent = "sponsor") {
   return listed_with(ErrorKind::unknown_sponsor,
-                     "participant(s) have a sponsor that is not a participant:", std::move(ids),
+                     "participant(s) have a " + parent + " that is not a participant:", std::move(ids),
                      [&](std::string& s, id_type id) {
-                       s += show(id) + " (sponsor " + as_text(sponsor_of(id)) + ")";
+                       s += show(id) + " (" + parent + " " + as_text(sponsor_of(id)) + ")";
                      });
 }
 
 /// "sponsor links form a cycle of <count> participant(s): ... (<caught> participant(s) are
 /// in or below cycles)".
 template <class Show = ShowNumber>
-InputError cycle(std::vector<id_type> ids, std::size_t caught, Show show = {}) {
-  std::string msg = "sponsor links form a cycle of " + std::to_string(ids.size()) +
+InputError cycle(std::vector<id_type> ids, std::size_t caught, Show show = {}, const std::string& parent = "sponsor") {
+  std::string msg = parent + " links form a cycle of " + std::to_string(ids.size()) +
                     " participant(s): " +
                     detail::first_values(ids, [&](std::string& s, id_type x) { s += show(x); }) +
                     " (" + std::to_string(caught) + " participant(s) are in or below cycles)";

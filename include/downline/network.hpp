@@ -40,6 +40,9 @@ struct NetworkInput {
   /// Optional kind code per row (-1 for none) with its names.
   const std::int32_t* kind = nullptr;
   std::vector<std::string> kind_names;
+  /// What the sponsor link is called in error messages ("placement parent" for the
+  /// placement tree, see placement.hpp).
+  std::string parent = "sponsor";
 };
 
 /// Seconds spent in each phase of a build, filled in when a Network is given one
@@ -363,13 +366,13 @@ inline ScratchBuffer<index_t> sponsor_rows(const Columns& c, const IdIndex& inde
   }
   if (!own.empty())
     throw errors::listed_with(ErrorKind::own_sponsor,
-                              "participant(s) are their own sponsor:", c.error_ids(own), c.put());
+                              "participant(s) are their own " + in.parent + ":", c.error_ids(own), c.put());
   if (!unknown.empty()) {
     const auto sponsor_of = [&](id_type x) {  // x: an int id, or the row of a string id
       return c.sponsors.show(static_cast<std::size_t>(c.strings ? x : index.find(x)));
     };
-    throw errors::unknown_sponsors(c.error_ids(unknown), sponsor_of,
-                                   [&](id_type x) { return c.show(x); });
+    throw errors::unknown_sponsors(c.error_ids(unknown), sponsor_of, [&](id_type x) { return c.show(x); },
+                                   in.parent);
   }
   return prow;
 }
@@ -532,7 +535,7 @@ inline void check_reached(const Columns& c, const BreadthFirst& bfs, const index
     v = sponsor_row[v];
   } while (v != u);
   const std::size_t caught = n - static_cast<std::size_t>(bfs.reached);
-  throw errors::cycle(c.error_ids(cyc), caught, [&](id_type x) { return c.show(x); });
+  throw errors::cycle(c.error_ids(cyc), caught, [&](id_type x) { return c.show(x); }, c.in.parent);
 }
 
 /// Each slot's subtree and preorder position.

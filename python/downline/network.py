@@ -40,24 +40,25 @@ def _value_columns(orders: pd.DataFrame, names: Sequence[str]) -> list:
 
 
 def _network_error(kind: str, rows: Sequence[int], index: pd.Index, sponsors: np.ndarray,
-                   core_message: str = "") -> InputError:
+                   core_message: str = "", parent: str = "sponsor") -> InputError:
     """The error of a network whose ids are labels, from the offending rows: the labels
     named as messages show them (see _messages.label), an unknown sponsor's near miss
-    pointed out; `core_message` gives a cycle's tail (how many are in or below cycles)."""
+    pointed out; `core_message` gives a cycle's tail (how many are in or below cycles);
+    `parent` names the link ("placement parent" in a placement tree)."""
     rows = [int(r) for r in rows]
     labels = [index[r] for r in rows]
     plain = text_only(index)
     if kind == "duplicate_id":
         msg = f"{len(labels)} participant id(s) appear more than once: {_show(labels, plain_numbers=plain)}"
     elif kind == "own_sponsor":
-        msg = f"{len(labels)} participant(s) are their own sponsor: {_show(labels, plain_numbers=plain)}"
+        msg = f"{len(labels)} participant(s) are their own {parent}: {_show(labels, plain_numbers=plain)}"
     elif kind == "unknown_sponsor":
-        shown = ", ".join(f"{_label(index[r], plain)} (sponsor {_label(sponsors[r], plain)})" for r in rows[:10])
+        shown = ", ".join(f"{_label(index[r], plain)} ({parent} {_label(sponsors[r], plain)})" for r in rows[:10])
         more = f", ... ({len(rows) - 10} more)" if len(rows) > 10 else ""
         hint = _space_hint([sponsors[r] for r in rows[:10]], index)
-        msg = f"{len(rows)} participant(s) have a sponsor that is not a participant: {shown}{more}{hint}"
+        msg = f"{len(rows)} participant(s) have a {parent} that is not a participant: {shown}{more}{hint}"
     else:  # cycle
-        msg = (f"sponsor links form a cycle of {len(labels)} participant(s): {_show(labels, plain_numbers=plain)}"
+        msg = (f"{parent} links form a cycle of {len(labels)} participant(s): {_show(labels, plain_numbers=plain)}"
                + core_message[core_message.rfind(" ("):])
     return InputError(msg, kind=kind, ids=labels)
 
@@ -168,12 +169,16 @@ class Network:
         # str ids: (each row's place among the ids in ascending order, the row at each
         # place), made once by _customer_codes()
         self._ranks: Optional[tuple[np.ndarray, np.ndarray]] = None
+        # the placement tree (a Network over the same ids) and, on that tree, its sides
+        self._placement: Optional["Network"] = None
+        self._sides: Optional[_core.Sides] = None
 
     # ---------------------------------------------------------------- construction
     @classmethod
     def from_frame(cls, df: pd.DataFrame, id: str = "id", sponsor: str = "sponsor_id",
                    enrolled_on: Optional[str] = None, kind: Optional[str] = None,
-                   no_sponsor: Any = None) -> "Network":
+                   no_sponsor: Any = None, placement: Optional[str] = None,
+                   side: Optional[str] = None) -> "Network":
         """Builds the network from a participants DataFrame.
 
         Parameters
@@ -196,19 +201,24 @@ class Network:
         kind : str, optional
             Column of participant kinds (kept as a categorical; see :attr:`kinds`).
         no_sponsor : optional
-            A sponsor value that also marks a root (for example ``0`` or ``-1``).
+            A sponsor value that also marks a root (for example ``0`` or ``-1``); in the
+            placement column too.
+        placement, side : str, optional
+            Columns of the placement tree (binary and hybrid plans): each participant's
+            placement parent (missing for the tree's roots) and side, ``"L"`` or ``"R"``
+            (missing allowed for a root only), at most one participant on each side of a
+            parent. Given both, :attr:`placement` is that tree.
 
         Raises
         ------
         InputError
             Duplicate ids, sponsors that are not participants, own sponsors, cycles: the
-            message names the ids.
+            message names the ids. The placement tree is checked alike (named "placement
+            parent"), and its sides: a side other than L or R, two on one side.
         """
+        if (placement is None) != (side is None):
+            raise InputError("a placement tree needs both columns: placement=... (the placement parent) and side=...")
         ids_col = column(df, id)
-        sp_col = column(df, sponsor)
-        for col, name in ((ids_col, id), (sp_col, sponsor)):
-            refuse_bools(col, name)
-        n = len(df)
         enrolled = None
         if enrolled_on is not None:
             ticks, per_day = date_ticks(column(df, enrolled_on), enrolled_on)
@@ -217,7 +227,22 @@ class Network:
                 where, bad = at_rows(_rows(ticks == _INT64_MIN), df.index)
                 raise InputError(f"column {enrolled_on!r} has missing dates at {where}", ids=bad)
             check_days(enrolled, enrolled_on, df.index)  # 1900-01-01 .. 2200-12-31
+        net = cls._tree(ids_col, column(df, sponsor), id, sponsor, enrolled, no_sponsor, "sponsor")
+        if kind is not None:
+            net._kinds = pd.Categorical(column(df, kind)).copy()  # its own codes, too
+        if placement is not None:
+            net._placement = net._placement_tree(ids_col, column(df, placement), column(df, side), id, placement,
+                                                 side, enrolled, no_sponsor)
+        return net
 
+    @classmethod
+    def _tree(cls, ids_col: pd.Series, sp_col: pd.Series, id: str, sponsor: str, enrolled: Optional[np.ndarray],
+              no_sponsor: Any, parent: str) -> "Network":
+        """The tree of the ids and their parents (the sponsors, or the placement parents:
+        `parent` names them in errors)."""
+        for col, name in ((ids_col, id), (sp_col, sponsor)):
+            refuse_bools(col, name)
+        n = len(ids_col)
         numeric = (pd.api.types.is_integer_dtype(ids_col.dtype) or pd.api.types.is_float_dtype(ids_col.dtype))
         chosen = None  # roots chosen by value
         if no_sponsor is not None:
@@ -228,7 +253,7 @@ class Network:
             chosen = (sp_col == no_sponsor).to_numpy(dtype=bool, na_value=False)
         net = None
         if not numeric:
-            net = cls._from_strings(ids_col, sp_col, chosen, id, sponsor, enrolled)
+            net = cls._from_strings(ids_col, sp_col, chosen, id, sponsor, enrolled, parent)
         sp_missing = None if net is not None else sp_col.isna().to_numpy()
         if chosen is not None and sp_missing is not None:
             sp_missing = sp_missing | chosen
@@ -244,18 +269,49 @@ class Network:
                                        sponsor, allow_missing=True)
             # always the mask: the core's sentinel for "no sponsor" is a valid id (INT64_MIN)
             has = (~sp_missing).astype(np.uint8)
-            core = _core.Network(ids, sponsors, has, enrolled)
+            core = _core.Network(ids, sponsors, has, enrolled, parent=parent)
             # the network's own ids: the caller's column may change after the build
             net = cls(core, pd.Index(owned(ids, ids_col), name=id), keys="int")
         else:
-            net = cls._from_labels(ids_col, sp_col, sp_missing, id, sponsor, enrolled)
+            net = cls._from_labels(ids_col, sp_col, sp_missing, id, sponsor, enrolled, parent)
         net._has_enrolment = enrolled is not None
-        if kind is not None:
-            net._kinds = pd.Categorical(column(df, kind)).copy()  # its own codes, too
         return net
 
+    def _placement_tree(self, ids_col: pd.Series, parent_col: pd.Series, side_col: pd.Series, id: str,
+                        placement: str, side: str, enrolled: Optional[np.ndarray], no_sponsor: Any) -> "Network":
+        """The placement tree over this network's participants, with its sides."""
+        tree = type(self)._tree(ids_col, parent_col, id, placement, enrolled, no_sponsor, "placement parent")
+        tree._ids = self._ids  # the same participants, in the same rows
+        tree._kinds = getattr(self, "_kinds", None)
+        tree._owner = self  # pickled as its network's placement tree
+        missing = side_col.isna().to_numpy()
+        values = side_col.to_numpy(dtype=object)
+        is_left, is_right = values == "L", values == "R"
+        bad = ~(is_left | is_right | missing)
+        if bad.any():
+            rows = np.flatnonzero(bad)
+            shown = ", ".join(f"{_label(self._ids[r], text_only(self._ids))} ({values[r]!r})" for r in rows[:10])
+            more = f", ... ({len(rows) - 10} more)" if len(rows) > 10 else ""
+            raise InputError(f"{len(rows)} participant(s) have a side other than 'L' or 'R' in column {side!r}: "
+                             f"{shown}{more}", ids=[self._ids[r] for r in rows])
+        codes = np.where(is_left, ord("L"), np.where(is_right, ord("R"), 0)).astype(np.uint8)
+        try:
+            tree._sides = _core.Sides(tree._core, codes)
+            tree._side_codes = codes  # for a pickle
+        except InputError as exc:
+            if tree._keys == "int":
+                raise InputError(f"{exc} (column {side!r})", kind=exc.kind, ids=exc.ids) from None
+            labels = [self._ids[int(r)] for r in exc.ids]  # the core names rows
+            if tree._keys == "str":  # the message quotes the ids
+                raise InputError(f"{exc} (column {side!r})", kind=exc.kind, ids=labels) from None
+            what = str(exc).split(":")[0]
+            raise InputError(f"{what}: {_show(labels, plain_numbers=text_only(self._ids))} (column {side!r})",
+                             kind=exc.kind, ids=labels) from None
+        return tree
+
     @classmethod
-    def _from_strings(cls, ids_col, sp_col, chosen, id_name, sponsor_name, enrolled) -> Optional["Network"]:
+    def _from_strings(cls, ids_col, sp_col, chosen, id_name, sponsor_name, enrolled,
+                      parent: str = "sponsor") -> Optional["Network"]:
         """str ids (and sponsors: str or missing) indexed in C++; None when some are labels of
         other kinds (then _from_labels). A missing or empty sponsor, or one `chosen`, marks a
         root."""
@@ -263,20 +319,21 @@ class Network:
         sponsors = sp_col.to_numpy(dtype=object)
         has = None if chosen is None else (~chosen).astype(np.uint8)
         try:
-            core = _core.Network.from_strings(ids, sponsors, has, enrolled, id_name, sponsor_name)
+            core = _core.Network.from_strings(ids, sponsors, has, enrolled, id_name, sponsor_name, parent)
         except _core.NotStrings:
             return None
         except InputError as exc:  # the core names rows: the message names the labels
             if exc.kind in ("duplicate_id", "own_sponsor", "unknown_sponsor", "cycle"):
                 index = pd.Index(ids, dtype=object, name=id_name)
                 raise _network_error(exc.kind, sorted(exc.ids) if exc.kind == "duplicate_id" else exc.ids,
-                                     index, sponsors, str(exc)) from None
+                                     index, sponsors, str(exc), parent) from None
             raise
         # the network's own ids: the caller's column may change after the build
         return cls(core, pd.Index(owned(ids, ids_col), dtype=object, name=id_name, copy=False), keys="str")
 
     @classmethod
-    def _from_labels(cls, ids_col, sp_col, sp_missing, id_name, sponsor_name, enrolled) -> "Network":
+    def _from_labels(cls, ids_col, sp_col, sp_missing, id_name, sponsor_name, enrolled,
+                     parent: str = "sponsor") -> "Network":
         """Any hashable ids (tuples, ints mixed with strings...): the core gets row numbers as
         ids; the labels are matched by pandas."""
         n = len(ids_col)
@@ -300,15 +357,15 @@ class Network:
         own = present.copy()
         own[present] = codes == rows[present]
         if own.any():
-            raise _network_error("own_sponsor", np.flatnonzero(own), index, sp_values)
+            raise _network_error("own_sponsor", np.flatnonzero(own), index, sp_values, parent=parent)
         unknown = np.flatnonzero(present)[codes < 0]
         if len(unknown):
-            raise _network_error("unknown_sponsor", unknown, index, sp_values)
+            raise _network_error("unknown_sponsor", unknown, index, sp_values, parent=parent)
         try:
-            core = _core.Network(rows, sponsors, present.astype(np.uint8), enrolled)
+            core = _core.Network(rows, sponsors, present.astype(np.uint8), enrolled, parent=parent)
         except InputError as exc:  # name the labels, not the row numbers
             if exc.kind == "cycle":
-                raise _network_error("cycle", exc.ids, index, sp_values, str(exc)) from None
+                raise _network_error("cycle", exc.ids, index, sp_values, str(exc), parent) from None
             raise InputError(str(exc), kind=exc.kind, ids=[index[int(r)] for r in exc.ids]) from None
         return cls(core, index, keys="rows")
 
@@ -333,18 +390,28 @@ class Network:
     # kinds), rebuilt by from_frame. Copies share the core and the ids, which nothing
     # changes; a deep copy has kinds of its own.
     def __reduce__(self) -> tuple:
+        if self._sides is not None:  # a placement tree: its network's, rebuilt with it
+            return (getattr, (self._owner, "placement"))
+        enrolled = self._enrolment_days() if self._has_enrolment else None
+        placement = None
+        if self._placement is not None:
+            codes = self._placement._side_codes
+            sides = np.where(codes == ord("L"), "L", np.where(codes == ord("R"), "R", None)).astype(object)
+            placement = (self._placement._parent_ids(), sides)
+        return (_rebuild_network, (type(self), self._ids, self._parent_ids(), enrolled, self.kinds, placement))
+
+    def _parent_ids(self) -> Any:
+        """Each participant's parent id (sponsor, or placement parent in a placement tree),
+        missing for a root: an Int64 array for int64 ids, else objects."""
         core = self._core
         pos = core.position_of_row
-        parent = core.parents[pos]  # the sponsor's preorder position, -1 for a root
+        parent = core.parents[pos]  # the parent's preorder position, -1 for a root
         has = parent >= 0
-        sponsor_rows = core.row_of_position[np.where(has, parent, 0)] if len(self) else np.empty(0, np.int32)
+        parent_rows = core.row_of_position[np.where(has, parent, 0)] if len(self) else np.empty(0, np.int32)
         ids = self._ids.to_numpy()
         if ids.dtype == np.int64:
-            sponsors: Any = pd.arrays.IntegerArray(ids[sponsor_rows], ~has)
-        else:
-            sponsors = np.where(has, ids[sponsor_rows], None)
-        enrolled = self._enrolment_days() if self._has_enrolment else None
-        return (_rebuild_network, (type(self), self._ids, sponsors, enrolled, self.kinds))
+            return pd.arrays.IntegerArray(ids[parent_rows], ~has)
+        return np.where(has, ids[parent_rows], None)
 
     def __copy__(self) -> "Network":
         new = object.__new__(type(self))
@@ -367,6 +434,24 @@ class Network:
     def kinds(self) -> Optional[pd.Categorical]:
         """Participant kinds (input order) when built with ``kind=``."""
         return getattr(self, "_kinds", None)
+
+    @property
+    def placement(self) -> "Network":
+        """The placement tree (built with ``placement=`` and ``side=``): a Network over the
+        same participants, in the same order, on which every rollup and query works
+        (``volumes``, ``rollup``, ``downline``, ``upline``, ``frontline``, ``legs``);
+        its :meth:`volumes` add the columns ``left`` and ``right``."""
+        if self._placement is None:
+            if self._sides is not None:
+                raise InputError("this network is a placement tree: it has no placement tree of its own")
+            raise InputError("this network has no placement tree: build it with "
+                             "Network.from_frame(..., placement='placement_id', side='side')")
+        return self._placement
+
+    @property
+    def is_placement(self) -> bool:
+        """Whether this is a placement tree (with sides: see :attr:`placement`)."""
+        return self._sides is not None
 
     @property
     def depth(self) -> pd.Series:
@@ -635,12 +720,16 @@ class Network:
         Returns
         -------
         DataFrame indexed by participant id with columns ``pv, gv, level_1 .. level_K,
-        power_leg, lesser_legs, downline, active_downline, frontline, depth, height``.
+        power_leg, lesser_legs, downline, active_downline, frontline, depth, height``; on a
+        placement tree (:attr:`placement`) also ``left`` and ``right``, the GV of the
+        participant's left and right recruit (0 without one).
         """
         levels = whole_number(levels, "levels", 0, None)
         _core.check_levels(self._core, levels)  # InputError naming the height for a table that cannot be made
         every = ["pv", "gv", *(f"level_{k}" for k in range(1, levels + 1)), "power_leg", "lesser_legs",
                  "downline", "active_downline", "frontline", "depth", "height"]
+        if self._sides is not None:
+            every += ["left", "right"]
         if columns is None:
             columns = every
         else:
@@ -665,15 +754,25 @@ class Network:
             raise InputError("as_of needs enrolment dates: build the network with enrolled_on=...")
         if snap is not None and not len(self):  # no enrolment days for the core to see: nobody to leave out
             snap, hi = None, max(lo, min(hi, snap + 1))
-        flags = 0
+        sides = [c for c in columns if c in ("left", "right")]
+        flags = _core.VolumeColumns.gv if sides else 0
         for c in columns:
-            flags |= getattr(_core.VolumeColumns, "levels" if c.startswith("level_") else c)
+            if c not in sides:
+                flags |= getattr(_core.VolumeColumns, "levels" if c.startswith("level_") else c)
         t = _core.volumes(self._core, act._core, lo, hi, snap, levels, min_pv, flags)
         index = self._ids if t.every_row else self._ids[t.rows]
+        side_gv = {}
+        if sides:  # the GV of each one's left and right recruit (0 without one, or not yet enrolled)
+            gv = t.gv if t.every_row else np.zeros(len(self))
+            if not t.every_row:
+                gv[t.rows] = t.gv
+            left, right = self._sides.side_sums(self._core, gv)
+            side_gv = {"left": left, "right": right} if t.every_row else {"left": left[t.rows],
+                                                                         "right": right[t.rows]}
         zeros = None  # every level above the network's height: one shared read-only array
         cols = {}
         for c in columns:
-            col = t.level(int(c[6:])) if c.startswith("level_") else getattr(t, c)
+            col = side_gv[c] if c in side_gv else t.level(int(c[6:])) if c.startswith("level_") else getattr(t, c)
             if col is None:
                 if zeros is None:
                     zeros = np.zeros(len(index))
@@ -822,15 +921,22 @@ class Network:
 
 
 def _rebuild_network(cls: type, ids: pd.Index, sponsors: Any, enrolled: Optional[np.ndarray],
-                     kinds: Optional[pd.Categorical]) -> Network:
+                     kinds: Optional[pd.Categorical], placement: Optional[tuple] = None) -> Network:
     """A pickled Network, built again from its inputs (see Network.__reduce__)."""
     frame = pd.DataFrame({"id": ids.to_numpy(), "sponsor": sponsors}, copy=False)
     if enrolled is not None:
         frame["enrolled_on"] = dates_of_days(enrolled)  # datetime64[ns]: pandas keeps it as it is
-    net = cls.from_frame(frame, id="id", sponsor="sponsor", enrolled_on=None if enrolled is None else "enrolled_on")
+    if placement is not None:
+        frame["placement"], frame["side"] = placement
+    net = cls.from_frame(frame, id="id", sponsor="sponsor", enrolled_on=None if enrolled is None else "enrolled_on",
+                         placement=None if placement is None else "placement",
+                         side=None if placement is None else "side")
     net._ids = net._ids.rename(ids.name)
     if kinds is not None:
         net._kinds = kinds
+    if net._placement is not None:
+        net._placement._ids = net._ids
+        net._placement._kinds = net._kinds if kinds is not None else None
     return net
 
 

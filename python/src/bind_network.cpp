@@ -68,9 +68,10 @@ void bind_network(py::module_& m) {
                                                 "Sponsor forest in preorder (use downline.Network)")
       .def(py::init([](const carray<id_type>& ids, const carray<id_type>& sponsors,
                        const std::optional<carray<std::uint8_t>>& has_sponsor,
-                       const std::optional<carray<day_t>>& enrolled_on) {
+                       const std::optional<carray<day_t>>& enrolled_on, const std::string& parent) {
              const std::size_t n = static_cast<std::size_t>(ids.size());
              NetworkInput in;
+             in.parent = parent;
              in.n = n;
              in.ids = checked(ids, n, "ids");
              in.sponsors = checked(sponsors, n, "sponsors");
@@ -80,13 +81,14 @@ void bind_network(py::module_& m) {
              return std::make_shared<Network>(in);
            }),
            py::arg("ids"), py::arg("sponsors"), py::arg("has_sponsor") = py::none(),
-           py::arg("enrolled_on") = py::none())
+           py::arg("enrolled_on") = py::none(), py::arg("parent") = "sponsor",
+           "A network of int64 ids; `parent` names the link in errors (\"placement parent\")")
       .def_static(
           "from_strings",
           [](const py::array& ids, const py::array& sponsors,
              const std::optional<carray<std::uint8_t>>& has_sponsor,
              const std::optional<carray<day_t>>& enrolled_on, const std::string& id_name,
-             const std::string& sponsor_name) {
+             const std::string& sponsor_name, const std::string& parent) {
             const PyStrings id = py_strings(ids, "column '" + id_name + "'", Missing::error);
             const PyStrings sp =
                 py_strings(sponsors, "column '" + sponsor_name + "'", Missing::absent);
@@ -101,6 +103,7 @@ void bind_network(py::module_& m) {
               for (std::size_t r = 0; r < n; ++r) has[r] = has[r] && h[r];
             }
             NetworkInput in;
+            in.parent = parent;
             in.n = n;
             in.id_strings = id.column();
             in.sponsor_strings = sp.column();
@@ -111,7 +114,7 @@ void bind_network(py::module_& m) {
           },
           py::arg("ids"), py::arg("sponsors"), py::arg("has_sponsor") = py::none(),
           py::arg("enrolled_on") = py::none(), py::arg("id_name") = "id",
-          py::arg("sponsor_name") = "sponsor_id",
+          py::arg("sponsor_name") = "sponsor_id", py::arg("parent") = "sponsor",
           "A network of str ids (object arrays; a missing or empty sponsor marks a root). "
           "Errors name the offending rows in .ids")
       .def("__len__", &Network::size)

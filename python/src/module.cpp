@@ -10,6 +10,7 @@ void bind_ids(py::module_& m);
 void bind_io(py::module_& m);
 void bind_orders(py::module_& m);
 void bind_network(py::module_& m);
+void bind_placement(py::module_& m);
 void bind_rollup(py::module_& m);
 void bind_sample(py::module_& m);
 void bind_segment(py::module_& m);
@@ -27,6 +28,7 @@ PYBIND11_MODULE(_core, m) {
   bind_orders(m);
   bind_io(m);
   bind_network(m);
+  bind_placement(m);
   bind_rollup(m);
   bind_sample(m);
   bind_segment(m);
