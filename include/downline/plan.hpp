@@ -26,6 +26,7 @@
 #include "activity.hpp"
 #include "error.hpp"
 #include "network.hpp"
+#include "placement.hpp"
 #include "rollup.hpp"
 
 namespace downline {
@@ -75,6 +76,15 @@ struct FastStartBonus {
   std::vector<double> rates;
 };
 
+/// Binary: on the placement tree, `rate` of the volume paired between the left and the
+/// right side (carries included), at most `cap` a period when given; an inactive
+/// participant's sides are carried whole, or dropped with `flush_inactive`.
+struct BinaryBonus {
+  double rate = 0;
+  std::optional<double> cap;
+  bool flush_inactive = false;
+};
+
 /// Payout cap: every bonus scaled down so that the payout is at most this share of sales.
 struct PayoutCap {
   double share_of_sales = 0;
@@ -90,6 +100,7 @@ struct Plan {
   std::optional<DifferentialBonus> differential;
   std::optional<GenerationBonus> generation;
   std::optional<FastStartBonus> fast_start;
+  std::optional<BinaryBonus> binary;
   std::optional<PayoutCap> cap;
 
   /// The most ranks a plan may have (ranks are stored in 8 bits).
@@ -181,7 +192,7 @@ inline Plan Plan::from_json(const nlohmann::json& doc) {
   using R = detail::PlanReader;
   Plan plan;
   const auto& top = R::object(doc, "", {"name", "active_pv", "ranks", "unilevel", "differential",
-                                        "generation", "fast_start", "cap"});
+                                        "generation", "fast_start", "binary", "cap"});
   if (const auto* v = R::field(top, "name")) plan.name = R::text(*v, "name");
   const auto* apv = R::field(top, "active_pv");
   if (!apv) throw detail::plan_error("active_pv", "is missing (the PV that makes a participant active, > 0)");
@@ -282,6 +293,20 @@ inline Plan Plan::from_json(const nlohmann::json& doc) {
     if (!d) throw detail::plan_error("fast_start.days", "is missing");
     if (!rates) throw detail::plan_error("fast_start.rates", "is missing");
     plan.fast_start = FastStartBonus{R::whole(*d, "fast_start.days"), R::numbers(*rates, "fast_start.rates")};
+  }
+  if (const auto* v = R::field(top, "binary")) {
+    const auto& o = R::object(*v, "binary", {"rate", "cap", "flush_inactive"});
+    const auto* r = R::field(o, "rate");
+    if (!r) throw detail::plan_error("binary.rate", "is missing");
+    BinaryBonus b;
+    b.rate = R::number(*r, "binary.rate");
+    if (const auto* c = R::field(o, "cap")) b.cap = R::number(*c, "binary.cap");
+    if (const auto* f = R::field(o, "flush_inactive")) {
+      if (!f->is_boolean())
+        throw detail::plan_error("binary.flush_inactive", detail::shown(*f) + " must be true or false");
+      b.flush_inactive = f->get<bool>();
+    }
+    plan.binary = b;
   }
   if (const auto* v = R::field(top, "cap")) {
     const auto& o = R::object(*v, "cap", {"share_of_sales"});
@@ -398,6 +423,10 @@ inline void Plan::validate() const {
       throw plan_error("fast_start.days", "= " + std::to_string(fast_start->days) + " must be >= 1");
     rates_list(fast_start->rates, "fast_start.rates");
   }
+  if (binary) {
+    rate(binary->rate, "binary.rate");
+    if (binary->cap) rate(*binary->cap, "binary.cap");
+  }
   if (cap) rate(cap->share_of_sales, "cap.share_of_sales");
 }
 
@@ -434,11 +463,26 @@ inline nlohmann::json Plan::to_json() const {
     doc["generation"] = {{"rank", ranks[static_cast<std::size_t>(generation->rank)].name},
                          {"rates", generation->rates}};
   if (fast_start) doc["fast_start"] = {{"days", fast_start->days}, {"rates", fast_start->rates}};
+  if (binary) {
+    doc["binary"] = {{"rate", binary->rate}, {"flush_inactive", binary->flush_inactive}};
+    if (binary->cap) doc["binary"]["cap"] = *binary->cap;
+  }
   if (cap) doc["cap"] = {{"share_of_sales", cap->share_of_sales}};
   return doc;
 }
 
 // ------------------------------------------------------------------------- evaluation
+
+/// The placement tree a binary bonus pays on: a tree over the same participants as the
+/// plan's network, built from the same input rows (Placement::tree() and sides()), and
+/// the carries the (first) period starts from, per participant in the plan's network's
+/// preorder (null: 0).
+struct BinaryPlacement {
+  const Network* tree = nullptr;
+  const Sides* sides = nullptr;
+  const double* carry_left = nullptr;
+  const double* carry_right = nullptr;
+};
 
 /// A period's volumes per participant, in preorder (n values each).
 struct PeriodVolumes {
@@ -451,12 +495,14 @@ struct PeriodVolumes {
   /// Who is in the network in the period (1: in, see Network::members_as_of); null:
   /// everyone. The others count for nothing: no volume, rank or bonus.
   const std::uint8_t* members = nullptr;
+  /// For a plan with a binary bonus: the placement tree and the carries.
+  BinaryPlacement binary = {};
 };
 
 /// The period's totals.
 struct PlanTotals {
   double sales = 0;
-  double unilevel = 0, differential = 0, generation = 0, fast_start = 0;  ///< after the cap
+  double unilevel = 0, differential = 0, generation = 0, fast_start = 0, binary = 0;  ///< after the cap
   double earned = 0;      ///< every bonus before the cap
   double paid = 0;        ///< every bonus after the cap
   double cap_factor = 1;  ///< what every bonus was multiplied by (1: the cap did not bind)
@@ -480,7 +526,10 @@ struct PlanEvaluation {
   Array<rank_t> title;
   Array<double> capped_gv;  ///< capped GV with the next rank's leg cap (NaN: no next rank)
   Array<double> pv_gap, gv_gap, legs_gap, active_frontline_gap;
-  Array<double> unilevel, differential, generation, fast_start, total;  ///< after the cap
+  Array<double> unilevel, differential, generation, fast_start, binary, total;  ///< after the cap
+  /// Binary: each side's volume this period (carry included, at least 0), the volume
+  /// paired, and what each side carries to the next period (empty without a binary bonus).
+  Array<double> binary_left, binary_right, binary_paired, carry_left, carry_right;
   PlanTotals totals;
   std::vector<std::int64_t> rank_counts;  ///< participants per rank (index: rank)
 
@@ -507,7 +556,17 @@ struct PlanEvaluation {
       {"differential", &PlanEvaluation::differential, 0.0},
       {"generation", &PlanEvaluation::generation, 0.0},
       {"fast_start", &PlanEvaluation::fast_start, 0.0},
-      {"total", &PlanEvaluation::total, 0.0}};
+      {"binary", &PlanEvaluation::binary, 0.0},
+      {"total", &PlanEvaluation::total, 0.0},
+      {"binary_left", &PlanEvaluation::binary_left, 0.0},
+      {"binary_right", &PlanEvaluation::binary_right, 0.0},
+      {"binary_paired", &PlanEvaluation::binary_paired, 0.0},
+      {"carry_left", &PlanEvaluation::carry_left, 0.0},
+      {"carry_right", &PlanEvaluation::carry_right, 0.0}};
+  /// Whether `name` is a column of the binary bonus (kept only for a plan that has one).
+  static bool is_binary_column(std::string_view name) {
+    return name == "binary" || name.substr(0, 7) == "binary_" || name.substr(0, 6) == "carry_";
+  }
   static constexpr Column<rank_t> rank_columns[] = {{"rank", &PlanEvaluation::rank, rank_t{-1}},
                                                     {"next_rank", &PlanEvaluation::next_rank, rank_t{-1}},
                                                     {"title", &PlanEvaluation::title, rank_t{-1}}};
@@ -539,9 +598,10 @@ struct PlanEvaluation {
         field = std::remove_reference_t<decltype(field)>();
     });
   }
-  /// Every column of `size` elements, every element a member.
-  void allocate(std::size_t size) {
-    allocate(size, [](std::string_view) { return true; });
+  /// Every column of `size` elements (the binary bonus's only `with_binary`), every
+  /// element a member.
+  void allocate(std::size_t size, bool with_binary) {
+    allocate(size, [&](std::string_view c) { return with_binary || !is_binary_column(c); });
     member.assign(size, 1);
   }
 };
@@ -557,6 +617,8 @@ struct PlanColumns {
   double *pv = nullptr, *cv = nullptr, *gv = nullptr, *capped_gv = nullptr;
   double *pv_gap = nullptr, *gv_gap = nullptr, *legs_gap = nullptr, *active_frontline_gap = nullptr;
   double *unilevel = nullptr, *differential = nullptr, *generation = nullptr, *fast_start = nullptr, *total = nullptr;
+  double *binary = nullptr, *binary_left = nullptr, *binary_right = nullptr, *binary_paired = nullptr;
+  double *carry_left = nullptr, *carry_right = nullptr;
   std::uint8_t* active = nullptr;
   rank_t *rank = nullptr, *next_rank = nullptr;
 
@@ -575,6 +637,8 @@ struct PlanColumns {
     c.active_frontline_gap = at(ev.active_frontline_gap);
     c.unilevel = at(ev.unilevel), c.differential = at(ev.differential), c.generation = at(ev.generation);
     c.fast_start = at(ev.fast_start), c.total = at(ev.total);
+    c.binary = at(ev.binary), c.binary_left = at(ev.binary_left), c.binary_right = at(ev.binary_right);
+    c.binary_paired = at(ev.binary_paired), c.carry_left = at(ev.carry_left), c.carry_right = at(ev.carry_right);
     c.active = at(ev.active), c.rank = at(ev.rank), c.next_rank = at(ev.next_rank);
     return c;
   }
@@ -587,7 +651,24 @@ struct PlanPass {
   Array<rank_t> rank;  ///< every participant's rank, -1: none or not a member
   PlanTotals totals;
   std::vector<std::int64_t> rank_counts;
+  Array<double> carry_left, carry_right;  ///< binary: the carries to the next period (preorder)
 };
+
+/// For every participant of `net` (preorder), the volume `v` (preorder) summed over the
+/// placement subtree of their left and of their right recruit (0 without one).
+inline void side_volumes(const Network& net, const BinaryPlacement& b, const double* v, double* left, double* right) {
+  const std::size_t n = static_cast<std::size_t>(net.size());
+  const index_t* row = net.row_of_position().data();
+  const index_t* at = b.tree->position_of_row().data();  // input row -> placement position
+  Array<double> placed(n), sums(n), l(n), r(n);
+  for (std::size_t k = 0; k < n; ++k) placed[static_cast<std::size_t>(at[row[k]])] = v[k];
+  subtree_sums(*b.tree, placed.data(), sums.data(), 1);
+  b.sides->side_sums(sums.data(), l.data(), r.data());
+  for (std::size_t k = 0; k < n; ++k) {
+    left[k] = l[static_cast<std::size_t>(at[row[k]])];
+    right[k] = r[static_cast<std::size_t>(at[row[k]])];
+  }
+}
 
 /// `v`, or a copy of it with zeros outside the period's network when someone outside
 /// has a value there (their volumes count for nothing).
@@ -709,7 +790,7 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
   // Phase 3: bonuses before the cap, written where the participants go (each bonus and
   // the participant's total), and summed.
   struct Earned {
-    double unilevel = 0, differential = 0, generation = 0, fast_start = 0;
+    double unilevel = 0, differential = 0, generation = 0, fast_start = 0, binary = 0;
   } earned;
   const auto pay = [&](double* column, double& sum, index_t k, double e) {
     sum += e;
@@ -786,24 +867,61 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
     });
   }
 
+  if (plan.binary) {
+    const BinaryBonus& b = plan.binary.value();
+    const BinaryPlacement& placed = in.binary;
+    if (!placed.tree || !placed.sides)
+      throw errors::bad_value("binary", "needs the placement tree (the plan has a binary bonus)");
+    if (placed.tree->size() != n)
+      throw errors::bad_value("binary", "the placement tree has " + std::to_string(placed.tree->size()) +
+                                            " participants, the network " + std::to_string(n));
+    Array<double> new_left(un), new_right(un);
+    side_volumes(net, placed, pv, new_left.data(), new_right.data());
+    pass.carry_left.assign(un, 0.0);
+    pass.carry_right.assign(un, 0.0);
+    for (index_t k = 0; k < n; ++k) {
+      const double in_left = placed.carry_left ? placed.carry_left[k] : 0.0;
+      const double in_right = placed.carry_right ? placed.carry_right[k] : 0.0;
+      if (in.members && !in.members[k]) {  // not in the network yet: carries kept as they are
+        pass.carry_left[k] = in_left;
+        pass.carry_right[k] = in_right;
+        continue;
+      }
+      const double left = std::max(0.0, in_left + new_left[k]), right = std::max(0.0, in_right + new_right[k]);
+      const double paired = active[k] ? std::min(left, right) : 0.0;
+      const bool flushed = !active[k] && b.flush_inactive;
+      pass.carry_left[k] = flushed ? 0.0 : left - paired;
+      pass.carry_right[k] = flushed ? 0.0 : right - paired;
+      if (active[k]) pay(out.binary, earned.binary, k, b.cap ? std::min(b.rate * paired, *b.cap) : b.rate * paired);
+      const index_t i = out.at(k);
+      if (i < 0) continue;
+      for (auto [column, value] : {std::pair{out.binary_left, left}, std::pair{out.binary_right, right},
+                                   std::pair{out.binary_paired, paired},
+                                   std::pair{out.carry_left, pass.carry_left[k]},
+                                   std::pair{out.carry_right, pass.carry_right[k]}})
+        if (column) column[i] = value;
+    }
+  }
+
   // Phase 4: the cap, applied to every figure written, and the totals (from the sums,
   // so that they do not depend on the columns kept).
   PlanTotals& t = pass.totals;
   t.sales = in.sales;
-  t.earned = earned.unilevel + earned.differential + earned.generation + earned.fast_start;
+  t.earned = earned.unilevel + earned.differential + earned.generation + earned.fast_start + earned.binary;
   if (plan.cap) {
     const double limit = plan.cap->share_of_sales * in.sales;
     if (t.earned > limit) t.cap_factor = limit > 0 ? limit / t.earned : 0.0;
   }
   if (t.cap_factor != 1)
-    for (double* a : {out.unilevel, out.differential, out.generation, out.fast_start, out.total})
+    for (double* a : {out.unilevel, out.differential, out.generation, out.fast_start, out.binary, out.total})
       if (a)
         for (std::size_t i = 0; i < out.size; ++i) a[i] *= t.cap_factor;
   t.unilevel = earned.unilevel * t.cap_factor;
   t.differential = earned.differential * t.cap_factor;
   t.generation = earned.generation * t.cap_factor;
   t.fast_start = earned.fast_start * t.cap_factor;
-  t.paid = t.unilevel + t.differential + t.generation + t.fast_start;
+  t.binary = earned.binary * t.cap_factor;
+  t.paid = t.unilevel + t.differential + t.generation + t.fast_start + t.binary;
   t.payout_ratio = in.sales != 0 ? t.paid / in.sales : std::numeric_limits<double>::quiet_NaN();
   return pass;
 }
@@ -903,7 +1021,7 @@ inline void carry_titles(Array<rank_t>& title, const Array<rank_t>& rank) {
 /// thread count.
 inline PlanEvaluation evaluate(const Network& net, const Plan& plan, const PeriodVolumes& in) {
   PlanEvaluation ev;
-  ev.allocate(static_cast<std::size_t>(net.size()));
+  ev.allocate(static_cast<std::size_t>(net.size()), plan.binary.has_value());
   if (in.members) std::copy(in.members, in.members + net.size(), ev.member.begin());
   detail::keep_pass(ev, detail::evaluate_into(net, plan, in, PlanColumns::of(ev, nullptr)));
   ev.title = ev.rank;
@@ -917,7 +1035,9 @@ inline PlanEvaluation evaluate_members(const Network& net, const Plan& plan, con
   PlanEvaluation ev;
   ev.rows.resize(detail::count_members(in.members, net.size()));
   detail::member_order(net, in.members, slot, from, [&](std::size_t i, index_t r) { ev.rows[i] = r; });
-  ev.allocate(ev.rows.size(), [](std::string_view c) { return c != "title"; });  // title: the ranks, in row order
+  ev.allocate(ev.rows.size(), [&](std::string_view c) {  // title: the ranks, in row order
+    return c != "title" && (plan.binary || !PlanEvaluation::is_binary_column(c));
+  });
   ev.member.assign(ev.rows.size(), 1);
   detail::keep_pass(ev, detail::evaluate_into(net, plan, in, PlanColumns::of(ev, slot.data())));
   slot = Array<index_t>();
@@ -1008,19 +1128,30 @@ inline PeriodData period_data(const Network& net, const Plan& plan, const PlanOr
 }
 
 /// A plan evaluated over consecutive periods [bounds[i], bounds[i + 1]), each on the
-/// network as of its last day, with the title (the highest rank held so far) carried
-/// forward: each(i, evaluation) is called for every period in order, the evaluation in
-/// preorder (evaluate()), to keep or consume.
+/// network as of its last day, with the title (the highest rank held so far) and the
+/// binary bonus's carries (from `binary`'s for the first period) carried forward:
+/// each(i, evaluation) is called for every period in order, the evaluation in preorder
+/// (evaluate()), to keep or consume.
 template <class Each>
 void run_each(const Network& net, const Plan& plan, const PlanOrders& orders, const std::vector<day_t>& bounds,
-              Each each) {
+              Each each, const BinaryPlacement& binary = {}) {
   detail::check_bounds(bounds);
   Array<rank_t> title(static_cast<std::size_t>(net.size()), rank_t{-1});
+  BinaryPlacement placed = binary;
+  Array<double> carry_left, carry_right;
   for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
     const PeriodData data = period_data(net, plan, orders, bounds[i], bounds[i + 1], detail::run_index_by_day);
-    PlanEvaluation ev = evaluate(net, plan, data.volumes());
+    PeriodVolumes in = data.volumes();
+    in.binary = placed;
+    PlanEvaluation ev = evaluate(net, plan, in);
     detail::carry_titles(title, ev.rank);
     ev.title = title;
+    if (plan.binary) {  // the next period starts from this one's carries
+      carry_left = ev.carry_left;
+      carry_right = ev.carry_right;
+      placed.carry_left = carry_left.data();
+      placed.carry_right = carry_right.data();
+    }
     each(i, std::move(ev));
   }
 }
@@ -1032,10 +1163,12 @@ struct PlanRun {
 };
 
 inline PlanRun run(const Network& net, const Plan& plan, const PlanOrders& orders,
-                   const std::vector<day_t>& bounds) {
+                   const std::vector<day_t>& bounds, const BinaryPlacement& binary = {}) {
   PlanRun out;
   out.bounds = bounds;
-  run_each(net, plan, orders, bounds, [&](std::size_t, PlanEvaluation&& ev) { out.periods.push_back(std::move(ev)); });
+  run_each(
+      net, plan, orders, bounds, [&](std::size_t, PlanEvaluation&& ev) { out.periods.push_back(std::move(ev)); },
+      binary);
   return out;
 }
 
@@ -1060,7 +1193,7 @@ struct PlanRunTable {
 
 inline PlanRunTable run_table(const Network& net, const Plan& plan, const PlanOrders& orders,
                               const std::vector<day_t>& bounds,
-                              const std::vector<std::string>& columns = {}) {
+                              const std::vector<std::string>& columns = {}, const BinaryPlacement& binary = {}) {
   // Phase 0: the inputs checked before anything is allocated.
   plan.validate();
   detail::checked_columns(net, orders);
@@ -1075,6 +1208,7 @@ inline PlanRunTable run_table(const Network& net, const Plan& plan, const PlanOr
     }
   const auto keep = [&](std::string_view name) {
     if (name == "rank") return true;  // (rank changes need it)
+    if (!plan.binary && PlanEvaluation::is_binary_column(name)) return false;
     if (columns.empty()) return name != "capped_gv";
     return std::find(columns.begin(), columns.end(), name) != columns.end();
   };
@@ -1103,16 +1237,26 @@ inline PlanRunTable run_table(const Network& net, const Plan& plan, const PlanOr
   // then put in input row order); titles carried forward.
   Array<index_t> slot, from;
   Array<rank_t> title(static_cast<std::size_t>(n), rank_t{-1});
+  BinaryPlacement placed = binary;
+  Array<double> carry_left, carry_right;  // binary: the carries of the period before
   for (std::size_t i = 0; i < periods; ++i) {
     detail::PlanPass pass;
     {
       const PeriodData data = period_data(net, plan, orders, bounds[i], bounds[i + 1], detail::run_index_by_day);
+      PeriodVolumes in = data.volumes();
+      in.binary = placed;
       std::int32_t* rows = t.rows.data() + t.offsets[i];
       detail::member_order(net, data.members.empty() ? nullptr : data.members.data(), slot, from,
                            [&](std::size_t e, index_t r) { rows[e] = static_cast<std::int32_t>(r); });
       if (from.size() != t.offsets[i + 1] - t.offsets[i])
         throw std::logic_error("run_table: the members of a period were counted twice, differently");
-      pass = detail::evaluate_into(net, plan, data.volumes(), PlanColumns::of(c, slot.data(), t.offsets[i], from.size()));
+      pass = detail::evaluate_into(net, plan, in, PlanColumns::of(c, slot.data(), t.offsets[i], from.size()));
+    }
+    if (plan.binary) {
+      carry_left = std::move(pass.carry_left);
+      carry_right = std::move(pass.carry_right);
+      placed.carry_left = carry_left.data();
+      placed.carry_right = carry_right.data();
     }
     detail::carry_titles(title, pass.rank);
     if (!c.title.empty()) {

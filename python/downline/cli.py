@@ -442,7 +442,7 @@ def build_commissions(plan: Any, people: pd.DataFrame, orders: pd.DataFrame, mon
         tables["totals"] = ev.totals.to_frame()
         tables["ranks"] = ev.ranks.to_frame()
         tables["top_earners"] = ev.participants.sort_values("total", ascending=False).head(top)[
-            ["rank", "pv", "gv", *dl.plan.BONUSES, "total"]]
+            ["rank", "pv", "gv", *plan.bonuses, "total"]]
         tables["closest_to_next_rank"] = closest_to_next_rank(ev.participants, top)
         figures.append(("ranks", "Participants per rank", ev.plot))
         if other is not None:
@@ -463,7 +463,7 @@ def build_commissions(plan: Any, people: pd.DataFrame, orders: pd.DataFrame, mon
         tables["rank_changes"] = run.rank_changes
         last_period = run.participants.loc[run.periods[-1]]
         tables["top_earners"] = last_period.sort_values("total", ascending=False).head(top)[
-            ["rank", "title", "pv", "gv", *dl.plan.BONUSES, "total"]]
+            ["rank", "title", "pv", "gv", *plan.bonuses, "total"]]
         tables["closest_to_next_rank"] = closest_to_next_rank(last_period, top)
         figures.append(("run", "Paid per month and payout ratio", run.plot))
 

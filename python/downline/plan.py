@@ -28,10 +28,13 @@ _EXAMPLE = Path(__file__).resolve().parent / "data" / "example_plan.json"
 #: The per-participant columns of :attr:`Evaluation.participants`, in order.
 COLUMNS = ("pv", "cv", "gv", "active", "rank", "next_rank", "pv_gap", "gv_gap", "legs_gap",
            "active_frontline_gap", "unilevel", "differential", "generation", "fast_start", "total")
-#: The bonuses, in order.
-BONUSES = ("unilevel", "differential", "generation", "fast_start")
+#: The bonuses, in order (``binary`` only for a plan that has a binary bonus).
+BONUSES = ("unilevel", "differential", "generation", "fast_start", "binary")
 #: The per-participant columns of :attr:`Run.participants` (all by default), in order.
 RUN_COLUMNS = COLUMNS + ("title",)
+#: The binary bonus's per-participant columns, after ``total`` (a plan with a binary
+#: bonus also has the column ``binary`` before ``total``).
+BINARY_COLUMNS = ("binary_left", "binary_right", "binary_paired", "carry_left", "carry_right")
 
 
 def _json_ready(doc: Any, path: str = "") -> Any:
@@ -109,6 +112,25 @@ class CompensationPlan:
         """The rank names, lowest first."""
         return list(self._core.rank_names)
 
+    @property
+    def has_binary(self) -> bool:
+        """Whether the plan has a binary bonus (paid on the network's placement tree)."""
+        return "binary" in self.to_dict()
+
+    @property
+    def bonuses(self) -> tuple:
+        """The bonuses the plan's evaluations report (in totals), in order: those of
+        :data:`BONUSES` but ``binary`` for a plan without a binary bonus."""
+        return BONUSES if self.has_binary else BONUSES[:-1]
+
+    def _columns(self, run: bool = False) -> tuple:
+        """The per-participant columns of an evaluation (``run``: of a run) of this plan."""
+        out = RUN_COLUMNS if run else COLUMNS
+        if self.has_binary:
+            at = out.index("total")
+            out = out[:at] + ("binary", "total") + BINARY_COLUMNS + out[at + 1:]
+        return out
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, CompensationPlan) and self.to_dict() == other.to_dict()
 
@@ -148,6 +170,11 @@ class CompensationPlan:
         if "fast_start" in doc:
             f = doc["fast_start"]
             out.append(f"fast start {f['days']} days, {len(f['rates'])} levels")
+        if "binary" in doc:
+            b = doc["binary"]
+            out.append(f"binary {100 * b['rate']:g}% of the paired volume"
+                       + (f" (at most {b['cap']:g} a period)" if "cap" in b else "")
+                       + (", inactive sides flushed" if b.get("flush_inactive") else ""))
         if "cap" in doc:
             out.append(f"cap {100 * doc['cap']['share_of_sales']:g}% of sales")
         return out
@@ -165,7 +192,7 @@ class CompensationPlan:
     def evaluate(self, network: Network, orders: Union[pd.DataFrame, Activity], start: Any = None,
                  end: Any = None, participant: str = "participant_id", date: str = "ordered_on",
                  pv: str = "pv", cv: Optional[str] = None, amount: Optional[str] = None,
-                 unknown: str = "raise") -> "Evaluation":
+                 unknown: str = "raise", carry: Optional[pd.DataFrame] = None) -> "Evaluation":
         """The plan for the period [start, end) on ``network`` as of the period's last day
         (participants enrolled later are left out); by default ``end`` is one calendar
         month after ``start``.
@@ -176,16 +203,22 @@ class CompensationPlan:
         value columns ``cv`` and ``amount`` when it has them, else the PV: map them with
         ``net.activity(orders, values=["cv", "amount"])``). Only the period's orders of a
         DataFrame are mapped, once. ``unknown`` as in :meth:`Network.activity`.
+
+        A plan with a binary bonus pays it on the network's placement tree
+        (:attr:`Network.placement`), from the carries ``carry``: a DataFrame indexed by
+        participant id with the columns ``carry_left`` and ``carry_right`` (for example
+        the last period of an earlier run, ``run.participants.xs(period)``; ids absent
+        from it carry 0; default: no carries).
         """
         lo, hi = _period(start, end)
         acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
-        core = _core.evaluate_plan(network._core, self._core, *acts, lo, hi)
+        core = _core.evaluate_plan(network._core, self._core, *acts, lo, hi, **_binary_args(self, network, carry))
         return Evaluation(self, network, core, _timestamp(lo), _timestamp(hi))
 
     def run(self, network: Network, orders: Union[pd.DataFrame, Activity], start: Any, end: Any,
             freq: str = "MS", participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
             cv: Optional[str] = None, amount: Optional[str] = None, unknown: str = "raise",
-            columns: Optional[list[str]] = None) -> "Run":
+            columns: Optional[list[str]] = None, carry: Optional[pd.DataFrame] = None) -> "Run":
         """The plan over consecutive periods from ``start`` to ``end``: the period bounds are
         ``pandas.date_range(start, end, freq=freq)`` (calendar months by default), with
         ``start`` and ``end`` themselves as the first and last bound. Each period is
@@ -196,16 +229,20 @@ class CompensationPlan:
         all of :attr:`Evaluation.participants` and ``title``). A long history of a large
         network needs memory for every (period, participant) row of every column kept:
         keep what you need (``["rank", "title", "total"]`` takes about 15 bytes per row
-        with its index, against about 105 for all). The totals, ranks and rank changes are the same whatever is kept."""
+        with its index, against about 105 for all). The totals, ranks and rank changes are the same whatever is kept.
+
+        A binary bonus (see :meth:`evaluate`) carries both sides from each period to the
+        next, the first starting from ``carry``."""
         lo, hi = _period(start, end, required_end=True)
         try:
             inner = pd.date_range(_timestamp(lo), _timestamp(hi), freq=freq)
         except (ValueError, TypeError) as exc:
             raise InputError(f"freq: {freq!r} is not a pandas frequency ({exc})") from None
         bounds = sorted({lo, hi, *(int((t - _EPOCH) // pd.Timedelta(days=1)) for t in inner)})
-        keep = RUN_COLUMNS if columns is None else _run_columns(columns)
+        keep = self._columns(run=True) if columns is None else _run_columns(columns, self)
+        binary = _binary_args(self, network, carry)
         acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
-        table = _core.run_plan(network._core, self._core, *acts, bounds, list(keep))
+        table = _core.run_plan(network._core, self._core, *acts, bounds, list(keep), **binary)
         return Run(self, network, table, [_timestamp(b) for b in bounds], keep)
 
 
@@ -264,12 +301,43 @@ def _mapped(network: Network, orders: Any, lo: int, hi: int, participant: str, d
     return act._core, cv, amount
 
 
-def _run_columns(columns: Any) -> tuple:
-    """The columns a run keeps, checked, in the frame's order."""
-    names = column_names(columns, "columns", RUN_COLUMNS, "of a run")
+def _run_columns(columns: Any, plan: CompensationPlan) -> tuple:
+    """The columns a run of `plan` keeps, checked, in the frame's order."""
+    every = plan._columns(run=True)
+    names = column_names(columns, "columns", every, "of a run" + ("" if plan.has_binary else " of this plan"))
     if not names:
         raise InputError("columns: give at least one column (None keeps them all)")
-    return tuple(c for c in RUN_COLUMNS if c in names)
+    return tuple(c for c in every if c in names)
+
+
+def _binary_args(plan: CompensationPlan, network: Network, carry: Optional[pd.DataFrame]) -> dict:
+    """The core's arguments of a binary bonus: the placement tree, its sides and the
+    carries by input row; {} for a plan without one (where carries are refused)."""
+    if not plan.has_binary:
+        if carry is not None:
+            raise InputError("carry: the plan has no binary bonus")
+        return {}
+    if not isinstance(network, Network) or network._placement is None:
+        raise InputError("the plan has a binary bonus: the network needs a placement tree "
+                         "(Network.from_frame(..., placement='placement_id', side='side'))")
+    tree = network._placement
+    out = {"placement": tree._core, "sides": tree._sides}
+    if carry is not None:
+        if not isinstance(carry, pd.DataFrame):
+            raise InputError(f"carry: expected a DataFrame indexed by participant id, not {type(carry).__name__}")
+        missing = [c for c in ("carry_left", "carry_right") if c not in carry.columns]
+        if missing:
+            raise InputError(f"carry: no column {missing[0]!r} (columns: {list(carry.columns)})")
+        values = carry[["carry_left", "carry_right"]].to_numpy(dtype=np.float64)
+        bad = ~np.isfinite(values).all(axis=1) | (values < 0).any(axis=1)
+        if bad.any():
+            ids = list(carry.index[bad])
+            raise InputError(f"carry: {len(ids)} participant(s) have a carry that is negative, NaN or infinite: "
+                             f"{ids[:10]}", ids=ids)
+        aligned = network._aligned(carry.index, values)
+        out["carry_left"] = np.ascontiguousarray(aligned[:, 0])
+        out["carry_right"] = np.ascontiguousarray(aligned[:, 1])
+    return out
 
 
 def _frame(plan: CompensationPlan, core: _core.PlanEvaluation, index: pd.Index,
@@ -293,8 +361,8 @@ def _members(network: Network, core: _core.PlanEvaluation) -> pd.Index:
     return network.ids if len(rows) == len(network.ids) else network.ids.take(rows)
 
 
-def _totals_of(t: _core.PlanTotals) -> dict:
-    return {"sales": t.sales, **{b: getattr(t, b) for b in BONUSES}, "paid": t.paid,
+def _totals_of(t: _core.PlanTotals, plan: CompensationPlan) -> dict:
+    return {"sales": t.sales, **{b: getattr(t, b) for b in plan.bonuses}, "paid": t.paid,
             "cap_factor": t.cap_factor, "payout_ratio": t.payout_ratio, "earned": t.earned}
 
 
@@ -312,13 +380,16 @@ class Evaluation:
     participants : DataFrame
         Indexed by participant id (the network's order), columns ``pv, cv, gv, active,
         rank, next_rank, pv_gap, gv_gap, legs_gap, active_frontline_gap, unilevel,
-        differential, generation, fast_start, total``. ``rank`` and ``next_rank`` are
+        differential, generation, fast_start, total`` (a plan with a binary bonus: also
+        ``binary`` before ``total`` and ``binary_left, binary_right, binary_paired,
+        carry_left, carry_right`` after it). ``rank`` and ``next_rank`` are
         ordered categoricals over the plan's ranks (missing: none); gaps are missing where
         there is no next rank; bonuses are after the cap (a bonus the plan does not have is
         zeros).
     totals : Series
-        ``sales, unilevel, differential, generation, fast_start, paid, cap_factor,
-        payout_ratio`` (and ``earned``, every bonus before the cap).
+        ``sales, unilevel, differential, generation, fast_start`` (``binary`` for a plan
+        with a binary bonus), ``paid, cap_factor, payout_ratio`` (and ``earned``, every
+        bonus before the cap).
     ranks : Series
         Participants per rank, lowest first.
     start, end : Timestamp
@@ -329,8 +400,8 @@ class Evaluation:
     def __init__(self, plan: CompensationPlan, network: Network, core: _core.PlanEvaluation,
                  start: pd.Timestamp, end: pd.Timestamp):
         self.plan, self.start, self.end = plan, start, end
-        self.participants = _frame(plan, core, _members(network, core))
-        self.totals = pd.Series(_totals_of(core.totals), name="total")
+        self.participants = _frame(plan, core, _members(network, core), plan._columns())
+        self.totals = pd.Series(_totals_of(core.totals, plan), name="total")
         self.ranks = _rank_counts(plan, core)
 
     def __repr__(self) -> str:
@@ -378,8 +449,8 @@ class Run:
         period = np.repeat(np.arange(len(self.periods), dtype=_code_dtype(len(self.periods))), sizes)
         index = pd.MultiIndex(levels=[self.periods, network.ids], codes=[period, rows],
                               names=["period", id_name], verify_integrity=False)
-        self.participants = _frame(plan, cols, index, RUN_COLUMNS if columns is None else columns)
-        self.totals = pd.DataFrame([_totals_of(t) for t in table.totals], index=self.periods)
+        self.participants = _frame(plan, cols, index, plan._columns(run=True) if columns is None else columns)
+        self.totals = pd.DataFrame([_totals_of(t, plan) for t in table.totals], index=self.periods)
         counts = np.asarray(table.rank_counts, dtype=np.int64).reshape(len(self.periods), len(plan.ranks))
         self.ranks = pd.DataFrame(counts, index=self.periods, columns=pd.CategoricalIndex(
             plan.ranks, categories=plan.ranks, ordered=True, name="rank"))
@@ -470,8 +541,10 @@ class Comparison:
         self.ranks = pd.DataFrame({"a": a.ranks.rename(index=str).reindex(names, fill_value=0),
                                    "b": b.ranks.rename(index=str).reindex(names, fill_value=0)})
         self.ranks.index.name = "rank"
-        rows = [*BONUSES, "paid", "payout_ratio"]
-        self.totals = pd.DataFrame({"a": a.totals[rows], "b": b.totals[rows]})
+        rows = [bonus for bonus in BONUSES if bonus in a.totals.index or bonus in b.totals.index]
+        rows += ["paid", "payout_ratio"]
+        self.totals = pd.DataFrame({"a": a.totals.reindex(rows, fill_value=0.0),
+                                    "b": b.totals.reindex(rows, fill_value=0.0)})
         self.totals["difference"] = self.totals["b"] - self.totals["a"]
         d = self.participants["difference"]
         self.summary = pd.Series({
@@ -497,6 +570,7 @@ def compare_plans(plan_a: Union[CompensationPlan, dict], plan_b: Union[Compensat
     plan_a, plan_b = CompensationPlan(plan_a), CompensationPlan(plan_b)
     lo, hi = _period(start, end)
     acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
-    evs = [Evaluation(p, network, _core.evaluate_plan(network._core, p._core, *acts, lo, hi),
+    evs = [Evaluation(p, network, _core.evaluate_plan(network._core, p._core, *acts, lo, hi,
+                                                      **_binary_args(p, network, None)),
                       _timestamp(lo), _timestamp(hi)) for p in (plan_a, plan_b)]
     return Comparison(*evs)

@@ -328,12 +328,10 @@ def plan_ranks(ev: Evaluation, ax: Any = None, color: str = "tab:blue") -> Any:
 def plan_run(run: Run, ax: Any = None) -> Any:
     """Each bonus paid per period (stacked bars) and the payout ratio (line, right axis).
     Returns the Axes of the bars."""
-    from .plan import BONUSES
-
     ax = _axes(ax, figsize=_figsize(1.5 + 0.5 * len(run.periods), 3.6))
     x = np.arange(len(run.periods))
     bottom = np.zeros(len(x))
-    for b in BONUSES:
+    for b in run.plan.bonuses:
         v = run.totals[b].to_numpy()
         ax.bar(x, v, bottom=bottom, label=b.replace("_", " "))
         bottom += v

@@ -3,6 +3,7 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -11,7 +12,37 @@
 
 namespace py = pybind11;
 using namespace downline;
+using downline::python::carray;
+using downline::python::checked;
 using downline::python::def_view;
+
+namespace {
+
+/// A binary bonus's placement tree and starting carries: the carries given per input
+/// row, held in the network's preorder.
+struct Placed {
+  BinaryPlacement binary;
+  Array<double> left, right;
+
+  Placed(const Network& net, const Network* tree, const Sides* sides, const std::optional<carray<double>>& left_by_row,
+         const std::optional<carray<double>>& right_by_row) {
+    binary.tree = tree;
+    binary.sides = sides;
+    const std::size_t n = static_cast<std::size_t>(net.size());
+    if (left_by_row) {
+      left.resize(n);
+      net.rows_to_preorder(checked(*left_by_row, n, "carry_left"), left.data());
+      binary.carry_left = left.data();
+    }
+    if (right_by_row) {
+      right.resize(n);
+      net.rows_to_preorder(checked(*right_by_row, n, "carry_right"), right.data());
+      binary.carry_right = right.data();
+    }
+  }
+};
+
+}  // namespace
 
 void bind_plan(py::module_& m) {
   py::class_<Plan, std::shared_ptr<Plan>>(m, "Plan", "A compensation plan (checked when made)")
@@ -37,6 +68,7 @@ void bind_plan(py::module_& m) {
       .def_readonly("differential", &PlanTotals::differential)
       .def_readonly("generation", &PlanTotals::generation)
       .def_readonly("fast_start", &PlanTotals::fast_start)
+      .def_readonly("binary", &PlanTotals::binary)
       .def_readonly("earned", &PlanTotals::earned)
       .def_readonly("paid", &PlanTotals::paid)
       .def_readonly("cap_factor", &PlanTotals::cap_factor)
@@ -67,6 +99,12 @@ void bind_plan(py::module_& m) {
   def_view(ev, "differential", &PlanEvaluation::differential, "differential bonus", true);
   def_view(ev, "generation", &PlanEvaluation::generation, "generation bonus", true);
   def_view(ev, "fast_start", &PlanEvaluation::fast_start, "fast-start bonus", true);
+  def_view(ev, "binary", &PlanEvaluation::binary, "binary bonus (empty without one)", true);
+  def_view(ev, "binary_left", &PlanEvaluation::binary_left, "the left side's volume, carry included", true);
+  def_view(ev, "binary_right", &PlanEvaluation::binary_right, "the right side's volume, carry included", true);
+  def_view(ev, "binary_paired", &PlanEvaluation::binary_paired, "the volume paired", true);
+  def_view(ev, "carry_left", &PlanEvaluation::carry_left, "the left side's carry to the next period", true);
+  def_view(ev, "carry_right", &PlanEvaluation::carry_right, "the right side's carry to the next period", true);
   def_view(ev, "total", &PlanEvaluation::total, "every bonus", true);
   ev.def_readonly("totals", &PlanEvaluation::totals)
       .def_readonly("rank_counts", &PlanEvaluation::rank_counts, "participants per rank");
@@ -74,17 +112,23 @@ void bind_plan(py::module_& m) {
   m.def(
       "evaluate_plan",
       [](const Network& net, const Plan& plan, const Activity& orders, const std::string& cv,
-         const std::string& amount, day_t start, day_t end) {
+         const std::string& amount, day_t start, day_t end, const Network* placement, const Sides* sides,
+         const std::optional<carray<double>>& carry_left, const std::optional<carray<double>>& carry_right) {
         auto out = std::make_shared<PlanEvaluation>();
+        const Placed placed(net, placement, sides, carry_left, carry_right);
         py::gil_scoped_release release;
         const PeriodData data = period_data(net, plan, PlanOrders{orders, cv, amount}, start, end);
-        *out = evaluate_members(net, plan, data.volumes());
+        PeriodVolumes in = data.volumes();
+        in.binary = placed.binary;
+        *out = evaluate_members(net, plan, in);
         return out;
       },
       py::arg("network"), py::arg("plan"), py::arg("orders"), py::arg("cv") = "", py::arg("amount") = "",
-      py::arg("start"), py::arg("end"),
+      py::arg("start"), py::arg("end"), py::arg("placement") = nullptr, py::arg("sides") = nullptr,
+      py::arg("carry_left") = py::none(), py::arg("carry_right") = py::none(),
       "The plan for the orders of [start, end) (days): PV the orders' volumes, CV and sales their value "
-      "columns named `cv` and `amount` (\"\": the PV)");
+      "columns named `cv` and `amount` (\"\": the PV); a binary bonus on the placement tree `placement` with "
+      "its `sides`, from the carries given per input row (None: 0)");
   py::class_<PlanRunTable, std::shared_ptr<PlanRunTable>> table(
       m, "PlanRunTable", "Every period of a run as one table: each period's members, in input row order");
   def_view(table, "rows", &PlanRunTable::rows, "the input row of each element");
@@ -99,14 +143,18 @@ void bind_plan(py::module_& m) {
   m.def(
       "run_plan",
       [](const Network& net, const Plan& plan, const Activity& orders, const std::string& cv,
-         const std::string& amount, const std::vector<day_t>& bounds, const std::vector<std::string>& columns) {
+         const std::string& amount, const std::vector<day_t>& bounds, const std::vector<std::string>& columns,
+         const Network* placement, const Sides* sides, const std::optional<carray<double>>& carry_left,
+         const std::optional<carray<double>>& carry_right) {
         auto out = std::make_shared<PlanRunTable>();
+        const Placed placed(net, placement, sides, carry_left, carry_right);
         py::gil_scoped_release release;
-        *out = run_table(net, plan, PlanOrders{orders, cv, amount}, bounds, columns);
+        *out = run_table(net, plan, PlanOrders{orders, cv, amount}, bounds, columns, placed.binary);
         return out;
       },
       py::arg("network"), py::arg("plan"), py::arg("orders"), py::arg("cv") = "", py::arg("amount") = "",
-      py::arg("bounds"), py::arg("columns") = std::vector<std::string>{},
+      py::arg("bounds"), py::arg("columns") = std::vector<std::string>{}, py::arg("placement") = nullptr,
+      py::arg("sides") = nullptr, py::arg("carry_left") = py::none(), py::arg("carry_right") = py::none(),
       "The plan for the periods [bounds[i], bounds[i + 1]) (days), titles carried forward, as one table of the "
       "columns named (empty: all; rank always)");
 }

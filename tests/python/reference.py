@@ -80,6 +80,22 @@ def brute_volumes(people: pd.DataFrame, orders: pd.DataFrame, start=None, end=No
     return out
 
 
+def members_as_of(people: pd.DataFrame, day) -> dict:
+    """id -> whether the participant is in the network as of `day`: they and every sponsor
+    up to their root enrolled on or before it."""
+    sponsor = {i: (None if pd.isna(s) else s) for i, s in zip(people["id"], people["sponsor_id"])}
+    enrolled = dict(zip(people["id"], people["enrolled_on"]))
+
+    def member(x):
+        while x is not None:
+            if enrolled[x] > day:
+                return False
+            x = sponsor[x]
+        return True
+
+    return {i: member(i) for i in people["id"]}
+
+
 def random_company(n: int, shape: str, rng: np.random.Generator, string_ids: bool = False):
     """Participants and orders with unsorted ids in shuffled rows."""
     parent = np.full(n, -1)

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import downline as dl
-from reference import random_company
+from reference import members_as_of, random_company
 
 
 def upline_map(people):
@@ -30,14 +30,7 @@ def brute_types(people, orders, as_of, lookback=365, k=3, m=3, leader=20):
     up = upline_map(people)
     enrolled = dict(zip(people["id"], people["enrolled_on"]))
 
-    def included(pid):
-        while pid is not None:
-            if enrolled[pid] > as_of:
-                return False
-            pid = up[pid]
-        return True
-
-    inc = {pid: included(pid) for pid in people["id"]}
+    inc = members_as_of(people, as_of)
     desc = descendants(people)
     start = as_of - pd.Timedelta(days=lookback)  # exclusive
     o = orders[(orders["pv"] > 0) & (orders["ordered_on"] <= as_of)]
