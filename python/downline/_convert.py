@@ -268,6 +268,18 @@ def timestamp(day: int) -> pd.Timestamp:
     return pd.Timestamp(EPOCH + np.timedelta64(int(day), "D"))
 
 
+def period_bounds(lo: int, hi: int, freq: str) -> list[int]:
+    """The bounds (day numbers) of consecutive periods from day lo to day hi (lo < hi):
+    ``pandas.date_range(lo, hi, freq=freq)`` with lo and hi themselves as the first and
+    last bound; a freq pandas does not know is an InputError."""
+    try:
+        inner = pd.date_range(timestamp(lo), timestamp(hi), freq=freq)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"freq: {freq!r} is not a pandas frequency ({exc})") from None
+    days = (inner.values.astype("datetime64[D]") - EPOCH).astype(np.int64)
+    return sorted({lo, hi, *days.tolist()})
+
+
 def months_of_days(days: np.ndarray) -> np.ndarray:
     """Calendar months since 1970-01 of days since 1970-01-01."""
     return (EPOCH + days.astype("timedelta64[D]")).astype("datetime64[M]").astype(np.int64)

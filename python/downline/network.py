@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import (check_days, choice, column, column_names, flag, date_ticks, dates_of_days, day_number, float_column, real_number, real_values,
-                       whole_number)
+from ._convert import (check_days, choice, column, column_names, flag, date_ticks, dates_of_days, day_number,
+                       float_column, period_bounds, real_number, real_values, timestamp, whole_number)
 from ._html import summary_html
 from ._messages import (at_rows, is_default_index, label as _label, relabelled, rows as _rows, show as _show,
                         space_hint as _space_hint, text_only)
@@ -725,62 +725,126 @@ class Network:
         participant's left and right recruit (0 without one).
         """
         levels = whole_number(levels, "levels", 0, None)
-        _core.check_levels(self._core, levels)  # InputError naming the height for a table that cannot be made
-        every = ["pv", "gv", *(f"level_{k}" for k in range(1, levels + 1)), "power_leg", "lesser_legs",
-                 "downline", "active_downline", "frontline", "depth", "height"]
-        if self._sides is not None:
-            every += ["left", "right"]
-        if columns is None:
-            columns = every
-        else:
-            columns = column_names(columns, "columns", every, "of the volumes")
+        columns = self._volume_columns(levels, columns)
         lo = day_number(start, "start") if start is not None else _DAY_MIN
         hi = day_number(end, "end") if end is not None else _DAY_MAX
         if lo > hi:
             raise InputError(f"start ({start}) is after end ({end}): the period [start, end) must not run backwards")
         snap = day_number(as_of, "as_of") if as_of is not None else None
         min_pv = None if min_pv is None else real_number(min_pv, "min_pv")
-        if isinstance(orders, Activity):
-            act = orders
-            if act.network is not self:
-                raise InputError("this Activity was mapped onto another network")
-        else:
-            # One period: only the orders inside it are kept (every row's date, pv and
-            # participant are still checked).
-            last = hi if snap is None else min(hi, snap + 1)
-            act = self.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
-                                _window=(lo, max(lo, last)))
+        # One period of a DataFrame: only the orders inside it are kept (every row's date,
+        # pv and participant are still checked).
+        last = hi if snap is None else min(hi, snap + 1)
+        act = self._orders_of(orders, (lo, max(lo, last)), participant, date, pv, unknown)
         if snap is not None and not self._has_enrolment:
             raise InputError("as_of needs enrolment dates: build the network with enrolled_on=...")
         if snap is not None and not len(self):  # no enrolment days for the core to see: nobody to leave out
             snap, hi = None, max(lo, min(hi, snap + 1))
+        rows, cols = self._volume_table(act, lo, hi, snap, levels, min_pv, columns)
+        index = self._ids if rows is None else self._ids[rows]
+        # no consolidation copy; columns in the order asked for
+        return pd.DataFrame(cols, index=index, columns=columns, copy=False)
+
+    def volume_series(self, orders: Any, start: Any, end: Any, freq: str = "MS", columns: Any = ("gv",),
+                      levels: int = 3, participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
+                      min_pv: Optional[float] = None, unknown: str = "raise") -> pd.DataFrame:
+        """Volumes of every participant in every period, in one call: participants x periods.
+
+        The periods are consecutive, from ``start`` to ``end``: their bounds are
+        ``pandas.date_range(start, end, freq=freq)`` (calendar months by default) with
+        ``start`` and ``end`` themselves as the first and last bound, as in
+        :meth:`CompensationPlan.run`. Each period is :meth:`volumes` of its orders on the
+        network as of its last day (with enrolment dates: participants enrolled later,
+        and their downline, are missing in that period); the orders are mapped once.
+
+        Parameters
+        ----------
+        columns : list of str
+            Any columns of :meth:`volumes` (default ``["gv"]``).
+        Other parameters as in :meth:`volumes`.
+
+        Returns
+        -------
+        DataFrame indexed by participant id (the network's order), its columns a
+        MultiIndex (column, period) with each period's first day, float64, NaN where the
+        participant is not in the network in that period: ``series["gv"]`` is a
+        participants x periods table.
+        """
+        levels = whole_number(levels, "levels", 0, None)
+        names = self._volume_columns(levels, columns)
+        if start is None or end is None:
+            raise InputError("volume_series needs start and end (the first period's first day, the last one's end)")
+        lo, hi = day_number(start, "start"), day_number(end, "end")
+        if lo >= hi:
+            raise InputError(f"start ({start}) is not before end ({end}): no period")
+        bounds = period_bounds(lo, hi, freq)
+        min_pv = None if min_pv is None else real_number(min_pv, "min_pv")
+        act = self._orders_of(orders, (lo, hi), participant, date, pv, unknown)
+        periods = pd.DatetimeIndex([timestamp(b) for b in bounds[:-1]], name="period")
+        out = np.full((len(self), len(names) * len(periods)), np.nan)
+        for p, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+            snap = b - 1 if self._has_enrolment and len(self) else None
+            rows, cols = self._volume_table(act, a, b, snap, levels, min_pv, names)
+            for j, c in enumerate(names):
+                target = out[:, j * len(periods) + p]
+                if rows is None:
+                    target[:] = cols[c]
+                else:
+                    target[rows] = cols[c]
+        header = pd.MultiIndex.from_product([names, periods], names=["column", "period"])
+        return pd.DataFrame(out, index=self._ids, columns=header, copy=False)
+
+    def _volume_columns(self, levels: int, columns: Any) -> list:
+        """The volumes columns asked for (None: every one), checked; InputError naming the
+        height for a table of levels that cannot be made."""
+        _core.check_levels(self._core, levels)
+        every = ["pv", "gv", *(f"level_{k}" for k in range(1, levels + 1)), "power_leg", "lesser_legs",
+                 "downline", "active_downline", "frontline", "depth", "height"]
+        if self._sides is not None:
+            every += ["left", "right"]
+        return every if columns is None else column_names(columns, "columns", every, "of the volumes")
+
+    def _orders_of(self, orders: Any, window: tuple, participant: str, date: str, pv: str,
+                   unknown: str) -> "Activity":
+        """An Activity of this network as it is, or the orders of a DataFrame in the day
+        window [lo, hi) mapped (every row checked)."""
+        if isinstance(orders, Activity):
+            if orders.network is not self:
+                raise InputError("this Activity was mapped onto another network")
+            return orders
+        return self.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown, _window=window)
+
+    def _volume_table(self, act: "Activity", lo: int, hi: int, snap: Optional[int], levels: int,
+                      min_pv: Optional[float], columns: list) -> tuple:
+        """The core's volumes of [lo, hi) as of `snap`: (the input rows of the table, None
+        for every row; {column: array}). Levels above the height share one read-only array
+        of zeros."""
         sides = [c for c in columns if c in ("left", "right")]
         flags = _core.VolumeColumns.gv if sides else 0
         for c in columns:
             if c not in sides:
                 flags |= getattr(_core.VolumeColumns, "levels" if c.startswith("level_") else c)
         t = _core.volumes(self._core, act._core, lo, hi, snap, levels, min_pv, flags)
-        index = self._ids if t.every_row else self._ids[t.rows]
+        rows = None if t.every_row else t.rows
+        size = len(self) if rows is None else len(rows)
         side_gv = {}
         if sides:  # the GV of each one's left and right recruit (0 without one, or not yet enrolled)
-            gv = t.gv if t.every_row else np.zeros(len(self))
-            if not t.every_row:
-                gv[t.rows] = t.gv
+            gv = t.gv if rows is None else np.zeros(len(self))
+            if rows is not None:
+                gv[rows] = t.gv
             left, right = self._sides.side_sums(self._core, gv)
-            side_gv = {"left": left, "right": right} if t.every_row else {"left": left[t.rows],
-                                                                         "right": right[t.rows]}
-        zeros = None  # every level above the network's height: one shared read-only array
+            side_gv = {"left": left, "right": right} if rows is None else {"left": left[rows], "right": right[rows]}
+        zeros = None
         cols = {}
         for c in columns:
             col = side_gv[c] if c in side_gv else t.level(int(c[6:])) if c.startswith("level_") else getattr(t, c)
             if col is None:
                 if zeros is None:
-                    zeros = np.zeros(len(index))
+                    zeros = np.zeros(size)
                     zeros.setflags(write=False)
                 col = zeros
             cols[c] = col
-        # no consolidation copy; columns in the order asked for
-        return pd.DataFrame(cols, index=index, columns=columns, copy=False)
+        return rows, cols
 
     def rollup(self, values: Any) -> Any:
         """Sums any per-participant values over every subtree (the participant included).

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import column_names, day_number
+from ._convert import column_names, day_number, period_bounds, timestamp as _timestamp
 from .errors import InputError
 from .network import Activity, Network
 
@@ -234,23 +234,12 @@ class CompensationPlan:
         A binary bonus (see :meth:`evaluate`) carries both sides from each period to the
         next, the first starting from ``carry``."""
         lo, hi = _period(start, end, required_end=True)
-        try:
-            inner = pd.date_range(_timestamp(lo), _timestamp(hi), freq=freq)
-        except (ValueError, TypeError) as exc:
-            raise InputError(f"freq: {freq!r} is not a pandas frequency ({exc})") from None
-        bounds = sorted({lo, hi, *(int((t - _EPOCH) // pd.Timedelta(days=1)) for t in inner)})
+        bounds = period_bounds(lo, hi, freq)
         keep = self._columns(run=True) if columns is None else _run_columns(columns, self)
         binary = _binary_args(self, network, carry)
         acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
         table = _core.run_plan(network._core, self._core, *acts, bounds, list(keep), **binary)
         return Run(self, network, table, [_timestamp(b) for b in bounds], keep)
-
-
-_EPOCH = pd.Timestamp("1970-01-01")
-
-
-def _timestamp(day: int) -> pd.Timestamp:
-    return _EPOCH + pd.Timedelta(days=day)
 
 
 def _period(start: Any, end: Any, required_end: bool = False) -> tuple[int, int]:

@@ -236,3 +236,39 @@ def test_one_and_many_columns_roll_up_to_the_same_bits():
     gv = net.volumes(orders[orders.ordered_on >= "2023-11-01"], columns=["gv"])["gv"]
     assert np.array_equal(net.rollup(pv.to_frame())["pv"].to_numpy(), net.rollup(pv).to_numpy())
     np.testing.assert_allclose(gv.to_numpy(), net.rollup(pv).to_numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("freq", ["MS", "W-MON", "10D"])
+@pytest.mark.parametrize("mapped", [False, True])
+def test_volume_series_is_volumes_period_by_period(freq, mapped):
+    rng = np.random.default_rng(31)
+    people, orders = random_company(300, "random", rng)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    columns = ["pv", "gv", "level_2", "downline", "height"]
+    source = net.activity(orders) if mapped else orders
+    got = net.volume_series(source, "2021-01-15", "2021-05-01", freq=freq, columns=columns)
+    inner = pd.date_range("2021-01-15", "2021-05-01", freq=freq)
+    bounds = sorted({pd.Timestamp("2021-01-15"), pd.Timestamp("2021-05-01"), *inner})
+    assert list(got.columns.get_level_values("period").unique()) == bounds[:-1]
+    assert got.index.equals(net.ids)
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        # the brute force of the period, on the network as of its last day
+        want = brute_volumes(people, orders, start=lo, end=hi, as_of=hi - pd.Timedelta(days=1))
+        for c in columns:
+            series = got[(c, lo)]
+            present = series.dropna()
+            assert sorted(present.index) == sorted(want.index)
+            assert present.to_numpy() == pytest.approx(want[c].reindex(present.index).to_numpy().astype(float))
+
+
+def test_volume_series_arguments_are_checked():
+    people, orders = random_company(20, "random", np.random.default_rng(2))
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    with pytest.raises(dl.InputError, match="needs start and end"):
+        net.volume_series(orders, "2021-01-01", None)
+    with pytest.raises(dl.InputError, match="is not before end"):
+        net.volume_series(orders, "2021-02-01", "2021-01-01")
+    with pytest.raises(dl.InputError, match="not a pandas frequency"):
+        net.volume_series(orders, "2021-01-01", "2021-03-01", freq="fortnightly")
+    with pytest.raises(dl.InputError, match="not a column of the volumes|'gvv'"):
+        net.volume_series(orders, "2021-01-01", "2021-03-01", columns=["gvv"])
