@@ -21,6 +21,7 @@
 #include "rollup.hpp"
 #include "sample.hpp"
 #include "segment.hpp"
+#include "structure.hpp"
 #include "survival.hpp"
 #include "threads.hpp"
 #include "types.hpp"

@@ -726,6 +726,16 @@ class Network:
         """
         levels = whole_number(levels, "levels", 0, None)
         columns = self._volume_columns(levels, columns)
+        rows, cols = self._volume_rows(orders, start, end, as_of, levels, participant, date, pv, min_pv, unknown,
+                                       columns)
+        index = self._ids if rows is None else self._ids[rows]
+        # no consolidation copy; columns in the order asked for
+        return pd.DataFrame(cols, index=index, columns=columns, copy=False)
+
+    def _volume_rows(self, orders: Any, start: Any, end: Any, as_of: Any, levels: int, participant: str, date: str,
+                     pv: str, min_pv: Optional[float], unknown: str, columns: list) -> tuple:
+        """volumes' arguments checked and its table made: (the input rows of the table,
+        None for every row; {column: array})."""
         lo = day_number(start, "start") if start is not None else _DAY_MIN
         hi = day_number(end, "end") if end is not None else _DAY_MAX
         if lo > hi:
@@ -740,10 +750,48 @@ class Network:
             raise InputError("as_of needs enrolment dates: build the network with enrolled_on=...")
         if snap is not None and not len(self):  # no enrolment days for the core to see: nobody to leave out
             snap, hi = None, max(lo, min(hi, snap + 1))
-        rows, cols = self._volume_table(act, lo, hi, snap, levels, min_pv, columns)
-        index = self._ids if rows is None else self._ids[rows]
-        # no consolidation copy; columns in the order asked for
-        return pd.DataFrame(cols, index=index, columns=columns, copy=False)
+        return self._volume_table(act, lo, hi, snap, levels, min_pv, columns)
+
+    def structure(self, orders: Any, start: Any = None, end: Any = None, as_of: Any = None, levels: int = 3,
+                  participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
+                  unknown: str = "raise") -> pd.DataFrame:
+        """The shape of every participant's organisation, from the volumes of a period.
+
+        Leg volumes are the GVs of the participant's legs (each frontline recruit's
+        subtree), a negative one (refunds) counted as 0. Arguments as in :meth:`volumes`
+        (with ``as_of``, participants enrolled later are left out: not rows, not legs, not
+        counted).
+
+        Returns
+        -------
+        DataFrame indexed by participant id: ``legs`` (frontline recruits),
+        ``power_leg_share`` (the largest leg volume / GV; missing when the GV is not
+        positive or there is no leg), ``herfindahl`` (sum over legs of the squared share of
+        the legs' total volume: 1 when one leg holds it all, 1/m for m equal legs),
+        ``gini`` (Gini coefficient of the leg volumes: 0 for equal legs, towards 1 when one
+        leg holds it all); both missing when the legs' volumes sum to 0; ``breadth_1 ..
+        breadth_K`` (participants at each of the first K = ``levels`` levels below).
+        """
+        levels = whole_number(levels, "levels", 0, None)
+        rows, cols = self._volume_rows(orders, start, end, as_of, 0, participant, date, pv, None, unknown, ["gv"])
+        gv, members = cols["gv"], None
+        if rows is not None:  # the members as of the date
+            gv = np.zeros(len(self))
+            gv[rows] = cols["gv"]
+            members = np.zeros(len(self), dtype=np.uint8)
+            members[rows] = 1
+        s = _core.structure(self._core, np.ascontiguousarray(gv, dtype=np.float64), levels, members)
+        table = {"legs": s.legs, "power_leg_share": s.power_leg_share, "herfindahl": s.herfindahl, "gini": s.gini,
+                 **{f"breadth_{k}": s.breadth(k) for k in range(1, levels + 1)}}
+        if rows is not None:
+            table = {c: v[rows] for c, v in table.items()}
+        return pd.DataFrame(table, index=self._ids if rows is None else self._ids[rows], copy=False)
+
+    def depth_profile(self) -> pd.Series:
+        """The whole network's shape: participants at each depth (0: the roots), a Series
+        indexed by depth from 0 to the height."""
+        counts = np.bincount(self._core.depths, minlength=1) if len(self) else np.zeros(0, dtype=np.int64)
+        return pd.Series(counts, index=pd.RangeIndex(len(counts), name="depth"), name="participants")
 
     def volume_series(self, orders: Any, start: Any, end: Any, freq: str = "MS", columns: Any = ("gv",),
                       levels: int = 3, participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",

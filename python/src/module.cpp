@@ -11,6 +11,7 @@ void bind_io(py::module_& m);
 void bind_orders(py::module_& m);
 void bind_network(py::module_& m);
 void bind_placement(py::module_& m);
+void bind_structure(py::module_& m);
 void bind_rollup(py::module_& m);
 void bind_sample(py::module_& m);
 void bind_segment(py::module_& m);
@@ -29,6 +30,7 @@ PYBIND11_MODULE(_core, m) {
   bind_io(m);
   bind_network(m);
   bind_placement(m);
+  bind_structure(m);
   bind_rollup(m);
   bind_sample(m);
   bind_segment(m);

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "downline/fwd.hpp"
+#include "downline/network.hpp"
 
 namespace downline::testing {
 
@@ -62,6 +63,18 @@ inline Forest make_forest(int n, int shape, std::mt19937_64& rng) {
                                  : static_cast<double>(rng() % 10000) / 100.0);
   }
   return f;
+}
+
+/// The input of a tree of `ids` and their `parents` (has[r] == 0: a root; the vectors
+/// must outlive the input).
+inline NetworkInput tree_input(const std::vector<id_type>& ids, const std::vector<id_type>& parents,
+                               const std::vector<std::uint8_t>& has) {
+  NetworkInput in;
+  in.ids = ids.data();
+  in.sponsors = parents.data();
+  in.has_sponsor = has.data();
+  in.n = ids.size();
+  return in;
 }
 
 }  // namespace downline::testing

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "downline/placement.hpp"
+#include "forest.hpp"
 
 using namespace downline;
 
@@ -20,10 +21,7 @@ struct Placed {
 
 Placement build(const Placed& p) {
   PlacementInput in;
-  in.tree.ids = p.ids.data();
-  in.tree.sponsors = p.parents.data();
-  in.tree.has_sponsor = p.has.data();
-  in.tree.n = p.ids.size();
+  in.tree = testing::tree_input(p.ids, p.parents, p.has);
   in.side = p.side.data();
   return Placement(in);
 }

@@ -684,17 +684,9 @@ TEST_CASE("binary: the published example, two months on a placement tree with ca
   // 4,800 and carries 40,000 on the right
   const std::vector<id_type> ids{1, 2, 3, 4, 5, 6}, sponsors{0, 1, 1, 1, 1, 1}, parents{0, 1, 1, 2, 2, 3};
   const std::vector<std::uint8_t> has{0, 1, 1, 1, 1, 1}, side{0, 'L', 'R', 'L', 'R', 'L'};
-  NetworkInput sponsored;
-  sponsored.ids = ids.data();
-  sponsored.sponsors = sponsors.data();
-  sponsored.has_sponsor = has.data();
-  sponsored.n = ids.size();
-  const Network net(sponsored);
+  const Network net(testing::tree_input(ids, sponsors, has));
   PlacementInput in;
-  in.tree.ids = ids.data();
-  in.tree.sponsors = parents.data();
-  in.tree.has_sponsor = has.data();
-  in.tree.n = ids.size();
+  in.tree = testing::tree_input(ids, parents, has);
   in.side = side.data();
   const Placement placement(in);
   const Plan plan = Plan::parse(R"({"active_pv": 50, "binary": {"rate": 0.08}})");
