@@ -19,6 +19,7 @@ from .readers import read_company_files, read_orders, read_participants
 from . import segment  # noqa: F401  (dl.segment: the default tiers and RFM segments)
 from .sample import sample
 from .types import TYPES, participant_types
+from .movements import Movements, movements
 from .segment import Lifecycle, Migration, lifecycle, migration, order_summary, rfm, rfm_summary
 from .survival import KaplanMeier, LogrankResult, logrank_test
 from .retention import churn
@@ -54,6 +55,7 @@ __all__ = [
     "Lifecycle",
     "LogrankResult",
     "Migration",
+    "Movements",
     "Run",
     "Network",
     "TYPES",
@@ -65,6 +67,7 @@ __all__ = [
     "lifecycle",
     "logrank_test",
     "migration",
+    "movements",
     "num_threads",
     "order_summary",
     "participant_types",

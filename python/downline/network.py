@@ -63,6 +63,17 @@ def _network_error(kind: str, rows: Sequence[int], index: pd.Index, sponsors: np
     return InputError(msg, kind=kind, ids=labels)
 
 
+def _days(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """The dates of column `name` as day numbers; missing or out-of-range dates named."""
+    ticks, per_day = date_ticks(column(frame, name), name)
+    days, n_nat = _core.day_numbers(ticks, per_day)
+    if n_nat:
+        where, bad = at_rows(_rows(ticks == _INT64_MIN), frame.index)
+        raise InputError(f"column {name!r} has missing dates at {where}", ids=bad)
+    check_days(days, name, frame.index)  # 1900-01-01 .. 2200-12-31
+    return days
+
+
 class Activity:
     """Orders mapped onto a :class:`Network` once.
 
@@ -112,6 +123,23 @@ class Activity:
 
     def __copy__(self) -> "Activity":
         return Activity(self.network, self._core, self.dropped_rows, self.dropped_ids)
+
+    def _onto(self, network: "Network") -> "Activity":
+        """These orders on `network`, a network over some of the same participants (the
+        network as of a date): the orders of participants not in it are left out."""
+        core, mine = self._core, self.network
+        rows = mine._core.row_of_position[core.nodes]
+        ids = mine.ids.take(rows)
+        if network._keys == "str":
+            keys: Any = ids.to_numpy(dtype=object)
+        elif network._keys == "int":
+            keys = np.ascontiguousarray(ids.to_numpy(), dtype=np.int64)
+        else:  # the core's ids are row numbers: -1 is no participant
+            keys = np.ascontiguousarray(network.ids.get_indexer(ids), dtype=np.int64)
+        values = [(name, core.values(name)) for name in core.value_names]
+        moved = _core.Activity(network._core, keys, core.days.astype(np.int64), 1, np.ascontiguousarray(core.volumes),
+                               True, *core.window, values=values)
+        return Activity(network, moved, np.empty(0, dtype=np.int64), [])
 
     def __deepcopy__(self, memo: dict) -> "Activity":
         network = copy.deepcopy(self.network, memo)  # shares the core network: this core fits it
@@ -171,6 +199,7 @@ class Network:
         self._ranks: Optional[tuple[np.ndarray, np.ndarray]] = None
         # the placement tree (a Network over the same ids) and, on that tree, its sides
         self._placement: Optional["Network"] = None
+        self._events = None  # events.Events, when built with events
         self._sides: Optional[_core.Sides] = None
 
     # ---------------------------------------------------------------- construction
@@ -178,7 +207,7 @@ class Network:
     def from_frame(cls, df: pd.DataFrame, id: str = "id", sponsor: str = "sponsor_id",
                    enrolled_on: Optional[str] = None, kind: Optional[str] = None,
                    no_sponsor: Any = None, placement: Optional[str] = None,
-                   side: Optional[str] = None) -> "Network":
+                   side: Optional[str] = None, events: Optional[pd.DataFrame] = None) -> "Network":
         """Builds the network from a participants DataFrame.
 
         Parameters
@@ -208,32 +237,156 @@ class Network:
             placement parent (missing for the tree's roots) and side, ``"L"`` or ``"R"``
             (missing allowed for a root only), at most one participant on each side of a
             parent. Given both, :attr:`placement` is that tree.
+        events : DataFrame, optional
+            Dated transfers and terminations (see :meth:`as_of`): ``participant_id``,
+            ``effective_on`` (a date) and either ``new_sponsor_id`` (a transfer) or
+            ``terminated`` true (a termination), one of the two per row. Checked in date
+            order against the network as it stands then.
 
         Raises
         ------
         InputError
             Duplicate ids, sponsors that are not participants, own sponsors, cycles: the
             message names the ids. The placement tree is checked alike (named "placement
-            parent"), and its sides: a side other than L or R, two on one side.
+            parent"), and its sides: a side other than L or R, two on one side. Events
+            naming unknown participants or sponsors, or contradicting the network (an
+            event after the participant's termination or before their enrolment, a
+            transfer to a terminated sponsor, to oneself or into one's own downline) are
+            named with their row.
         """
         if (placement is None) != (side is None):
             raise InputError("a placement tree needs both columns: placement=... (the placement parent) and side=...")
         ids_col = column(df, id)
-        enrolled = None
-        if enrolled_on is not None:
-            ticks, per_day = date_ticks(column(df, enrolled_on), enrolled_on)
-            enrolled, n_nat = _core.day_numbers(ticks, per_day)
-            if n_nat:
-                where, bad = at_rows(_rows(ticks == _INT64_MIN), df.index)
-                raise InputError(f"column {enrolled_on!r} has missing dates at {where}", ids=bad)
-            check_days(enrolled, enrolled_on, df.index)  # 1900-01-01 .. 2200-12-31
+        enrolled = None if enrolled_on is None else _days(df, enrolled_on)
         net = cls._tree(ids_col, column(df, sponsor), id, sponsor, enrolled, no_sponsor, "sponsor")
         if kind is not None:
             net._kinds = pd.Categorical(column(df, kind)).copy()  # its own codes, too
         if placement is not None:
             net._placement = net._placement_tree(ids_col, column(df, placement), column(df, side), id, placement,
                                                  side, enrolled, no_sponsor)
+        if events is not None:
+            net._set_events(events)
         return net
+
+    def _set_events(self, frame: pd.DataFrame) -> None:
+        """Reads and checks the events of ``frame`` (see :meth:`from_frame`)."""
+        from .events import check, ordered
+
+        if not isinstance(frame, pd.DataFrame):
+            raise InputError(f"events: expected a DataFrame, not {type(frame).__name__}")
+        row = self._rows_of(column(frame, "participant_id"), "event(s)")
+        day = _days(frame, "effective_on")
+        transfer = (frame["new_sponsor_id"].notna().to_numpy() if "new_sponsor_id" in frame.columns
+                    else np.zeros(len(frame), dtype=bool))
+        if "terminated" in frame.columns:
+            ended = frame["terminated"]
+            if not (pd.api.types.is_bool_dtype(ended.dtype) or ended.isin([True, False, 1, 0]).all()):
+                raise InputError("events: column 'terminated' must hold true or false")
+            ended = ended.fillna(False).astype(bool).to_numpy()
+        else:
+            ended = np.zeros(len(frame), dtype=bool)
+        both, neither = transfer & ended, ~transfer & ~ended
+        for bad, what in ((both, "both a new sponsor and a termination"), (neither, "neither a new sponsor nor a "
+                                                                            "termination")):
+            if bad.any():
+                where, labels = at_rows(_rows(bad), frame.index)
+                raise InputError(f"events: {what} at {where} (each event is a transfer, new_sponsor_id, or a "
+                                 "termination, terminated true)", ids=labels)
+        new_parent = np.full(len(frame), -1, dtype=np.int64)
+        if transfer.any():
+            new_parent[transfer] = self._rows_of(frame["new_sponsor_id"][transfer], "event(s)' new sponsor(s)")
+        events = ordered(day.astype(np.int64), row.astype(np.int64), new_parent, frame.index.to_numpy())
+        plain = text_only(self._ids)
+        check(events, self._parent_rows(), self._enrolment_days(), lambda r: _label(self._ids[r], plain),
+              lambda d: str(timestamp(d).date()))
+        self._events = events
+
+    def as_of(self, date: Any) -> "Network":
+        """The network as it stood on ``date``: the participants enrolled by then (with
+        enrolment dates) and not terminated, each under their sponsor on that day. Every
+        event dated on or before it applies, in date order: a transferred participant moves
+        with their whole downline; a terminated participant leaves the network and their
+        recruits move up to the terminated participant's sponsor (the roll-up), or become
+        roots. Participants whose sponsor had not enrolled yet are left out with their
+        downline, as in :meth:`volumes`. Rebuilt from the edited sponsor links: the cost of
+        one build, and of the events up to the date (docs/concepts.md)."""
+        from .events import applied
+
+        day = day_number(date, "date")
+        parents = self._parent_rows()
+        terminated = np.zeros(len(self), dtype=bool)
+        if self._events is not None:
+            parents, terminated = applied(self._events, parents, self._events.upto(day))
+        keep = ~terminated
+        enrolled = self._enrolment_days()
+        if enrolled is not None:
+            keep &= enrolled <= day
+        while True:  # left out with an upline that is left out
+            orphan = keep & (parents >= 0) & ~keep[np.maximum(parents, 0)]
+            if not orphan.any():
+                break
+            keep &= ~orphan
+        rows = np.flatnonzero(keep)
+        ids = self._ids.take(rows)
+        frame = pd.DataFrame({"id": ids.to_numpy(), "sponsor": self._ids_at(parents[rows])}, copy=False)
+        if enrolled is not None:
+            frame["enrolled_on"] = dates_of_days(enrolled[rows])
+        net = type(self).from_frame(frame, id="id", sponsor="sponsor",
+                                    enrolled_on=None if enrolled is None else "enrolled_on")
+        net._ids = ids
+        if self.kinds is not None:
+            net._kinds = self.kinds.take(rows)
+        return net
+
+    @property
+    def events(self) -> Optional[pd.DataFrame]:
+        """The events in the order they apply (None without events): ``participant_id``,
+        ``effective_on``, ``new_sponsor_id`` (missing for a termination) and
+        ``terminated``, indexed by their rows' labels in the frame given."""
+        if self._events is None:
+            return None
+        e = self._events
+        new = self._ids_at(e.new_parent)
+        return pd.DataFrame({"participant_id": self._ids.take(e.row).to_numpy(), "effective_on": dates_of_days(e.day),
+                             "new_sponsor_id": new, "terminated": e.new_parent < 0},
+                            index=pd.Index(e.label, name=None))
+
+    def _parent_rows(self) -> np.ndarray:
+        """Each participant's sponsor (parent) row, -1 for a root (input row order)."""
+        core = self._core
+        if not len(self):
+            return np.empty(0, dtype=np.int64)
+        parent = core.parents[core.position_of_row].astype(np.int64)
+        return np.where(parent >= 0, core.row_of_position[np.maximum(parent, 0)], -1).astype(np.int64)
+
+    def _ids_at(self, rows: np.ndarray) -> Any:
+        """The ids at these rows, missing where a row is -1: Int64 for int64 ids, else
+        objects."""
+        has = rows >= 0
+        ids = self._ids.to_numpy()
+        at = ids[np.where(has, rows, 0)] if len(ids) else ids[:0]
+        if ids.dtype == np.int64:
+            return pd.arrays.IntegerArray(np.asarray(at, dtype=np.int64), ~has)
+        return np.where(has, at, None).astype(object)
+
+    def _rows_of(self, values: Any, what: str) -> np.ndarray:
+        """The rows of the ids in `values` (a Series or Index; repeats allowed); unknown ids
+        are an UnknownIdError naming them."""
+        index = pd.Index(values)
+        if self._keys == "str" and _text_column(index):
+            rows = self._core.find_rows(index.to_numpy(dtype=object))
+        elif self._keys == "int" and isinstance(index.dtype, np.dtype) and index.dtype.kind in "iuf":
+            keys, _ = id_array(pd.Series(index), what)
+            rows = self._core.find_rows(keys)
+        else:
+            rows = self._ids.get_indexer(index)
+        bad = rows < 0
+        if bad.any():
+            ids = list(pd.unique(index[bad]))
+            raise UnknownIdError(f"{len(ids)} {what} for ids not in the network: "
+                                 f"{_show(ids, plain_numbers=text_only(self._ids))}{_space_hint(ids, self._ids)}",
+                                 ids=ids)
+        return np.asarray(rows, dtype=np.int64)
 
     @classmethod
     def _tree(cls, ids_col: pd.Series, sp_col: pd.Series, id: str, sponsor: str, enrolled: Optional[np.ndarray],
@@ -398,20 +551,13 @@ class Network:
             codes = self._placement._side_codes
             sides = np.where(codes == ord("L"), "L", np.where(codes == ord("R"), "R", None)).astype(object)
             placement = (self._placement._parent_ids(), sides)
-        return (_rebuild_network, (type(self), self._ids, self._parent_ids(), enrolled, self.kinds, placement))
+        return (_rebuild_network, (type(self), self._ids, self._parent_ids(), enrolled, self.kinds, placement,
+                                   self.events))
 
     def _parent_ids(self) -> Any:
         """Each participant's parent id (sponsor, or placement parent in a placement tree),
         missing for a root: an Int64 array for int64 ids, else objects."""
-        core = self._core
-        pos = core.position_of_row
-        parent = core.parents[pos]  # the parent's preorder position, -1 for a root
-        has = parent >= 0
-        parent_rows = core.row_of_position[np.where(has, parent, 0)] if len(self) else np.empty(0, np.int32)
-        ids = self._ids.to_numpy()
-        if ids.dtype == np.int64:
-            return pd.arrays.IntegerArray(ids[parent_rows], ~has)
-        return np.where(has, ids[parent_rows], None)
+        return self._ids_at(self._parent_rows())
 
     def __copy__(self) -> "Network":
         new = object.__new__(type(self))
@@ -750,7 +896,19 @@ class Network:
             raise InputError("as_of needs enrolment dates: build the network with enrolled_on=...")
         if snap is not None and not len(self):  # no enrolment days for the core to see: nobody to leave out
             snap, hi = None, max(lo, min(hi, snap + 1))
-        return self._volume_table(act, lo, hi, snap, levels, min_pv, columns)
+        return self._table_as_of(act, lo, hi, snap, levels, min_pv, columns)
+
+    def _table_as_of(self, act: "Activity", lo: int, hi: int, snap: Optional[int], levels: int,
+                     min_pv: Optional[float], columns: list) -> tuple:
+        """_volume_table on the network as of `snap`: with events, on :meth:`as_of`'s
+        network (the orders of participants not in it do not count), its rows given as
+        this network's rows."""
+        if self._events is None or snap is None:
+            return self._volume_table(act, lo, hi, snap, levels, min_pv, columns)
+        then = self.as_of(timestamp(snap))
+        rows, cols = then._volume_table(act._onto(then), lo, hi, snap, levels, min_pv, columns)
+        mine = self._rows_of(then.ids, "participant(s)")
+        return (mine if rows is None else mine[rows]), cols
 
     def structure(self, orders: Any, start: Any = None, end: Any = None, as_of: Any = None, levels: int = 3,
                   participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
@@ -773,6 +931,10 @@ class Network:
         breadth_K`` (participants at each of the first K = ``levels`` levels below).
         """
         levels = whole_number(levels, "levels", 0, None)
+        if self._events is not None and as_of is not None:  # on the network as it stood
+            then = self.as_of(as_of)
+            act = self._orders_of(orders, (_DAY_MIN, _DAY_MAX), participant, date, pv, unknown)
+            return then.structure(act._onto(then), start, end, as_of, levels)
         rows, cols = self._volume_rows(orders, start, end, as_of, 0, participant, date, pv, None, unknown, ["gv"])
         gv, members = cols["gv"], None
         if rows is not None:  # the members as of the date
@@ -832,7 +994,7 @@ class Network:
         out = np.full((len(self), len(names) * len(periods)), np.nan)
         for p, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
             snap = b - 1 if self._has_enrolment and len(self) else None
-            rows, cols = self._volume_table(act, a, b, snap, levels, min_pv, names)
+            rows, cols = self._table_as_of(act, a, b, snap, levels, min_pv, names)
             for j, c in enumerate(names):
                 target = out[:, j * len(periods) + p]
                 if rows is None:
@@ -1033,7 +1195,8 @@ class Network:
 
 
 def _rebuild_network(cls: type, ids: pd.Index, sponsors: Any, enrolled: Optional[np.ndarray],
-                     kinds: Optional[pd.Categorical], placement: Optional[tuple] = None) -> Network:
+                     kinds: Optional[pd.Categorical], placement: Optional[tuple] = None,
+                     events: Optional[pd.DataFrame] = None) -> Network:
     """A pickled Network, built again from its inputs (see Network.__reduce__)."""
     frame = pd.DataFrame({"id": ids.to_numpy(), "sponsor": sponsors}, copy=False)
     if enrolled is not None:
@@ -1042,7 +1205,7 @@ def _rebuild_network(cls: type, ids: pd.Index, sponsors: Any, enrolled: Optional
         frame["placement"], frame["side"] = placement
     net = cls.from_frame(frame, id="id", sponsor="sponsor", enrolled_on=None if enrolled is None else "enrolled_on",
                          placement=None if placement is None else "placement",
-                         side=None if placement is None else "side")
+                         side=None if placement is None else "side", events=events)
     net._ids = net._ids.rename(ids.name)
     if kinds is not None:
         net._kinds = kinds

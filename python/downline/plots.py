@@ -17,6 +17,7 @@ import pandas as pd
 from ._messages import show as _show
 from .cohort import CohortRetention
 from .errors import InputError
+from .movements import Movements
 from .network import Network
 from .plan import Comparison, Evaluation, Run
 from .segment import Lifecycle
@@ -382,11 +383,25 @@ def _lifecycle_plot(self: Lifecycle, ax: Any = None, shares: bool = False, cmap:
     return lifecycle_matrix(self, ax=ax, shares=shares, cmap=cmap)
 
 
+def movements_bars(m: Movements, ax: Any = None) -> Any:
+    """How many joined, were terminated and were transferred between the two dates
+    (bars, each labelled with its count). Returns the Axes."""
+    ax = _axes(ax, figsize=(5.5, 3.2))
+    counts = m.counts
+    bars = ax.bar(range(len(counts)), counts.to_numpy(), color=["tab:green", "tab:red", "tab:blue"])
+    ax.set_xticks(range(len(counts)), list(counts.index))
+    ax.bar_label(bars, labels=[f"{v:,}" for v in counts], fontsize=9)
+    ax.set_ylabel("participants")
+    ax.set_title(f"Movements from {m.start.date()} to {m.end.date()}")
+    return ax
+
+
 Lifecycle.plot = _lifecycle_plot
 KaplanMeier.plot = survival_curves
 CohortRetention.plot = cohort_heatmap
 Network.plot_legs = network_legs
 Evaluation.plot = plan_ranks
 Run.plot = plan_run
+Movements.plot = movements_bars
 Comparison.plot = plan_comparison
 Network.plot_organisation = organisation

@@ -84,8 +84,11 @@ def members_as_of(people: pd.DataFrame, day) -> dict:
     """id -> whether the participant is in the network as of `day`: they and every sponsor
     up to their root enrolled on or before it."""
     sponsor = {i: (None if pd.isna(s) else s) for i, s in zip(people["id"], people["sponsor_id"])}
-    enrolled = dict(zip(people["id"], people["enrolled_on"]))
+    return members_of(sponsor, dict(zip(people["id"], people["enrolled_on"])), day)
 
+
+def members_of(sponsor: dict, enrolled: dict, day) -> dict:
+    """members_as_of for a sponsor table given as a dict (id -> sponsor id or None)."""
     def member(x):
         while x is not None:
             if enrolled[x] > day:
@@ -93,7 +96,7 @@ def members_as_of(people: pd.DataFrame, day) -> dict:
             x = sponsor[x]
         return True
 
-    return {i: member(i) for i in people["id"]}
+    return {i: member(i) for i in sponsor}
 
 
 def random_company(n: int, shape: str, rng: np.random.Generator, string_ids: bool = False):

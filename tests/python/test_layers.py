@@ -12,9 +12,9 @@ PACKAGE = Path(__file__).resolve().parents[2] / "python" / "downline"
 #: Bottom first. _core is the compiled module.
 LAYERS = [
     {"_core", "errors", "_messages", "_html", "_convert", "_base", "_csvwrite"},  # messages and conversions
-    {"ids", "orders", "readers", "sample"},                          # ids and orders
+    {"ids", "orders", "readers", "sample", "events"},                # ids, orders and events
     {"network"},                                                      # the network
-    {"segment", "types"},                                             # segmentation and types
+    {"segment", "types", "movements"},                                # segmentation, types, movements
     {"survival", "retention", "cohort"},                              # survival
     {"plan"},                                                         # compensation plans
     {"plots"},                                                        # plots

@@ -1,0 +1,115 @@
+"""Dated events of a network: transfers to another sponsor and terminations (the network over
+time, docs/concepts.md). The network maps the events' ids to its rows; here they are
+checked in date order and applied to the sponsor links of the rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+
+from .errors import InputError
+
+
+@dataclass(frozen=True)
+class Events:
+    """Events in the order they apply (by date, then as given), as network rows: each
+    event's day, participant row, new sponsor row (-1 for a termination) and its label in
+    the frame it came from (for messages)."""
+
+    day: np.ndarray
+    row: np.ndarray
+    new_parent: np.ndarray
+    label: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.day)
+
+    def upto(self, day: int) -> int:
+        """How many events apply on or before `day`."""
+        return int(np.searchsorted(self.day, day, side="right"))
+
+
+def ordered(day: np.ndarray, row: np.ndarray, new_parent: np.ndarray, label: np.ndarray) -> Events:
+    """The events sorted by date, events of one date in the order given."""
+    order = np.argsort(day, kind="stable")
+    return Events(day[order], row[order], new_parent[order], label[order])
+
+
+def check(events: Events, parents: np.ndarray, enrolled: Optional[np.ndarray], show: Callable[[int], str],
+          show_day: Callable[[int], str]) -> None:
+    """Applies the events in order to the sponsor links `parents` (rows, -1 for a root) and
+    raises InputError at the first that contradicts the network as it stands then: an
+    event of a participant terminated earlier, a transfer to a terminated sponsor, to the
+    participant or into their own downline, an event before the participant (or the new
+    sponsor) enrolled. `show(row)` and `show_day(day)` write ids and dates."""
+    parent = parents.copy()
+    terminated = np.zeros(len(parent), dtype=bool)
+    for k in range(len(events)):
+        p, s, day = int(events.row[k]), int(events.new_parent[k]), int(events.day[k])
+        what = (f"event {events.label[k]!r} ({'transfer of' if s >= 0 else 'termination of'} {show(p)} on "
+                f"{show_day(day)})")
+        if terminated[p]:
+            raise InputError(f"{what}: {show(p)} was terminated earlier", ids=[events.label[k]])
+        if enrolled is not None and enrolled[p] > day:
+            raise InputError(f"{what}: {show(p)} enrolled later, on {show_day(int(enrolled[p]))}",
+                             ids=[events.label[k]])
+        if s < 0:
+            terminated[p] = True
+            continue
+        if terminated[s]:
+            raise InputError(f"{what}: the new sponsor {show(s)} was terminated earlier", ids=[events.label[k]])
+        if enrolled is not None and enrolled[s] > day:
+            raise InputError(f"{what}: the new sponsor {show(s)} enrolled later, on {show_day(int(enrolled[s]))}",
+                             ids=[events.label[k]])
+        x = s  # the new sponsor's upline as it stands (terminated participants rolled up)
+        while x >= 0:
+            if x == p:
+                raise InputError(f"{what}: the new sponsor {show(s)} is {show(p)}"
+                                 + (" itself" if s == p else " or in their downline"), ids=[events.label[k]])
+            x = int(parent[x])
+            while x >= 0 and terminated[x]:
+                x = int(parent[x])
+        parent[p] = s
+
+
+def applied(events: Events, parents: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """The first `count` events applied to `parents` (rows, -1 for a root): each row's
+    sponsor with terminated participants rolled up (a recruit of a terminated participant
+    goes to that participant's sponsor, and on up), and which rows are terminated."""
+    parent = parents.copy()
+    terminated = np.zeros(len(parent), dtype=bool)
+    for k in range(count):
+        if events.new_parent[k] >= 0:
+            parent[events.row[k]] = events.new_parent[k]
+        else:
+            terminated[events.row[k]] = True
+    # roll up through terminated sponsors (each step one more terminated level)
+    up = parent.copy()
+    while True:
+        through = (up >= 0) & terminated[np.maximum(up, 0)]
+        if not through.any():
+            return up, terminated
+        up[through] = parent[up[through]]
+
+
+def origins(events: Events, parents: np.ndarray, first: int, last: int) -> np.ndarray:
+    """For each event of [first, last): the row of the sponsor its participant stood under
+    just before it (terminated sponsors rolled up; -1 for a root): the sponsor a transfer
+    leaves, or the one a termination's recruits roll up to."""
+    parent = parents.copy()
+    terminated = np.zeros(len(parent), dtype=bool)
+    out = np.empty(max(0, last - first), dtype=np.int64)
+    for k in range(last):
+        p, s = int(events.row[k]), int(events.new_parent[k])
+        if k >= first:
+            x = int(parent[p])
+            while x >= 0 and terminated[x]:
+                x = int(parent[x])
+            out[k - first] = x
+        if s < 0:
+            terminated[p] = True
+        else:
+            parent[p] = s
+    return out

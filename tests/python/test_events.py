@@ -1,0 +1,155 @@
+"""Dated transfers and terminations: the network as of every date between the events
+against a sponsor table edited by hand event by event (the definitions applied as
+written), and every contradictory event named."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import downline as dl
+from reference import members_of, random_company
+
+
+def by_hand(people: pd.DataFrame, events: pd.DataFrame, day: pd.Timestamp) -> dict:
+    """id -> sponsor id (None for a root) of the network as of `day`: the events up to it
+    applied one by one (a transfer moves the participant, a termination removes them and
+    hands their recruits to their sponsor), then the participants enrolled later (and
+    those below them) left out."""
+    sponsor = {i: (None if pd.isna(s) else s) for i, s in zip(people["id"], people["sponsor_id"])}
+    for _, e in events.sort_values("effective_on", kind="stable").iterrows():
+        if e["effective_on"] > day:
+            break
+        p = e["participant_id"]
+        if e["terminated"]:
+            for r in [r for r, s in sponsor.items() if s == p]:
+                sponsor[r] = sponsor[p]
+            del sponsor[p]
+        else:
+            sponsor[p] = e["new_sponsor_id"]
+    kept = members_of(sponsor, dict(zip(people["id"], people["enrolled_on"])), day)
+    return {i: s for i, s in sponsor.items() if kept[i]}
+
+
+def random_events(people: pd.DataFrame, rng: np.random.Generator, count: int) -> pd.DataFrame:
+    """Valid events: transfers to someone outside one's downline, terminations, on random
+    days after both parties enrolled, simulated on a copy of the sponsor table."""
+    sponsor = {i: (None if pd.isna(s) else s) for i, s in zip(people["id"], people["sponsor_id"])}
+    enrolled = dict(zip(people["id"], people["enrolled_on"]))
+    rows, day = [], pd.Timestamp("2021-03-01")
+    for _ in range(count):
+        day += pd.Timedelta(days=int(rng.integers(0, 5)))
+        alive = [i for i in sponsor if enrolled[i] <= day]
+        if len(alive) < 3:
+            continue
+        p = alive[int(rng.integers(0, len(alive)))]
+        if rng.random() < 0.3:
+            for r in [r for r, s in sponsor.items() if s == p]:
+                sponsor[r] = sponsor[p]
+            del sponsor[p]
+            rows.append((p, day, None, True))
+            continue
+        below, frontier = {p}, [p]
+        while frontier:
+            frontier = [r for r, s in sponsor.items() if s in frontier]
+            below.update(frontier)
+        targets = [i for i in alive if i not in below]
+        if not targets:
+            continue
+        s = targets[int(rng.integers(0, len(targets)))]
+        sponsor[p] = s
+        rows.append((p, day, s, False))
+    out = pd.DataFrame(rows, columns=["participant_id", "effective_on", "new_sponsor_id", "terminated"])
+    out["new_sponsor_id"] = out["new_sponsor_id"].astype("Int64")
+    return out.set_index(pd.Index([f"e{k}" for k in range(len(out))]))
+
+
+@pytest.mark.parametrize("shape", ["random", "chain", "star", "forest"])
+def test_as_of_equals_the_sponsor_table_edited_by_hand(shape):
+    rng = np.random.default_rng(hash(shape) % 2**32)
+    people, orders = random_company(80, shape, rng)
+    events = random_events(people, rng, 40)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on", events=events)
+    days = sorted(set(events["effective_on"]))
+    for day in [pd.Timestamp("2021-01-01"), *days, *(d + pd.Timedelta(days=1) for d in days)]:
+        got = net.as_of(day)
+        want = by_hand(people, events, day)
+        assert dict(zip(got.ids, [None if pd.isna(s) else s for s in got._parent_ids()])) == want
+        # and it is a network like any other: its volumes are the hand-edited table's
+        table = pd.DataFrame({"id": list(want), "sponsor_id": pd.array(list(want.values()), dtype="Int64")})
+        if len(table):
+            known = orders[orders["participant_id"].isin(want)]
+            pd.testing.assert_frame_equal(got.volumes(known).sort_index(),
+                                          dl.Network.from_frame(table).volumes(known).sort_index())
+    back = pickle.loads(pickle.dumps(net))
+    assert back.events.equals(net.events)
+    assert list(back.as_of(days[-1]).ids) == list(net.as_of(days[-1]).ids)
+
+
+PEOPLE = pd.DataFrame({"id": [1, 2, 3, 4], "sponsor_id": pd.array([None, 1, 1, 2], dtype="Int64"),
+                       "enrolled_on": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01", "2020-04-01"])})
+
+
+def event(p, day, new=None, ended=False):
+    return {"participant_id": p, "effective_on": pd.Timestamp(day), "new_sponsor_id": new, "terminated": ended}
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([event(9, "2021-01-01", ended=True)], "1 event\\(s\\) for ids not in the network: 9"),
+    ([event(2, "2021-01-01", new=9)], "new sponsor\\(s\\) for ids not in the network: 9"),
+    ([event(2, "2021-01-01", new=4)], "transfer of 2 on 2021-01-01\\): the new sponsor 4 is 2 or in their downline"),
+    ([event(2, "2021-01-01", new=2)], "the new sponsor 2 is 2 itself"),
+    ([event(2, "2021-01-01", ended=True), event(2, "2021-02-01", new=3)],
+     "event 1 \\(transfer of 2 on 2021-02-01\\): 2 was terminated earlier"),
+    ([event(3, "2021-01-01", ended=True), event(4, "2021-02-01", new=3)],
+     "the new sponsor 3 was terminated earlier"),
+    ([event(4, "2020-03-15", new=3)], "4 enrolled later, on 2020-04-01"),
+    ([event(2, "2021-01-01", new=3, ended=True)], "both a new sponsor and a termination at rows 0"),
+    ([event(2, "2021-01-01")], "neither a new sponsor nor a termination at rows 0"),
+    ([event(2, None, ended=True)], "column 'effective_on' has missing dates at rows 0"),
+])
+def test_contradictory_events_are_named(rows, message):
+    events = pd.DataFrame(rows)
+    events["new_sponsor_id"] = events["new_sponsor_id"].astype("Int64")
+    with pytest.raises(dl.InputError, match=message):
+        dl.Network.from_frame(PEOPLE, enrolled_on="enrolled_on", events=events)
+
+
+def test_a_termination_rolls_up_and_a_transfer_moves_the_downline():
+    events = pd.DataFrame([event(2, "2021-01-01", new=3), event(3, "2021-02-01", ended=True)])
+    events["new_sponsor_id"] = events["new_sponsor_id"].astype("Int64")
+    net = dl.Network.from_frame(PEOPLE, enrolled_on="enrolled_on", events=events)
+    jan = net.as_of("2021-01-15")
+    assert list(jan.upline(4)) == [2, 3, 1]          # 2 moved under 3 with 4 below it
+    feb = net.as_of("2021-02-01")
+    assert 3 not in feb.ids and list(feb.upline(4)) == [2, 1]  # 3 left; 2 rolled up to 1
+    assert list(net.as_of("2020-02-15").ids) == [1, 2]          # 3 and 4 not enrolled yet
+
+
+def test_volumes_series_and_structure_as_of_a_date_use_the_events():
+    rng = np.random.default_rng(77)
+    people, orders = random_company(90, "random", rng)
+    events = random_events(people, rng, 30)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on", events=events)
+    for day in sorted(set(events["effective_on"]))[::4]:
+        table = by_hand(people, events, day)
+        hand = dl.Network.from_frame(pd.DataFrame({"id": list(table),
+                                                   "sponsor_id": pd.array(list(table.values()), dtype="Int64")}))
+        mine = orders[orders["participant_id"].isin(table) & (orders["ordered_on"] <= day)]
+        want = hand.volumes(mine, start=day - pd.Timedelta(days=40), end=day + pd.Timedelta(days=1))
+        got = net.volumes(orders, start=day - pd.Timedelta(days=40), end=day + pd.Timedelta(days=1), as_of=day)
+        pd.testing.assert_frame_equal(got.sort_index(), want.sort_index(), check_dtype=False)
+        shape = net.structure(orders, start=day - pd.Timedelta(days=40), end=day + pd.Timedelta(days=1), as_of=day)
+        pd.testing.assert_frame_equal(shape.sort_index(), hand.structure(
+            mine, start=day - pd.Timedelta(days=40), end=day + pd.Timedelta(days=1)).sort_index(), check_dtype=False)
+    first, last = pd.Timestamp("2021-03-01"), pd.Timestamp("2021-06-01")
+    series = net.volume_series(orders, first, last, columns=["gv", "downline"])
+    for month in pd.date_range(first, last, freq="MS")[:-1]:
+        end_day = month + pd.offsets.MonthBegin(1) - pd.Timedelta(days=1)
+        got = net.volumes(orders, start=month, end=end_day + pd.Timedelta(days=1), as_of=end_day,
+                          columns=["gv", "downline"])
+        for c in ("gv", "downline"):
+            assert series[(c, month)].dropna().sort_index().tolist() == got[c].sort_index().astype(float).tolist()
