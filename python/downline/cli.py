@@ -79,8 +79,8 @@ class _Progress:
 
 
 # ------------------------------------------------------------------------- reading
-def read_company(args: argparse.Namespace, progress: _Progress,
-                 need_enrolment: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def read_company(args: argparse.Namespace, progress: _Progress, need_enrolment: bool = True,
+                 placement: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The participants and orders files as frames, read by downline's readers
     (:func:`downline.readers.read_company_files`): UTF-8 text, ids of one kind in both
     files (int64, or text such as ``"A-17"`` when either file has one, int64 again when
@@ -98,7 +98,8 @@ def read_company(args: argparse.Namespace, progress: _Progress,
             people_path, orders_path, id=args.id, sponsor=args.sponsor,
             enrolled_on=args.enrolled_on or ("enrolled_on" if need_enrolment else None),
             kind=args.kind or None, participant=args.participant, date=args.date, amount=args.amount, pv=args.pv,
-            step=progress.step)
+            step=progress.step, placement=args.placement if placement else None,
+            side=args.side if placement else None)
     except InputError as exc:  # a header without a column asked for: say how to name another
         if re.search(r":1:1: missing [\w ]+ column '", str(exc)) is None:
             raise
@@ -143,17 +144,21 @@ _MONEY_TABLES = ("volumes", "largest_organisations", "rfm")
 
 
 def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp, out: Path,
-                 cols: argparse.Namespace, top: int, progress: _Progress, month: Optional[tuple] = None) -> dict:
+                 cols: argparse.Namespace, top: int, progress: _Progress, month: Optional[tuple] = None,
+                 events: Optional[pd.DataFrame] = None) -> dict:
     """Computes every table, writes the CSVs and PNGs into ``out`` and index.html; returns
     the tables. Rows whose amount is <= 0 (refunds, when the orders have the amount
-    column) are not order days anywhere (docs/concepts.md)."""
+    column) are not order days anywhere (docs/concepts.md). With ``events`` (transfers and
+    terminations), the volumes are those of the network as of the month's last day and a
+    movements section covers the month."""
     import downline as dl
 
     out.mkdir(parents=True, exist_ok=True)
     start, end = _volume_month(as_of, month)
     vol_as_of = min(as_of, end - pd.Timedelta(days=1))
     net = progress.step(f"building the network of {len(people):,} participants", lambda: dl.Network.from_frame(
-        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=cols.enrolled_on or "enrolled_on", kind=cols.kind))
+        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=cols.enrolled_on or "enrolled_on", kind=cols.kind,
+        events=events))
     vol_args = dict(participant=cols.participant, date=cols.date, pv=cols.pv)
     vol = progress.step(f"volumes of {start:%Y-%m} as of {vol_as_of.date()}",
                         lambda: net.volumes(orders, start=start, end=end, as_of=vol_as_of, **vol_args))
@@ -173,6 +178,11 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
     km = progress.step("Kaplan-Meier by enrolment year",
                        lambda: dl.KaplanMeier().fit(ch["duration"], ch["churned"], groups=year.to_numpy()))
     cr = progress.step("cohort retention", lambda: dl.cohort_retention(orders, as_of, amount=amount, **order_args))
+    moved = None
+    if events is not None:
+        moved = progress.step(f"movements of {start:%Y-%m}", lambda: dl.movements(
+            net, start - pd.Timedelta(days=1), vol_as_of, orders=orders, participant=cols.participant,
+            date=cols.date, pv=cols.pv))
 
     largest = largest_organisations(vol, top)
     medians = km.median_survival_time_
@@ -194,9 +204,13 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
         "cohort_counts": cr.counts,
         "cohort_shares": cr.shares,
     }
+    if moved is not None:
+        tables.update({"movements": moved.counts.to_frame(), "transfers": moved.transferred,
+                       "terminations": moved.terminated, "movements_participants": moved.participants})
 
     progress.step(f"writing {len(tables)} CSV files", lambda: _write_csvs(tables, out, _MONEY_TABLES))
-    figures = [("lifecycle", "Life-cycle matrix", lc.plot),
+    figures = [("movements", "Movements", moved.plot)] if moved is not None else []
+    figures += [("lifecycle", "Life-cycle matrix", lc.plot),
                ("survival", "Survival from enrolment, by enrolment year", lambda: km.plot(at_risk_counts=True)),
                ("cohorts", "Cohort retention (first-order month)", cr.plot)]
     if len(largest):  # drawn from the volumes table, as net.plot_legs and net.plot_organisation would draw them
@@ -318,6 +332,11 @@ def _html_page(as_of: pd.Timestamp, about: str, tables: dict, images: list) -> s
         'month; every cell in <a href="cohort_shares.csv">cohort_shares.csv</a> and '
         '<a href="cohort_counts.csv">cohort_counts.csv</a>.</p>',
         _html_image(images, "cohorts"),
+        _html_table(tables, "Movements of the month (joined, terminated, transferred)", "movements"),
+        _html_image(images, "movements"),
+        _html_table(tables, "Transfers", "transfers"),
+        _html_table(tables, "Terminations (the sponsor their recruits rolled up to)", "terminations"),
+        _html_table(tables, "Change of each participant's organisation", "movements_participants"),
     ]
     return _page("downline report", parts, tables)
 
@@ -374,11 +393,19 @@ def _naming_lines(args: argparse.Namespace, people: pd.DataFrame, orders: pd.Dat
 
 
 def _report(args: argparse.Namespace) -> int:
+    from .readers import read_events
+
     as_of = pd.Timestamp(args.as_of)
-    with _Progress(args.quiet, total=13) as progress:
+    with _Progress(args.quiet, total=13 + 2 * bool(args.events)) as progress:
         people, orders = read_company(args, progress)
+        events = None
+        if args.events:
+            if not Path(args.events).exists():
+                raise InputError(f"events file {args.events} does not exist")
+            events = progress.step(f"reading {args.events}", lambda: read_events(
+                args.events, integer_ids=people[args.id].dtype == np.int64))
         _naming_lines(args, people, orders, lambda: build_report(people, orders, as_of, Path(args.out), args,
-                                                                 args.top, progress, args.month))
+                                                                 args.top, progress, args.month, events))
     print(f"report written to {Path(args.out) / 'index.html'}")
     return 0
 
@@ -429,8 +456,10 @@ def build_commissions(plan: Any, people: pd.DataFrame, orders: pd.DataFrame, mon
             raise InputError(f"{cols.participants}: the plan{named} has a fast start, which needs the participants' "
                              f"enrolment dates: the file has no column {cols.enrolled_on or 'enrolled_on'!r} "
                              f"(name another with --enrolled-column)")
+    binary = any(p is not None and p.has_binary for p in (plan, other))
+    placed = dict(placement=cols.placement, side=cols.side) if binary else {}
     net = progress.step(f"building the network of {len(people):,} participants", lambda: dl.Network.from_frame(
-        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=enrolled))
+        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=enrolled, **placed))
     args = dict(participant=cols.participant, date=cols.date, pv=cols.pv,
                 amount=cols.amount if cols.amount in orders.columns else None)
     tables: dict = {}
@@ -500,7 +529,8 @@ def _commissions(args: argparse.Namespace) -> int:
         plan = progress.step(f"reading the plan {args.plan}", lambda: _load_plan(args.plan))
         other = progress.step(f"reading the plan {args.compare}", lambda: _load_plan(args.compare)) \
             if args.compare else None
-        people, orders = read_company(args, progress, need_enrolment=False)
+        binary = any(p is not None and p.has_binary for p in (plan, other))
+        people, orders = read_company(args, progress, need_enrolment=False, placement=binary)
         _naming_lines(args, people, orders, lambda: build_commissions(plan, people, orders, months, Path(args.out),
                                                                       args, args.top, progress, other))
     print(f"commissions written to {Path(args.out) / 'index.html'}")
@@ -614,6 +644,9 @@ def parser() -> argparse.ArgumentParser:
                      help="the month of the volumes (default: the last full calendar month up to --as-of)")
     rep.add_argument("--out", required=True, type=_out_dir, metavar="DIR", help="output directory (created if missing)")
     rep.add_argument("--top", type=_whole_number(1), default=10, help="largest organisations listed (default 10)")
+    rep.add_argument("--events", metavar="CSV",
+                     help="dated transfers and terminations (participant_id, effective_on, new_sponsor_id, "
+                          "terminated): the volumes on the network as it stood, and a movements section")
     _column_names(rep)
     rep.add_argument("--quiet", action="store_true", help="no progress on stderr")
     rep.set_defaults(run=_report)
@@ -662,6 +695,10 @@ def _column_names(cmd: argparse.ArgumentParser) -> None:
     names.add_argument("--date-column", dest="date", default="ordered_on", help="order date (default ordered_on)")
     names.add_argument("--amount-column", dest="amount", default="amount", help="order amount (default amount)")
     names.add_argument("--pv-column", dest="pv", default="pv", help="order point volume (default pv)")
+    names.add_argument("--placement-column", dest="placement", default="placement_id",
+                       help="placement parent id, for a plan with a binary bonus (default placement_id)")
+    names.add_argument("--side-column", dest="side", default="side",
+                       help="placement side, L or R, for a plan with a binary bonus (default side)")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

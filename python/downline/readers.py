@@ -262,7 +262,8 @@ def read_company_files(participants: "str | os.PathLike[str]", orders: "str | os
                        kind: Optional[str] = None, categories: Sequence[str] = (),
                        participant: str = "participant_id", date: str = "ordered_on",
                        amount: Optional[str] = None, pv: Optional[str] = None,
-                       step: Optional[Callable[[str, Callable[[], Any]], Any]] = None
+                       step: Optional[Callable[[str, Callable[[], Any]], Any]] = None,
+                       placement: Optional[str] = None, side: Optional[str] = None
                        ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Reads a participants file and an orders file whose ids must match, with ids of one
     kind in both (the ``downline report`` command reads its files so).
@@ -285,6 +286,11 @@ def read_company_files(participants: "str | os.PathLike[str]", orders: "str | os
         ``step(what, run)`` calls ``run()`` for each file read and returns its result (a
         caller can time or report the steps); ``what`` says which file, e.g.
         ``"reading people.csv"``.
+    placement, side : str, optional
+        Columns of the placement tree in the participants file (see
+        :meth:`Network.from_frame`): the placement parent ids, read as ids of the same
+        kind as the participants' (int64 as nullable Int64, or text; empty: a root of the
+        placement tree), and the side as text (``"L"``, ``"R"``; empty: None).
 
     Returns
     -------
@@ -301,6 +307,7 @@ def read_company_files(participants: "str | os.PathLike[str]", orders: "str | os
         return step(f"reading {orders}" + (" as text" if ids == "text" else ""), lambda: _orders_file(
             orders, participant, date, amount, pv, ids))
 
+    categories = list(categories) + [c for c in (placement, side) if c is not None and c not in categories]
     people, enrolled_name, kind_name = read_people("auto")
     bought, amount_name, pv_name = read_orders_file("auto")
     people_ints: Optional[tuple[np.ndarray, np.ndarray]] = None
@@ -313,5 +320,82 @@ def read_company_files(participants: "str | os.PathLike[str]", orders: "str | os
         found = [_integer_names(c.names) for c in (people.id_text, people.sponsor_text, bought.participant_text)]
         if all(v is not None for v in found):
             people_ints, order_ints = (found[0], found[1]), found[2]
-    return (_participants_frame(people, id, sponsor, enrolled_name, kind_name, people_ints),
-            _orders_frame(bought, participant, date, amount_name, pv_name, order_ints))
+    frame = _participants_frame(people, id, sponsor, enrolled_name, kind_name, people_ints)
+    if placement is not None:
+        frame[placement] = _ids_like(frame[placement].array, frame[id].dtype == np.int64,
+                                     f"{participants}: column {placement!r}")
+    if side is not None:
+        codes, names = frame[side].array.codes, np.append(np.asarray(frame[side].array.categories, dtype=object), None)
+        frame[side] = names[codes]
+    return frame, _orders_frame(bought, participant, date, amount_name, pv_name, order_ints)
+
+
+def _ids_like(column: pd.Categorical, integers: bool, where: str) -> Any:
+    """A text column read as a category, as ids of the participants' kind: nullable Int64
+    when they are int64 (every value a whole number in digits), else str objects; None or
+    missing where empty."""
+    names = [str(v) for v in column.categories]
+    codes = np.asarray(column.codes)
+    if not integers:
+        return np.append(np.asarray(names, dtype=object), None)[codes]
+    values = _integer_names(names)
+    if values is None:
+        bad = [v for v in names if _integer_names([v]) is None][:10]
+        raise InputError(f"{where}: ids that are not whole numbers while the participant ids are: "
+                         f"{', '.join(map(repr, bad))}")
+    return pd.arrays.IntegerArray(np.append(values, np.int64(0))[codes], codes < 0)
+
+
+def read_events(path: "str | os.PathLike[str]", integer_ids: bool) -> pd.DataFrame:
+    """A CSV file of dated events (see :meth:`Network.from_frame`): ``participant_id``,
+    ``effective_on`` (ISO dates ``YYYY-MM-DD``, optionally followed by a time),
+    ``new_sponsor_id`` (empty for a termination) and ``terminated`` (``true``/``false``,
+    ``1``/``0``, empty: false), as the frame ``events=`` takes: ids as int64 (nullable
+    Int64 for the new sponsor) when ``integer_ids``, else text. Problems are named with
+    the file, line and column."""
+    where = _path(path)
+    try:
+        frame = pd.read_csv(where, dtype=str, keep_default_na=False, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"{where}: cannot read the events file ({exc})") from None
+    for needed in ("participant_id", "effective_on"):
+        if needed not in frame.columns:
+            raise InputError(f"{where}:1:1: missing column {needed!r} (columns: {list(frame.columns)})")
+    line = pd.RangeIndex(2, len(frame) + 2)  # the header is line 1
+
+    def bad(mask: np.ndarray, column: str, what: str) -> None:
+        if mask.any():
+            rows = np.flatnonzero(mask)[:10]
+            shown = ", ".join(f"line {line[r]} ({frame[column].iloc[r]!r})" for r in rows)
+            raise InputError(f"{where}: column {column!r}: {what}: {shown}")
+
+    def ids(column: str, missing_ok: bool) -> Any:
+        text = frame[column].str.strip()
+        empty = (text == "").to_numpy()
+        bad(empty & (not missing_ok), column, "empty ids")
+        if not integer_ids:
+            return np.where(empty, None, text.to_numpy(dtype=object))
+        distinct = pd.Index(pd.unique(text[~empty]))
+        numbers = _integer_names(list(distinct))
+        if numbers is None:  # name the fields that are not whole numbers
+            whole = np.array([_integer_names([v]) is not None for v in text], dtype=bool)
+            bad(~whole & ~empty, column, "not a whole number while the participant ids are")
+        values = np.append(numbers, np.int64(0))[distinct.get_indexer(text)]  # empty: -1, the 0 at the end
+        return pd.arrays.IntegerArray(values, empty) if missing_ok else values
+
+    day = frame["effective_on"].str.strip()
+    iso = day.str.match(r"^\d{4}-\d{2}-\d{2}([ T].*)?$").to_numpy()
+    bad(~iso, "effective_on", "not an ISO date (YYYY-MM-DD)")
+    dates = pd.to_datetime(day.str[:10], format="%Y-%m-%d", errors="coerce")
+    bad(dates.isna().to_numpy(), "effective_on", "not a date")
+    out = pd.DataFrame({"participant_id": ids("participant_id", False), "effective_on": dates.to_numpy()})
+    out["new_sponsor_id"] = ids("new_sponsor_id", True) if "new_sponsor_id" in frame.columns else None
+    if "terminated" in frame.columns:
+        flag = frame["terminated"].str.strip().str.lower()
+        bad(~flag.isin(["true", "false", "1", "0", "", "yes", "no"]).to_numpy(), "terminated", "not true or false")
+        out["terminated"] = flag.isin(["true", "1", "yes"]).to_numpy()
+    else:
+        out["terminated"] = False
+    out.index = line
+    return out
+

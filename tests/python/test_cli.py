@@ -324,3 +324,46 @@ def test_demo_writes_the_sample_and_prints_its_largest_organisations(tmp_path):
     assert [float(line.split()[1].replace(",", "")) for line in table] == list(want["gv"].round(0))
     assert f"--as-of {as_of.date()} --out report" in r.stdout
     assert re.search(r"\[downline\] 100%\|#+\| life-cycle segments: [\d.]+ s", r.stderr), r.stderr
+
+
+def test_report_with_events_uses_the_network_as_it_stood_and_lists_the_movements(company, tmp_path):
+    from test_events import by_hand
+
+    d, people, orders = company
+    enrolled = people.set_index("id")["enrolled_on"]
+    has_recruits = set(people["sponsor_id"].dropna())
+    leaves = [i for i in people["id"] if i not in has_recruits and enrolled[i] < pd.Timestamp("2023-01-01")]
+    rng = np.random.default_rng(3)
+    chosen = rng.choice(leaves, 7, replace=False)
+    targets = [i for i in people["id"] if enrolled[i] < pd.Timestamp("2023-01-01") and i not in set(chosen)]
+    rows = [(chosen[0], "2023-05-10", None, True)]  # before the month: only the volumes see it
+    rows += [(p, f"2023-06-{10 + k:02d}", int(rng.choice(targets)), False) for k, p in enumerate(chosen[1:5])]
+    rows += [(p, "2023-06-20", None, True) for p in chosen[5:]]
+    events = pd.DataFrame(rows, columns=["participant_id", "effective_on", "new_sponsor_id", "terminated"])
+    events["new_sponsor_id"] = events["new_sponsor_id"].astype("Int64")
+    events.to_csv(tmp_path / "events.csv", index=False)
+    out = tmp_path / "report"
+    assert main(["report", "--participants", str(d / "people.csv"), "--orders", str(d / "orders.csv"),
+                 "--as-of", AS_OF, "--events", str(tmp_path / "events.csv"), "--out", str(out), "--quiet"]) == 0
+    # the volumes: the sponsor table edited by hand as of the month's last day
+    frame = events.assign(effective_on=pd.to_datetime(events["effective_on"]))
+    table = by_hand(people, frame, pd.Timestamp(AS_OF))
+    edited = pd.DataFrame({"id": list(table), "sponsor_id": pd.array(list(table.values()), dtype="Int64"),
+                           "enrolled_on": [enrolled[i] for i in table]})
+    want = brute_volumes(edited, orders[orders["participant_id"].isin(table)], start="2023-06-01",
+                         end="2023-07-01", as_of=AS_OF)
+    got = pd.read_csv(out / "volumes.csv", index_col=0)
+    assert sorted(got.index) == sorted(want.index)
+    np.testing.assert_allclose(got.loc[want.index, "gv"].to_numpy(), want["gv"].to_numpy(), atol=1e-6)
+    counts = pd.read_csv(out / "movements.csv", index_col=0)["participants"]
+    joined = [i for i in table if pd.Timestamp("2023-05-31") < enrolled[i] <= pd.Timestamp(AS_OF)]
+    assert counts.to_dict() == {"joined": len(joined), "terminated": 2, "transferred": 4}
+    transfers = pd.read_csv(out / "transfers.csv")
+    assert list(transfers["participant_id"]) == list(chosen[1:5])
+    assert list(transfers["to_sponsor"]) == list(events["new_sponsor_id"][1:5])
+    page = (out / "index.html").read_text()
+    assert "Movements of the month" in page and 'src="movements.png"' in page
+    bad = tmp_path / "bad.csv"
+    bad.write_text("participant_id,effective_on,new_sponsor_id,terminated\n1,2023/06/01,,true\n")
+    assert main(["report", "--participants", str(d / "people.csv"), "--orders", str(d / "orders.csv"),
+                 "--as-of", AS_OF, "--events", str(bad), "--out", str(tmp_path / "r2"), "--quiet"]) == 2

@@ -155,3 +155,33 @@ def test_enrolment_dates_are_needed_only_by_a_fast_start(company, tmp_path, caps
     err = capsys.readouterr().err
     assert "has a fast start, which needs the participants' enrolment dates" in err
     assert "no column 'enrolled_on'" in err
+
+
+def test_a_binary_plan_over_months_reads_the_placement_tree(company, tmp_path):
+    d, _, orders, plan, _ = company
+    people = pd.read_csv(d / "people.csv")
+    # a complete binary placement in file order: row i under row (i - 1) // 2, left when i is odd
+    i = np.arange(len(people))
+    parent = people["id"].to_numpy()[np.maximum((i - 1) // 2, 0)]
+    people["placement_id"] = pd.arrays.IntegerArray(np.where(i > 0, parent, 0).astype(np.int64), i == 0)
+    people["side"] = np.where(i == 0, "", np.where(i % 2 == 1, "L", "R"))
+    people.to_csv(tmp_path / "placed.csv", index=False)
+    binary = dict(plan.to_dict(), binary={"rate": 0.1, "cap": 500.0})
+    (tmp_path / "binary.json").write_text(json.dumps(binary))
+    out = tmp_path / "run"
+    assert main(["commissions", "--plan", str(tmp_path / "binary.json"), "--participants", str(tmp_path / "placed.csv"),
+                 "--orders", str(d / "orders.csv"), "--months", "2023-04..2023-06", "--out", str(out),
+                 "--quiet"]) == 0
+    frame = people.assign(enrolled_on=pd.to_datetime(people["enrolled_on"]), side=people["side"].replace("", None))
+    net = dl.Network.from_frame(frame, enrolled_on="enrolled_on", placement="placement_id", side="side")
+    run = dl.CompensationPlan(binary).run(net, orders, start="2023-04-01", end="2023-07-01")
+    totals = pd.read_csv(out / "totals.csv", index_col=0)
+    np.testing.assert_allclose(totals["binary"].to_numpy(), run.totals["binary"].to_numpy(), rtol=1e-9)
+    assert run.totals["binary"].sum() > 0
+    got = pd.read_csv(out / "participants.csv")
+    assert {"binary", "binary_left", "carry_right"} <= set(got.columns)
+    assert "binary" in pd.read_csv(out / "top_earners.csv").columns
+    people.drop(columns="side").to_csv(tmp_path / "unplaced.csv", index=False)
+    assert main(["commissions", "--plan", str(tmp_path / "binary.json"), "--participants",
+                 str(tmp_path / "unplaced.csv"), "--orders", str(d / "orders.csv"), "--month", "2023-04",
+                 "--out", str(tmp_path / "x"), "--quiet"]) == 2
