@@ -309,7 +309,8 @@ class Network:
         recruits move up to the terminated participant's sponsor (the roll-up), or become
         roots. Participants whose sponsor had not enrolled yet are left out with their
         downline, as in :meth:`volumes`. Rebuilt from the edited sponsor links: the cost of
-        one build, and of the events up to the date (docs/concepts.md)."""
+        one build, and of the events up to the date (docs/concepts.md). The result has the
+        ids, enrolment dates and kinds of its participants; no placement tree and no events."""
         from .events import applied
 
         day = day_number(date, "date")

@@ -153,3 +153,24 @@ def test_volumes_series_and_structure_as_of_a_date_use_the_events():
                           columns=["gv", "downline"])
         for c in ("gv", "downline"):
             assert series[(c, month)].dropna().sort_index().tolist() == got[c].sort_index().astype(float).tolist()
+
+
+def test_a_plan_is_evaluated_on_the_network_as_it_stood():
+    rng = np.random.default_rng(78)
+    people, orders = random_company(90, "random", rng)
+    orders = orders.assign(pv=orders["pv"] * 20)
+    events = random_events(people, rng, 30)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on", events=events)
+    plan = dl.CompensationPlan({"active_pv": 50, "ranks": [{"name": "Bronze", "gv": 300}],
+                                "unilevel": {"rates": [0.1, 0.05]}})
+    day = sorted(set(events["effective_on"]))[len(events) // 2]
+    month = day.to_period("M").start_time
+    last = month + pd.offsets.MonthBegin(1) - pd.Timedelta(days=1)
+    table = by_hand(people, events, last)
+    hand = dl.Network.from_frame(pd.DataFrame({"id": list(table),
+                                               "sponsor_id": pd.array(list(table.values()), dtype="Int64")}))
+    got = plan.evaluate(net, orders, start=month)
+    want = plan.evaluate(hand, orders[orders["participant_id"].isin(table)], start=month)
+    pd.testing.assert_frame_equal(got.participants.sort_index(), want.participants.sort_index())
+    with pytest.raises(dl.InputError, match="plan.run does not apply a network's events"):
+        plan.run(net, orders, start=month, end=last + pd.Timedelta(days=1))
