@@ -80,11 +80,13 @@ def applied(events: Events, parents: np.ndarray, count: int) -> tuple[np.ndarray
     goes to that participant's sponsor, and on up), and which rows are terminated."""
     parent = parents.copy()
     terminated = np.zeros(len(parent), dtype=bool)
-    for k in range(count):
-        if events.new_parent[k] >= 0:
-            parent[events.row[k]] = events.new_parent[k]
-        else:
-            terminated[events.row[k]] = True
+    row, new = events.row[:count], events.new_parent[:count]
+    moved = new >= 0
+    terminated[row[~moved]] = True
+    # each transferred participant's last transfer up to `count` (events in order)
+    who, to = row[moved], new[moved]
+    last = len(who) - 1 - np.unique(who[::-1], return_index=True)[1]
+    parent[who[last]] = to[last]
     # roll up through terminated sponsors (each step one more terminated level)
     up = parent.copy()
     while True:
