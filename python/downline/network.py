@@ -992,7 +992,7 @@ class Network:
         min_pv = None if min_pv is None else real_number(min_pv, "min_pv")
         act = self._orders_of(orders, (lo, hi), participant, date, pv, unknown)
         periods = pd.DatetimeIndex([timestamp(b) for b in bounds[:-1]], name="period")
-        out = np.full((len(self), len(names) * len(periods)), np.nan)
+        out = np.full((len(self), len(names) * len(periods)), np.nan, order="F")  # columns contiguous
         for p, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
             snap = b - 1 if self._has_enrolment and len(self) else None
             rows, cols = self._table_as_of(act, a, b, snap, levels, min_pv, names)
