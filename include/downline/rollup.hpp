@@ -179,6 +179,16 @@ struct VolumeTable {
   Array<std::uint8_t> included, active;
 };
 
+namespace detail {
+/// InputError when [start, end) reaches outside the days `act` was mapped for, while
+/// overlapping them.
+inline void check_period(const Activity& act, day_t start, day_t end) {
+  if (std::max(start, act.window_start()) < std::min(end, act.window_end()) &&
+      (start < act.window_start() || end > act.window_end()))
+    throw InputError(ErrorKind::bad_value, "the period reaches outside the days this Activity was mapped for");
+}
+}  // namespace detail
+
 /// PV, GV, level volumes, legs and counts for every participant (definitions in
 /// docs/concepts.md), all in preorder.
 inline VolumeTable volumes(const Network& net, const Activity& act, const VolumeOptions& opt = {}) {
@@ -203,10 +213,7 @@ inline VolumeTable volumes(const Network& net, const Activity& act, const Volume
   // Personal volume in the period (and up to as_of).
   day_t end = opt.end;
   if (opt.as_of && *opt.as_of < max_day) end = std::min(end, static_cast<day_t>(*opt.as_of + 1));
-  if (std::max(opt.start, act.window_start()) < std::min(end, act.window_end()) &&
-      (opt.start < act.window_start() || end > act.window_end()))
-    throw InputError(ErrorKind::bad_value,
-                     "the period reaches outside the days this Activity was mapped for");
+  detail::check_period(act, opt.start, end);
   t.pv.resize(un);
   t.active.resize(un);
   act.personal_volume(opt.start, end, t.pv.data(), t.active.data());
@@ -314,10 +321,40 @@ RowColumn<T> gather_rows(const Network& net, const VolumeRows& t, const T* pre) 
 }
 }  // namespace detail
 
+namespace detail {
+/// PV and GV alone as of a date: the members' PV in the period (the others' zeroed) and
+/// its rollup, gathered for the members' rows; the same bits as volumes().
+inline VolumeRows pv_gv_as_of(const Network& net, const Activity& act, const VolumeOptions& opt, bool pv, bool gv) {
+  if (!net.has_enrolment()) throw InputError(ErrorKind::bad_value, "as_of needs enrolment dates in the network");
+  const std::size_t n = static_cast<std::size_t>(net.size());
+  VolumeRows out;
+  out.levels = opt.levels;
+  const Array<std::uint8_t> included = net.members_as_of(*opt.as_of);
+  const day_t end = *opt.as_of < max_day ? std::min(opt.end, static_cast<day_t>(*opt.as_of + 1)) : opt.end;
+  check_period(act, opt.start, end);
+  ScratchBuffer<double> pre = scratch_buffer<double>(n);  // PV in preorder, then GV (in place)
+  act.personal_volume(opt.start, end, pre.get(), nullptr);
+  for (std::size_t k = 0; k < n; ++k)
+    if (!included[k]) pre[k] = 0.0;
+  const index_t* pos = net.position_of_row().data();
+  for (index_t r = 0; r < net.size(); ++r)
+    if (included[pos[r]]) out.rows.push_back(r);
+  out.every_row = out.rows.size() == n;
+  if (out.every_row) out.rows.clear();
+  if (pv) out.pv = gather_rows(net, out, pre.get());
+  if (gv) {
+    subtree_sum(net, pre.get(), pre.get());
+    out.gv = gather_rows(net, out, pre.get());
+  }
+  return out;
+}
+}  // namespace detail
+
 /// The volumes table's `columns` (VolumeColumns flags) in input row order, each gathered
-/// once. PV and GV alone without as_of take a shorter road: PV straight into row order
+/// once. PV and GV alone take a shorter road: without as_of, PV straight into row order
 /// (both orders from one pass over the period's orders when both are asked for), GV
-/// rolled up in place, and nothing else computed; the same bits as volumes().
+/// rolled up in place; as of a date, the members' PV rolled up (pv_gv_as_of); nothing
+/// else computed, the same bits as volumes().
 inline VolumeRows volumes_by_row(const Network& net, const Activity& act,
                                  const VolumeOptions& opt, unsigned columns = VolumeColumns::all) {
   const detail::CallThreads threads;
@@ -325,9 +362,10 @@ inline VolumeRows volumes_by_row(const Network& net, const Activity& act,
   const std::size_t n = static_cast<std::size_t>(net.size());
   VolumeRows out;
   out.levels = opt.levels;
-  if (!opt.as_of && (columns & ~(VolumeColumns::pv | VolumeColumns::gv)) == 0) {
+  if ((columns & ~(VolumeColumns::pv | VolumeColumns::gv)) == 0) {
     if (act.network_size() != net.size())
       throw InputError(ErrorKind::bad_value, "activity was mapped to another network");
+    if (opt.as_of) return detail::pv_gv_as_of(net, act, opt, wanted(VolumeColumns::pv), wanted(VolumeColumns::gv));
     const index_t* row = net.row_of_position().data();
     detail::ScratchBuffer<double> pre;  // PV in preorder, then GV (in place)
     if (wanted(VolumeColumns::pv)) {
