@@ -329,11 +329,21 @@ class Network:
             keep &= ~orphan
         rows = np.flatnonzero(keep)
         ids = self._ids.take(rows)
-        frame = pd.DataFrame({"id": ids.to_numpy(), "sponsor": self._ids_at(parents[rows])}, copy=False)
-        if enrolled is not None:
-            frame["enrolled_on"] = dates_of_days(enrolled[rows])
-        net = type(self).from_frame(frame, id="id", sponsor="sponsor",
-                                    enrolled_on=None if enrolled is None else "enrolled_on")
+        if self._keys == "int":  # checked ids: straight to the core
+            values = ids.to_numpy()
+            up = parents[rows]
+            has = up >= 0
+            sponsors = np.where(has, self._ids.to_numpy()[np.maximum(up, 0)], 0) if len(rows) else values
+            days = None if enrolled is None else np.ascontiguousarray(enrolled[rows])
+            core = _core.Network(np.ascontiguousarray(values, dtype=np.int64),
+                                 np.ascontiguousarray(sponsors, dtype=np.int64), has.astype(np.uint8), days)
+            net = type(self)(core, ids, keys="int", has_enrolment=enrolled is not None)
+        else:
+            frame = pd.DataFrame({"id": ids.to_numpy(), "sponsor": self._ids_at(parents[rows])}, copy=False)
+            if enrolled is not None:
+                frame["enrolled_on"] = dates_of_days(enrolled[rows])
+            net = type(self).from_frame(frame, id="id", sponsor="sponsor",
+                                        enrolled_on=None if enrolled is None else "enrolled_on")
         net._ids = ids
         if self.kinds is not None:
             net._kinds = self.kinds.take(rows)
@@ -353,12 +363,18 @@ class Network:
                             index=pd.Index(e.label, name=None))
 
     def _parent_rows(self) -> np.ndarray:
-        """Each participant's sponsor (parent) row, -1 for a root (input row order)."""
-        core = self._core
-        if not len(self):
-            return np.empty(0, dtype=np.int64)
-        parent = core.parents[core.position_of_row].astype(np.int64)
-        return np.where(parent >= 0, core.row_of_position[np.maximum(parent, 0)], -1).astype(np.int64)
+        """Each participant's sponsor (parent) row, -1 for a root (input row order); made
+        once (read-only)."""
+        if getattr(self, "_parents", None) is None:
+            core = self._core
+            if not len(self):
+                parents = np.empty(0, dtype=np.int64)
+            else:
+                parent = core.parents[core.position_of_row].astype(np.int64)
+                parents = np.where(parent >= 0, core.row_of_position[np.maximum(parent, 0)], -1).astype(np.int64)
+            parents.setflags(write=False)
+            self._parents = parents
+        return self._parents
 
     def _ids_at(self, rows: np.ndarray) -> Any:
         """The ids at these rows, missing where a row is -1: Int64 for int64 ids, else
