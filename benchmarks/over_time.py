@@ -276,7 +276,8 @@ def bench_binary(people: Any, orders: Any, start: Any, end: Any, repeat: int) ->
     act = clock.time("map the orders (activity, values=[amount])",
                      lambda: net.activity(orders, values=["amount"]), keep=True)
     chosen = plans()
-    say(f"  placement made in {fmt_t(make_placement)}; network {fmt_mb((net.memory_bytes + net.placement.memory_bytes))}; "
+    trees = net.memory_bytes + net.placement.memory_bytes
+    say(f"  placement made in {fmt_t(make_placement)}; trees {fmt_mb(trees)}; "
         f"orders mapped in {fmt_t(clock.runs['map the orders (activity, values=[amount])'][0])}")
     facts: dict = {}
     for k in range(repeat):
@@ -292,7 +293,7 @@ def bench_binary(people: Any, orders: Any, start: Any, end: Any, repeat: int) ->
                 del run, totals
         say(f"  round {k + 1}/{repeat}: " + ", ".join(f"{key} {fmt_t(clock.runs[key][-1])}" for _, key in PLANS))
     out = {"times": clock.stats(), "facts": facts, "placement_seconds": make_placement,
-           "network_bytes": (net.memory_bytes + net.placement.memory_bytes), "rss_after": rss_bytes()}
+           "network_bytes": trees, "rss_after": rss_bytes()}
     del net, act
     gc.collect()
     return out
@@ -327,8 +328,9 @@ def bench_series(net: Any, orders: Any, start: Any, end: Any, repeat: int) -> di
                 present = col.notna().to_numpy()
                 same_rows = present.sum() == len(one) and col.index[present].equals(one.index)
                 if not same_rows or not np.allclose(col.to_numpy()[present], one["gv"].to_numpy()):
-                    raise CheckFailed(f"volume_series: the month {a.date()} differs from volumes(act, start={a.date()}, "
-                                      f"end={b.date()}, as_of={(b - day).date()}) (same rows: {same_rows})")
+                    raise CheckFailed(f"volume_series: the month {a.date()} differs from volumes(act, "
+                                      f"start={a.date()}, end={b.date()}, as_of={(b - day).date()}) "
+                                      f"(same rows: {same_rows})")
                 checked += 1
             if p == len(months) - 1:
                 last = one
@@ -497,7 +499,8 @@ def bench_as_of(people: Any, events: Any, lo: Any, hi: Any, args: argparse.Names
     del check_ids
     out = {"times": {**clock.stats(), "core build": core}, "events": len(events), "transfers": int((~term).sum()),
            "terminations": int(term.sum()), "dates": K, "probe_dates": P, "probe_times": probe_times,
-           "probe_mean": per_date, "full_seconds": full, "per_date": per_date_all, "extrapolated": full is None and K > P,
+           "probe_mean": per_date, "full_seconds": full, "per_date": per_date_all,
+           "extrapolated": full is None and K > P,
            "split": {k: float(np.mean(v)) for k, v in split.items()}, "split_dates": len(next(iter(split.values()))),
            "window": [str(lo.date()), str(hi.date())]}
     del net, plain
