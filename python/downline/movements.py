@@ -12,7 +12,7 @@ import pandas as pd
 from ._convert import dates_of_days, day_number, timestamp, whole_number
 from .errors import InputError
 from .events import origins
-from .network import Network
+from .network import Activity, Network
 
 
 class Movements:
@@ -58,16 +58,17 @@ class Movements:
                 f"{c['terminated']:,} terminated, {c['transferred']:,} transferred>")
 
 
-def movements(network: Network, start: Any, end: Any, orders: Optional[pd.DataFrame] = None,
+def movements(network: Network, start: Any, end: Any, orders: Any = None,
               lookback_days: int = 30, participant: str = "participant_id", date: str = "ordered_on",
               pv: str = "pv") -> Movements:
     """The movements of ``network`` (built with ``enrolled_on=`` and, for transfers and
     terminations, ``events=``) between ``start`` and ``end``: the network as of each date
     (:meth:`Network.as_of`) compared, and the events dated in (start, end].
 
-    With ``orders``, each participant's active downline on each date too: the downline
-    members with an order of pv > 0 in the ``lookback_days`` days up to the date (the
-    orders of participants not in the network on that date do not count).
+    With ``orders`` (a DataFrame, or an :class:`Activity` of ``network``), each
+    participant's active downline on each date too: the downline members with an order of
+    pv > 0 in the ``lookback_days`` days up to the date (the orders of participants not in
+    the network on that date do not count).
     """
     if not isinstance(network, Network):
         raise InputError(f"network: expected a downline.Network, not {type(network).__name__}")
@@ -102,7 +103,12 @@ def movements(network: Network, start: Any, end: Any, orders: Optional[pd.DataFr
         table[f"downline_{when}"] = depth_sizes[0]
         table[f"frontline_{when}"] = depth_sizes[1]
         if orders is not None:
-            mine = orders[orders[participant].isin(net.ids)] if participant in orders.columns else orders
+            if isinstance(orders, Activity):  # mapped once onto `network`: onto the network of the day
+                if orders.network is not network:
+                    raise InputError("orders: this Activity was mapped onto another network")
+                mine: Any = orders._onto(net)
+            else:
+                mine = orders[orders[participant].isin(net.ids)] if participant in orders.columns else orders
             vol = net.volumes(mine, start=timestamp(day - lookback + 1), end=timestamp(day + 1),
                               participant=participant, date=date, pv=pv, columns=["active_downline"])
             table[f"active_downline_{when}"] = vol["active_downline"]

@@ -71,6 +71,12 @@ def test_movements_equal_the_hand_edited_tables(seed):
             assert pd.isna(got.loc[i, f"downline_{when}"])
     both = m.participants.dropna()
     assert (both["downline_change"] == both["downline_after"] - both["downline_before"]).all()
+    # the orders mapped once (an Activity of the network) give the same table
+    mapped = dl.movements(net, start, end, orders=net.activity(orders), lookback_days=20)
+    pd.testing.assert_frame_equal(mapped.participants, m.participants)
+    other = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    with pytest.raises(dl.InputError, match="another network"):
+        dl.movements(net, start, end, orders=other.activity(orders))
 
 
 def test_movements_plot_draws_the_counts():
