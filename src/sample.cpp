@@ -41,6 +41,30 @@ class Rng {
   std::uint64_t s_[4];
 };
 
+/// Placement parents and sides (0 left, 1 right) by enrolment index: the k-th recruit of a
+/// sponsor goes to side k % 2, below the last participant of the sponsor's outer leg there.
+void place(const std::vector<std::int64_t>& sponsor, std::vector<std::int64_t>& parent,
+           std::vector<std::uint8_t>& side) {
+  const std::size_t n = sponsor.size();
+  std::vector<std::int64_t> child(2 * n, -1), bottom(2 * n, -1);  // [node * 2 + side]
+  std::vector<std::uint32_t> recruits(n, 0);
+  parent.assign(n, -1);
+  side.assign(n, 0);
+  for (std::size_t i = 0; i < n; ++i) {
+    if (sponsor[i] < 0) continue;
+    const auto s = static_cast<std::size_t>(sponsor[i]);
+    const std::size_t k = s * 2 + (recruits[s]++ % 2);
+    // the outer leg only grows at its end: walk on from where the last walk stopped
+    std::int64_t at = bottom[k] < 0 ? static_cast<std::int64_t>(s) : bottom[k];
+    const std::size_t d = k % 2;
+    while (child[static_cast<std::size_t>(at) * 2 + d] >= 0) at = child[static_cast<std::size_t>(at) * 2 + d];
+    child[static_cast<std::size_t>(at) * 2 + d] = static_cast<std::int64_t>(i);
+    bottom[k] = static_cast<std::int64_t>(i);
+    parent[i] = at;
+    side[i] = static_cast<std::uint8_t>(d);
+  }
+}
+
 }  // namespace
 
 Sample make_sample(const SampleOptions& opt) {
@@ -100,6 +124,21 @@ Sample make_sample(const SampleOptions& opt) {
     const double u = rng.uniform();
     P.kind[r] = u < 0.6 ? 0 : (u < 0.85 ? 1 : 2);
     activity[r] = -std::log(1.0 - rng.uniform());  // exponential(1) propensity to order
+  }
+  if (opt.placement) {
+    std::vector<std::int64_t> parent;
+    std::vector<std::uint8_t> side;
+    place(sponsor, parent, side);
+    auto& T = out.placement;
+    T.parent.resize(n);
+    T.has_parent.resize(n);
+    T.side.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::size_t r = row_of[i];
+      T.has_parent[r] = parent[i] >= 0;
+      T.parent[r] = parent[i] >= 0 ? id_of(static_cast<std::size_t>(parent[i])) : 0;
+      T.side[r] = side[i];
+    }
   }
 
   // Orders: a participant-specific count with the requested mean, days after enrolment.

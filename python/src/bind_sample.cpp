@@ -19,13 +19,14 @@ void bind_sample(py::module_& m) {
   m.def(
       "sample",
       [](std::int64_t participants, double orders_per_participant, std::uint64_t seed,
-         bool shuffle) {
+         bool shuffle, bool placement) {
         if (participants < 0) throw InputError(ErrorKind::bad_value, "participants must be >= 0");
         SampleOptions opt;
         opt.participants = participants;
         opt.orders_per_participant = orders_per_participant;
         opt.seed = seed;
         opt.shuffle = shuffle;
+        opt.placement = placement;
         Sample s;
         {
           py::gil_scoped_release release;
@@ -37,6 +38,11 @@ void bind_sample(py::module_& m) {
         p["has_sponsor"] = to_numpy(std::move(s.participants.has_sponsor));
         p["enrolled_on"] = to_numpy(std::move(s.participants.enrolled_on));
         p["kind"] = to_numpy(std::move(s.participants.kind));
+        if (placement) {
+          p["placement_id"] = to_numpy(std::move(s.placement.parent));
+          p["has_placement"] = to_numpy(std::move(s.placement.has_parent));
+          p["side"] = to_numpy(std::move(s.placement.side));
+        }
         o["participant_id"] = to_numpy(std::move(s.orders.participant));
         o["ordered_on"] = to_numpy(std::move(s.orders.day));
         o["amount"] = to_numpy(std::move(s.orders.amount));
@@ -45,6 +51,8 @@ void bind_sample(py::module_& m) {
       },
       py::arg("participants") = 100000, py::arg("orders_per_participant") = 8.0,
       py::arg("seed") = 42, py::arg("shuffle") = true,
+      py::arg("placement") = false,
       "(the participants' columns, the orders' columns, the names of the kind codes) of a "
-      "generated sample company");
+      "generated sample company; with `placement`, also placement_id, has_placement and side "
+      "(0 left, 1 right)");
 }

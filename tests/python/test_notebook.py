@@ -67,7 +67,8 @@ def test_quickstart_notebook_runs(data_dir):
     assert "4,339 customers" in text                     # Online Retail after cleaning (data README)
     images = [o for o in outputs if "image/png" in o.get("data", {})]
     assert "<Evaluation of Example for [2023-11-01, 2023-12-01)" in text  # the compensation section ran
-    assert len(images) == 9                               # every plot cell drew its figure
+    assert "1 terminated, 1 transferred>" in text         # the movements of the network over time
+    assert len(images) == 10                              # every plot cell drew its figure
 
 
 @pytest.mark.filterwarnings("ignore::DeprecationWarning")  # jupyter_client's own
@@ -76,7 +77,8 @@ def test_quickstart_notebook_runs_without_the_public_data(tmp_path):
     text = "\n".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
     assert "(none: set DOWNLINE_DATA_DIR to run the cells below)" in text
     assert "<Evaluation of Example for [2023-11-01, 2023-12-01)" in text
-    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 7  # the company's plots
+    assert "1 terminated, 1 transferred>" in text
+    assert len([o for o in outputs if "image/png" in o.get("data", {})]) == 8  # the company's plots
 
 
 def test_the_downline_command_is_installed_in_the_environment():

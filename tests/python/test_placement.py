@@ -160,3 +160,47 @@ def test_a_network_with_its_placement_tree_pickles():
     assert tree.is_placement
     pd.testing.assert_frame_equal(tree.volumes(orders), net.placement.volumes(orders))
     assert list(back.placement.kinds) == list(frame["kind"])
+
+
+def spillover(people: pd.DataFrame) -> tuple[dict, dict]:
+    """The sample's placement rule written out: rows in enrolment order, the k-th recruit
+    of a sponsor to side k % 2 (left first), under the last participant of the sponsor's
+    outer leg on that side, found by walking down from the sponsor every time."""
+    child: dict = {}
+    recruits: dict = {}
+    parent, side = {}, {}
+    for me, sponsor in zip(people["id"], people["sponsor_id"]):
+        if pd.isna(sponsor):
+            parent[me], side[me] = None, None
+            continue
+        s = "LR"[recruits.get(sponsor, 0) % 2]
+        recruits[sponsor] = recruits.get(sponsor, 0) + 1
+        at = sponsor
+        while (at, s) in child:
+            at = child[(at, s)]
+        child[(at, s)] = me
+        parent[me], side[me] = at, s
+    return parent, side
+
+
+def test_sample_placement_is_spillover_under_each_sponsor():
+    people, _ = dl.sample(3000, shuffle=False, placement=True)
+    parent, side = spillover(people)
+    got_parent = people["placement_id"].astype(object).where(people["placement_id"].notna(), None)
+    assert list(got_parent) == [parent[i] for i in people["id"]]
+    assert list(people["side"].astype(object).where(people["side"].notna(), None)) == [side[i] for i in people["id"]]
+    # the same company as without a placement, and the same rows when shuffled
+    plain, _ = dl.sample(3000, shuffle=False)
+    pd.testing.assert_frame_equal(people[plain.columns], plain)
+    # shuffled (other ids, rows in any order): each participant placed in their sponsor's
+    # placement downline, at most one on each side, a tree the network accepts
+    shuffled, _ = dl.sample(3000, placement=True)
+    up = dict(zip(shuffled["id"], shuffled["placement_id"].astype(object)))
+    for me, sponsor in zip(shuffled["id"], shuffled["sponsor_id"].astype(object)):
+        at = up[me]
+        while not pd.isna(sponsor) and at != sponsor:
+            at = up[at]
+        assert pd.isna(sponsor) == pd.isna(up[me])
+    assert not shuffled.dropna(subset=["placement_id"]).duplicated(["placement_id", "side"]).any()
+    net = dl.Network.from_frame(shuffled, placement="placement_id", side="side")
+    assert net.placement is not None and len(net.placement) == 3000
