@@ -380,8 +380,8 @@ def _write_sample(people: pd.DataFrame, orders: pd.DataFrame, out: Path) -> None
 
 def _naming_lines(args: argparse.Namespace, people: pd.DataFrame, orders: pd.DataFrame,
                   run: Callable[[], Any]) -> Any:
-    """run(), with the errors about ids (network, unknown participants) naming their lines
-    in the files."""
+    """run(), with the errors about ids (network, unknown participants) and orders after a
+    termination naming their lines in the files."""
     try:
         return run()
     except InputError as exc:
@@ -389,6 +389,10 @@ def _naming_lines(args: argparse.Namespace, people: pd.DataFrame, orders: pd.Dat
             raise _with_lines(exc, people, args.id, Path(args.participants)) from None
         if exc.kind == "unknown_participant":
             raise _with_lines(exc, orders, args.participant, Path(args.orders)) from None
+        if exc.kind == "after_termination":  # its ids are rows of the orders read
+            rows = np.zeros(len(orders), dtype=bool)
+            rows[exc.ids] = True
+            raise type(exc)(f"{args.orders}: {exc} (line(s) {_rows(rows)})", kind=exc.kind, ids=exc.ids) from None
         raise
 
 

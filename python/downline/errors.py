@@ -18,7 +18,9 @@ class InputError(ValueError):
     ----------
     kind : str
         ``duplicate_id``, ``unknown_sponsor``, ``own_sponsor``, ``cycle``,
-        ``unknown_participant``, ``bad_value``, ``parse`` or ``too_large``.
+        ``unknown_participant``, ``after_termination`` (orders dated after their
+        participant's termination among a network's events), ``bad_value``, ``parse`` or
+        ``too_large``.
     ids : list
         The offending ids (or row numbers, for row errors).
     """

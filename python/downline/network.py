@@ -13,7 +13,7 @@ from . import _core
 from ._convert import (check_days, choice, column, column_names, flag, date_ticks, dates_of_days, day_number,
                        float_column, period_bounds, real_number, real_values, timestamp, whole_number)
 from ._html import summary_html
-from ._messages import (at_rows, is_default_index, label as _label, relabelled, rows as _rows, show as _show,
+from ._messages import (SHOWN, at_rows, is_default_index, label as _label, relabelled, rows as _rows, show as _show,
                         space_hint as _space_hint, text_only)
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .ids import id_array, owned, refuse_bools, scalar_key
@@ -241,7 +241,9 @@ class Network:
             Dated transfers and terminations (see :meth:`as_of`): ``participant_id``,
             ``effective_on`` (a date) and either ``new_sponsor_id`` (a transfer) or
             ``terminated`` true (a termination), one of the two per row. Checked in date
-            order against the network as it stands then.
+            order against the network as it stands then. Orders later given with this
+            network must not be dated after their participant's termination (an
+            InputError names them).
 
         Raises
         ------
@@ -813,7 +815,33 @@ class Network:
                 dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
                 dropped_ids = list(core.dropped_ids)
                 self._unknown(len(dropped_rows), dropped_ids, unknown, self._ids)
+        self._refuse_after_termination(core, pid_col, ticks, per_day, date)
         return Activity(self, core, dropped_rows, dropped_ids)
+
+    def _refuse_after_termination(self, core: _core.Activity, pid_col: pd.Series, ticks: np.ndarray, per_day: int,
+                                  date: str) -> None:
+        """InputError naming the orders (rows of the frame) dated after their participant's
+        termination among the events; the mapped orders are compared first (one pass), the
+        frame only to name them."""
+        ev = self._events
+        ended = None if ev is None else ev.new_parent < 0
+        if ended is None or not ended.any():
+            return
+        last = np.full(len(self), np.iinfo(np.int64).max, dtype=np.int64)  # by position
+        last[self._core.position_of_row[ev.row[ended]]] = ev.day[ended]
+        if not (core.days > last[core.nodes]).any():
+            return
+        who = self._ids.take(ev.row[ended])  # each terminated once (events checked)
+        at = who.get_indexer(pid_col)
+        day = np.floor_divide(ticks, per_day)
+        until = ev.day[ended][np.maximum(at, 0)]
+        bad = np.flatnonzero((at >= 0) & (day > until))
+        plain = text_only(self._ids)
+        notes = [f"{_label(pid_col.iloc[r], plain)} ordered on {timestamp(int(day[r])).date()}, "
+                 f"terminated on {timestamp(int(until[r])).date()}" for r in bad[:SHOWN]]
+        where, rows = at_rows(bad, pid_col.index, notes)
+        raise InputError(f"{len(bad)} order(s) dated after their participant's termination (column {date!r}): "
+                         f"{where}", kind="after_termination", ids=rows)
 
     def _map(self, orders: pd.DataFrame, keys: np.ndarray, ticks: np.ndarray, per_day: int, volumes: np.ndarray,
              extra: list, drop: bool, window: tuple, names: tuple) -> _core.Activity:

@@ -326,8 +326,8 @@ def test_demo_writes_the_sample_and_prints_its_largest_organisations(tmp_path):
     assert re.search(r"\[downline\] 100%\|#+\| life-cycle segments: [\d.]+ s", r.stderr), r.stderr
 
 
-def test_report_with_events_uses_the_network_as_it_stood_and_lists_the_movements(company, tmp_path):
-    from test_events import by_hand
+def test_report_with_events_uses_the_network_as_it_stood_and_lists_the_movements(company, tmp_path, capsys):
+    from test_events import by_hand, until_terminated
 
     d, people, orders = company
     enrolled = people.set_index("id")["enrolled_on"]
@@ -342,11 +342,23 @@ def test_report_with_events_uses_the_network_as_it_stood_and_lists_the_movements
     events = pd.DataFrame(rows, columns=["participant_id", "effective_on", "new_sponsor_id", "terminated"])
     events["new_sponsor_id"] = events["new_sponsor_id"].astype("Int64")
     events.to_csv(tmp_path / "events.csv", index=False)
-    out = tmp_path / "report"
+    frame = events.assign(effective_on=pd.to_datetime(events["effective_on"]))
+    # orders dated after their participant's termination: named with the file's lines
+    kept = until_terminated(orders, frame)
+    after = np.flatnonzero(~orders.index.isin(kept.index))
+    assert len(after)
     assert main(["report", "--participants", str(d / "people.csv"), "--orders", str(d / "orders.csv"),
+                 "--as-of", AS_OF, "--events", str(tmp_path / "events.csv"), "--out", str(tmp_path / "r0"),
+                 "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert f"orders.csv: {len(after)} order(s) dated after their participant's termination" in err
+    assert f"(line(s) {', '.join(str(r + 2) for r in after[:10])}" in err
+    orders = kept
+    orders.to_csv(tmp_path / "orders.csv", index=False, date_format="%Y-%m-%d")
+    out = tmp_path / "report"
+    assert main(["report", "--participants", str(d / "people.csv"), "--orders", str(tmp_path / "orders.csv"),
                  "--as-of", AS_OF, "--events", str(tmp_path / "events.csv"), "--out", str(out), "--quiet"]) == 0
     # the volumes: the sponsor table edited by hand as of the month's last day
-    frame = events.assign(effective_on=pd.to_datetime(events["effective_on"]))
     table = by_hand(people, frame, pd.Timestamp(AS_OF))
     edited = pd.DataFrame({"id": list(table), "sponsor_id": pd.array(list(table.values()), dtype="Int64"),
                            "enrolled_on": [enrolled[i] for i in table]})

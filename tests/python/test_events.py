@@ -67,6 +67,14 @@ def random_events(people: pd.DataFrame, rng: np.random.Generator, count: int) ->
     return out.set_index(pd.Index([f"e{k}" for k in range(len(out))]))
 
 
+def until_terminated(orders: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+    """The orders without those dated after their participant's termination (which the
+    network refuses)."""
+    ended = events[events["terminated"].astype(bool)].set_index("participant_id")["effective_on"]
+    last = orders["participant_id"].map(ended)
+    return orders[last.isna() | (orders["ordered_on"] <= last)]
+
+
 @pytest.mark.parametrize("shape", ["random", "chain", "star", "forest"])
 def test_as_of_equals_the_sponsor_table_edited_by_hand(shape):
     rng = np.random.default_rng(hash(shape) % 2**32)
@@ -133,6 +141,7 @@ def test_volumes_series_and_structure_as_of_a_date_use_the_events():
     rng = np.random.default_rng(77)
     people, orders = random_company(90, "random", rng)
     events = random_events(people, rng, 30)
+    orders = until_terminated(orders, events)
     net = dl.Network.from_frame(people, enrolled_on="enrolled_on", events=events)
     for day in sorted(set(events["effective_on"]))[::4]:
         table = by_hand(people, events, day)
@@ -160,6 +169,7 @@ def test_a_plan_is_evaluated_on_the_network_as_it_stood():
     people, orders = random_company(90, "random", rng)
     orders = orders.assign(pv=orders["pv"] * 20)
     events = random_events(people, rng, 30)
+    orders = until_terminated(orders, events)
     net = dl.Network.from_frame(people, enrolled_on="enrolled_on", events=events)
     plan = dl.CompensationPlan({"active_pv": 50, "ranks": [{"name": "Bronze", "gv": 300}],
                                 "unilevel": {"rates": [0.1, 0.05]}})
@@ -174,3 +184,25 @@ def test_a_plan_is_evaluated_on_the_network_as_it_stood():
     pd.testing.assert_frame_equal(got.participants.sort_index(), want.participants.sort_index())
     with pytest.raises(dl.InputError, match="plan.run does not apply a network's events"):
         plan.run(net, orders, start=month, end=last + pd.Timedelta(days=1))
+
+
+def test_orders_after_a_termination_are_named():
+    events = pd.DataFrame([event(2, "2021-01-10", ended=True)])
+    events["new_sponsor_id"] = events["new_sponsor_id"].astype("Int64")
+    net = dl.Network.from_frame(PEOPLE, enrolled_on="enrolled_on", events=events)
+    orders = pd.DataFrame({"participant_id": [1, 2, 3, 2, 2],
+                           "ordered_on": pd.to_datetime(["2021-02-01", "2021-01-10", "2021-01-20", "2021-01-11",
+                                                         "2021-03-05"]),
+                           "pv": [10.0, 20.0, 30.0, 40.0, 50.0]}, index=list("abcde"))
+    message = ("2 order\\(s\\) dated after their participant's termination \\(column 'ordered_on'\\): rows "
+               "3 \\(2 ordered on 2021-01-11, terminated on 2021-01-10\\), 4 \\(2 ordered on 2021-03-05, "
+               "terminated on 2021-01-10\\) \\(labelled d, e\\)")
+    for call in (lambda: net.activity(orders), lambda: net.volumes(orders, start="2021-01-01", end="2021-02-01"),
+                 lambda: dl.CompensationPlan({"active_pv": 5, "unilevel": {"rates": [0.1]}}).evaluate(
+                     net, orders, start="2021-01-01")):
+        with pytest.raises(dl.InputError, match=message) as err:
+            call()
+        assert err.value.ids == [3, 4]
+    # on the termination day itself, or without the later orders: accepted
+    kept = orders.drop(index=["d", "e"])
+    assert net.volumes(kept, start="2021-01-01", end="2021-02-01").loc[2, "pv"] == 20.0
