@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import warnings
-from typing import Any, Hashable, Optional, Sequence
+from typing import Any, Hashable, Iterator, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -201,6 +202,10 @@ class Network:
         self._placement: Optional["Network"] = None
         self._events = None  # events.Events, when built with events
         self._sides: Optional[_core.Sides] = None
+        # a network as of a date: the rows of the network it was made from, in its row order
+        self._base_rows: Optional[np.ndarray] = None
+        # inside _keeping_as_of(): the networks as of each day made so far (else None)
+        self._kept: Optional[dict] = None
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -316,6 +321,8 @@ class Network:
         from .events import applied
 
         day = day_number(date, "date")
+        if self._kept is not None and day in self._kept:
+            return self._kept[day]
         parents = self._parent_rows()
         terminated = np.zeros(len(self), dtype=bool)
         if self._events is not None:
@@ -347,9 +354,25 @@ class Network:
             net = type(self).from_frame(frame, id="id", sponsor="sponsor",
                                         enrolled_on=None if enrolled is None else "enrolled_on")
         net._ids = ids
+        net._base_rows = rows
         if self.kinds is not None:
             net._kinds = self.kinds.take(rows)
+        if self._kept is not None:
+            self._kept[day] = net
         return net
+
+    @contextlib.contextmanager
+    def _keeping_as_of(self) -> Iterator[None]:
+        """Inside, :meth:`as_of` makes the network of each day once (for a call that needs
+        it in several steps); outside, nothing is kept."""
+        outer = self._kept is not None
+        if not outer:
+            self._kept = {}
+        try:
+            yield
+        finally:
+            if not outer:
+                self._kept = None
 
     @property
     def events(self) -> Optional[pd.DataFrame]:
@@ -684,13 +707,22 @@ class Network:
         for the power leg). With ``as_of``, the legs as of that date, as
         ``volumes(as_of=...)`` sees the network: participants enrolled after it are left
         out with their downline (a leg whose root enrolled later is not listed; sizes count
-        those enrolled by then), and ``id`` must be in the network by then."""
+        those enrolled by then), the network's events up to it applied (:meth:`as_of`),
+        and ``id`` must be in the network by then."""
         unknown_args = sorted(set(volume_args) - _LEG_VOLUME_ARGS)
         if unknown_args:
             raise InputError(f"legs: unknown argument(s) {', '.join(unknown_args)} (the volumes arguments legs "
                              f"takes: {', '.join(sorted(_LEG_VOLUME_ARGS))})")
         self._row(id)  # an unknown id is named before any volume is computed
         vol = None
+        if as_of is not None and self._events is not None:  # the legs of the network as it stood
+            with self._keeping_as_of():
+                vol = self.volumes(orders if orders is not None else self._no_orders(), as_of=as_of, **volume_args)
+                then = self.as_of(as_of)
+            if then._ids.get_indexer([id])[0] < 0:
+                raise InputError(f"legs: participant {_label(id)} is not in the network as of {as_of} (enrolled "
+                                 "later, terminated, or below someone who was)", ids=[id])
+            return then._legs_table(id, vol, None, with_volume=orders is not None)
         if as_of is not None:
             vol = self.volumes(orders if orders is not None else self._no_orders(), as_of=as_of, **volume_args)
         elif orders is not None:
@@ -952,7 +984,7 @@ class Network:
             return self._volume_table(act, lo, hi, snap, levels, min_pv, columns)
         then = self.as_of(timestamp(snap))
         rows, cols = then._volume_table(act._onto(then), lo, hi, snap, levels, min_pv, columns)
-        mine = self._rows_of(then.ids, "participant(s)")
+        mine = then._base_rows
         return (mine if rows is None else mine[rows]), cols
 
     def structure(self, orders: Any, start: Any = None, end: Any = None, as_of: Any = None, levels: int = 3,

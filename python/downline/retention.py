@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import check_days, column, date_ticks, dates_of_days, day_number, flag, whole_number
-from ._messages import show as _show
+from ._convert import check_days, column, date_ticks, dates_of_days, day_number, flag, timestamp, whole_number
+from ._messages import SHOWN, label as _label, show as _show
 from .errors import InputError
 from .ids import id_index
 from .network import Network
@@ -55,8 +55,33 @@ def _churn_arrays(participants: Any, orders: pd.DataFrame, as_of: Any, churn_aft
     enrol = np.ascontiguousarray(enrol, dtype=np.int32)
     res = o.checked(lambda: _core.churn_status(keys, o.ticks, o.per_day, o.amount, universe, enrol, as_of_day,
                                                int(churn_after)))
-    return {"ids": ids, "enrol": enrol, "last": res.last, "churned": res.churned.view(bool),
-            "duration": res.duration, "keep": enrol <= as_of_day}
+    churned, duration = res.churned.view(bool), res.duration
+    if isinstance(participants, Network) and participants._events is not None:
+        _terminated_churn(participants, as_of_day, res.last, enrol, churned, duration)
+    return {"ids": ids, "enrol": enrol, "last": res.last, "churned": churned, "duration": duration,
+            "keep": enrol <= as_of_day}
+
+
+def _terminated_churn(network: Network, as_of_day: int, last: np.ndarray, enrol: np.ndarray, churned: np.ndarray,
+                      duration: np.ndarray) -> None:
+    """The participants terminated by ``as_of_day`` (the network's events) have churned,
+    the event at their last activity, as any churn (in place; rows of the network). An
+    activity dated after the termination is an error naming them."""
+    ev = network._events
+    k = ev.upto(as_of_day)
+    ended = ev.new_parent[:k] < 0
+    rows, until = ev.row[:k][ended], ev.day[:k][ended]
+    late = last[rows] > until
+    if late.any():
+        bad = network.ids.take(rows[late])
+        notes = [f"{_label(i)} (last activity {timestamp(int(last[r])).date()}, terminated on "
+                 f"{timestamp(int(until[j])).date()})"
+                 for i, r, j in zip(bad[:SHOWN], rows[late][:SHOWN], np.flatnonzero(late)[:SHOWN])]
+        raise InputError(f"{len(bad)} participant(s) have activity dated after their termination: {', '.join(notes)}"
+                         + (f", ... ({len(bad) - SHOWN} more)" if len(bad) > SHOWN else ""),
+                         kind="after_termination", ids=list(bad))
+    churned[rows] = True
+    duration[rows] = last[rows] - enrol[rows]
 
 
 def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int = 90,
@@ -74,7 +99,9 @@ def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int 
     participant is censored at ``as_of``: duration = as_of - enrolment.
 
     ``participants``: a Network built with ``enrolled_on=`` or a DataFrame with the columns
-    ``id`` and ``enrolled_on``. Participants enrolled after ``as_of`` are not participants
+    ``id`` and ``enrolled_on``. A network's participants terminated by ``as_of`` (its
+    events) have churned, the event at their last activity (an activity dated after the
+    termination is an error). Participants enrolled after ``as_of`` are not participants
     yet and are left out (as in ``Network.volumes(as_of=...)``). Returns a DataFrame
     indexed by id: ``enrolled_on``, ``last_activity``, ``duration`` (whole days, int32),
     ``churned``.
@@ -101,7 +128,9 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
     Every participant enrolled by ``as_of`` gets a duration and a churn flag as
     :func:`downline.churn` defines them (enrolment dates from this network). A
     leader's organisation is the leader and the whole downline (``include_self=False``:
-    the downline only), as of ``as_of``. In the network's preorder every organisation is
+    the downline only), as of ``as_of`` (the network's events up to it applied,
+    :meth:`Network.as_of`: participants terminated by then are in no organisation, though
+    :func:`churn` counts them as churned). In the network's preorder every organisation is
     one contiguous range, so each curve is computed from a slice of one array: the data
     are never copied per leader.
 
@@ -116,9 +145,15 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
     km = KaplanMeier(alpha=alpha, ci=ci)  # checks alpha and ci first
     c = _churn_arrays(self, orders, as_of, churn_after, participant, date, amount, "id", "enrolled_on",
                       missing, unknown)
-    core = self._core
+    # the organisations of the network as it stood (events applied), else this one's
+    tree, base = self, None
+    if self._events is not None:
+        tree = self.as_of(as_of)
+        base = tree._base_rows  # this network's row of each of tree's rows
+        c = {k: c[k][base] for k in ("duration", "churned", "keep")}
+    core = tree._core
     pos = core.position_of_row  # input row -> preorder position
-    n = len(self)
+    n = len(tree)
     keep = np.zeros(n, dtype=bool)
     keep[pos] = c["keep"]
     # kept participants in preorder; prefix counts map preorder ranges onto them
@@ -140,6 +175,15 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
         if len(index) == 0:
             raise InputError("leaders: no ids given")
         rows = self._positions(index, "leaders")
+        if base is not None:  # rows of tree; -1: not in the network then
+            mine = np.full(len(self), -1, dtype=np.int64)
+            mine[base] = np.arange(n)
+            rows = mine[rows]
+            gone = rows < 0
+            if gone.any():
+                bad = index[gone].tolist()
+                raise InputError(f"leaders not in the network as of as_of (enrolled later, terminated, or below "
+                                 f"someone who was): {_show(bad)}", ids=bad)
         p = pos[rows].astype(np.int64)
         late = ~keep[p]
         if late.any():
@@ -149,7 +193,7 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
         if empty.any():
             bad = index[empty].tolist()
             raise InputError(f"leaders with nobody in their downline as of as_of: {_show(bad)}", ids=bad)
-        labels = self._ids[rows]
+        labels = tree._ids[rows]
     else:
         top = whole_number(top, "top", 1)
         size_rows = np.where(c["keep"], sizes(pos.astype(np.int64)), 0)
@@ -161,7 +205,7 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
         rows = np.concatenate([above, np.flatnonzero(size_rows == threshold)[:k - len(above)]])
         rows = rows[np.lexsort((rows, -size_rows[rows]))]  # largest first, then row order
         p = pos[rows].astype(np.int64)
-        labels = self._ids[rows]
+        labels = tree._ids[rows]
     begin = before[np.minimum(first[p], ends[p])]
     end = before[ends[p]]
     tab = _core.kaplan_meier_ranges(np.ascontiguousarray(time), np.ascontiguousarray(event), None,

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import day_number, whole_number
+from ._convert import day_number, timestamp, whole_number
 from .errors import InputError
 from .network import Activity, Network
 from .orders import money_column
@@ -41,8 +41,9 @@ def participant_types(network: Network, orders: Any, as_of: Any, participant: st
     (default ``"amount"``; an Activity's value column of that name), else with pv > 0:
     refunds are not activity. The network needs
     enrolment dates (``Network.from_frame(..., enrolled_on=...)``); participants not in
-    the network as of the date (they or their upline enrolled later, as in ``volumes``)
-    get a missing type. ``orders``: a DataFrame or an :class:`Activity` mapped onto
+    the network as of the date (they or their upline enrolled later, as in ``volumes``,
+    or terminated: the network's events up to the date apply, :meth:`Network.as_of`) get
+    a missing type. ``orders``: a DataFrame or an :class:`Activity` mapped onto
     ``network``; unknown participants as in :meth:`Network.activity`.
 
     Returns a categorical Series indexed by participant id, categories :data:`TYPES`.
@@ -71,11 +72,19 @@ def participant_types(network: Network, orders: Any, as_of: Any, participant: st
         first = min(day - lookback + 1, day_number(month.start_time, "as_of"))
         act = network.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
                                values=[money] if money is not None else (), _window=(first, day + 1))
-    if len(network) == 0:  # the core cannot tell that an empty network has enrolment dates
+    tree, rows = network, None
+    if network._events is not None:  # on the network as it stood (events applied)
+        tree = network.as_of(timestamp(day))
+        act, rows = act._onto(tree), tree._base_rows
+    if len(tree) == 0:  # the core cannot tell that an empty network has enrolment dates
         codes = np.empty(0, dtype=np.int8)
     else:
-        codes = _core.participant_types(network._core, act._core, day, lookback, k, months, leader, money or "")
+        codes = _core.participant_types(tree._core, act._core, day, lookback, k, months, leader, money or "")
         codes = codes.astype(np.int8)
     codes[codes == _NOT_ENROLLED] = -1
+    if rows is not None:  # the others are not in the network then
+        mine = np.full(len(network), -1, dtype=np.int8)
+        mine[rows] = codes
+        codes = mine
     return pd.Series(pd.Categorical.from_codes(codes, categories=list(TYPES), ordered=True),
                      index=network.ids, name="type")

@@ -75,6 +75,16 @@ def until_terminated(orders: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame
     return orders[last.isna() | (orders["ordered_on"] <= last)]
 
 
+def with_events(seed: int, n: int = 90, count: int = 30):
+    """A random company with `count` valid events: (people, orders up to each termination,
+    events, the network built with them)."""
+    rng = np.random.default_rng(seed)
+    people, orders = random_company(n, "random", rng)
+    events = random_events(people, rng, count)
+    orders = until_terminated(orders, events)
+    return people, orders, events, dl.Network.from_frame(people, enrolled_on="enrolled_on", events=events)
+
+
 @pytest.mark.parametrize("shape", ["random", "chain", "star", "forest"])
 def test_as_of_equals_the_sponsor_table_edited_by_hand(shape):
     rng = np.random.default_rng(hash(shape) % 2**32)
@@ -206,3 +216,56 @@ def test_orders_after_a_termination_are_named():
     # on the termination day itself, or without the later orders: accepted
     kept = orders.drop(index=["d", "e"])
     assert net.volumes(kept, start="2021-01-01", end="2021-02-01").loc[2, "pv"] == 20.0
+
+
+@pytest.mark.parametrize("seed", [81, 82])
+def test_legs_types_churn_and_retention_as_of_a_date_use_the_events(seed):
+    people, orders, events, net = with_events(seed)
+    enrolled = dict(zip(people["id"], people["enrolled_on"]))
+    ended = events[events["terminated"]].set_index("participant_id")["effective_on"]
+    for day in sorted(set(events["effective_on"]))[2::5]:
+        table = by_hand(people, events, day)
+        hand = dl.Network.from_frame(pd.DataFrame({"id": list(table),
+                                                   "sponsor_id": pd.array(list(table.values()), dtype="Int64"),
+                                                   "enrolled_on": [enrolled[i] for i in table]}),
+                                     enrolled_on="enrolled_on")
+        known = orders[orders["participant_id"].isin(table)]
+        start = day - pd.Timedelta(days=30)
+        # legs: the hand-edited network's, of everyone with recruits then
+        for leader in [i for i in table if i in set(table.values())][:6]:
+            got = net.legs(leader, orders, as_of=day, start=start, end=day + pd.Timedelta(days=1))
+            want = hand.legs(leader, known, start=start, end=day + pd.Timedelta(days=1))
+            pd.testing.assert_frame_equal(got.sort_index(), want.sort_index())
+        gone = next(i for i in people["id"] if i not in table)
+        with pytest.raises(dl.InputError, match="is not in the network as of"):
+            net.legs(gone, as_of=day)
+        # types: the hand-edited network's; missing for the participants not in it
+        got = dl.participant_types(net, orders, day, leader_downline=3, lookback_days=60)
+        want = dl.participant_types(hand, known, day, leader_downline=3, lookback_days=60)
+        assert got.reindex(want.index).astype(object).tolist() == want.astype(object).tolist()
+        assert got.drop(index=list(table)).isna().all()
+        # churn: as without events, but whoever was terminated by then has churned, the
+        # event at their last activity
+        plain = dl.churn(people, orders, day, churn_after=20)
+        terminated = [i for i, d in ended.items() if d <= day and enrolled[i] <= day]
+        plain.loc[terminated, "churned"] = True
+        plain.loc[terminated, "duration"] = (plain.loc[terminated, "last_activity"]
+                                             - plain.loc[terminated, "enrolled_on"]).dt.days.astype(np.int32)
+        pd.testing.assert_frame_equal(dl.churn(net, orders, day, churn_after=20), plain)
+        # organisations: the hand-edited network's
+        leaders = [i for i in table if i in set(table.values())][:3]
+        got = net.retention(orders, day, leaders=leaders, churn_after=20)
+        want = hand.retention(known, day, leaders=leaders, churn_after=20)
+        pd.testing.assert_frame_equal(got.event_table_, want.event_table_)
+        with pytest.raises(dl.InputError, match="leaders not in the network as of as_of"):
+            net.retention(orders, day, leaders=[gone], churn_after=20)
+
+
+def test_churn_names_activity_after_a_termination():
+    events = pd.DataFrame([event(2, "2021-01-10", ended=True)])
+    events["new_sponsor_id"] = events["new_sponsor_id"].astype("Int64")
+    net = dl.Network.from_frame(PEOPLE, enrolled_on="enrolled_on", events=events)
+    orders = pd.DataFrame({"participant_id": [1, 2], "ordered_on": pd.to_datetime(["2021-02-01", "2021-01-12"])})
+    with pytest.raises(dl.InputError, match="1 participant\\(s\\) have activity dated after their termination: "
+                                            "2 \\(last activity 2021-01-12, terminated on 2021-01-10\\)"):
+        dl.churn(net, orders, "2021-03-01")

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 
 import downline as dl  # noqa: E402
 from reference import random_company  # noqa: E402
-from test_events import by_hand, random_events, until_terminated  # noqa: E402
+from test_events import by_hand, random_events, with_events  # noqa: E402
 
 
 def downline_sizes(sponsor: dict) -> tuple[dict, dict]:
@@ -36,11 +36,7 @@ def downline_sizes(sponsor: dict) -> tuple[dict, dict]:
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_movements_equal_the_hand_edited_tables(seed):
-    rng = np.random.default_rng(seed)
-    people, orders = random_company(70, "random", rng)
-    events = random_events(people, rng, 30)
-    orders = until_terminated(orders, events)
-    net = dl.Network.from_frame(people, enrolled_on="enrolled_on", events=events)
+    people, orders, events, net = with_events(seed, n=70)
     days = sorted(events["effective_on"])
     start, end = days[len(days) // 3], days[2 * len(days) // 3] + pd.Timedelta(days=2)
     m = dl.movements(net, start, end, orders=orders, lookback_days=20)
