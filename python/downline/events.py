@@ -5,7 +5,7 @@ checked in date order and applied to the sponsor links of the rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Callable, Iterator, Optional
 
 import numpy as np
 
@@ -37,6 +37,32 @@ def ordered(day: np.ndarray, row: np.ndarray, new_parent: np.ndarray, label: np.
     return Events(day[order], row[order], new_parent[order], label[order])
 
 
+def _replay(events: Events, parents: np.ndarray, last: int) -> Iterator[tuple]:
+    """The events [0, last) in order on a copy of the sponsor links `parents` (rows, -1 for
+    a root): yields (k, participant row, new sponsor row or -1, day, the links, the
+    terminated flags) before event k applies, then applies it (a transfer sets the link, a
+    termination the flag: recruits of terminated participants are rolled up by
+    :func:`_sponsor_now` where they are read)."""
+    parent = parents.copy()
+    terminated = np.zeros(len(parent), dtype=bool)
+    for k in range(last):
+        p, s = int(events.row[k]), int(events.new_parent[k])
+        yield k, p, s, int(events.day[k]), parent, terminated
+        if s < 0:
+            terminated[p] = True
+        else:
+            parent[p] = s
+
+
+def _sponsor_now(parent: np.ndarray, terminated: np.ndarray, x: int) -> int:
+    """The sponsor of row x as the network stands: its link, terminated sponsors rolled up
+    (-1 for a root)."""
+    x = int(parent[x])
+    while x >= 0 and terminated[x]:
+        x = int(parent[x])
+    return x
+
+
 def check(events: Events, parents: np.ndarray, enrolled: Optional[np.ndarray], show: Callable[[int], str],
           show_day: Callable[[int], str]) -> None:
     """Applies the events in order to the sponsor links `parents` (rows, -1 for a root) and
@@ -44,10 +70,7 @@ def check(events: Events, parents: np.ndarray, enrolled: Optional[np.ndarray], s
     event of a participant terminated earlier, a transfer to a terminated sponsor, to the
     participant or into their own downline, an event before the participant (or the new
     sponsor) enrolled. `show(row)` and `show_day(day)` write ids and dates."""
-    parent = parents.copy()
-    terminated = np.zeros(len(parent), dtype=bool)
-    for k in range(len(events)):
-        p, s, day = int(events.row[k]), int(events.new_parent[k]), int(events.day[k])
+    for k, p, s, day, parent, terminated in _replay(events, parents, len(events)):
         what = (f"event {events.label[k]!r} ({'transfer of' if s >= 0 else 'termination of'} {show(p)} on "
                 f"{show_day(day)})")
         if terminated[p]:
@@ -56,22 +79,18 @@ def check(events: Events, parents: np.ndarray, enrolled: Optional[np.ndarray], s
             raise InputError(f"{what}: {show(p)} enrolled later, on {show_day(int(enrolled[p]))}",
                              ids=[events.label[k]])
         if s < 0:
-            terminated[p] = True
             continue
         if terminated[s]:
             raise InputError(f"{what}: the new sponsor {show(s)} was terminated earlier", ids=[events.label[k]])
         if enrolled is not None and enrolled[s] > day:
             raise InputError(f"{what}: the new sponsor {show(s)} enrolled later, on {show_day(int(enrolled[s]))}",
                              ids=[events.label[k]])
-        x = s  # the new sponsor's upline as it stands (terminated participants rolled up)
+        x = s  # the new sponsor's upline as it stands
         while x >= 0:
             if x == p:
                 raise InputError(f"{what}: the new sponsor {show(s)} is {show(p)}"
                                  + (" itself" if s == p else " or in their downline"), ids=[events.label[k]])
-            x = int(parent[x])
-            while x >= 0 and terminated[x]:
-                x = int(parent[x])
-        parent[p] = s
+            x = _sponsor_now(parent, terminated, x)
 
 
 def applied(events: Events, parents: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
@@ -100,18 +119,8 @@ def origins(events: Events, parents: np.ndarray, first: int, last: int) -> np.nd
     """For each event of [first, last): the row of the sponsor its participant stood under
     just before it (terminated sponsors rolled up; -1 for a root): the sponsor a transfer
     leaves, or the one a termination's recruits roll up to."""
-    parent = parents.copy()
-    terminated = np.zeros(len(parent), dtype=bool)
     out = np.empty(max(0, last - first), dtype=np.int64)
-    for k in range(last):
-        p, s = int(events.row[k]), int(events.new_parent[k])
+    for k, p, _, _, parent, terminated in _replay(events, parents, last):
         if k >= first:
-            x = int(parent[p])
-            while x >= 0 and terminated[x]:
-                x = int(parent[x])
-            out[k - first] = x
-        if s < 0:
-            terminated[p] = True
-        else:
-            parent[p] = s
+            out[k - first] = _sponsor_now(parent, terminated, p)
     return out
