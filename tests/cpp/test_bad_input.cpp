@@ -55,8 +55,10 @@
 #include "downline/io/csv.hpp"
 #include "downline/network.hpp"
 #include "downline/rollup.hpp"
+#include "forest.hpp"
 
 using namespace downline;
+using downline::testing::tree_input;
 
 namespace {
 
@@ -103,16 +105,6 @@ InputError expect(const std::string& label, F f, ErrorKind kind,
     CHECK_MESSAGE(std::string(e.what()).find(s) != std::string::npos,
                   "'" << s << "' not in: " << std::string(e.what()));
   return e;
-}
-
-NetworkInput input(const std::vector<id_type>& ids, const std::vector<id_type>& sponsors,
-                   const std::vector<std::uint8_t>& has) {
-  NetworkInput in;
-  in.ids = ids.data();
-  in.sponsors = sponsors.data();
-  in.has_sponsor = has.data();
-  in.n = ids.size();
-  return in;
 }
 
 std::int64_t tick(int y, unsigned m, unsigned d, std::int64_t seconds = 0) {
@@ -319,7 +311,7 @@ TEST_CASE("bad input: invalid networks name the ids") {
     const std::vector<id_type> sp{0, 1, 1, 1};
     const std::vector<std::uint8_t> has{0, 1, 1, 1};
     const InputError e =
-        expect("duplicate id", [&] { Network net(input(ids, sp, has)); }, ErrorKind::duplicate_id,
+        expect("duplicate id", [&] { Network net(tree_input(ids, sp, has)); }, ErrorKind::duplicate_id,
                {"1 participant id(s) appear more than once: 7"});
     CHECK(e.ids() == std::vector<id_type>{7});
   }
@@ -405,7 +397,7 @@ TEST_CASE("bad input: ids at the int64 limits, and the no_sponsor sentinel") {
   const std::vector<id_type> ids{0, i64_max, i64_min};
   const std::vector<id_type> sp{i64_max, i64_min, 12345};
   const std::vector<std::uint8_t> has{1, 1, 0};
-  const Network net(input(ids, sp, has));
+  const Network net(tree_input(ids, sp, has));
   REQUIRE(net.size() == 3);
   CHECK(net.depth(net.at(i64_min)) == 0);
   CHECK(net.depth(net.at(i64_max)) == 1);
@@ -432,7 +424,7 @@ TEST_CASE("bad input: ids at the int64 limits, and the no_sponsor sentinel") {
   const std::vector<id_type> cids{i64_min, i64_max, 1};
   const std::vector<id_type> csp{i64_max, i64_min, 0};
   const std::vector<std::uint8_t> chas{1, 1, 0};
-  expect("cycle between the int64 limits", [&] { Network c(input(cids, csp, chas)); },
+  expect("cycle between the int64 limits", [&] { Network c(tree_input(cids, csp, chas)); },
          ErrorKind::cycle,
          {"cycle of 2 participant(s)", "-9223372036854775808", "9223372036854775807"});
 
@@ -573,7 +565,7 @@ TEST_CASE("bad input: orders of ids at the int64 limits") {
   const std::vector<id_type> ids{i64_min, i64_max, 0};
   const std::vector<id_type> sp{0, i64_min, i64_max};
   const std::vector<std::uint8_t> has{0, 1, 1};
-  const Network net(input(ids, sp, has));
+  const Network net(tree_input(ids, sp, has));
   const std::vector<id_type> pid{i64_max, i64_min, 0, i64_max};
   const std::vector<double> pv{1, 2, 4, 8};
   const std::vector<std::int64_t> t(4, tick(2024, 2, 2));
