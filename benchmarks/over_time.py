@@ -49,8 +49,10 @@ times are the minimum of the rounds [median], ratios from the minimums.
   date is split (on 5 of the dates) into the pieces of as_of for int ids (as in commit
   9f9f13d): the sponsor rows (``net._parent_rows()``), the events applied
   (``downline.events.applied``), the members, the build's arrays and the C++ build
-  (``_core.Network``); the pieces' members are checked equal to ``net.as_of``'s. Target:
-  as_of on K dates at least 10x faster than K rebuilds.
+  (``_core.Network``); the pieces' members are checked equal to ``net.as_of``'s. The
+  floor of any as_of that returns a network of its own: the arrays a network holds copied
+  once (nothing computed, no id index). Target: as_of on K dates at least 10x faster than
+  K rebuilds.
 
 PASS/FAIL lines do not change the exit code (0); a failed check stops with exit code 1.
 """
@@ -431,6 +433,24 @@ def core_build(people: Any, repeat: int) -> dict:
     return clock.stats()["core"]
 
 
+def copy_floor(net: Any, repeat: int) -> dict:
+    """The floor of any as_of that returns a network of its own: the arrays a network holds
+    (parents, ends, depths, positions of rows, rows of positions, enrolment days, int64
+    ids) copied once into fresh arrays, sequentially, nothing computed, no id index."""
+    import numpy as np
+
+    core = net._core
+    arrays = [core.parents, core.ends, core.depths, core.position_of_row, core.row_of_position,
+              core.enrolment_days, net.ids.to_numpy()]
+    clock = Rounds()
+    for _ in range(repeat):
+        gc.collect()
+        clock.time("copy", lambda: [np.array(x, copy=True) for x in arrays])
+    out = clock.stats()["copy"]
+    out["bytes"] = int(sum(x.nbytes for x in arrays))
+    return out
+
+
 def bench_as_of(people: Any, events: Any, lo: Any, hi: Any, args: argparse.Namespace, repeat: int) -> dict:
     import numpy as np
     import pandas as pd
@@ -446,6 +466,9 @@ def bench_as_of(people: Any, events: Any, lo: Any, hi: Any, args: argparse.Names
         net = clock.time("build with events", lambda: dl.Network.from_frame(people, enrolled_on="enrolled_on",
                                                                            events=events), keep=True)
     core = core_build(people, repeat)
+    floor = copy_floor(net, max(repeat, 3))
+    say(f"  the copy of a network's arrays {fmt_t(floor['min'])} (rebuild / copy = "
+        f"{min(clock.runs['rebuild']) / floor['min']:.1f}x)")
     say(f"  build {fmt_t(min(clock.runs['rebuild']))} (C++ alone {fmt_t(core['min'])}), with {len(events):,} events "
         f"{fmt_t(min(clock.runs['build with events']))}")
     plain = dl.Network.from_frame(people, enrolled_on="enrolled_on")
@@ -497,7 +520,8 @@ def bench_as_of(people: Any, events: Any, lo: Any, hi: Any, args: argparse.Names
         if not check_ids.equals(net.as_of(d).ids):
             raise CheckFailed(f"as_of({d.date()}) in pieces differs from net.as_of")
     del check_ids
-    out = {"times": {**clock.stats(), "core build": core}, "events": len(events), "transfers": int((~term).sum()),
+    out = {"times": {**clock.stats(), "core build": core, "copy floor": floor}, "events": len(events),
+           "transfers": int((~term).sum()),
            "terminations": int(term.sum()), "dates": K, "probe_dates": P, "probe_times": probe_times,
            "probe_mean": per_date, "full_seconds": full, "per_date": per_date_all,
            "extrapolated": full is None and K > P,
@@ -628,6 +652,9 @@ def size_section(r: dict) -> list[str]:
                   f"| a rebuild: `Network.from_frame(people, enrolled_on=...)` | {cell(t['rebuild'])} | 1.00x |",
                   f"| the C++ build alone (`_core.Network` on the {r['n']:,} participants' arrays) | "
                   f"{cell(t['core build'])} | {t['core build']['min'] / rebuild:.2f}x |",
+                  f"| floor: the arrays a network holds ({t['copy floor']['bytes'] / 1e6:,.0f} MB) copied once, "
+                  f"nothing computed, no index | {cell(t['copy floor'])} | {t['copy floor']['min'] / rebuild:.2f}x "
+                  f"(a rebuild is {rebuild / t['copy floor']['min']:.1f}x the floor) |",
                   f"| the build with the events (`events=`, checked) | {cell(t['build with events'])} | "
                   f"{t['build with events']['min'] / rebuild:.2f}x |",
                   f"| `net.as_of(date)`, mean over {a['probe_dates']} dates (min {fmt_t(min(a['probe_times']))}, max "

@@ -202,6 +202,16 @@ class Network {
     return in;
   }
 
+  /// The day each participant is first in the network as of a date: their enrolment, or
+  /// their upline's when later (members_as_of(day)[k] == (first_member_days()[k] <= day));
+  /// empty without enrolment dates. One pass for any number of dates.
+  Array<day_t> first_member_days() const {
+    Array<day_t> first(enrolled_.size());
+    for (index_t k = 0; k < static_cast<index_t>(enrolled_.size()); ++k)
+      first[k] = parent_[k] == npos ? enrolled_[k] : std::max(enrolled_[k], first[parent_[k]]);
+    return first;
+  }
+
   /// Bytes held by the network (ids, links, ranges, depths, index, attributes).
   std::size_t memory_bytes() const noexcept {
     return (parent_.capacity() + end_.capacity() + depth_.capacity() + pos_of_row_.capacity() +

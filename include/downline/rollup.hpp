@@ -350,6 +350,43 @@ inline VolumeRows pv_gv_as_of(const Network& net, const Activity& act, const Vol
 }
 }  // namespace detail
 
+/// PV and GV by period, written into caller-owned columns of n values in input row order
+/// (`pv` and `gv`, each null when not wanted; period p's column at + p * n): the period
+/// [bounds[p], bounds[p + 1]), with enrolment dates the network as of its last day
+/// (members only; NaN for the others), as volumes_by_row gives them, the same bits.
+/// Each period reads its own orders once; no per-period table is made.
+inline void pv_gv_series(const Network& net, const Activity& act, const std::vector<day_t>& bounds, double* pv,
+                         double* gv) {
+  const detail::CallThreads threads;
+  if (act.network_size() != net.size()) throw InputError(ErrorKind::bad_value, "activity was mapped to another network");
+  const std::size_t n = static_cast<std::size_t>(net.size());
+  const index_t* pos = net.position_of_row().data();
+  const Array<day_t> first = net.first_member_days();  // empty: everyone in every period
+  detail::ScratchBuffer<double> pre = detail::scratch_buffer<double>(n);  // PV in preorder, then GV (in place)
+  const auto put = [&](day_t last, double* to) {  // preorder -> rows; NaN outside
+    detail::parallel_for(n, std::size_t{1} << 16, [&](std::size_t, std::size_t b, std::size_t e) {
+      for (std::size_t r = b; r < e; ++r) {
+        const index_t k = pos[r];
+        to[r] = first.empty() || first[k] <= last ? pre[k] : std::numeric_limits<double>::quiet_NaN();
+      }
+    });
+  };
+  for (std::size_t p = 0; p + 1 < bounds.size(); ++p) {
+    const day_t start = bounds[p], end = bounds[p + 1], last = end - 1;
+    if (start >= end) throw InputError(ErrorKind::bad_value, "period bounds must be increasing");
+    detail::check_period(act, start, end);
+    act.personal_volume(start, end, pre.get(), nullptr);
+    if (!first.empty())
+      for (std::size_t k = 0; k < n; ++k)
+        if (first[k] > last) pre[k] = 0.0;
+    if (pv) put(last, pv + p * n);
+    if (gv) {
+      subtree_sum(net, pre.get(), pre.get());
+      put(last, gv + p * n);
+    }
+  }
+}
+
 /// The volumes table's `columns` (VolumeColumns flags) in input row order, each gathered
 /// once. PV and GV alone take a shorter road: without as_of, PV straight into row order
 /// (both orders from one pass over the period's orders when both are asked for), GV

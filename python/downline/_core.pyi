@@ -481,6 +481,9 @@ participant_type_names: List[str]
 # Participant type codes (ParticipantType) in input row order
 def participant_types(network: Network, activity: Activity, as_of: int, lookback_days: int, subscriber_months: int, subscriber_window: int, leader_downline: int, order_value: str = '') -> NDArray[numpy.uint8]: ...
 
+# PV and GV of the periods [bounds[p], bounds[p + 1]) into the column blocks pv_column and gv_column (-1: not wanted; a block holds one column per period) of out (Fortran order, one row per participant)
+def pv_gv_series(network: Network, activity: Activity, bounds: List[int], out: NDArray[numpy.float64], pv_column: int, gv_column: int) -> None: ...
+
 # An orders CSV file's columns: participant (integers, or text as participant_text: ids is 'int', 'text' or 'auto'), date (datetime64[ns] ticks), amount and pv (when read)
 def read_orders(path: str, participant: str, date: str, amount: str, require_amount: bool, pv: str, require_pv: bool, ids: str) -> OrderFile: ...
 

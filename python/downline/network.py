@@ -1069,15 +1069,19 @@ class Network:
         act = self._orders_of(orders, (lo, hi), participant, date, pv, unknown)
         periods = pd.DatetimeIndex([timestamp(b) for b in bounds[:-1]], name="period")
         out = np.full((len(self), len(names) * len(periods)), np.nan, order="F")  # columns contiguous
-        for p, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
-            snap = b - 1 if self._has_enrolment and len(self) else None
-            rows, cols = self._table_as_of(act, a, b, snap, levels, min_pv, names)
-            for j, c in enumerate(names):
-                target = out[:, j * len(periods) + p]
-                if rows is None:
-                    target[:] = cols[c]
-                else:
-                    target[rows] = cols[c]
+        if self._events is None and set(names) <= {"pv", "gv"}:  # PV and GV alone: straight into the table
+            blocks = [names.index(c) if c in names else -1 for c in ("pv", "gv")]
+            _core.pv_gv_series(self._core, act._core, list(bounds), out, *blocks)
+        else:
+            for p, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
+                snap = b - 1 if self._has_enrolment and len(self) else None
+                rows, cols = self._table_as_of(act, a, b, snap, levels, min_pv, names)
+                for j, c in enumerate(names):
+                    target = out[:, j * len(periods) + p]
+                    if rows is None:
+                        target[:] = cols[c]
+                    else:
+                        target[rows] = cols[c]
         header = pd.MultiIndex.from_product([names, periods], names=["column", "period"])
         return pd.DataFrame(out, index=self._ids, columns=header, copy=False)
 

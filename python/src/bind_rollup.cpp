@@ -162,6 +162,30 @@ void bind_rollup(py::module_& m) {
       "Subtree sums (participant included) of a 1-D or 2-D array in input row order");
 
   m.def(
+      "pv_gv_series",
+      [](const Network& net, const Activity& act, const std::vector<day_t>& bounds,
+         py::array_t<double, py::array::f_style> out, int pv_column, int gv_column) {
+        const std::size_t n = static_cast<std::size_t>(net.size());
+        const std::size_t periods = bounds.size() < 2 ? 0 : bounds.size() - 1;
+        const auto column = [&](int c) -> double* {
+          if (c < 0) return nullptr;
+          if (out.ndim() != 2 || static_cast<std::size_t>(out.shape(0)) != n ||
+              static_cast<std::size_t>(out.shape(1)) < (static_cast<std::size_t>(c) + 1) * periods)
+            throw InputError(ErrorKind::bad_value, "pv_gv_series: the output has the wrong shape");
+          return out.mutable_data() + static_cast<std::size_t>(c) * periods * n;
+        };
+        double* pv = column(pv_column);
+        double* gv = column(gv_column);
+        py::gil_scoped_release release;
+        pv_gv_series(net, act, bounds, pv, gv);
+      },
+      py::arg("network"), py::arg("activity"), py::arg("bounds"), py::arg("out").noconvert(),
+      py::arg("pv_column"), py::arg("gv_column"),
+      "PV and GV of the periods [bounds[p], bounds[p + 1]) into the column blocks pv_column and gv_column "
+      "(-1: not wanted; a block holds one column per period) of out (Fortran order, one row per participant), "
+      "each period as of its last day with enrolment dates (NaN outside)");
+
+  m.def(
       "category_sums",
       [](const Network& net, const carray<std::int64_t>& codes,
          const std::optional<carray<double>>& weights, int n_categories, bool include_self) {

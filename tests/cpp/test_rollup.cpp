@@ -159,6 +159,19 @@ void check_case(const Forest& f, const VolumeOptions& opt) {
       for (std::size_t l = 0; l < v.level.size(); ++l) REQUIRE(close(v.level[l].data()[j], r.level[l]));
     }
   }
+  // The period as one column of a series: PV and GV as of its last day, NaN outside.
+  if (!f.enrolled.empty() && opt.start < opt.end) {
+    const auto as_of_end = brute_force(f, opt.start, opt.end, true, opt.end - 1, opt.levels, false, 0);
+    std::vector<double> pv(n), gv(n);
+    pv_gv_series(net, act, {opt.start, opt.end}, pv.data(), gv.data());
+    for (std::size_t i = 0; i < n; ++i) {
+      const Ref& r = as_of_end.at(f.ids[i]);
+      INFO("series row ", i);
+      REQUIRE(std::isnan(pv[i]) == !r.included);
+      REQUIRE(std::isnan(gv[i]) == !r.included);
+      if (r.included) REQUIRE((close(pv[i], r.pv) && close(gv[i], r.gv)));
+    }
+  }
 }
 
 }  // namespace

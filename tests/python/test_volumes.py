@@ -240,11 +240,11 @@ def test_one_and_many_columns_roll_up_to_the_same_bits():
 
 @pytest.mark.parametrize("freq", ["MS", "W-MON", "10D"])
 @pytest.mark.parametrize("mapped", [False, True])
-def test_volume_series_is_volumes_period_by_period(freq, mapped):
+@pytest.mark.parametrize("columns", [["pv", "gv", "level_2", "downline", "height"], ["gv", "pv"], ["gv"]])
+def test_volume_series_is_volumes_period_by_period(freq, mapped, columns):
     rng = np.random.default_rng(31)
     people, orders = random_company(300, "random", rng)
     net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
-    columns = ["pv", "gv", "level_2", "downline", "height"]
     source = net.activity(orders) if mapped else orders
     got = net.volume_series(source, "2021-01-15", "2021-05-01", freq=freq, columns=columns)
     inner = pd.date_range("2021-01-15", "2021-05-01", freq=freq)
@@ -259,6 +259,17 @@ def test_volume_series_is_volumes_period_by_period(freq, mapped):
             present = series.dropna()
             assert sorted(present.index) == sorted(want.index)
             assert present.to_numpy() == pytest.approx(want[c].reindex(present.index).to_numpy().astype(float))
+
+
+def test_volume_series_without_enrolment_dates_has_every_participant_in_every_period():
+    rng = np.random.default_rng(32)
+    people, orders = random_company(200, "random", rng)
+    net = dl.Network.from_frame(people)
+    got = net.volume_series(orders, "2021-01-01", "2021-04-01", columns=["pv", "gv"])
+    for lo in pd.date_range("2021-01-01", "2021-03-01", freq="MS"):
+        want = brute_volumes(people.drop(columns="enrolled_on"), orders, start=lo, end=lo + pd.offsets.MonthBegin(1))
+        for c in ("pv", "gv"):
+            assert got[(c, lo)].to_numpy() == pytest.approx(want[c].reindex(net.ids).to_numpy().astype(float))
 
 
 def test_volume_series_arguments_are_checked():
