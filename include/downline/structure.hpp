@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
@@ -41,29 +42,36 @@ inline Structure structure(const Network& net, const double* gv, int levels, con
   s.herfindahl.assign(un, nan);
   s.gini.assign(un, nan);
 
-  // Phase 1: each participant's legs, in order (a recruit's subtree is [c, end(c)) in
-  // preorder); their volumes sorted for the Gini coefficient.
+  // Phase 1: each participant's legs summed from its recruits (the accumulators'
+  // children sums): how many, their volumes' total, sum of squares and the largest.
+  enum : std::size_t { count, total, squares, largest, width };
+  accumulate_children<double>(net, width, [&](index_t k, const double* legs, double* up) {
+    if (!member(k)) return;
+    s.legs[k] = static_cast<std::int32_t>(legs[count]);
+    if (gv[k] > 0 && legs[count] > 0) s.power_leg_share[k] = legs[largest] / gv[k];
+    if (legs[total] > 0) s.herfindahl[k] = legs[squares] / (legs[total] * legs[total]);
+    const double v = std::max(0.0, gv[k]);  // k as one of its sponsor's legs
+    up[count] += 1;
+    up[total] += v;
+    up[squares] += v * v;
+    up[largest] = std::max(up[largest], v);
+  });
+  // The Gini coefficient from each participant's leg volumes in ascending order.
   std::vector<double> leg;
   for (index_t k = 0; k < n; ++k) {
-    if (!member(k)) continue;
+    if (std::isnan(s.herfindahl[k])) continue;  // not a member, or legs without volume
     leg.clear();
+    double sum = 0;
     for (index_t c = k + 1; c < net.end(k); c = net.end(c))
-      if (member(c)) leg.push_back(std::max(0.0, gv[c]));
-    s.legs[k] = static_cast<std::int32_t>(leg.size());
-    double total = 0, squares = 0, largest = 0;
-    for (const double v : leg) {
-      total += v;
-      squares += v * v;
-      largest = std::max(largest, v);
-    }
-    if (gv[k] > 0 && !leg.empty()) s.power_leg_share[k] = largest / gv[k];
-    if (total <= 0) continue;
-    s.herfindahl[k] = squares / (total * total);
+      if (member(c)) {
+        leg.push_back(std::max(0.0, gv[c]));
+        sum += leg.back();
+      }
     std::sort(leg.begin(), leg.end());
     double ranked = 0;  // sum of i x_(i), i = 1..m, ascending
     for (std::size_t i = 0; i < leg.size(); ++i) ranked += static_cast<double>(i + 1) * leg[i];
     const double m = static_cast<double>(leg.size());
-    s.gini[k] = 2 * ranked / (m * total) - (m + 1) / m;
+    s.gini[k] = 2 * ranked / (m * sum) - (m + 1) / m;
   }
 
   // Phase 2: breadth by level, the members counted at their level (the accumulators'
