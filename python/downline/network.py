@@ -416,9 +416,10 @@ class Network:
         are an UnknownIdError naming them."""
         index = pd.Index(values)
         if self._keys == "str" and _text_column(index):
-            rows = self._core.find_rows(index.to_numpy(dtype=object))
-        elif self._keys == "int" and isinstance(index.dtype, np.dtype) and index.dtype.kind in "iuf":
-            keys, _ = id_array(pd.Series(index), what)
+            rows = self._core.find_rows(index.to_numpy(dtype=object))  # C++ index; not a str: -1
+        elif self._keys == "int" and (pd.api.types.is_integer_dtype(index.dtype)
+                                      or pd.api.types.is_float_dtype(index.dtype)):
+            keys, _ = id_array(pd.Series(index, copy=False), what)  # whole numbers, nullable ones too
             rows = self._core.find_rows(keys)
         else:
             rows = self._ids.get_indexer(index)
@@ -1244,19 +1245,7 @@ class Network:
             dup = list(pd.unique(index[index.duplicated()]))
             raise InputError(f"{what} have duplicate ids: {_show(dup, plain_numbers=text_only(index))}",
                              kind="duplicate_id", ids=dup)
-        if self._keys == "str" and _text_column(index):
-            pos = self._core.find_rows(index.to_numpy(dtype=object))  # C++ index; not a str: -1
-        elif self._keys == "int" and isinstance(index.dtype, np.dtype) and index.dtype.kind == "i":
-            pos = self._core.find_rows(index.to_numpy(dtype=np.int64))
-        else:
-            pos = self._ids.get_indexer(index)
-        bad = pos < 0
-        if bad.any():
-            ids = list(index[bad])
-            raise UnknownIdError(f"{len(ids)} {what} for ids not in the network: "
-                                 f"{_show(ids, plain_numbers=text_only(self._ids))}"
-                                 f"{_space_hint(ids, self._ids)}", ids=ids)
-        return pos
+        return self._rows_of(index, what)
 
     def _aligned(self, index: pd.Index, data: np.ndarray) -> np.ndarray:
         """Rows of `data` (labelled by `index`) placed at the network's rows; absent ids are 0."""
