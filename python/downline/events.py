@@ -70,26 +70,27 @@ def check(events: Events, parents: np.ndarray, enrolled: Optional[np.ndarray], s
     event of a participant terminated earlier, a transfer to a terminated sponsor, to the
     participant or into their own downline, an event before the participant (or the new
     sponsor) enrolled. `show(row)` and `show_day(day)` write ids and dates."""
+    def fail(k: int, p: int, s: int, day: int, problem: str) -> InputError:  # written for a failing event only
+        kind = "transfer of" if s >= 0 else "termination of"
+        return InputError(f"event {events.label[k]!r} ({kind} {show(p)} on {show_day(day)}): {problem}",
+                          ids=[events.label[k]])
+
     for k, p, s, day, parent, terminated in _replay(events, parents, len(events)):
-        what = (f"event {events.label[k]!r} ({'transfer of' if s >= 0 else 'termination of'} {show(p)} on "
-                f"{show_day(day)})")
         if terminated[p]:
-            raise InputError(f"{what}: {show(p)} was terminated earlier", ids=[events.label[k]])
+            raise fail(k, p, s, day, f"{show(p)} was terminated earlier")
         if enrolled is not None and enrolled[p] > day:
-            raise InputError(f"{what}: {show(p)} enrolled later, on {show_day(int(enrolled[p]))}",
-                             ids=[events.label[k]])
+            raise fail(k, p, s, day, f"{show(p)} enrolled later, on {show_day(int(enrolled[p]))}")
         if s < 0:
             continue
         if terminated[s]:
-            raise InputError(f"{what}: the new sponsor {show(s)} was terminated earlier", ids=[events.label[k]])
+            raise fail(k, p, s, day, f"the new sponsor {show(s)} was terminated earlier")
         if enrolled is not None and enrolled[s] > day:
-            raise InputError(f"{what}: the new sponsor {show(s)} enrolled later, on {show_day(int(enrolled[s]))}",
-                             ids=[events.label[k]])
+            raise fail(k, p, s, day, f"the new sponsor {show(s)} enrolled later, on {show_day(int(enrolled[s]))}")
         x = s  # the new sponsor's upline as it stands
         while x >= 0:
             if x == p:
-                raise InputError(f"{what}: the new sponsor {show(s)} is {show(p)}"
-                                 + (" itself" if s == p else " or in their downline"), ids=[events.label[k]])
+                raise fail(k, p, s, day, f"the new sponsor {show(s)} is {show(p)}"
+                           + (" itself" if s == p else " or in their downline"))
             x = _sponsor_now(parent, terminated, x)
 
 
