@@ -483,8 +483,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     tasks = peers.choose(args.tasks, TASKS, "tasks")
     kinds = peers.choose(args.kinds, KINDS, "kinds")
     packages = package_info(args.package)
-    tmp = Path(args.tmp or Path(tempfile.gettempdir()) / "downline-peers").resolve()
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp = harness.cache_dir(args)
     return harness.run_sizes(args, 100_000, lambda n: bench_size(n, args, tasks, kinds, packages, tmp),
                              lambda results, wall: report(results, kinds, args, wall))
 

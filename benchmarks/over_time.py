@@ -66,7 +66,6 @@ import os
 import pickle
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -711,13 +710,7 @@ def targets_for(results: list[dict]) -> list[tuple]:
 
 
 def report(results: list[dict], wall: float) -> str:
-    threads = results[0]["threads"] if results else "?"
-    lines = ["# The network over time (issue 26)", "",
-             harness.machine_line(threads) + f" Run took {wall:.0f} s.", ""]
-    for r in results:
-        lines += size_section(r)
-    lines += harness.target_lines(targets_for(results))
-    return "\n".join(lines)
+    return harness.titled_report("The network over time (issue 26)", results, wall, size_section, targets_for)
 
 
 # ======================================================================================
@@ -735,8 +728,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.add_argument("--parts", default="binary,series,as_of", help="which of binary, series, as_of to run")
     args = ap.parse_args(argv)
     args.parts = {p.strip() for p in args.parts.split(",") if p.strip()}
-    tmp = Path(args.tmp or Path(tempfile.gettempdir()) / "downline-peers").resolve()
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp = harness.cache_dir(args)
     return harness.run_sizes(args, 100_000, lambda n: bench_size(n, args, tmp),
                              lambda results, wall: report(results, wall))
 

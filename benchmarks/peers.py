@@ -1745,8 +1745,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         tools.insert(0, "downline")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # runs the finally blocks (the cluster is stopped)
     ensure_packages(tools)
-    tmp = Path(args.tmp or Path(tempfile.gettempdir()) / "downline-peers").resolve()
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp = harness.cache_dir(args)
     os.chmod(tmp, 0o755)  # the postgres user reaches its cluster's directory inside
     failed = False
 

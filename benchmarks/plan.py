@@ -656,8 +656,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # runs the finally blocks (the cluster is stopped)
     if not args.no_sql:
         peers.ensure_packages(["postgres"])
-    tmp = Path(args.tmp or Path(tempfile.gettempdir()) / "downline-peers").resolve()
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp = harness.cache_dir(args)
     os.chmod(tmp, 0o755)  # the postgres user reaches its cluster's directory inside
     small = check_small(args, tmp)
     return harness.run_sizes(args, 20_000, lambda n: bench_size(n, args, tmp),

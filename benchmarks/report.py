@@ -294,13 +294,7 @@ def targets_for(results: list[dict]) -> list[tuple]:
 
 
 def report(results: list[dict], wall: float) -> str:
-    threads = results[0]["threads"] if results else "?"
-    lines = ["# The whole `downline report` against its analytics (issue 25)", "",
-             harness.machine_line(threads) + f" Run took {wall:.0f} s.", ""]
-    for r in results:
-        lines += size_section(r)
-    lines += harness.target_lines(targets_for(results))
-    return "\n".join(lines)
+    return harness.titled_report("The whole `downline report` against its analytics (issue 25)", results, wall, size_section, targets_for)
 
 
 # ======================================================================================
@@ -312,8 +306,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     ap.set_defaults(sizes="1000000", repeat=0, orders_per_participant=ORDERS_PER_PARTICIPANT)
     ap.add_argument("--no-subprocess", action="store_true", help="leave out the run as a subprocess")
     args = ap.parse_args(argv)
-    tmp = Path(args.tmp or Path(tempfile.gettempdir()) / "downline-peers").resolve()
-    tmp.mkdir(parents=True, exist_ok=True)
+    tmp = harness.cache_dir(args)
     return harness.run_sizes(args, 100_000, lambda n: bench_size(n, args, tmp),
                              lambda results, wall: report(results, wall))
 

@@ -960,6 +960,25 @@ def as_of_main(argv, doc: str, child, bench_size, report, *child_options: str) -
     return run_sizes(args, 100_000, lambda n: bench_size(n, args), report)
 
 
+def cache_dir(args) -> Path:
+    """Where the per-size samples are cached: ``--tmp``, or downline-peers in the system's
+    temporary folder (made if missing)."""
+    tmp = Path(args.tmp or Path(tempfile.gettempdir()) / "downline-peers").resolve()
+    tmp.mkdir(parents=True, exist_ok=True)
+    return tmp
+
+
+def titled_report(title: str, results: list, wall: float, size_section, targets) -> str:
+    """A benchmark script's markdown: the title, the machine line, each size's section
+    (size_section(result) -> lines) and the targets (targets(results) -> tuples)."""
+    threads = results[0]["threads"] if results else "?"
+    lines = [f"# {title}", "", machine_line(threads) + f" Run took {wall:.0f} s.", ""]
+    for r in results:
+        lines += size_section(r)
+    lines += target_lines(targets(results))
+    return "\n".join(lines)
+
+
 def run_sizes(args, quick_size: int, bench, make_report) -> int:
     """The driver both benchmark scripts share: bench(n) for every size of ``--sizes`` (or
     ``quick_size`` with ``--quick``), then make_report(results, wall seconds) printed and
