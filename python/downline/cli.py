@@ -389,7 +389,7 @@ def _naming_lines(args: argparse.Namespace, people: pd.DataFrame, orders: pd.Dat
             raise _with_lines(exc, people, args.id, Path(args.participants)) from None
         if exc.kind == "unknown_participant":
             raise _with_lines(exc, orders, args.participant, Path(args.orders)) from None
-        if exc.kind == "after_termination":  # its ids are rows of the orders read
+        if exc.kind == "after_termination" and exc.ids:  # its ids are rows of the orders read
             rows = np.zeros(len(orders), dtype=bool)
             rows[exc.ids] = True
             raise type(exc)(f"{args.orders}: {exc} (line(s) {_rows(rows)})", kind=exc.kind, ids=exc.ids) from None

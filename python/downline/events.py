@@ -116,6 +116,14 @@ def applied(events: Events, parents: np.ndarray, count: int) -> tuple[np.ndarray
         up[through] = parent[up[through]]
 
 
+def terminations(events: Events, count: Optional[int] = None) -> tuple[np.ndarray, np.ndarray]:
+    """The terminations among the first `count` events (all: None): (participant rows,
+    days); each participant is terminated at most once (the events are checked)."""
+    row, new, day = events.row[:count], events.new_parent[:count], events.day[:count]
+    ended = new < 0
+    return row[ended], day[ended]
+
+
 def origins(events: Events, parents: np.ndarray, first: int, last: int) -> np.ndarray:
     """For each event of [first, last): the row of the sponsor its participant stood under
     just before it (terminated sponsors rolled up; -1 for a root): the sponsor a transfer

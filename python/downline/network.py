@@ -246,9 +246,9 @@ class Network:
             Dated transfers and terminations (see :meth:`as_of`): ``participant_id``,
             ``effective_on`` (a date) and either ``new_sponsor_id`` (a transfer) or
             ``terminated`` true (a termination), one of the two per row. Checked in date
-            order against the network as it stands then. Orders later given with this
-            network must not be dated after their participant's termination (an
-            InputError names them).
+            order against the network as it stands then. Orders (pv > 0) later read
+            with this network must not be dated after their participant's termination
+            (an InputError names them; refunds may come later).
 
         Raises
         ------
@@ -417,9 +417,8 @@ class Network:
         index = pd.Index(values)
         if self._keys == "str" and _text_column(index):
             rows = self._core.find_rows(index.to_numpy(dtype=object))  # C++ index; not a str: -1
-        elif self._keys == "int" and (pd.api.types.is_integer_dtype(index.dtype)
-                                      or pd.api.types.is_float_dtype(index.dtype)):
-            keys, _ = id_array(pd.Series(index, copy=False), what)  # whole numbers, nullable ones too
+        elif self._keys == "int" and pd.api.types.is_integer_dtype(index.dtype) and not index.hasnans:
+            keys, _ = id_array(pd.Series(index, copy=False), what)  # nullable integers too; no wrap-round
             rows = self._core.find_rows(keys)
         else:
             rows = self._ids.get_indexer(index)
@@ -718,7 +717,8 @@ class Network:
         vol = None
         if as_of is not None and self._events is not None:  # the legs of the network as it stood
             with self._keeping_as_of():
-                vol = self.volumes(orders if orders is not None else self._no_orders(), as_of=as_of, **volume_args)
+                if orders is not None:
+                    vol = self.volumes(orders, as_of=as_of, **volume_args)
                 then = self.as_of(as_of)
             if then._ids.get_indexer([id])[0] < 0:
                 raise InputError(f"legs: participant {_label(id)} is not in the network as of {as_of} (enrolled "
@@ -848,33 +848,45 @@ class Network:
                 dropped_rows = np.asarray(core.dropped_rows, dtype=np.int64)
                 dropped_ids = list(core.dropped_ids)
                 self._unknown(len(dropped_rows), dropped_ids, unknown, self._ids)
-        self._refuse_after_termination(core, pid_col, ticks, per_day, date)
+        self._refuse_after_termination(core, pid_col, ticks, per_day, volumes, date)
         return Activity(self, core, dropped_rows, dropped_ids)
 
     def _refuse_after_termination(self, core: _core.Activity, pid_col: pd.Series, ticks: np.ndarray, per_day: int,
-                                  date: str) -> None:
-        """InputError naming the orders (rows of the frame) dated after their participant's
-        termination among the events; the mapped orders are compared first (one pass), the
-        frame only to name them."""
-        ev = self._events
-        ended = None if ev is None else ev.new_parent < 0
-        if ended is None or not ended.any():
+                                  volumes: np.ndarray, date: str) -> None:
+        """InputError naming the orders (rows of the frame with pv > 0; refunds may come
+        later) mapped into `core` that are dated after their participant's termination
+        among the events; the mapped orders are compared first (one pass), the frame only
+        to name them."""
+        from .events import terminations
+
+        if self._events is None:
+            return
+        rows, until = terminations(self._events)
+        if not len(rows):
             return
         last = np.full(len(self), np.iinfo(np.int64).max, dtype=np.int64)  # by position
-        last[self._core.position_of_row[ev.row[ended]]] = ev.day[ended]
-        if not (core.days > last[core.nodes]).any():
+        last[self._core.position_of_row[rows]] = until
+        if not ((core.days > last[core.nodes]) & (core.volumes > 0)).any():
             return
-        who = self._ids.take(ev.row[ended])  # each terminated once (events checked)
-        at = who.get_indexer(pid_col)
-        day = np.floor_divide(ticks, per_day)
-        until = ev.day[ended][np.maximum(at, 0)]
-        bad = np.flatnonzero((at >= 0) & (day > until))
+        raise self._after_termination(pid_col, np.floor_divide(ticks, per_day), volumes > 0, date)
+
+    def _after_termination(self, pid_col: pd.Series, day: np.ndarray, counted: Optional[np.ndarray],
+                           date: str) -> InputError:
+        """The InputError (kind ``after_termination``, ids: row positions) naming the rows
+        of an orders frame (its participant column `pid_col`, each row's `day`) dated after
+        their participant's termination, of the rows `counted` (None: every row)."""
+        from .events import terminations
+
+        rows, until = terminations(self._events)
+        at = self._ids.take(rows).get_indexer(pid_col)  # each terminated once
+        late = (at >= 0) & (day > until[np.maximum(at, 0)])
+        bad = np.flatnonzero(late if counted is None else late & counted)
         plain = text_only(self._ids)
         notes = [f"{_label(pid_col.iloc[r], plain)} ordered on {timestamp(int(day[r])).date()}, "
-                 f"terminated on {timestamp(int(until[r])).date()}" for r in bad[:SHOWN]]
-        where, rows = at_rows(bad, pid_col.index, notes)
-        raise InputError(f"{len(bad)} order(s) dated after their participant's termination (column {date!r}): "
-                         f"{where}", kind="after_termination", ids=rows)
+                 f"terminated on {timestamp(int(until[at[r]])).date()}" for r in bad[:SHOWN]]
+        where, positions = at_rows(bad, pid_col.index, notes)
+        return InputError(f"{len(bad)} order(s) dated after their participant's termination (column {date!r}): "
+                          f"{where}", kind="after_termination", ids=positions)
 
     def _map(self, orders: pd.DataFrame, keys: np.ndarray, ticks: np.ndarray, per_day: int, volumes: np.ndarray,
              extra: list, drop: bool, window: tuple, names: tuple) -> _core.Activity:

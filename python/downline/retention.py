@@ -4,18 +4,19 @@ curves of leaders' organisations (``Network.retention``). Mirrors ``retention.hp
 
 from __future__ import annotations
 
-from typing import Any, Hashable, Optional, Sequence
+from typing import Any, Callable, Hashable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import check_days, column, date_ticks, dates_of_days, day_number, flag, timestamp, whole_number
-from ._messages import SHOWN, label as _label, show as _show
+from ._convert import check_days, column, date_ticks, dates_of_days, day_number, flag, whole_number
+from ._messages import show as _show
 from .errors import InputError
+from .events import terminations
 from .ids import id_index
 from .network import Network
-from .orders import Orders
+from .orders import Orders, money_column
 from .survival import KaplanMeier
 
 __all__ = ["churn"]
@@ -57,31 +58,34 @@ def _churn_arrays(participants: Any, orders: pd.DataFrame, as_of: Any, churn_aft
                                                int(churn_after)))
     churned, duration = res.churned.view(bool), res.duration
     if isinstance(participants, Network) and participants._events is not None:
-        _terminated_churn(participants, as_of_day, res.last, enrol, churned, duration)
+        _terminated_churn(participants, as_of_day, res.last, enrol, churned, duration,
+                          lambda: _late_activity(participants, orders, participant, date, amount))
     return {"ids": ids, "enrol": enrol, "last": res.last, "churned": churned, "duration": duration,
             "keep": enrol <= as_of_day}
 
 
 def _terminated_churn(network: Network, as_of_day: int, last: np.ndarray, enrol: np.ndarray, churned: np.ndarray,
-                      duration: np.ndarray) -> None:
+                      duration: np.ndarray, late: Callable[[], InputError]) -> None:
     """The participants terminated by ``as_of_day`` (the network's events) have churned,
     the event at their last activity, as any churn (in place; rows of the network). An
-    activity dated after the termination is an error naming them."""
-    ev = network._events
-    k = ev.upto(as_of_day)
-    ended = ev.new_parent[:k] < 0
-    rows, until = ev.row[:k][ended], ev.day[:k][ended]
-    late = last[rows] > until
-    if late.any():
-        bad = network.ids.take(rows[late])
-        notes = [f"{_label(i)} (last activity {timestamp(int(last[r])).date()}, terminated on "
-                 f"{timestamp(int(until[j])).date()})"
-                 for i, r, j in zip(bad[:SHOWN], rows[late][:SHOWN], np.flatnonzero(late)[:SHOWN])]
-        raise InputError(f"{len(bad)} participant(s) have activity dated after their termination: {', '.join(notes)}"
-                         + (f", ... ({len(bad) - SHOWN} more)" if len(bad) > SHOWN else ""),
-                         kind="after_termination", ids=list(bad))
+    activity dated after the termination is an error: ``late()`` names it."""
+    rows, until = terminations(network._events, network._events.upto(as_of_day))
+    if (last[rows] > until).any():
+        raise late()
     churned[rows] = True
     duration[rows] = last[rows] - enrol[rows]
+
+
+def _late_activity(network: Network, orders: Any, participant: str, date: str, amount: Optional[str]) -> InputError:
+    """The error naming the orders (the activity: amount > 0 with a money column) dated
+    after their participant's termination."""
+    if not isinstance(orders, pd.DataFrame):  # an Activity: checked when it was mapped
+        return InputError("the orders hold activity dated after a participant's termination",
+                          kind="after_termination")
+    ticks, per_day = date_ticks(column(orders, date), date)
+    money = money_column(orders, amount)
+    counted = None if money is None else column(orders, money).to_numpy(dtype=np.float64, na_value=np.nan) > 0
+    return network._after_termination(column(orders, participant), np.floor_divide(ticks, per_day), counted, date)
 
 
 def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int = 90,

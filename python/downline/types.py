@@ -43,7 +43,8 @@ def participant_types(network: Network, orders: Any, as_of: Any, participant: st
     enrolment dates (``Network.from_frame(..., enrolled_on=...)``); participants not in
     the network as of the date (they or their upline enrolled later, as in ``volumes``,
     or terminated: the network's events up to the date apply, :meth:`Network.as_of`) get
-    a missing type. ``orders``: a DataFrame or an :class:`Activity` mapped onto
+    a missing type; on that network a frontline member who came by a transfer or a
+    roll-up and enrolled in the window makes a builder too. ``orders``: a DataFrame or an :class:`Activity` mapped onto
     ``network``; unknown participants as in :meth:`Network.activity`.
 
     Returns a categorical Series indexed by participant id, categories :data:`TYPES`.

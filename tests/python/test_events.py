@@ -213,9 +213,12 @@ def test_orders_after_a_termination_are_named():
         with pytest.raises(dl.InputError, match=message) as err:
             call()
         assert err.value.ids == [3, 4]
-    # on the termination day itself, or without the later orders: accepted
+    # on the termination day itself, a refund later, or without the later orders: accepted
     kept = orders.drop(index=["d", "e"])
     assert net.volumes(kept, start="2021-01-01", end="2021-02-01").loc[2, "pv"] == 20.0
+    refund = pd.concat([kept, pd.DataFrame({"participant_id": [2], "ordered_on": [pd.Timestamp("2021-01-15")],
+                                            "pv": [-20.0]}, index=["f"])])
+    assert net.volumes(refund, start="2021-01-01", end="2021-02-01").loc[2, "pv"] == 0.0
 
 
 @pytest.mark.parametrize("seed", [81, 82])
@@ -265,7 +268,14 @@ def test_churn_names_activity_after_a_termination():
     events = pd.DataFrame([event(2, "2021-01-10", ended=True)])
     events["new_sponsor_id"] = events["new_sponsor_id"].astype("Int64")
     net = dl.Network.from_frame(PEOPLE, enrolled_on="enrolled_on", events=events)
-    orders = pd.DataFrame({"participant_id": [1, 2], "ordered_on": pd.to_datetime(["2021-02-01", "2021-01-12"])})
-    with pytest.raises(dl.InputError, match="1 participant\\(s\\) have activity dated after their termination: "
-                                            "2 \\(last activity 2021-01-12, terminated on 2021-01-10\\)"):
+    orders = pd.DataFrame({"participant_id": [1, 2, 2, 2], "amount": [5.0, -3.0, 4.0, 6.0],
+                           "ordered_on": pd.to_datetime(["2021-02-01", "2021-01-20", "2021-01-12", "2021-01-10"])},
+                          index=[10, 11, 12, 13])
+    # the refund (amount <= 0: not activity) may come later; the order of 2021-01-12 may not
+    with pytest.raises(dl.InputError, match="1 order\\(s\\) dated after their participant's termination "
+                                            "\\(column 'ordered_on'\\): rows 2 \\(2 ordered on 2021-01-12, "
+                                            "terminated on 2021-01-10\\) \\(labelled 12\\)") as err:
         dl.churn(net, orders, "2021-03-01")
+    assert err.value.ids == [2] and err.value.kind == "after_termination"
+    ch = dl.churn(net, orders.drop(index=12), "2021-03-01")
+    assert ch.loc[2, "churned"] and ch.loc[2, "last_activity"] == pd.Timestamp("2021-01-10")
