@@ -13,6 +13,7 @@ import json
 import math
 import numbers
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Optional, Union
 
 import numpy as np
@@ -237,17 +238,18 @@ class CompensationPlan:
         with its index, against about 105 for all). The totals, ranks and rank changes are the same whatever is kept.
 
         A binary bonus (see :meth:`evaluate`) carries both sides from each period to the
-        next, the first starting from ``carry``. A network with events is not run yet (an
-        InputError): evaluate it period by period."""
-        if isinstance(network, Network) and network._events is not None:
-            raise InputError("plan.run does not apply a network's events (transfers, terminations) yet: evaluate "
-                             "each period with plan.evaluate, which does")
+        next, the first starting from ``carry``. On a network with events each period is
+        evaluated on the network as it stood on its last day (:meth:`Network.as_of`, one
+        build a period), titles carried by participant."""
         lo, hi = _period(start, end, required_end=True)
         bounds = period_bounds(lo, hi, freq)
         keep = self._columns(run=True) if columns is None else _run_columns(columns, self)
         binary = _binary_args(self, network, carry)
         acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
-        table = _core.run_plan(network._core, self._core, *acts, bounds, list(keep), **binary)
+        if network._events is not None:
+            table: Any = _run_as_it_stood(self, network, acts, bounds, keep)
+        else:
+            table = _core.run_plan(network._core, self._core, *acts, bounds, list(keep), **binary)
         return Run(self, network, table, [_timestamp(b) for b in bounds], keep)
 
 
@@ -297,6 +299,44 @@ def _mapped(network: Network, orders: Any, lo: int, hi: int, participant: str, d
     act = network.activity(orders, participant=participant, date=date, pv=pv, unknown=unknown,
                            values=values, _window=(lo, hi))
     return act._core, cv, amount
+
+
+class _StackedRun:
+    """A run's table made of one-period runs on the network as it stood in each period
+    (a network with events), laid out as the core's PlanRunTable: the columns of every
+    period concatenated, the rows as rows of the network the events belong to, titles
+    (the highest rank held so far) carried by participant."""
+
+    def __init__(self, parts: list, n: int, keep: tuple):
+        self.offsets = [0]
+        for t, _ in parts:
+            self.offsets.append(self.offsets[-1] + len(t.rows))
+        self.rows = np.concatenate([base[t.rows] for t, base in parts]).astype(np.int32) if parts else \
+            np.empty(0, dtype=np.int32)
+        names = dict.fromkeys((*keep, "rank"))
+        self.columns = SimpleNamespace(**{c: np.concatenate([getattr(t.columns, c) for t, _ in parts])
+                                          for c in names if c != "title"})
+        rank = self.columns.rank
+        if "title" in names:
+            held = np.full(n, -1, dtype=rank.dtype)
+            title = np.empty_like(rank)
+            for p in range(len(parts)):
+                at = slice(self.offsets[p], self.offsets[p + 1])
+                mine = self.rows[at]
+                held[mine] = np.maximum(held[mine], rank[at])
+                title[at] = held[mine]
+            self.columns.title = title
+        self.totals = [x for t, _ in parts for x in t.totals]
+        self.rank_counts = [x for t, _ in parts for x in t.rank_counts]
+
+
+def _run_as_it_stood(plan: "CompensationPlan", network: Network, acts: tuple, bounds: list, keep: tuple) -> _StackedRun:
+    """plan.run on a network with events: each period on the network as of its last day."""
+    parts = []
+    for a, b in zip(bounds[:-1], bounds[1:]):
+        then, moved = _as_it_stood(network, acts, b, [plan])
+        parts.append((_core.run_plan(then._core, plan._core, *moved, [a, b], list(keep)), then._base_rows))
+    return _StackedRun(parts, len(network), keep)
 
 
 def _as_it_stood(network: Network, acts: tuple, hi: int, plans: list) -> tuple[Network, tuple]:

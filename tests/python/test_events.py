@@ -175,12 +175,8 @@ def test_volumes_series_and_structure_as_of_a_date_use_the_events():
 
 
 def test_a_plan_is_evaluated_on_the_network_as_it_stood():
-    rng = np.random.default_rng(78)
-    people, orders = random_company(90, "random", rng)
+    people, orders, events, net = with_events(78, count=30)
     orders = orders.assign(pv=orders["pv"] * 20)
-    events = random_events(people, rng, 30)
-    orders = until_terminated(orders, events)
-    net = dl.Network.from_frame(people, enrolled_on="enrolled_on", events=events)
     plan = dl.CompensationPlan({"active_pv": 50, "ranks": [{"name": "Bronze", "gv": 300}],
                                 "unilevel": {"rates": [0.1, 0.05]}})
     day = sorted(set(events["effective_on"]))[len(events) // 2]
@@ -192,8 +188,44 @@ def test_a_plan_is_evaluated_on_the_network_as_it_stood():
     got = plan.evaluate(net, orders, start=month)
     want = plan.evaluate(hand, orders[orders["participant_id"].isin(table)], start=month)
     pd.testing.assert_frame_equal(got.participants.sort_index(), want.participants.sort_index())
-    with pytest.raises(dl.InputError, match="plan.run does not apply a network's events"):
-        plan.run(net, orders, start=month, end=last + pd.Timedelta(days=1))
+
+
+@pytest.mark.parametrize("columns", [None, ["rank", "title", "total"]])
+def test_a_run_evaluates_each_period_on_the_network_as_it_stood(columns):
+    people, orders, events, net = with_events(79, count=40)
+    orders = orders.assign(pv=orders["pv"] * 20)
+    plan = dl.CompensationPlan({"active_pv": 50, "ranks": [{"name": "Bronze", "gv": 300}, {"name": "Silver", "gv": 900}],
+                                "unilevel": {"rates": [0.1, 0.05]}})
+    months = pd.date_range(sorted(events["effective_on"])[5].to_period("M").start_time, periods=4, freq="MS")
+    run = plan.run(net, orders, start=months[0], end=months[-1], columns=columns)
+    held: dict = {}  # the highest rank so far, by id, from the hand-edited networks
+    before: dict = {}
+    for lo, hi in zip(months[:-1], months[1:]):
+        table = by_hand(people, events, hi - pd.Timedelta(days=1))
+        hand = dl.Network.from_frame(pd.DataFrame({"id": list(table),
+                                                   "sponsor_id": pd.array(list(table.values()), dtype="Int64")}))
+        want = plan.evaluate(hand, orders[orders["participant_id"].isin(table)], start=lo, end=hi)
+        got = run.participants.xs(lo, level="period")
+        assert sorted(got.index) == sorted(want.participants.index)
+        for c in got.columns:
+            if c == "title":
+                continue
+            pd.testing.assert_series_equal(got[c].sort_index(), want.participants[c].sort_index(), check_names=False)
+        codes = want.participants["rank"].cat.codes
+        for i, r in codes.items():
+            held[i] = max(held.get(i, -1), r)
+        if "title" in got:
+            assert got["title"].cat.codes.to_dict() == {i: held[i] for i in got.index}
+        pd.testing.assert_series_equal(run.totals.loc[lo], want.totals.rename(lo), check_names=False)
+        changes = run.rank_changes.xs(lo, level="period") if lo != months[0] else None
+        if changes is not None:
+            both = sorted(set(before) & set(codes.index))
+            assert sorted(changes.index) == both
+            assert changes["before"].cat.codes.reindex(both).tolist() == [before[i] for i in both]
+            assert changes["after"].cat.codes.reindex(both).tolist() == [codes[i] for i in both]
+        before = codes.to_dict()
+    assert len(run.periods) == 3 and max(held.values()) >= 0  # ranks were held
+    assert (events["effective_on"].between(months[0], months[-1])).sum() >= 5  # events inside the run
 
 
 def test_orders_after_a_termination_are_named():
