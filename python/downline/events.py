@@ -100,10 +100,10 @@ def applied(events: Events, parents: np.ndarray, count: int) -> tuple[np.ndarray
     goes to that participant's sponsor, and on up), and which rows are terminated."""
     parent = parents.copy()
     terminated = np.zeros(len(parent), dtype=bool)
+    terminated[terminations(events, count)[0]] = True
+    # each transferred participant's last transfer up to `count` (events in order)
     row, new = events.row[:count], events.new_parent[:count]
     moved = new >= 0
-    terminated[row[~moved]] = True
-    # each transferred participant's last transfer up to `count` (events in order)
     who, to = row[moved], new[moved]
     last = len(who) - 1 - np.unique(who[::-1], return_index=True)[1]
     parent[who[last]] = to[last]

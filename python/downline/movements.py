@@ -4,7 +4,7 @@ network over time")."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,12 +82,12 @@ def movements(network: Network, start: Any, end: Any, orders: Any = None,
 
     # the events of (start, end], with where each participant stood just before
     ev = network._events
-    first, last = (ev.upto(lo), ev.upto(hi)) if ev is not None else (0, 0)
-    k = np.arange(first, last)
-    stood = origins(ev, network._parent_rows(), first, last) if len(k) else np.empty(0, dtype=np.int64)
-    row = ev.row[k] if len(k) else np.empty(0, dtype=np.int64)
-    day = ev.day[k] if len(k) else np.empty(0, dtype=np.int64)
-    to = ev.new_parent[k] if len(k) else np.empty(0, dtype=np.int64)
+    none = np.empty(0, dtype=np.int64)
+    row = day = to = stood = none
+    if ev is not None and ev.upto(hi) > ev.upto(lo):
+        k = slice(ev.upto(lo), ev.upto(hi))
+        row, day, to = ev.row[k], ev.day[k], ev.new_parent[k]
+        stood = origins(ev, network._parent_rows(), k.start, k.stop)
     ended = to < 0
     terminated = pd.DataFrame({"effective_on": dates_of_days(day[ended]), "sponsor": network._ids_at(stood[ended])},
                               index=ids.take(row[ended]))
@@ -98,7 +98,7 @@ def movements(network: Network, start: Any, end: Any, orders: Any = None,
 
     # each participant's organisation on both dates
     table = {}
-    for when, net, day in (("before", before, lo), ("after", after, hi)):
+    for when, net, on in (("before", before, lo), ("after", after, hi)):
         depth_sizes = _sizes(net)
         table[f"downline_{when}"] = depth_sizes[0]
         table[f"frontline_{when}"] = depth_sizes[1]
@@ -109,7 +109,7 @@ def movements(network: Network, start: Any, end: Any, orders: Any = None,
                 mine: Any = orders._onto(net)
             else:
                 mine = orders[orders[participant].isin(net.ids)] if participant in orders.columns else orders
-            vol = net.volumes(mine, start=timestamp(day - lookback + 1), end=timestamp(day + 1),
+            vol = net.volumes(mine, start=timestamp(on - lookback + 1), end=timestamp(on + 1),
                               participant=participant, date=date, pv=pv, columns=["active_downline"])
             table[f"active_downline_{when}"] = vol["active_downline"]
     everyone = before.ids.append(joined)

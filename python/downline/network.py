@@ -206,6 +206,10 @@ class Network:
         self._base_rows: Optional[np.ndarray] = None
         # inside _keeping_as_of(): the networks as of each day made so far (else None)
         self._kept: Optional[dict] = None
+        # made once when first needed (read-only): each row's parent row, and each
+        # position's termination day among the events
+        self._parents: Optional[np.ndarray] = None
+        self._ended: Optional[np.ndarray] = None
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -390,7 +394,7 @@ class Network:
     def _parent_rows(self) -> np.ndarray:
         """Each participant's sponsor (parent) row, -1 for a root (input row order); made
         once (read-only)."""
-        if getattr(self, "_parents", None) is None:
+        if self._parents is None:
             core = self._core
             if not len(self):
                 parents = np.empty(0, dtype=np.int64)
@@ -857,18 +861,24 @@ class Network:
         later) mapped into `core` that are dated after their participant's termination
         among the events; the mapped orders are compared first (one pass), the frame only
         to name them."""
-        from .events import terminations
-
-        if self._events is None:
-            return
-        rows, until = terminations(self._events)
-        if not len(rows):
-            return
-        last = np.full(len(self), np.iinfo(np.int64).max, dtype=np.int64)  # by position
-        last[self._core.position_of_row[rows]] = until
-        if not ((core.days > last[core.nodes]) & (core.volumes > 0)).any():
+        last = self._termination_days()
+        if last is None or not ((core.days > last[core.nodes]) & (core.volumes > 0)).any():
             return
         raise self._after_termination(pid_col, np.floor_divide(ticks, per_day), volumes > 0, date)
+
+    def _termination_days(self) -> Optional[np.ndarray]:
+        """Each participant's termination day among the events, by preorder position (the
+        int32 maximum where never), None without terminations; made once (read-only)."""
+        from .events import terminations
+
+        if self._ended is None and self._events is not None:
+            rows, until = terminations(self._events)
+            if len(rows):
+                ended = np.full(len(self), np.iinfo(np.int32).max, dtype=np.int32)
+                ended[self._core.position_of_row[rows]] = until
+                ended.setflags(write=False)
+                self._ended = ended
+        return self._ended
 
     def _after_termination(self, pid_col: pd.Series, day: np.ndarray, counted: Optional[np.ndarray],
                            date: str) -> InputError:
@@ -972,21 +982,33 @@ class Network:
                      pv: str, min_pv: Optional[float], unknown: str, columns: list) -> tuple:
         """volumes' arguments checked and its table made: (the input rows of the table,
         None for every row; {column: array})."""
-        lo = day_number(start, "start") if start is not None else _DAY_MIN
-        hi = day_number(end, "end") if end is not None else _DAY_MAX
-        if lo > hi:
-            raise InputError(f"start ({start}) is after end ({end}): the period [start, end) must not run backwards")
-        snap = day_number(as_of, "as_of") if as_of is not None else None
+        act, lo, hi, snap = self._period_orders(orders, start, end, as_of, participant, date, pv, unknown)
         min_pv = None if min_pv is None else real_number(min_pv, "min_pv")
-        # One period of a DataFrame: only the orders inside it are kept (every row's date,
-        # pv and participant are still checked).
-        last = hi if snap is None else min(hi, snap + 1)
-        act = self._orders_of(orders, (lo, max(lo, last)), participant, date, pv, unknown)
         if snap is not None and not self._has_enrolment:
             raise InputError("as_of needs enrolment dates: build the network with enrolled_on=...")
         if snap is not None and not len(self):  # no enrolment days for the core to see: nobody to leave out
             snap, hi = None, max(lo, min(hi, snap + 1))
         return self._table_as_of(act, lo, hi, snap, levels, min_pv, columns)
+
+    def _period_orders(self, orders: Any, start: Any, end: Any, as_of: Any, participant: str, date: str, pv: str,
+                       unknown: str) -> tuple:
+        """The period [start, end) and the date as_of checked, and the orders mapped: (the
+        Activity, lo, hi, as_of as a day or None). Of a DataFrame only the orders inside the
+        period (up to as_of) are kept; every row's date, pv and participant are checked."""
+        lo = day_number(start, "start") if start is not None else _DAY_MIN
+        hi = day_number(end, "end") if end is not None else _DAY_MAX
+        if lo > hi:
+            raise InputError(f"start ({start}) is after end ({end}): the period [start, end) must not run backwards")
+        snap = day_number(as_of, "as_of") if as_of is not None else None
+        last = hi if snap is None else min(hi, snap + 1)
+        return self._orders_of(orders, (lo, max(lo, last)), participant, date, pv, unknown), lo, hi, snap
+
+    def _as_it_stood(self, day: int, act: "Activity") -> tuple["Network", "Activity"]:
+        """The network as of `day` (:meth:`as_of`) and these orders of this network moved
+        onto it (those of participants not in it left out); its ``_base_rows`` are this
+        network's rows of its participants."""
+        then = self.as_of(timestamp(day))
+        return then, act._onto(then)
 
     def _table_as_of(self, act: "Activity", lo: int, hi: int, snap: Optional[int], levels: int,
                      min_pv: Optional[float], columns: list) -> tuple:
@@ -995,8 +1017,8 @@ class Network:
         this network's rows."""
         if self._events is None or snap is None:
             return self._volume_table(act, lo, hi, snap, levels, min_pv, columns)
-        then = self.as_of(timestamp(snap))
-        rows, cols = then._volume_table(act._onto(then), lo, hi, snap, levels, min_pv, columns)
+        then, moved = self._as_it_stood(snap, act)
+        rows, cols = then._volume_table(moved, lo, hi, snap, levels, min_pv, columns)
         mine = then._base_rows
         return (mine if rows is None else mine[rows]), cols
 
@@ -1022,9 +1044,9 @@ class Network:
         """
         levels = whole_number(levels, "levels", 0, None)
         if self._events is not None and as_of is not None:  # on the network as it stood
-            then = self.as_of(as_of)
-            act = self._orders_of(orders, (_DAY_MIN, _DAY_MAX), participant, date, pv, unknown)
-            return then.structure(act._onto(then), start, end, as_of, levels)
+            act, _, _, snap = self._period_orders(orders, start, end, as_of, participant, date, pv, unknown)
+            then, moved = self._as_it_stood(snap, act)
+            return then.structure(moved, start, end, as_of, levels)
         rows, cols = self._volume_rows(orders, start, end, as_of, 0, participant, date, pv, None, unknown, ["gv"])
         gv, members = cols["gv"], None
         if rows is not None:  # the members as of the date
@@ -1081,11 +1103,13 @@ class Network:
         min_pv = None if min_pv is None else real_number(min_pv, "min_pv")
         act = self._orders_of(orders, (lo, hi), participant, date, pv, unknown)
         periods = pd.DatetimeIndex([timestamp(b) for b in bounds[:-1]], name="period")
-        out = np.full((len(self), len(names) * len(periods)), np.nan, order="F")  # columns contiguous
-        if self._events is None and set(names) <= {"pv", "gv"}:  # PV and GV alone: straight into the table
+        shape = (len(self), len(names) * len(periods))  # columns contiguous (Fortran order)
+        if self._events is None and set(names) <= {"pv", "gv"}:  # PV and GV alone: the core writes every cell
+            out = np.empty(shape, order="F")
             blocks = [names.index(c) if c in names else -1 for c in ("pv", "gv")]
             _core.pv_gv_series(self._core, act._core, list(bounds), out, *blocks)
         else:
+            out = np.full(shape, np.nan, order="F")
             for p, (a, b) in enumerate(zip(bounds[:-1], bounds[1:])):
                 snap = b - 1 if self._has_enrolment and len(self) else None
                 rows, cols = self._table_as_of(act, a, b, snap, levels, min_pv, names)

@@ -347,9 +347,8 @@ def _as_it_stood(network: Network, acts: tuple, hi: int, plans: list) -> tuple[N
     if any(p.has_binary for p in plans):
         raise InputError("a binary bonus on a network with events is not supported yet (the placement tree is not "
                          "edited by transfers and terminations)")
-    then = network.as_of(_timestamp(hi - 1))
     core, cv, amount = acts
-    moved = Activity(network, core, np.empty(0, dtype=np.int64), [])._onto(then)
+    then, moved = network._as_it_stood(hi - 1, Activity(network, core, np.empty(0, dtype=np.int64), []))
     return then, (moved._core, cv, amount)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import _core
-from ._convert import day_number, timestamp, whole_number
+from ._convert import day_number, whole_number
 from .errors import InputError
 from .network import Activity, Network
 from .orders import money_column
@@ -44,7 +44,8 @@ def participant_types(network: Network, orders: Any, as_of: Any, participant: st
     the network as of the date (they or their upline enrolled later, as in ``volumes``,
     or terminated: the network's events up to the date apply, :meth:`Network.as_of`) get
     a missing type; on that network a frontline member who came by a transfer or a
-    roll-up and enrolled in the window makes a builder too. ``orders``: a DataFrame or an :class:`Activity` mapped onto
+    roll-up and enrolled in the window makes a builder too. ``orders``: a DataFrame or an
+    :class:`Activity` mapped onto
     ``network``; unknown participants as in :meth:`Network.activity`.
 
     Returns a categorical Series indexed by participant id, categories :data:`TYPES`.
@@ -75,8 +76,8 @@ def participant_types(network: Network, orders: Any, as_of: Any, participant: st
                                values=[money] if money is not None else (), _window=(first, day + 1))
     tree, rows = network, None
     if network._events is not None:  # on the network as it stood (events applied)
-        tree = network.as_of(timestamp(day))
-        act, rows = act._onto(tree), tree._base_rows
+        tree, act = network._as_it_stood(day, act)
+        rows = tree._base_rows
     if len(tree) == 0:  # the core cannot tell that an empty network has enrolment dates
         codes = np.empty(0, dtype=np.int8)
     else:
