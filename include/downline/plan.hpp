@@ -482,6 +482,10 @@ struct BinaryPlacement {
   const Sides* sides = nullptr;
   const double* carry_left = nullptr;
   const double* carry_right = nullptr;
+  /// The tree's input row of each of the plan's network's input rows (null: the same
+  /// rows). With it the tree may hold positions of participants the network no longer
+  /// has (terminated ones): they have no volume and pass their placement subtree's on.
+  const index_t* tree_rows = nullptr;
 };
 
 /// A period's volumes per participant, in preorder (n values each).
@@ -657,16 +661,42 @@ struct PlanPass {
 /// For every participant of `net` (preorder), the volume `v` (preorder) summed over the
 /// placement subtree of their left and of their right recruit (0 without one).
 inline void side_volumes(const Network& net, const BinaryPlacement& b, const double* v, double* left, double* right) {
-  const std::size_t n = static_cast<std::size_t>(net.size());
+  const std::size_t n = static_cast<std::size_t>(net.size()), m = static_cast<std::size_t>(b.tree->size());
   const index_t* row = net.row_of_position().data();
-  const index_t* at = b.tree->position_of_row().data();  // input row -> placement position
-  Array<double> placed(n), sums(n), l(n), r(n);
-  for (std::size_t k = 0; k < n; ++k) placed[static_cast<std::size_t>(at[row[k]])] = v[k];
+  const index_t* at = b.tree->position_of_row().data();  // the tree's input row -> placement position
+  const auto placed_at = [&](std::size_t k) {
+    const index_t r = b.tree_rows ? b.tree_rows[row[k]] : row[k];
+    return static_cast<std::size_t>(at[r]);
+  };
+  Array<double> placed(m), sums(m), l(m), r(m);  // positions no participant holds: 0
+  for (std::size_t k = 0; k < n; ++k) placed[placed_at(k)] = v[k];
   subtree_sums(*b.tree, placed.data(), sums.data(), 1);
   b.sides->side_sums(sums.data(), l.data(), r.data());
   for (std::size_t k = 0; k < n; ++k) {
-    left[k] = l[static_cast<std::size_t>(at[row[k]])];
-    right[k] = r[static_cast<std::size_t>(at[row[k]])];
+    left[k] = l[placed_at(k)];
+    right[k] = r[placed_at(k)];
+  }
+}
+
+/// Throws unless `b`'s tree holds every participant of a network of `n`: the same
+/// participants, or with tree_rows distinct rows of the tree.
+inline void check_tree_rows(const BinaryPlacement& b, index_t n) {
+  const index_t m = b.tree->size();
+  if (!b.tree_rows) {
+    if (m != n)
+      throw errors::bad_value("binary", "the placement tree has " + std::to_string(m) + " participants, the network " +
+                                            std::to_string(n));
+    return;
+  }
+  std::vector<bool> seen(static_cast<std::size_t>(m));
+  for (index_t k = 0; k < n; ++k) {
+    const index_t r = b.tree_rows[k];
+    if (r < 0 || r >= m || seen[static_cast<std::size_t>(r)])
+      throw errors::bad_value("binary", "tree_rows[" + std::to_string(k) + "] = " + std::to_string(r) +
+                                            (r < 0 || r >= m ? " is not a row of the placement tree ("
+                                                             : " is given twice (the tree has ") +
+                                            std::to_string(m) + " rows)");
+    seen[static_cast<std::size_t>(r)] = true;
   }
 }
 
@@ -872,9 +902,7 @@ inline PlanPass evaluate_into(const Network& net, const Plan& plan, const Period
     const BinaryPlacement& placed = in.binary;
     if (!placed.tree || !placed.sides)
       throw errors::bad_value("binary", "needs the placement tree (the plan has a binary bonus)");
-    if (placed.tree->size() != n)
-      throw errors::bad_value("binary", "the placement tree has " + std::to_string(placed.tree->size()) +
-                                            " participants, the network " + std::to_string(n));
+    check_tree_rows(placed, n);
     Array<double> new_left(un), new_right(un);
     side_volumes(net, placed, pv, new_left.data(), new_right.data());
     pass.carry_left.assign(un, 0.0);

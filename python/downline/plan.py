@@ -213,13 +213,15 @@ class CompensationPlan:
 
         A network with events (transfers, terminations) is evaluated as it stood on the
         period's last day (:meth:`Network.as_of`); the orders of participants not in it
-        then do not count.
+        then do not count. Its binary bonus is paid on the whole placement tree: the
+        positions of participants not in it have no volume and pass on the volume placed
+        below them (carries given for them are ignored).
         """
         lo, hi = _period(start, end)
         acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
-        network, acts = _as_it_stood(network, acts, hi, [self])
-        core = _core.evaluate_plan(network._core, self._core, *acts, lo, hi, **_binary_args(self, network, carry))
-        return Evaluation(self, network, core, _timestamp(lo), _timestamp(hi))
+        then, acts = _as_it_stood(network, acts, hi)
+        core = _core.evaluate_plan(then._core, self._core, *acts, lo, hi, **_binary_args(self, network, carry, then))
+        return Evaluation(self, then, core, _timestamp(lo), _timestamp(hi))
 
     def run(self, network: Network, orders: Union[pd.DataFrame, Activity], start: Any, end: Any,
             freq: str = "MS", participant: str = "participant_id", date: str = "ordered_on", pv: str = "pv",
@@ -240,14 +242,14 @@ class CompensationPlan:
         A binary bonus (see :meth:`evaluate`) carries both sides from each period to the
         next, the first starting from ``carry``. On a network with events each period is
         evaluated on the network as it stood on its last day (:meth:`Network.as_of`, one
-        build a period), titles carried by participant."""
+        build a period), titles and binary carries carried by participant."""
         lo, hi = _period(start, end, required_end=True)
         bounds = period_bounds(lo, hi, freq)
         keep = self._columns(run=True) if columns is None else _run_columns(columns, self)
         binary = _binary_args(self, network, carry)
         acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
         if network._events is not None:
-            table: Any = _run_as_it_stood(self, network, acts, bounds, keep)
+            table: Any = _run_as_it_stood(self, network, acts, bounds, keep, binary)
         else:
             table = _core.run_plan(network._core, self._core, *acts, bounds, list(keep), **binary)
         return Run(self, network, table, [_timestamp(b) for b in bounds], keep)
@@ -330,23 +332,33 @@ class _StackedRun:
         self.rank_counts = [x for t, _ in parts for x in t.rank_counts]
 
 
-def _run_as_it_stood(plan: "CompensationPlan", network: Network, acts: tuple, bounds: list, keep: tuple) -> _StackedRun:
-    """plan.run on a network with events: each period on the network as of its last day."""
+def _run_as_it_stood(plan: "CompensationPlan", network: Network, acts: tuple, bounds: list, keep: tuple,
+                     binary: dict) -> _StackedRun:
+    """plan.run on a network with events: each period on the network as of its last day;
+    a binary bonus on the whole placement tree (`binary`: _binary_args() of `network`),
+    the carries kept by participant from period to period."""
+    n = len(network)
+    carries = {side: binary.get(side, np.zeros(n)).copy() for side in ("carry_left", "carry_right")} if binary else {}
+    columns = list(dict.fromkeys((*keep, *carries)))  # the carries are needed for the next period
     parts = []
     for a, b in zip(bounds[:-1], bounds[1:]):
-        then, moved = _as_it_stood(network, acts, b, [plan])
-        parts.append((_core.run_plan(then._core, plan._core, *moved, [a, b], list(keep)), then._base_rows))
-    return _StackedRun(parts, len(network), keep)
+        then, moved = _as_it_stood(network, acts, b)
+        extra = {}
+        if binary:
+            extra = {**binary, "tree_rows": then._base_rows.astype(np.int32),
+                     **{side: carries[side][then._base_rows] for side in carries}}
+        table = _core.run_plan(then._core, plan._core, *moved, [a, b], columns, **extra)
+        for side, carry in carries.items():
+            carry[then._base_rows[table.rows]] = getattr(table.columns, side)
+        parts.append((table, then._base_rows))
+    return _StackedRun(parts, n, keep)
 
 
-def _as_it_stood(network: Network, acts: tuple, hi: int, plans: list) -> tuple[Network, tuple]:
+def _as_it_stood(network: Network, acts: tuple, hi: int) -> tuple[Network, tuple]:
     """For a network with events: the network as of the period's last day and the mapped
     orders on it (theirs of participants not in it left out); else both as they are."""
     if network._events is None:
         return network, acts
-    if any(p.has_binary for p in plans):
-        raise InputError("a binary bonus on a network with events is not supported yet (the placement tree is not "
-                         "edited by transfers and terminations)")
     core, cv, amount = acts
     then, moved = network._as_it_stood(hi - 1, Activity(network, core, np.empty(0, dtype=np.int64), []))
     return then, (moved._core, cv, amount)
@@ -361,9 +373,12 @@ def _run_columns(columns: Any, plan: CompensationPlan) -> tuple:
     return tuple(c for c in every if c in names)
 
 
-def _binary_args(plan: CompensationPlan, network: Network, carry: Optional[pd.DataFrame]) -> dict:
-    """The core's arguments of a binary bonus: the placement tree, its sides and the
-    carries by input row; {} for a plan without one (where carries are refused)."""
+def _binary_args(plan: CompensationPlan, network: Network, carry: Optional[pd.DataFrame],
+                 then: Optional[Network] = None) -> dict:
+    """The core's arguments of a binary bonus: `network`'s placement tree, its sides and
+    the carries by input row of `then` (the network evaluated: `network`, or `network`
+    as it stood on a date, whose rows are then mapped onto the tree's); {} for a plan
+    without one (where carries are refused)."""
     if not plan.has_binary:
         if carry is not None:
             raise InputError("carry: the plan has no binary bonus")
@@ -373,6 +388,10 @@ def _binary_args(plan: CompensationPlan, network: Network, carry: Optional[pd.Da
                          "(Network.from_frame(..., placement='placement_id', side='side'))")
     tree = network._placement
     out = {"placement": tree._core, "sides": tree._sides}
+    rows = None  # then's rows of the network (None: the same)
+    if then is not None and then is not network:
+        rows = then._base_rows
+        out["tree_rows"] = rows.astype(np.int32)
     if carry is not None:
         if not isinstance(carry, pd.DataFrame):
             raise InputError(f"carry: expected a DataFrame indexed by participant id, not {type(carry).__name__}")
@@ -385,7 +404,9 @@ def _binary_args(plan: CompensationPlan, network: Network, carry: Optional[pd.Da
             ids = list(carry.index[bad])
             raise InputError(f"carry: {len(ids)} participant(s) have a carry that is negative, NaN or infinite: "
                              f"{ids[:10]}", ids=ids)
-        aligned = network._aligned(carry.index, values)
+        aligned = network._aligned(carry.index, values)  # carries of those who left the network ignored
+        if rows is not None:
+            aligned = aligned[rows]
         out["carry_left"] = np.ascontiguousarray(aligned[:, 0])
         out["carry_right"] = np.ascontiguousarray(aligned[:, 1])
     return out
@@ -621,8 +642,8 @@ def compare_plans(plan_a: Union[CompensationPlan, dict], plan_b: Union[Compensat
     plan_a, plan_b = CompensationPlan(plan_a), CompensationPlan(plan_b)
     lo, hi = _period(start, end)
     acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
-    network, acts = _as_it_stood(network, acts, hi, [plan_a, plan_b])
-    evs = [Evaluation(p, network, _core.evaluate_plan(network._core, p._core, *acts, lo, hi,
-                                                      **_binary_args(p, network, None)),
+    then, acts = _as_it_stood(network, acts, hi)
+    evs = [Evaluation(p, then, _core.evaluate_plan(then._core, p._core, *acts, lo, hi,
+                                                   **_binary_args(p, network, None, then)),
                       _timestamp(lo), _timestamp(hi)) for p in (plan_a, plan_b)]
     return Comparison(*evs)

@@ -18,17 +18,18 @@ using downline::python::def_view;
 
 namespace {
 
-/// A binary bonus's placement tree and starting carries: the carries given per input
-/// row, held in the network's preorder.
+/// A binary bonus's placement tree, starting carries and the tree's row of each of the
+/// network's rows: the carries given per input row, held in the network's preorder.
 struct Placed {
   BinaryPlacement binary;
   Array<double> left, right;
 
   Placed(const Network& net, const Network* tree, const Sides* sides, const std::optional<carray<double>>& left_by_row,
-         const std::optional<carray<double>>& right_by_row) {
+         const std::optional<carray<double>>& right_by_row, const std::optional<carray<index_t>>& tree_rows) {
     binary.tree = tree;
     binary.sides = sides;
     const std::size_t n = static_cast<std::size_t>(net.size());
+    if (tree_rows) binary.tree_rows = checked(*tree_rows, n, "tree_rows");
     if (left_by_row) {
       left.resize(n);
       net.rows_to_preorder(checked(*left_by_row, n, "carry_left"), left.data());
@@ -113,9 +114,10 @@ void bind_plan(py::module_& m) {
       "evaluate_plan",
       [](const Network& net, const Plan& plan, const Activity& orders, const std::string& cv,
          const std::string& amount, day_t start, day_t end, const Network* placement, const Sides* sides,
-         const std::optional<carray<double>>& carry_left, const std::optional<carray<double>>& carry_right) {
+         const std::optional<carray<double>>& carry_left, const std::optional<carray<double>>& carry_right,
+         const std::optional<carray<index_t>>& tree_rows) {
         auto out = std::make_shared<PlanEvaluation>();
-        const Placed placed(net, placement, sides, carry_left, carry_right);
+        const Placed placed(net, placement, sides, carry_left, carry_right, tree_rows);
         py::gil_scoped_release release;
         const PeriodData data = period_data(net, plan, PlanOrders{orders, cv, amount}, start, end);
         PeriodVolumes in = data.volumes();
@@ -125,10 +127,11 @@ void bind_plan(py::module_& m) {
       },
       py::arg("network"), py::arg("plan"), py::arg("orders"), py::arg("cv") = "", py::arg("amount") = "",
       py::arg("start"), py::arg("end"), py::arg("placement") = nullptr, py::arg("sides") = nullptr,
-      py::arg("carry_left") = py::none(), py::arg("carry_right") = py::none(),
+      py::arg("carry_left") = py::none(), py::arg("carry_right") = py::none(), py::arg("tree_rows") = py::none(),
       "The plan for the orders of [start, end) (days): PV the orders' volumes, CV and sales their value "
       "columns named `cv` and `amount` (\"\": the PV); a binary bonus on the placement tree `placement` with "
-      "its `sides`, from the carries given per input row (None: 0)");
+      "its `sides`, from the carries given per input row (None: 0); `tree_rows`: the placement tree's row of each "
+      "input row (None: the same rows)");
   py::class_<PlanRunTable, std::shared_ptr<PlanRunTable>> table(
       m, "PlanRunTable", "Every period of a run as one table: each period's members, in input row order");
   def_view(table, "rows", &PlanRunTable::rows, "the input row of each element");
@@ -145,9 +148,9 @@ void bind_plan(py::module_& m) {
       [](const Network& net, const Plan& plan, const Activity& orders, const std::string& cv,
          const std::string& amount, const std::vector<day_t>& bounds, const std::vector<std::string>& columns,
          const Network* placement, const Sides* sides, const std::optional<carray<double>>& carry_left,
-         const std::optional<carray<double>>& carry_right) {
+         const std::optional<carray<double>>& carry_right, const std::optional<carray<index_t>>& tree_rows) {
         auto out = std::make_shared<PlanRunTable>();
-        const Placed placed(net, placement, sides, carry_left, carry_right);
+        const Placed placed(net, placement, sides, carry_left, carry_right, tree_rows);
         py::gil_scoped_release release;
         *out = run_table(net, plan, PlanOrders{orders, cv, amount}, bounds, columns, placed.binary);
         return out;
@@ -155,6 +158,7 @@ void bind_plan(py::module_& m) {
       py::arg("network"), py::arg("plan"), py::arg("orders"), py::arg("cv") = "", py::arg("amount") = "",
       py::arg("bounds"), py::arg("columns") = std::vector<std::string>{}, py::arg("placement") = nullptr,
       py::arg("sides") = nullptr, py::arg("carry_left") = py::none(), py::arg("carry_right") = py::none(),
+      py::arg("tree_rows") = py::none(),
       "The plan for the periods [bounds[i], bounds[i + 1]) (days), titles carried forward, as one table of the "
       "columns named (empty: all; rank always)");
 }

@@ -706,3 +706,38 @@ TEST_CASE("binary: the published example, two months on a placement tree with ca
   // without the placement tree: an error naming it
   CHECK_THROWS_WITH_AS(run(net, plan, act, {0, 31}), doctest::Contains("placement tree"), InputError);
 }
+
+TEST_CASE("binary: a position whose participant left the network passes its subtree's volume on") {
+  // the published example's January with participant 2 terminated: their left position
+  // stays empty, 4 and 5 below it still count on 1's left (60,000 against 100,000 on the
+  // right: 8 % of 60,000 paid, 40,000 carried on the right)
+  const std::vector<id_type> ids{1, 2, 3, 4, 5, 6}, parents{0, 1, 1, 2, 2, 3};
+  const std::vector<std::uint8_t> has{0, 1, 1, 1, 1, 1}, side{0, 'L', 'R', 'L', 'R', 'L'};
+  PlacementInput in;
+  in.tree = testing::tree_input(ids, parents, has);
+  in.side = side.data();
+  const Placement placement(in);
+  const std::vector<id_type> kept{1, 3, 4, 5, 6}, sponsors{0, 1, 1, 1, 1};
+  const std::vector<std::uint8_t> kept_has{0, 1, 1, 1, 1};
+  const Network net(testing::tree_input(kept, sponsors, kept_has));
+  const std::vector<index_t> tree_rows{0, 2, 3, 4, 5};
+  const Plan plan = Plan::parse(R"({"active_pv": 50, "binary": {"rate": 0.08}})");
+  const std::vector<id_type> who{1, 4, 5, 3, 6};
+  const std::vector<day_t> day{9, 9, 9, 9, 9};
+  const std::vector<double> vol{100, 10000, 50000, 10000, 90000};
+  const Activity act(net, who, day, vol);
+  BinaryPlacement placed{&placement.tree(), &placement.sides()};
+  placed.tree_rows = tree_rows.data();
+  const PlanRun r = run(net, plan, act, {0, 31}, placed);
+  const index_t u = net.at(id_type{1});
+  CHECK(r.periods[0].binary_left[u] == doctest::Approx(60000));
+  CHECK(r.periods[0].binary_right[u] == doctest::Approx(100000));
+  CHECK(r.periods[0].binary[u] == doctest::Approx(4800));
+  CHECK(r.periods[0].carry_right[u] == doctest::Approx(40000));
+  const std::vector<index_t> twice{0, 2, 3, 3, 5};
+  placed.tree_rows = twice.data();
+  expect_error([&] { run(net, plan, act, {0, 31}, placed); }, ErrorKind::bad_value, {"tree_rows[3] = 3", "twice"});
+  placed.tree_rows = nullptr;
+  expect_error([&] { run(net, plan, act, {0, 31}, placed); }, ErrorKind::bad_value,
+               {"placement tree has 6 participants, the network 5"});
+}

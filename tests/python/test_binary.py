@@ -10,6 +10,7 @@ import pytest
 
 import downline as dl
 
+from test_events import by_hand, random_events, until_terminated
 from test_placement import with_placement
 from reference import members_as_of, random_company
 
@@ -50,9 +51,12 @@ def test_the_published_example():
 
 
 def brute_binary(people: pd.DataFrame, orders: pd.DataFrame, bounds: list, active_pv: float, rate: float,
-                 cap, flush: bool) -> pd.DataFrame:
+                 cap, flush: bool, members_on=None) -> pd.DataFrame:
     """Per (period, id) of the members: binary_left, binary_right, binary_paired, binary,
-    carry_left, carry_right, by explicit subtree sums and carries kept in a dict."""
+    carry_left, carry_right, by explicit subtree sums and carries kept in a dict.
+    members_on(day): id -> whether in the network on that day (default: enrolled, with
+    their upline); the others have no volume, and their placement subtrees still count."""
+    members_on = members_on or (lambda day: members_as_of(people, day))
     ids = list(people["id"])
     child = {i: {} for i in ids}
     for i, p, s in zip(ids, people["placement_id"], people["side"]):
@@ -61,7 +65,7 @@ def brute_binary(people: pd.DataFrame, orders: pd.DataFrame, bounds: list, activ
     carry = {i: [0.0, 0.0] for i in ids}
     rows = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
-        members = members_as_of(people, hi - pd.Timedelta(days=1))
+        members = members_on(hi - pd.Timedelta(days=1))
         pv = dict.fromkeys(ids, 0.0)
         inside = orders[(orders["ordered_on"] >= lo) & (orders["ordered_on"] < hi)]
         for pid, v in zip(inside["participant_id"], inside["pv"]):
@@ -121,6 +125,47 @@ def test_random_placements_equal_the_brute_force(shape, flush, cap):
         alone = plan.evaluate(net, orders, start=bounds[k], end=bounds[k + 1], carry=of_period(bounds[k - 1]))
         pd.testing.assert_frame_equal(alone.participants, of_period(bounds[k]).drop(columns="title"),
                                       check_index_type=False)
+
+
+@pytest.mark.parametrize("flush", [False, True])
+def test_a_binary_run_with_events_keeps_the_placement_tree(flush):
+    # transfers and terminations edit the sponsor tree only: a terminated participant's
+    # position stays in the placement tree, without volume or bonus, the volume placed
+    # below it still counting above it
+    rng = np.random.default_rng(31 + flush)
+    people, orders = random_company(120, "random", rng)
+    people = with_placement(people, "random", rng)
+    events = random_events(people, rng, 60)
+    orders = until_terminated(orders, events)
+    orders = orders.assign(pv=orders["pv"] * rng.choice([1.0, 1.0, 1.0, -3.0], len(orders)))
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on", placement="placement_id", side="side",
+                                events=events)
+    plan = dl.CompensationPlan({"active_pv": 40, "unilevel": {"rates": [0.1]},
+                                "binary": {"rate": 0.1, "cap": 30.0, "flush_inactive": flush}})
+    bounds = months(5, sorted(events["effective_on"])[10].to_period("M").start_time)
+    ids = list(people["id"])
+
+    def members_on(day):
+        kept = by_hand(people, events, day)
+        return {i: i in kept for i in ids}
+
+    run = plan.run(net, orders, start=bounds[0], end=bounds[-1])
+    want = brute_binary(people, orders, bounds, 40, 0.1, 30.0, flush, members_on)
+    got = run.participants[list(want.columns)]
+    got.index = got.index.set_names(["period", "id"])
+    pd.testing.assert_frame_equal(got.sort_index(), want.sort_index(), check_exact=False, rtol=1e-9, atol=1e-6)
+    gone = set(events.loc[events["terminated"].astype(bool), "participant_id"])
+    assert gone & set(run.participants.index.get_level_values("id")) and want["binary"].sum() > 0
+    assert (events["effective_on"].between(bounds[0], bounds[-1])).sum() >= 5  # events inside the run
+    # the sponsor tree's bonuses as on the network as it stood; each month alone from the
+    # month before's carries (those of the participants terminated since ignored)
+    for k in range(len(bounds) - 1):
+        month = run.participants.xs(bounds[k], level="period")
+        pd.testing.assert_series_equal(month["total"], month["unilevel"] + month["binary"], check_names=False)
+        if k:
+            before = run.participants.xs(bounds[k - 1], level="period")
+            alone = plan.evaluate(net, orders, start=bounds[k], end=bounds[k + 1], carry=before)
+            pd.testing.assert_frame_equal(alone.participants, month.drop(columns="title"), check_index_type=False)
 
 
 def test_the_binary_bonus_counts_under_the_payout_cap():
