@@ -18,7 +18,7 @@ from ._messages import (SHOWN, at_rows, is_default_index, label as _label, relab
                         space_hint as _space_hint, text_only)
 from .errors import DroppedRowsWarning, InputError, UnknownIdError
 from .ids import id_array, owned, refuse_bools, scalar_key
-from .orders import _Columns
+from .orders import _Columns, money_column
 
 __all__ = ["Network", "Activity"]
 
@@ -879,6 +879,28 @@ class Network:
                 ended.setflags(write=False)
                 self._ended = ended
         return self._ended
+
+    def _terminated_upto(self, day: int, last: np.ndarray, orders: Any, participant: str, date: str,
+                         amount: Optional[str]) -> np.ndarray:
+        """The rows of the participants terminated on or before `day` by the events (empty
+        without), after checking `last` (each row's last activity day up to `day`, any
+        number below the enrolment where none): an activity after its participant's
+        termination is an error naming the rows of `orders` (activity: amount > 0 where
+        the orders have the money column `amount`, else every row)."""
+        from .events import terminations
+
+        if self._events is None:
+            return np.empty(0, dtype=np.int64)
+        rows, until = terminations(self._events, self._events.upto(day))
+        if (last[rows] > until).any():
+            if not isinstance(orders, pd.DataFrame):  # an Activity: checked when it was mapped
+                raise InputError("the orders hold activity dated after a participant's termination",
+                                 kind="after_termination")
+            ticks, per_day = date_ticks(column(orders, date), date)
+            money = money_column(orders, amount)
+            counted = None if money is None else column(orders, money).to_numpy(dtype=np.float64, na_value=np.nan) > 0
+            raise self._after_termination(column(orders, participant), np.floor_divide(ticks, per_day), counted, date)
+        return rows
 
     def _after_termination(self, pid_col: pd.Series, day: np.ndarray, counted: Optional[np.ndarray],
                            date: str) -> InputError:

@@ -4,7 +4,7 @@ curves of leaders' organisations (``Network.retention``). Mirrors ``retention.hp
 
 from __future__ import annotations
 
-from typing import Any, Callable, Hashable, Optional, Sequence
+from typing import Any, Hashable, Optional, Sequence
 
 import numpy as np
 import pandas as pd
@@ -13,10 +13,9 @@ from . import _core
 from ._convert import check_days, column, date_ticks, dates_of_days, day_number, flag, whole_number
 from ._messages import show as _show
 from .errors import InputError
-from .events import terminations
 from .ids import id_index
 from .network import Network
-from .orders import Orders, money_column
+from .orders import Orders
 from .survival import KaplanMeier
 
 __all__ = ["churn"]
@@ -57,35 +56,12 @@ def _churn_arrays(participants: Any, orders: pd.DataFrame, as_of: Any, churn_aft
     res = o.checked(lambda: _core.churn_status(keys, o.ticks, o.per_day, o.amount, universe, enrol, as_of_day,
                                                int(churn_after)))
     churned, duration = res.churned.view(bool), res.duration
-    if isinstance(participants, Network) and participants._events is not None:
-        _terminated_churn(participants, as_of_day, res.last, enrol, churned, duration,
-                          lambda: _late_activity(participants, orders, participant, date, amount))
+    if isinstance(participants, Network):  # those terminated by as_of have churned, at their last activity
+        gone = participants._terminated_upto(as_of_day, res.last, orders, participant, date, amount)
+        churned[gone] = True
+        duration[gone] = res.last[gone] - enrol[gone]
     return {"ids": ids, "enrol": enrol, "last": res.last, "churned": churned, "duration": duration,
             "keep": enrol <= as_of_day}
-
-
-def _terminated_churn(network: Network, as_of_day: int, last: np.ndarray, enrol: np.ndarray, churned: np.ndarray,
-                      duration: np.ndarray, late: Callable[[], InputError]) -> None:
-    """The participants terminated by ``as_of_day`` (the network's events) have churned,
-    the event at their last activity, as any churn (in place; rows of the network). An
-    activity dated after the termination is an error: ``late()`` names it."""
-    rows, until = terminations(network._events, network._events.upto(as_of_day))
-    if (last[rows] > until).any():
-        raise late()
-    churned[rows] = True
-    duration[rows] = last[rows] - enrol[rows]
-
-
-def _late_activity(network: Network, orders: Any, participant: str, date: str, amount: Optional[str]) -> InputError:
-    """The error naming the orders (the activity: amount > 0 with a money column) dated
-    after their participant's termination."""
-    if not isinstance(orders, pd.DataFrame):  # an Activity: checked when it was mapped
-        return InputError("the orders hold activity dated after a participant's termination",
-                          kind="after_termination")
-    ticks, per_day = date_ticks(column(orders, date), date)
-    money = money_column(orders, amount)
-    counted = None if money is None else column(orders, money).to_numpy(dtype=np.float64, na_value=np.nan) > 0
-    return network._after_termination(column(orders, participant), np.floor_divide(ticks, per_day), counted, date)
 
 
 def churn(participants: Any, orders: pd.DataFrame, as_of: Any, churn_after: int = 90,

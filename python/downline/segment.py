@@ -7,6 +7,7 @@ per customer in day order) and builds its pandas result from those arrays.
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any, Optional, Sequence
 
 import numpy as np
@@ -31,7 +32,32 @@ MAX_SEGMENTS = 32_767
 #: The migration states of customers without a segment (names no segment label may take).
 NO_PURCHASE = "no purchase"
 NOT_ENROLLED = "not yet enrolled"
+#: The migration state of a network's participants terminated by the date (its events).
+TERMINATED = "terminated"
 
+
+
+def _terminated(participants: Any, s: Any, day: int, orders: Any, participant: str, date: str,
+                amount: Optional[str]) -> Optional[np.ndarray]:
+    """With ``participants`` a Network with events: which of its participants (the
+    customers of summary `s`, in its rows' order) were terminated on or before `day`, their
+    activity up to it checked (none after the termination); None otherwise."""
+    if not isinstance(participants, Network) or participants._events is None:
+        return None
+    last = np.where(s.days > 0, s.last, np.iinfo(np.int32).min)
+    gone = np.zeros(len(participants), dtype=bool)
+    gone[participants._terminated_upto(day, last, orders, participant, date, amount)] = True
+    return gone
+
+
+def _without(s: Any, ids: pd.Index, gone: Optional[np.ndarray]) -> tuple[Any, pd.Index]:
+    """Summary `s` and its customers `ids` without the customers `gone` (a mask; None or
+    none: both as they are)."""
+    if gone is None or not gone.any():
+        return s, ids
+    keep = ~gone
+    arrays = {f: getattr(s, f) for f in ("orders", "days", "first", "last", "amount", "first_day_amount")}
+    return SimpleNamespace(**{f: a[keep] if len(a) == len(ids) else a for f, a in arrays.items()}), ids[keep]
 
 
 def customers(participants: Any) -> Optional[pd.Index]:
@@ -244,8 +270,9 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     bound is None. Segment labels are "<frequency tier> <recency tier>".
 
     Customers: everyone in ``orders`` (sorted by id), or ``participants`` (a Network or a
-    sequence of ids) so that participants without orders are counted as "no purchase".
-    Rows whose ``amount`` is <= 0 (refunds) are not orders, when the orders have that
+    sequence of ids) so that participants without orders are counted as "no purchase";
+    a network's participants terminated by ``as_of`` (its events) are not customers then
+    (their activity after the termination is an error). Rows whose ``amount`` is <= 0 (refunds) are not orders, when the orders have that
     column (default ``"amount"``; ``amount=None``: every row counts; docs/concepts.md,
     "Refunds"). Missing participants or dates: see :func:`order_summary`.
     """
@@ -253,6 +280,7 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     as_of_day = day_number(as_of, "as_of")
     o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
     s = o.summary(as_of_day, positive_only=o.amount is not None, fields=("days", "last"))
+    s, ids = _without(s, o.customers(s), _terminated(participants, s, as_of_day, orders, participant, date, amount))
     c = _segment_codes(s, as_of_day, f_lo, r_hi)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
     segments = pd.DataFrame({
@@ -261,7 +289,7 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
         "frequency_tier": pd.Categorical.from_codes(c.frequency_tier, categories=f_names, ordered=True),
         "recency_tier": pd.Categorical.from_codes(c.recency_tier, categories=r_names, ordered=True),
         "segment": pd.Categorical.from_codes(c.segment, categories=labels, ordered=True),
-    }, index=o.customers(s), copy=False)  # copy=False: the new columns are not copied into 2-D blocks
+    }, index=ids, copy=False)  # copy=False: the new columns are not copied into 2-D blocks
     counts = c.counts.reshape(len(f_names), len(r_names))
     matrix = pd.DataFrame(counts, index=pd.Index(f_names, name="frequency_tier"),
                           columns=pd.Index(r_names, name="recency_tier"))
@@ -356,7 +384,9 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
       ``other``. The default is :data:`RFM_SEGMENTS`.
 
     Customers: those in ``orders`` (sorted by id) or ``participants`` (Network or ids);
-    customers without an order up to ``as_of`` get missing scores and segment.
+    customers without an order up to ``as_of`` get missing scores and segment. A
+    network's participants terminated by ``as_of`` (its events) are not customers then:
+    not scored, no row (their activity after the termination is an error).
     Returns a DataFrame indexed by customer id.
     """
     rules = _rules(segments)
@@ -372,6 +402,7 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
         column(orders, amount)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
     s = o.summary(as_of_day, positive_only=True, fields=("days", "last", "amount"))
+    s, ids = _without(s, o.customers(s), _terminated(participants, s, as_of_day, orders, participant, date, amount))
     cuts = [_cut_edges(bins[k], k) if k in bins else None for k in ("R", "F", "M")]
     # scores (the tie rule), score codes and the first matching rule: C++ (rfm_scores)
     ranges = [tuple(zip(*(rule.get(k, (1, 5)) for k in "RFM"))) for _, rule in rules]  # (lows, highs)
@@ -386,7 +417,7 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
         "M": pd.arrays.IntegerArray(r.M, absent),
         "score": pd.Categorical.from_codes(r.score, categories=_SCORE_STRINGS),
         "segment": pd.Categorical.from_codes(r.segment, categories=[n_ for n_, _ in rules] + [other]),
-    }, index=o.customers(s), copy=False)  # copy=False: the new columns are not copied into 2-D blocks
+    }, index=ids, copy=False)  # copy=False: the new columns are not copied into 2-D blocks
     return out
 
 
@@ -402,7 +433,8 @@ class Migration:
     ----------
     transitions : DataFrame
         Indexed by customer id: ``from`` and ``to`` (categoricals over the segment labels
-        plus "no purchase" and "not yet enrolled").
+        plus "no purchase", "not yet enrolled" and, for a network with events,
+        "terminated").
     matrix : DataFrame
         Counts: rows = state at t0, columns = state at t1, every state present.
     rates : DataFrame
@@ -432,7 +464,8 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
               amount: Optional[str] = "amount", missing: str = "raise", unknown: str = "raise") -> Migration:
     """The migration matrix: customers counted by (life-cycle segment at ``t0``, segment
     at ``t1``), with the states "no purchase" (enrolled, no order up to the date) and
-    "not yet enrolled".
+    "not yet enrolled", and for a network with events "terminated" (on or before the
+    date; activity after the termination is an error).
 
     Enrolment: with ``participants`` a Network built with ``enrolled_on``, a participant
     is not yet enrolled at t while their enrolment day is after t (orders dated before
@@ -448,7 +481,8 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
         raise InputError(f"t1 ({t1}) is before t0 ({t0})")
     o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
-    states = labels + [NO_PURCHASE, NOT_ENROLLED]
+    with_events = isinstance(participants, Network) and participants._events is not None
+    states = labels + [NO_PURCHASE, NOT_ENROLLED] + ([TERMINATED] if with_events else [])
     enrolled = None
     if isinstance(participants, Network):
         enrolled = participants._enrolment_days()
@@ -473,6 +507,9 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
         seg = _segment_codes(summaries[day], day, f_lo, r_hi).segment.astype(np.int64)
         code = np.where(seg >= 0, seg, len(labels))
         code[enrolled > day] = len(labels) + 1
+        gone = _terminated(participants, summaries[day], day, orders, participant, date, amount)
+        if gone is not None:
+            code[gone] = len(labels) + 2
         codes.append(code)
     kind = pd.CategoricalDtype(states, ordered=False)
     transitions = pd.DataFrame({"from": pd.Categorical.from_codes(codes[0], dtype=kind),

@@ -311,3 +311,50 @@ def test_churn_names_activity_after_a_termination():
     assert err.value.ids == [2] and err.value.kind == "after_termination"
     ch = dl.churn(net, orders.drop(index=12), "2021-03-01")
     assert ch.loc[2, "churned"] and ch.loc[2, "last_activity"] == pd.Timestamp("2021-01-10")
+
+
+@pytest.mark.parametrize("seed", [83, 84])
+def test_segmentation_of_the_network_leaves_the_terminated_out(seed):
+    # life-cycle and RFM of a network's participants as of a date: those of a list of the
+    # participants not terminated by then; migration: "terminated" set by hand from the
+    # events on the network built without them
+    people, orders, events, net = with_events(seed, count=40)
+    orders = orders.assign(amount=orders["pv"])
+    ended = events[events["terminated"].astype(bool)].set_index("participant_id")["effective_on"]
+    p, d = next(iter(ended.items()))  # a refund after a termination is not activity: accepted
+    orders = pd.concat([orders, pd.DataFrame({"participant_id": [p], "ordered_on": [d + pd.Timedelta(days=3)],
+                                              "pv": [-5.0], "amount": [-5.0]})], ignore_index=True)
+    ids = list(people["id"])
+    days = sorted(set(events["effective_on"]))
+    plain = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    checked = 0
+    for day in days[3::7]:
+        kept = [i for i in ids if not (i in ended and ended[i] <= day)]
+        mine = orders[orders["participant_id"].isin(kept)]
+        got, want = dl.lifecycle(orders, day, participants=net), dl.lifecycle(mine, day, participants=kept)
+        pd.testing.assert_frame_equal(got.segments, want.segments, check_names=False)
+        pd.testing.assert_frame_equal(got.matrix, want.matrix)
+        pd.testing.assert_frame_equal(dl.rfm(orders, day, participants=net), dl.rfm(mine, day, participants=kept),
+                                      check_names=False)
+        t0 = days[1]
+        moved = dl.migration(orders, t0, day, participants=net)
+        hand = dl.migration(orders, t0, day, participants=plain).transitions
+        states = [*hand["from"].cat.categories, "terminated"]
+        hand = hand.astype(pd.CategoricalDtype(states))
+        for col, at in (("from", t0), ("to", day)):
+            hand.loc[[i for i in ids if i in ended and ended[i] <= at], col] = "terminated"
+        pd.testing.assert_frame_equal(moved.transitions, hand)
+        counts = pd.crosstab(hand["from"], hand["to"], dropna=False).reindex(index=states, columns=states,
+                                                                              fill_value=0)
+        assert moved.matrix.to_numpy().tolist() == counts.to_numpy().tolist()
+        checked += len(ids) - len(kept)
+    assert checked > 0
+    # activity after a termination is named
+    late = pd.concat([orders, pd.DataFrame({"participant_id": [p], "ordered_on": [d + pd.Timedelta(days=2)],
+                                            "pv": [5.0], "amount": [5.0]})], ignore_index=True)
+    for call in (lambda: dl.lifecycle(late, days[-1], participants=net),
+                 lambda: dl.rfm(late, days[-1], participants=net),
+                 lambda: dl.migration(late, days[0], days[-1], participants=net)):
+        with pytest.raises(dl.InputError, match="1 order\\(s\\) dated after their participant's termination") as err:
+            call()
+        assert err.value.kind == "after_termination" and err.value.ids == [len(late) - 1]
