@@ -110,7 +110,8 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
     leader's organisation is the leader and the whole downline (``include_self=False``:
     the downline only), as of ``as_of`` (the network's events up to it applied,
     :meth:`Network.as_of`: participants terminated by then are in no organisation, though
-    :func:`churn` counts them as churned). In the network's preorder every organisation is
+    :func:`churn` counts them as churned; as in :meth:`Network.volumes`, a participant
+    below someone enrolled after ``as_of`` is in none either). In the network's preorder every organisation is
     one contiguous range, so each curve is computed from a slice of one array: the data
     are never copied per leader.
 
@@ -136,6 +137,7 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
     n = len(tree)
     keep = np.zeros(n, dtype=bool)
     keep[pos] = c["keep"]
+    keep &= core.members_as_of(day_number(as_of, "as_of")).view(bool)  # no one below a later enrolment
     # kept participants in preorder; prefix counts map preorder ranges onto them
     before = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(keep, out=before[1:])
@@ -168,7 +170,8 @@ def organisation_retention(self: Network, orders: pd.DataFrame, as_of: Any, lead
         late = ~keep[p]
         if late.any():
             bad = index[late].tolist()
-            raise InputError(f"leaders enrolled after as_of: {_show(bad)}", ids=bad)
+            raise InputError(f"leaders not in the network as of as_of (enrolled later, or below someone who "
+                             f"was): {_show(bad)}", ids=bad)
         empty = sizes(p) == 0
         if empty.any():
             bad = index[empty].tolist()

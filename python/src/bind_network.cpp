@@ -155,7 +155,19 @@ void bind_network(py::module_& m) {
       .def("subtree_size", [](const Network& net, index_t row) {
         const index_t k = position_of(net, row);
         return net.end(k) - k;
-      });
+      })
+      .def(
+          "members_as_of",
+          [](const Network& net, day_t day) {
+            Array<std::uint8_t> in;
+            {
+              py::gil_scoped_release release;
+              in = net.members_as_of(day);
+            }
+            return to_numpy(std::move(in));
+          },
+          py::arg("day"),
+          "Who is in the network as of `day` (preorder, 1: in): enrolled by then, and so is every upline");
 
   py::class_<Activity, std::shared_ptr<Activity>>(m, "Activity", "Orders mapped onto a network")
       .def(py::init([](const Network& net, const py::object& participant,

@@ -484,6 +484,25 @@ def _organisation(people, leader, include_self):
     return out if include_self else out[1:]
 
 
+def test_network_retention_leaves_out_whoever_is_below_a_later_enrolment():
+    # 3 enrolled before their sponsor 2: as of 2021-01-01 neither is in the network (as in
+    # volumes), so 1's organisation is the one of the network without them
+    people = pd.DataFrame({"id": [1, 2, 3, 4, 5], "sponsor_id": pd.array([None, 1, 2, 1, 3], dtype="Int64"),
+                           "enrolled_on": pd.to_datetime(["2020-01-01", "2021-06-01", "2020-03-01", "2020-02-01",
+                                                          "2020-04-01"])})
+    orders = pd.DataFrame({"participant_id": [1, 3, 4, 5], "amount": [1.0, 1.0, 1.0, 1.0], "pv": [1.0] * 4,
+                           "ordered_on": pd.to_datetime(["2020-12-01", "2020-05-01", "2020-06-01", "2020-11-20"])})
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    kept = people[people["id"].isin([1, 4])]
+    hand = dl.Network.from_frame(kept, enrolled_on="enrolled_on")
+    got = net.retention(orders, "2021-01-01", leaders=[1])
+    want = hand.retention(orders[orders["participant_id"].isin([1, 4])], "2021-01-01", leaders=[1])
+    pd.testing.assert_frame_equal(got.event_table_, want.event_table_)
+    assert list(net.volumes(orders, as_of="2021-01-01").index) == [1, 4]  # the same participants
+    with pytest.raises(dl.InputError, match="below someone who was\\): 3"):
+        net.retention(orders, "2021-01-01", leaders=[3])
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_network_retention_equals_statsmodels_per_organisation(seed):
     rng = np.random.default_rng(seed)
@@ -529,7 +548,7 @@ def test_network_retention_errors():
     with pytest.raises(dl.UnknownIdError, match="12"):
         net.retention(orders, as_of, leaders=[12])
     late = int(people["id"].iloc[-1])  # the last one enrolled
-    with pytest.raises(dl.InputError, match="enrolled after as_of") as err:
+    with pytest.raises(dl.InputError, match="not in the network as of as_of \\(enrolled later") as err:
         net.retention(orders, "2021-01-01", leaders=[late])
     assert err.value.ids == [late]
     has_sponsor = set(people["sponsor_id"].dropna().astype(int))
