@@ -396,18 +396,23 @@ def _naming_lines(args: argparse.Namespace, people: pd.DataFrame, orders: pd.Dat
         raise
 
 
-def _report(args: argparse.Namespace) -> int:
+def _read_events(args: argparse.Namespace, people: pd.DataFrame, progress: _Progress) -> Optional[pd.DataFrame]:
+    """The events file of ``--events`` (None without it), ids typed as the participants'."""
     from .readers import read_events
 
+    if not args.events:
+        return None
+    if not Path(args.events).exists():
+        raise InputError(f"events file {args.events} does not exist")
+    return progress.step(f"reading {args.events}", lambda: read_events(
+        args.events, integer_ids=people[args.id].dtype == np.int64))
+
+
+def _report(args: argparse.Namespace) -> int:
     as_of = pd.Timestamp(args.as_of)
     with _Progress(args.quiet, total=13 + 2 * bool(args.events)) as progress:
         people, orders = read_company(args, progress)
-        events = None
-        if args.events:
-            if not Path(args.events).exists():
-                raise InputError(f"events file {args.events} does not exist")
-            events = progress.step(f"reading {args.events}", lambda: read_events(
-                args.events, integer_ids=people[args.id].dtype == np.int64))
+        events = _read_events(args, people, progress)
         _naming_lines(args, people, orders, lambda: build_report(people, orders, as_of, Path(args.out), args,
                                                                  args.top, progress, args.month, events))
     print(f"report written to {Path(args.out) / 'index.html'}")
@@ -443,9 +448,11 @@ def closest_to_next_rank(participants: pd.DataFrame, top: int) -> pd.DataFrame:
 
 
 def build_commissions(plan: Any, people: pd.DataFrame, orders: pd.DataFrame, months: tuple, out: Path,
-                      cols: argparse.Namespace, top: int, progress: _Progress, other: Any = None) -> dict:
+                      cols: argparse.Namespace, top: int, progress: _Progress, other: Any = None,
+                      events: Optional[pd.DataFrame] = None) -> dict:
     """Evaluates the plan for one month (or runs it over months), writes the CSVs, the PNGs
-    and index.html into ``out``; returns the tables."""
+    and index.html into ``out``; returns the tables. With ``events`` (transfers and
+    terminations) each month is evaluated on the network as it stood on its last day."""
     import downline as dl
 
     out.mkdir(parents=True, exist_ok=True)
@@ -463,7 +470,7 @@ def build_commissions(plan: Any, people: pd.DataFrame, orders: pd.DataFrame, mon
     binary = any(p is not None and p.has_binary for p in (plan, other))
     placed = dict(placement=cols.placement, side=cols.side) if binary else {}
     net = progress.step(f"building the network of {len(people):,} participants", lambda: dl.Network.from_frame(
-        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=enrolled, **placed))
+        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=enrolled, events=events, **placed))
     args = dict(participant=cols.participant, date=cols.date, pv=cols.pv,
                 amount=cols.amount if cols.amount in orders.columns else None)
     tables: dict = {}
@@ -529,14 +536,15 @@ def _commissions(args: argparse.Namespace) -> int:
     months = args.month if args.month else args.months
     if args.compare and months[0] != months[1]:
         raise InputError("--compare compares one month: give --month, not --months")
-    with _Progress(args.quiet, total=7 + bool(args.compare) * 2) as progress:
+    with _Progress(args.quiet, total=7 + bool(args.compare) * 2 + bool(args.events)) as progress:
         plan = progress.step(f"reading the plan {args.plan}", lambda: _load_plan(args.plan))
         other = progress.step(f"reading the plan {args.compare}", lambda: _load_plan(args.compare)) \
             if args.compare else None
         binary = any(p is not None and p.has_binary for p in (plan, other))
         people, orders = read_company(args, progress, need_enrolment=False, placement=binary)
+        events = _read_events(args, people, progress)
         _naming_lines(args, people, orders, lambda: build_commissions(plan, people, orders, months, Path(args.out),
-                                                                      args, args.top, progress, other))
+                                                                      args, args.top, progress, other, events))
     print(f"commissions written to {Path(args.out) / 'index.html'}")
     return 0
 
@@ -673,6 +681,9 @@ def parser() -> argparse.ArgumentParser:
     com.add_argument("--compare", metavar="JSON", help="a second plan to compare with (one month)")
     com.add_argument("--out", required=True, type=_out_dir, metavar="DIR", help="output directory (created if missing)")
     com.add_argument("--top", type=_whole_number(1), default=20, help="participants listed per table (default 20)")
+    com.add_argument("--events", metavar="CSV",
+                     help="dated transfers and terminations (participant_id, effective_on, new_sponsor_id, "
+                          "terminated): each month on the network as it stood on its last day")
     _column_names(com)
     com.add_argument("--quiet", action="store_true", help="no progress on stderr")
     com.set_defaults(run=_commissions, kind="")  # plans use no kinds: the participants file needs none

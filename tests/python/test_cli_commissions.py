@@ -185,3 +185,43 @@ def test_a_binary_plan_over_months_reads_the_placement_tree(company, tmp_path):
     assert main(["commissions", "--plan", str(tmp_path / "binary.json"), "--participants",
                  str(tmp_path / "unplaced.csv"), "--orders", str(d / "orders.csv"), "--month", "2023-04",
                  "--out", str(tmp_path / "x"), "--quiet"]) == 2
+
+
+def test_a_binary_run_with_events_is_the_api_run_on_the_network_with_them(tmp_path):
+    from test_events import until_terminated
+
+    people, orders = dl.sample(1500, seed=5, placement=True)
+    early = people[people["enrolled_on"] < "2023-01-01"]
+    sponsors = set(people["sponsor_id"].dropna())
+    boss = int(early["id"][early["id"].isin(sponsors)].iloc[3])  # terminated with recruits: they roll up
+    leaf = int(early["id"][~early["id"].isin(sponsors)].iloc[0])
+    root = int(people.loc[people["sponsor_id"].isna(), "id"].iloc[0])
+    events = pd.DataFrame({"participant_id": [boss, leaf], "effective_on": pd.to_datetime(["2023-04-15", "2023-05-10"]),
+                           "new_sponsor_id": pd.array([None, root], dtype="Int64"), "terminated": [True, False]})
+    orders = until_terminated(orders, events)
+    people.assign(enrolled_on=people["enrolled_on"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "people.csv",
+                                                                                   index=False)
+    orders.assign(ordered_on=orders["ordered_on"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "orders.csv",
+                                                                                 index=False)
+    events.assign(effective_on=events["effective_on"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "events.csv",
+                                                                                     index=False)
+    plan = dict(dl.CompensationPlan.example().to_dict(), binary={"rate": 0.1, "cap": 500.0})
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    out = tmp_path / "run"
+    assert main(["commissions", "--plan", str(tmp_path / "plan.json"), "--participants", str(tmp_path / "people.csv"),
+                 "--orders", str(tmp_path / "orders.csv"), "--events", str(tmp_path / "events.csv"),
+                 "--months", "2023-04..2023-06", "--out", str(out), "--quiet"]) == 0
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on", placement="placement_id", side="side",
+                                events=events)
+    run = dl.CompensationPlan(plan).run(net, orders, start="2023-04-01", end="2023-07-01")
+    totals = pd.read_csv(out / "totals.csv", index_col=0)
+    for col in ("binary", "unilevel", "paid"):
+        np.testing.assert_allclose(totals[col].to_numpy(), run.totals[col].to_numpy(), rtol=1e-9)
+    assert run.totals["binary"].sum() > 0
+    got = pd.read_csv(out / "participants.csv")
+    assert len(got) == len(run.participants) and boss not in set(got["id"])
+    # without the events file, the terminated participant is still there
+    assert main(["commissions", "--plan", str(tmp_path / "plan.json"), "--participants", str(tmp_path / "people.csv"),
+                 "--orders", str(tmp_path / "orders.csv"), "--months", "2023-04..2023-06",
+                 "--out", str(tmp_path / "plain"), "--quiet"]) == 0
+    assert boss in set(pd.read_csv(tmp_path / "plain" / "participants.csv")["id"])
