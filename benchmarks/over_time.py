@@ -51,8 +51,10 @@ times are the minimum of the rounds [median], ratios from the minimums.
   (``downline.events.applied``), the members, the build's arrays and the C++ build
   (``_core.Network``); the pieces' members are checked equal to ``net.as_of``'s. The
   floor of any as_of that returns a network of its own: the arrays a network holds copied
-  once (nothing computed, no id index). Target: as_of on K dates at least 10x faster than
-  K rebuilds.
+  once (nothing computed, no id index). Then as_of on P dates that share their events with
+  the date before (the days after the last event, the first two left out: they build; and
+  the days before the first event): cuts of the network with those events applied, each
+  checked as above. Target: as_of on K dates at least 10x faster than K rebuilds.
 
 PASS/FAIL lines do not change the exit code (0); a failed check stops with exit code 1.
 """
@@ -519,7 +521,17 @@ def bench_as_of(people: Any, events: Any, lo: Any, hi: Any, args: argparse.Names
         if not check_ids.equals(net.as_of(d).ids):
             raise CheckFailed(f"as_of({d.date()}) in pieces differs from net.as_of")
     del check_ids
+    # dates that share their events with the date before (after the last event, and
+    # before the first): cut from the network with those events applied, not built
+    cuts: dict[str, list[float]] = {}
+    for name, first in (("after the same events", hi + pd.Timedelta(days=1)),
+                        ("before the first event", lo - pd.Timedelta(days=P + 1))):
+        days = [first + pd.Timedelta(days=k) for k in range(P)]
+        times = [one(d, True) for d in days]
+        cuts[name] = times[2:] if name.startswith("after") else times  # the first two build (see as_of)
+        say(f"  as_of on {len(cuts[name])} dates {name} (cut): mean {fmt_t(float(np.mean(cuts[name])))}")
     out = {"times": {**clock.stats(), "core build": core, "copy floor": floor}, "events": len(events),
+           "cuts": {k: float(np.mean(v)) for k, v in cuts.items()},
            "transfers": int((~term).sum()),
            "terminations": int(term.sum()), "dates": K, "probe_dates": P, "probe_times": probe_times,
            "probe_mean": per_date, "full_seconds": full, "per_date": per_date_all,
@@ -661,6 +673,9 @@ def size_section(r: dict) -> list[str]:
         if a["full_seconds"] is not None:
             lines.append(f"| `net.as_of(date)` on {K:,} dates (1 pass) | {fmt_t(a['full_seconds'])} "
                          f"({fmt_t(a['per_date'])} a date) | {a['per_date'] / rebuild:.2f}x a date |")
+        for name, v in a.get("cuts", {}).items():
+            lines.append(f"| `net.as_of(date)` on dates {name} (a cut, no build), mean | {fmt_t(v)} | "
+                         f"{v / rebuild:.2f}x |")
         lines.append(f"| {K:,} rebuilds ({K:,} x the minimum) | {fmt_t(K * rebuild)} | - |")
         if a["extrapolated"]:
             lines.append(f"| `net.as_of(date)` on {K:,} dates, **extrapolated** from the {a['probe_dates']} dates | "

@@ -210,6 +210,10 @@ class Network:
         # position's termination day among the events
         self._parents: Optional[np.ndarray] = None
         self._ended: Optional[np.ndarray] = None
+        # as_of: the network with the first events applied (their count, the network) and
+        # the last date asked that was built (its count of events, its day; see _applied)
+        self._applied_net: Optional[tuple[int, "Network"]] = None
+        self._last_asked: Optional[tuple[int, int]] = None
 
     # ---------------------------------------------------------------- construction
     @classmethod
@@ -319,18 +323,69 @@ class Network:
         with their whole downline; a terminated participant leaves the network and their
         recruits move up to the terminated participant's sponsor (the roll-up), or become
         roots. Participants whose sponsor had not enrolled yet are left out with their
-        downline, as in :meth:`volumes`. Rebuilt from the edited sponsor links: the cost of
-        one build, and of the events up to the date (docs/concepts.md). The result has the
-        ids, enrolment dates and kinds of its participants; no placement tree and no events."""
-        from .events import applied
+        downline, as in :meth:`volumes`. The result has the ids, enrolment dates and kinds
+        of its participants; no placement tree and no events.
 
+        Cost (docs/concepts.md): dates before the first event, and dates after the same
+        events as the date asked before, cut the network with those events applied (a
+        pass over its arrays and an index of the ids kept, no rebuild); a date after other
+        events is one build from the edited sponsor links."""
         day = day_number(date, "date")
         if self._kept is not None and day in self._kept:
             return self._kept[day]
+        count = self._events.upto(day) if self._events is not None else 0
+        applied = self._applied(count, day)
+        if applied is not None:
+            net = applied._members_as_of(day)
+            if applied is not self:  # rows of this network
+                net._base_rows = applied._base_rows[net._base_rows]
+        else:
+            net = self._built_as_of(day, count)
+        if self._kept is not None:
+            self._kept[day] = net
+        return net
+
+    def _applied(self, count: int, day: int) -> Optional["Network"]:
+        """The network with its first `count` events applied and every other participant
+        in it (enrolled later too), for cutting at dates (see :meth:`as_of`): this network
+        for none; made when the date asked before (another day) had the same events (one
+        date alone costs a build either way), then kept until other events are asked;
+        None otherwise."""
+        if self._keys not in ("int", "str"):  # row-number ids: always built (see _built_as_of)
+            return None
+        if count == 0:
+            return self
+        if self._applied_net is not None and self._applied_net[0] == count:
+            return self._applied_net[1]
+        before, self._last_asked = self._last_asked, (count, day)
+        if before is None or before[0] != count or before[1] == day:
+            return None
+        from .events import applied
+
+        parents, terminated = applied(self._events, self._parent_rows(), count)
+        self._applied_net = (count, self._edited(np.flatnonzero(~terminated), parents, self._enrolment_days()))
+        return self._applied_net[1]
+
+    def _members_as_of(self, day: int) -> "Network":
+        """This network cut to its members as of `day` (enrolled by then, with every
+        upline; everyone without enrolment dates): its ``_base_rows`` are this network's
+        rows of them."""
+        cut, rows = self._core.restricted(self._core.members_as_of(day))
+        net = type(self)(cut, self._ids.take(rows), keys=self._keys, has_enrolment=self._has_enrolment)
+        net._base_rows = rows
+        if self.kinds is not None:
+            net._kinds = self.kinds.take(rows)
+        return net
+
+    def _built_as_of(self, day: int, count: int) -> "Network":
+        """:meth:`as_of` by a build: the first `count` events applied, the members as of
+        `day` kept."""
+        from .events import applied
+
         parents = self._parent_rows()
         terminated = np.zeros(len(self), dtype=bool)
-        if self._events is not None:
-            parents, terminated = applied(self._events, parents, self._events.upto(day))
+        if count:
+            parents, terminated = applied(self._events, parents, count)
         keep = ~terminated
         enrolled = self._enrolment_days()
         if enrolled is not None:
@@ -340,7 +395,13 @@ class Network:
             if not orphan.any():
                 break
             keep &= ~orphan
-        rows = np.flatnonzero(keep)
+        return self._edited(np.flatnonzero(keep), parents, enrolled)
+
+    def _edited(self, rows: np.ndarray, parents: np.ndarray, enrolled: Optional[np.ndarray]) -> "Network":
+        """The network of this network's `rows` (in row order) under the sponsor links
+        `parents` (this network's rows, -1 for a root; each kept row's sponsor kept), with
+        their ids, enrolment days (`enrolled`, by row; None: none) and kinds; its
+        ``_base_rows`` are `rows`."""
         ids = self._ids.take(rows)
         if self._keys == "int":  # checked ids: straight to the core
             values = ids.to_numpy()
@@ -361,8 +422,6 @@ class Network:
         net._base_rows = rows
         if self.kinds is not None:
             net._kinds = self.kinds.take(rows)
-        if self._kept is not None:
-            self._kept[day] = net
         return net
 
     @contextlib.contextmanager

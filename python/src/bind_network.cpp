@@ -167,7 +167,22 @@ void bind_network(py::module_& m) {
             return to_numpy(std::move(in));
           },
           py::arg("day"),
-          "Who is in the network as of `day` (preorder, 1: in): enrolled by then, and so is every upline");
+          "Who is in the network as of `day` (preorder, 1: in): enrolled by then, and so is every upline")
+      .def(
+          "restricted",
+          [](const Network& net, const carray<std::uint8_t>& keep) {
+            const std::uint8_t* k = checked(keep, static_cast<std::size_t>(net.size()), "keep");
+            Array<index_t> rows;
+            Network out;
+            {
+              py::gil_scoped_release release;
+              out = net.restricted(k, &rows);
+            }
+            return py::make_tuple(std::move(out), to_numpy(std::move(rows)));
+          },
+          py::arg("keep"),
+          "The network of the participants `keep` marks (preorder, 1: kept; every sponsor of one kept) and "
+          "the rows here of its rows (theirs, in row order)");
 
   py::class_<Activity, std::shared_ptr<Activity>>(m, "Activity", "Orders mapped onto a network")
       .def(py::init([](const Network& net, const py::object& participant,

@@ -10,6 +10,7 @@
 #include "downline/graph.hpp"
 #include "downline/network.hpp"
 #include "expect.hpp"
+#include "forest.hpp"
 
 using namespace downline;
 using downline::testing::expect_error;
@@ -296,4 +297,56 @@ TEST_CASE("huge_alloc: blocks of every size are aligned, wholly writable and rel
   CHECK((x + huge <= y || y + huge <= x));
   detail::huge_free(x);
   detail::huge_free(y);
+}
+
+TEST_CASE("restricted to the members as of a date: the network built from their rows alone") {
+  std::mt19937_64 rng(23);
+  for (int shape = 0; shape < 5; ++shape) {
+    const testing::Forest f = testing::make_forest(300, shape, rng);
+    const Network net(f.ids, f.sponsors, f.enrolled);
+    for (const day_t day : {day_t{99}, day_t{150}, day_t{220}, day_t{400}}) {
+      const Array<std::uint8_t> in = net.members_as_of(day);
+      Array<index_t> base;
+      const Network got = net.restricted(in.data(), &base);
+      // the reference: a build from the member rows (in row order) with their sponsors
+      std::vector<id_type> ids, sponsors;
+      std::vector<day_t> enrolled;
+      for (std::size_t r = 0; r < f.ids.size(); ++r)
+        if (in[static_cast<std::size_t>(net.position_of_row()[r])]) {
+          ids.push_back(f.ids[r]);
+          sponsors.push_back(f.sponsors[r]);
+          enrolled.push_back(f.enrolled[r]);
+        }
+      const Network want(ids, sponsors, enrolled);
+      REQUIRE(got.size() == want.size());
+      REQUIRE(base.size() == ids.size());
+      for (std::size_t r = 0; r < ids.size(); ++r) CHECK(f.ids[static_cast<std::size_t>(base[r])] == ids[r]);
+      CHECK(got.max_depth() == want.max_depth());
+      for (std::size_t r = 0; r < ids.size(); ++r) {
+        const index_t g = got.position_of_row()[r], w = want.position_of_row()[r];
+        CHECK(got.row_of_position()[static_cast<std::size_t>(g)] == static_cast<index_t>(r));
+        CHECK(got.id(g) == ids[r]);
+        CHECK(got.at(ids[r]) == g);
+        CHECK(got.downline_size(g) == want.downline_size(w));
+        CHECK(got.depth(g) == want.depth(w));
+        CHECK(got.enrolled_on(g) == enrolled[r]);
+        CHECK((got.parent(g) == npos ? no_sponsor : got.id(got.parent(g))) == sponsors[r]);
+      }
+      CHECK(got.find(id_type{12345}) == npos);
+    }
+  }
+  // a participant kept without their sponsor: named
+  const Network net({1, 2, 3}, {no_sponsor, 1, 2});
+  const std::vector<std::uint8_t> keep{1, 0, 1};  // preorder: 1, 2, 3
+  expect_error([&] { (void)net.restricted(keep.data()); }, ErrorKind::bad_value,
+               {"participant 3 is kept without their sponsor 2"});
+  // string ids
+  const Network words = Network::from_strings({"a", "b", "c"}, {"", "a", "a"});
+  std::vector<std::uint8_t> two(3, 1);
+  two[static_cast<std::size_t>(words.at(std::string_view("b")))] = 0;
+  const Network cut = words.restricted(two.data());
+  REQUIRE(cut.size() == 2);
+  CHECK(cut.id_string(cut.at(std::string_view("c"))) == "c");
+  CHECK(cut.find(std::string_view("b")) == npos);
+  CHECK(cut.downline_size(cut.at(std::string_view("a"))) == 1);
 }
