@@ -241,7 +241,7 @@ class CompensationPlan:
 
         A binary bonus (see :meth:`evaluate`) carries both sides from each period to the
         next, the first starting from ``carry``. On a network with events each period is
-        evaluated on the network as it stood on its last day (:meth:`Network.as_of`, one
+        evaluated on the network as it stood on its last day (:meth:`Network.as_of`: a cut or a
         build a period), titles and binary carries carried by participant."""
         lo, hi = _period(start, end, required_end=True)
         bounds = period_bounds(lo, hi, freq)
