@@ -473,10 +473,10 @@ inline nlohmann::json Plan::to_json() const {
 
 // ------------------------------------------------------------------------- evaluation
 
-/// The placement tree a binary bonus pays on: a tree over the same participants as the
-/// plan's network, built from the same input rows (Placement::tree() and sides()), and
-/// the carries the (first) period starts from, per participant in the plan's network's
-/// preorder (null: 0).
+/// The placement tree a binary bonus pays on (Placement::tree() and sides()): built from
+/// the plan's network's input rows, or with `tree_rows` from rows of which the network
+/// holds some; and the carries the (first) period starts from, per participant in the
+/// plan's network's preorder (null: 0).
 struct BinaryPlacement {
   const Network* tree = nullptr;
   const Sides* sides = nullptr;

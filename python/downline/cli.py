@@ -156,9 +156,10 @@ def build_report(people: pd.DataFrame, orders: pd.DataFrame, as_of: pd.Timestamp
     out.mkdir(parents=True, exist_ok=True)
     start, end = _volume_month(as_of, month)
     vol_as_of = min(as_of, end - pd.Timedelta(days=1))
-    net = progress.step(f"building the network of {len(people):,} participants", lambda: dl.Network.from_frame(
-        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=cols.enrolled_on or "enrolled_on", kind=cols.kind,
-        events=events))
+    net = progress.step(f"building the network of {len(people):,} participants", lambda: _naming_events(
+        cols, lambda: dl.Network.from_frame(people, id=cols.id, sponsor=cols.sponsor,
+                                            enrolled_on=cols.enrolled_on or "enrolled_on", kind=cols.kind,
+                                            events=events)))
     vol_args = dict(participant=cols.participant, date=cols.date, pv=cols.pv)
     vol = progress.step(f"volumes of {start:%Y-%m} as of {vol_as_of.date()}",
                         lambda: net.volumes(orders, start=start, end=end, as_of=vol_as_of, **vol_args))
@@ -408,6 +409,17 @@ def _read_events(args: argparse.Namespace, people: pd.DataFrame, progress: _Prog
         args.events, integer_ids=people[args.id].dtype == np.int64))
 
 
+def _naming_events(args: argparse.Namespace, build: Callable[[], Any]) -> Any:
+    """build(), an error in the events (kind ``bad_event``) prefixed with the events file
+    (the events frame's row labels are its lines)."""
+    try:
+        return build()
+    except InputError as exc:
+        if exc.kind != "bad_event":
+            raise
+        raise type(exc)(f"{args.events}: {exc}", kind=exc.kind, ids=exc.ids) from None
+
+
 def _report(args: argparse.Namespace) -> int:
     as_of = pd.Timestamp(args.as_of)
     with _Progress(args.quiet, total=13 + 2 * bool(args.events)) as progress:
@@ -469,8 +481,9 @@ def build_commissions(plan: Any, people: pd.DataFrame, orders: pd.DataFrame, mon
                              f"(name another with --enrolled-column)")
     binary = any(p is not None and p.has_binary for p in (plan, other))
     placed = dict(placement=cols.placement, side=cols.side) if binary else {}
-    net = progress.step(f"building the network of {len(people):,} participants", lambda: dl.Network.from_frame(
-        people, id=cols.id, sponsor=cols.sponsor, enrolled_on=enrolled, events=events, **placed))
+    net = progress.step(f"building the network of {len(people):,} participants", lambda: _naming_events(
+        cols, lambda: dl.Network.from_frame(people, id=cols.id, sponsor=cols.sponsor, enrolled_on=enrolled,
+                                            events=events, **placed)))
     args = dict(participant=cols.participant, date=cols.date, pv=cols.pv,
                 amount=cols.amount if cols.amount in orders.columns else None)
     tables: dict = {}

@@ -73,7 +73,7 @@ def check(events: Events, parents: np.ndarray, enrolled: Optional[np.ndarray], s
     def fail(k: int, p: int, s: int, day: int, problem: str) -> InputError:  # written for a failing event only
         kind = "transfer of" if s >= 0 else "termination of"
         return InputError(f"event {events.label[k]!r} ({kind} {show(p)} on {show_day(day)}): {problem}",
-                          ids=[events.label[k]])
+                          kind="bad_event", ids=[events.label[k]])
 
     for k, p, s, day, parent, terminated in _replay(events, parents, len(events)):
         if terminated[p]:

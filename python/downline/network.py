@@ -284,19 +284,39 @@ class Network:
         return net
 
     def _set_events(self, frame: pd.DataFrame) -> None:
-        """Reads and checks the events of ``frame`` (see :meth:`from_frame`)."""
+        """Reads and checks the events of ``frame`` (see :meth:`from_frame`); every error
+        is of kind ``bad_event`` (the command line names the events file with it)."""
+        try:
+            self._events = self._checked_events(frame)
+        except InputError as exc:
+            if exc.kind == "bad_event":
+                raise
+            raise type(exc)(f"events: {exc}", kind="bad_event", ids=exc.ids) from None
+
+    def _checked_events(self, frame: pd.DataFrame) -> Any:
+        """The events of ``frame`` in the order they apply, checked (InputError naming the
+        first contradiction)."""
         from .events import check, ordered
 
         if not isinstance(frame, pd.DataFrame):
-            raise InputError(f"events: expected a DataFrame, not {type(frame).__name__}")
-        row = self._rows_of(column(frame, "participant_id"), "event(s)")
+            raise InputError(f"expected a DataFrame, not {type(frame).__name__}")
+
+        def rows_of(values: pd.Series, full: pd.Series, what: str) -> np.ndarray:  # unknown ids: their rows named
+            try:
+                return self._rows_of(values, what)
+            except UnknownIdError as exc:
+                where, _ = at_rows(np.flatnonzero(full.isin(exc.ids).to_numpy()), frame.index)
+                raise UnknownIdError(f"{exc} ({where})", ids=exc.ids) from None
+
+        ids = column(frame, "participant_id")
+        row = rows_of(ids, ids, "event(s)")
         day = _days(frame, "effective_on")
         transfer = (frame["new_sponsor_id"].notna().to_numpy() if "new_sponsor_id" in frame.columns
                     else np.zeros(len(frame), dtype=bool))
         if "terminated" in frame.columns:
             ended = frame["terminated"]
             if not (pd.api.types.is_bool_dtype(ended.dtype) or ended.isin([True, False, 1, 0]).all()):
-                raise InputError("events: column 'terminated' must hold true or false")
+                raise InputError("column 'terminated' must hold true or false")
             ended = ended.fillna(False).astype(bool).to_numpy()
         else:
             ended = np.zeros(len(frame), dtype=bool)
@@ -305,16 +325,17 @@ class Network:
                                                                             "termination")):
             if bad.any():
                 where, labels = at_rows(_rows(bad), frame.index)
-                raise InputError(f"events: {what} at {where} (each event is a transfer, new_sponsor_id, or a "
+                raise InputError(f"{what} at {where} (each event is a transfer, new_sponsor_id, or a "
                                  "termination, terminated true)", ids=labels)
         new_parent = np.full(len(frame), -1, dtype=np.int64)
         if transfer.any():
-            new_parent[transfer] = self._rows_of(frame["new_sponsor_id"][transfer], "event(s)' new sponsor(s)")
+            sponsors = frame["new_sponsor_id"]
+            new_parent[transfer] = rows_of(sponsors[transfer], sponsors, "event(s)' new sponsor(s)")
         events = ordered(day.astype(np.int64), row.astype(np.int64), new_parent, frame.index.to_numpy())
         plain = text_only(self._ids)
         check(events, self._parent_rows(), self._enrolment_days(), lambda r: _label(self._ids[r], plain),
               lambda d: str(timestamp(d).date()))
-        self._events = events
+        return events
 
     def as_of(self, date: Any) -> "Network":
         """The network as it stood on ``date``: the participants enrolled by then (with
@@ -327,9 +348,12 @@ class Network:
         of its participants; no placement tree and no events.
 
         Cost (docs/concepts.md): dates before the first event, and dates after the same
-        events as the date asked before, cut the network with those events applied (a
-        pass over its arrays and an index of the ids kept, no rebuild); a date after other
-        events is one build from the edited sponsor links."""
+        events as the date asked just before (another day), cut the network with those
+        events applied (a pass over its arrays and an index of the ids kept, no rebuild);
+        any other date is one build from the edited sponsor links (as is every date of a
+        network whose ids are neither integers nor strings). The network with the events
+        applied is kept once made, until dates after other events replace it: it counts
+        in :attr:`memory_bytes`."""
         day = day_number(date, "date")
         if self._kept is not None and day in self._kept:
             return self._kept[day]
@@ -348,29 +372,32 @@ class Network:
     def _applied(self, count: int, day: int) -> Optional["Network"]:
         """The network with its first `count` events applied and every other participant
         in it (enrolled later too), for cutting at dates (see :meth:`as_of`): this network
-        for none; made when the date asked before (another day) had the same events (one
-        date alone costs a build either way), then kept until other events are asked;
-        None otherwise."""
+        for none; made when the date asked just before (another day) had the same events
+        (one date alone costs a build either way), then kept until other events replace
+        it; None otherwise (build the date's network)."""
+        before, self._last_asked = self._last_asked, (count, day)
         if self._keys not in ("int", "str"):  # row-number ids: always built (see _built_as_of)
             return None
         if count == 0:
             return self
-        if self._applied_net is not None and self._applied_net[0] == count:
-            return self._applied_net[1]
-        before, self._last_asked = self._last_asked, (count, day)
+        kept = self._applied_net  # read once: another thread may replace it
+        if kept is not None and kept[0] == count:
+            return kept[1]
         if before is None or before[0] != count or before[1] == day:
             return None
         from .events import applied
 
         parents, terminated = applied(self._events, self._parent_rows(), count)
-        self._applied_net = (count, self._edited(np.flatnonzero(~terminated), parents, self._enrolment_days()))
-        return self._applied_net[1]
+        made = self._edited(np.flatnonzero(~terminated), parents, self._enrolment_days())
+        self._applied_net = (count, made)
+        return made
 
     def _members_as_of(self, day: int) -> "Network":
         """This network cut to its members as of `day` (enrolled by then, with every
         upline; everyone without enrolment dates): its ``_base_rows`` are this network's
         rows of them."""
         cut, rows = self._core.restricted(self._core.members_as_of(day))
+        rows = rows.astype(np.int64)  # as flatnonzero gives them on the build's path
         net = type(self)(cut, self._ids.take(rows), keys=self._keys, has_enrolment=self._has_enrolment)
         net._base_rows = rows
         if self.kinds is not None:
@@ -711,8 +738,10 @@ class Network:
 
     @property
     def memory_bytes(self) -> int:
-        """Bytes held by the compiled network."""
-        return self._core.memory_bytes
+        """Bytes held by the compiled network, with the network of its events applied that
+        :meth:`as_of` keeps once two dates in a row fall after the same events."""
+        kept = self._applied_net
+        return self._core.memory_bytes + (kept[1]._core.memory_bytes if kept is not None else 0)
 
     def __repr__(self) -> str:
         roots = int((self._core.parents < 0).sum())
@@ -951,10 +980,15 @@ class Network:
         if self._events is None:
             return np.empty(0, dtype=np.int64)
         rows, until = terminations(self._events, self._events.upto(day))
-        if (last[rows] > until).any():
-            if not isinstance(orders, pd.DataFrame):  # an Activity: checked when it was mapped
-                raise InputError("the orders hold activity dated after a participant's termination",
-                                 kind="after_termination")
+        late = last[rows] > until
+        if late.any():
+            if not isinstance(orders, pd.DataFrame):  # an Activity (of another network): its participants named
+                plain = text_only(self._ids)
+                notes = [f"{_label(self._ids[r], plain)} (last on {timestamp(int(last[r])).date()}, terminated on "
+                         f"{timestamp(int(u)).date()})" for r, u in zip(rows[late][:SHOWN], until[late][:SHOWN])]
+                more = f" and {int(late.sum()) - SHOWN} more" if late.sum() > SHOWN else ""
+                raise InputError(f"{int(late.sum())} participant(s) with activity dated after their termination: "
+                                 f"{', '.join(notes)}{more}", kind="after_termination")
             ticks, per_day = date_ticks(column(orders, date), date)
             money = money_column(orders, amount)
             counted = None if money is None else column(orders, money).to_numpy(dtype=np.float64, na_value=np.nan) > 0

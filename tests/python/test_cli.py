@@ -379,3 +379,11 @@ def test_report_with_events_uses_the_network_as_it_stood_and_lists_the_movements
     bad.write_text("participant_id,effective_on,new_sponsor_id,terminated\n1,2023/06/01,,true\n")
     assert main(["report", "--participants", str(d / "people.csv"), "--orders", str(d / "orders.csv"),
                  "--as-of", AS_OF, "--events", str(bad), "--out", str(tmp_path / "r2"), "--quiet"]) == 2
+    assert f"{bad}: column 'effective_on'" in capsys.readouterr().err
+    # an event the network contradicts: named with the events file and its line
+    unknown = tmp_path / "unknown.csv"
+    unknown.write_text(f"participant_id,effective_on,new_sponsor_id,terminated\n{chosen[0]},2023-06-01,999999999,\n")
+    assert main(["report", "--participants", str(d / "people.csv"), "--orders", str(d / "orders.csv"),
+                 "--as-of", AS_OF, "--events", str(unknown), "--out", str(tmp_path / "r3"), "--quiet"]) == 2
+    assert (f"{unknown}: events: 1 event(s)' new sponsor(s) for ids not in the network: 999999999 "
+            "(rows 0 (labelled 2))") in capsys.readouterr().err

@@ -63,7 +63,8 @@ def random_events(people: pd.DataFrame, rng: np.random.Generator, count: int) ->
         sponsor[p] = s
         rows.append((p, day, s, False))
     out = pd.DataFrame(rows, columns=["participant_id", "effective_on", "new_sponsor_id", "terminated"])
-    out["new_sponsor_id"] = out["new_sponsor_id"].astype("Int64")
+    if pd.api.types.is_integer_dtype(people["id"].dtype):
+        out["new_sponsor_id"] = out["new_sponsor_id"].astype("Int64")
     return out.set_index(pd.Index([f"e{k}" for k in range(len(out))]))
 
 
@@ -363,3 +364,47 @@ def test_segmentation_of_the_network_leaves_the_terminated_out(seed):
         with pytest.raises(dl.InputError, match="1 order\\(s\\) dated after their participant's termination") as err:
             call()
         assert err.value.kind == "after_termination" and err.value.ids == [len(late) - 1]
+
+
+def test_activity_of_another_network_after_a_termination_names_the_participants():
+    events = pd.DataFrame([event(2, "2021-01-01", ended=True)])
+    events["new_sponsor_id"] = events["new_sponsor_id"].astype("Int64")
+    net = dl.Network.from_frame(PEOPLE, enrolled_on="enrolled_on", events=events)
+    orders = pd.DataFrame({"participant_id": [1, 2, 2, 3], "amount": [10.0, 20.0, 5.0, 7.0],
+                           "ordered_on": pd.to_datetime(["2020-05-01", "2020-06-01", "2021-02-01", "2021-03-01"])})
+    act = dl.Network.from_frame(PEOPLE, enrolled_on="enrolled_on").activity(orders.assign(pv=orders["amount"]))
+    for call in (lambda: dl.lifecycle(act, "2021-06-01", participants=net),
+                 lambda: dl.rfm(act, "2021-06-01", participants=net),
+                 lambda: dl.churn(net, act, "2021-06-01")):
+        with pytest.raises(dl.InputError, match="1 participant\\(s\\) with activity dated after their termination: "
+                                                "2 \\(last on 2021-02-01, terminated on 2021-01-01\\)"):
+            call()
+
+
+@pytest.mark.parametrize("string_ids", [False, True])
+def test_as_of_cuts_where_the_dates_share_their_events(string_ids):
+    # a date before the first event, and a date after the same events as the date asked
+    # just before it (another day), are cuts; they equal the network built for the date
+    rng = np.random.default_rng(7 + string_ids)
+    people, _ = random_company(120, "random", rng, string_ids=string_ids)
+    people["kind"] = pd.Categorical(rng.choice(["customer", "distributor"], len(people)))
+    events = random_events(people, rng, 12)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on", kind="kind", events=events)
+    first, last = events["effective_on"].min(), events["effective_on"].max()
+    days = [first - pd.Timedelta(days=40), first - pd.Timedelta(days=1), last, first - pd.Timedelta(days=3),
+            last + pd.Timedelta(days=5), last + pd.Timedelta(days=9), first - pd.Timedelta(days=2),
+            last + pd.Timedelta(days=11)]
+    made = []
+    for day in days:
+        got = net.as_of(day)
+        made.append(net._applied_net is not None)
+        want = by_hand(people, events, day)
+        assert dict(zip(got.ids, [None if pd.isna(s) else s for s in got._parent_ids()])) == want
+        kinds = dict(zip(people["id"], people["kind"]))
+        assert list(got.kinds) == [kinds[i] for i in got.ids]
+        assert list(got._base_rows) == [list(people["id"]).index(i) for i in got.ids]
+    # the network with every event applied is made at a date after the last event when the
+    # date just before was one too (not at the third date: a date before the first event
+    # came between), then kept across a date before the first event (a cut of the network)
+    assert made == [False, False, False, False, False, True, True, True]
+    assert net.memory_bytes > dl.Network.from_frame(people, enrolled_on="enrolled_on").memory_bytes
