@@ -50,6 +50,25 @@ def _terminated(participants: Any, s: Any, day: int, orders: Any, participant: s
     return gone
 
 
+def _absent(participants: Any, s: Any, day: int, orders: Any, participant: str, date: str,
+            amount: Optional[str]) -> Optional[np.ndarray]:
+    """With ``participants`` a Network built with enrolment dates or events: which of its
+    participants (the customers of summary `s`) are not in the network as of `day`
+    (:meth:`Network.as_of`: enrolled later, below someone who was, or terminated by then;
+    the activity of the terminated checked); None otherwise."""
+    if not isinstance(participants, Network):
+        return None
+    _terminated(participants, s, day, orders, participant, date, amount)  # late activity named
+    core = participants._core
+    if participants._events is not None:
+        absent = np.ones(len(participants), dtype=bool)
+        absent[participants.as_of(timestamp(day))._base_rows] = False
+        return absent
+    if not participants._has_enrolment:
+        return None
+    return ~core.members_as_of(day)[core.position_of_row].view(bool)
+
+
 def _without(s: Any, ids: pd.Index, gone: Optional[np.ndarray]) -> tuple[Any, pd.Index]:
     """Summary `s` and its customers `ids` without the customers `gone` (a mask; None or
     none: both as they are)."""
@@ -271,8 +290,9 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
 
     Customers: everyone in ``orders`` (sorted by id), or ``participants`` (a Network or a
     sequence of ids) so that participants without orders are counted as "no purchase";
-    a network's participants terminated by ``as_of`` (its events) are not customers then
-    (their activity after the termination is an error). Rows whose ``amount`` is <= 0 (refunds) are not orders, when the orders have that
+    a network's participants not in it as of ``as_of`` (:meth:`Network.as_of`: enrolled
+    later, below someone who was, or terminated by then) are not customers then (activity
+    after a termination is an error). Rows whose ``amount`` is <= 0 (refunds) are not orders, when the orders have that
     column (default ``"amount"``; ``amount=None``: every row counts; docs/concepts.md,
     "Refunds"). Missing participants or dates: see :func:`order_summary`.
     """
@@ -280,7 +300,7 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     as_of_day = day_number(as_of, "as_of")
     o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
     s = o.summary(as_of_day, positive_only=o.amount is not None, fields=("days", "last"))
-    s, ids = _without(s, o.customers(s), _terminated(participants, s, as_of_day, orders, participant, date, amount))
+    s, ids = _without(s, o.customers(s), _absent(participants, s, as_of_day, orders, participant, date, amount))
     c = _segment_codes(s, as_of_day, f_lo, r_hi)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
     segments = pd.DataFrame({
@@ -385,8 +405,9 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
 
     Customers: those in ``orders`` (sorted by id) or ``participants`` (Network or ids);
     customers without an order up to ``as_of`` get missing scores and segment. A
-    network's participants terminated by ``as_of`` (its events) are not customers then:
-    not scored, no row (their activity after the termination is an error).
+    network's participants not in it as of ``as_of`` (:meth:`Network.as_of`: enrolled
+    later, below someone who was, or terminated by then) are not customers then: not
+    scored, no row (activity after a termination is an error).
     Returns a DataFrame indexed by customer id.
     """
     rules = _rules(segments)
@@ -402,7 +423,7 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
         column(orders, amount)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
     s = o.summary(as_of_day, positive_only=True, fields=("days", "last", "amount"))
-    s, ids = _without(s, o.customers(s), _terminated(participants, s, as_of_day, orders, participant, date, amount))
+    s, ids = _without(s, o.customers(s), _absent(participants, s, as_of_day, orders, participant, date, amount))
     cuts = [_cut_edges(bins[k], k) if k in bins else None for k in ("R", "F", "M")]
     # scores (the tie rule), score codes and the first matching rule: C++ (rfm_scores)
     ranges = [tuple(zip(*(rule.get(k, (1, 5)) for k in "RFM"))) for _, rule in rules]  # (lows, highs)

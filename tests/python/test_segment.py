@@ -170,6 +170,25 @@ def test_lifecycle_of_a_network_counts_participants_without_orders():
     assert lc.no_purchase == len(net) - bought["participant_id"].nunique()
 
 
+def test_lifecycle_and_rfm_of_a_network_as_of_a_date_leave_out_the_participants_not_in_it_yet():
+    # with enrolment dates: the participants enrolled by the date, under sponsors who were
+    # (members_as_of written out in reference.py), as a list of ids
+    from reference import members_as_of
+
+    people, orders = dl.sample(2_000, seed=4)
+    net = dl.Network.from_frame(people, enrolled_on="enrolled_on")
+    day = pd.Timestamp("2021-06-30")
+    inside = members_as_of(people, day)
+    kept = [i for i in people["id"] if inside[i]]
+    assert 0 < len(kept) < len(people)
+    mine = orders[orders["participant_id"].isin(kept)]
+    got, want = dl.lifecycle(orders, day, participants=net), dl.lifecycle(mine, day, participants=kept)
+    pd.testing.assert_frame_equal(got.segments, want.segments, check_names=False)
+    assert got.no_purchase == want.no_purchase
+    pd.testing.assert_frame_equal(dl.rfm(orders, day, participants=net), dl.rfm(mine, day, participants=kept),
+                                  check_names=False)
+
+
 # ----------------------------------------------------------------------------- Online Retail
 def test_online_retail_loads_and_segments(data_dir):
     raw = pd.read_csv(data_dir / "online_retail" / "online_retail_uci_2010-12_2011-12.csv",
