@@ -489,8 +489,9 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
     date; activity after the termination is an error).
 
     Enrolment: with ``participants`` a Network built with ``enrolled_on``, a participant
-    is not yet enrolled at t while their enrolment day is after t (orders dated before
-    the enrolment day do not change that); otherwise a customer counts as enrolled from
+    is not yet enrolled at t while not in the network as of t (:meth:`Network.as_of`:
+    their enrolment day, or a sponsor's up the line, is after t; orders dated before do
+    not change that); otherwise a customer counts as enrolled from
     the day of their first row, a refund's too (so "no purchase" then holds participants
     listed in ``participants`` who never ordered, and customers whose rows up to the date
     are all refunds). Segments as in :func:`lifecycle` (same tiers, same ``amount`` rule
@@ -527,7 +528,10 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
     for day in (d0, d1):
         seg = _segment_codes(summaries[day], day, f_lo, r_hi).segment.astype(np.int64)
         code = np.where(seg >= 0, seg, len(labels))
-        code[enrolled > day] = len(labels) + 1
+        if isinstance(participants, Network) and participants._has_enrolment:  # not in the network then
+            code[_absent(participants, summaries[day], day, orders, participant, date, amount)] = len(labels) + 1
+        else:
+            code[enrolled > day] = len(labels) + 1
         gone = _terminated(participants, summaries[day], day, orders, participant, date, amount)
         if gone is not None:
             code[gone] = len(labels) + 2

@@ -6,6 +6,7 @@ import pytest
 
 import downline as dl
 from test_segment import brute_lifecycle, random_orders
+from reference import members_as_of
 
 AS_OF = pd.Timestamp("2022-10-15")
 
@@ -163,8 +164,10 @@ def test_migration_equals_brute_force(seed):
     if seed == 2:  # a network with enrolment dates, and participants who never order
         universe = np.concatenate([ids, [1, 2, 3]])
         enrolled = pd.Timestamp("2021-06-01") + pd.to_timedelta(rng.integers(0, 700, len(universe)), unit="D")
-        people = pd.DataFrame({"id": universe, "sponsor_id": pd.array([None] * len(universe), dtype="Int64"),
-                               "enrolled_on": enrolled})
+        # every other participant under an earlier one, who may have enrolled later: then
+        # they are not in the network yet either (as of a date, as volumes has it)
+        up = [None if k % 2 == 0 else universe[rng.integers(0, k)] for k in range(len(universe))]
+        people = pd.DataFrame({"id": universe, "sponsor_id": pd.array(up, dtype="Int64"), "enrolled_on": enrolled})
         participants = dl.Network.from_frame(people, enrolled_on="enrolled_on")
         enrol = pd.Series(enrolled.to_numpy(), index=universe)
     else:
@@ -177,6 +180,9 @@ def test_migration_equals_brute_force(seed):
         lc = brute_lifecycle(orders, t, f_tiers, r_tiers, universe)
         state = lc["segment"].fillna("no purchase")
         state[enrol.reindex(universe).to_numpy() > t] = "not yet enrolled"
+        if seed == 2:
+            inside = members_as_of(people, t)
+            state[[not inside[i] for i in universe]] = "not yet enrolled"
         states[name] = state
     got = dl.migration(orders, t0, t1, participants=participants)
     assert list(got.transitions.index) == list(universe)
@@ -191,6 +197,8 @@ def test_migration_equals_brute_force(seed):
     np.testing.assert_allclose(got.rates.to_numpy(), want.div(rows, axis=0).to_numpy())
     if seed == 2:
         assert got.matrix.loc["not yet enrolled"].sum() > 0 and got.matrix.loc["no purchase"].sum() > 0
+        below_later = [i for i in universe if not members_as_of(people, t0)[i] and enrol[i] <= t0]
+        assert below_later  # enrolled, but below a later enrolment
 
 
 @pytest.mark.parametrize("listed", [False, True])
