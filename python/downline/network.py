@@ -407,6 +407,13 @@ class Network:
     def _built_as_of(self, day: int, count: int) -> "Network":
         """:meth:`as_of` by a build: the first `count` events applied, the members as of
         `day` kept."""
+        keep, parents, enrolled = self._members_on(day, count)
+        return self._edited(np.flatnonzero(keep), parents, enrolled)
+
+    def _members_on(self, day: int, count: int) -> tuple[np.ndarray, np.ndarray, Optional[np.ndarray]]:
+        """Who is in the network as of `day` with its first `count` events applied (by row:
+        enrolled by then, not terminated, every sponsor in too), the sponsor links with
+        those events applied, and the enrolment days by row (None: none)."""
         from .events import applied
 
         parents = self._parent_rows()
@@ -422,7 +429,17 @@ class Network:
             if not orphan.any():
                 break
             keep &= ~orphan
-        return self._edited(np.flatnonzero(keep), parents, enrolled)
+        return keep, parents, enrolled
+
+    def _absent_on(self, day: int) -> Optional[np.ndarray]:
+        """Which rows are not in the network as of `day` (:meth:`as_of`'s participants,
+        without building that network); None when everyone is (no enrolment dates and no
+        events)."""
+        if self._events is not None:
+            return ~self._members_on(day, self._events.upto(day))[0]
+        if not self._has_enrolment:
+            return None
+        return ~self._core.members_as_of(day)[self._core.position_of_row].view(bool)
 
     def _edited(self, rows: np.ndarray, parents: np.ndarray, enrolled: Optional[np.ndarray]) -> "Network":
         """The network of this network's `rows` (in row order) under the sponsor links

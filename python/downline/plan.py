@@ -220,7 +220,8 @@ class CompensationPlan:
         lo, hi = _period(start, end)
         acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
         then, acts = _as_it_stood(network, acts, hi)
-        core = _core.evaluate_plan(then._core, self._core, *acts, lo, hi, **_binary_args(self, network, carry, then))
+        core = _core.evaluate_plan(then._core, self._core, *acts, lo, hi,
+                                   **_binary_onto(_binary_args(self, network, carry), network, then))
         return Evaluation(self, then, core, _timestamp(lo), _timestamp(hi))
 
     def run(self, network: Network, orders: Union[pd.DataFrame, Activity], start: Any, end: Any,
@@ -343,11 +344,8 @@ def _run_as_it_stood(plan: "CompensationPlan", network: Network, acts: tuple, bo
     parts = []
     for a, b in zip(bounds[:-1], bounds[1:]):
         then, moved = _as_it_stood(network, acts, b)
-        extra = {}
-        if binary:
-            extra = {**binary, "tree_rows": then._base_rows.astype(np.int32),
-                     **{side: carries[side][then._base_rows] for side in carries}}
-        table = _core.run_plan(then._core, plan._core, *moved, [a, b], columns, **extra)
+        table = _core.run_plan(then._core, plan._core, *moved, [a, b], columns,
+                               **_binary_onto({**binary, **carries}, network, then))
         for side, carry in carries.items():
             carry[then._base_rows[table.rows]] = getattr(table.columns, side)
         parts.append((table, then._base_rows))
@@ -373,12 +371,9 @@ def _run_columns(columns: Any, plan: CompensationPlan) -> tuple:
     return tuple(c for c in every if c in names)
 
 
-def _binary_args(plan: CompensationPlan, network: Network, carry: Optional[pd.DataFrame],
-                 then: Optional[Network] = None) -> dict:
-    """The core's arguments of a binary bonus: `network`'s placement tree, its sides and
-    the carries by input row of `then` (the network evaluated: `network`, or `network`
-    as it stood on a date, whose rows are then mapped onto the tree's); {} for a plan
-    without one (where carries are refused)."""
+def _binary_args(plan: CompensationPlan, network: Network, carry: Optional[pd.DataFrame]) -> dict:
+    """The core's arguments of a binary bonus: the placement tree, its sides and the
+    carries by input row; {} for a plan without one (where carries are refused)."""
     if not plan.has_binary:
         if carry is not None:
             raise InputError("carry: the plan has no binary bonus")
@@ -388,10 +383,6 @@ def _binary_args(plan: CompensationPlan, network: Network, carry: Optional[pd.Da
                          "(Network.from_frame(..., placement='placement_id', side='side'))")
     tree = network._placement
     out = {"placement": tree._core, "sides": tree._sides}
-    rows = None  # then's rows of the network (None: the same)
-    if then is not None and then is not network:
-        rows = then._base_rows
-        out["tree_rows"] = rows.astype(np.int32)
     if carry is not None:
         if not isinstance(carry, pd.DataFrame):
             raise InputError(f"carry: expected a DataFrame indexed by participant id, not {type(carry).__name__}")
@@ -404,11 +395,23 @@ def _binary_args(plan: CompensationPlan, network: Network, carry: Optional[pd.Da
             ids = list(carry.index[bad])
             raise InputError(f"carry: {len(ids)} participant(s) have a carry that is negative, NaN or infinite: "
                              f"{ids[:10]}", ids=ids)
-        aligned = network._aligned(carry.index, values)  # carries of those who left the network ignored
-        if rows is not None:
-            aligned = aligned[rows]
+        aligned = network._aligned(carry.index, values)
         out["carry_left"] = np.ascontiguousarray(aligned[:, 0])
         out["carry_right"] = np.ascontiguousarray(aligned[:, 1])
+    return out
+
+
+def _binary_onto(binary: dict, network: Network, then: Network) -> dict:
+    """_binary_args() of `network` for `then`, `network` as it stood on a date (itself
+    without events): the tree's row of each of then's rows and their carries (those of
+    participants no longer in it dropped)."""
+    if not binary or then is network:
+        return binary
+    rows = then._base_rows
+    out = {**binary, "tree_rows": rows.astype(np.int32)}
+    for side in ("carry_left", "carry_right"):
+        if side in binary:
+            out[side] = np.ascontiguousarray(binary[side][rows])
     return out
 
 
@@ -644,6 +647,7 @@ def compare_plans(plan_a: Union[CompensationPlan, dict], plan_b: Union[Compensat
     acts = _mapped(network, orders, lo, hi, participant, date, pv, cv, amount, unknown)
     then, acts = _as_it_stood(network, acts, hi)
     evs = [Evaluation(p, then, _core.evaluate_plan(then._core, p._core, *acts, lo, hi,
-                                                   **_binary_args(p, network, None, then)),
+                                                   **_binary_onto(_binary_args(p, network, None), network,
+                                                                  then)),
                       _timestamp(lo), _timestamp(hi)) for p in (plan_a, plan_b)]
     return Comparison(*evs)

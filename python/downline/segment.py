@@ -50,23 +50,10 @@ def _terminated(participants: Any, s: Any, day: int, orders: Any, participant: s
     return gone
 
 
-def _absent(participants: Any, s: Any, day: int, orders: Any, participant: str, date: str,
-            amount: Optional[str]) -> Optional[np.ndarray]:
-    """With ``participants`` a Network built with enrolment dates or events: which of its
-    participants (the customers of summary `s`) are not in the network as of `day`
-    (:meth:`Network.as_of`: enrolled later, below someone who was, or terminated by then;
-    the activity of the terminated checked); None otherwise."""
-    if not isinstance(participants, Network):
-        return None
-    _terminated(participants, s, day, orders, participant, date, amount)  # late activity named
-    core = participants._core
-    if participants._events is not None:
-        absent = np.ones(len(participants), dtype=bool)
-        absent[participants.as_of(timestamp(day))._base_rows] = False
-        return absent
-    if not participants._has_enrolment:
-        return None
-    return ~core.members_as_of(day)[core.position_of_row].view(bool)
+def _absent(participants: Any, day: int) -> Optional[np.ndarray]:
+    """With ``participants`` a Network: which of its participants are not in it as of
+    `day` (:meth:`Network.as_of`'s rule); None otherwise, or when everyone is."""
+    return participants._absent_on(day) if isinstance(participants, Network) else None
 
 
 def _without(s: Any, ids: pd.Index, gone: Optional[np.ndarray]) -> tuple[Any, pd.Index]:
@@ -300,7 +287,8 @@ def lifecycle(orders: pd.DataFrame, as_of: Any, participant: str = "participant_
     as_of_day = day_number(as_of, "as_of")
     o = Orders(orders, participant, date, amount, missing, customers(participants), unknown)
     s = o.summary(as_of_day, positive_only=o.amount is not None, fields=("days", "last"))
-    s, ids = _without(s, o.customers(s), _absent(participants, s, as_of_day, orders, participant, date, amount))
+    _terminated(participants, s, as_of_day, orders, participant, date, amount)  # activity after it named
+    s, ids = _without(s, o.customers(s), _absent(participants, as_of_day))
     c = _segment_codes(s, as_of_day, f_lo, r_hi)
     labels = [f"{f} {r}" for f in f_names for r in r_names]
     segments = pd.DataFrame({
@@ -423,7 +411,8 @@ def rfm(orders: pd.DataFrame, as_of: Any = None, participant: str = "participant
         column(orders, amount)
     as_of_day = o.last_day() if as_of is None else day_number(as_of, "as_of")
     s = o.summary(as_of_day, positive_only=True, fields=("days", "last", "amount"))
-    s, ids = _without(s, o.customers(s), _absent(participants, s, as_of_day, orders, participant, date, amount))
+    _terminated(participants, s, as_of_day, orders, participant, date, amount)  # activity after it named
+    s, ids = _without(s, o.customers(s), _absent(participants, as_of_day))
     cuts = [_cut_edges(bins[k], k) if k in bins else None for k in ("R", "F", "M")]
     # scores (the tie rule), score codes and the first matching rule: C++ (rfm_scores)
     ranges = [tuple(zip(*(rule.get(k, (1, 5)) for k in "RFM"))) for _, rule in rules]  # (lows, highs)
@@ -528,11 +517,11 @@ def migration(orders: pd.DataFrame, t0: Any, t1: Any, participant: str = "partic
     for day in (d0, d1):
         seg = _segment_codes(summaries[day], day, f_lo, r_hi).segment.astype(np.int64)
         code = np.where(seg >= 0, seg, len(labels))
+        gone = _terminated(participants, summaries[day], day, orders, participant, date, amount)
         if isinstance(participants, Network) and participants._has_enrolment:  # not in the network then
-            code[_absent(participants, summaries[day], day, orders, participant, date, amount)] = len(labels) + 1
+            code[participants._absent_on(day)] = len(labels) + 1
         else:
             code[enrolled > day] = len(labels) + 1
-        gone = _terminated(participants, summaries[day], day, orders, participant, date, amount)
         if gone is not None:
             code[gone] = len(labels) + 2
         codes.append(code)
